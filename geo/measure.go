@@ -1,0 +1,96 @@
+package geo
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/geodesic"
+)
+
+// Area returns the geodesic area in square metres of a polygonal geometry on
+// the WGS84 ellipsoid (Karney's algorithm, as PostGIS ST_Area(geography)).
+// Holes are subtracted; ring orientation does not matter.
+func Area(g orb.Geometry) float64 {
+	switch t := g.(type) {
+	case orb.Polygon:
+		if len(t) == 0 {
+			return 0
+		}
+		a := ringArea(t[0])
+		for _, h := range t[1:] {
+			a -= ringArea(h)
+		}
+		return math.Max(a, 0)
+	case orb.MultiPolygon:
+		var a float64
+		for _, p := range t {
+			a += Area(p)
+		}
+		return a
+	case orb.Collection:
+		var a float64
+		for _, x := range t {
+			a += Area(x)
+		}
+		return a
+	}
+	return 0
+}
+
+func ringArea(r orb.Ring) float64 {
+	if len(r) < 4 {
+		return 0
+	}
+	poly := geodesic.WGS84.PolygonInit(false)
+	n := len(r)
+	if r[0] == r[n-1] {
+		n-- // closing point is implicit
+	}
+	for _, p := range r[:n] {
+		poly.AddPoint(p[1], p[0])
+	}
+	var area float64
+	poly.Compute(false, false, &area, nil)
+	return math.Abs(area)
+}
+
+// Length returns the geodesic length in metres of a lineal geometry (or the
+// perimeter of a polygonal one) on the WGS84 ellipsoid.
+func Length(g orb.Geometry) float64 {
+	switch t := g.(type) {
+	case orb.LineString:
+		var s float64
+		for i := 1; i < len(t); i++ {
+			s += Distance(t[i-1], t[i])
+		}
+		return s
+	case orb.Ring:
+		return Length(orb.LineString(t))
+	case orb.MultiLineString:
+		var s float64
+		for _, l := range t {
+			s += Length(l)
+		}
+		return s
+	case orb.Polygon:
+		var s float64
+		for _, r := range t {
+			s += Length(r)
+		}
+		return s
+	case orb.MultiPolygon:
+		var s float64
+		for _, p := range t {
+			s += Length(p)
+		}
+		return s
+	}
+	return 0
+}
+
+// Distance returns the geodesic distance in metres between two lon/lat points.
+func Distance(a, b orb.Point) float64 {
+	var s float64
+	geodesic.WGS84.Inverse(a[1], a[0], b[1], b[0], &s, nil, nil)
+	return s
+}
