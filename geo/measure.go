@@ -50,7 +50,7 @@ func ringArea(r orb.Ring) float64 {
 		poly.AddPoint(p[1], p[0])
 	}
 	var area float64
-	poly.Compute(false, false, &area, nil)
+	poly.Compute(false, true, &area, nil) // signed: a clockwise ring must not give the rest of the earth
 	return math.Abs(area)
 }
 

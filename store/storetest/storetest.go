@@ -139,7 +139,9 @@ func scanAll(t *testing.T, s store.Store, layer string) []*geo.Feature {
 func Snapshot(t *testing.T, s store.Store) string {
 	t.Helper()
 	var b []byte
-	for _, l := range layers(t, s) {
+	ls := layers(t, s)
+	for _, sc := range geo.Schemas {
+		l := ls[sc.ID]
 		b = fmt.Appendf(b, "%s count=%d version=%d bbox=%v\n", l.ID, l.Count, l.Version, l.BBox)
 	}
 	for _, sc := range geo.Schemas {

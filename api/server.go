@@ -1,0 +1,119 @@
+// Package api is greenreach's HTTP service: routes, handlers and the JSON and
+// problem+json they answer with. Handlers read the in-memory index
+// (geo/index) and write through it to the store.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/store"
+)
+
+// Config is the service's typed configuration.
+type Config struct {
+	Addr         string        // listen address, e.g. ":8080"
+	ReadTimeout  time.Duration // whole-request read limit
+	WriteTimeout time.Duration
+	PingTimeout  time.Duration // /readyz store check
+}
+
+// DefaultConfig returns the defaults documented in the README.
+func DefaultConfig() Config {
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second}
+}
+
+// Server serves one store through its in-memory index.
+type Server struct {
+	cfg   Config
+	store store.Store
+	index *index.Index
+	log   *slog.Logger
+}
+
+// New returns a server. The index must hold the store's layers.
+func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{cfg: cfg, store: st, index: ix, log: log}
+}
+
+// Handler returns the routed handler.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
+	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
+		return errNotFound("no route for %s", r.URL.Path)
+	})
+	r.MethodNotAllowedHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
+		return &appError{Status: http.StatusMethodNotAllowed, Title: "Method not allowed", Detail: r.Method + " is not allowed on " + r.URL.Path}
+	})
+	return r
+}
+
+// ListenAndServe serves until ctx is cancelled, then drains requests.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              s.cfg.Addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	s.log.Info("serving", "addr", s.cfg.Addr, "store", s.store.Kind())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) *appError
+
+// wrap turns a handler returning *appError into an http.Handler that writes
+// the error as problem+json and logs it.
+func (s *Server) wrap(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		if e := h(w, r); e != nil {
+			e.write(w, r)
+			lvl := slog.LevelInfo
+			if e.Status >= 500 {
+				lvl = slog.LevelError
+			}
+			s.log.Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "detail", e.Detail, "err", e.Err, "ms", time.Since(start).Milliseconds())
+		}
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) *appError {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return errInternal(err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package index keeps every layer in memory in an R-tree (tidwall/rtree) and
+// an id map (tidwall/btree), both copy-on-write. Readers take a Snapshot and
+// see one committed state of every layer for as long as they hold it; a write
+// goes to the store in one transaction and then, under the same lock, into a
+// new snapshot that replaces the old one atomically, so no reader ever sees
+// half of an edit.
+package index
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/store"
+	"github.com/paulmach/orb"
+	"github.com/tidwall/btree"
+	"github.com/tidwall/rtree"
+)
+
+// Index is the in-memory copy of a store's layers.
+type Index struct {
+	mu  sync.Mutex // serialises writers
+	cur atomic.Pointer[Snapshot]
+}
+
+// Snapshot is one committed state of every layer. It is immutable.
+type Snapshot struct {
+	layers map[string]*Layer
+}
+
+// Layer is one layer in a snapshot.
+type Layer struct {
+	Schema  *geo.Schema
+	Version int64
+	Updated time.Time
+	tree    *rtree.RTreeG[*geo.Feature]
+	byID    *btree.Map[int64, *geo.Feature]
+}
+
+// New returns an empty index holding every layer of geo.Schemas.
+func New() *Index {
+	s := &Snapshot{layers: map[string]*Layer{}}
+	for _, sc := range geo.Schemas {
+		s.layers[sc.ID] = &Layer{Schema: sc, tree: &rtree.RTreeG[*geo.Feature]{}, byID: &btree.Map[int64, *geo.Feature]{}}
+	}
+	ix := &Index{}
+	ix.cur.Store(s)
+	return ix
+}
+
+// Progress is told how many features of a layer have been loaded so far.
+type Progress func(layer string, loaded int)
+
+// Load reads every layer of a store into a new index.
+func Load(ctx context.Context, st store.Store, progress Progress) (*Index, error) {
+	infos, err := st.Layers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("index: list layers: %w", err)
+	}
+	ix := New()
+	snap := ix.cur.Load()
+	for _, info := range infos {
+		l := snap.layers[info.ID]
+		if l == nil {
+			return nil, fmt.Errorf("index: store has unknown layer %q", info.ID)
+		}
+		l.Version, l.Updated = info.Version, info.Updated
+		n := 0
+		err := st.Scan(ctx, info.ID, func(f *geo.Feature) error {
+			l.insert(f)
+			n++
+			if progress != nil && n%100000 == 0 {
+				progress(info.ID, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("index: load %s: %w", info.ID, err)
+		}
+		if progress != nil {
+			progress(info.ID, n)
+		}
+	}
+	return ix, nil
+}
+
+// Snapshot returns the current committed state.
+func (ix *Index) Snapshot() *Snapshot { return ix.cur.Load() }
+
+// Write runs fn in one store transaction and, once it has committed, applies
+// its changes to the index. Writers are serialised so the index follows the
+// store's commit order.
+func (ix *Index) Write(ctx context.Context, st store.Store, fn func(store.Tx) error) (*store.Changes, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ch, err := st.Write(ctx, fn)
+	if err != nil {
+		return nil, err
+	}
+	ix.apply(ch)
+	return ch, nil
+}
+
+// Apply applies changes committed elsewhere (e.g. by another replica).
+func (ix *Index) Apply(ch *store.Changes) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.apply(ch)
+}
+
+func (ix *Index) apply(ch *store.Changes) {
+	if len(ch.Versions) == 0 {
+		return
+	}
+	old := ix.cur.Load()
+	next := &Snapshot{layers: make(map[string]*Layer, len(old.layers))}
+	for id, l := range old.layers {
+		if ch.Touched(id) {
+			l = &Layer{Schema: l.Schema, Version: ch.Versions[id], Updated: ch.Updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
+		}
+		next.layers[id] = l
+	}
+	for layer, ids := range ch.Deleted {
+		l := next.layers[layer]
+		for _, id := range ids {
+			if f, ok := l.byID.Delete(id); ok {
+				b := f.Bound()
+				l.tree.Delete(b.Min, b.Max, f)
+			}
+		}
+	}
+	for _, f := range ch.Put {
+		l := next.layers[f.Layer]
+		if prev, ok := l.byID.Get(f.ID); ok {
+			b := prev.Bound()
+			l.tree.Delete(b.Min, b.Max, prev)
+		}
+		l.insert(f)
+	}
+	ix.cur.Store(next)
+}
+
+func (l *Layer) insert(f *geo.Feature) {
+	b := f.Bound()
+	l.tree.Insert(b.Min, b.Max, f)
+	l.byID.Set(f.ID, f)
+}
+
+// Layer returns a layer of the snapshot, or nil for an unknown id.
+func (s *Snapshot) Layer(id string) *Layer { return s.layers[id] }
+
+// Infos summarises every layer in geo.Schemas order.
+func (s *Snapshot) Infos() []store.LayerInfo {
+	out := make([]store.LayerInfo, 0, len(geo.Schemas))
+	for _, sc := range geo.Schemas {
+		l := s.layers[sc.ID]
+		info := store.LayerInfo{ID: sc.ID, Title: sc.Title, Count: int64(l.Len()), Version: l.Version, Updated: l.Updated}
+		if b, ok := l.Bound(); ok {
+			info.BBox = &b
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// Len is the number of features.
+func (l *Layer) Len() int { return l.byID.Len() }
+
+// Bound is the extent of the layer; false when empty.
+func (l *Layer) Bound() (orb.Bound, bool) {
+	if l.tree.Len() == 0 {
+		return orb.Bound{}, false
+	}
+	min, max := l.tree.Bounds()
+	return orb.Bound{Min: min, Max: max}, true
+}
+
+// Get returns a feature by id.
+func (l *Layer) Get(id int64) (*geo.Feature, bool) { return l.byID.Get(id) }
+
+// Search calls fn for every feature whose bounding box intersects b, until fn
+// returns false.
+func (l *Layer) Search(b orb.Bound, fn func(*geo.Feature) bool) {
+	l.tree.Search(b.Min, b.Max, func(_, _ [2]float64, f *geo.Feature) bool { return fn(f) })
+}
+
+// Scan calls fn for every feature in id order, until fn returns false.
+func (l *Layer) Scan(fn func(*geo.Feature) bool) {
+	l.byID.Scan(func(_ int64, f *geo.Feature) bool { return fn(f) })
+}
+
+// Ascend calls fn for features with id >= from in id order, until fn returns
+// false (for paging).
+func (l *Layer) Ascend(from int64, fn func(*geo.Feature) bool) {
+	l.byID.Ascend(from, func(_ int64, f *geo.Feature) bool { return fn(f) })
+}
