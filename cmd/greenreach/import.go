@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/importer/osm"
+)
+
+// runImport imports OSM files, each in one all-or-nothing transaction: a
+// re-import of the same source replaces what the previous one wrote.
+func runImport(ctx context.Context, cfg *config, args []string) error {
+	fs := flags(cfg, "import", "[--map FILE] [--source NAME] [--json] FILE...")
+	mapFile := fs.String("map", "", "YAML tag → layer mapping extending the default (see --print-map)")
+	source := fs.String("source", osm.Source, "source the features are kept under: importing the same source again replaces them")
+	asJSON := fs.Bool("json", false, "print the summaries as a JSON array")
+	printMap := fs.Bool("print-map", false, "print the mapping in effect as YAML and exit")
+	files, err := parseFiles(fs, args)
+	if err != nil {
+		return err
+	}
+	mapping := osm.DefaultMapping()
+	if *mapFile != "" {
+		if mapping, err = osm.LoadMapping(*mapFile); err != nil {
+			return err
+		}
+	}
+	if *printMap {
+		return mapping.WriteYAML(cfg.stdout)
+	}
+	if len(files) == 0 {
+		return usageError{"no FILE to import"}
+	}
+	for _, f := range files {
+		if !osm.Supported(f) {
+			return fmt.Errorf("%s: unsupported format (supported: %s)", f, strings.Join(osm.Extensions, ", "))
+		}
+	}
+	if *source == "" {
+		return usageError{"--source must not be empty"}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var sums []*importer.Summary
+	for i, file := range files {
+		if i > 0 {
+			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s (use --source to keep both)\n", file, *source, files[i-1])
+		}
+		rp := newProgress(cfg, "read "+file)
+		feats, sum, err := osm.ReadFile(ctx, file, osm.Options{
+			Mapping:  mapping,
+			Source:   *source,
+			Progress: func(n int) { rp.add("reading", n) },
+		})
+		if err != nil {
+			rp.done()
+			return fmt.Errorf("%w (nothing of it written)", err)
+		}
+		rp.status("read")
+		rp.done()
+
+		wp := newProgress(cfg, "write "+file)
+		start := time.Now()
+		if _, err := importer.Load(ctx, st, sum.Source, feats, sum, importer.WithProgress(wp.add)); err != nil {
+			wp.done()
+			return fmt.Errorf("%s: not imported, store unchanged: %w", file, err)
+		}
+		sum.LoadSeconds = time.Since(start).Seconds()
+		wp.status("committed")
+		wp.done()
+		cfg.log.Info("imported", "file", file, "source", sum.Source, "features", sum.Totals().Imported, "deleted", sum.Totals().Deleted, "db", cfg.DB)
+		if !*asJSON {
+			if i > 0 {
+				fmt.Fprintln(cfg.stdout)
+			}
+			if err := sum.WriteTable(cfg.stdout); err != nil {
+				return err
+			}
+		}
+		sums = append(sums, sum)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(cfg.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sums)
+	}
+	return nil
+}
+
+// parseFiles parses flags that may come before, between or after the file
+// names.
+func parseFiles(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return files, nil
+		}
+		files = append(files, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,243 @@
+package importer_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/gpkg"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/store/storetest"
+	"github.com/paulmach/orb"
+)
+
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// stores lists the stores the importer is tested against.
+var stores = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"memstore", func(t *testing.T) store.Store { return memstore.New() }},
+	{"gpkg", func(t *testing.T) store.Store {
+		s, err := gpkg.Open(ctx(t), filepath.Join(t.TempDir(), "test.gpkg"))
+		if err != nil {
+			t.Fatalf("gpkg: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+func sq(x, y, d float64) orb.Polygon {
+	return orb.Polygon{{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}}
+}
+
+func TestFix(t *testing.T) {
+	x, y := 104.06, 30.66
+	bowtie := orb.Polygon{{{x, y}, {x + 0.001, y + 0.001}, {x + 0.001, y}, {x, y + 0.001}, {x, y}}}
+	tests := []struct {
+		name     string
+		layer    string
+		geom     orb.Geometry
+		props    map[string]any
+		repaired bool
+		reason   string
+		polys    int // MultiPolygon parts after Fix, when > 0
+	}{
+		{"valid polygon", geo.Green, sq(x, y, 0.001), nil, false, "", 1},
+		{"bowtie repaired", geo.Green, bowtie, nil, true, "", 2},
+		{"multipolygon kept", geo.Parcels, orb.MultiPolygon{sq(x, y, 0.001), sq(x+0.01, y, 0.001)}, nil, false, "", 2},
+		{"three-point ring", geo.Green, orb.Polygon{{{x, y}, {x + 0.001, y}, {x, y}}}, nil, false, importer.ReasonDegeneratePolygon, 0},
+		{"collinear ring", geo.Green, orb.Polygon{{{x, y}, {x + 0.001, y}, {x + 0.002, y}, {x, y}}}, nil, false, importer.ReasonDegeneratePolygon, 0},
+		{"repeated points only", geo.Areas, orb.Polygon{{{x, y}, {x, y}, {x, y}, {x, y}}}, nil, false, importer.ReasonDegeneratePolygon, 0},
+		{"empty polygon", geo.Green, orb.Polygon{}, nil, false, importer.ReasonEmpty, 0},
+		{"nil geometry", geo.Green, nil, nil, false, importer.ReasonEmpty, 0},
+		{"line", geo.Roads, orb.LineString{{x, y}, {x, y}, {x + 0.001, y}}, nil, false, "", 0},
+		{"one-point line", geo.Roads, orb.LineString{{x, y}, {x, y}}, nil, false, importer.ReasonDegenerateLine, 0},
+		{"point in polygon layer", geo.Green, orb.Point{x, y}, nil, false, importer.ReasonWrongGeometry, 0},
+		{"polygon in point layer", geo.Waste, sq(x, y, 0.001), nil, false, importer.ReasonWrongGeometry, 0},
+		{"bad attribute", geo.Waste, orb.Point{x, y}, map[string]any{"colour": "red"}, false, importer.ReasonSchema, 0},
+		{"off the globe", geo.Waste, orb.Point{x, 95}, nil, false, importer.ReasonSchema, 0},
+	}
+	v := importer.NewValidator()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &geo.Feature{Layer: tc.layer, Source: "t", SourceID: "1", Geom: tc.geom, Props: tc.props}
+			repaired, reason := v.Fix(f)
+			if repaired != tc.repaired || reason != tc.reason {
+				t.Fatalf("Fix = %v %q, want %v %q", repaired, reason, tc.repaired, tc.reason)
+			}
+			if tc.polys > 0 {
+				mp, ok := f.Geom.(orb.MultiPolygon)
+				if !ok || len(mp) != tc.polys {
+					t.Fatalf("geometry %T %v, want a MultiPolygon of %d", f.Geom, f.Geom, tc.polys)
+				}
+				if f.Float("area_m2") <= 0 {
+					t.Errorf("area_m2 = %v", f.Props["area_m2"])
+				}
+			}
+		})
+	}
+}
+
+func TestClean(t *testing.T) {
+	x, y := 104.06, 30.66
+	feats := []*geo.Feature{
+		{Layer: geo.Green, SourceID: "a", Geom: sq(x, y, 0.001)},
+		{Layer: geo.Green, SourceID: "b", Geom: orb.Polygon{{{x, y}, {x + 0.001, y + 0.001}, {x + 0.001, y}, {x, y + 0.001}, {x, y}}}},
+		{Layer: geo.Green, SourceID: "c", Geom: orb.Point{x, y}},
+	}
+	sum := importer.NewSummary("", "", "t")
+	kept := importer.Clean(feats, sum)
+	if len(kept) != 2 {
+		t.Fatalf("kept %d, want 2", len(kept))
+	}
+	g := sum.Layers[geo.Green]
+	if g.Read != 3 || g.Repaired != 1 || g.Skipped[importer.ReasonWrongGeometry] != 1 {
+		t.Fatalf("summary %+v", g)
+	}
+}
+
+func ids(t *testing.T, s store.Store, layer string) map[string]int {
+	t.Helper()
+	m := map[string]int{}
+	err := s.Scan(ctx(t), layer, func(f *geo.Feature) error { m[f.Source+"/"+f.SourceID]++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestLoadReplacesAndDeletes(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			s := sc.open(t)
+			// another source must not be touched
+			other := storetest.Sample("other", "1", 104.10, 30.70)
+			if _, err := importer.Load(ctx(t), s, "other", other, nil); err != nil {
+				t.Fatal(err)
+			}
+			first := append(storetest.Sample("x", "1", 104.06, 30.66), storetest.Sample("x", "2", 104.07, 30.66)...)
+			sum := importer.NewSummary("", "", "file")
+			var progressed int
+			ch, err := importer.Load(ctx(t), s, "file", first, sum, importer.WithBatchSize(1), importer.WithProgress(func(layer string, n int) { progressed += n }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if progressed != 10 || len(ch.Put) != 10 {
+				t.Fatalf("progress %d, changes %d, want 10", progressed, len(ch.Put))
+			}
+			for _, l := range geo.Schemas {
+				if got := sum.Layers[l.ID]; got.Imported != 2 || got.Replaced != 0 || got.Deleted != 0 {
+					t.Fatalf("%s: %+v", l.ID, got)
+				}
+			}
+			// the same again: every feature replaced, nothing added
+			sum = importer.NewSummary("", "", "file")
+			if _, err := importer.Load(ctx(t), s, "file", append(storetest.Sample("x", "1", 104.06, 30.66), storetest.Sample("x", "2", 104.07, 30.66)...), sum); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range geo.Schemas {
+				if got := sum.Layers[l.ID]; got.Imported != 2 || got.Replaced != 2 || got.Deleted != 0 {
+					t.Fatalf("second load %s: %+v", l.ID, got)
+				}
+				for k, n := range ids(t, s, l.ID) {
+					if n != 1 {
+						t.Fatalf("%s %s stored %d times", l.ID, k, n)
+					}
+				}
+			}
+			// one feature per layer gone from the file: deleted
+			sum = importer.NewSummary("", "", "file")
+			ch, err = importer.Load(ctx(t), s, "file", storetest.Sample("x", "1", 104.06, 30.66), sum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range geo.Schemas {
+				got := sum.Layers[l.ID]
+				if got.Imported != 1 || got.Replaced != 1 || got.Deleted != 1 || len(ch.Deleted[l.ID]) != 1 {
+					t.Fatalf("third load %s: %+v", l.ID, got)
+				}
+				m := ids(t, s, l.ID)
+				if len(m) != 2 { // one of "file", one of "other"
+					t.Fatalf("%s holds %v", l.ID, m)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadAllOrNothing(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			s := sc.open(t)
+			if _, err := importer.Load(ctx(t), s, "file", storetest.Sample("x", "1", 104.06, 30.66), nil); err != nil {
+				t.Fatal(err)
+			}
+			before := storetest.Snapshot(t, s)
+			bad := storetest.Sample("x", "2", 104.07, 30.66)
+			bad = append(bad, &geo.Feature{Layer: geo.Waste, SourceID: "bad", Geom: orb.Point{104, 95}})
+			sum := importer.NewSummary("", "", "file")
+			if _, err := importer.Load(ctx(t), s, "file", bad, sum); err == nil {
+				t.Fatal("load of an invalid feature succeeded")
+			}
+			if after := storetest.Snapshot(t, s); after != before {
+				t.Fatalf("store changed by a failed load:\n%s\nwant\n%s", after, before)
+			}
+			if sum.Layers[geo.Green].Imported != 0 {
+				t.Fatalf("failed load counted imports: %+v", sum.Layers[geo.Green])
+			}
+		})
+	}
+}
+
+func TestLoadRejectsDuplicates(t *testing.T) {
+	fs := storetest.Sample("x", "1", 104.06, 30.66)
+	fs = append(fs, storetest.Sample("x", "1", 104.07, 30.66)[0])
+	_, err := importer.Load(ctx(t), memstore.New(), "file", fs, nil)
+	if err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSummaryOutput(t *testing.T) {
+	sum := importer.NewSummary("city.osm", "osm-xml", "osm")
+	sum.Skip(geo.Green, "park as point")
+	sum.Skip(geo.Green, "park as point")
+	sum.Layer(geo.Green).Read++
+	sum.Layer(geo.Green).Imported = 1
+	sum.Class("leisure=park", geo.Green).Imported++
+	sum.Class("leisure=park", geo.Green).Skipped["park as point"] += 2
+	var b bytes.Buffer
+	if err := sum.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"city.osm (osm-xml", "green", "skipped green: 2 park as point", "leisure=park"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	js, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back importer.Summary
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if g := back.Layers[geo.Green]; g.Read != 3 || g.Imported != 1 || g.Skipped["park as point"] != 2 || len(back.Layers) != len(geo.Schemas) {
+		t.Fatalf("round trip: %s", js)
+	}
+}

@@ -1,0 +1,317 @@
+package osm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/greenreach/greenreach/geo"
+	posm "github.com/paulmach/osm"
+	"gopkg.in/yaml.v3"
+)
+
+// Rule maps OSM elements carrying one tag to a layer.
+type Rule struct {
+	Layer string
+	Key   string
+	// Value is the tag value, or "*" for any value but "no".
+	Value string
+	// Kind overrides what the rule gives the feature: the kind (green,
+	// parcels, waste), the class (roads) or the level (areas). Empty: the
+	// defaults of the package documentation (mostly the tag value).
+	Kind string
+	// Walkable (roads only), when set, replaces the computed walkable.
+	Walkable *bool
+	// Public (green only) is the public flag of an element without an
+	// access tag; nil leaves it unknown (NULL). An access tag always wins.
+	Public *bool
+}
+
+// Tag returns the rule's tag as "key=value".
+func (r Rule) Tag() string { return r.Key + "=" + r.Value }
+
+func (r Rule) matches(v string) bool {
+	if r.Value == "*" {
+		return v != "no"
+	}
+	return v == r.Value
+}
+
+// label names what the rule maps in skip reasons ("park as point").
+func (r Rule) label() string {
+	if r.Value == "*" || r.Key == "boundary" {
+		return r.Key
+	}
+	return r.Value
+}
+
+// Mapping is an ordered list of rules. Within a layer the first rule with
+// an exact value an element matches decides its feature, else its first
+// key=* rule; an element may go to several layers.
+type Mapping struct {
+	Rules []Rule
+	byKey map[string][]int
+}
+
+func ptr(b bool) *bool { return &b }
+
+// DefaultMapping returns the mapping of the package documentation.
+func DefaultMapping() *Mapping {
+	rules := []Rule{
+		{Layer: geo.Green, Key: "leisure", Value: "park", Public: ptr(true)},
+		{Layer: geo.Green, Key: "leisure", Value: "garden", Public: ptr(false)},
+		{Layer: geo.Green, Key: "leisure", Value: "playground", Public: ptr(true)},
+		{Layer: geo.Green, Key: "landuse", Value: "recreation_ground", Public: ptr(true)},
+		{Layer: geo.Green, Key: "landuse", Value: "village_green", Public: ptr(true)},
+		{Layer: geo.Green, Key: "landuse", Value: "grass", Kind: "lawn"},
+		{Layer: geo.Green, Key: "landuse", Value: "forest"},
+		{Layer: geo.Green, Key: "natural", Value: "wood"},
+		{Layer: geo.Green, Key: "natural", Value: "scrub"},
+		{Layer: geo.Parcels, Key: "landuse", Value: "residential", Kind: "block"},
+		{Layer: geo.Parcels, Key: "building", Value: "*", Kind: "building"},
+		{Layer: geo.Roads, Key: "highway", Value: "*"},
+		{Layer: geo.Waste, Key: "amenity", Value: "waste_basket", Kind: "litter_bin"},
+		{Layer: geo.Waste, Key: "amenity", Value: "recycling", Kind: "recycling"},
+		{Layer: geo.Waste, Key: "amenity", Value: "waste_disposal", Kind: "collection_point"},
+		{Layer: geo.Waste, Key: "amenity", Value: "waste_transfer_station", Kind: "transfer_station"},
+		{Layer: geo.Waste, Key: "amenity", Value: "toilets", Kind: "toilet"},
+		{Layer: geo.Areas, Key: "boundary", Value: "administrative"},
+	}
+	m := &Mapping{Rules: rules}
+	m.index()
+	return m
+}
+
+func (m *Mapping) index() {
+	m.byKey = map[string][]int{}
+	for i, r := range m.Rules {
+		m.byKey[r.Key] = append(m.byKey[r.Key], i)
+	}
+}
+
+// match returns the indices of the rules tags match, in rule order.
+func (m *Mapping) match(tags posm.Tags) []int {
+	if m.byKey == nil {
+		m.index()
+	}
+	var out []int
+	for _, t := range tags {
+		for _, i := range m.byKey[t.Key] {
+			if m.Rules[i].matches(t.Value) {
+				out = append(out, i)
+			}
+		}
+	}
+	if len(out) > 1 {
+		sortInts(out)
+	}
+	return out
+}
+
+func (m *Mapping) interesting(tags posm.Tags) bool {
+	if m.byKey == nil {
+		m.index()
+	}
+	for _, t := range tags {
+		for _, i := range m.byKey[t.Key] {
+			if m.Rules[i].matches(t.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// LoadMapping reads a mapping file (see ParseMapping).
+func LoadMapping(path string) (*Mapping, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMapping(path, b)
+}
+
+// ParseMapping reads a YAML mapping that extends (or, with replace: true,
+// replaces) the default one. The top level maps layer ids to lists of
+// rules; a rule is either "key=value" or a mapping with the fields tag
+// ("key=value", required), kind, walkable, public and off (true removes the
+// rule of that tag). A rule with the tag of an existing rule of the layer
+// replaces it in place; others are appended. Errors name the file and line.
+//
+//	replace: false
+//	green:
+//	  - leisure=nature_reserve
+//	  - {tag: landuse=meadow, kind: lawn, public: true}
+//	roads:
+//	  - {tag: highway=cycleway, walkable: false}
+//	parcels:
+//	  - {tag: building=*, off: true}
+func ParseMapping(name string, data []byte) (*Mapping, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: empty mapping file", name)
+		}
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	errAt := func(n *yaml.Node, format string, args ...any) error {
+		return fmt.Errorf("%s: line %d: %s", name, n.Line, fmt.Sprintf(format, args...))
+	}
+	top := &doc
+	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
+		top = top.Content[0]
+	}
+	if top.Kind != yaml.MappingNode {
+		return nil, errAt(top, "want a mapping of layer ids to rule lists")
+	}
+	replace := false
+	type entry struct {
+		rule Rule
+		off  bool
+	}
+	var entries []entry
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if k.Value == "replace" {
+			if err := v.Decode(&replace); err != nil {
+				return nil, errAt(v, "replace: want true or false")
+			}
+			continue
+		}
+		if geo.SchemaOf(k.Value) == nil {
+			return nil, errAt(k, "unknown layer %q (want one of green, parcels, roads, waste, areas, or replace)", k.Value)
+		}
+		if v.Kind != yaml.SequenceNode {
+			return nil, errAt(v, "%s: want a list of rules", k.Value)
+		}
+		for _, item := range v.Content {
+			e := entry{rule: Rule{Layer: k.Value}}
+			var tag string
+			switch item.Kind {
+			case yaml.ScalarNode:
+				tag = item.Value
+			case yaml.MappingNode:
+				for j := 0; j+1 < len(item.Content); j += 2 {
+					fk, fv := item.Content[j], item.Content[j+1]
+					var err error
+					switch fk.Value {
+					case "tag":
+						err = fv.Decode(&tag)
+					case "kind":
+						err = fv.Decode(&e.rule.Kind)
+					case "walkable":
+						var b bool
+						err = fv.Decode(&b)
+						e.rule.Walkable = &b
+					case "public":
+						var b bool
+						err = fv.Decode(&b)
+						e.rule.Public = &b
+					case "off":
+						err = fv.Decode(&e.off)
+					default:
+						return nil, errAt(fk, "unknown rule field %q (want tag, kind, walkable, public or off)", fk.Value)
+					}
+					if err != nil {
+						return nil, errAt(fv, "%s: %v", fk.Value, err)
+					}
+				}
+			default:
+				return nil, errAt(item, "want a rule: \"key=value\" or {tag: key=value, ...}")
+			}
+			key, val, ok := strings.Cut(tag, "=")
+			key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+			if !ok || key == "" || val == "" {
+				return nil, errAt(item, "rule tag %q: want key=value (value * for any)", tag)
+			}
+			e.rule.Key, e.rule.Value = key, val
+			if e.rule.Walkable != nil && e.rule.Layer != geo.Roads {
+				return nil, errAt(item, "walkable applies to roads only")
+			}
+			if e.rule.Public != nil && e.rule.Layer != geo.Green {
+				return nil, errAt(item, "public applies to green only")
+			}
+			entries = append(entries, e)
+		}
+	}
+	m := &Mapping{}
+	if !replace {
+		m.Rules = DefaultMapping().Rules
+	}
+	for _, e := range entries {
+		at := -1
+		for i, r := range m.Rules {
+			if r.Layer == e.rule.Layer && r.Key == e.rule.Key && r.Value == e.rule.Value {
+				at = i
+				break
+			}
+		}
+		switch {
+		case e.off && at >= 0:
+			m.Rules = append(m.Rules[:at], m.Rules[at+1:]...)
+		case e.off:
+		case at >= 0:
+			m.Rules[at] = e.rule
+		default:
+			m.Rules = append(m.Rules, e.rule)
+		}
+	}
+	m.index()
+	return m, nil
+}
+
+// WriteYAML writes the mapping in the file format of ParseMapping (with
+// replace: true, so reading it back gives exactly this mapping).
+func (m *Mapping) WriteYAML(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("replace: true\n")
+	for _, sc := range geo.Schemas {
+		first := true
+		for _, r := range m.Rules {
+			if r.Layer != sc.ID {
+				continue
+			}
+			if first {
+				fmt.Fprintf(&b, "%s:\n", sc.ID)
+				first = false
+			}
+			var fields []string
+			if r.Kind != "" {
+				fields = append(fields, "kind: "+yamlString(r.Kind))
+			}
+			if r.Walkable != nil {
+				fields = append(fields, fmt.Sprintf("walkable: %v", *r.Walkable))
+			}
+			if r.Public != nil {
+				fields = append(fields, fmt.Sprintf("public: %v", *r.Public))
+			}
+			if len(fields) == 0 {
+				fmt.Fprintf(&b, "  - %s\n", yamlString(r.Tag()))
+			} else {
+				fmt.Fprintf(&b, "  - {tag: %s, %s}\n", yamlString(r.Tag()), strings.Join(fields, ", "))
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func yamlString(s string) string {
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf("%q", s)
+	}
+	return strings.TrimSuffix(string(out), "\n")
+}

@@ -1,0 +1,173 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/greenreach/greenreach/geo"
+)
+
+const (
+	applicationID = 0x47504B47 // "GPKG"
+	userVersion   = 10300      // GeoPackage 1.3.0
+	srsWGS84      = 4326
+
+	wgs84WKT = `GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]`
+
+	// timeFormat is how DATETIME values are stored (GeoPackage 1.3, 1.1.1.1.1).
+	timeFormat = "2006-01-02T15:04:05.000Z"
+)
+
+// A migration brings the schema from version i to i+1 inside the open
+// transaction. Append new ones; never edit a released one.
+type migration struct {
+	name string
+	up   func(ctx context.Context, tx *sql.Tx) error
+}
+
+var migrations = []migration{
+	{"geopackage core, layers, gr_layers, gr_meta", migrateInitial},
+}
+
+// schemaVersion is the version a store has once every migration ran.
+var schemaVersion = len(migrations)
+
+// q quotes an SQL identifier.
+func q(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
+
+// lit quotes an SQL string literal.
+func lit(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+func columnType(t geo.FieldType) string {
+	switch t {
+	case geo.Int:
+		return "INTEGER"
+	case geo.Real:
+		return "REAL"
+	case geo.Bool:
+		return "BOOLEAN"
+	}
+	return "TEXT"
+}
+
+func rtreeName(table string) string { return "rtree_" + table + "_geom" }
+
+// rtreeDDL is the GeoPackage 1.3 RTree spatial index (extension F.3) for
+// column geom of table, registered in gpkg_extensions.
+func rtreeDDL(table string) []string {
+	stmts := []string{`CREATE VIRTUAL TABLE ` + q(rtreeName(table)) + ` USING rtree(id, minx, maxx, miny, maxy)`}
+	stmts = append(stmts, rtreeTriggers(table)...)
+	return append(stmts, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (`+lit(table)+`, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')`)
+}
+
+// layerDDL creates the feature table of a layer and registers it.
+func layerDDL(s *geo.Schema) []string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `CREATE TABLE %s (`, q(s.ID))
+	fmt.Fprintf(&b, `"fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "geom" %s, "source" TEXT NOT NULL, "source_id" TEXT NOT NULL, "version" INTEGER NOT NULL, "updated" DATETIME NOT NULL`, s.Geom)
+	for _, f := range s.Fields {
+		fmt.Fprintf(&b, `, %s %s`, q(f.Name), columnType(f.Type))
+	}
+	b.WriteString(`, UNIQUE ("source", "source_id"))`)
+	stmts := []string{
+		b.String(),
+		`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (` + lit(s.ID) + `, 'features', ` + lit(s.Title) + `, '', 4326)`,
+		`INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (` + lit(s.ID) + `, 'geom', ` + lit(string(s.Geom)) + `, 4326, 0, 0)`,
+		`INSERT INTO gr_layers (layer, version) VALUES (` + lit(s.ID) + `, 0)`,
+	}
+	return append(stmts, rtreeDDL(s.ID)...)
+}
+
+func migrateInitial(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`PRAGMA application_id = ` + strconv.Itoa(applicationID),
+		`PRAGMA user_version = ` + strconv.Itoa(userVersion),
+		`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,
+		`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined Cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined Cartesian coordinate reference system')`,
+		`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system')`,
+		`INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, ` + lit(wgs84WKT) + `, 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')`,
+		`CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))`,
+		`CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name), CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))`,
+		`CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))`,
+		// gr_layers is a GeoPackage attributes table, so it needs an
+		// INTEGER PRIMARY KEY (requirement 119); layer is its natural key.
+		`CREATE TABLE gr_layers (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, layer TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, updated DATETIME)`,
+		`INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('gr_layers', 'attributes', 'greenreach layer versions', 'version and last update of each greenreach layer')`,
+		`CREATE TABLE gr_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)`,
+	}
+	for _, s := range geo.Schemas {
+		stmts = append(stmts, layerDDL(s)...)
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(st), err)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
+}
+
+// readSchemaVersion returns the schema version recorded in gr_meta, 0 when
+// there is no gr_meta table yet.
+func readSchemaVersion(ctx context.Context, qr interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var n int
+	if err := qr.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gr_meta'`).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var v string
+	err := qr.QueryRowContext(ctx, `SELECT value FROM gr_meta WHERE key = 'schema_version'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	ver, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("gr_meta schema_version %q: %w", v, err)
+	}
+	return ver, nil
+}
+
+// migrate applies the missing migrations in one transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ver, err := readSchemaVersion(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if ver > schemaVersion {
+		return fmt.Errorf("store schema version %d is newer than this greenreach (%d)", ver, schemaVersion)
+	}
+	if ver == schemaVersion {
+		return tx.Commit() // nothing written
+	}
+	for i := ver; i < schemaVersion; i++ {
+		if err := migrations[i].up(ctx, tx); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", i+1, migrations[i].name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gr_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,132 @@
+package open
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/store"
+)
+
+// pgDSN returns a PostGIS URL with a fresh schema, dropped afterwards by
+// closing: the schema is named for the test.
+func pgDSN(t *testing.T) string {
+	base := os.Getenv("GREENREACH_TEST_PG")
+	if base == "" {
+		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
+			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is: PostGIS tests must run")
+		}
+		t.Skip("GREENREACH_TEST_PG not set (make test starts a throwaway PostGIS)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("schema", fmt.Sprintf("open_test_%d", time.Now().UnixNano()))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+type summary struct {
+	count int64
+	bbox  string
+	area  float64 // total area_m2 or length_m
+	ids   int64   // sum of fids
+}
+
+func summarise(t *testing.T, st store.Store) map[string]summary {
+	t.Helper()
+	ctx := context.Background()
+	infos, err := st.Layers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]summary{}
+	for _, l := range infos {
+		s := summary{count: l.Count, bbox: fmt.Sprintf("%.5f %.5f %.5f %.5f", l.BBox.Min[0], l.BBox.Min[1], l.BBox.Max[0], l.BBox.Max[1])}
+		m := geo.SchemaOf(l.ID).Measure
+		if err := st.Scan(ctx, l.ID, func(f *geo.Feature) error {
+			s.ids += f.ID
+			if m != "" {
+				s.area += f.Float(m)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out[l.ID] = s
+	}
+	return out
+}
+
+func writeDemo(t *testing.T, st store.Store, size string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.Write(ctx, func(tx store.Tx) error {
+		_, err := demotown.Generate(demotown.Options{Seed: 7, Size: size}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPostGISDemoSameAsGeoPackage: the same demo town written to both stores
+// gives identical counts, bboxes, ids and total areas (±0.01%).
+func TestPostGISDemoSameAsGeoPackage(t *testing.T) {
+	ctx := context.Background()
+	pg, err := Store(ctx, pgDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	gp, err := Store(ctx, filepath.Join(t.TempDir(), "demo.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gp.Close()
+	if pg.Kind() != "postgis" || gp.Kind() != "gpkg" {
+		t.Fatalf("kinds %s %s", pg.Kind(), gp.Kind())
+	}
+	writeDemo(t, pg, "city")
+	writeDemo(t, gp, "city")
+	a, b := summarise(t, pg), summarise(t, gp)
+	for _, sc := range geo.Schemas {
+		x, y := a[sc.ID], b[sc.ID]
+		if x.count == 0 {
+			t.Errorf("%s: empty", sc.ID)
+		}
+		if x.count != y.count || x.bbox != y.bbox || x.ids != y.ids {
+			t.Errorf("%s: postgis %+v, gpkg %+v", sc.ID, x, y)
+		}
+		if math.Abs(x.area-y.area) > 1e-4*math.Max(x.area, 1) {
+			t.Errorf("%s: total measure postgis %.3f, gpkg %.3f", sc.ID, x.area, y.area)
+		}
+		t.Logf("%-8s %7d features, bbox %s, total %s %.0f", sc.ID, x.count, x.bbox, sc.Measure, x.area)
+	}
+}
+
+func TestSelectsStoreByDSN(t *testing.T) {
+	tests := []struct {
+		dsn  string
+		isPG bool
+	}{
+		{"postgres://u@h/db", true},
+		{"postgresql://u@h/db", true},
+		{"./data/x.gpkg", false},
+		{"/tmp/postgres.gpkg", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		if got := IsPostGIS(tc.dsn); got != tc.isPG {
+			t.Errorf("IsPostGIS(%q) = %v", tc.dsn, got)
+		}
+	}
+}

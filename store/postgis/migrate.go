@@ -1,0 +1,92 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/greenreach/greenreach/geo"
+)
+
+// migrations are applied in order, each once, recorded in gr_schema_migrations.
+// Append; never edit a step that has shipped.
+var migrations = []func(schema string) string{
+	// 1: layer tables, GiST indexes, layer versions.
+	func(schema string) string {
+		var b strings.Builder
+		for _, sc := range geo.Schemas {
+			fmt.Fprintf(&b, "CREATE TABLE %s.%s (\n  fid bigserial PRIMARY KEY,\n  geom geometry(%s, 4326) NOT NULL,\n  source text NOT NULL,\n  source_id text NOT NULL,\n  version bigint NOT NULL,\n  updated timestamptz NOT NULL", schema, sc.ID, pgGeom(sc.Geom))
+			for _, f := range sc.Fields {
+				fmt.Fprintf(&b, ",\n  %s %s", f.Name, pgType(f.Type))
+			}
+			fmt.Fprintf(&b, ",\n  UNIQUE (source, source_id)\n);\n")
+			fmt.Fprintf(&b, "CREATE INDEX %[2]s_geom_gist ON %[1]s.%[2]s USING gist (geom);\n", schema, sc.ID)
+		}
+		fmt.Fprintf(&b, "CREATE TABLE %s.gr_layers (layer text PRIMARY KEY, version bigint NOT NULL DEFAULT 0, updated timestamptz);\n", schema)
+		for _, sc := range geo.Schemas {
+			fmt.Fprintf(&b, "INSERT INTO %s.gr_layers (layer) VALUES ('%s');\n", schema, sc.ID)
+		}
+		return b.String()
+	},
+}
+
+func pgGeom(k geo.GeomKind) string {
+	switch k {
+	case geo.MultiPolygon:
+		return "MultiPolygon"
+	case geo.MultiLineString:
+		return "MultiLineString"
+	}
+	return "Point"
+}
+
+func pgType(t geo.FieldType) string {
+	switch t {
+	case geo.Int:
+		return "bigint"
+	case geo.Real:
+		return "double precision"
+	case geo.Bool:
+		return "boolean"
+	}
+	return "text"
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	var hasPostGIS bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')").Scan(&hasPostGIS); err != nil {
+		return err
+	}
+	if !hasPostGIS {
+		if _, err := s.pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS postgis"); err != nil {
+			return fmt.Errorf("the postgis extension is missing and cannot be created: %w", err)
+		}
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "greenreach:"+s.schema); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS %[1]s; CREATE TABLE IF NOT EXISTS %[1]s.gr_schema_migrations (step int PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())", s.schema)); err != nil {
+		return err
+	}
+	var done int
+	if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT coalesce(max(step), 0) FROM %s.gr_schema_migrations", s.schema)).Scan(&done); err != nil {
+		return err
+	}
+	if done > len(migrations) {
+		return fmt.Errorf("schema is at step %d, newer than this greenreach (%d): upgrade greenreach", done, len(migrations))
+	}
+	for i := done; i < len(migrations); i++ {
+		if _, err := tx.Exec(ctx, migrations[i](s.schema)); err != nil {
+			return fmt.Errorf("step %d: %w", i+1, err)
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s.gr_schema_migrations (step) VALUES ($1)", s.schema), i+1); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
