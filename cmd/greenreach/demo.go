@@ -66,8 +66,8 @@ func runDemo(ctx context.Context, cfg *config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo town not written (store unchanged): %w", err)
 	}
+	fmt.Fprintf(cfg.stdout, "demo town %q, seed %d, into %s (%s)\n", opt.Size, opt.Seed, cfg.DB, st.Kind())
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "demo town %q, seed %d, into %s (%s)\t\n", opt.Size, opt.Seed, cfg.DB, st.Kind())
 	fmt.Fprintln(tw, "layer\tfeatures\t")
 	for _, sc := range geo.Schemas {
 		fmt.Fprintf(tw, "%s\t%d\t\n", sc.ID, stats.Features[sc.ID])

@@ -338,7 +338,7 @@ func TestValues(t *testing.T) {
 		}
 	}
 	var typ, upd string
-	s.r.QueryRow(`SELECT typeof(capacity), updated FROM waste WHERE source_id = 'integral'`).Scan(&typ, &upd)
+	s.r.QueryRow(`SELECT typeof(capacity), updated || '' FROM waste WHERE source_id = 'integral'`).Scan(&typ, &upd)
 	if typ != "real" || upd != fs[0].Updated.Format("2006-01-02T15:04:05.000Z") {
 		t.Errorf("stored capacity as %s, updated as %q", typ, upd)
 	}
