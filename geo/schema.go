@@ -99,7 +99,7 @@ var Schemas = []*Schema{
 			{"kind", Text, "compound, block or building"},
 			{"population", Int, "residents"},
 			{"households", Int, "households"},
-			{"pop_source", Text, "given or estimated (see README: population estimate)"},
+			{"pop_source", Text, "given or estimated (see README: Population estimates)"},
 			{"levels", Int, "building levels where known"},
 			{"area_m2", Real, "geodesic area on WGS84, computed"},
 		},

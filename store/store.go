@@ -61,7 +61,9 @@ type Tx interface {
 	// SourceID, or is inserted with a new id; a feature with an ID replaces
 	// that feature (ErrNotFound if none). A non-zero Version must equal the
 	// stored version (ErrConflict otherwise). Put sets ID, Version (1 on
-	// insert, stored+1 on replace) and Updated on each feature.
+	// insert, stored+1 on replace) and Updated on each feature; when the
+	// Write then rolls back those fields describe nothing stored, so a
+	// retry must start from the caller's original features.
 	Put(ctx context.Context, feats []*geo.Feature) error
 	// Delete removes one feature or returns ErrNotFound.
 	Delete(ctx context.Context, layer string, id int64) error
