@@ -12,7 +12,9 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store"
+	"github.com/jackc/pgx/v5"
 )
 
 // pgDSN returns a PostGIS URL with a fresh schema, dropped afterwards by
@@ -128,5 +130,92 @@ func TestSelectsStoreByDSN(t *testing.T) {
 		if got := IsPostGIS(tc.dsn); got != tc.isPG {
 			t.Errorf("IsPostGIS(%q) = %v", tc.dsn, got)
 		}
+	}
+}
+
+// sharedData returns a file of ../shared/data, skipping when the clone has
+// none beside it (CI always has it: there a missing file fails).
+func sharedData(t *testing.T, name string) string {
+	p := filepath.Join("..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI: %v", p, err)
+		}
+		t.Skipf("%s not present", p)
+	}
+	return p
+}
+
+// TestPostGISMonacoImport: Monaco imported into PostGIS and into a
+// GeoPackage gives identical counts, bboxes and total areas, every feature's
+// area_m2 matches PostGIS ST_Area(geography) within 0.1%, and importing it
+// again replaces rather than duplicates.
+func TestPostGISMonacoImport(t *testing.T) {
+	ctx := context.Background()
+	file := sharedData(t, "monaco.osm.pbf")
+	dsn := pgDSN(t)
+	pg, err := Store(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	gp, err := Store(ctx, filepath.Join(t.TempDir(), "monaco.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gp.Close()
+	for _, st := range []store.Store{pg, gp, pg} { // PostGIS twice: the re-import replaces
+		if _, _, err := osm.ImportFile(ctx, st, file, osm.Options{}); err != nil {
+			t.Fatalf("%s: %v", st.Kind(), err)
+		}
+	}
+	a, b := summarise(t, pg), summarise(t, gp)
+	for _, sc := range geo.Schemas {
+		x, y := a[sc.ID], b[sc.ID]
+		if x.count != y.count || math.Abs(x.area-y.area) > 1e-4*math.Max(x.area, 1) {
+			t.Errorf("%s: postgis %+v, gpkg %+v", sc.ID, x, y)
+		}
+		t.Logf("%-8s %6d features, total %s %.0f", sc.ID, x.count, sc.Measure, x.area)
+	}
+	if a[geo.Parcels].count < 20000 || a[geo.Green].count < 30 {
+		t.Errorf("Monaco import too small: %+v", a)
+	}
+	u, _ := url.Parse(dsn)
+	schema := u.Query().Get("schema")
+	q := u.Query()
+	q.Del("schema")
+	u.RawQuery = q.Encode()
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, layer := range []string{geo.Green, geo.Parcels, geo.Areas} {
+		var n, bad int
+		var worst float64
+		rows, err := conn.Query(ctx, fmt.Sprintf("SELECT area_m2, ST_Area(geom::geography) FROM %s.%s", schema, layer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var ours, theirs float64
+			if err := rows.Scan(&ours, &theirs); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if d := math.Abs(ours-theirs) / math.Max(theirs, 1e-9); d > worst {
+				worst = d
+			}
+			if math.Abs(ours-theirs) > 1e-3*theirs+1e-6 {
+				bad++
+			}
+		}
+		if rows.Err() != nil {
+			t.Fatal(rows.Err())
+		}
+		if bad > 0 || n == 0 {
+			t.Errorf("%s: %d of %d areas differ from ST_Area(geography) by > 0.1%%", layer, bad, n)
+		}
+		t.Logf("%s: %d areas, worst relative difference to ST_Area(geography) %.2g", layer, n, worst)
 	}
 }
