@@ -1,6 +1,7 @@
 package osm
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
@@ -68,7 +69,7 @@ type builder struct {
 
 func (b *builder) build() {
 	rels := slices.Clone(b.d.rels)
-	slices.SortStableFunc(rels, func(x, y relRec) int { return cmp64(int64(x.id), int64(y.id)) })
+	slices.SortStableFunc(rels, func(x, y relRec) int { return cmp.Compare(int64(x.id), int64(y.id)) })
 	for i, r := range rels {
 		if i+1 < len(rels) && rels[i+1].id == r.id {
 			continue // duplicate in the file: the last one wins
@@ -82,23 +83,13 @@ func (b *builder) build() {
 		b.element(b.way(id, b.d.ways[id]))
 	}
 	nodes := slices.Clone(b.d.nodes)
-	slices.SortStableFunc(nodes, func(x, y nodeRec) int { return cmp64(int64(x.id), int64(y.id)) })
+	slices.SortStableFunc(nodes, func(x, y nodeRec) int { return cmp.Compare(int64(x.id), int64(y.id)) })
 	for i, n := range nodes {
 		if i+1 < len(nodes) && nodes[i+1].id == n.id {
 			continue
 		}
 		b.element(&element{sid: fmt.Sprintf("n%d", n.id), tags: n.tags, kind: gPoint, pt: n.pt})
 	}
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (b *builder) way(id posm.WayID, w *wayRec) *element {

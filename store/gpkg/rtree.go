@@ -1,6 +1,7 @@
 package gpkg
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -232,7 +233,7 @@ func rebuildIndex(ctx context.Context, tx *sql.Tx, layer string, ch *indexChange
 		depth++
 	}
 	// The rowid table in fid order: SQLite appends instead of seeking.
-	slices.SortFunc(leafOf, func(a, b leafRef) int { return cmpInt(a.id, b.id) })
+	slices.SortFunc(leafOf, func(a, b leafRef) int { return cmp.Compare(a.id, b.id) })
 	for _, e := range leafOf {
 		if err := w.add(ctx, `INSERT INTO `+rowid+` ("rowid", "nodeno") VALUES `, 2, e.id, e.node); err != nil {
 			return err
@@ -267,16 +268,6 @@ func linkLevel(ctx context.Context, leafOf []leafRef, w *rowWriter, parent strin
 
 // leafRef is a row of the rowid table: a fid and its leaf node.
 type leafRef struct{ id, node int64 }
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 func union(es []rentry) [4]float32 {
 	b := es[0].b
