@@ -9,24 +9,45 @@ import (
 	"strings"
 	"time"
 
+	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/importer/geojson"
 	"github.com/greenreach/greenreach/importer/osm"
 )
 
-// runImport imports OSM files, each in one all-or-nothing transaction: a
-// re-import of the same source replaces what the previous one wrote.
+// runImport imports OSM and GeoJSON files, each in one all-or-nothing
+// transaction: a re-import of the same source replaces what the previous one
+// wrote.
 func runImport(ctx context.Context, cfg *config, args []string) error {
-	fs := flags(cfg, "import", "[--map FILE] [--source NAME] [--json] FILE...")
-	mapFile := fs.String("map", "", "YAML tag → layer mapping extending the default (see --print-map)")
-	source := fs.String("source", osm.Source, "source the features are kept under: importing the same source again replaces them")
+	fs := flags(cfg, "import", "[--layer LAYER] [--map FILE] [--source NAME] [--json] FILE...")
+	mapFile := fs.String("map", "", "OSM: YAML tag → layer mapping extending the default (see --print-map); GeoJSON: YAML field → property map")
+	source := fs.String("source", "", "source the features are kept under: importing the same source again replaces them (default: osm for OSM files, geojson:NAME for GeoJSON)")
+	layer := fs.String("layer", "", "GeoJSON: the layer the file's features go to (green, parcels, roads, waste, areas)")
 	asJSON := fs.Bool("json", false, "print the summaries as a JSON array")
 	printMap := fs.Bool("print-map", false, "print the mapping in effect as YAML and exit")
 	files, err := parseFiles(fs, args)
 	if err != nil {
 		return err
 	}
+	var nOSM, nGeoJSON int
+	for _, f := range files {
+		switch {
+		case osm.Supported(f):
+			nOSM++
+		case geojson.Supported(f):
+			nGeoJSON++
+		default:
+			return fmt.Errorf("%s: unsupported format (supported: %s)", f, strings.Join(append(osm.Extensions, geojson.Extensions...), ", "))
+		}
+	}
+	if *mapFile != "" && nOSM > 0 && nGeoJSON > 0 {
+		return usageError{"--map means a tag mapping for OSM files and a field map for GeoJSON: import them separately"}
+	}
+	if nGeoJSON > 0 && *layer == "" {
+		return usageError{"GeoJSON needs --layer (green, parcels, roads, waste or areas)"}
+	}
 	mapping := osm.DefaultMapping()
-	if *mapFile != "" {
+	if *mapFile != "" && nGeoJSON == 0 {
 		if mapping, err = osm.LoadMapping(*mapFile); err != nil {
 			return err
 		}
@@ -37,13 +58,11 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	if len(files) == 0 {
 		return usageError{"no FILE to import"}
 	}
-	for _, f := range files {
-		if !osm.Supported(f) {
-			return fmt.Errorf("%s: unsupported format (supported: %s)", f, strings.Join(osm.Extensions, ", "))
+	var fields map[string]string
+	if *mapFile != "" && nGeoJSON > 0 {
+		if fields, err = geojson.LoadFields(*mapFile, *layer); err != nil {
+			return err
 		}
-	}
-	if *source == "" {
-		return usageError{"--source must not be empty"}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -53,15 +72,26 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 
 	var sums []*importer.Summary
 	for i, file := range files {
-		if i > 0 {
-			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s (use --source to keep both)\n", file, *source, files[i-1])
+		if i > 0 && *source != "" {
+			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s\n", file, *source, files[i-1])
+		} else if i > 0 && osm.Supported(file) && osm.Supported(files[i-1]) {
+			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s (use --source to keep both)\n", file, osm.Source, files[i-1])
 		}
 		rp := newProgress(cfg, "read "+file)
-		feats, sum, err := osm.ReadFile(ctx, file, osm.Options{
-			Mapping:  mapping,
-			Source:   *source,
-			Progress: func(n int) { rp.add("reading", n) },
-		})
+		var (
+			feats []*geo.Feature
+			sum   *importer.Summary
+			err   error
+		)
+		if osm.Supported(file) {
+			feats, sum, err = osm.ReadFile(ctx, file, osm.Options{
+				Mapping:  mapping,
+				Source:   *source,
+				Progress: func(n int) { rp.add("reading", n) },
+			})
+		} else {
+			feats, sum, err = geojson.ReadFile(ctx, file, geojson.Options{Layer: *layer, Source: *source, Fields: fields})
+		}
 		if err != nil {
 			rp.done()
 			return fmt.Errorf("%w (nothing of it written)", err)

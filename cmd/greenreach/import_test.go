@@ -75,7 +75,7 @@ func TestImportOSMIntoGeoPackage(t *testing.T) {
 		want string
 	}{
 		{[]string{"import", trunc}, 1, trunc + ": file is truncated"},
-		{[]string{"import", "parks.geojson"}, 1, "parks.geojson: unsupported format (supported: .osm, .osm.pbf"},
+		{[]string{"import", "parks.shp"}, 1, "parks.shp: unsupported format (supported: .osm, .osm.pbf"},
 		{[]string{"import", "--map", badMap, xml}, 1, badMap + ": line 3: unknown layer"},
 		{[]string{"import"}, 2, "no FILE"},
 	} {
@@ -86,5 +86,39 @@ func TestImportOSMIntoGeoPackage(t *testing.T) {
 	}
 	if _, after, _ := runCLI(t, ctx, "--db", db, "layers", "--json"); after != before {
 		t.Errorf("store changed by failed imports:\n%s\n%s", after, before)
+	}
+}
+
+// TestImportGeoJSON: a GeoJSON file imports into a GeoPackage; a file with a
+// swapped coordinate fails naming it and leaves the store byte for byte as
+// it was; GeoJSON without --layer is a usage error.
+func TestImportGeoJSON(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "g.gpkg")
+	good := filepath.Join(dir, "bins.geojson")
+	os.WriteFile(good, []byte(`{"type":"FeatureCollection","features":[
+	 {"type":"Feature","id":"b1","properties":{"kind":"litter_bin"},"geometry":{"type":"Point","coordinates":[104.06,30.66]}},
+	 {"type":"Feature","id":"b2","properties":{"kind":"collection_point","capacity":"2.5"},"geometry":{"type":"Point","coordinates":[104.07,30.67]}}]}`), 0o644)
+	bad := filepath.Join(dir, "swapped.geojson")
+	os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[
+	 {"type":"Feature","id":"b3","properties":{},"geometry":{"type":"Point","coordinates":[104.06,30.66]}},
+	 {"type":"Feature","id":"b4","properties":{},"geometry":{"type":"Point","coordinates":[30.66,104.06]}}]}`), 0o644)
+	if code, out, errs := runCLI(t, ctx, "--db", db, "import", "--layer", "waste", good); code != 0 || !strings.Contains(out, "waste") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	code, out, _ := runCLI(t, ctx, "--db", db, "layers", "--json")
+	if code != 0 || !strings.Contains(out, `"id": "waste",`) || !strings.Contains(out, `"count": 2,`) {
+		t.Errorf("layers after import: %s", out)
+	}
+	sum := fileSum(t, db)
+	if code, _, errs := runCLI(t, ctx, "--db", db, "import", "--layer", "waste", bad); code != 1 || !strings.Contains(errs, "swapped.geojson") || !strings.Contains(errs, "b4") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("swapped file: exit %d, %q", code, errs)
+	}
+	if fileSum(t, db) != sum {
+		t.Errorf("failed import changed the store")
+	}
+	if code, _, _ := runCLI(t, ctx, "--db", db, "import", good); code != 2 {
+		t.Errorf("GeoJSON without --layer: exit %d, want 2", code)
 	}
 }

@@ -1,0 +1,327 @@
+// Package geojson imports RFC 7946 GeoJSON (a FeatureCollection, or a single
+// Feature) into one greenreach layer.
+//
+// Every feature of a file goes to the layer named by Options.Layer (the
+// CLI's --layer). Attributes come from the feature's properties: by default a
+// property whose name is a field of the layer fills that field; a field map
+// (Options.Fields, the CLI's --map YAML file of `field: property` lines)
+// names other properties, e.g.
+//
+//	name: NAME_ZH
+//	population: POP2020
+//
+// Values are converted to the field's type: numbers from numeric strings,
+// booleans from true/false, yes/no, 1/0. A value that cannot be converted
+// skips the feature with the reason "bad attribute FIELD". Computed measures
+// (area_m2, length_m) are always computed, never taken from the file.
+//
+// The source id of a feature is its GeoJSON "id", else the property named by
+// Options.IDProperty (default "id"), else its position in the file ("#12").
+// Features keep source Options.Source (default "geojson:" + the file's base
+// name), so importing the same file again replaces its features.
+//
+// GeoJSON is WGS84 longitude/latitude (RFC 7946). A coordinate outside
+// [-180, 180] × [-90, 90] — a swapped latitude/longitude, or projected
+// metres — fails the whole file with the feature named; so does a legacy
+// "crs" member naming anything but WGS84.
+package geojson
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/importer"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"gopkg.in/yaml.v3"
+)
+
+// Extensions are the file name endings this package reads.
+var Extensions = []string{".geojson", ".json"}
+
+// Supported reports whether path looks like GeoJSON.
+func Supported(path string) bool {
+	p := strings.ToLower(path)
+	for _, e := range Extensions {
+		if strings.HasSuffix(p, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Options control a GeoJSON import.
+type Options struct {
+	Layer      string            // required: the layer every feature goes to
+	Source     string            // default "geojson:" + base name
+	Fields     map[string]string // field → property; nil: same-named properties
+	IDProperty string            // default "id"
+}
+
+// LoadFields reads a field map: a YAML mapping of layer field → property.
+func LoadFields(path, layer string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sc := geo.SchemaOf(layer)
+	if sc == nil {
+		return nil, fmt.Errorf("unknown layer %q", layer)
+	}
+	for f := range m {
+		if _, ok := sc.Field(f); !ok || f == sc.Measure {
+			return nil, fmt.Errorf("%s: %q is not a field of layer %s you can set", path, f, layer)
+		}
+	}
+	return m, nil
+}
+
+// ReadFile reads a GeoJSON file into features ready for importer.Load.
+func ReadFile(ctx context.Context, path string, opt Options) ([]*geo.Feature, *importer.Summary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	return Read(ctx, f, path, opt)
+}
+
+// Read reads GeoJSON from r; name is used in messages and the default source.
+func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Feature, *importer.Summary, error) {
+	sc := geo.SchemaOf(opt.Layer)
+	if sc == nil {
+		return nil, nil, fmt.Errorf("%s: unknown layer %q (one of green, parcels, roads, waste, areas)", name, opt.Layer)
+	}
+	if opt.Source == "" {
+		opt.Source = "geojson:" + filepath.Base(name)
+	}
+	if opt.IDProperty == "" {
+		opt.IDProperty = "id"
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	fc, err := parse(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	sum := importer.NewSummary(name, "geojson", opt.Source)
+	feats := make([]*geo.Feature, 0, len(fc.Features))
+	seen := map[string]bool{}
+	for i, gf := range fc.Features {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		sid := sourceID(gf, i, opt.IDProperty)
+		if gf.Geometry == nil {
+			sum.Skip(sc.ID, importer.ReasonEmpty)
+			continue
+		}
+		if p, ok := outOfRange(gf.Geometry); ok {
+			return nil, nil, fmt.Errorf("%s: feature %d (id %s): coordinate [%g %g] is not WGS84 longitude/latitude (swapped latitude and longitude, or a projected CRS?); GeoJSON must be lon/lat (RFC 7946)", name, i, sid, p[0], p[1])
+		}
+		if seen[sid] {
+			sum.Skip(sc.ID, "duplicate id")
+			continue
+		}
+		seen[sid] = true
+		props, bad := attributes(sc, gf.Properties, opt.Fields)
+		if bad != "" {
+			sum.Skip(sc.ID, "bad attribute "+bad)
+			continue
+		}
+		feats = append(feats, &geo.Feature{Layer: sc.ID, Source: opt.Source, SourceID: sid, Geom: gf.Geometry, Props: props})
+	}
+	return importer.Clean(feats, sum), sum, nil
+}
+
+// parse accepts a FeatureCollection or a single Feature.
+func parse(b []byte) (*geojson.FeatureCollection, error) {
+	var head struct {
+		Type string          `json:"type"`
+		CRS  json.RawMessage `json:"crs"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("not valid JSON at byte %d: %v", se.Offset, err)
+		}
+		return nil, fmt.Errorf("not GeoJSON: %v", err)
+	}
+	if len(head.CRS) > 0 && string(head.CRS) != "null" {
+		s := string(head.CRS)
+		if !strings.Contains(s, "CRS84") && !strings.Contains(s, "EPSG::4326") && !strings.Contains(s, "EPSG:4326") {
+			return nil, fmt.Errorf("crs %s is not WGS84: reproject to EPSG:4326 first", s)
+		}
+	}
+	switch head.Type {
+	case "FeatureCollection":
+		fc, err := geojson.UnmarshalFeatureCollection(b)
+		if err != nil {
+			return nil, fmt.Errorf("bad FeatureCollection: %v", err)
+		}
+		return fc, nil
+	case "Feature":
+		f, err := geojson.UnmarshalFeature(b)
+		if err != nil {
+			return nil, fmt.Errorf("bad Feature: %v", err)
+		}
+		fc := geojson.NewFeatureCollection()
+		fc.Append(f)
+		return fc, nil
+	}
+	return nil, fmt.Errorf("GeoJSON type %q: want a FeatureCollection or a Feature", head.Type)
+}
+
+func sourceID(f *geojson.Feature, i int, prop string) string {
+	id := f.ID
+	if id == nil {
+		id = f.Properties[prop]
+	}
+	switch v := id.(type) {
+	case string:
+		if v != "" {
+			return v
+		}
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+func outOfRange(g orb.Geometry) (orb.Point, bool) {
+	var bad orb.Point
+	found := false
+	check := func(p orb.Point) {
+		if !found && (math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90) {
+			bad, found = p, true
+		}
+	}
+	var walk func(orb.Geometry)
+	walk = func(g orb.Geometry) {
+		switch t := g.(type) {
+		case orb.Point:
+			check(t)
+		case orb.MultiPoint:
+			for _, p := range t {
+				check(p)
+			}
+		case orb.LineString:
+			walk(orb.MultiPoint(t))
+		case orb.Ring:
+			walk(orb.MultiPoint(t))
+		case orb.MultiLineString:
+			for _, l := range t {
+				walk(l)
+			}
+		case orb.Polygon:
+			for _, r := range t {
+				walk(r)
+			}
+		case orb.MultiPolygon:
+			for _, p := range t {
+				walk(p)
+			}
+		case orb.Collection:
+			for _, x := range t {
+				walk(x)
+			}
+		}
+	}
+	walk(g)
+	return bad, found
+}
+
+// attributes converts properties to the layer's fields; bad names the field
+// whose value could not be converted.
+func attributes(sc *geo.Schema, props map[string]any, fields map[string]string) (map[string]any, string) {
+	out := map[string]any{}
+	for _, fd := range sc.Fields {
+		if fd.Name == sc.Measure {
+			continue
+		}
+		name := fd.Name
+		if fields != nil {
+			p, ok := fields[fd.Name]
+			if !ok {
+				continue
+			}
+			name = p
+		}
+		v, ok := props[name]
+		if !ok || v == nil {
+			continue
+		}
+		cv, ok := convert(fd.Type, v)
+		if !ok {
+			return nil, fd.Name
+		}
+		out[fd.Name] = cv
+	}
+	return out, ""
+}
+
+func convert(t geo.FieldType, v any) (any, bool) {
+	switch t {
+	case geo.Text:
+		switch x := v.(type) {
+		case string:
+			return x, true
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), true
+		case bool:
+			return strconv.FormatBool(x), true
+		}
+	case geo.Int:
+		switch x := v.(type) {
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int64(x), true
+			}
+		case string:
+			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return n, true
+			}
+		}
+	case geo.Real:
+		switch x := v.(type) {
+		case float64:
+			return x, true
+		case string:
+			if n, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
+				return n, true
+			}
+		}
+	case geo.Bool:
+		switch x := v.(type) {
+		case bool:
+			return x, true
+		case float64:
+			if x == 0 || x == 1 {
+				return x == 1, true
+			}
+		case string:
+			switch strings.ToLower(strings.TrimSpace(x)) {
+			case "true", "yes", "y", "1", "是":
+				return true, true
+			case "false", "no", "n", "0", "否":
+				return false, true
+			}
+		}
+	}
+	return nil, false
+}
