@@ -11,6 +11,7 @@ require (
 	github.com/tidwall/geodesic v1.52.3
 	github.com/tidwall/rtree v1.10.0
 	github.com/twpayne/go-geos v0.20.4
+	github.com/twpayne/go-proj/v10 v10.5.0
 	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.61.1
 )

@@ -19,10 +19,11 @@ import (
 // transaction: a re-import of the same source replaces what the previous one
 // wrote.
 func runImport(ctx context.Context, cfg *config, args []string) error {
-	fs := flags(cfg, "import", "[--layer LAYER] [--map FILE] [--source NAME] [--json] FILE...")
+	fs := flags(cfg, "import", "[--layer LAYER] [--crs CRS] [--map FILE] [--source NAME] [--json] FILE...")
 	mapFile := fs.String("map", "", "OSM: YAML tag → layer mapping extending the default (see --print-map); GeoJSON: YAML field → property map")
 	source := fs.String("source", "", "source the features are kept under: importing the same source again replaces them (default: osm for OSM files, geojson:NAME for GeoJSON)")
 	layer := fs.String("layer", "", "GeoJSON: the layer the file's features go to (green, parcels, roads, waste, areas)")
+	crsDef := fs.String("crs", "", "GeoJSON: the file's coordinate system when not WGS84 (EPSG:4547, gcj02, WKT or a PROJ string); overrides the file's crs member")
 	asJSON := fs.Bool("json", false, "print the summaries as a JSON array")
 	printMap := fs.Bool("print-map", false, "print the mapping in effect as YAML and exit")
 	files, err := parseFiles(fs, args)
@@ -42,6 +43,9 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	}
 	if *mapFile != "" && nOSM > 0 && nGeoJSON > 0 {
 		return usageError{"--map means a tag mapping for OSM files and a field map for GeoJSON: import them separately"}
+	}
+	if *crsDef != "" && nOSM > 0 {
+		return usageError{"--crs does not apply to OSM files: OpenStreetMap is always WGS84"}
 	}
 	if nGeoJSON > 0 && *layer == "" {
 		return usageError{"GeoJSON needs --layer (green, parcels, roads, waste or areas)"}
@@ -90,7 +94,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 				Progress: func(n int) { rp.add("reading", n) },
 			})
 		} else {
-			feats, sum, err = geojson.ReadFile(ctx, file, geojson.Options{Layer: *layer, Source: *source, Fields: fields})
+			feats, sum, err = geojson.ReadFile(ctx, file, geojson.Options{Layer: *layer, Source: *source, Fields: fields, CRS: *crsDef})
 		}
 		if err != nil {
 			rp.done()

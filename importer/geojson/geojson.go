@@ -20,10 +20,12 @@
 // Features keep source Options.Source (default "geojson:" + the file's base
 // name), so importing the same file again replaces its features.
 //
-// GeoJSON is WGS84 longitude/latitude (RFC 7946). A coordinate outside
-// [-180, 180] × [-90, 90] — a swapped latitude/longitude, or projected
-// metres — fails the whole file with the feature named; so does a legacy
-// "crs" member naming anything but WGS84.
+// GeoJSON is WGS84 longitude/latitude (RFC 7946). Files in another system
+// are converted (geo/crs) when Options.CRS (the CLI's --crs: an EPSG code,
+// gcj02, WKT or a PROJ string) or a legacy "crs" member names it; --crs wins.
+// A coordinate that cannot be in the file's system — a swapped
+// latitude/longitude, projected metres in a lon/lat file, the wrong zone —
+// fails the whole file with the feature named.
 package geojson
 
 import (
@@ -39,8 +41,8 @@ import (
 	"strings"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/importer"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"gopkg.in/yaml.v3"
 )
@@ -65,6 +67,7 @@ type Options struct {
 	Source     string            // default "geojson:" + base name
 	Fields     map[string]string // field → property; nil: same-named properties
 	IDProperty string            // default "id"
+	CRS        string            // the file's coordinate system; default: its crs member, else WGS84
 }
 
 // LoadFields reads a field map: a YAML mapping of layer field → property.
@@ -115,10 +118,21 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	fc, err := parse(b)
+	fc, fileCRS, err := parse(b)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if opt.CRS == "" {
+		opt.CRS = fileCRS
+	}
+	if opt.CRS == "" {
+		opt.CRS = "EPSG:4326"
+	}
+	tr, err := crs.New(opt.CRS)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer tr.Close()
 	sum := importer.NewSummary(name, "geojson", opt.Source)
 	feats := make([]*geo.Feature, 0, len(fc.Features))
 	seen := map[string]bool{}
@@ -131,8 +145,9 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 			sum.Skip(sc.ID, importer.ReasonEmpty)
 			continue
 		}
-		if p, ok := outOfRange(gf.Geometry); ok {
-			return nil, nil, fmt.Errorf("%s: feature %d (id %s): coordinate [%g %g] is not WGS84 longitude/latitude (swapped latitude and longitude, or a projected CRS?); GeoJSON must be lon/lat (RFC 7946)", name, i, sid, p[0], p[1])
+		g, err := tr.Geometry(gf.Geometry)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: feature %d (id %s): %w", name, i, sid, err)
 		}
 		if seen[sid] {
 			sum.Skip(sc.ID, "duplicate id")
@@ -144,47 +159,59 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 			sum.Skip(sc.ID, "bad attribute "+bad)
 			continue
 		}
-		feats = append(feats, &geo.Feature{Layer: sc.ID, Source: opt.Source, SourceID: sid, Geom: gf.Geometry, Props: props})
+		feats = append(feats, &geo.Feature{Layer: sc.ID, Source: opt.Source, SourceID: sid, Geom: g, Props: props})
 	}
 	return importer.Clean(feats, sum), sum, nil
 }
 
-// parse accepts a FeatureCollection or a single Feature.
-func parse(b []byte) (*geojson.FeatureCollection, error) {
+// parse accepts a FeatureCollection or a single Feature, and returns the
+// system a legacy (GeoJSON 2008) crs member names, as "EPSG:n", or "".
+func parse(b []byte) (*geojson.FeatureCollection, string, error) {
 	var head struct {
-		Type string          `json:"type"`
-		CRS  json.RawMessage `json:"crs"`
+		Type string `json:"type"`
+		CRS  *struct {
+			Type       string `json:"type"`
+			Properties struct {
+				Name string `json:"name"`
+			} `json:"properties"`
+		} `json:"crs"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, fmt.Errorf("not valid JSON at byte %d: %v", se.Offset, err)
+			return nil, "", fmt.Errorf("not valid JSON at byte %d: %v", se.Offset, err)
 		}
-		return nil, fmt.Errorf("not GeoJSON: %v", err)
+		return nil, "", fmt.Errorf("not GeoJSON: %v", err)
 	}
-	if len(head.CRS) > 0 && string(head.CRS) != "null" {
-		s := string(head.CRS)
-		if !strings.Contains(s, "CRS84") && !strings.Contains(s, "EPSG::4326") && !strings.Contains(s, "EPSG:4326") {
-			return nil, fmt.Errorf("crs %s is not WGS84: reproject to EPSG:4326 first", s)
+	var def string
+	if head.CRS != nil {
+		n := head.CRS.Properties.Name
+		switch {
+		case strings.HasSuffix(n, "CRS84"):
+		case strings.Contains(n, "EPSG"):
+			i := strings.LastIndexAny(n, ":")
+			def = "EPSG:" + n[i+1:]
+		default:
+			return nil, "", fmt.Errorf("crs member %q is not one greenreach reads: give the system with --crs", n)
 		}
 	}
 	switch head.Type {
 	case "FeatureCollection":
 		fc, err := geojson.UnmarshalFeatureCollection(b)
 		if err != nil {
-			return nil, fmt.Errorf("bad FeatureCollection: %v", err)
+			return nil, "", fmt.Errorf("bad FeatureCollection: %v", err)
 		}
-		return fc, nil
+		return fc, def, nil
 	case "Feature":
 		f, err := geojson.UnmarshalFeature(b)
 		if err != nil {
-			return nil, fmt.Errorf("bad Feature: %v", err)
+			return nil, "", fmt.Errorf("bad Feature: %v", err)
 		}
 		fc := geojson.NewFeatureCollection()
 		fc.Append(f)
-		return fc, nil
+		return fc, def, nil
 	}
-	return nil, fmt.Errorf("GeoJSON type %q: want a FeatureCollection or a Feature", head.Type)
+	return nil, "", fmt.Errorf("GeoJSON type %q: want a FeatureCollection or a Feature", head.Type)
 }
 
 func sourceID(f *geojson.Feature, i int, prop string) string {
@@ -201,49 +228,6 @@ func sourceID(f *geojson.Feature, i int, prop string) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return "#" + strconv.Itoa(i)
-}
-
-func outOfRange(g orb.Geometry) (orb.Point, bool) {
-	var bad orb.Point
-	found := false
-	check := func(p orb.Point) {
-		if !found && (math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90) {
-			bad, found = p, true
-		}
-	}
-	var walk func(orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch t := g.(type) {
-		case orb.Point:
-			check(t)
-		case orb.MultiPoint:
-			for _, p := range t {
-				check(p)
-			}
-		case orb.LineString:
-			walk(orb.MultiPoint(t))
-		case orb.Ring:
-			walk(orb.MultiPoint(t))
-		case orb.MultiLineString:
-			for _, l := range t {
-				walk(l)
-			}
-		case orb.Polygon:
-			for _, r := range t {
-				walk(r)
-			}
-		case orb.MultiPolygon:
-			for _, p := range t {
-				walk(p)
-			}
-		case orb.Collection:
-			for _, x := range t {
-				walk(x)
-			}
-		}
-	}
-	walk(g)
-	return bad, found
 }
 
 // attributes converts properties to the layer's fields; bad names the field

@@ -97,9 +97,10 @@ func TestBadFiles(t *testing.T) {
 	tests := []struct {
 		name, doc, layer, want string
 	}{
-		{"swapped lat/lon", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","properties":{},"geometry":{"type":"Point","coordinates":[30.66,104.06]}}]}`, geo.Waste, "feature 0 (id w1): coordinate [30.66 104.06] is not WGS84"},
-		{"projected metres", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[400000,3390000]}}`, geo.Waste, "not WGS84"},
-		{"legacy crs", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4547"}},"features":[]}`, geo.Waste, "EPSG::4547"},
+		{"swapped lat/lon", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","properties":{},"geometry":{"type":"Point","coordinates":[30.66,104.06]}}]}`, geo.Waste, "feature 0 (id w1): coordinate not plausible in its coordinate system: [30.66 104.06] is not longitude/latitude"},
+		{"projected metres", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[400000,3390000]}}`, geo.Waste, "not longitude/latitude"},
+		{"unknown crs member", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:x:local"}},"features":[]}`, geo.Waste, "urn:x:local"},
+		{"GK file with lon/lat in it", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4544"}},"features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[104.06,30.66]}}]}`, geo.Waste, "EPSG:4544"},
 		{"not json", `{"type": "FeatureCollection", "features": [`, geo.Waste, "not valid JSON"},
 		{"not geojson", `{"type": "Topology"}`, geo.Waste, "Topology"},
 		{"unknown layer", `{"type":"FeatureCollection","features":[]}`, "lakes", "unknown layer"},
@@ -151,5 +152,28 @@ func TestLoadReplaces(t *testing.T) {
 	}
 	if storetest.Snapshot(t, st) != before {
 		t.Error("store changed")
+	}
+}
+
+// TestCoordinateSystems: a legacy crs member and --crs convert to WGS84; a
+// GCJ-02 point lands within 1 m of its published WGS84 original.
+func TestCoordinateSystems(t *testing.T) {
+	gk := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4544"}},
+	 "features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[500000,3393000]}}]}`
+	feats, _, err := read(t, gk, Options{Layer: geo.Waste})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := feats[0].Geom.(orb.Point); math.Abs(p[0]-105) > 1e-9 || p[1] < 30.6 || p[1] > 30.7 {
+		t.Errorf("GK point at %v, want on 105°E near 30.66°N", p)
+	}
+	// Shanghai, eviltransform's published pair (GCJ-02 → WGS84).
+	gcj := `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[121.531541859215,31.17530398364597]}}`
+	feats, _, err = read(t, gcj, Options{Layer: geo.Waste, CRS: "gcj02"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := geo.Distance(feats[0].Geom.(orb.Point), orb.Point{121.5272106, 31.1774276}); d > 1 {
+		t.Errorf("GCJ-02 point %.2f m from its WGS84 original", d)
 	}
 }
