@@ -64,7 +64,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	}
 	var fields map[string]string
 	if *mapFile != "" && nGeoJSON > 0 {
-		if fields, err = geojson.LoadFields(*mapFile, *layer); err != nil {
+		if fields, err = importer.LoadFields(*mapFile, *layer); err != nil {
 			return err
 		}
 	}

@@ -34,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,7 +43,6 @@ import (
 	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/paulmach/orb/geojson"
-	"gopkg.in/yaml.v3"
 )
 
 // Extensions are the file name endings this package reads.
@@ -68,28 +66,6 @@ type Options struct {
 	Fields     map[string]string // field → property; nil: same-named properties
 	IDProperty string            // default "id"
 	CRS        string            // the file's coordinate system; default: its crs member, else WGS84
-}
-
-// LoadFields reads a field map: a YAML mapping of layer field → property.
-func LoadFields(path, layer string) (map[string]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]string
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	sc := geo.SchemaOf(layer)
-	if sc == nil {
-		return nil, fmt.Errorf("unknown layer %q", layer)
-	}
-	for f := range m {
-		if _, ok := sc.Field(f); !ok || f == sc.Measure {
-			return nil, fmt.Errorf("%s: %q is not a field of layer %s you can set", path, f, layer)
-		}
-	}
-	return m, nil
 }
 
 // ReadFile reads a GeoJSON file into features ready for importer.Load.
@@ -154,7 +130,7 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 			continue
 		}
 		seen[sid] = true
-		props, bad := attributes(sc, gf.Properties, opt.Fields)
+		props, bad := importer.Attributes(sc, gf.Properties, opt.Fields)
 		if bad != "" {
 			sum.Skip(sc.ID, "bad attribute "+bad)
 			continue
@@ -228,84 +204,4 @@ func sourceID(f *geojson.Feature, i int, prop string) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return "#" + strconv.Itoa(i)
-}
-
-// attributes converts properties to the layer's fields; bad names the field
-// whose value could not be converted.
-func attributes(sc *geo.Schema, props map[string]any, fields map[string]string) (map[string]any, string) {
-	out := map[string]any{}
-	for _, fd := range sc.Fields {
-		if fd.Name == sc.Measure {
-			continue
-		}
-		name := fd.Name
-		if fields != nil {
-			p, ok := fields[fd.Name]
-			if !ok {
-				continue
-			}
-			name = p
-		}
-		v, ok := props[name]
-		if !ok || v == nil {
-			continue
-		}
-		cv, ok := convert(fd.Type, v)
-		if !ok {
-			return nil, fd.Name
-		}
-		out[fd.Name] = cv
-	}
-	return out, ""
-}
-
-func convert(t geo.FieldType, v any) (any, bool) {
-	switch t {
-	case geo.Text:
-		switch x := v.(type) {
-		case string:
-			return x, true
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64), true
-		case bool:
-			return strconv.FormatBool(x), true
-		}
-	case geo.Int:
-		switch x := v.(type) {
-		case float64:
-			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-				return int64(x), true
-			}
-		case string:
-			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
-				return n, true
-			}
-		}
-	case geo.Real:
-		switch x := v.(type) {
-		case float64:
-			return x, true
-		case string:
-			if n, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
-				return n, true
-			}
-		}
-	case geo.Bool:
-		switch x := v.(type) {
-		case bool:
-			return x, true
-		case float64:
-			if x == 0 || x == 1 {
-				return x == 1, true
-			}
-		case string:
-			switch strings.ToLower(strings.TrimSpace(x)) {
-			case "true", "yes", "y", "1", "是":
-				return true, true
-			case "false", "no", "n", "0", "否":
-				return false, true
-			}
-		}
-	}
-	return nil, false
 }

@@ -74,7 +74,7 @@ func TestFieldMap(t *testing.T) {
 	dir := t.TempDir()
 	mp := filepath.Join(dir, "map.yaml")
 	os.WriteFile(mp, []byte("name: NAME_ZH\npopulation: POP\nhouseholds: HH\n"), 0o644)
-	fields, err := LoadFields(mp, geo.Parcels)
+	fields, err := importer.LoadFields(mp, geo.Parcels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestFieldMap(t *testing.T) {
 	}
 	for _, bad := range []string{"colour: COLOUR\n", "area_m2: A\n", "name: [\n"} {
 		os.WriteFile(mp, []byte(bad), 0o644)
-		if _, err := LoadFields(mp, geo.Parcels); err == nil || !strings.Contains(err.Error(), mp) {
+		if _, err := importer.LoadFields(mp, geo.Parcels); err == nil || !strings.Contains(err.Error(), mp) {
 			t.Errorf("field map %q: err %v, want one naming the file", bad, err)
 		}
 	}
