@@ -85,8 +85,13 @@ func Convert(t geo.FieldType, v any) (any, bool) {
 				return int64(x), true
 			}
 		case string:
-			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			x = strings.TrimSpace(x)
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
 				return n, true
+			}
+			// dBase numeric fields come as "1200.000".
+			if f, err := strconv.ParseFloat(x, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+				return int64(f), true
 			}
 		}
 	case geo.Real:

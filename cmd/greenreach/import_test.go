@@ -1,9 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,7 +77,7 @@ func TestImportOSMIntoGeoPackage(t *testing.T) {
 		want string
 	}{
 		{[]string{"import", trunc}, 1, trunc + ": file is truncated"},
-		{[]string{"import", "parks.shp"}, 1, "parks.shp: unsupported format (supported: .osm, .osm.pbf"},
+		{[]string{"import", "parks.kml"}, 1, "parks.kml: unsupported format (supported: .osm, .osm.pbf"},
 		{[]string{"import", "--map", badMap, xml}, 1, badMap + ": line 3: unknown layer"},
 		{[]string{"import"}, 2, "no FILE"},
 	} {
@@ -120,5 +122,63 @@ func TestImportGeoJSON(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, ctx, "--db", db, "import", good); code != 2 {
 		t.Errorf("GeoJSON without --layer: exit %d, want 2", code)
+	}
+}
+
+// TestImportShapefile: a GK-zone, GBK Shapefile zip written by GDAL imports
+// into a GeoPackage; a zip without a .shp and a truncated .shp fail naming
+// the file and leave the store byte for byte as it was.
+func TestImportShapefile(t *testing.T) {
+	if _, err := exec.LookPath("ogr2ogr"); err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("GREENREACH_REQUIRE_TOOLS") != "" {
+			t.Fatal("ogr2ogr (gdal-bin) is required")
+		}
+		t.Skip("ogr2ogr not installed")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.geojson")
+	os.WriteFile(in, []byte(`{"type":"FeatureCollection","features":[
+	 {"type":"Feature","properties":{"name":"望江楼公园","kind":"park","trees":"300"},"geometry":{"type":"Polygon","coordinates":[[[104.09,30.63],[104.095,30.63],[104.095,30.635],[104.09,30.635],[104.09,30.63]]]}}]}`), 0o644)
+	shpDir := filepath.Join(dir, "shp")
+	if out, err := exec.Command("ogr2ogr", "-f", "ESRI Shapefile", "-t_srs", "EPSG:4544", "-lco", "ENCODING=GBK", shpDir, in, "-nln", "parks").CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v %s", err, out)
+	}
+	mkzip := func(name string, exts ...string) string {
+		zp := filepath.Join(dir, name)
+		f, _ := os.Create(zp)
+		zw := zip.NewWriter(f)
+		for _, ext := range exts {
+			b, err := os.ReadFile(filepath.Join(shpDir, "parks"+ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, _ := zw.Create("parks" + ext)
+			w.Write(b)
+		}
+		zw.Close()
+		f.Close()
+		return zp
+	}
+	good := mkzip("parks.zip", ".shp", ".shx", ".dbf", ".prj", ".cpg")
+	noShp := mkzip("noshp.zip", ".shx", ".dbf", ".prj")
+	db := filepath.Join(dir, "g.gpkg")
+	code, out, errs := runCLI(t, ctx, "--db", db, "import", "--layer", "green", good)
+	if code != 0 || !strings.Contains(out, "green") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, ctx, "--db", db, "layers", "--json")
+	if code != 0 || !strings.Contains(out, `"count": 1,`) {
+		t.Errorf("layers: %s", out)
+	}
+	sum := fileSum(t, db)
+	for _, bad := range []string{noShp, filepath.Join(shpDir, "nope.shp")} {
+		code, _, errs := runCLI(t, ctx, "--db", db, "import", "--layer", "green", bad)
+		if code != 1 || !strings.Contains(errs, filepath.Base(bad)) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%s: exit %d %q", bad, code, errs)
+		}
+	}
+	if fileSum(t, db) != sum {
+		t.Error("failed imports changed the store")
 	}
 }
