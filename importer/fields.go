@@ -68,6 +68,12 @@ func Attributes(sc *geo.Schema, props map[string]any, fields map[string]string) 
 // Convert converts a source value to a field type: numbers from numeric
 // strings, booleans from true/false, yes/no, y/n, 1/0, 是/否.
 func Convert(t geo.FieldType, v any) (any, bool) {
+	switch n := v.(type) { // database drivers hand back integers
+	case int64:
+		v = float64(n)
+	case int:
+		v = float64(n)
+	}
 	switch t {
 	case geo.Text:
 		switch x := v.(type) {

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/importer/geojson"
+	"github.com/greenreach/greenreach/importer/geopackage"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/importer/shapefile"
 )
@@ -20,13 +22,14 @@ import (
 // transaction: a re-import of the same source replaces what the previous one
 // wrote.
 func runImport(ctx context.Context, cfg *config, args []string) error {
-	fs := flags(cfg, "import", "[--layer LAYER] [--crs CRS] [--encoding ENC] [--id FIELD] [--map FILE] [--source NAME] [--json] FILE...")
+	fs := flags(cfg, "import", "[--layer LAYER] [--table T] [--crs CRS] [--encoding ENC] [--id FIELD] [--map FILE] [--source NAME] [--json] FILE...")
 	mapFile := fs.String("map", "", "OSM: YAML tag → layer mapping extending the default (see --print-map); GeoJSON: YAML field → property map")
 	source := fs.String("source", "", "source the features are kept under: importing the same source again replaces them (default: osm for OSM files, geojson:NAME for GeoJSON)")
 	layer := fs.String("layer", "", "GeoJSON: the layer the file's features go to (green, parcels, roads, waste, areas)")
 	crsDef := fs.String("crs", "", "GeoJSON, Shapefile: the file's coordinate system (EPSG:4547, gcj02, WKT or a PROJ string); overrides the file's own (.prj, crs member)")
 	encoding := fs.String("encoding", "", "Shapefile: the .dbf text encoding (utf-8, gbk); overrides the .cpg")
-	idField := fs.String("id", "", "Shapefile: the .dbf field with a stable id (re-imports replace by it); default: record number")
+	idField := fs.String("id", "", "Shapefile, GeoPackage: the field with a stable id (re-imports replace by it); default: record number / fid")
+	table := fs.String("table", "", "GeoPackage: the feature table to import (default: the only one)")
 	asJSON := fs.Bool("json", false, "print the summaries as a JSON array")
 	printMap := fs.Bool("print-map", false, "print the mapping in effect as YAML and exit")
 	files, err := parseFiles(fs, args)
@@ -38,10 +41,10 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 		switch {
 		case osm.Supported(f):
 			nOSM++
-		case geojson.Supported(f), shapefile.Supported(f):
+		case geojson.Supported(f), shapefile.Supported(f), geopackage.Supported(f):
 			nGeoJSON++ // both go into one --layer through a field map
 		default:
-			exts := append(append(append([]string{}, osm.Extensions...), geojson.Extensions...), shapefile.Extensions...)
+			exts := slices.Concat(osm.Extensions, geojson.Extensions, shapefile.Extensions, geopackage.Extensions)
 			return fmt.Errorf("%s: unsupported format (supported: %s)", f, strings.Join(exts, ", "))
 		}
 	}
@@ -52,7 +55,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 		return usageError{"--crs does not apply to OSM files: OpenStreetMap is always WGS84"}
 	}
 	if nGeoJSON > 0 && *layer == "" {
-		return usageError{"GeoJSON and Shapefiles need --layer (green, parcels, roads, waste or areas)"}
+		return usageError{"GeoJSON, Shapefiles and GeoPackages need --layer (green, parcels, roads, waste or areas)"}
 	}
 	mapping := osm.DefaultMapping()
 	if *mapFile != "" && nGeoJSON == 0 {
@@ -97,6 +100,8 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 				Source:   *source,
 				Progress: func(n int) { rp.add("reading", n) },
 			})
+		} else if geopackage.Supported(file) {
+			feats, sum, err = geopackage.ReadFile(ctx, file, geopackage.Options{Layer: *layer, Table: *table, Source: *source, Fields: fields, CRS: *crsDef, IDField: *idField})
 		} else if shapefile.Supported(file) {
 			feats, sum, err = shapefile.ReadFile(ctx, file, shapefile.Options{Layer: *layer, Source: *source, Fields: fields, CRS: *crsDef, Encoding: *encoding, IDField: *idField})
 		} else {
