@@ -64,8 +64,9 @@ func TestImportOSMIntoGeoPackage(t *testing.T) {
 		t.Errorf("parcels %+v", sums[0].Layers["parcels"])
 	}
 	_, before, _ := runCLI(t, ctx, "--db", db, "layers", "--json")
+	beforeSum := fileSum(t, db)
 
-	// failures leave the store as it was
+	// failures leave the store as it was, byte for byte
 	trunc := filepath.Join(t.TempDir(), "cut.osm.pbf")
 	b, _ := os.ReadFile(pbf)
 	os.WriteFile(trunc, b[:len(b)/2], 0o644)
@@ -85,6 +86,9 @@ func TestImportOSMIntoGeoPackage(t *testing.T) {
 		if code != tc.code || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
 		}
+	}
+	if fileSum(t, db) != beforeSum {
+		t.Error("failed imports changed the store file")
 	}
 	if _, after, _ := runCLI(t, ctx, "--db", db, "layers", "--json"); after != before {
 		t.Errorf("store changed by failed imports:\n%s\n%s", after, before)
