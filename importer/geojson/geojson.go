@@ -109,35 +109,21 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer tr.Close()
-	sum := importer.NewSummary(name, "geojson", opt.Source)
-	feats := make([]*geo.Feature, 0, len(fc.Features))
-	seen := map[string]bool{}
+	col, err := importer.NewCollector(name, "geojson", opt.Layer, opt.Source, opt.Fields, tr)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i, gf := range fc.Features {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
 		sid := sourceID(gf, i, opt.IDProperty)
-		if gf.Geometry == nil {
-			sum.Skip(sc.ID, importer.ReasonEmpty)
-			continue
-		}
-		g, err := tr.Geometry(gf.Geometry)
-		if err != nil {
+		if err := col.Add(sid, gf.Geometry, gf.Properties); err != nil {
 			return nil, nil, fmt.Errorf("%s: feature %d (id %s): %w", name, i, sid, err)
 		}
-		if seen[sid] {
-			sum.Skip(sc.ID, "duplicate id")
-			continue
-		}
-		seen[sid] = true
-		props, bad := importer.Attributes(sc, gf.Properties, opt.Fields)
-		if bad != "" {
-			sum.Skip(sc.ID, "bad attribute "+bad)
-			continue
-		}
-		feats = append(feats, &geo.Feature{Layer: sc.ID, Source: opt.Source, SourceID: sid, Geom: g, Props: props})
 	}
-	return importer.Clean(feats, sum), sum, nil
+	feats, sum := col.Done()
+	return feats, sum, nil
 }
 
 // parse accepts a FeatureCollection or a single Feature, and returns the

@@ -23,6 +23,7 @@ import (
 	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store/gpkg"
+	"github.com/paulmach/orb"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -54,8 +55,7 @@ func ReadFile(ctx context.Context, path string, opt Options) ([]*geo.Feature, *i
 }
 
 func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *importer.Summary, error) {
-	sc := geo.SchemaOf(opt.Layer)
-	if sc == nil {
+	if geo.SchemaOf(opt.Layer) == nil {
 		return nil, nil, fmt.Errorf("unknown layer %q (one of green, parcels, roads, waste, areas)", opt.Layer)
 	}
 	abs, err := filepath.Abs(path)
@@ -155,9 +155,10 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 	if err != nil {
 		return nil, nil, err
 	}
-	sum := importer.NewSummary(path, "gpkg", opt.Source)
-	var feats []*geo.Feature
-	seen := map[string]bool{}
+	col, err := importer.NewCollector(path, "gpkg", opt.Layer, opt.Source, opt.Fields, tr)
+	if err != nil {
+		return nil, nil, err
+	}
 	vals := make([]any, len(names))
 	ptrs := make([]any, len(names))
 	for i := range vals {
@@ -190,35 +191,19 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 			}
 			sid = fmt.Sprint(v)
 		}
-		if len(blob) == 0 {
-			sum.Skip(sc.ID, importer.ReasonEmpty)
-			continue
+		var g orb.Geometry
+		if len(blob) > 0 {
+			if g, _, err = gpkg.DecodeGeometry(blob); err != nil {
+				return nil, nil, fmt.Errorf("table %s: row %s: %w", table, sid, err)
+			}
 		}
-		g, _, err := gpkg.DecodeGeometry(blob)
-		if err != nil {
+		if err := col.Add(sid, g, props); err != nil {
 			return nil, nil, fmt.Errorf("table %s: row %s: %w", table, sid, err)
 		}
-		if g == nil {
-			sum.Skip(sc.ID, importer.ReasonEmpty)
-			continue
-		}
-		if g, err = tr.Geometry(g); err != nil {
-			return nil, nil, fmt.Errorf("table %s: row %s: %w", table, sid, err)
-		}
-		if seen[sid] {
-			sum.Skip(sc.ID, "duplicate id")
-			continue
-		}
-		seen[sid] = true
-		attrs, bad := importer.Attributes(sc, props, opt.Fields)
-		if bad != "" {
-			sum.Skip(sc.ID, "bad attribute "+bad)
-			continue
-		}
-		feats = append(feats, &geo.Feature{Layer: sc.ID, Source: opt.Source, SourceID: sid, Geom: g, Props: attrs})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("table %s: %w", table, err)
 	}
-	return importer.Clean(feats, sum), sum, nil
+	feats, sum := col.Done()
+	return feats, sum, nil
 }

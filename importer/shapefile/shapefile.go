@@ -168,8 +168,7 @@ func decoderFor(enc string) (decoder, error) {
 
 // read reads shpPath; name is what messages call the file.
 func read(ctx context.Context, shpPath, name string, opt Options) (feats []*geo.Feature, sum *importer.Summary, err error) {
-	sc := geo.SchemaOf(opt.Layer)
-	if sc == nil {
+	if geo.SchemaOf(opt.Layer) == nil {
 		return nil, nil, fmt.Errorf("%s: unknown layer %q (one of green, parcels, roads, waste, areas)", name, opt.Layer)
 	}
 	if opt.Source == "" {
@@ -213,9 +212,10 @@ func read(ctx context.Context, shpPath, name string, opt Options) (feats []*geo.
 		}
 	}()
 	fields := r.Fields()
-	sum = importer.NewSummary(name, "shapefile", opt.Source)
-	var out []*geo.Feature
-	seen := map[string]bool{}
+	col, err := importer.NewCollector(name, "shapefile", opt.Layer, opt.Source, opt.Fields, tr)
+	if err != nil {
+		return nil, nil, err
+	}
 	for r.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -241,30 +241,15 @@ func read(ctx context.Context, shpPath, name string, opt Options) (feats []*geo.
 			}
 			sid = v
 		}
-		g := geometry(shape)
-		if g == nil {
-			sum.Skip(sc.ID, importer.ReasonEmpty)
-			continue
-		}
-		if g, err = tr.Geometry(g); err != nil {
+		if err := col.Add(sid, geometry(shape), props); err != nil {
 			return nil, nil, fmt.Errorf("%s: record %d: %w", name, n, err)
 		}
-		if seen[sid] {
-			sum.Skip(sc.ID, "duplicate id")
-			continue
-		}
-		seen[sid] = true
-		attrs, bad := importer.Attributes(sc, props, opt.Fields)
-		if bad != "" {
-			sum.Skip(sc.ID, "bad attribute "+bad)
-			continue
-		}
-		out = append(out, &geo.Feature{Layer: sc.ID, Source: opt.Source, SourceID: sid, Geom: g, Props: attrs})
 	}
 	if err := r.Err(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return importer.Clean(out, sum), sum, nil
+	feats, sum = col.Done()
+	return feats, sum, nil
 }
 
 func points(ps []shp.Point) []orb.Point {
