@@ -1,0 +1,171 @@
+package tiles
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+)
+
+func demoIndex(t testing.TB) *index.Index {
+	t.Helper()
+	ctx := context.Background()
+	st := memstore.New()
+	if _, err := st.Write(ctx, func(tx store.Tx) error {
+		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: "small"}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestAddress(t *testing.T) {
+	tests := []struct {
+		z, x, y int
+		ok      bool
+	}{
+		{0, 0, 0, true}, {14, 12000, 6000, true}, {25, 0, 0, false}, {-1, 0, 0, false},
+		{3, 8, 0, false}, {3, 0, -1, false}, {24, 1<<24 - 1, 0, true},
+	}
+	for _, tc := range tests {
+		if _, err := Address(tc.z, tc.x, tc.y); (err == nil) != tc.ok {
+			t.Errorf("%d/%d/%d: %v", tc.z, tc.x, tc.y, err)
+		}
+	}
+}
+
+// TestTilesDecode: every tile of zooms 9–14 over the demo town of the demo town decodes with orb;
+// polygons keep their parts and holes; each feature whose geometry clearly
+// lies inside the tile is in it.
+func TestTilesDecode(t *testing.T) {
+	ix := demoIndex(t)
+	snap := ix.Snapshot()
+	b, _ := snap.Layer(geo.Green).Bound()
+	tilesSeen, holes := 0, 0
+	for z := maptile.Zoom(9); z <= 14; z++ { // tile edges nest: a park on a z12 edge lies on every deeper one
+		min, max := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
+		for x := min.X; x <= max.X; x++ {
+			for y := min.Y; y <= max.Y; y++ {
+				tile := maptile.New(x, y, z)
+				data, err := Encode(snap, []string{geo.Green, geo.Parcels, geo.Roads}, tile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ls, err := mvt.Unmarshal(data)
+				if err != nil {
+					t.Fatalf("%v: %v", tile, err)
+				}
+				tilesSeen++
+				got := map[uint64]orb.Geometry{}
+				for _, l := range ls {
+					if l.Name != geo.Green {
+						continue
+					}
+					for _, f := range l.Features {
+						got[uint64(f.ID.(float64))] = f.Geometry
+					}
+				}
+				// Parks wholly inside the tile arrive with every part and hole.
+				tb := tile.Bound()
+				snap.Layer(geo.Green).Search(tb, func(f *geo.Feature) bool {
+					fb := f.Bound()
+					if !tb.Contains(fb.Min) || !tb.Contains(fb.Max) || geo.Area(f.Geom) < 2000 {
+						return true
+					}
+					g, ok := got[uint64(f.ID)]
+					if !ok {
+						t.Errorf("tile %v lacks park %d", tile, f.ID)
+						return true
+					}
+					want := f.Geom.(orb.MultiPolygon)
+					var parts int
+					var rings int
+					switch gg := g.(type) {
+					case orb.Polygon:
+						parts, rings = 1, len(gg)
+					case orb.MultiPolygon:
+						parts = len(gg)
+						for _, p := range gg {
+							rings += len(p)
+						}
+					}
+					wantRings := 0
+					for _, p := range want {
+						wantRings += len(p)
+					}
+					if parts != len(want) || rings != wantRings {
+						t.Errorf("park %d: decoded %d parts %d rings, want %d, %d", f.ID, parts, rings, len(want), wantRings)
+					}
+					if wantRings > len(want) {
+						holes++
+					}
+					return true
+				})
+			}
+		}
+	}
+	if tilesSeen < 1 || holes == 0 {
+		t.Errorf("checked %d tiles, %d parks with holes: the test saw too little", tilesSeen, holes)
+	}
+}
+
+// TestGDALReadsTile: ogrinfo (GDAL's MVT driver) opens a tile and finds the
+// layers and as many features as orb decodes.
+func TestGDALReadsTile(t *testing.T) {
+	if _, err := exec.LookPath("ogrinfo"); err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("GREENREACH_REQUIRE_TOOLS") != "" {
+			t.Fatal("ogrinfo (gdal-bin) is required")
+		}
+		t.Skip("ogrinfo not installed")
+	}
+	ix := demoIndex(t)
+	snap := ix.Snapshot()
+	b, _ := snap.Layer(geo.Parcels).Bound()
+	tile := maptile.At(b.Center(), 14)
+	data, err := Encode(snap, Public, tile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := mvt.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "14", "x")
+	os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, "tile.mvt")
+	os.WriteFile(path, data, 0o644)
+	out, err := exec.Command("ogrinfo", "-ro", "-so", "-al", "-oo", "X=0", "-oo", "Y=0", "-oo", "Z=14", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ogrinfo: %v\n%s", err, out)
+	}
+	for _, l := range ls {
+		if len(l.Features) == 0 {
+			continue
+		}
+		// GDAL splits a layer by geometry type only when mixed; ours are not.
+		want := "Layer name: " + l.Name
+		if !strings.Contains(string(out), want) {
+			t.Errorf("ogrinfo does not list %s:\n%s", l.Name, out)
+		}
+		if !strings.Contains(string(out), "Feature Count: "+strconv.Itoa(len(l.Features))) {
+			t.Errorf("ogrinfo count for %s differs from orb's %d:\n%s", l.Name, len(l.Features), out)
+		}
+	}
+}
