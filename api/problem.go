@@ -39,3 +39,7 @@ func errUnavailable(detail string, err error) *appError {
 func errInternal(err error) *appError {
 	return &appError{Status: http.StatusInternalServerError, Title: "Internal error", Detail: "the server failed to answer; see its log", Err: err}
 }
+
+func errBadRequest(format string, a ...any) *appError {
+	return &appError{Status: http.StatusBadRequest, Title: "Bad request", Detail: fmt.Sprintf(format, a...)}
+}

@@ -22,11 +22,13 @@ type Config struct {
 	ReadTimeout  time.Duration // whole-request read limit
 	WriteTimeout time.Duration
 	PingTimeout  time.Duration // /readyz store check
+	// TileCacheControl is the Cache-Control header of tiles.
+	TileCacheControl string
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second}
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60"}
 }
 
 // Server serves one store through its in-memory index.
@@ -51,6 +53,8 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}.json", s.wrap(s.handleTileJSON)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", s.wrap(s.handleTile)).Methods(http.MethodGet, http.MethodHead)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
 		return errNotFound("no route for %s", r.URL.Path)
 	})

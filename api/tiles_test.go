@@ -1,0 +1,108 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/store"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+)
+
+func TestTiles(t *testing.T) {
+	s, st, ix := newTestServer(t)
+	h := s.Handler()
+	tile := maptile.At(orb.Point{104.061, 30.6605}, 14)
+	path := "/tiles/green/14/" + itoa(tile.X) + "/" + itoa(tile.Y) + ".mvt"
+	req := func(path string, hdr ...string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	rec := req(path)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/vnd.mapbox-vector-tile" || rec.Header().Get("ETag") == "" || rec.Header().Get("Cache-Control") == "" {
+		t.Fatalf("tile: %d %v", rec.Code, rec.Header())
+	}
+	ls, err := mvt.Unmarshal(rec.Body.Bytes())
+	if err != nil || len(ls) != 1 || ls[0].Name != "green" || len(ls[0].Features) == 0 {
+		t.Fatalf("decoded %v %v", ls, err)
+	}
+	if name := ls[0].Features[0].Properties["name"]; name != "人民公园 1" {
+		t.Errorf("park name %v", name)
+	}
+	etag := rec.Header().Get("ETag")
+	gz := req(path, "Accept-Encoding", "gzip")
+	if gz.Header().Get("Content-Encoding") != "gzip" {
+		t.Errorf("no gzip")
+	}
+	if _, err := mvt.UnmarshalGzipped(gz.Body.Bytes()); err != nil {
+		t.Errorf("gzipped tile: %v", err)
+	}
+	if nm := req(path, "If-None-Match", etag); nm.Code != http.StatusNotModified || nm.Body.Len() != 0 {
+		t.Errorf("If-None-Match: %d", nm.Code)
+	}
+	// An edit to the layer changes the tile and its ETag at once; another
+	// layer's tile keeps its ETag.
+	roadPath := "/tiles/roads/14/" + itoa(tile.X) + "/" + itoa(tile.Y) + ".mvt"
+	roadTag := req(roadPath).Header().Get("ETag")
+	ctx := context.Background()
+	if _, err := ix.Write(ctx, st, func(tx store.Tx) error { return tx.Delete(ctx, geo.Green, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	after := req(path, "If-None-Match", etag)
+	if after.Code != 200 || after.Header().Get("ETag") == etag {
+		t.Fatalf("after edit: %d, etag %s", after.Code, after.Header().Get("ETag"))
+	}
+	ls, _ = mvt.Unmarshal(after.Body.Bytes())
+	for _, l := range ls {
+		for _, f := range l.Features {
+			if f.ID.(float64) == 1 {
+				t.Errorf("deleted park still in the tile")
+			}
+		}
+	}
+	if req(roadPath).Header().Get("ETag") != roadTag {
+		t.Errorf("a green edit changed the roads tile's ETag")
+	}
+	if pub := req("/tiles/public/14/" + itoa(tile.X) + "/" + itoa(tile.Y) + ".mvt"); pub.Code != 200 {
+		t.Errorf("public tile %d", pub.Code)
+	} else if ls, _ := mvt.Unmarshal(pub.Body.Bytes()); len(ls) != 4 {
+		t.Errorf("public tile has %d layers, want 4 (no parcels)", len(ls))
+	}
+
+	bad := []struct {
+		path   string
+		status int
+	}{
+		{"/tiles/green/25/0/0.mvt", 400},
+		{"/tiles/green/3/8/0.mvt", 400},
+		{"/tiles/green/3/0/-1.mvt", 400},
+		{"/tiles/green/z/0/0.mvt", 400},
+		{"/tiles/lakes/3/0/0.mvt", 404},
+		{"/tiles/lakes.json", 404},
+	}
+	for _, b := range bad {
+		rec := req(b.path)
+		if rec.Code != b.status || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s, want %d problem+json", b.path, rec.Code, rec.Header().Get("Content-Type"), b.status)
+		}
+	}
+
+	var tj TileJSON
+	rec = req("/tiles/public.json")
+	if err := json.Unmarshal(rec.Body.Bytes(), &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.VectorLayers) != 4 || tj.Bounds[0] < 104 || tj.Bounds[0] > 104.06 || len(tj.Tiles) != 1 {
+		t.Errorf("tilejson %+v %v", tj, err)
+	}
+}
+
+func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
