@@ -55,6 +55,7 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}.json", s.wrap(s.handleTileJSON)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", s.wrap(s.handleTile)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesOGC(r)   // ogc*.go: OGC API – Features and /api (OpenAPI)
 	s.routesMap(r)   // handle_map.go: the public map's assets (the page itself is / for browsers)
