@@ -1,6 +1,313 @@
 package api
 
-import "github.com/gorilla/mux"
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
 
-// routesQuery mounts the spatial queries (stub; being built).
-func (s *Server) routesQuery(r *mux.Router) {}
+	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Limits of the spatial queries.
+const (
+	maxK          = 100
+	maxMeters     = 50000
+	maxSearch     = 100
+	defaultSearch = 10
+)
+
+// routesQuery mounts the spatial queries. Distances are geodesic metres on
+// WGS84, measured to the nearest point of each feature (0 inside a polygon).
+func (s *Server) routesQuery(r *mux.Router) {
+	r.Handle("/api/nearest", s.wrap(s.handleNearest)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/within", s.wrap(s.handleWithin)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/at", s.wrap(s.handleAt)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/search", s.wrap(s.handleSearch)).Methods(http.MethodGet, http.MethodHead)
+}
+
+// handleNearest: GET /api/nearest?lon=&lat=[&layer=green][&k=5][&meters=]
+// — the k features nearest to the point, straight-line.
+func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "lon", "lat", "layer", "k", "meters"); e != nil {
+		return e
+	}
+	p, e := lonLat(q)
+	if e != nil {
+		return e
+	}
+	k, e := intParam(q, "k", 5, 1, maxK)
+	if e != nil {
+		return e
+	}
+	m, e := floatParam(q, "meters", 0, 0, math.Inf(1))
+	if e != nil {
+		return e
+	}
+	l, name, e := s.queryLayer(q, geo.Green)
+	if e != nil {
+		return e
+	}
+	return writeHits(w, name, l.Nearest(p, k, m))
+}
+
+// handleWithin: GET /api/within?lon=&lat=&meters=[&layer=green] — every
+// feature within the distance, nearest first.
+func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "lon", "lat", "layer", "meters"); e != nil {
+		return e
+	}
+	p, e := lonLat(q)
+	if e != nil {
+		return e
+	}
+	if q.Get("meters") == "" {
+		return errBadRequest("meters is required (0–%d)", maxMeters)
+	}
+	m, e := floatParam(q, "meters", 0, 0, maxMeters)
+	if e != nil {
+		return e
+	}
+	l, name, e := s.queryLayer(q, geo.Green)
+	if e != nil {
+		return e
+	}
+	return writeHits(w, name, l.Within(p, m))
+}
+
+// handleAt: GET /api/at?lon=&lat=[&layer=] — the polygons containing the
+// point, of one layer or of every polygon layer, smallest first.
+func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "lon", "lat", "layer"); e != nil {
+		return e
+	}
+	p, e := lonLat(q)
+	if e != nil {
+		return e
+	}
+	snap := s.index.Snapshot()
+	layers := []string{}
+	if q.Has("layer") {
+		_, name, e := s.queryLayer(q, "")
+		if e != nil {
+			return e
+		}
+		layers = append(layers, name)
+	} else {
+		for _, sc := range geo.Schemas {
+			if sc.Geom == geo.MultiPolygon {
+				layers = append(layers, sc.ID)
+			}
+		}
+	}
+	type found struct {
+		layer string
+		f     *geo.Feature
+		area  float64
+	}
+	var out []found
+	for _, name := range layers {
+		snap.Layer(name).Search(orb.Bound{Min: p, Max: p}, func(f *geo.Feature) bool {
+			if geo.Contains(f.Geom, p) {
+				out = append(out, found{name, f, f.Float("area_m2")})
+			}
+			return true
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].area != out[j].area {
+			return out[i].area < out[j].area
+		}
+		return out[i].f.ID < out[j].f.ID
+	})
+	fc := geojson.NewFeatureCollection()
+	for _, o := range out {
+		fc.Append(featureJSON(o.layer, o.f))
+	}
+	return writeGeoJSON(w, fc)
+}
+
+// handleSearch: GET /api/search?q=[&layer=green][&limit=10] — features
+// whose name contains q, case-insensitively: exact names first, then names
+// starting with q, then the rest; larger features first within each.
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "q", "layer", "limit"); e != nil {
+		return e
+	}
+	text := strings.ToLower(strings.TrimSpace(q.Get("q")))
+	if text == "" {
+		return errBadRequest("q is required: the text to find in names")
+	}
+	if len(text) > 200 {
+		return errBadRequest("q is longer than 200 bytes")
+	}
+	limit, e := intParam(q, "limit", defaultSearch, 1, maxSearch)
+	if e != nil {
+		return e
+	}
+	l, name, e := s.queryLayer(q, geo.Green)
+	if e != nil {
+		return e
+	}
+	type match struct {
+		f    *geo.Feature
+		rank int
+		size float64
+	}
+	var ms []match
+	l.Scan(func(f *geo.Feature) bool {
+		n := strings.ToLower(f.String("name"))
+		if n == "" || !strings.Contains(n, text) {
+			return true
+		}
+		rank := 2
+		if n == text {
+			rank = 0
+		} else if strings.HasPrefix(n, text) {
+			rank = 1
+		}
+		ms = append(ms, match{f, rank, f.Float("area_m2") + f.Float("length_m")})
+		return true
+	})
+	sort.Slice(ms, func(i, j int) bool {
+		a, b := ms[i], ms[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if a.size != b.size {
+			return a.size > b.size
+		}
+		return a.f.ID < b.f.ID
+	})
+	fc := geojson.NewFeatureCollection()
+	for i, m := range ms {
+		if i == limit {
+			break
+		}
+		fc.Append(featureJSON(name, m.f))
+	}
+	return writeGeoJSON(w, fc)
+}
+
+// queryLayer resolves ?layer= (default def; "" means required).
+func (s *Server) queryLayer(q url.Values, def string) (*index.Layer, string, *appError) {
+	name := q.Get("layer")
+	if name == "" {
+		name = def
+	}
+	if name == "" {
+		return nil, "", errBadRequest("layer is required (%s)", strings.Join(layerIDs(), ", "))
+	}
+	l := s.index.Snapshot().Layer(name)
+	if l == nil || geo.SchemaOf(name) == nil {
+		return nil, "", errNotFound("no layer %q (layers: %s)", name, strings.Join(layerIDs(), ", "))
+	}
+	return l, name, nil
+}
+
+// onlyParams rejects query parameters the route does not know, so a typo
+// (lng=, radius=) is an error rather than silently ignored.
+func onlyParams(q url.Values, known ...string) *appError {
+	for k := range q {
+		ok := false
+		for _, n := range known {
+			ok = ok || k == n
+		}
+		if !ok {
+			return errBadRequest("unknown parameter %q (this route takes %s)", k, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// lonLat parses ?lon=&lat= as WGS84 degrees.
+func lonLat(q url.Values) (orb.Point, *appError) {
+	if q.Get("lon") == "" || q.Get("lat") == "" {
+		return orb.Point{}, errBadRequest("lon and lat are required (WGS84 degrees)")
+	}
+	lon, e := floatParam(q, "lon", 0, -180, 180)
+	if e != nil {
+		return orb.Point{}, e
+	}
+	lat, e := floatParam(q, "lat", 0, -90, 90)
+	if e != nil {
+		return orb.Point{}, e
+	}
+	return orb.Point{lon, lat}, nil
+}
+
+func floatParam(q url.Values, name string, def, lo, hi float64) (float64, *appError) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errBadRequest("%s=%q is not a number", name, v)
+	}
+	if f < lo || f > hi {
+		return 0, errBadRequest("%s=%s is outside %g–%g", name, v, lo, hi)
+	}
+	return f, nil
+}
+
+func intParam(q url.Values, name string, def, lo, hi int) (int, *appError) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errBadRequest("%s=%q is not a whole number", name, v)
+	}
+	if n < lo || n > hi {
+		return 0, errBadRequest("%s=%d is outside %d–%d", name, n, lo, hi)
+	}
+	return n, nil
+}
+
+// featureJSON is a feature as GeoJSON: its id, bbox, geometry and
+// attributes, plus "layer".
+func featureJSON(layer string, f *geo.Feature) *geojson.Feature {
+	gf := geojson.NewFeature(f.Geom)
+	gf.ID = f.ID
+	b := f.Geom.Bound()
+	gf.BBox = geojson.BBox{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	for k, v := range f.Props {
+		gf.Properties[k] = v
+	}
+	gf.Properties["layer"] = layer
+	return gf
+}
+
+func writeHits(w http.ResponseWriter, layer string, hits []index.Hit) *appError {
+	fc := geojson.NewFeatureCollection()
+	for _, h := range hits {
+		gf := featureJSON(layer, h.Feature)
+		gf.Properties["distance_m"] = math.Round(h.Distance*10) / 10
+		fc.Append(gf)
+	}
+	return writeGeoJSON(w, fc)
+}
+
+func writeGeoJSON(w http.ResponseWriter, v any) *appError {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return errInternal(err)
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(append(b, '\n'))
+	return nil
+}

@@ -1,0 +1,118 @@
+package index
+
+import (
+	"context"
+	"math"
+	"math/rand"
+	"sort"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/paulmach/orb"
+)
+
+// TestNearestWithin checks the R-tree queries against a brute-force scan of
+// every feature, over random parks, for random points inside and outside
+// the data's extent.
+func TestNearestWithin(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(7))
+	st := memstore.New()
+	var fs []*geo.Feature
+	for i := 0; i < 400; i++ {
+		x, y := 104+rng.Float64()*0.2, 30.6+rng.Float64()*0.15
+		d := 0.0005 + rng.Float64()*0.003
+		fs = append(fs, &geo.Feature{Layer: geo.Green, Source: "t", SourceID: string(rune('a'+i%26)) + string(rune(i)),
+			Geom: orb.Polygon{{{x, y}, {x + d, y}, {x + d, y + d/2}, {x, y + d}, {x, y}}}})
+	}
+	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Load(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ix.Snapshot().Layer(geo.Green)
+	brute := func(p orb.Point) []Hit {
+		var hs []Hit
+		l.Scan(func(f *geo.Feature) bool { hs = append(hs, Hit{f, geo.DistanceTo(p, f.Geom)}); return true })
+		sort.Slice(hs, func(i, j int) bool { return hs[i].Distance < hs[j].Distance })
+		return hs
+	}
+	for i := 0; i < 60; i++ {
+		p := orb.Point{103.95 + rng.Float64()*0.3, 30.55 + rng.Float64()*0.25}
+		all := brute(p)
+		for _, k := range []int{1, 5, 40} {
+			got := l.Nearest(p, k, 0)
+			if len(got) != k {
+				t.Fatalf("%v k=%d: %d hits", p, k, len(got))
+			}
+			for j := range got {
+				if math.Abs(got[j].Distance-all[j].Distance) > 1e-6 {
+					t.Fatalf("%v k=%d: hit %d at %.2f m, brute force %.2f m", p, k, j, got[j].Distance, all[j].Distance)
+				}
+			}
+		}
+		for _, r := range []float64{0, 300, 1000, 5000} {
+			want := 0
+			for _, h := range all {
+				if h.Distance <= r {
+					want++
+				}
+			}
+			if got := l.Within(p, r); len(got) != want {
+				t.Fatalf("%v within %g m: %d, brute force %d", p, r, len(got), want)
+			}
+		}
+	}
+	// A limit keeps hits beyond it out.
+	p := orb.Point{110, 35}
+	if got := l.Nearest(p, 3, 1000); len(got) != 0 {
+		t.Errorf("far point with 1 km limit: %d hits", len(got))
+	}
+	if got := l.Nearest(p, 3, 0); len(got) != 3 || got[0].Distance < 500e3 {
+		t.Errorf("far point without limit: %v", got)
+	}
+}
+
+// TestRadiusBound: every point at the given geodesic distance, in every
+// direction, lies inside the box, at the equator, mid-latitudes and near a
+// pole.
+func TestRadiusBound(t *testing.T) {
+	for _, c := range []orb.Point{{0, 0}, {104.06, 30.66}, {7.42, 43.73}, {20, 84}} {
+		for _, m := range []float64{10, 500, 20000} {
+			b := RadiusBound(c, m)
+			for az := 0.0; az < 360; az += 5 {
+				q := destination(c, az, m*0.999999)
+				if !b.Contains(q) {
+					t.Errorf("centre %v, %g m, azimuth %g: %v outside %v", c, m, az, q, b)
+				}
+			}
+		}
+	}
+}
+
+// destination steps from p along an azimuth on the WGS84 sphere
+// approximation, then corrects the step length geodesically by bisection.
+func destination(p orb.Point, az, m float64) orb.Point {
+	step := func(f float64) orb.Point {
+		const r = 6371008.8
+		lat1, lon1, th := p[1]*math.Pi/180, p[0]*math.Pi/180, az*math.Pi/180
+		d := f / r
+		lat2 := math.Asin(math.Sin(lat1)*math.Cos(d) + math.Cos(lat1)*math.Sin(d)*math.Cos(th))
+		lon2 := lon1 + math.Atan2(math.Sin(th)*math.Sin(d)*math.Cos(lat1), math.Cos(d)-math.Sin(lat1)*math.Sin(lat2))
+		return orb.Point{lon2 * 180 / math.Pi, lat2 * 180 / math.Pi}
+	}
+	lo, hi := 0.0, 2*m
+	for i := 0; i < 60; i++ {
+		mid := (lo + hi) / 2
+		if geo.Distance(p, step(mid)) < m {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return step(lo)
+}
