@@ -2,11 +2,6 @@ package tiles
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -14,6 +9,7 @@ import (
 	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
@@ -129,12 +125,7 @@ func TestTilesDecode(t *testing.T) {
 // TestGDALReadsTile: ogrinfo (GDAL's MVT driver) opens a tile and finds the
 // layers and as many features as orb decodes.
 func TestGDALReadsTile(t *testing.T) {
-	if _, err := exec.LookPath("ogrinfo"); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("GREENREACH_REQUIRE_TOOLS") != "" {
-			t.Fatal("ogrinfo (gdal-bin) is required")
-		}
-		t.Skip("ogrinfo not installed")
-	}
+	tilestest.NeedOgrinfo(t)
 	ix := demoIndex(t)
 	snap := ix.Snapshot()
 	b, _ := snap.Layer(geo.Parcels).Bound()
@@ -147,25 +138,18 @@ func TestGDALReadsTile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "14", "x")
-	os.MkdirAll(dir, 0o755)
-	path := filepath.Join(dir, "tile.mvt")
-	os.WriteFile(path, data, 0o644)
-	out, err := exec.Command("ogrinfo", "-ro", "-so", "-al", "-oo", "X=0", "-oo", "Y=0", "-oo", "Z=14", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, out)
-	}
+	counts := tilestest.GDALCounts(t, data, int(tile.Z), int(tile.X), int(tile.Y))
+	seen := 0
 	for _, l := range ls {
 		if len(l.Features) == 0 {
 			continue
 		}
-		// GDAL splits a layer by geometry type only when mixed; ours are not.
-		want := "Layer name: " + l.Name
-		if !strings.Contains(string(out), want) {
-			t.Errorf("ogrinfo does not list %s:\n%s", l.Name, out)
+		seen++
+		if counts[l.Name] != len(l.Features) {
+			t.Errorf("ogrinfo reads %d features of %s, orb %d", counts[l.Name], l.Name, len(l.Features))
 		}
-		if !strings.Contains(string(out), "Feature Count: "+strconv.Itoa(len(l.Features))) {
-			t.Errorf("ogrinfo count for %s differs from orb's %d:\n%s", l.Name, len(l.Features), out)
-		}
+	}
+	if seen < 3 {
+		t.Errorf("only %d non-empty layers in the tile", seen)
 	}
 }
