@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,8 +28,10 @@ func tileLayers(name string) ([]string, bool) {
 	return nil, false
 }
 
-// handleTile: GET /tiles/{layer}/{z}/{x}/{y}.mvt. The ETag is the tile
-// address and the versions of its layers, so an edit to a layer changes it.
+// handleTile: GET /tiles/{layer}/{z}/{x}/{y}.mvt. Tiles come from the
+// cache or are cut from the current snapshot and cached; the ETag is a hash
+// of the tile's content, so it changes exactly when an edit changes the
+// tile.
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	v := mux.Vars(r)
 	layers, ok := tileLayers(v["layer"])
@@ -47,39 +50,81 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	if err != nil {
 		return errBadRequest("%v", err)
 	}
-	snap := s.index.Snapshot()
-	h := sha256.New()
-	fmt.Fprintf(h, "%d/%d/%d", zxy[0], zxy[1], zxy[2])
-	for _, l := range layers {
-		fmt.Fprintf(h, "|%s:%d", l, snap.Layer(l).Version)
+	key := tiles.Key{Source: v["layer"], Tile: tile}
+	e, hit := s.tiles.Get(key)
+	if !hit {
+		if e, err = s.cutTile(key, layers); err != nil {
+			return errInternal(err)
+		}
 	}
-	etag := `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", s.cfg.TileCacheControl)
-	w.Header().Set("Vary", "Accept-Encoding")
-	if match := r.Header.Get("If-None-Match"); match != "" && (match == etag || match == "*" || strings.Contains(match, etag)) {
+	h := w.Header()
+	h.Set("ETag", e.ETag)
+	h.Set("Cache-Control", s.cfg.TileCacheControl)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("X-Cache", map[bool]string{true: "HIT", false: "MISS"}[hit])
+	if match := r.Header.Get("If-None-Match"); match != "" && (match == "*" || strings.Contains(match, e.ETag)) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	data, err := tiles.Encode(snap, layers, tile)
-	if err != nil {
+	data := e.Gzip
+	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+	} else if data, err = gunzip(e.Gzip, e.Raw); err != nil {
 		return errInternal(err)
 	}
-	w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		zw.Write(data)
-		zw.Close()
-		data = buf.Bytes()
-		w.Header().Set("Content-Encoding", "gzip")
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(data)
 	}
 	return nil
+}
+
+// cutTile encodes a tile from the current snapshot and offers it to the
+// cache, which keeps it only if no edit has replaced that snapshot since.
+func (s *Server) cutTile(key tiles.Key, layers []string) (*tiles.Entry, error) {
+	snap := s.index.Snapshot()
+	raw, err := tiles.Encode(snap, layers, key.Tile)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(raw)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	e := &tiles.Entry{Key: key, Layers: layers, Gzip: buf.Bytes(), Raw: len(raw), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	s.tiles.Put(e, func() bool { return s.index.Snapshot() == snap })
+	return e, nil
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (and does not
+// refuse it with q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
+
+func gunzip(data []byte, size int) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, size)
+	buf := bytes.NewBuffer(out)
+	if _, err := io.Copy(buf, zr); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func layerIDs() []string {

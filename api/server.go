@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/tiles"
 )
 
 // Config is the service's typed configuration.
@@ -24,11 +25,13 @@ type Config struct {
 	PingTimeout  time.Duration // /readyz store check
 	// TileCacheControl is the Cache-Control header of tiles.
 	TileCacheControl string
+	// TileCacheBytes bounds the tile cache (compressed bytes; 0: off).
+	TileCacheBytes int64
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60"}
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20}
 }
 
 // Server serves one store through its in-memory index.
@@ -36,6 +39,7 @@ type Server struct {
 	cfg   Config
 	store store.Store
 	index *index.Index
+	tiles *tiles.Cache
 	log   *slog.Logger
 }
 
@@ -44,7 +48,9 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{cfg: cfg, store: st, index: ix, log: log}
+	c := tiles.NewCache(cfg.TileCacheBytes)
+	c.Watch(ix)
+	return &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log}
 }
 
 // Handler returns the routed handler.

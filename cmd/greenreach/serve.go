@@ -11,11 +11,22 @@ import (
 
 func runServe(ctx context.Context, cfg *config, args []string) error {
 	acfg := api.DefaultConfig()
-	fs := flags(cfg, "serve", "[--addr :8080]")
+	fs := flags(cfg, "serve", "[--addr :8080] [--tile-cache-mb 256]")
 	fs.StringVar(&acfg.Addr, "addr", envOr("GREENREACH_ADDR", acfg.Addr), "listen address ($GREENREACH_ADDR)")
+	cacheMB := fs.Int64("tile-cache-mb", acfg.TileCacheBytes>>20, "tile cache size in MiB of compressed tiles, 0 turns it off ($GREENREACH_TILE_CACHE_MB)")
+	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
+	if v := envOr("GREENREACH_TILE_CACHE_MB", ""); v != "" {
+		if err := fs.Set("tile-cache-mb", v); err != nil {
+			return usageError{fmt.Sprintf("GREENREACH_TILE_CACHE_MB=%q: %v", v, err)}
+		}
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *cacheMB < 0 {
+		return usageError{fmt.Sprintf("--tile-cache-mb %d: must be 0 or more", *cacheMB)}
+	}
+	acfg.TileCacheBytes = *cacheMB << 20
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -22,8 +22,42 @@ import (
 
 // Index is the in-memory copy of a store's layers.
 type Index struct {
-	mu  sync.Mutex // serialises writers
-	cur atomic.Pointer[Snapshot]
+	mu        sync.Mutex // serialises writers
+	cur       atomic.Pointer[Snapshot]
+	listeners []func(Dirty)
+}
+
+// Dirty says where an applied edit changed each layer: the bounds of every
+// feature's geometry before and after, or the whole layer when the edit
+// was too large to list.
+type Dirty struct {
+	Bounds map[string][]orb.Bound
+	All    map[string]bool
+}
+
+// maxDirtyBounds is how many bounds an edit lists per layer before it
+// marks the whole layer dirty instead.
+const maxDirtyBounds = 4096
+
+func (d *Dirty) add(layer string, b orb.Bound) {
+	if d.All[layer] {
+		return
+	}
+	if len(d.Bounds[layer]) >= maxDirtyBounds {
+		d.All[layer] = true
+		delete(d.Bounds, layer)
+		return
+	}
+	d.Bounds[layer] = append(d.Bounds[layer], b)
+}
+
+// OnApply registers fn to be called after every edit is applied, once the
+// new snapshot is visible, with where it changed the layers. Calls are
+// serialised with writers: fn must not write to the index.
+func (ix *Index) OnApply(fn func(Dirty)) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.listeners = append(ix.listeners, fn)
 }
 
 // Snapshot is one committed state of every layer. It is immutable.
@@ -116,6 +150,7 @@ func (ix *Index) apply(ch *store.Changes) {
 		return
 	}
 	old := ix.cur.Load()
+	dirty := Dirty{Bounds: map[string][]orb.Bound{}, All: map[string]bool{}}
 	next := &Snapshot{layers: make(map[string]*Layer, len(old.layers))}
 	for id, l := range old.layers {
 		if ch.Touched(id) {
@@ -129,6 +164,7 @@ func (ix *Index) apply(ch *store.Changes) {
 			if f, ok := l.byID.Delete(id); ok {
 				b := f.Bound()
 				l.tree.Delete(b.Min, b.Max, f)
+				dirty.add(layer, b)
 			}
 		}
 	}
@@ -137,10 +173,15 @@ func (ix *Index) apply(ch *store.Changes) {
 		if prev, ok := l.byID.Get(f.ID); ok {
 			b := prev.Bound()
 			l.tree.Delete(b.Min, b.Max, prev)
+			dirty.add(f.Layer, b)
 		}
 		l.insert(f)
+		dirty.add(f.Layer, f.Bound())
 	}
 	ix.cur.Store(next)
+	for _, fn := range ix.listeners {
+		fn(dirty)
+	}
 }
 
 func (l *Layer) insert(f *geo.Feature) {

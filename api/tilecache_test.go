@@ -1,0 +1,221 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/tiles"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+func demoServer(t *testing.T) (*Server, store.Store, *index.Index) {
+	t.Helper()
+	ctx := context.Background()
+	st := memstore.New()
+	if _, err := st.Write(ctx, func(tx store.Tx) error {
+		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: "small"}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(DefaultConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))), st, ix
+}
+
+func tilePath(src string, t maptile.Tile) string {
+	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", src, t.Z, t.X, t.Y)
+}
+
+// TestTileCacheInvalidation: after an edit to one park, the tiles whose
+// content changed are exactly the ones the cache missed on, every other tile
+// is still a hit with its old ETag, and every answer equals a tile cut
+// afresh from the current snapshot.
+func TestTileCacheInvalidation(t *testing.T) {
+	s, st, ix := demoServer(t)
+	h := s.Handler()
+	snap := ix.Snapshot()
+	gb, _ := snap.Layer(geo.Green).Bound()
+	var all []maptile.Tile
+	for z := maptile.Zoom(12); z <= 15; z++ {
+		lo, hi := maptile.At(orb.Point{gb.Min[0], gb.Max[1]}, z), maptile.At(orb.Point{gb.Max[0], gb.Min[1]}, z)
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				all = append(all, maptile.New(x, y, z))
+			}
+		}
+	}
+	fetch := func(src string, tl maptile.Tile) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tilePath(src, tl), nil))
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", tilePath(src, tl), rec.Code, rec.Body)
+		}
+		return rec
+	}
+	sources := []string{"green", "public", "roads"}
+	before := map[string]string{}
+	for _, src := range sources {
+		for _, tl := range all {
+			before[tilePath(src, tl)] = fetch(src, tl).Header().Get("ETag")
+		}
+	}
+	if n := s.tiles.Stats().Entries; n != len(all)*len(sources) {
+		t.Fatalf("%d tiles cached, want %d", n, len(all)*len(sources))
+	}
+	// Move a park 300 m east.
+	var park *geo.Feature
+	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return f.Float("area_m2") < 20000 })
+	moved := *park
+	moved.Geom = orb.Clone(park.Geom)
+	shift(moved.Geom, 0.003)
+	ctx := context.Background()
+	if _, err := ix.Write(ctx, st, func(tx store.Tx) error { return tx.Put(ctx, []*geo.Feature{&moved}) }); err != nil {
+		t.Fatal(err)
+	}
+	now := ix.Snapshot()
+	changed, missed := 0, 0
+	for _, src := range sources {
+		layers, _ := tileLayers(src)
+		for _, tl := range all {
+			rec := fetch(src, tl)
+			raw, err := tiles.Encode(now, layers, tl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := gunzipped(t, rec); !bytes.Equal(got, raw) {
+				t.Fatalf("%s: served tile differs from one cut from the current snapshot", tilePath(src, tl))
+			}
+			etagChanged := rec.Header().Get("ETag") != before[tilePath(src, tl)]
+			miss := rec.Header().Get("X-Cache") == "MISS"
+			if etagChanged {
+				changed++
+				if !miss {
+					t.Errorf("%s changed but was served from the cache", tilePath(src, tl))
+				}
+			}
+			if miss {
+				missed++
+				touched := tl.Bound(float64(tiles.Buffer)/tiles.Extent).Intersects(park.Bound()) || tl.Bound(float64(tiles.Buffer)/tiles.Extent).Intersects(moved.Bound())
+				if !touched || src == "roads" {
+					t.Errorf("%s was evicted though the edit did not touch it", tilePath(src, tl))
+				}
+			}
+		}
+	}
+	t.Logf("%d tiles × %d sources; the edit changed %d, the cache re-cut %d", len(all), len(sources), changed, missed)
+	if changed == 0 || missed > 4*changed {
+		t.Errorf("changed %d, re-cut %d", changed, missed)
+	}
+}
+
+func shift(g orb.Geometry, dx float64) {
+	switch g := g.(type) {
+	case orb.Polygon:
+		for _, r := range g {
+			for i := range r {
+				r[i][0] += dx
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			shift(p, dx)
+		}
+	}
+}
+
+func gunzipped(t *testing.T, rec *httptest.ResponseRecorder) []byte {
+	t.Helper()
+	if rec.Header().Get("Content-Encoding") != "gzip" {
+		return rec.Body.Bytes()
+	}
+	b, err := gunzip(rec.Body.Bytes(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestTileCacheUnderEdits: readers hammer tiles while a writer moves parks
+// back and forth; afterwards every cached tile equals a fresh cut from the
+// final snapshot (no tile cut from a replaced snapshot survived).
+func TestTileCacheUnderEdits(t *testing.T) {
+	s, st, ix := demoServer(t)
+	h := s.Handler()
+	snap := ix.Snapshot()
+	gb, _ := snap.Layer(geo.Green).Bound()
+	lo, hi := maptile.At(orb.Point{gb.Min[0], gb.Max[1]}, 14), maptile.At(orb.Point{gb.Max[0], gb.Min[1]}, 14)
+	var ts []maptile.Tile
+	for x := lo.X; x <= hi.X; x++ {
+		for y := lo.Y; y <= hi.Y; y++ {
+			ts = append(ts, maptile.New(x, y, 14))
+		}
+	}
+	var parks []*geo.Feature
+	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool { parks = append(parks, f); return len(parks) < 20 })
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			for i := r; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tilePath("green", ts[i%len(ts)]), nil))
+			}
+		}(r)
+	}
+	for i := 0; i < 60; i++ {
+		p := *parks[i%len(parks)]
+		p.Geom = orb.Clone(p.Geom)
+		shift(p.Geom, 0.002*float64(1-2*(i/len(parks)%2)))
+		if _, err := ix.Write(ctx, st, func(tx store.Tx) error { return tx.Put(ctx, []*geo.Feature{&p}) }); err != nil {
+			t.Fatal(err)
+		}
+		parks[i%len(parks)] = &p
+		time.Sleep(2 * time.Millisecond) // let readers cut and cache tiles between edits
+	}
+	close(stop)
+	wg.Wait()
+	final := ix.Snapshot()
+	checked := 0
+	for _, tl := range ts {
+		e, ok := s.tiles.Get(tiles.Key{Source: "green", Tile: tl})
+		if !ok {
+			continue
+		}
+		checked++
+		raw, _ := tiles.Encode(final, []string{geo.Green}, tl)
+		got, err := gunzip(e.Gzip, e.Raw)
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Errorf("cached %v is stale", tl)
+		}
+	}
+	st2 := s.tiles.Stats()
+	t.Logf("%d cached tiles checked; cache %+v", checked, st2)
+	if checked == 0 || st2.Invalidated == 0 || st2.Hits == 0 {
+		t.Error("the readers and the writer did not overlap enough to test anything")
+	}
+}

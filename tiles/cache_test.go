@@ -1,0 +1,97 @@
+package tiles
+
+import (
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+func entry(src string, t maptile.Tile, n int, layers ...string) *Entry {
+	return &Entry{Key: Key{Source: src, Tile: t}, Layers: layers, Gzip: make([]byte, n), ETag: `"x"`}
+}
+
+func TestCacheLRU(t *testing.T) {
+	c := NewCache(3 * (1000 + 160))
+	yes := func() bool { return true }
+	for i := 0; i < 3; i++ {
+		c.Put(entry("green", maptile.New(uint32(i), 0, 14), 1000, geo.Green), yes)
+	}
+	c.Get(Key{"green", maptile.New(0, 0, 14)}) // 0 is now the most recent
+	c.Put(entry("green", maptile.New(3, 0, 14), 1000, geo.Green), yes)
+	for i, want := range []bool{true, false, true, true} {
+		if _, ok := c.Get(Key{"green", maptile.New(uint32(i), 0, 14)}); ok != want {
+			t.Errorf("tile %d cached = %v, want %v", i, ok, want)
+		}
+	}
+	st := c.Stats()
+	if st.Entries != 3 || st.Bytes > st.MaxBytes || st.Evicted != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	// A tile cut from a snapshot an edit has replaced is not stored; one
+	// larger than the whole cache neither.
+	c.Put(entry("green", maptile.New(9, 0, 14), 10, geo.Green), func() bool { return false })
+	c.Put(entry("green", maptile.New(10, 0, 14), 5000, geo.Green), yes)
+	if _, ok := c.Get(Key{"green", maptile.New(9, 0, 14)}); ok {
+		t.Error("stale tile stored")
+	}
+	if _, ok := c.Get(Key{"green", maptile.New(10, 0, 14)}); ok {
+		t.Error("oversized tile stored")
+	}
+	if NewCache(0).Put(entry("g", maptile.New(0, 0, 0), 1, geo.Green), yes); NewCache(0).Stats().Entries != 0 {
+		t.Error("cache of size 0 stores")
+	}
+}
+
+// TestCacheInvalidate: an edit evicts exactly the tiles whose buffered area
+// it touches, in the layers it touched.
+func TestCacheInvalidate(t *testing.T) {
+	yes := func() bool { return true }
+	centre := maptile.At(orb.Point{104.06, 30.66}, 14)
+	b := centre.Bound()
+	inner := orb.Bound{Min: orb.Point{b.Min[0] + (b.Max[0]-b.Min[0])*0.4, b.Min[1] + (b.Max[1]-b.Min[1])*0.4}, Max: orb.Point{b.Min[0] + (b.Max[0]-b.Min[0])*0.6, b.Min[1] + (b.Max[1]-b.Min[1])*0.6}}
+	// Just inside the tile's east edge: within the neighbour's buffer.
+	edge := orb.Bound{Min: orb.Point{b.Max[0] - (b.Max[0]-b.Min[0])*0.001, b.Min[1] + (b.Max[1]-b.Min[1])*0.5}, Max: orb.Point{b.Max[0] - (b.Max[0]-b.Min[0])*0.0005, b.Min[1] + (b.Max[1]-b.Min[1])*0.5}}
+	east := maptile.New(centre.X+1, centre.Y, 14)
+	west := maptile.New(centre.X-1, centre.Y, 14)
+	parent := centre.Parent()
+	tests := []struct {
+		name  string
+		dirty index.Dirty
+		gone  []Key
+	}{
+		{"inside one tile", index.Dirty{Bounds: map[string][]orb.Bound{geo.Green: {inner}}},
+			[]Key{{"green", centre}, {"public", centre}, {"green", parent}}},
+		{"at an edge: the neighbour's buffer too", index.Dirty{Bounds: map[string][]orb.Bound{geo.Green: {edge}}},
+			[]Key{{"green", centre}, {"public", centre}, {"green", parent}, {"green", east}}},
+		{"another layer", index.Dirty{Bounds: map[string][]orb.Bound{geo.Parcels: {inner}}}, nil},
+		{"roads: only the composite and the roads tiles", index.Dirty{Bounds: map[string][]orb.Bound{geo.Roads: {inner}}},
+			[]Key{{"public", centre}}},
+		{"whole layer", index.Dirty{All: map[string]bool{geo.Green: true}},
+			[]Key{{"green", centre}, {"public", centre}, {"green", parent}, {"green", east}, {"green", west}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewCache(1 << 20)
+			all := []*Entry{
+				entry("green", centre, 10, geo.Green), entry("public", centre, 10, Public...),
+				entry("green", parent, 10, geo.Green), entry("green", east, 10, geo.Green), entry("green", west, 10, geo.Green),
+			}
+			for _, e := range all {
+				c.Put(e, yes)
+			}
+			c.Invalidate(tc.dirty)
+			gone := map[Key]bool{}
+			for _, k := range tc.gone {
+				gone[k] = true
+			}
+			for _, e := range all {
+				if _, ok := c.Get(e.Key); ok == gone[e.Key] {
+					t.Errorf("%s %v: cached = %v", e.Source, e.Tile, ok)
+				}
+			}
+		})
+	}
+}
