@@ -2,14 +2,15 @@ package api
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
@@ -90,7 +91,9 @@ func (s *Server) cutTile(key tiles.Key, layers []string) (*tiles.Entry, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw := gzipPool.Get().(*gzip.Writer)
+	defer gzipPool.Put(zw)
+	zw.Reset(&buf)
 	zw.Write(raw)
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -100,6 +103,12 @@ func (s *Server) cutTile(key tiles.Key, layers []string) (*tiles.Entry, error) {
 	s.tiles.Put(e, func() bool { return s.index.Snapshot() == snap })
 	return e, nil
 }
+
+// gzipPool reuses compressors: a gzip.Writer allocates ~1 MB of state.
+var gzipPool = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (and does not
 // refuse it with q=0).

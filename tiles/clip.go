@@ -14,26 +14,39 @@ import (
 // goroutine cutting a tile takes its own.
 var geosPool = sync.Pool{New: func() any { return geos.NewContext() }}
 
-// clip cuts g (in tile units) to the tile and its buffer; nil when nothing
-// is left. Points and lines are clipped by orb, a line leaving and
-// re-entering becoming several. Polygons wholly inside are kept as they are;
-// a polygon crossing the buffer's edge is clipped by GEOS, so that one that
-// falls into separate pieces keeps them as separate parts (orb's ring clip
-// would join them with slivers along the edge).
-func clip(g orb.Geometry) (orb.Geometry, error) {
-	b := g.Bound()
+// cut projects a feature's geometry g (lon/lat, with bound gb) into tile
+// units and clips it to the tile and its buffer; nil when nothing is left.
+// wide is the tile with twice the buffer, in lon/lat.
+//
+// A geometry wholly inside is projected as it is. Lines crossing the edge
+// are first cut in lon/lat to the wider box, so only the vertices near the
+// tile are projected, then clipped exactly in tile units by orb (a line
+// leaving and re-entering becomes several). A polygon crossing the edge is
+// clipped by GEOS, so one that falls into separate pieces keeps them as
+// separate parts (orb's ring clip would join them with slivers along the
+// edge).
+func cut(g orb.Geometry, gb orb.Bound, p projection, wide orb.Bound) (orb.Geometry, error) {
+	b := p.bound(gb)
 	if !b.Intersects(clipBound) {
 		return nil, nil
 	}
 	inside := b.Min[0] >= clipBound.Min[0] && b.Min[1] >= clipBound.Min[1] && b.Max[0] <= clipBound.Max[0] && b.Max[1] <= clipBound.Max[1]
 	if inside {
-		return g, nil
+		return project(g, p), nil
 	}
-	switch g.(type) {
+	switch t := g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
-		return clipPolygonal(g)
+		return clipPolygonal(project(g, p))
+	case orb.LineString: // orb's line clipping leaves its input alone
+		if g = orbclip.LineString(wide, t); isEmpty(g) {
+			return nil, nil
+		}
+	case orb.MultiLineString:
+		if g = orbclip.MultiLineString(wide, t); isEmpty(g) {
+			return nil, nil
+		}
 	}
-	c := orbclip.Geometry(clipBound, g)
+	c := orbclip.Geometry(clipBound, project(g, p))
 	if c == nil || isEmpty(c) {
 		return nil, nil
 	}
@@ -107,6 +120,8 @@ func clipPolygonal(g orb.Geometry) (orb.Geometry, error) {
 
 func isEmpty(g orb.Geometry) bool {
 	switch g := g.(type) {
+	case nil:
+		return true
 	case orb.MultiLineString:
 		return len(g) == 0
 	case orb.MultiPoint:

@@ -16,8 +16,6 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 )
@@ -59,45 +57,41 @@ var clipBound = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Exten
 
 // Encode returns the uncompressed MVT of the named layers at t.
 func Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, error) {
-	ls := make(mvt.Layers, 0, len(layers))
 	// Search in WGS84 with the buffer: Buffer/Extent of a tile on each side.
 	bound := t.Bound(float64(Buffer) / Extent)
+	wide := t.Bound(2 * float64(Buffer) / Extent)
 	proj := newProjection(t)
 	dp := simplify.DouglasPeucker(Tolerance)
-	var clipErr error
+	var out []byte
+	var cutErr error
 	for _, name := range layers {
 		l := snap.Layer(name)
 		if l == nil {
 			return nil, fmt.Errorf("unknown layer %q", name)
 		}
-		ml := &mvt.Layer{Name: name, Version: 2, Extent: Extent}
-		l.Search(bound, func(f *geo.Feature) bool {
-			g := project(f.Geom, proj)
-			g, err := clip(g)
+		w := newLayerWriter(name, l.Schema)
+		l.SearchBounds(bound, func(f *geo.Feature, fb orb.Bound) bool {
+			g, err := cut(f.Geom, fb, proj, wide)
 			if err != nil {
-				clipErr = fmt.Errorf("tile %d/%d/%d: %s feature %d: %w", t.Z, t.X, t.Y, name, f.ID, err)
+				cutErr = fmt.Errorf("tile %d/%d/%d: %s feature %d: %w", t.Z, t.X, t.Y, name, f.ID, err)
 				return false
 			}
 			if g == nil {
 				return true
 			}
-			if g = snapToGrid(dp.Simplify(g)); g == nil {
-				return true
+			if g = snapToGrid(dp.Simplify(g)); g != nil {
+				w.add(f, wind(g))
 			}
-			gf := geojson.NewFeature(wind(g))
-			gf.ID = f.ID
-			for k, v := range f.Props {
-				gf.Properties[k] = v
-			}
-			ml.Features = append(ml.Features, gf)
 			return true
 		})
-		if clipErr != nil {
-			return nil, clipErr
+		if cutErr != nil {
+			w.release()
+			return nil, cutErr
 		}
-		ls = append(ls, ml)
+		out = w.appendLayer(out)
+		w.release()
 	}
-	return mvt.Marshal(ls)
+	return out, nil
 }
 
 // projection maps WGS84 to the tile's grid, in floating point.
@@ -115,6 +109,13 @@ func (p projection) point(q orb.Point) orb.Point {
 	x := (q[0] + 180) / 360 * p.scale
 	y := (1 - math.Log(math.Tan(lat)+1/math.Cos(lat))/math.Pi) / 2 * p.scale
 	return orb.Point{x - p.x0, y - p.y0}
+}
+
+// bound projects a lon/lat bound (the projection is monotonic on each axis;
+// y runs south).
+func (p projection) bound(b orb.Bound) orb.Bound {
+	a, c := p.point(orb.Point{b.Min[0], b.Max[1]}), p.point(orb.Point{b.Max[0], b.Min[1]})
+	return orb.Bound{Min: a, Max: c}
 }
 
 func (p projection) points(ps []orb.Point) []orb.Point {

@@ -228,6 +228,14 @@ func (l *Layer) Search(b orb.Bound, fn func(*geo.Feature) bool) {
 	l.tree.Search(b.Min, b.Max, func(_, _ [2]float64, f *geo.Feature) bool { return fn(f) })
 }
 
+// SearchBounds is Search, also passing each feature's bounding box as the
+// tree holds it (saving a walk over its vertices).
+func (l *Layer) SearchBounds(b orb.Bound, fn func(*geo.Feature, orb.Bound) bool) {
+	l.tree.Search(b.Min, b.Max, func(min, max [2]float64, f *geo.Feature) bool {
+		return fn(f, orb.Bound{Min: min, Max: max})
+	})
+}
+
 // Scan calls fn for every feature in id order, until fn returns false.
 func (l *Layer) Scan(fn func(*geo.Feature) bool) {
 	l.byID.Scan(func(_ int64, f *geo.Feature) bool { return fn(f) })

@@ -1,0 +1,303 @@
+// Command tileload measures tile throughput: greenreach's tile route over
+// real HTTP on loopback, with the cache off (every tile cut) and on (warm),
+// beside PostGIS ST_AsMVT (store/postgis.TileMVT) cutting the same tiles
+// from the same data, at the same concurrency, in the same run. It is run by
+// bench/tiles; see there.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"github.com/klauspost/compress/gzip"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/postgis"
+	"github.com/greenreach/greenreach/tiles"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+func main() {
+	var (
+		dsn      = flag.String("pg", os.Getenv("GREENREACH_TEST_PG"), "PostGIS URL of a throwaway database (a new schema is made and left there)")
+		data     = flag.String("data", "city", "an OSM file, or a demo town size (small, city, metro)")
+		conns    = flag.Int("c", 64, "concurrent connections")
+		dur      = flag.Duration("d", 5*time.Second, "duration of each run")
+		minZ     = flag.Int("minzoom", 12, "smallest zoom of the tile list")
+		maxZ     = flag.Int("maxzoom", 16, "largest zoom of the tile list")
+		maxTiles = flag.Int("tiles", 2000, "at most this many tiles (spread over the zooms)")
+	)
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the uncached run here")
+	flag.Parse()
+	cpuProfile = *prof
+	if err := run(context.Background(), *dsn, *data, *conns, *dur, *minZ, *maxZ, *maxTiles); err != nil {
+		fmt.Fprintln(os.Stderr, "tileload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, minZ, maxZ, maxTiles int) error {
+	if dsn == "" {
+		return errors.New("no PostGIS: pass -pg or set GREENREACH_TEST_PG")
+	}
+	sep := "?"
+	for _, c := range dsn {
+		if c == '?' {
+			sep = "&"
+		}
+	}
+	schema := fmt.Sprintf("tileload_%d", time.Now().UnixNano())
+	pg, err := postgis.Open(ctx, fmt.Sprintf("%s%sschema=%s&pool_max_conns=%d", dsn, sep, schema, conns))
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	start := time.Now()
+	if err := load(ctx, pg, data); err != nil {
+		return err
+	}
+	ix, err := index.Load(ctx, pg, nil)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, l := range ix.Snapshot().Infos() {
+		n += int(l.Count)
+	}
+	list := tileList(ix.Snapshot(), minZ, maxZ, maxTiles)
+	fmt.Fprintf(os.Stderr, "%s: %d features loaded into PostGIS and the index in %s; %d tiles at z%d–%d; %d connections, %s a run\n",
+		data, n, time.Since(start).Round(time.Millisecond), len(list), minZ, maxZ, conns, dur)
+
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	serve := func(cacheBytes int64) (string, func()) {
+		cfg := api.DefaultConfig()
+		cfg.TileCacheBytes = cacheBytes
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		srv := &http.Server{Handler: api.New(cfg, pg, ix, quiet).Handler()}
+		go srv.Serve(ln)
+		return "http://" + ln.Addr().String(), func() { srv.Close() }
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: false}}
+	httpGet := func(base string) func(maptile.Tile) (int, error) {
+		return httpGetPath(client, base+"/tiles/public")
+	}
+	var rows []result
+	for _, t := range list { // warm PostGIS's buffers and plan cache
+		if _, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y)); err != nil {
+			return err
+		}
+	}
+	// PostGIS ST_AsMVT: the baseline.
+	rows = append(rows, measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) (int, error) {
+		b, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
+		return len(b), err
+	}))
+	// The same tiles from PostGIS behind HTTP and gzip, as pg_tileserv or
+	// Martin would serve them: the like-for-like baseline.
+	pgBase, pgStop := servePG(ctx, pg)
+	rows = append(rows, measure("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, httpGetPath(client, pgBase+"/pg")))
+	pgStop()
+	base, stop := serve(0)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+	}
+	rows = append(rows, measure("greenreach uncached (HTTP, gzip)", list, conns, dur, httpGet(base)))
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	stop()
+	base, stop = serve(1 << 30)
+	get := httpGet(base)
+	for _, t := range list { // warm the cache
+		if _, err := get(t); err != nil {
+			return err
+		}
+	}
+	rows = append(rows, measure("greenreach cached (HTTP, gzip)", list, conns, dur, get))
+	stop()
+
+	fmt.Printf("\ntiles of %s (%d features), /tiles/public at z%d–%d, %d tiles, %d connections\n", data, n, minZ, maxZ, len(list), conns)
+	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "run", "tiles/s", "p50 ms", "p99 ms", "errors", "vs ST_AsMVT", "vs ST_AsMVT")
+	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "", "", "", "", "", "(no HTTP)", "(HTTP)")
+	for _, r := range rows {
+		fmt.Printf("%-34s %10.0f %9.2f %9.2f %7d %11.2fx %11.2fx\n", r.name, r.rate, ms(r.p50), ms(r.p99), r.errors, r.rate/rows[0].rate, r.rate/rows[1].rate)
+	}
+	return nil
+}
+
+var cpuProfile string
+
+// httpGetPath fetches base/z/x/y.mvt with gzip.
+func httpGetPath(client *http.Client, base string) func(maptile.Tile) (int, error) {
+	return func(t maptile.Tile) (int, error) {
+		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("%s: %d", req.URL, resp.StatusCode)
+		}
+		return len(b), err
+	}
+}
+
+// servePG serves /pg/{z}/{x}/{y}.mvt straight from ST_AsMVT, gzipped.
+func servePG(ctx context.Context, pg *postgis.Store) (string, func()) {
+	zp := sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var z, x, y int
+		if _, err := fmt.Sscanf(r.URL.Path, "/pg/%d/%d/%d.mvt", &z, &x, &y); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		data, err := pg.TileMVT(r.Context(), tiles.Public, z, x, y)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		var buf bytes.Buffer
+		zw := zp.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		zw.Write(data)
+		zw.Close()
+		zp.Put(zw)
+		w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(buf.Bytes())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// load fills the store from an OSM file or a demo town.
+func load(ctx context.Context, st store.Store, data string) error {
+	switch data {
+	case "small", "city", "metro":
+		_, err := st.Write(ctx, func(tx store.Tx) error {
+			_, err := demotown.Generate(demotown.Options{Seed: 1, Size: data}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
+			return err
+		})
+		return err
+	}
+	_, _, err := osm.ImportFile(ctx, st, data, osm.Options{})
+	return err
+}
+
+// tileList returns the tiles covering the data's extent from minZ to maxZ,
+// taking every k-th tile of a zoom when there are more than its share.
+func tileList(snap *index.Snapshot, minZ, maxZ, max int) []maptile.Tile {
+	var b orb.Bound
+	first := true
+	for _, l := range tiles.Public {
+		if lb, ok := snap.Layer(l).Bound(); ok {
+			if first {
+				b, first = lb, false
+			}
+			b = b.Union(lb)
+		}
+	}
+	share := max / (maxZ - minZ + 1)
+	var out []maptile.Tile
+	for z := minZ; z <= maxZ; z++ {
+		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, maptile.Zoom(z)), maptile.At(orb.Point{b.Max[0], b.Min[1]}, maptile.Zoom(z))
+		var zs []maptile.Tile
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				zs = append(zs, maptile.New(x, y, maptile.Zoom(z)))
+			}
+		}
+		step := 1
+		if len(zs) > share {
+			step = (len(zs) + share - 1) / share
+		}
+		for i := 0; i < len(zs); i += step {
+			out = append(out, zs[i])
+		}
+	}
+	return out
+}
+
+type result struct {
+	name          string
+	rate          float64
+	p50, p99      time.Duration
+	errors, bytes int64
+}
+
+// measure runs fn over the tile list, round and round, from conns
+// goroutines for dur.
+func measure(name string, list []maptile.Tile, conns int, dur time.Duration, fn func(maptile.Tile) (int, error)) result {
+	var next, errs, bytes atomic.Int64
+	lat := make([][]time.Duration, conns)
+	deadline := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for c := 0; c < conns; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				t := list[int(next.Add(1)-1)%len(list)]
+				s := time.Now()
+				n, err := fn(t)
+				lat[c] = append(lat[c], time.Since(s))
+				if err != nil {
+					if errs.Add(1) == 1 {
+						fmt.Fprintln(os.Stderr, name+":", err)
+					}
+				}
+				bytes.Add(int64(n))
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := result{name: name, errors: errs.Load(), bytes: bytes.Load()}
+	if len(all) > 0 {
+		r.rate = float64(len(all)) / elapsed.Seconds()
+		r.p50, r.p99 = all[len(all)/2], all[len(all)*99/100]
+	}
+	fmt.Fprintf(os.Stderr, "  %-34s %d tiles in %s\n", name, len(all), elapsed.Round(time.Millisecond))
+	return r
+}

@@ -1,0 +1,72 @@
+package tiles
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+// BenchmarkEncode cuts the public tiles of Chengdu at zooms 12–16 (or of
+// the small demo town when the extract is absent), cycling through them.
+func BenchmarkEncode(b *testing.B) {
+	ctx := context.Background()
+	var ix *index.Index
+	if _, err := os.Stat("../../shared/data/chengdu.osm.pbf"); err == nil {
+		st := memstore.New()
+		if _, _, err := osm.ImportFile(ctx, st, "../../shared/data/chengdu.osm.pbf", osm.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if ix, err = index.Load(ctx, st, nil); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		ix = demoIndex(b)
+	}
+	benchTiles(b, ix.Snapshot())
+}
+
+func benchTiles(b *testing.B, snap *index.Snapshot) {
+	bd, _ := snap.Layer(geo.Roads).Bound()
+	var ts []maptile.Tile
+	for z := maptile.Zoom(12); z <= 16; z++ {
+		lo, hi := maptile.At(orb.Point{bd.Min[0], bd.Max[1]}, z), maptile.At(orb.Point{bd.Max[0], bd.Min[1]}, z)
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				ts = append(ts, maptile.New(x, y, z))
+			}
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Encode(snap, Public, ts[i%len(ts)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeCity cuts the public tiles of the generated city town at
+// zooms 12–16.
+func BenchmarkEncodeCity(b *testing.B) {
+	ctx := context.Background()
+	st := memstore.New()
+	if _, err := st.Write(ctx, func(tx store.Tx) error {
+		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: "city"}, func(fs []*geo.Feature) error { return tx.Put(ctx, fs) })
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchTiles(b, ix.Snapshot())
+}

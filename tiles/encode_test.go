@@ -1,0 +1,82 @@
+package tiles
+
+import (
+	"math/rand"
+	"reflect"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+)
+
+// TestEncoderMatchesOrb: our protobuf writer and orb's encoder, given the
+// same features, decode (with orb) to the same layers: ids, geometries of
+// every type and properties of every type.
+func TestEncoderMatchesOrb(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	pt := func() orb.Point { return orb.Point{float64(rng.Intn(4224) - 64), float64(rng.Intn(4224) - 64)} }
+	line := func() orb.LineString {
+		l := orb.LineString{pt()}
+		for len(l) < 2+rng.Intn(6) {
+			if p := pt(); p != l[len(l)-1] {
+				l = append(l, p)
+			}
+		}
+		return l
+	}
+	square := func(x, y, d float64) orb.Ring {
+		return orb.Ring{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}
+	}
+	geoms := []orb.Geometry{
+		pt(), orb.MultiPoint{pt(), pt(), pt()}, line(), orb.MultiLineString{line(), line()},
+		orb.Polygon{square(10, 10, 500), square(100, 100, 50)},
+		orb.MultiPolygon{{square(-60, -60, 100)}, {square(2000, 2000, 900), square(2100, 2100, 10)}},
+	}
+	var feats []*geo.Feature
+	for i := 0; i < 200; i++ {
+		feats = append(feats, &geo.Feature{ID: int64(i + 1), Layer: geo.Green, Geom: wind(orb.Clone(geoms[i%len(geoms)])), Props: map[string]any{
+			"name": []string{"人民公园", "百花潭", ""}[i%3], "kind": "park", "public": i%2 == 0,
+			"grade": int64(i % 3), "trees": int64(-i), "shrub_m2": float64(i) * 1.5, "area_m2": 1e6 + float64(i),
+		}})
+	}
+	w := newLayerWriter(geo.Green, geo.SchemaOf(geo.Green))
+	fc := geojson.NewFeatureCollection()
+	for _, f := range feats {
+		w.add(f, f.Geom)
+		gf := geojson.NewFeature(f.Geom)
+		gf.ID = f.ID
+		for _, fd := range geo.SchemaOf(geo.Green).Fields {
+			if v, ok := f.Props[fd.Name]; ok {
+				gf.Properties[fd.Name] = v
+			}
+		}
+		fc.Append(gf)
+	}
+	ours := w.appendLayer(nil)
+	w.release()
+	ol := mvt.NewLayer(geo.Green, fc)
+	ol.Version, ol.Extent = 2, Extent
+	theirs, err := mvt.Marshal(mvt.Layers{ol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := mvt.Unmarshal(ours)
+	if err != nil {
+		t.Fatalf("our tile does not decode: %v", err)
+	}
+	b, _ := mvt.Unmarshal(theirs)
+	if len(a) != 1 || a[0].Name != geo.Green || a[0].Version != 2 || a[0].Extent != Extent || len(a[0].Features) != len(b[0].Features) {
+		t.Fatalf("layer header or count differs: %+v", a)
+	}
+	for i := range a[0].Features {
+		fa, fb := a[0].Features[i], b[0].Features[i]
+		if fa.ID != fb.ID || !orb.Equal(fa.Geometry, fb.Geometry) {
+			t.Fatalf("feature %d: ours %v %v, orb %v %v", i, fa.ID, fa.Geometry, fb.ID, fb.Geometry)
+		}
+		if !reflect.DeepEqual(fa.Properties, fb.Properties) {
+			t.Fatalf("feature %d properties: ours %v, orb %v", i, fa.Properties, fb.Properties)
+		}
+	}
+}
