@@ -12,6 +12,59 @@ import (
 // is geodesic.
 const metresPerDegree = 6371008.8 * math.Pi / 180
 
+// ClosestOnLine returns the point of the polyline ps nearest to p, the index
+// i of the segment (ps[i-1], ps[i]) it lies on (1 when ps is one point) and
+// its fraction t along that segment. The plane is the one of ClosestPoint.
+func ClosestOnLine(p orb.Point, ps []orb.Point) (q orb.Point, i int, t float64) {
+	return closestScaled(p, ps, math.Cos(p[1]*math.Pi/180)*metresPerDegree, metresPerDegree)
+}
+
+// ClosestOnPlane is ClosestOnLine for coordinates already in a plane.
+func ClosestOnPlane(p orb.Point, ps []orb.Point) (q orb.Point, i int, t float64) {
+	return closestScaled(p, ps, 1, 1)
+}
+
+func closestScaled(p orb.Point, ps []orb.Point, kx, ky float64) (q orb.Point, i int, t float64) {
+	if len(ps) == 1 {
+		return ps[0], 1, 0
+	}
+	bestD := math.Inf(1)
+	for j := 1; j < len(ps); j++ {
+		a, b := ps[j-1], ps[j]
+		ax, ay := (a[0]-p[0])*kx, (a[1]-p[1])*ky
+		dx, dy := (b[0]-a[0])*kx, (b[1]-a[1])*ky
+		s := 0.0
+		if l := dx*dx + dy*dy; l > 0 {
+			s = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/l))
+		}
+		x, y := ax+s*dx, ay+s*dy
+		if d := x*x + y*y; d < bestD {
+			bestD, i, t = d, j, s
+			q = orb.Point{a[0] + s*(b[0]-a[0]), a[1] + s*(b[1]-a[1])}
+		}
+	}
+	return q, i, t
+}
+
+// RadiusBound returns a lon/lat box that holds every point within metres of
+// p (geodesically), erring on the large side: a degree of latitude is at
+// least 110,574 m, and a degree of longitude at least a·π/180·cos φ
+// (111,319.49 m × cos φ) at the band's largest latitude φ.
+func RadiusBound(p orb.Point, metres float64) orb.Bound {
+	dLat := metres / 110574
+	maxLat := math.Min(90, math.Abs(p[1])+dLat)
+	c := math.Cos(maxLat * math.Pi / 180)
+	dLon := 360.0
+	if c > 1e-9 {
+		dLon = math.Min(360, metres/(111319*c))
+	}
+	b := orb.Bound{Min: orb.Point{p[0] - dLon, math.Max(-90, p[1]-dLat)}, Max: orb.Point{p[0] + dLon, math.Min(90, p[1]+dLat)}}
+	if dLon >= 180 {
+		b.Min[0], b.Max[0] = -180, 180
+	}
+	return b
+}
+
 // ClosestPoint returns the point of g nearest to p. Points inside a polygon
 // are their own closest point. The search runs in an equirectangular plane
 // centred on p, which is exact at p and within a fraction of a percent over
@@ -20,31 +73,17 @@ func ClosestPoint(p orb.Point, g orb.Geometry) orb.Point {
 	if Contains(g, p) {
 		return p
 	}
-	kx := math.Cos(p[1]*math.Pi/180) * metresPerDegree
-	ky := metresPerDegree
 	best, bestD := p, math.Inf(1)
-	seg := func(a, b orb.Point) {
-		ax, ay := (a[0]-p[0])*kx, (a[1]-p[1])*ky
-		bx, by := (b[0]-p[0])*kx, (b[1]-p[1])*ky
-		dx, dy := bx-ax, by-ay
-		t := 0.0
-		if l := dx*dx + dy*dy; l > 0 {
-			t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/l))
-		}
-		x, y := ax+t*dx, ay+t*dy
-		if d := x*x + y*y; d < bestD {
-			bestD = d
-			best = orb.Point{p[0] + x/kx, p[1] + y/ky}
-		}
-	}
 	line := func(ls []orb.Point) {
-		if len(ls) == 1 {
-			seg(ls[0], ls[0])
+		if len(ls) == 0 {
+			return
 		}
-		for i := 1; i < len(ls); i++ {
-			seg(ls[i-1], ls[i])
+		q, _, _ := ClosestOnLine(p, ls)
+		if d := Distance(p, q); d < bestD {
+			best, bestD = q, d
 		}
 	}
+	seg := func(a, _ orb.Point) { line([]orb.Point{a}) }
 	var walk func(orb.Geometry)
 	walk = func(g orb.Geometry) {
 		switch t := g.(type) {

@@ -70,3 +70,43 @@ func TestContains(t *testing.T) {
 		}
 	}
 }
+
+// TestRadiusBound: every point at the given geodesic distance, in every
+// direction, lies inside the box, at the equator, mid-latitudes and near a
+// pole.
+func TestRadiusBound(t *testing.T) {
+	for _, c := range []orb.Point{{0, 0}, {104.06, 30.66}, {7.42, 43.73}, {20, 84}} {
+		for _, m := range []float64{10, 500, 20000} {
+			b := RadiusBound(c, m)
+			for az := 0.0; az < 360; az += 5 {
+				q := destination(c, az, m*0.999999)
+				if !b.Contains(q) {
+					t.Errorf("centre %v, %g m, azimuth %g: %v outside %v", c, m, az, q, b)
+				}
+			}
+		}
+	}
+}
+
+// destination steps from p along an azimuth on a sphere, the step length
+// corrected geodesically by bisection.
+func destination(p orb.Point, az, m float64) orb.Point {
+	step := func(f float64) orb.Point {
+		const r = 6371008.8
+		lat1, lon1, th := p[1]*math.Pi/180, p[0]*math.Pi/180, az*math.Pi/180
+		d := f / r
+		lat2 := math.Asin(math.Sin(lat1)*math.Cos(d) + math.Cos(lat1)*math.Sin(d)*math.Cos(th))
+		lon2 := lon1 + math.Atan2(math.Sin(th)*math.Sin(d)*math.Cos(lat1), math.Cos(d)-math.Sin(lat1)*math.Sin(lat2))
+		return orb.Point{lon2 * 180 / math.Pi, lat2 * 180 / math.Pi}
+	}
+	lo, hi := 0.0, 2*m
+	for i := 0; i < 60; i++ {
+		mid := (lo + hi) / 2
+		if Distance(p, step(mid)) < m {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return step(lo)
+}

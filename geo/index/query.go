@@ -15,30 +15,11 @@ type Hit struct {
 	Distance float64
 }
 
-// RadiusBound returns a lon/lat box that holds every point within metres of
-// p (geodesically), erring on the large side: a degree of latitude is at
-// least 110,574 m, and a degree of longitude at least a·π/180·cos φ
-// (111,319.49 m × cos φ) at the band's largest latitude φ.
-func RadiusBound(p orb.Point, metres float64) orb.Bound {
-	dLat := metres / 110574
-	maxLat := math.Min(90, math.Abs(p[1])+dLat)
-	c := math.Cos(maxLat * math.Pi / 180)
-	dLon := 360.0
-	if c > 1e-9 {
-		dLon = math.Min(360, metres/(111319*c))
-	}
-	b := orb.Bound{Min: orb.Point{p[0] - dLon, math.Max(-90, p[1]-dLat)}, Max: orb.Point{p[0] + dLon, math.Min(90, p[1]+dLat)}}
-	if dLon >= 180 {
-		b.Min[0], b.Max[0] = -180, 180
-	}
-	return b
-}
-
 // Within returns the features of l within metres of p, nearest first (ties
 // by id).
 func (l *Layer) Within(p orb.Point, metres float64) []Hit {
 	var hits []Hit
-	l.Search(RadiusBound(p, metres), func(f *geo.Feature) bool {
+	l.Search(geo.RadiusBound(p, metres), func(f *geo.Feature) bool {
 		if d := geo.DistanceTo(p, f.Geom); d <= metres {
 			hits = append(hits, Hit{f, d})
 		}

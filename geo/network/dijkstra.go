@@ -1,0 +1,148 @@
+package network
+
+import (
+	"math"
+)
+
+// Source is where walks start: a stretch of an edge (At to End metres
+// from its From node; a point when End ≤ At.Offset), the metres already
+// walked to reach it (from a park's boundary to the path, say) and a label
+// naming what it belongs to.
+type Source struct {
+	At    Loc
+	End   float64
+	Init  float64
+	Label int32
+}
+
+// end is the offset where the stretch ends.
+func (s Source) end() float64 { return math.Max(s.End, s.At.Offset) }
+
+// Distances holds the walking distance from the nearest of a set of
+// sources to every node, and which source's label it is.
+type Distances struct {
+	g      *Graph
+	Node   []float64 // +Inf where not reached within the limit
+	Label  []int32   // -1 where not reached
+	Limit  float64
+	onEdge map[int32][]Source
+}
+
+// Multi runs one Dijkstra from all sources at once, settling nodes up to
+// limit metres (0: no limit).
+func (g *Graph) Multi(sources []Source, limit float64) *Distances {
+	if limit <= 0 {
+		limit = math.Inf(1)
+	}
+	d := &Distances{g: g, Node: make([]float64, len(g.Nodes)), Label: make([]int32, len(g.Nodes)), Limit: limit, onEdge: map[int32][]Source{}}
+	for i := range d.Node {
+		d.Node[i] = math.Inf(1)
+		d.Label[i] = -1
+	}
+	h := &heap{}
+	relax := func(n int32, dist float64, label int32) {
+		if dist < d.Node[n] || (dist == d.Node[n] && label < d.Label[n]) {
+			d.Node[n], d.Label[n] = dist, label
+			if dist <= limit {
+				h.push(item{dist, n})
+			}
+		}
+	}
+	for _, s := range sources {
+		e := &g.Edges[s.At.Edge]
+		d.onEdge[s.At.Edge] = append(d.onEdge[s.At.Edge], s)
+		relax(e.From, s.Init+s.At.Offset, s.Label)
+		relax(e.To, s.Init+e.Length-s.end(), s.Label)
+	}
+	for h.len() > 0 {
+		it := h.pop()
+		if it.dist > d.Node[it.node] {
+			continue // stale
+		}
+		for _, ei := range g.adjacent(it.node) {
+			e := &g.Edges[ei]
+			other := e.To
+			if other == it.node {
+				other = e.From
+			}
+			relax(other, it.dist+e.Length, d.Label[it.node])
+		}
+	}
+	return d
+}
+
+// To returns the walking distance from the nearest source to l and that
+// source's label, walking along l's edge from either end or straight from
+// a source on the same edge; +Inf and -1 when none is within the limit.
+func (d *Distances) To(l Loc) (float64, int32) {
+	e := &d.g.Edges[l.Edge]
+	best, label := math.Inf(1), int32(-1)
+	try := func(dist float64, lb int32) {
+		if lb >= 0 && (dist < best || (dist == best && lb < label)) {
+			best, label = dist, lb
+		}
+	}
+	try(d.Node[e.From]+l.Offset, d.Label[e.From])
+	try(d.Node[e.To]+e.Length-l.Offset, d.Label[e.To])
+	for _, s := range d.onEdge[l.Edge] {
+		switch {
+		case l.Offset < s.At.Offset:
+			try(s.Init+s.At.Offset-l.Offset, s.Label)
+		case l.Offset > s.end():
+			try(s.Init+l.Offset-s.end(), s.Label)
+		default:
+			try(s.Init, s.Label)
+		}
+	}
+	if best > d.Limit {
+		return math.Inf(1), -1
+	}
+	return best, label
+}
+
+type item struct {
+	dist float64
+	node int32
+}
+
+// heap is a binary min-heap of items (container/heap without the
+// interface calls).
+type heap struct{ a []item }
+
+func (h *heap) len() int { return len(h.a) }
+
+func (h *heap) push(x item) {
+	h.a = append(h.a, x)
+	i := len(h.a) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h.a[p].dist <= h.a[i].dist {
+			break
+		}
+		h.a[p], h.a[i] = h.a[i], h.a[p]
+		i = p
+	}
+}
+
+func (h *heap) pop() item {
+	top := h.a[0]
+	n := len(h.a) - 1
+	h.a[0] = h.a[n]
+	h.a = h.a[:n]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && h.a[l].dist < h.a[m].dist {
+			m = l
+		}
+		if r < n && h.a[r].dist < h.a[m].dist {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h.a[m], h.a[i] = h.a[i], h.a[m]
+		i = m
+	}
+	return top
+}

@@ -1,0 +1,224 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/jackc/pgx/v5"
+)
+
+func sharedData(t *testing.T, name string) string {
+	p := filepath.Join("..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI: %v", p, err)
+		}
+		t.Skipf("%s not present", p)
+	}
+	return p
+}
+
+func pgConn(t *testing.T) *pgx.Conn {
+	base := os.Getenv("GREENREACH_TEST_PG")
+	if base == "" {
+		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
+			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is: PostGIS tests must run")
+		}
+		t.Skip("GREENREACH_TEST_PG not set (make test starts a throwaway PostGIS)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Del("schema")
+	u.RawQuery = q.Encode()
+	conn, err := pgx.Connect(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	if _, err := conn.Exec(context.Background(), "CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// TestPostGISWalkMatchesPgRouting: every parcel's walking distance to the
+// nearest public green space of at least 1000 m², computed by Multi, equals
+// pgRouting's pgr_drivingDistance (multi-start, equicost) on the same
+// edges within 1 m, for Chengdu and Monaco. pgRouting gets the graph with
+// every edge split where a park's access point or a parcel's attachment
+// lies, and one start joined by an edge as long as the access gap to every
+// vertex of every access stretch, so partly walked edges count there as
+// they do here.
+func TestPostGISWalkMatchesPgRouting(t *testing.T) {
+	for _, name := range []string{"chengdu.osm.pbf", "monaco.osm.pbf"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			feats, _, err := osm.ReadFile(ctx, sharedData(t, name), osm.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn := pgConn(t)
+			g := Build(feats)
+			var srcs []Source
+			type parcel struct {
+				at     Loc
+				access float64
+			}
+			var parcels []parcel
+			for i, f := range feats {
+				switch {
+				case f.Layer == geo.Green && f.Float("area_m2") >= 1000:
+					for _, a := range g.AccessPoints(f.Geom, 20, false) {
+						srcs = append(srcs, a.Source(int32(i)))
+					}
+				case f.Layer == geo.Parcels:
+					if at, acc, ok := g.Snap(Inside(f.Geom), 1000); ok {
+						parcels = append(parcels, parcel{at, acc})
+					}
+				}
+			}
+			d := g.Multi(srcs, 0)
+			t.Logf("%s: graph %s; %d access points; %d parcels attached", name, g, len(srcs), len(parcels))
+
+			// The split graph for pgRouting: node n is vertex n+1.
+			next := int64(len(g.Nodes)) + 1
+			type pos struct {
+				edge int32
+				off  float64
+			}
+			vertexAt := map[pos]int64{}
+			offsets := map[int32][]float64{}
+			mark := func(l Loc) {
+				e := g.Edges[l.Edge]
+				if l.Offset <= 0 || l.Offset >= e.Length {
+					return
+				}
+				p := pos{l.Edge, l.Offset}
+				if _, ok := vertexAt[p]; !ok {
+					vertexAt[p] = next
+					next++
+					offsets[l.Edge] = append(offsets[l.Edge], l.Offset)
+				}
+			}
+			vertex := func(l Loc) int64 {
+				e := g.Edges[l.Edge]
+				if l.Offset <= 0 {
+					return int64(e.From) + 1
+				}
+				if l.Offset >= e.Length {
+					return int64(e.To) + 1
+				}
+				return vertexAt[pos{l.Edge, l.Offset}]
+			}
+			for _, s := range srcs {
+				mark(s.At)
+				mark(Loc{s.At.Edge, s.end()})
+			}
+			for _, p := range parcels {
+				mark(p.at)
+			}
+			var rows [][]any
+			id := int64(0)
+			addEdge := func(a, b int64, cost float64) {
+				id++
+				rows = append(rows, []any{id, a, b, cost, cost})
+			}
+			for i, e := range g.Edges {
+				offs := offsets[int32(i)]
+				sort.Float64s(offs)
+				prev, prevOff := int64(e.From)+1, 0.0
+				for _, o := range offs {
+					v := vertexAt[pos{int32(i), o}]
+					addEdge(prev, v, o-prevOff)
+					prev, prevOff = v, o
+				}
+				addEdge(prev, int64(e.To)+1, e.Length-prevOff)
+			}
+			// One start, vertex 0, with a one-way edge of the access gap to
+			// each access point: a single-source Dijkstra from it is the
+			// multi-source one.
+			// A stretch starts at every vertex on it.
+			for _, s := range srcs {
+				vs := []int64{vertex(s.At)}
+				if s.end() > s.At.Offset {
+					vs = append(vs, vertex(Loc{s.At.Edge, s.end()}))
+				}
+				for _, o := range offsets[s.At.Edge] {
+					if o > s.At.Offset && o < s.end() {
+						vs = append(vs, vertexAt[pos{s.At.Edge, o}])
+					}
+				}
+				for _, v := range vs {
+					id++
+					rows = append(rows, []any{id, int64(0), v, s.Init, -1.0})
+				}
+			}
+			schema := fmt.Sprintf("walk_%d", time.Now().UnixNano())
+			if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE SCHEMA %[1]s; CREATE TABLE %[1]s.e (id bigint, source bigint, target bigint, cost float8, reverse_cost float8)", schema)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.CopyFrom(ctx, pgx.Identifier{schema, "e"}, []string{"id", "source", "target", "cost", "reverse_cost"}, pgx.CopyFromRows(rows)); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			res, err := conn.Query(ctx, "SELECT node, agg_cost FROM pgr_drivingDistance($1, 0::bigint, 1e9::float8, true)",
+				fmt.Sprintf("SELECT id, source, target, cost, reverse_cost FROM %s.e", schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pg := map[int64]float64{}
+			for res.Next() {
+				var n int64
+				var c float64
+				if err := res.Scan(&n, &c); err != nil {
+					t.Fatal(err)
+				}
+				if old, ok := pg[n]; !ok || c < old {
+					pg[n] = c
+				}
+			}
+			if err := res.Err(); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("pgRouting: %d edges, %d vertices reached in %s", len(rows), len(pg), time.Since(start).Round(time.Millisecond))
+			worst, reached, within500 := 0.0, 0, 0
+			for i, p := range parcels {
+				ours, _ := d.To(p.at)
+				theirs, ok := pg[vertex(p.at)]
+				if !ok {
+					theirs = math.Inf(1)
+				}
+				if math.IsInf(ours, 1) != math.IsInf(theirs, 1) {
+					t.Fatalf("parcel %d: ours %.2f, pgRouting %.2f", i, ours, theirs)
+				}
+				if math.IsInf(ours, 1) {
+					continue
+				}
+				reached++
+				if ours+p.access <= 500 {
+					within500++
+				}
+				worst = math.Max(worst, math.Abs(ours-theirs))
+				if math.Abs(ours-theirs) > 1 {
+					t.Errorf("parcel %d: ours %.3f m, pgRouting %.3f m", i, ours, theirs)
+				}
+			}
+			t.Logf("%d of %d parcels reach a park; %d within 500 m walking; worst difference to pgRouting %.2g m", reached, len(parcels), within500, worst)
+			if reached < len(parcels)/2 || len(srcs) == 0 {
+				t.Errorf("too little reached to test anything: %d of %d", reached, len(parcels))
+			}
+		})
+	}
+}
