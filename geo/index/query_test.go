@@ -76,4 +76,3 @@ func TestNearestWithin(t *testing.T) {
 		t.Errorf("far point without limit: %v", got)
 	}
 }
-

@@ -77,7 +77,7 @@ func TestBuild(t *testing.T) {
 // in a straight line, is not covered when no bridge joins the banks.
 func TestRiverWithoutBridge(t *testing.T) {
 	feats := []*geo.Feature{
-		road(1, true, m(0, 100), m(1000, 100)),  // north bank street
+		road(1, true, m(0, 100), m(1000, 100)),   // north bank street
 		road(2, true, m(0, -100), m(1000, -100)), // south bank street
 	}
 	g := Build(feats)
