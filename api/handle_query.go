@@ -21,6 +21,7 @@ const (
 	maxK          = 100
 	maxMeters     = 50000
 	maxSearch     = 100
+	maxWalk       = 5000
 	defaultSearch = 10
 )
 
@@ -34,10 +35,12 @@ func (s *Server) routesQuery(r *mux.Router) {
 }
 
 // handleNearest: GET /api/nearest?lon=&lat=[&layer=green][&k=5][&meters=]
-// — the k features nearest to the point, straight-line.
+// [&by=line|walk] — the k features nearest to the point, in a straight line
+// or by walking the network (then within meters, default and at most
+// maxWalk).
 func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer", "k", "meters"); e != nil {
+	if e := onlyParams(q, "lon", "lat", "layer", "k", "meters", "by"); e != nil {
 		return e
 	}
 	p, e := lonLat(q)
@@ -56,7 +59,20 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 	if e != nil {
 		return e
 	}
-	return writeHits(w, name, l.Nearest(p, k, m))
+	switch q.Get("by") {
+	case "", "line":
+		return writeHits(w, name, l.Nearest(p, k, m))
+	case "walk":
+		if sc := geo.SchemaOf(name); sc.Geom == geo.MultiLineString {
+			return errBadRequest("by=walk reaches polygons and points; %s holds lines", name)
+		}
+		if m == 0 || m > maxWalk {
+			m = maxWalk
+		}
+		hits, _ := s.walk(s.index.Snapshot()).nearestByWalk(l, name, p, k, m)
+		return writeHits(w, name, hits)
+	}
+	return errBadRequest("by=%q: want line or walk", q.Get("by"))
 }
 
 // handleWithin: GET /api/within?lon=&lat=&meters=[&layer=green] — every

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -41,6 +42,9 @@ type Server struct {
 	index *index.Index
 	tiles *tiles.Cache
 	log   *slog.Logger
+
+	walkMu  sync.Mutex
+	walkNet *walkNet // the walking network of the latest roads seen
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -63,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", s.wrap(s.handleTile)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
+	s.routesWalk(r)  // handle_reach.go: /api/reach
 	s.routesOGC(r)   // ogc*.go: OGC API – Features and /api (OpenAPI)
 	s.routesMap(r)   // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {

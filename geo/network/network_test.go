@@ -149,3 +149,42 @@ func TestInside(t *testing.T) {
 		t.Errorf("Inside(square) = %v", p)
 	}
 }
+
+// TestReach: from the middle of a cross of streets, a 500 m walk covers
+// 500 m along each arm (less the 20 m from the origin to the street), and
+// the polygon around it is that cross buffered, not a hull.
+func TestReach(t *testing.T) {
+	g := Build([]*geo.Feature{
+		road(1, true, m(-1000, 0), m(0, 0), m(1000, 0)),
+		road(2, true, m(0, -1000), m(0, 0), m(0, 1000)),
+	})
+	r, ok := g.Reach(m(100, 20), 500)
+	if !ok {
+		t.Fatal("no reach")
+	}
+	total := 0.0
+	for _, s := range r.Stretches {
+		total += s.End - s.Start
+	}
+	// 480 m left after reaching the street at x=100: east to x=580,
+	// west to the crossing (100) then 380 m along each of three arms.
+	if want := 480.0 + 100 + 3*380; !near(total, want, 1) {
+		t.Errorf("walked %.1f m of street, want %.1f (%+v)", total, want, r.Stretches)
+	}
+	poly, err := r.Polygon(25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	area := geo.Area(poly)
+	// Four arms 50 m wide: about 50 × (580 + 380·3) plus the round ends.
+	if want := 50 * (580.0 + 3*380); area < want*0.95 || area > want*1.1 {
+		t.Errorf("reach polygon %.0f m², want ≈ %.0f", area, want)
+	}
+	// A point between the arms, 300 m from both streets, is outside.
+	if geo.Contains(poly, m(300, 300)) || !geo.Contains(poly, m(0, 350)) {
+		t.Error("polygon is not the buffered streets")
+	}
+	if _, ok := g.Reach(m(0, 5000), 500); ok {
+		t.Error("a point 4 km from any street reaches something")
+	}
+}

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"math"
+	"net/http"
+	"sort"
+
+	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb/geojson"
+)
+
+// reachBuffer is how far either side of a walked path the reach polygon
+// extends (metres): the frontage a walker reaches from the path.
+const reachBuffer = 25
+
+func (s *Server) routesWalk(r *mux.Router) {
+	r.Handle("/api/reach", s.wrap(s.handleReach)).Methods(http.MethodGet, http.MethodHead)
+}
+
+// handleReach: GET /api/reach?lon=&lat=&meters=500 — what a walk of that
+// length from the point reaches: the walked paths buffered by 25 m as a
+// polygon (kind "reach"), the paths themselves (kind "walked") and every
+// green space reached, with its walking distance, nearest first.
+func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "lon", "lat", "meters"); e != nil {
+		return e
+	}
+	p, e := lonLat(q)
+	if e != nil {
+		return e
+	}
+	m, e := floatParam(q, "meters", 500, 1, maxWalk)
+	if e != nil {
+		return e
+	}
+	snap := s.index.Snapshot()
+	wn := s.walk(snap)
+	fc := geojson.NewFeatureCollection()
+	reach, ok := wn.g.Reach(p, m)
+	if !ok {
+		return writeGeoJSON(w, fc) // no path within reach
+	}
+	poly, err := reach.Polygon(reachBuffer)
+	if err != nil {
+		return errInternal(err)
+	}
+	walked := 0.0
+	for _, st := range reach.Stretches {
+		walked += st.End - st.Start
+	}
+	pf := geojson.NewFeature(poly)
+	pf.Properties = geojson.Properties{"kind": "reach", "meters": m, "access_m": round1(reach.Access), "walked_m": round1(walked), "area_m2": math.Round(geo.Area(poly)), "buffer_m": reachBuffer}
+	fc.Append(pf)
+	lf := geojson.NewFeature(reach.Lines())
+	lf.Properties = geojson.Properties{"kind": "walked"}
+	fc.Append(lf)
+	type park struct {
+		f *geo.Feature
+		d float64
+	}
+	var parks []park
+	snap.Layer(geo.Green).Search(geo.RadiusBound(p, m), func(f *geo.Feature) bool {
+		if d, ok := wn.walkTo(reach, geo.Green, f); ok {
+			parks = append(parks, park{f, d})
+		}
+		return true
+	})
+	sort.Slice(parks, func(i, j int) bool {
+		if parks[i].d != parks[j].d {
+			return parks[i].d < parks[j].d
+		}
+		return parks[i].f.ID < parks[j].f.ID
+	})
+	for _, pk := range parks {
+		gf := featureJSON(geo.Green, pk.f)
+		gf.Properties["distance_m"] = round1(pk.d)
+		fc.Append(gf)
+	}
+	return writeGeoJSON(w, fc)
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }

@@ -1,0 +1,116 @@
+package api
+
+import (
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/paulmach/orb"
+)
+
+// ParkGap is how far (metres) a path may pass from a polygon's boundary
+// and still reach it: a verge or a pavement's width.
+const ParkGap = 20
+
+// walkNet is the walking network of one version of the roads layer, with
+// the access of features to it worked out as they are asked for.
+type walkNet struct {
+	roads  int64 // the roads layer version it was built from
+	g      *network.Graph
+	mu     sync.Mutex
+	access map[accessKey][]network.Access
+}
+
+type accessKey struct {
+	layer   string
+	id      int64
+	version int64
+}
+
+// walk returns the walking network of the snapshot's roads, building it
+// when the roads have changed since the last one.
+func (s *Server) walk(snap *index.Snapshot) *walkNet {
+	roads := snap.Layer(geo.Roads)
+	s.walkMu.Lock()
+	defer s.walkMu.Unlock()
+	if s.walkNet != nil && s.walkNet.roads == roads.Version {
+		return s.walkNet
+	}
+	var feats []*geo.Feature
+	roads.Scan(func(f *geo.Feature) bool { feats = append(feats, f); return true })
+	s.walkNet = &walkNet{roads: roads.Version, g: network.Build(feats), access: map[accessKey][]network.Access{}}
+	s.log.Info("walking network built", "roads_version", roads.Version, "graph", s.walkNet.g.String())
+	return s.walkNet
+}
+
+// accessOf returns where walks reach a feature: for polygons the stretches
+// of path entering or passing within ParkGap of them, for points the
+// nearest path within 100 m; nil for lines.
+func (w *walkNet) accessOf(layer string, f *geo.Feature) []network.Access {
+	k := accessKey{layer, f.ID, f.Version}
+	w.mu.Lock()
+	a, ok := w.access[k]
+	w.mu.Unlock()
+	if ok {
+		return a
+	}
+	switch g := f.Geom.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		a = w.g.AccessPoints(g, ParkGap, false)
+	case orb.Point:
+		if at, d, ok := w.g.Snap(g, 100); ok {
+			a = []network.Access{{At: at, End: at.Offset, Gap: d}}
+		}
+	}
+	w.mu.Lock()
+	w.access[k] = a
+	w.mu.Unlock()
+	return a
+}
+
+// walkTo returns the walking distance of a reach to a feature; ok is
+// false when it is out of reach.
+func (w *walkNet) walkTo(r *network.Reach, layer string, f *geo.Feature) (d float64, ok bool) {
+	d = math.Inf(1)
+	for _, a := range w.accessOf(layer, f) {
+		d = math.Min(d, r.To(a))
+	}
+	return d, d <= r.Meters
+}
+
+// nearestByWalk returns the k features of a layer nearest p by walking,
+// searching up to maxMeters: straight-line distance never exceeds the
+// walk, so features farther than the walk limit in a straight line are
+// never candidates. The walk limit grows fourfold until k are found.
+func (w *walkNet) nearestByWalk(l *index.Layer, layer string, p orb.Point, k int, maxMeters float64) ([]index.Hit, bool) {
+	for lim := math.Min(1000, maxMeters); ; lim = math.Min(lim*4, maxMeters) {
+		r, ok := w.g.Reach(p, lim)
+		if !ok && lim >= maxMeters {
+			return nil, false
+		}
+		var hits []index.Hit
+		if ok {
+			l.Search(geo.RadiusBound(p, lim), func(f *geo.Feature) bool {
+				if d, ok := w.walkTo(r, layer, f); ok {
+					hits = append(hits, index.Hit{Feature: f, Distance: d})
+				}
+				return true
+			})
+		}
+		if len(hits) >= k || lim >= maxMeters {
+			sort.Slice(hits, func(i, j int) bool {
+				if hits[i].Distance != hits[j].Distance {
+					return hits[i].Distance < hits[j].Distance
+				}
+				return hits[i].Feature.ID < hits[j].Feature.ID
+			})
+			if len(hits) > k {
+				hits = hits[:k]
+			}
+			return hits, true
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"math"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/paulmach/orb"
+)
+
+// TestReachAndWalkNearest on the demo town: /api/reach's parks and
+// /api/nearest?by=walk agree with each other, with a Dijkstra run the other
+// way (from each park to the origin), and are never shorter than the
+// straight line.
+func TestReachAndWalkNearest(t *testing.T) {
+	s, _, ix := demoServer(t)
+	h := s.Handler()
+	snap := ix.Snapshot()
+	b, _ := snap.Layer(geo.Parcels).Bound()
+	origin := b.Center()
+	q := "lon=" + ff(origin[0]) + "&lat=" + ff(origin[1])
+	rec := get(t, h, "/api/reach?"+q+"&meters=800")
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	fc := decodeFC(t, rec.Body.Bytes())
+	if len(fc.Features) < 3 || fc.Features[0].Properties["kind"] != "reach" || fc.Features[1].Properties["kind"] != "walked" {
+		t.Fatalf("reach answer: %d features", len(fc.Features))
+	}
+	poly := fc.Features[0].Geometry
+	if a := geo.Area(poly); a < 1e4 || a > math.Pi*800*800 {
+		t.Errorf("reach area %.0f m²", a)
+	}
+	wn := s.walk(snap)
+	parks := fc.Features[2:]
+	for _, pf := range parks {
+		id := int64(pf.ID.(float64))
+		f, _ := snap.Layer(geo.Green).Get(id)
+		d := pf.Properties.MustFloat64("distance_m", -1)
+		if line := geo.DistanceTo(origin, f.Geom); d+0.1 < line-ParkGap {
+			t.Errorf("park %d: walk %.1f m shorter than the straight line %.1f m", id, d, line)
+		}
+		// The other way round: from the park's access to the origin.
+		var srcs []network.Source
+		for _, a := range wn.accessOf(geo.Green, f) {
+			srcs = append(srcs, a.Source(0))
+		}
+		at, acc, _ := wn.g.Snap(origin, 800)
+		back, _ := wn.g.Multi(srcs, 0).To(at)
+		if math.Abs(back+acc-d) > 0.1 {
+			t.Errorf("park %d: %.1f m there, %.1f m back", id, d, back+acc)
+		}
+	}
+	rec = get(t, h, "/api/nearest?"+q+"&by=walk&k=3")
+	near := decodeFC(t, rec.Body.Bytes())
+	if rec.Code != 200 || len(near.Features) != 3 {
+		t.Fatalf("nearest by walk: %d %s", rec.Code, rec.Body)
+	}
+	for i, f := range near.Features {
+		if f.ID != parks[i].ID || f.Properties.MustFloat64("distance_m", -1) != parks[i].Properties.MustFloat64("distance_m", -2) {
+			t.Errorf("nearest by walk %d: %v %v, reach says %v %v", i, f.ID, f.Properties["distance_m"], parks[i].ID, parks[i].Properties["distance_m"])
+		}
+	}
+	if len(parks) < 3 {
+		t.Errorf("only %d parks within 800 m of the town centre", len(parks))
+	}
+	// Waste points by walk too.
+	if rec := get(t, h, "/api/nearest?"+q+"&by=walk&layer=waste&k=2"); rec.Code != 200 || len(decodeFC(t, rec.Body.Bytes()).Features) != 2 {
+		t.Errorf("waste by walk: %d %s", rec.Code, rec.Body)
+	}
+	// Far from any path: an empty answer, not an error.
+	far := orb.Point{origin[0] + 1, origin[1]}
+	if rec := get(t, h, "/api/reach?lon="+ff(far[0])+"&lat="+ff(far[1])); rec.Code != 200 || len(decodeFC(t, rec.Body.Bytes()).Features) != 0 {
+		t.Errorf("reach far away: %d %s", rec.Code, rec.Body)
+	}
+	for _, bad := range []string{"/api/reach?" + q + "&meters=0", "/api/reach?" + q + "&meters=1e6", "/api/reach?lon=1", "/api/nearest?" + q + "&by=fly", "/api/nearest?" + q + "&by=walk&layer=roads"} {
+		if rec := get(t, h, bad); rec.Code != 400 || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s", bad, rec.Code, rec.Body)
+		}
+	}
+}
