@@ -1,0 +1,189 @@
+package coverage
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/paulmach/orb"
+)
+
+// The fixture town is laid out in metres east (x) and north (y) of a point
+// in Chengdu.
+var origin = orb.Point{104.06, 30.66}
+
+func m(x, y float64) orb.Point {
+	const ky = 110852.0
+	kx := 111319.49 * math.Cos(origin[1]*math.Pi/180) * 1.0009
+	return orb.Point{origin[0] + x/kx, origin[1] + y/ky}
+}
+
+func rect(x0, y0, x1, y1 float64) orb.Polygon {
+	return orb.Polygon{{m(x0, y0), m(x1, y0), m(x1, y1), m(x0, y1), m(x0, y0)}}
+}
+
+func fixtureTown(t *testing.T) *index.Snapshot {
+	t.Helper()
+	n := 0
+	feat := func(layer string, g orb.Geometry, props map[string]any) *geo.Feature {
+		n++
+		return &geo.Feature{Layer: layer, Source: "fixture", SourceID: string(rune('a' + n)), Geom: g, Props: props}
+	}
+	street := func(a, b orb.Point, c orb.Point) *geo.Feature {
+		return feat(geo.Roads, orb.LineString{a, b, c}, map[string]any{"class": "residential", "walkable": true})
+	}
+	parcel := func(name string, x0, y0, x1, y1 float64, pop int64) *geo.Feature {
+		return feat(geo.Parcels, rect(x0, y0, x1, y1), map[string]any{"name": name, "kind": "compound", "population": pop, "pop_source": "given"})
+	}
+	green := func(name, kind string, public bool, p orb.Polygon) *geo.Feature {
+		return feat(geo.Green, p, map[string]any{"name": name, "kind": kind, "public": public})
+	}
+	fs := []*geo.Feature{
+		feat(geo.Areas, rect(0, 0, 2000, 1000), map[string]any{"name": "D", "level": "district"}),
+		feat(geo.Areas, rect(0, 0, 1000, 1000), map[string]any{"name": "C1", "level": "community"}),
+		feat(geo.Areas, rect(1000, 0, 2000, 1000), map[string]any{"name": "C2", "level": "community"}),
+		street(m(0, 500), m(500, 500), m(1000, 500)),
+		street(m(1000, 500), m(1500, 500), m(2000, 500)),
+		street(m(500, 0), m(500, 500), m(500, 1000)),
+		street(m(1500, 0), m(1500, 500), m(1500, 1000)),
+		// The ring road, not walkable, with belts: north side broken for
+		// 120 m (x 900–1020), south side whole.
+		feat(geo.Roads, orb.LineString{m(0, 950), m(2000, 950)}, map[string]any{"class": "trunk", "ring": true, "walkable": false}),
+		green("north belt W", "belt", false, rect(0, 960, 900, 990)),
+		green("north belt E", "belt", false, rect(1020, 960, 2000, 990)),
+		green("south belt", "belt", false, rect(0, 900, 2000, 940)),
+		parcel("P1", 400, 550, 480, 620, 1000),
+		parcel("P2", 100, 100, 180, 180, 500),
+		parcel("P3", 1520, 550, 1600, 620, 800),
+		parcel("P4", 1900, 100, 1980, 180, 700),
+		green("A", "park", true, rect(510, 510, 610, 610)),
+		green("B", "lawn", true, rect(1520, 420, 1550, 440)),
+		feat(geo.Waste, m(490, 600), map[string]any{"kind": "collection_point"}),
+	}
+	ctx := context.Background()
+	st := memstore.New()
+	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix.Snapshot()
+}
+
+func find(t *testing.T, a *Audit, rule, unit string) *UnitResult {
+	t.Helper()
+	for _, r := range a.Results {
+		if r.Rule.ID != rule {
+			continue
+		}
+		for _, u := range r.Units {
+			if u.Unit.Name == unit {
+				return u
+			}
+		}
+	}
+	t.Fatalf("no result for %s / %s", rule, unit)
+	return nil
+}
+
+// TestAuditFixture: every default rule on a town whose answers were worked
+// out by hand (see the comments).
+func TestAuditFixture(t *testing.T) {
+	snap := fixtureTown(t)
+	a, err := Run(context.Background(), snap, Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	area := func(p orb.Polygon) float64 { return geo.Area(p) }
+	c1, c2 := area(rect(0, 0, 1000, 1000)), area(rect(1000, 0, 2000, 1000))
+	parcelLand := area(rect(400, 550, 480, 620)) + area(rect(100, 100, 180, 180)) + area(rect(1520, 550, 1600, 620)) + area(rect(1900, 100, 1980, 180))
+	tests := []struct {
+		rule, unit string
+		value      float64
+		pass       bool
+	}{
+		// Park A (10,000 m²) is 10 m from both streets; P1 starts 60 m from
+		// the x=500 street beside it: 70 m. P2 walks 360 m to a street, 360 m
+		// along it to the crossing, where the access stretch begins (the
+		// crossing is 14 m from A's corner, but a stretch counts its
+		// smallest gap, 10 m): 730. P3 and P4 are over 1 km away.
+		{"park-500m-walk", "city", 1000.0 / 3000, false},
+		{"park-500m-walk", "C1", 1000.0 / 1500, false},
+		{"park-500m-walk", "C2", 0, false},
+		// Lawn B (600 m²) is 20 m from the x=1500 street: P3 walks 60 +
+		// 145 + 20 = 225 m. P4 would need 880 m.
+		{"green-300m-walk", "city", 1800.0 / 3000, false},
+		{"green-300m-walk", "C2", 800.0 / 1500, false},
+		// The collection point is 10 m from the street P1 joins 15 m away.
+		{"collection-point-120m", "city", 1000.0 / 3000, false},
+		// Radius 500 m round A covers P1's land only (P2's centre is 523 m
+		// from A's corner).
+		{"park-radius-gbt50563", "city", area(rect(400, 550, 480, 620)) / parcelLand, false},
+		// Green inside each community: belts, park A, lawn B.
+		{"community-green-30", "C1", (area(rect(0, 960, 900, 990)) + area(rect(0, 900, 1000, 940)) + area(rect(510, 510, 610, 610))) / c1, false},
+		{"community-green-30", "C2", (area(rect(1020, 960, 2000, 990)) + area(rect(1000, 900, 2000, 940)) + area(rect(1520, 420, 1550, 440))) / c2, false},
+		// Park A only (a park, public) per resident of the district.
+		{"park-per-capita-8", "D", area(rect(510, 510, 610, 610)) / 3000, false},
+		{"residents-per-collection-point", "C1", 1500, false},
+		{"residents-per-collection-point", "C2", math.Inf(1), false},
+		// North side 1880 m of 2000 covered, south 2000: 0.97, but the
+		// 120 m break fails the rule.
+		{"ring-road-belts", "city", 3880.0 / 4000, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rule+"/"+tc.unit, func(t *testing.T) {
+			u := find(t, a, tc.rule, tc.unit)
+			if math.IsInf(tc.value, 1) != math.IsInf(u.Value, 1) || (!math.IsInf(tc.value, 1) && math.Abs(u.Value-tc.value) > 1e-3*math.Max(1, tc.value)) {
+				t.Errorf("value %.6g, want %.6g", u.Value, tc.value)
+			}
+			if u.Pass != tc.pass {
+				t.Errorf("pass %v, want %v", u.Pass, tc.pass)
+			}
+		})
+	}
+	gaps := find(t, a, "ring-road-belts", "city").Gaps
+	if len(gaps) != 1 || gaps[0].Side != "left" || math.Abs(gaps[0].Length-120) > CorridorStep {
+		t.Errorf("gaps %+v, want one 120 m gap on the left (north)", gaps)
+	}
+	if l := geo.Length(gaps[0].Geom); math.Abs(l-120) > CorridorStep {
+		t.Errorf("gap geometry %.1f m long", l)
+	}
+	// Walking distances per parcel, as worked out above.
+	for _, r := range a.Results {
+		if r.Rule.ID == "park-500m-walk" {
+			want := map[string]float64{"P1": 70, "P2": 730}
+			for _, p := range a.Parcels {
+				if w, ok := want[p.Name]; ok && math.Abs(r.Distance[p.ID]-w) > 1 {
+					t.Errorf("%s walks %.1f m, want %.0f", p.Name, r.Distance[p.ID], w)
+				}
+			}
+		}
+	}
+}
+
+func TestParseRules(t *testing.T) {
+	if len(Default().Rules) != 8 {
+		t.Fatalf("default rules: %d", len(Default().Rules))
+	}
+	bad := []struct{ name, yaml string }{
+		{"unknown field", "rules:\n  - {id: a, type: walk_access, target: {layer: green}, meters: 500, pass: 0.8, colour: red}\n"},
+		{"unknown type", "rules:\n  - {id: a, type: magic, target: {layer: green}}\n"},
+		{"no meters", "rules:\n  - {id: a, type: walk_access, target: {layer: green}, pass: 0.8}\n"},
+		{"pass above 1", "rules:\n  - {id: a, type: walk_access, target: {layer: green}, meters: 500, pass: 80}\n"},
+		{"bad layer", "rules:\n  - {id: a, type: walk_access, target: {layer: lakes}, meters: 500, pass: 0.8}\n"},
+		{"twice", "rules:\n  - {id: a, type: area_ratio, target: {layer: green}, min: 0.3}\n  - {id: a, type: area_ratio, target: {layer: green}, min: 0.3}\n"},
+		{"empty", "rules: []\n"},
+		{"not yaml", "rules: [\n"},
+	}
+	for _, tc := range bad {
+		if _, err := Parse("test.yaml", []byte(tc.yaml)); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package coverage
+
+import (
+	"fmt"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/twpayne/go-geos"
+)
+
+// overlapArea returns the geodesic area (m²) of the union of polys lying
+// inside unit: overlapping polygons (a lawn inside a park) count once. The
+// overlay runs in lon/lat, as PostGIS ST_Intersection on geometry(4326)
+// does; the area is measured on the ellipsoid.
+func overlapArea(gc *geos.Context, unit orb.Geometry, polys []orb.Geometry) (float64, error) {
+	if len(polys) == 0 {
+		return 0, nil
+	}
+	u, err := toGEOS(gc, unit)
+	if err != nil {
+		return 0, err
+	}
+	parts := make([]*geos.Geom, 0, len(polys))
+	for _, p := range polys {
+		g, err := toGEOS(gc, p)
+		if err != nil {
+			return 0, err
+		}
+		parts = append(parts, g)
+	}
+	all := gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
+	if all == nil {
+		return 0, fmt.Errorf("GEOS union failed")
+	}
+	in := all.Intersection(u)
+	if in == nil {
+		return 0, fmt.Errorf("GEOS intersection failed")
+	}
+	if in.IsEmpty() {
+		return 0, nil
+	}
+	out, err := wkb.Unmarshal(in.ToWKB())
+	if err != nil {
+		return 0, err
+	}
+	return geo.Area(polygonal(out)), nil
+}
+
+func toGEOS(gc *geos.Context, g orb.Geometry) (*geos.Geom, error) {
+	data, err := wkb.Marshal(g)
+	if err != nil {
+		return nil, err
+	}
+	return gc.NewGeomFromWKB(data)
+}
+
+// polygonal keeps the polygons of a geometry (an overlay can leave lines
+// and points where shapes touch).
+func polygonal(g orb.Geometry) orb.MultiPolygon {
+	var mp orb.MultiPolygon
+	switch t := g.(type) {
+	case orb.Polygon:
+		mp = append(mp, t)
+	case orb.MultiPolygon:
+		mp = append(mp, t...)
+	case orb.Collection:
+		for _, c := range t {
+			mp = append(mp, polygonal(c)...)
+		}
+	}
+	return mp
+}
