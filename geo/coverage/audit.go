@@ -425,6 +425,21 @@ func (a *Audit) areaShare(snap *index.Snapshot, gc *geos.Context, r *Rule) (*Res
 		city.Residents += p.Population
 		city.Land += p.Area
 	}
+	if r.Type == PerCapita {
+		// All the target area there is, whatever units exist.
+		var polys []orb.Geometry
+		l.Scan(func(f *geo.Feature) bool {
+			if r.Target.Match(f) {
+				polys = append(polys, f.Geom)
+			}
+			return true
+		})
+		num, err := overlapArea(gc, nil, polys)
+		if err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		city.Numerator = num
+	}
 	a.finishShare(r, city)
 	if r.Type == AreaRatio {
 		city.Denominator = sumDen // the units' own areas, summed

@@ -10,16 +10,12 @@ import (
 )
 
 // overlapArea returns the geodesic area (m²) of the union of polys lying
-// inside unit: overlapping polygons (a lawn inside a park) count once. The
-// overlay runs in lon/lat, as PostGIS ST_Intersection on geometry(4326)
-// does; the area is measured on the ellipsoid.
+// inside unit (nil: all of it): overlapping polygons (a lawn inside a park)
+// count once. The overlay runs in lon/lat, as PostGIS ST_Intersection on
+// geometry(4326) does; the area is measured on the ellipsoid.
 func overlapArea(gc *geos.Context, unit orb.Geometry, polys []orb.Geometry) (float64, error) {
 	if len(polys) == 0 {
 		return 0, nil
-	}
-	u, err := toGEOS(gc, unit)
-	if err != nil {
-		return 0, err
 	}
 	parts := make([]*geos.Geom, 0, len(polys))
 	for _, p := range polys {
@@ -33,7 +29,14 @@ func overlapArea(gc *geos.Context, unit orb.Geometry, polys []orb.Geometry) (flo
 	if all == nil {
 		return 0, fmt.Errorf("GEOS union failed")
 	}
-	in := all.Intersection(u)
+	in := all
+	if unit != nil {
+		u, err := toGEOS(gc, unit)
+		if err != nil {
+			return 0, err
+		}
+		in = all.Intersection(u)
+	}
 	if in == nil {
 		return 0, fmt.Errorf("GEOS intersection failed")
 	}
