@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
@@ -28,6 +29,8 @@ type Config struct {
 	TileCacheControl string
 	// TileCacheBytes bounds the tile cache (compressed bytes; 0: off).
 	TileCacheBytes int64
+	// Rules are the coverage rules /api/audit applies; nil: the default set.
+	Rules *coverage.RuleSet
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -45,6 +48,9 @@ type Server struct {
 
 	walkMu  sync.Mutex
 	walkNet *walkNet // the walking network of the latest roads seen
+
+	rules  *coverage.RuleSet
+	audits auditCache
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -54,7 +60,11 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
 	c.Watch(ix)
-	return &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log}
+	rules := cfg.Rules
+	if rules == nil {
+		rules = coverage.Default()
+	}
+	return &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules}
 }
 
 // Handler returns the routed handler.
@@ -68,8 +78,9 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
-	s.routesOGC(r)   // ogc*.go: OGC API – Features and /api (OpenAPI)
-	s.routesMap(r)   // handle_map.go: the public map's assets (the page itself is / for browsers)
+	r.Handle("/api/audit", s.wrap(s.handleAudit)).Methods(http.MethodGet, http.MethodHead)
+	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
+	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
 		return errNotFound("no route for %s", r.URL.Path)
 	})

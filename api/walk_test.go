@@ -1,10 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/paulmach/orb"
 )
@@ -77,6 +79,36 @@ func TestReachAndWalkNearest(t *testing.T) {
 	for _, bad := range []string{"/api/reach?" + q + "&meters=0", "/api/reach?" + q + "&meters=1e6", "/api/reach?lon=1", "/api/nearest?" + q + "&by=fly", "/api/nearest?" + q + "&by=walk&layer=roads"} {
 		if rec := get(t, h, bad); rec.Code != 400 || rec.Header().Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s: %d %s", bad, rec.Code, rec.Body)
+		}
+	}
+}
+
+// TestAudit: /api/audit in every format on the demo town, cached per
+// snapshot, and refused for bad parameters.
+func TestAudit(t *testing.T) {
+	s, _, _ := demoServer(t)
+	h := s.Handler()
+	for format, ctype := range auditTypes {
+		rec := get(t, h, "/api/audit?format="+format)
+		if rec.Code != 200 || rec.Header().Get("Content-Type") != ctype || rec.Body.Len() < 100 {
+			t.Errorf("%s: %d %s %d bytes", format, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
+		}
+	}
+	var rj coverage.ReportJSON
+	if err := json.Unmarshal(get(t, h, "/api/audit").Body.Bytes(), &rj); err != nil || rj.Mode != "walk" || len(rj.Results) != len(coverage.Default().Rules) {
+		t.Fatalf("audit json: %v %+v", err, rj)
+	}
+	first := s.audits.byMo["walk"]
+	get(t, h, "/api/audit?format=csv")
+	if s.audits.byMo["walk"] != first {
+		t.Error("audit recomputed for the same snapshot")
+	}
+	if rec := get(t, h, "/api/audit?mode=straight"); rec.Code != 200 {
+		t.Errorf("straight: %d", rec.Code)
+	}
+	for _, bad := range []string{"/api/audit?mode=fly", "/api/audit?format=pdf", "/api/audit?rules=x"} {
+		if rec := get(t, h, bad); rec.Code != 400 {
+			t.Errorf("%s: %d", bad, rec.Code)
 		}
 	}
 }

@@ -34,6 +34,7 @@ var commands = []command{
 	{"layers", "list the layers of the store", runLayers},
 	{"demo", "write the generated demo town into an empty store", runDemo},
 	{"import", "import OpenStreetMap files (.osm, .osm.pbf) into the store, all or nothing", runImport},
+	{"audit", "check every district and community against the coverage rules", runAudit},
 }
 
 // usageError is a mistake in the command line: exit status 2.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
 )
 
@@ -15,6 +16,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.StringVar(&acfg.Addr, "addr", envOr("GREENREACH_ADDR", acfg.Addr), "listen address ($GREENREACH_ADDR)")
 	cacheMB := fs.Int64("tile-cache-mb", acfg.TileCacheBytes>>20, "tile cache size in MiB of compressed tiles, 0 turns it off ($GREENREACH_TILE_CACHE_MB)")
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
+	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML) for /api/audit; default: the shipped set ($GREENREACH_RULES)")
 	if v := envOr("GREENREACH_TILE_CACHE_MB", ""); v != "" {
 		if err := fs.Set("tile-cache-mb", v); err != nil {
 			return usageError{fmt.Sprintf("GREENREACH_TILE_CACHE_MB=%q: %v", v, err)}
@@ -27,6 +29,13 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--tile-cache-mb %d: must be 0 or more", *cacheMB)}
 	}
 	acfg.TileCacheBytes = *cacheMB << 20
+	if *rulesFile != "" {
+		rs, err := coverage.Load(*rulesFile)
+		if err != nil {
+			return err
+		}
+		acfg.Rules = rs
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -46,6 +47,8 @@ type Audit struct {
 	Parcels   []*Parcel
 	Results   []*Result
 	Network   string // a summary of the walking graph
+	// Attribution is "© OpenStreetMap contributors" when OSM data is in it.
+	Attribution string
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -205,6 +208,9 @@ func (a *Audit) units(snap *index.Snapshot) {
 	}
 	areasLayer := snap.Layer(geo.Areas)
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
+		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
+			a.Attribution = "© OpenStreetMap contributors"
+		}
 		p := &Parcel{ID: f.ID, Name: f.String("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"), Area: f.Float("area_m2"), Units: []*Unit{city}}
 		areasLayer.Search(orb.Bound{Min: p.Point, Max: p.Point}, func(af *geo.Feature) bool {
 			if geo.Contains(af.Geom, p.Point) {

@@ -2,7 +2,11 @@ package coverage
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -10,6 +14,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // The fixture town is laid out in metres east (x) and north (y) of a point
@@ -185,5 +190,64 @@ func TestParseRules(t *testing.T) {
 		if _, err := Parse("test.yaml", []byte(tc.yaml)); err == nil {
 			t.Errorf("%s: no error", tc.name)
 		}
+	}
+}
+
+// TestReportFormats: every format writes, and each says what the audit
+// found: the JSON round-trips the figures, the CSV has a row per rule and
+// unit, the GeoJSON holds the failing parcels and the gap, the HTML the map
+// and a table per rule.
+func TestReportFormats(t *testing.T) {
+	a, err := Run(context.Background(), fixtureTown(t), Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range Formats {
+		var b strings.Builder
+		if err := a.Write(&b, f); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f] = b.String()
+	}
+	if err := a.Write(io.Discard, "pdf"); err == nil {
+		t.Error("pdf: no error")
+	}
+	var rj ReportJSON
+	if err := json.Unmarshal([]byte(out["json"]), &rj); err != nil || len(rj.Results) != 8 || rj.Residents != 3000 {
+		t.Fatalf("json: %v %+v", err, rj)
+	}
+	if v := rj.Results[0].Units[0].Value; v == nil || math.Abs(*v-1.0/3) > 1e-6 {
+		t.Errorf("json park-500m-walk city value %v", v)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out["csv"])).ReadAll()
+	n := 0
+	for _, r := range a.Results {
+		n += len(r.Units)
+	}
+	if err != nil || len(rows) != n+1 {
+		t.Errorf("csv: %d rows, want %d: %v", len(rows), n+1, err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection([]byte(out["geojson"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, f := range fc.Features {
+		kinds[f.Properties.MustString("kind", "")]++
+	}
+	if kinds["unit"] != 3 || kinds["gap"] != 1 || kinds["failing_parcel"] == 0 {
+		t.Errorf("geojson kinds %v", kinds)
+	}
+	for _, want := range []string{"<svg", "ring-road-belts", "park-500m-walk", "FAIL", "green corridor gap"} {
+		if !strings.Contains(out["html"], want) {
+			t.Errorf("html lacks %q", want)
+		}
+	}
+	if strings.Contains(out["html"], "http://") && !strings.Contains(out["html"], `xmlns="http://www.w3.org/2000/svg"`) {
+		t.Error("html refers to another site")
+	}
+	if !strings.Contains(out["table"], "park-500m-walk") || !strings.Contains(out["table"], "33.3%") {
+		t.Errorf("table:\n%s", out["table"])
 	}
 }

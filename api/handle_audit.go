@@ -1,0 +1,85 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
+)
+
+// auditCache keeps the last audit per mode for the snapshot it was run
+// on: any edit makes a new snapshot, and so a new audit on demand.
+type auditCache struct {
+	mu   sync.Mutex
+	snap *index.Snapshot
+	byMo map[string]*coverage.Audit
+}
+
+var auditTypes = map[string]string{
+	"json":    "application/json",
+	"csv":     "text/csv; charset=utf-8",
+	"geojson": "application/geo+json",
+	"html":    "text/html; charset=utf-8",
+	"table":   "text/plain; charset=utf-8",
+}
+
+// handleAudit: GET /api/audit[?mode=walk|straight][&format=json|csv|geojson|html|table]
+// — every rule of the service's rule set for the city, each district and
+// each community.
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "mode", "format"); e != nil {
+		return e
+	}
+	mode := q.Get("mode")
+	if mode == "" {
+		mode = coverage.Walk
+	}
+	if mode != coverage.Walk && mode != coverage.Straight {
+		return errBadRequest("mode=%q: want walk or straight", mode)
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = "json"
+	}
+	if !slices.Contains(coverage.Formats, format) {
+		return errBadRequest("format=%q: want %s", format, strings.Join(coverage.Formats, ", "))
+	}
+	a, err := s.audit(r, mode)
+	if err != nil {
+		return errInternal(err)
+	}
+	var buf bytes.Buffer
+	if err := a.Write(&buf, format); err != nil {
+		return errInternal(err)
+	}
+	w.Header().Set("Content-Type", auditTypes[format])
+	if format == "csv" || format == "geojson" {
+		w.Header().Set("Content-Disposition", `attachment; filename="greenreach-audit.`+format+`"`)
+	}
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+func (s *Server) audit(r *http.Request, mode string) (*coverage.Audit, error) {
+	snap := s.index.Snapshot()
+	s.audits.mu.Lock()
+	defer s.audits.mu.Unlock()
+	if s.audits.snap != snap {
+		s.audits.snap, s.audits.byMo = snap, map[string]*coverage.Audit{}
+	}
+	if a, ok := s.audits.byMo[mode]; ok {
+		return a, nil
+	}
+	a, err := coverage.Run(r.Context(), snap, s.rules, coverage.Options{Mode: mode})
+	if err != nil {
+		return nil, err
+	}
+	s.audits.byMo[mode] = a
+	return a, nil
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
+)
+
+func runAudit(ctx context.Context, cfg *config, args []string) error {
+	fs := flags(cfg, "audit", "[--rules FILE] [--mode walk|straight] [--format table|json|csv|geojson|html] [--out FILE] [--print-rules]")
+	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML); default: the shipped set ($GREENREACH_RULES)")
+	mode := fs.String("mode", coverage.Walk, "distances for walk_access rules: walk (the network) or straight")
+	format := fs.String("format", "table", "output: "+strings.Join(coverage.Formats, ", "))
+	out := fs.String("out", "", "write the report to this file instead of standard output")
+	printRules := fs.Bool("print-rules", false, "print the default rules (YAML) and exit")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *printRules {
+		_, err := cfg.stdout.Write(coverage.DefaultYAML())
+		return err
+	}
+	if !slices.Contains(coverage.Formats, *format) {
+		return usageError{fmt.Sprintf("--format %q: want %s", *format, strings.Join(coverage.Formats, ", "))}
+	}
+	if *mode != coverage.Walk && *mode != coverage.Straight {
+		return usageError{fmt.Sprintf("--mode %q: want walk or straight", *mode)}
+	}
+	rs := coverage.Default()
+	if *rulesFile != "" {
+		var err error
+		if rs, err = coverage.Load(*rulesFile); err != nil {
+			return err
+		}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		return err
+	}
+	a, err := coverage.Run(ctx, ix.Snapshot(), rs, coverage.Options{Mode: *mode, Progress: func(stage string) {
+		cfg.log.Info("audit", "stage", stage, "elapsed", time.Since(start).Round(time.Millisecond))
+	}})
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return a.Write(cfg.stdout, *format)
+	}
+	// Write beside the target and rename, so a failed write leaves no
+	// half report.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".audit-*")
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := a.Write(tmp, *format); err != nil {
+		tmp.Close()
+		return fmt.Errorf("audit: write %s: %w", *out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("audit: write %s: %w", *out, err)
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	cfg.log.Info("audit written", "file", *out, "format", *format, "elapsed", time.Since(start).Round(time.Millisecond))
+	return nil
+}
