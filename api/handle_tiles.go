@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/tiles"
 )
 
@@ -36,8 +37,8 @@ func tileLayers(name string) ([]string, bool) {
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	v := mux.Vars(r)
 	layers, ok := tileLayers(v["layer"])
-	if !ok {
-		return errNotFound("no tile layer %q (layers: public, %s)", v["layer"], strings.Join(layerIDs(), ", "))
+	if !ok && v["layer"] != coverageLayer {
+		return errNotFound("no tile layer %q (layers: public, coverage, %s)", v["layer"], strings.Join(layerIDs(), ", "))
 	}
 	var zxy [3]int
 	for i, k := range []string{"z", "x", "y"} {
@@ -54,7 +55,12 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	key := tiles.Key{Source: v["layer"], Tile: tile}
 	e, hit := s.tiles.Get(key)
 	if !hit {
-		if e, err = s.cutTile(key, layers); err != nil {
+		if key.Source == coverageLayer {
+			e, err = s.cutCoverageTile(r, key)
+		} else {
+			e, err = s.cutTile(key, layers)
+		}
+		if err != nil {
 			return errInternal(err)
 		}
 	}
@@ -85,8 +91,15 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 // cutTile encodes a tile from the current snapshot and offers it to the
 // cache, which keeps it only if no edit has replaced that snapshot since.
 func (s *Server) cutTile(key tiles.Key, layers []string) (*tiles.Entry, error) {
-	snap := s.index.Snapshot()
-	raw, err := tiles.Encode(snap, layers, key.Tile)
+	views := make([]tiles.View, len(layers))
+	for i, l := range layers {
+		views[i] = tiles.View{Name: l, From: l}
+	}
+	return s.cut(s.index.Snapshot(), key, views, layers, false)
+}
+
+func (s *Server) cut(snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
+	raw, err := tiles.EncodeViews(snap, views, key.Tile)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +112,7 @@ func (s *Server) cutTile(key tiles.Key, layers []string) (*tiles.Entry, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	e := &tiles.Entry{Key: key, Layers: layers, Gzip: buf.Bytes(), Raw: len(raw), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: buf.Bytes(), Raw: len(raw), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	s.tiles.Put(e, func() bool { return s.index.Snapshot() == snap })
 	return e, nil
 }
@@ -170,8 +183,11 @@ type vectorLayer struct {
 func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appError {
 	name := mux.Vars(r)["layer"]
 	layers, ok := tileLayers(name)
+	if name == coverageLayer {
+		layers, ok = []string{geo.Parcels}, true
+	}
 	if !ok {
-		return errNotFound("no tile layer %q (layers: public, %s)", name, strings.Join(layerIDs(), ", "))
+		return errNotFound("no tile layer %q (layers: public, coverage, %s)", name, strings.Join(layerIDs(), ", "))
 	}
 	snap := s.index.Snapshot()
 	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0, MaxZoom: tiles.MaxZoom,
@@ -181,11 +197,15 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	osm := false
 	for _, l := range layers {
 		ly := snap.Layer(l)
+		sc, id := ly.Schema, l
+		if name == coverageLayer {
+			sc, id = coverageSchema, coverageLayer
+		}
 		fields := map[string]string{}
-		for _, f := range ly.Schema.Fields {
+		for _, f := range sc.Fields {
 			fields[f.Name] = map[geo.FieldType]string{geo.Text: "String", geo.Int: "Number", geo.Real: "Number", geo.Bool: "Boolean"}[f.Type]
 		}
-		tj.VectorLayers = append(tj.VectorLayers, vectorLayer{ID: l, Description: ly.Schema.Title, Fields: fields, MaxZoom: tiles.MaxZoom})
+		tj.VectorLayers = append(tj.VectorLayers, vectorLayer{ID: id, Description: sc.Title, Fields: fields, MaxZoom: tiles.MaxZoom})
 		versions = append(versions, fmt.Sprintf("%s:%d", l, ly.Version))
 		if b, ok := ly.Bound(); ok {
 			if first {

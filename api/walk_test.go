@@ -1,14 +1,19 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/network"
+	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
 )
 
 // TestReachAndWalkNearest on the demo town: /api/reach's parks and
@@ -111,4 +116,69 @@ func TestAudit(t *testing.T) {
 			t.Errorf("%s: %d", bad, rec.Code)
 		}
 	}
+}
+
+// TestCoverageTiles: the coverage layer carries each parcel's walking
+// distance as the audit computed it, and an edit to a park re-cuts it.
+func TestCoverageTiles(t *testing.T) {
+	s, st, ix := demoServer(t)
+	h := s.Handler()
+	snap := ix.Snapshot()
+	b, _ := snap.Layer(geo.Parcels).Bound()
+	tile := maptile.At(b.Center(), 14)
+	rec := get(t, h, tilePath("coverage", tile))
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	ls, err := mvt.Unmarshal(rec.Body.Bytes())
+	if err != nil || len(ls) != 1 || ls[0].Name != "coverage" || len(ls[0].Features) == 0 {
+		t.Fatalf("coverage tile: %v %v", ls, err)
+	}
+	a := s.audits.byMo["walk"]
+	res := a.Results[0]
+	checked := 0
+	for _, f := range ls[0].Features {
+		id := int64(f.ID.(float64))
+		d, has := f.Properties["distance_m"].(float64)
+		want := res.Distance[id]
+		if has != !math.IsInf(want, 1) || (has && math.Abs(d-want) > 0.05) {
+			t.Errorf("parcel %d: tile says %v, audit %.1f", id, f.Properties["distance_m"], want)
+		}
+		if f.Properties["covered"] != (want <= res.Rule.Meters) {
+			t.Errorf("parcel %d: covered %v", id, f.Properties["covered"])
+		}
+		checked++
+	}
+	etag := rec.Header().Get("ETag")
+	if get(t, h, tilePath("coverage", tile)).Header().Get("X-Cache") != "HIT" {
+		t.Error("coverage tile not cached")
+	}
+	// Delete every park: distances change everywhere.
+	ctx := context.Background()
+	var ids []int64
+	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool { ids = append(ids, f.ID); return true })
+	if _, err := ix.Write(ctx, st, func(tx store.Tx) error {
+		for _, id := range ids {
+			if err := tx.Delete(ctx, geo.Green, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := get(t, h, tilePath("coverage", tile))
+	if after.Header().Get("X-Cache") != "MISS" || after.Header().Get("ETag") == etag {
+		t.Errorf("after deleting the parks: %s %s", after.Header().Get("X-Cache"), after.Header().Get("ETag"))
+	}
+	ls, _ = mvt.Unmarshal(after.Body.Bytes())
+	for _, f := range ls[0].Features {
+		if f.Properties["covered"] == true {
+			t.Errorf("parcel %v covered with no parks", f.ID)
+		}
+	}
+	if rec := get(t, h, "/tiles/coverage.json"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "distance_m") {
+		t.Errorf("coverage tilejson: %d %s", rec.Code, rec.Body)
+	}
+	t.Logf("%d parcels checked", checked)
 }

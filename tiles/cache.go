@@ -20,6 +20,9 @@ type Key struct {
 type Entry struct {
 	Key
 	Layers []string // the layers it was cut from
+	// Global tiles (the coverage layer: distances change far from an
+	// edit) go with any edit to their layers, wherever it is.
+	Global bool
 	Gzip   []byte   // the tile, gzip-compressed
 	Raw    int      // its uncompressed size
 	ETag   string   // quoted, from its content
@@ -116,7 +119,7 @@ func (c *Cache) Invalidate(d index.Dirty) {
 
 func touches(e *Entry, d index.Dirty) bool {
 	for _, l := range e.Layers {
-		if d.All[l] {
+		if d.All[l] || (e.Global && len(d.Bounds[l]) > 0) {
 			return true
 		}
 		for _, b := range d.Bounds[l] {

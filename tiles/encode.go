@@ -95,14 +95,14 @@ func (w *layerWriter) release() {
 }
 
 // add writes a feature whose geometry is in tile units, snapped and wound.
-func (w *layerWriter) add(f *geo.Feature, g orb.Geometry) {
+func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
 	typ, ok := w.encodeGeometry(g)
 	if !ok {
 		return
 	}
 	w.tags = w.tags[:0]
 	for i, fd := range w.schema.Fields {
-		v, ok := f.Props[fd.Name]
+		v, ok := props[fd.Name]
 		if !ok || v == nil {
 			continue
 		}

@@ -44,7 +44,7 @@ func TestEncoderMatchesOrb(t *testing.T) {
 	w := newLayerWriter(geo.Green, geo.SchemaOf(geo.Green))
 	fc := geojson.NewFeatureCollection()
 	for _, f := range feats {
-		w.add(f, f.Geom)
+		w.add(f, f.Props, f.Geom)
 		gf := geojson.NewFeature(f.Geom)
 		gf.ID = f.ID
 		for _, fd := range geo.SchemaOf(geo.Green).Fields {

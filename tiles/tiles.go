@@ -57,6 +57,24 @@ var clipBound = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Exten
 
 // Encode returns the uncompressed MVT of the named layers at t.
 func Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, error) {
+	views := make([]View, len(layers))
+	for i, l := range layers {
+		views[i] = View{Name: l, From: l}
+	}
+	return EncodeViews(snap, views, t)
+}
+
+// View is a tile layer drawn from a layer of the index, under its own name
+// and with its own fields if it likes.
+type View struct {
+	Name   string                            // the layer's name in the tile
+	From   string                            // the index layer its features come from
+	Schema *geo.Schema                       // the fields written; nil: From's
+	Props  func(*geo.Feature) map[string]any // the values; nil: the feature's own
+}
+
+// EncodeViews returns the uncompressed MVT of the views at t.
+func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
 	// Search in WGS84 with the buffer: Buffer/Extent of a tile on each side.
 	bound := t.Bound(float64(Buffer) / Extent)
 	wide := t.Bound(2 * float64(Buffer) / Extent)
@@ -64,12 +82,17 @@ func Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, erro
 	dp := simplify.DouglasPeucker(Tolerance)
 	var out []byte
 	var cutErr error
-	for _, name := range layers {
-		l := snap.Layer(name)
+	for _, v := range views {
+		name := v.Name
+		l := snap.Layer(v.From)
 		if l == nil {
-			return nil, fmt.Errorf("unknown layer %q", name)
+			return nil, fmt.Errorf("unknown layer %q", v.From)
 		}
-		w := newLayerWriter(name, l.Schema)
+		sc := v.Schema
+		if sc == nil {
+			sc = l.Schema
+		}
+		w := newLayerWriter(name, sc)
 		l.SearchBounds(bound, func(f *geo.Feature, fb orb.Bound) bool {
 			g, err := cut(f.Geom, fb, proj, wide)
 			if err != nil {
@@ -80,7 +103,11 @@ func Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, erro
 				return true
 			}
 			if g = snapToGrid(dp.Simplify(g)); g != nil {
-				w.add(f, wind(g))
+				props := f.Props
+				if v.Props != nil {
+					props = v.Props(f)
+				}
+				w.add(f, props, wind(g))
 			}
 			return true
 		})
