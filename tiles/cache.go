@@ -23,9 +23,9 @@ type Entry struct {
 	// Global tiles (the coverage layer: distances change far from an
 	// edit) go with any edit to their layers, wherever it is.
 	Global bool
-	Gzip   []byte   // the tile, gzip-compressed
-	Raw    int      // its uncompressed size
-	ETag   string   // quoted, from its content
+	Gzip   []byte // the tile, gzip-compressed
+	Raw    int    // its uncompressed size
+	ETag   string // quoted, from its content
 	bound  orb.Bound
 }
 
