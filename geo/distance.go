@@ -73,13 +73,17 @@ func ClosestPoint(p orb.Point, g orb.Geometry) orb.Point {
 	if Contains(g, p) {
 		return p
 	}
+	// Compare candidates in the plane centred on p; measure geodesically
+	// once, at the end (DistanceTo).
+	kx, ky := math.Cos(p[1]*math.Pi/180)*metresPerDegree, metresPerDegree
 	best, bestD := p, math.Inf(1)
 	line := func(ls []orb.Point) {
 		if len(ls) == 0 {
 			return
 		}
-		q, _, _ := ClosestOnLine(p, ls)
-		if d := Distance(p, q); d < bestD {
+		q, _, _ := closestScaled(p, ls, kx, ky)
+		dx, dy := (q[0]-p[0])*kx, (q[1]-p[1])*ky
+		if d := dx*dx + dy*dy; d < bestD {
 			best, bestD = q, d
 		}
 	}

@@ -260,11 +260,20 @@ func (a *Audit) straightNearest(snap *index.Snapshot, layer string, ok func(*geo
 	l := snap.Layer(layer)
 	for _, p := range a.Parcels {
 		best := math.Inf(1)
+		kx, ky := math.Cos(p.Point[1]*math.Pi/180)*111195.08, 111195.08
 		l.Search(geo.RadiusBound(p.Point, limit), func(f *geo.Feature) bool {
-			if radius, yes := ok(f); yes {
-				if d := geo.DistanceTo(p.Point, f.Geom); d <= radius && d < best {
-					best = d
-				}
+			radius, yes := ok(f)
+			if !yes {
+				return true
+			}
+			// Measure geodesically only what the plane says may count.
+			q := geo.ClosestPoint(p.Point, f.Geom)
+			dx, dy := (q[0]-p.Point[0])*kx, (q[1]-p.Point[1])*ky
+			if approx := math.Hypot(dx, dy); approx > 1.01*math.Min(radius, best)+1 {
+				return true
+			}
+			if d := geo.Distance(p.Point, q); d <= radius && d < best {
+				best = d
 			}
 			return true
 		})

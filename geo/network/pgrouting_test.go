@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -92,78 +91,14 @@ func TestPostGISWalkMatchesPgRouting(t *testing.T) {
 			d := g.Multi(srcs, 0)
 			t.Logf("%s: graph %s; %d access points; %d parcels attached", name, g, len(srcs), len(parcels))
 
-			// The split graph for pgRouting: node n is vertex n+1.
-			next := int64(len(g.Nodes)) + 1
-			type pos struct {
-				edge int32
-				off  float64
-			}
-			vertexAt := map[pos]int64{}
-			offsets := map[int32][]float64{}
-			mark := func(l Loc) {
-				e := g.Edges[l.Edge]
-				if l.Offset <= 0 || l.Offset >= e.Length {
-					return
-				}
-				p := pos{l.Edge, l.Offset}
-				if _, ok := vertexAt[p]; !ok {
-					vertexAt[p] = next
-					next++
-					offsets[l.Edge] = append(offsets[l.Edge], l.Offset)
-				}
-			}
-			vertex := func(l Loc) int64 {
-				e := g.Edges[l.Edge]
-				if l.Offset <= 0 {
-					return int64(e.From) + 1
-				}
-				if l.Offset >= e.Length {
-					return int64(e.To) + 1
-				}
-				return vertexAt[pos{l.Edge, l.Offset}]
-			}
-			for _, s := range srcs {
-				mark(s.At)
-				mark(Loc{s.At.Edge, s.end()})
-			}
+			var places []Loc
 			for _, p := range parcels {
-				mark(p.at)
+				places = append(places, p.at)
 			}
+			edges, vertex := g.PgRouting(srcs, places)
 			var rows [][]any
-			id := int64(0)
-			addEdge := func(a, b int64, cost float64) {
-				id++
-				rows = append(rows, []any{id, a, b, cost, cost})
-			}
-			for i, e := range g.Edges {
-				offs := offsets[int32(i)]
-				sort.Float64s(offs)
-				prev, prevOff := int64(e.From)+1, 0.0
-				for _, o := range offs {
-					v := vertexAt[pos{int32(i), o}]
-					addEdge(prev, v, o-prevOff)
-					prev, prevOff = v, o
-				}
-				addEdge(prev, int64(e.To)+1, e.Length-prevOff)
-			}
-			// One start, vertex 0, with a one-way edge of the access gap to
-			// each access point: a single-source Dijkstra from it is the
-			// multi-source one.
-			// A stretch starts at every vertex on it.
-			for _, s := range srcs {
-				vs := []int64{vertex(s.At)}
-				if s.end() > s.At.Offset {
-					vs = append(vs, vertex(Loc{s.At.Edge, s.end()}))
-				}
-				for _, o := range offsets[s.At.Edge] {
-					if o > s.At.Offset && o < s.end() {
-						vs = append(vs, vertexAt[pos{s.At.Edge, o}])
-					}
-				}
-				for _, v := range vs {
-					id++
-					rows = append(rows, []any{id, int64(0), v, s.Init, -1.0})
-				}
+			for _, e := range edges {
+				rows = append(rows, []any{e.ID, e.Source, e.Target, e.Cost, e.ReverseCost})
 			}
 			schema := fmt.Sprintf("walk_%d", time.Now().UnixNano())
 			if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE SCHEMA %[1]s; CREATE TABLE %[1]s.e (id bigint, source bigint, target bigint, cost float8, reverse_cost float8)", schema)); err != nil {

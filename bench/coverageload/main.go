@@ -1,0 +1,259 @@
+// Command coverageload times a whole-city walking coverage evaluation (the
+// park-500m-walk rule: every parcel's walking distance to the nearest
+// public green space of at least 1000 m²) beside pgRouting's
+// pgr_drivingDistance on the same graph in the same run, and checks that
+// both give the same answers. It is run by bench/coverage.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/store"
+	"github.com/jackc/pgx/v5"
+)
+
+var cpuProfile string
+
+func main() {
+	dsn := flag.String("pg", os.Getenv("GREENREACH_TEST_PG"), "PostGIS URL of a throwaway database with pgRouting")
+	data := flag.String("data", "city", "an OSM file, or a demo town size (small, city, metro)")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the audit rule here")
+	flag.Parse()
+	cpuProfile = *prof
+	if err := run(context.Background(), *dsn, *data); err != nil {
+		fmt.Fprintln(os.Stderr, "coverageload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dsn, data string) error {
+	if dsn == "" {
+		return fmt.Errorf("no PostGIS: pass -pg or set GREENREACH_TEST_PG")
+	}
+	t0 := time.Now()
+	feats, err := load(ctx, data)
+	if err != nil {
+		return err
+	}
+	ix := index.New()
+	ch := &store.Changes{Put: feats, Versions: map[string]int64{}, Deleted: map[string][]int64{}}
+	ids := map[string]int64{}
+	for _, f := range feats {
+		ids[f.Layer]++
+		f.ID = ids[f.Layer]
+		ch.Versions[f.Layer] = 1
+	}
+	ix.Apply(ch)
+	snap := ix.Snapshot()
+	fmt.Fprintf(os.Stderr, "%s: %d features (%d parcels) loaded in %s\n", data, len(feats), ids[geo.Parcels], time.Since(t0).Round(time.Millisecond))
+
+	var rule *coverage.Rule
+	rs := coverage.Default()
+	for i := range rs.Rules {
+		if rs.Rules[i].ID == "park-500m-walk" {
+			rule = &rs.Rules[i]
+		}
+	}
+	one := &coverage.RuleSet{Name: "park-500m-walk", Rules: []coverage.Rule{*rule}}
+
+	// greenreach: the whole evaluation, units and graph included.
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	peak := sampleHeap()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+	}
+	start := time.Now()
+	a, err := coverage.Run(ctx, snap, one, coverage.Options{Mode: coverage.Walk})
+	if err != nil {
+		return err
+	}
+	ours := time.Since(start)
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	heap := peak() - base.HeapInuse
+	res := a.Results[0]
+	covered := 0
+	for _, p := range a.Parcels {
+		if res.Distance[p.ID] <= rule.Meters {
+			covered++
+		}
+	}
+	fmt.Fprintf(os.Stderr, "greenreach: %s; graph %s; %d of %d parcels within %.0f m\n", ours.Round(time.Millisecond), a.Network, covered, len(a.Parcels), rule.Meters)
+
+	// The same sources and places, for pgRouting.
+	var roads []*geo.Feature
+	snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool { roads = append(roads, f); return true })
+	g := network.Build(roads)
+	var srcs []network.Source
+	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool {
+		if rule.Target.Match(f) {
+			for _, acc := range g.AccessPoints(f.Geom, coverage.AccessGap, false) {
+				srcs = append(srcs, acc.Source(0))
+			}
+		}
+		return true
+	})
+	type place struct {
+		id     int64
+		at     network.Loc
+		access float64
+	}
+	var places []place
+	var locs []network.Loc
+	for _, p := range a.Parcels {
+		if at, d, ok := g.Snap(p.Point, coverage.SnapLimit); ok {
+			places = append(places, place{p.ID, at, d})
+			locs = append(locs, at)
+		}
+	}
+	// The walk alone, on the prepared graph: what pgRouting's query does.
+	walkStart := time.Now()
+	var walked int
+	for rep := 0; rep < 5; rep++ {
+		d := g.Multi(srcs, rule.Meters)
+		walked = 0
+		for _, p := range places {
+			if w, _ := d.To(p.at); w+p.access <= rule.Meters {
+				walked++
+			}
+		}
+	}
+	walkTime := time.Since(walkStart) / 5
+	if walked != covered {
+		return fmt.Errorf("the walk alone covers %d parcels, the audit %d", walked, covered)
+	}
+	edges, vertex := g.PgRouting(srcs, locs)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("coverage_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE; CREATE SCHEMA %[1]s; CREATE TABLE %[1]s.e (id bigint, source bigint, target bigint, cost float8, reverse_cost float8)", schema)); err != nil {
+		return err
+	}
+	copyStart := time.Now()
+	rows := make([][]any, len(edges))
+	for i, e := range edges {
+		rows[i] = []any{e.ID, e.Source, e.Target, e.Cost, e.ReverseCost}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{schema, "e"}, []string{"id", "source", "target", "cost", "reverse_cost"}, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	copyTime := time.Since(copyStart)
+	pgStart := time.Now()
+	r, err := conn.Query(ctx, "SELECT node, agg_cost FROM pgr_drivingDistance($1, 0::bigint, $2::float8, true)",
+		fmt.Sprintf("SELECT id, source, target, cost, reverse_cost FROM %s.e", schema), rule.Meters)
+	if err != nil {
+		return err
+	}
+	pg := map[int64]float64{}
+	for r.Next() {
+		var n int64
+		var c float64
+		if err := r.Scan(&n, &c); err != nil {
+			return err
+		}
+		if old, ok := pg[n]; !ok || c < old {
+			pg[n] = c
+		}
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	pgTime := time.Since(pgStart)
+	pgCovered, differ, worst := 0, 0, 0.0
+	for _, p := range places {
+		theirs := math.Inf(1)
+		if c, ok := pg[vertex(p.at)]; ok {
+			theirs = c + p.access
+		}
+		oursD := res.Distance[p.id]
+		in, pgIn := oursD <= rule.Meters, theirs <= rule.Meters
+		if pgIn {
+			pgCovered++
+		}
+		if in != pgIn {
+			differ++
+		} else if in {
+			worst = math.Max(worst, math.Abs(oursD-theirs))
+		}
+	}
+	conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	fmt.Printf("\nwalking coverage of %s: %d parcels, %d graph edges for pgRouting, rule park-500m-walk\n", data, len(a.Parcels), len(edges))
+	fmt.Printf("%-44s %12s %10s\n", "run", "seconds", "vs pgRouting")
+	fmt.Printf("%-44s %12.4f %9.2fx\n", "pgRouting pgr_drivingDistance (query only)", pgTime.Seconds(), 1.0)
+	fmt.Printf("%-44s %12.4f %9.1fx\n", "greenreach walk on the same graph", walkTime.Seconds(), pgTime.Seconds()/walkTime.Seconds())
+	fmt.Printf("%-44s %12.3f %9.2fx\n", "greenreach whole audit rule (from features)", ours.Seconds(), pgTime.Seconds()/ours.Seconds())
+	fmt.Printf("loading pgRouting's edge table (COPY, not counted): %.3f s\n", copyTime.Seconds())
+	fmt.Printf("greenreach heap for the evaluation: %.1f MiB (peak, above the loaded index)\n", float64(heap)/(1<<20))
+	fmt.Printf("answers: %d covered (greenreach) vs %d (pgRouting); %d parcels differ; worst distance difference %.2g m\n", covered, pgCovered, differ, worst)
+	if differ > 0 || worst > 1 {
+		return fmt.Errorf("answers differ")
+	}
+	return nil
+}
+
+// sampleHeap samples HeapInuse every 5 ms until the returned func is
+// called, which returns the peak.
+func sampleHeap() func() uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(stop); <-done; return peak.Load() }
+}
+
+func load(ctx context.Context, data string) ([]*geo.Feature, error) {
+	switch data {
+	case "small", "city", "metro":
+		var out []*geo.Feature
+		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: data}, func(b []*geo.Feature) error {
+			for _, f := range b {
+				if err := geo.Prepare(f); err != nil {
+					return err
+				}
+			}
+			out = append(out, b...)
+			return nil
+		})
+		return out, err
+	}
+	feats, _, err := osm.ReadFile(ctx, data, osm.Options{})
+	return feats, err
+}
