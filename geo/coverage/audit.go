@@ -317,30 +317,42 @@ func (a *Audit) walkAccess(snap *index.Snapshot, g *network.Graph, r *Rule) *Res
 	}
 	res.Units = a.shares(r, r.Pass, func(p *Parcel) bool { return res.Distance[p.ID] <= r.Meters }, true)
 	// The straight-line share beside it.
-	for _, ur := range res.Units {
-		var covered, total int64
-		for _, p := range a.Parcels {
-			if in(p, ur.Unit) {
-				total += p.Population
-				if straight[p.ID] <= r.Meters {
-					covered += p.Population
-				}
-			}
+	straightCovered := map[*UnitResult]int64{}
+	a.eachUnit(res.Units, func(p *Parcel, ur *UnitResult) {
+		if straight[p.ID] <= r.Meters {
+			straightCovered[ur] += p.Population
 		}
-		if total > 0 {
-			ur.Straight = float64(covered) / float64(total)
+	})
+	for _, ur := range res.Units {
+		if ur.Residents > 0 {
+			ur.Straight = float64(straightCovered[ur]) / float64(ur.Residents)
 		}
 	}
 	return res
 }
 
-func in(p *Parcel, u *Unit) bool {
-	for _, x := range p.Units {
-		if x == u {
-			return true
+// eachUnit calls fn for every parcel and every one of urs whose unit holds
+// it, in one pass over the parcels.
+func (a *Audit) eachUnit(urs []*UnitResult, fn func(*Parcel, *UnitResult)) {
+	byUnit := make(map[*Unit]*UnitResult, len(urs))
+	for _, ur := range urs {
+		byUnit[ur.Unit] = ur
+	}
+	for _, p := range a.Parcels {
+		for _, u := range p.Units {
+			if ur, ok := byUnit[u]; ok {
+				fn(p, ur)
+			}
 		}
 	}
-	return false
+}
+
+// addResidents sums each unit's residents and residential land.
+func (a *Audit) addResidents(urs []*UnitResult) {
+	a.eachUnit(urs, func(p *Parcel, ur *UnitResult) {
+		ur.Residents += p.Population
+		ur.Land += p.Area
+	})
 }
 
 // shares sums residents and land per unit, covered or not; the value is
@@ -348,20 +360,19 @@ func in(p *Parcel, u *Unit) bool {
 func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) bool, byResidents bool) []*UnitResult {
 	var out []*UnitResult
 	for _, u := range a.levelUnits(r) {
-		ur := &UnitResult{Unit: u, Threshold: pass}
-		for _, p := range a.Parcels {
-			if !in(p, u) {
-				continue
-			}
-			ur.Residents += p.Population
-			ur.Land += p.Area
-			if covered(p) {
-				ur.Covered += p.Population
-				ur.LandCovered += p.Area
-			} else {
-				ur.Failing = append(ur.Failing, p.ID)
-			}
+		out = append(out, &UnitResult{Unit: u, Threshold: pass})
+	}
+	a.eachUnit(out, func(p *Parcel, ur *UnitResult) {
+		ur.Residents += p.Population
+		ur.Land += p.Area
+		if covered(p) {
+			ur.Covered += p.Population
+			ur.LandCovered += p.Area
+		} else {
+			ur.Failing = append(ur.Failing, p.ID)
 		}
+	})
+	for _, ur := range out {
 		if byResidents {
 			ur.Numerator, ur.Denominator = float64(ur.Covered), float64(ur.Residents)
 		} else {
@@ -373,7 +384,6 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) bool, byResi
 			ur.Value = ur.Numerator / ur.Denominator
 			ur.Pass = ur.Value >= pass
 		}
-		out = append(out, ur)
 	}
 	return out
 }
@@ -410,8 +420,14 @@ func (a *Audit) areaShare(snap *index.Snapshot, gc *geos.Context, r *Rule) (*Res
 	res := &Result{Rule: r}
 	l := snap.Layer(r.Target.Layer)
 	units := a.levelUnits(r)
+	urs := make([]*UnitResult, len(units))
+	for i, u := range units {
+		urs[i] = &UnitResult{Unit: u}
+	}
+	a.addResidents(urs)
 	var sumNum, sumDen float64
-	for _, u := range units[1:] {
+	for _, ur := range urs[1:] {
+		u := ur.Unit
 		var polys []orb.Geometry
 		l.Search(u.Geom.Bound(), func(f *geo.Feature) bool {
 			if r.Target.Match(f) {
@@ -423,23 +439,14 @@ func (a *Audit) areaShare(snap *index.Snapshot, gc *geos.Context, r *Rule) (*Res
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", u.Level, u.Name, err)
 		}
-		ur := &UnitResult{Unit: u, Numerator: num}
-		for _, p := range a.Parcels {
-			if in(p, u) {
-				ur.Residents += p.Population
-				ur.Land += p.Area
-			}
-		}
+		ur.Numerator = num
 		a.finishShare(r, ur)
 		sumNum += num
 		sumDen += ur.Denominator
 		res.Units = append(res.Units, ur)
 	}
-	city := &UnitResult{Unit: units[0], Numerator: sumNum}
-	for _, p := range a.Parcels {
-		city.Residents += p.Population
-		city.Land += p.Area
-	}
+	city := urs[0]
+	city.Numerator = sumNum
 	if r.Type == PerCapita {
 		// All the target area there is, whatever units exist.
 		var polys []orb.Geometry
@@ -490,14 +497,13 @@ func (a *Audit) finishShare(r *Rule, ur *UnitResult) {
 func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
 	res := &Result{Rule: r}
 	ts := targets(snap, &r.Target)
+	var urs []*UnitResult
 	for _, u := range a.levelUnits(r) {
-		ur := &UnitResult{Unit: u, Threshold: r.Max}
-		for _, p := range a.Parcels {
-			if in(p, u) {
-				ur.Residents += p.Population
-				ur.Land += p.Area
-			}
-		}
+		urs = append(urs, &UnitResult{Unit: u, Threshold: r.Max})
+	}
+	a.addResidents(urs)
+	for _, ur := range urs {
+		u := ur.Unit
 		n := 0
 		for _, f := range ts {
 			if u.Level == "city" || geo.Contains(u.Geom, firstPoint(f.Geom)) {
