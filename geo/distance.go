@@ -73,6 +73,13 @@ func ClosestPoint(p orb.Point, g orb.Geometry) orb.Point {
 	if Contains(g, p) {
 		return p
 	}
+	return ClosestOnBoundary(p, g)
+}
+
+// ClosestOnBoundary is ClosestPoint for a point known to lie outside g's
+// polygons (say, outside its bounding box): the nearest point of its
+// lines, rings and points.
+func ClosestOnBoundary(p orb.Point, g orb.Geometry) orb.Point {
 	// Compare candidates in the plane centred on p; measure geodesically
 	// once, at the end (DistanceTo).
 	kx, ky := math.Cos(p[1]*math.Pi/180)*metresPerDegree, metresPerDegree

@@ -258,25 +258,45 @@ func targets(snap *index.Snapshot, fl *Filter) []*geo.Feature {
 func (a *Audit) straightNearest(snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) map[int64]float64 {
 	out := make(map[int64]float64, len(a.Parcels))
 	l := snap.Layer(layer)
+	type cand struct {
+		approx, radius float64
+		q              orb.Point
+	}
+	var cs []cand
 	for _, p := range a.Parcels {
-		best := math.Inf(1)
 		kx, ky := math.Cos(p.Point[1]*math.Pi/180)*111195.08, 111195.08
-		l.Search(geo.RadiusBound(p.Point, limit), func(f *geo.Feature) bool {
+		cs = cs[:0]
+		bestApprox := math.Inf(1)
+		l.SearchBounds(geo.RadiusBound(p.Point, limit), func(f *geo.Feature, fb orb.Bound) bool {
 			radius, yes := ok(f)
 			if !yes {
 				return true
 			}
-			// Measure geodesically only what the plane says may count.
-			q := geo.ClosestPoint(p.Point, f.Geom)
-			dx, dy := (q[0]-p.Point[0])*kx, (q[1]-p.Point[1])*ky
-			if approx := math.Hypot(dx, dy); approx > 1.01*math.Min(radius, best)+1 {
-				return true
+			// Candidates by their distance in the plane centred on the
+			// parcel; only the nearest few are measured geodesically.
+			var q orb.Point
+			if fb.Contains(p.Point) {
+				q = geo.ClosestPoint(p.Point, f.Geom)
+			} else {
+				q = geo.ClosestOnBoundary(p.Point, f.Geom)
 			}
-			if d := geo.Distance(p.Point, q); d <= radius && d < best {
-				best = d
+			dx, dy := (q[0]-p.Point[0])*kx, (q[1]-p.Point[1])*ky
+			approx := math.Hypot(dx, dy)
+			if approx <= 1.01*radius+1 {
+				cs = append(cs, cand{approx, radius, q})
+				bestApprox = math.Min(bestApprox, approx)
 			}
 			return true
 		})
+		best := math.Inf(1)
+		for _, c := range cs {
+			if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+				continue
+			}
+			if d := geo.Distance(p.Point, c.q); d <= c.radius && d < best {
+				best = d
+			}
+		}
 		out[p.ID] = best
 	}
 	return out
