@@ -12,6 +12,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 	"github.com/twpayne/go-geos"
 )
 
@@ -49,6 +50,12 @@ type Audit struct {
 	Network   string // a summary of the walking graph
 	// Attribution is "© OpenStreetMap contributors" when OSM data is in it.
 	Attribution string
+
+	snap   *index.Snapshot
+	graph  *network.Graph
+	ptree  rtree.RTreeG[*Parcel] // parcels by their inside point
+	byID   map[int64]*Parcel
+	access map[int64]network.Loc
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -82,6 +89,9 @@ type Result struct {
 	// nearest qualifying target in the audit's mode; +Inf if none.
 	Distance map[int64]float64
 	Target   map[int64]int64 // walk_access: the nearest target's id
+	// Straight is, for walk_access, each parcel's straight-line distance
+	// to the nearest target within Meters (+Inf beyond).
+	Straight map[int64]float64
 }
 
 // UnitResult is a rule's figure for one unit.
@@ -143,7 +153,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 			opt.Progress(s)
 		}
 	}
-	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC()}
+	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC(), snap: snap, byID: map[int64]*Parcel{}}
 	stage("units and parcels")
 	a.units(snap)
 	var g *network.Graph
@@ -152,6 +162,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		var roads []*geo.Feature
 		snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool { roads = append(roads, f); return true })
 		g = network.Build(roads)
+		a.graph = g
 		a.Network = g.String()
 		for _, p := range a.Parcels {
 			p.access = math.Inf(1)
@@ -219,6 +230,8 @@ func (a *Audit) units(snap *index.Snapshot) {
 			return true
 		})
 		a.Parcels = append(a.Parcels, p)
+		a.byID[p.ID] = p
+		a.ptree.Insert(p.Point, p.Point, p)
 		return true
 	})
 	for _, u := range areas {
@@ -306,6 +319,7 @@ func (a *Audit) walkAccess(snap *index.Snapshot, g *network.Graph, r *Rule) *Res
 	ts := targets(snap, &r.Target)
 	res := &Result{Rule: r, Distance: map[int64]float64{}, Target: map[int64]int64{}}
 	straight := a.straightNearest(snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters)
+	res.Straight = straight
 	if a.Mode == Straight {
 		res.Distance = straight
 	} else {

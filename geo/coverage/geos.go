@@ -74,3 +74,7 @@ func polygonal(g orb.Geometry) orb.MultiPolygon {
 	}
 	return mp
 }
+
+func wkbGeometry(g *geos.Geom) (orb.Geometry, error) {
+	return wkb.Unmarshal(g.ToWKB())
+}

@@ -121,6 +121,57 @@ func Load(ctx context.Context, st store.Store, progress Progress) (*Index, error
 	return ix, nil
 }
 
+// With returns a snapshot that is s with the features put (replacing any
+// of the same layer and id; a zero id gets a fresh negative one) and the
+// ids deleted, for drafts and what-ifs: s is not changed, layers not
+// touched are shared, touched ones copied on write. Versions are kept.
+func (s *Snapshot) With(put []*geo.Feature, deleted map[string][]int64) *Snapshot {
+	next := &Snapshot{layers: make(map[string]*Layer, len(s.layers))}
+	for id, l := range s.layers {
+		next.layers[id] = l
+	}
+	touch := func(id string) *Layer {
+		l := next.layers[id]
+		if l == nil {
+			return nil
+		}
+		if l == s.layers[id] {
+			l = &Layer{Schema: l.Schema, Version: l.Version, Updated: l.Updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
+			next.layers[id] = l
+		}
+		return l
+	}
+	for layer, ids := range deleted {
+		l := touch(layer)
+		if l == nil {
+			continue
+		}
+		for _, id := range ids {
+			if f, ok := l.byID.Delete(id); ok {
+				b := f.Bound()
+				l.tree.Delete(b.Min, b.Max, f)
+			}
+		}
+	}
+	fresh := int64(0)
+	for _, f := range put {
+		l := touch(f.Layer)
+		if l == nil {
+			continue
+		}
+		if f.ID == 0 {
+			fresh--
+			f.ID = fresh
+		}
+		if prev, ok := l.byID.Get(f.ID); ok {
+			b := prev.Bound()
+			l.tree.Delete(b.Min, b.Max, prev)
+		}
+		l.insert(f)
+	}
+	return next
+}
+
 // Snapshot returns the current committed state.
 func (ix *Index) Snapshot() *Snapshot { return ix.cur.Load() }
 

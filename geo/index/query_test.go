@@ -76,3 +76,35 @@ func TestNearestWithin(t *testing.T) {
 		t.Errorf("far point without limit: %v", got)
 	}
 }
+
+// TestWith: a derived snapshot sees the put and deleted features; the
+// snapshot it came from does not change.
+func TestWith(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	var fs []*geo.Feature
+	for i := 0; i < 3; i++ {
+		fs = append(fs, &geo.Feature{Layer: geo.Waste, Source: "t", SourceID: string(rune('a' + i)), Geom: orb.Point{104 + float64(i)*0.01, 30.6}, Props: map[string]any{}})
+	}
+	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ := Load(ctx, st, nil)
+	base := ix.Snapshot()
+	add := &geo.Feature{Layer: geo.Waste, Geom: orb.Point{104.5, 30.6}}
+	d := base.With([]*geo.Feature{add}, map[string][]int64{geo.Waste: {fs[0].ID}})
+	if add.ID >= 0 || d.Layer(geo.Waste).Len() != 3 || base.Layer(geo.Waste).Len() != 3 {
+		t.Fatalf("derived %d, base %d, new id %d", d.Layer(geo.Waste).Len(), base.Layer(geo.Waste).Len(), add.ID)
+	}
+	if _, ok := d.Layer(geo.Waste).Get(fs[0].ID); ok {
+		t.Error("deleted feature still in the derived snapshot")
+	}
+	if _, ok := base.Layer(geo.Waste).Get(fs[0].ID); !ok {
+		t.Error("the base snapshot lost a feature")
+	}
+	n := 0
+	base.Layer(geo.Waste).Search(orb.Bound{Min: orb.Point{104.4, 30}, Max: orb.Point{104.6, 31}}, func(*geo.Feature) bool { n++; return true })
+	if n != 0 || d.Layer(geo.Green) != base.Layer(geo.Green) {
+		t.Errorf("base sees the added point (%d) or an untouched layer was copied", n)
+	}
+}

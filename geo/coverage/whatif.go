@@ -1,0 +1,330 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/paulmach/orb"
+	"github.com/twpayne/go-geos"
+)
+
+// Delta is what adding features to the audited data would change, rule by
+// rule, worked out incrementally from the audit: only the network within
+// reach of the new features is walked, only the parcels within reach are
+// looked at, only the units they touch are measured again.
+type Delta struct {
+	Added   []*geo.Feature
+	Rules   []*RuleDelta
+	Elapsed time.Duration
+}
+
+// RuleDelta is one rule before and after.
+type RuleDelta struct {
+	Rule  *Rule
+	Units []UnitDelta // every unit the rule reports on, the city first
+	// Parcels newly covered (walk_access, radius_coverage), and their
+	// residents.
+	Parcels      []int64
+	NewlyCovered int64
+}
+
+// UnitDelta is a unit's figure before and after.
+type UnitDelta struct {
+	Before, After *UnitResult
+}
+
+// Changed reports whether the unit's figure moved.
+func (u UnitDelta) Changed() bool {
+	return u.Before.Value != u.After.Value || u.Before.Pass != u.After.Pass || u.Before.Covered != u.After.Covered
+}
+
+// WhatIf works out what adding feats (new parks, belts, collection
+// points; Prepared here) would change. The audit is not changed.
+func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error) {
+	start := time.Now()
+	for i, f := range feats {
+		if f.Source == "" {
+			f.Source, f.SourceID = "whatif", fmt.Sprint(i+1)
+		}
+		if err := geo.Prepare(f); err != nil {
+			return nil, err
+		}
+	}
+	d := &Delta{Added: feats}
+	derived := a.snap.With(feats, nil)
+	gc := geos.NewContext()
+	for _, res := range a.Results {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := res.Rule
+		var added []*geo.Feature
+		for _, f := range feats {
+			if f.Layer == r.Target.Layer && r.Target.Match(f) {
+				added = append(added, f)
+			}
+		}
+		rd := &RuleDelta{Rule: r}
+		d.Rules = append(d.Rules, rd)
+		if len(added) == 0 {
+			for _, u := range res.Units {
+				rd.Units = append(rd.Units, UnitDelta{u, u})
+			}
+			continue
+		}
+		switch r.Type {
+		case WalkAccess, RadiusCoverage:
+			a.shareDelta(res, rd, added)
+		case AreaRatio, PerCapita:
+			if err := a.areaDelta(gc, res, rd, added); err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+			}
+		case ResidentsPerTarget:
+			after := a.residentsPerTarget(derived, r)
+			for i, u := range res.Units {
+				rd.Units = append(rd.Units, UnitDelta{u, after.Units[i]})
+			}
+		case Corridor:
+			after := res
+			if a.nearCorridor(r, added) {
+				after = a.corridor(derived, r)
+			}
+			for i, u := range res.Units {
+				rd.Units = append(rd.Units, UnitDelta{u, after.Units[i]})
+			}
+		}
+	}
+	d.Elapsed = time.Since(start)
+	return d, nil
+}
+
+// shareDelta: parcels within reach of the added targets whose distance
+// drops to within the rule's, and the units they lie in.
+func (a *Audit) shareDelta(res *Result, rd *RuleDelta, added []*geo.Feature) {
+	r := res.Rule
+	reach := r.Meters
+	radius := func(f *geo.Feature) float64 { return r.Meters }
+	if r.Type == RadiusCoverage {
+		reach = 0
+		for _, t := range r.Tiers {
+			reach = math.Max(reach, t.Meters)
+		}
+		radius = func(f *geo.Feature) float64 {
+			for _, t := range r.Tiers {
+				if f.Float("area_m2") >= t.MinArea {
+					return t.Meters
+				}
+			}
+			return -1
+		}
+	}
+	var walked *network.Distances
+	if r.Type == WalkAccess && a.Mode == Walk {
+		var srcs []network.Source
+		for _, f := range added {
+			switch t := f.Geom.(type) {
+			case orb.Point:
+				if at, dd, ok := a.graph.Snap(t, SnapLimit); ok {
+					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: dd})
+				}
+			default:
+				for _, acc := range a.graph.AccessPoints(t, AccessGap, false) {
+					srcs = append(srcs, acc.Source(0))
+				}
+			}
+		}
+		walked = a.graph.Multi(srcs, r.Meters)
+	}
+	newly := map[int64]bool{}
+	straightNewly := map[int64]bool{}
+	for _, f := range added {
+		b := f.Geom.Bound()
+		search := orb.Bound{Min: geo.RadiusBound(b.Min, reach).Min, Max: geo.RadiusBound(b.Max, reach).Max}
+		a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
+			before := res.Distance[p.ID]
+			covered := before <= r.Meters
+			if r.Type == RadiusCoverage {
+				covered = !math.IsInf(before, 1)
+			}
+			straight := geo.DistanceTo(p.Point, f.Geom)
+			if !covered {
+				switch {
+				case walked != nil:
+					if !math.IsInf(p.access, 1) {
+						if w, lab := walked.To(p.at); lab >= 0 && w+p.access <= r.Meters {
+							newly[p.ID] = true
+						}
+					}
+				case r.Type == RadiusCoverage:
+					if rad := radius(f); rad >= 0 && straight <= rad {
+						newly[p.ID] = true
+					}
+				default: // walk_access measured in a straight line
+					if straight <= r.Meters {
+						newly[p.ID] = true
+					}
+				}
+			}
+			if r.Type == WalkAccess && res.Straight[p.ID] > r.Meters && straight <= r.Meters {
+				straightNewly[p.ID] = true
+			}
+			return true
+		})
+	}
+	after := map[*Unit]*UnitResult{}
+	for _, u := range res.Units {
+		c := *u
+		c.Failing = nil
+		after[u.Unit] = &c
+	}
+	for id := range newly {
+		p := a.byID[id]
+		rd.Parcels = append(rd.Parcels, id)
+		rd.NewlyCovered += p.Population
+		for _, u := range p.Units {
+			if ur, ok := after[u]; ok {
+				ur.Covered += p.Population
+				ur.LandCovered += p.Area
+			}
+		}
+	}
+	for id := range straightNewly {
+		p := a.byID[id]
+		for _, u := range p.Units {
+			if ur, ok := after[u]; ok && ur.Residents > 0 {
+				ur.Straight += float64(p.Population) / float64(ur.Residents)
+			}
+		}
+	}
+	for _, u := range res.Units {
+		ur := after[u.Unit]
+		if r.Type == WalkAccess {
+			ur.Numerator = float64(ur.Covered)
+		} else {
+			ur.Numerator = ur.LandCovered
+		}
+		if !ur.NA {
+			ur.Value = ur.Numerator / ur.Denominator
+			ur.Pass = ur.Value >= ur.Threshold
+		}
+		rd.Units = append(rd.Units, UnitDelta{u, ur})
+	}
+}
+
+// areaDelta: the new target area not already covered by targets there,
+// added to each unit it falls in (and the city).
+func (a *Audit) areaDelta(gc *geos.Context, res *Result, rd *RuleDelta, added []*geo.Feature) error {
+	r := res.Rule
+	l := a.snap.Layer(r.Target.Layer)
+	var newPolys, oldPolys []orb.Geometry
+	var b orb.Bound
+	for i, f := range added {
+		newPolys = append(newPolys, f.Geom)
+		if i == 0 {
+			b = f.Geom.Bound()
+		}
+		b = b.Union(f.Geom.Bound())
+	}
+	l.Search(b, func(f *geo.Feature) bool {
+		if r.Target.Match(f) {
+			oldPolys = append(oldPolys, f.Geom)
+		}
+		return true
+	})
+	fresh, err := newArea(gc, newPolys, oldPolys)
+	if err != nil {
+		return err
+	}
+	var sum float64
+	for i, u := range res.Units {
+		c := *u
+		if i > 0 && fresh != nil && u.Unit.Geom.Bound().Intersects(b) {
+			add, err := overlapArea(gc, u.Unit.Geom, []orb.Geometry{fresh})
+			if err != nil {
+				return err
+			}
+			c.Numerator += add
+			sum += add
+		}
+		rd.Units = append(rd.Units, UnitDelta{u, &c})
+	}
+	city := rd.Units[0].After
+	if r.Type == PerCapita && fresh != nil {
+		city.Numerator += geo.Area(fresh)
+	} else {
+		city.Numerator += sum
+	}
+	for _, ud := range rd.Units {
+		ur := ud.After
+		if ur.NA {
+			continue
+		}
+		ur.Value = ur.Numerator / ur.Denominator
+		ur.Pass = ur.Value >= r.Min
+		if r.Type == PerCapita {
+			ur.Pass = ur.Value > r.Min
+		}
+	}
+	return nil
+}
+
+// newArea returns the union of add less the union of old (nil if empty).
+func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, error) {
+	toUnion := func(gs []orb.Geometry) (*geos.Geom, error) {
+		parts := make([]*geos.Geom, 0, len(gs))
+		for _, g := range gs {
+			x, err := toGEOS(gc, g)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, x)
+		}
+		return gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion(), nil
+	}
+	n, err := toUnion(add)
+	if err != nil {
+		return nil, err
+	}
+	if len(old) > 0 {
+		o, err := toUnion(old)
+		if err != nil {
+			return nil, err
+		}
+		n = n.Difference(o)
+	}
+	if n == nil || n.IsEmpty() {
+		return nil, nil
+	}
+	out, err := wkbGeometry(n)
+	if err != nil {
+		return nil, err
+	}
+	mp := polygonal(out)
+	if len(mp) == 0 {
+		return nil, nil
+	}
+	return mp, nil
+}
+
+// nearCorridor reports whether an added feature lies within the rule's
+// reach of one of its roads.
+func (a *Audit) nearCorridor(r *Rule, added []*geo.Feature) bool {
+	roads := a.snap.Layer(geo.Roads)
+	for _, f := range added {
+		b := f.Geom.Bound()
+		search := orb.Bound{Min: geo.RadiusBound(b.Min, r.Meters+CorridorStep).Min, Max: geo.RadiusBound(b.Max, r.Meters+CorridorStep).Max}
+		hit := false
+		roads.Search(search, func(rf *geo.Feature) bool {
+			hit = r.Roads.Match(rf)
+			return !hit
+		})
+		if hit {
+			return true
+		}
+	}
+	return false
+}
