@@ -79,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
 	r.Handle("/api/audit", s.wrap(s.handleAudit)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/whatif", s.wrap(s.handleWhatIf)).Methods(http.MethodPost)
 	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
 	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {

@@ -3,7 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -181,4 +185,98 @@ func TestCoverageTiles(t *testing.T) {
 		t.Errorf("coverage tilejson: %d %s", rec.Code, rec.Body)
 	}
 	t.Logf("%d parcels checked", checked)
+}
+
+func post(t *testing.T, h http.Handler, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
+	return rec
+}
+
+// TestWhatIf: a park drawn where residents are worst served raises the
+// 500 m rule's city figure by the residents it newly covers, as the audit
+// of the data with the park added says; a belt and a point are accepted;
+// bad bodies get 4xx problem+json.
+func TestWhatIf(t *testing.T) {
+	s, st, ix := demoServer(t)
+	h := s.Handler()
+	a, err := s.audit(httptest.NewRequest("GET", "/", nil), "walk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The parcel farthest from a park by walk.
+	var far *geo.Feature
+	worst := -1.0
+	for _, p := range a.Parcels {
+		d := a.Results[0].Distance[p.ID]
+		if math.IsInf(d, 1) {
+			d = 1e9
+		}
+		if d > worst {
+			worst = d
+			far, _ = ix.Snapshot().Layer(geo.Parcels).Get(p.ID)
+		}
+	}
+	c := network.Inside(far.Geom)
+	park := fmt.Sprintf(`{"type":"Feature","properties":{"name":"新公园"},"geometry":{"type":"Polygon","coordinates":[[[%[1]f,%[2]f],[%[3]f,%[2]f],[%[3]f,%[4]f],[%[1]f,%[4]f],[%[1]f,%[2]f]]]}}`, c[0]-0.0008, c[1]-0.0007, c[0]+0.0008, c[1]+0.0007)
+	rec := post(t, h, "/api/whatif", park)
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	var ans whatIfAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &ans); err != nil {
+		t.Fatal(err)
+	}
+	r0 := ans.Rules[0]
+	if r0.ID != "park-500m-walk" || r0.NewlyCovered <= 0 || *r0.City.After.Value <= *r0.City.Before.Value || len(r0.Parcels) == 0 {
+		t.Fatalf("park: %+v", r0)
+	}
+	// The same park really added: the audit's city figure equals "after".
+	ctx := context.Background()
+	var gf geojson.Feature
+	json.Unmarshal([]byte(park), &gf)
+	if _, err := ix.Write(ctx, st, func(tx store.Tx) error {
+		return tx.Put(ctx, []*geo.Feature{{Layer: geo.Green, Source: "test", SourceID: "new", Geom: gf.Geometry, Props: map[string]any{"kind": "park", "public": true}}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var after coverage.ReportJSON
+	json.Unmarshal(get(t, h, "/api/audit").Body.Bytes(), &after)
+	if got := *after.Results[0].Units[0].Value; math.Abs(got-*r0.City.After.Value) > 1e-6 {
+		t.Errorf("after adding the park the audit says %.6f, the what-if said %.6f", got, *r0.City.After.Value)
+	}
+	belt := fmt.Sprintf(`{"type":"LineString","coordinates":[[%f,%f],[%f,%f]]}`, c[0], c[1], c[0]+0.01, c[1])
+	if rec := post(t, h, "/api/whatif?mode=straight", belt); rec.Code != 200 {
+		t.Errorf("belt: %d %s", rec.Code, rec.Body)
+	}
+	point := fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[%f,%f]}}]}`, c[0], c[1])
+	if rec := post(t, h, "/api/whatif", point); rec.Code != 200 {
+		t.Errorf("point: %d %s", rec.Code, rec.Body)
+	}
+	big := `{"type":"LineString","coordinates":[` + strings.Repeat("[104.0,30.6],", maxVertices) + `[104.1,30.6]]}`
+	bad := []struct {
+		name, body string
+		status     int
+	}{
+		{"not json", "{", 400},
+		{"not geojson", `{"a":1}`, 400},
+		{"empty collection", `{"type":"FeatureCollection","features":[]}`, 400},
+		{"no geometry", `{"type":"Feature","properties":{},"geometry":null}`, 400},
+		{"too many vertices", big, 400},
+		{"open ring", `{"type":"Polygon","coordinates":[[[104,30],[104.1,30],[104.1,30.1]]]}`, 422},
+		{"out of range", `{"type":"Polygon","coordinates":[[[204,30],[204.1,30],[204.1,30.1],[204,30]]]}`, 422},
+		{"belt too wide", `{"type":"Feature","properties":{"width_m":5000},"geometry":{"type":"LineString","coordinates":[[104,30],[104.1,30]]}}`, 400},
+		{"unknown layer", `{"type":"Feature","properties":{"layer":"lakes"},"geometry":{"type":"Point","coordinates":[104,30]}}`, 400},
+		{"too large", `{"type":"Polygon","coordinates":[[` + strings.Repeat(" ", maxBodyBytes) + `]]}`, 413},
+	}
+	for _, tc := range bad {
+		rec := post(t, h, "/api/whatif", tc.body)
+		if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s", tc.name, rec.Code, rec.Body.String()[:min(200, rec.Body.Len())])
+		}
+	}
+	if rec := get(t, h, "/api/whatif"); rec.Code != 405 {
+		t.Errorf("GET /api/whatif: %d", rec.Code)
+	}
 }
