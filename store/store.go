@@ -52,6 +52,7 @@ type Store interface {
 	// Ping checks the store answers.
 	Ping(ctx context.Context) error
 	Close() error
+	Scenarios
 }
 
 // Tx is a write transaction.
@@ -70,6 +71,10 @@ type Tx interface {
 	// DeleteSource removes every feature of a layer from a source whose
 	// SourceID is not in keep, returning their ids (for re-imports).
 	DeleteSource(ctx context.Context, layer, source string, keep map[string]bool) ([]int64, error)
+	// CommitScenario marks a scenario at version ifVersion committed by
+	// who, in this transaction: the edits put here and the mark land
+	// together or not at all (ErrConflict, ErrNotFound, ErrCommitted).
+	CommitScenario(ctx context.Context, id, ifVersion int64, who string) error
 }
 
 // Changes is what one committed Write did.

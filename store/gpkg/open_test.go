@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,7 +139,7 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 		}, "a GeoPackage, but not a greenreach store (no gr_layers table); load its layers with `greenreach import`"},
 		{"truncated store", func(*testing.T) string { return truncated }, "damaged database: database disk image is malformed"},
 		{"store header only", func(*testing.T) string { return header }, "damaged database: database disk image is malformed"},
-		{"newer schema", func(*testing.T) string { return newer }, "store schema version 999 is newer than this greenreach supports (1)"},
+		{"newer schema", func(*testing.T) string { return newer }, "store schema version 999 is newer than this greenreach supports (" + strconv.Itoa(schemaVersion) + ")"},
 		{"directory", func(*testing.T) string { return dir }, "is a directory, not a GeoPackage"},
 	}
 	for _, tc := range tests {
@@ -312,8 +313,11 @@ func TestSchema(t *testing.T) {
 	if r := query(`SELECT layer, version FROM gr_layers ORDER BY id`); len(r) != len(geo.Schemas) || r[0][0] != geo.Green || r[0][1] != int64(1) {
 		t.Errorf("gr_layers: %v", r)
 	}
-	if r := query(`SELECT value FROM gr_meta WHERE key = 'schema_version'`); len(r) != 1 || r[0][0] != "1" {
+	if r := query(`SELECT value FROM gr_meta WHERE key = 'schema_version'`); len(r) != 1 || r[0][0] != strconv.Itoa(len(migrations)) {
 		t.Errorf("gr_meta: %v", r)
+	}
+	if r := query(`SELECT data_type FROM gpkg_contents WHERE table_name = 'gr_scenarios'`); len(r) != 1 || r[0][0] != "attributes" {
+		t.Errorf("gr_scenarios registration: %v", r)
 	}
 	if r := query(`SELECT srs_id FROM gpkg_spatial_ref_sys ORDER BY srs_id`); len(r) != 3 {
 		t.Errorf("gpkg_spatial_ref_sys: %v", r)

@@ -31,6 +31,20 @@ type migration struct {
 
 var migrations = []migration{
 	{"geopackage core, layers, gr_layers, gr_meta", migrateInitial},
+	{"gr_scenarios", migrateScenarios},
+}
+
+// migrateScenarios adds the scenarios table, a GeoPackage attributes table.
+func migrateScenarios(ctx context.Context, tx *sql.Tx) error {
+	for _, st := range []string{
+		`CREATE TABLE gr_scenarios (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL, author TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL, edits TEXT NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, committed DATETIME, committed_by TEXT)`,
+		`INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('gr_scenarios', 'attributes', 'greenreach scenarios', 'planners'' drafts of edits, and who committed them when')`,
+	} {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(st), err)
+		}
+	}
+	return nil
 }
 
 // schemaVersion is the version a store has once every migration ran.

@@ -33,9 +33,11 @@ func (s *state) clone() *state {
 
 // Data is the shared content behind Stores opened on it.
 type Data struct {
-	mu  sync.RWMutex
-	wmu sync.Mutex
-	st  *state
+	mu       sync.RWMutex
+	wmu      sync.Mutex
+	st       *state
+	scen     map[int64]*store.Scenario // guarded by wmu
+	nextScen int64
 }
 
 // NewData returns empty data.
@@ -46,7 +48,7 @@ func NewData() *Data {
 		st.keys[sc.ID] = map[string]int64{}
 		st.versions[sc.ID] = store.LayerInfo{ID: sc.ID, Title: sc.Title}
 	}
-	return &Data{st: st}
+	return &Data{st: st, scen: map[int64]*store.Scenario{}}
 }
 
 // Open returns a Store on the data.
@@ -129,7 +131,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) (*store.Chan
 	}
 	s.d.wmu.Lock()
 	defer s.d.wmu.Unlock()
-	tx := &tx{st: s.read().clone(), rec: store.NewRecorder(store.Now())}
+	tx := &tx{s: s, st: s.read().clone(), rec: store.NewRecorder(store.Now())}
 	if err := fn(tx); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) (*store.Chan
 	s.d.mu.Lock()
 	s.d.st = tx.st
 	s.d.mu.Unlock()
+	tx.applyCommits(tx.rec.C.Updated)
 	return &tx.rec.C, nil
 }
 
@@ -159,8 +162,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error { s.closed = true; return nil }
 
 type tx struct {
-	st  *state
-	rec *store.Recorder
+	s      *Store
+	st     *state
+	rec    *store.Recorder
+	commit []commitMark
 }
 
 func (t *tx) Put(ctx context.Context, feats []*geo.Feature) error {

@@ -28,6 +28,20 @@ var migrations = []func(schema string) string{
 		}
 		return b.String()
 	},
+	// 2: scenarios (planners' drafts; committed ones are the history).
+	func(schema string) string {
+		return fmt.Sprintf(`CREATE TABLE %s.gr_scenarios (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL,
+  author text NOT NULL DEFAULT '',
+  version bigint NOT NULL,
+  edits json NOT NULL,
+  created timestamptz NOT NULL,
+  updated timestamptz NOT NULL,
+  committed timestamptz,
+  committed_by text
+);`, schema)
+	},
 }
 
 func pgGeom(k geo.GeomKind) string {

@@ -41,6 +41,9 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"PersistsAcrossReopen", testReopen},
 		{"ConcurrentReadersSeeWholeCommits", testConcurrentReaders},
 		{"BulkPut", testBulk},
+		{"Scenarios", testScenarios},
+		{"ScenarioRaceOneWins", testScenarioRace},
+		{"ScenarioCommitAtomic", testScenarioCommit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
