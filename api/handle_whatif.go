@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
@@ -30,7 +32,7 @@ const (
 // changed. ?mode=straight measures walk rules in a straight line.
 func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "mode"); e != nil {
+	if e := onlyParams(q, "mode", "scenario"); e != nil {
 		return e
 	}
 	mode := q.Get("mode")
@@ -39,6 +41,9 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError 
 	}
 	if mode != coverage.Walk && mode != coverage.Straight {
 		return errBadRequest("mode=%q: want walk or straight", mode)
+	}
+	if q.Has("scenario") {
+		return s.scenarioWhatIf(w, r, mode, q.Get("scenario"))
 	}
 	feats, e := readWhatIf(r)
 	if e != nil {
@@ -55,6 +60,36 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError 
 	if err != nil {
 		return errInternal(err)
 	}
+	return writeJSON(w, http.StatusOK, whatIfJSON(mode, d))
+}
+
+// scenarioWhatIf: the delta of a saved scenario (adds, changes, deletes):
+// the audit of the baseline with the scenario's edits against the
+// baseline's.
+func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, idText string) *appError {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id < 1 {
+		return errBadRequest("scenario=%q is not a positive whole number", idText)
+	}
+	sc, err := s.store.GetScenario(r.Context(), id)
+	if err != nil {
+		return storeError(err)
+	}
+	puts, dels, e := parseEdits(sc.Edits)
+	if e != nil {
+		return e
+	}
+	start := time.Now()
+	before, err := s.audit(r, mode)
+	if err != nil {
+		return errInternal(err)
+	}
+	after, err := coverage.Run(r.Context(), s.index.Snapshot().With(puts, dels), s.rules, coverage.Options{Mode: mode})
+	if err != nil {
+		return errInternal(err)
+	}
+	d := coverage.Compare(before, after)
+	d.Added, d.Elapsed = puts, time.Since(start)
 	return writeJSON(w, http.StatusOK, whatIfJSON(mode, d))
 }
 

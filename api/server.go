@@ -80,8 +80,9 @@ func (s *Server) Handler() http.Handler {
 	s.routesWalk(r)  // handle_reach.go: /api/reach
 	r.Handle("/api/audit", s.wrap(s.handleAudit)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/whatif", s.wrap(s.handleWhatIf)).Methods(http.MethodPost)
-	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
-	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
+	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
+	s.routesOGC(r)       // ogc*.go: OGC API – Features and /api (OpenAPI)
+	s.routesMap(r)       // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
 		return errNotFound("no route for %s", r.URL.Path)
 	})

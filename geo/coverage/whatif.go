@@ -328,3 +328,44 @@ func (a *Audit) nearCorridor(r *Rule, added []*geo.Feature) bool {
 	}
 	return false
 }
+
+// Compare is the delta between two audits of the same rules: for a
+// scenario that changes or deletes features, which a what-if cannot do
+// incrementally, the audit of the scenario's data against the baseline's.
+func Compare(before, after *Audit) *Delta {
+	d := &Delta{}
+	for i, rb := range before.Results {
+		ra := after.Results[i]
+		rd := &RuleDelta{Rule: rb.Rule}
+		for j, u := range rb.Units {
+			a := ra.Units[min(j, len(ra.Units)-1)]
+			for _, x := range ra.Units {
+				if x.Unit.ID == u.Unit.ID && x.Unit.Level == u.Unit.Level {
+					a = x
+					break
+				}
+			}
+			rd.Units = append(rd.Units, UnitDelta{u, a})
+		}
+		if rb.Rule.Type == WalkAccess || rb.Rule.Type == RadiusCoverage {
+			covered := func(r *Result, id int64) bool {
+				d, ok := r.Distance[id]
+				if !ok {
+					return false
+				}
+				if r.Rule.Type == RadiusCoverage {
+					return !math.IsInf(d, 1)
+				}
+				return d <= r.Rule.Meters
+			}
+			for _, p := range after.Parcels {
+				if covered(ra, p.ID) && !covered(rb, p.ID) {
+					rd.Parcels = append(rd.Parcels, p.ID)
+					rd.NewlyCovered += p.Population
+				}
+			}
+		}
+		d.Rules = append(d.Rules, rd)
+	}
+	return d
+}

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/coverage"
+)
+
+func do(t *testing.T, h http.Handler, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// parkEdit is a scenario edit adding a 180 m square park at c.
+func parkEdit(c [2]float64, name string) string {
+	return fmt.Sprintf(`{"type":"Feature","properties":{"op":"add","layer":"green","name":%q,"kind":"park","public":true},"geometry":{"type":"Polygon","coordinates":[[[%[2]f,%[3]f],[%[4]f,%[3]f],[%[4]f,%[5]f],[%[2]f,%[5]f],[%[2]f,%[3]f]]]}}`,
+		name, c[0]-0.0009, c[1]-0.0008, c[0]+0.0009, c[1]+0.0008)
+}
+
+// TestScenarios: the scenario lifecycle over HTTP — create, read with its
+// ETag, writes refused without If-Match (428) or with a stale one (412),
+// concurrent saves of which exactly one wins and nothing is lost, the
+// scenario's what-if, and a commit that the audit and tiles see at once.
+func TestScenarios(t *testing.T) {
+	s, _, ix := demoServer(t)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	h := s.Handler()
+	a, _ := s.audit(httptest.NewRequest("GET", "/", nil), coverage.Walk)
+	var far *coverage.Parcel
+	for _, p := range a.Parcels {
+		if far == nil || a.Results[0].Distance[p.ID] > a.Results[0].Distance[far.ID] {
+			far = p
+		}
+	}
+	c := far.Point
+	body := `{"name":"东区新公园","edits":{"type":"FeatureCollection","features":[` + parkEdit(c, "新公园") + `]}}`
+	rec := do(t, h, "POST", "/api/scenarios", body, "X-User", "planner1")
+	if rec.Code != 201 || rec.Header().Get("ETag") != `"v1"` || rec.Header().Get("Location") == "" {
+		t.Fatalf("create: %d %s %v", rec.Code, rec.Body, rec.Header())
+	}
+	var sc ScenarioJSON
+	json.Unmarshal(rec.Body.Bytes(), &sc)
+	path := fmt.Sprintf("/api/scenarios/%d", sc.ID)
+	if rec := do(t, h, "GET", path, ""); rec.Code != 200 || rec.Header().Get("ETag") != `"v1"` || !strings.Contains(rec.Body.String(), "新公园") {
+		t.Fatalf("get: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, "PATCH", path, body); rec.Code != 428 {
+		t.Errorf("PATCH without If-Match: %d", rec.Code)
+	}
+	// Eight planners save at once from v1: one wins, seven get 412.
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			b := fmt.Sprintf(`{"name":"edit %d","edits":{"type":"FeatureCollection","features":[%s]}}`, i, parkEdit(c, fmt.Sprintf("公园%d", i)))
+			req, _ := http.NewRequest("PATCH", srv.URL+path, strings.NewReader(b))
+			req.Header.Set("If-Match", `"v1"`)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}(i)
+	}
+	wg.Wait()
+	won := -1
+	for i, code := range codes {
+		switch code {
+		case 200:
+			if won >= 0 {
+				t.Fatalf("two saves won: %v", codes)
+			}
+			won = i
+		case 412:
+		default:
+			t.Errorf("save %d: %d", i, code)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("no save won: %v", codes)
+	}
+	rec = do(t, h, "GET", path, "")
+	if !strings.Contains(rec.Body.String(), fmt.Sprintf("公园%d", won)) || !strings.Contains(rec.Body.String(), fmt.Sprintf(`"edit %d"`, won)) || rec.Header().Get("ETag") != `"v2"` {
+		t.Fatalf("stored scenario is not the winner's (%d): %s", won, rec.Body)
+	}
+	if rec := do(t, h, "PATCH", path, body, "If-Match", `"v1"`); rec.Code != 412 || rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("stale PATCH: %d", rec.Code)
+	}
+	// The scenario's what-if.
+	rec = do(t, h, "POST", fmt.Sprintf("/api/whatif?scenario=%d", sc.ID), "")
+	var wi whatIfAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &wi); err != nil || rec.Code != 200 || wi.Rules[0].NewlyCovered <= 0 {
+		t.Fatalf("scenario what-if: %d %s", rec.Code, rec.Body)
+	}
+	// Commit: the baseline gets the park; the audit shows the what-if's after.
+	if rec := do(t, h, "POST", path+"/commit", "", "If-Match", `"v1"`); rec.Code != 412 {
+		t.Errorf("stale commit: %d", rec.Code)
+	}
+	greenBefore := ix.Snapshot().Layer(geo.Green).Len()
+	rec = do(t, h, "POST", path+"/commit", "", "If-Match", `"v2"`, "X-User", "admin1")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"committed_by":"admin1"`) {
+		t.Fatalf("commit: %d %s", rec.Code, rec.Body)
+	}
+	if n := ix.Snapshot().Layer(geo.Green).Len(); n != greenBefore+1 {
+		t.Errorf("green %d → %d after commit", greenBefore, n)
+	}
+	var after coverage.ReportJSON
+	json.Unmarshal(do(t, h, "GET", "/api/audit", "").Body.Bytes(), &after)
+	if got := *after.Results[0].Units[0].Value; got != *wi.Rules[0].City.After.Value {
+		t.Errorf("audit after commit %.6f, scenario what-if said %.6f", got, *wi.Rules[0].City.After.Value)
+	}
+	if rec := do(t, h, "PATCH", path, body, "If-Match", `"v3"`); rec.Code != 409 {
+		t.Errorf("PATCH after commit: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, "GET", "/api/scenarios", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), "committed") {
+		t.Errorf("list: %d %s", rec.Code, rec.Body)
+	}
+	for _, bad := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"POST", "/api/scenarios", `{"edits":{}}`, 400},
+		{"POST", "/api/scenarios", `{"name":"x","edits":{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"op":"paint","layer":"green"},"geometry":null}]}}`, 400},
+		{"POST", "/api/scenarios", `{"name":"x","edits":{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"op":"delete","layer":"green"},"geometry":null}]}}`, 400},
+		{"POST", "/api/scenarios", `{"name":"x","colour":"red"}`, 400},
+		{"GET", "/api/scenarios/abc", "", 400},
+		{"GET", "/api/scenarios/99999", "", 404},
+		{"DELETE", "/api/scenarios/99999", "", 428},
+	} {
+		if rec := do(t, h, bad.method, bad.path, bad.body); rec.Code != bad.status || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s %s: %d %s", bad.method, bad.path, bad.body, rec.Code, rec.Body)
+		}
+	}
+}
