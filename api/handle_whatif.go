@@ -164,8 +164,16 @@ func readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 			f.Layer = l
 			delete(props, "layer")
 		}
-		// Checked and repaired as an import would: rings closed, GEOS
-		// validity (a self-crossing drawing is made valid), attributes.
+		// Attributes the layer does not have (a drawing tool's own) are
+		// dropped; the rest are checked and repaired as an import would:
+		// rings closed, GEOS validity (a self-crossing drawing is made
+		// valid), attribute types.
+		sc := geo.SchemaOf(f.Layer)
+		for k := range props {
+			if _, ok := sc.Field(k); !ok {
+				delete(props, k)
+			}
+		}
 		f.Source, f.SourceID = "whatif", fmt.Sprint(i+1)
 		if _, reason := validator.Fix(f); reason != "" {
 			return nil, &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid feature", Detail: fmt.Sprintf("feature %d: %s", i+1, reason)}

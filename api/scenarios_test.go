@@ -11,6 +11,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/paulmach/orb/geojson"
 )
 
 func do(t *testing.T, h http.Handler, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
@@ -147,6 +148,35 @@ func TestScenarios(t *testing.T) {
 	} {
 		if rec := do(t, h, bad.method, bad.path, bad.body); rec.Code != bad.status || rec.Header().Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s %s %s: %d %s", bad.method, bad.path, bad.body, rec.Code, rec.Body)
+		}
+	}
+}
+
+// TestSuggestRoute: the first site's gain equals what /api/whatif says
+// adding it newly covers under the rule.
+func TestSuggestRoute(t *testing.T) {
+	s, _, _ := demoServer(t)
+	h := s.Handler()
+	rec := do(t, h, "GET", "/api/suggest?rule=park-500m-walk&size_m2=6000&count=3", "")
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	fc := decodeFC(t, rec.Body.Bytes())
+	if len(fc.Features) == 0 {
+		t.Fatal("no sites")
+	}
+	first := fc.Features[0]
+	site := geojson.NewFeature(first.Geometry)
+	site.Properties = geojson.Properties{"kind": first.Properties["kind"], "public": true}
+	body, _ := site.MarshalJSON()
+	var wi whatIfAnswer
+	json.Unmarshal(do(t, h, "POST", "/api/whatif", string(body)).Body.Bytes(), &wi)
+	if gain := int64(first.Properties.MustFloat64("gain_residents", -1)); len(wi.Rules) == 0 || wi.Rules[0].NewlyCovered != gain {
+		t.Errorf("first site gains %d; the what-if of adding it: %+v", gain, wi.Rules)
+	}
+	for _, bad := range []string{"?rule=nope", "?rule=community-green-30", "?count=100", "?size_m2=10", "?rule=park-500m-walk&size_m2=500"} {
+		if rec := do(t, h, "GET", "/api/suggest"+bad, ""); rec.Code != 400 {
+			t.Errorf("%s: %d %s", bad, rec.Code, rec.Body)
 		}
 	}
 }

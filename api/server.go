@@ -81,8 +81,9 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/api/audit", s.wrap(s.handleAudit)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/whatif", s.wrap(s.handleWhatIf)).Methods(http.MethodPost)
 	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
-	s.routesOGC(r)       // ogc*.go: OGC API – Features and /api (OpenAPI)
-	s.routesMap(r)       // handle_map.go: the public map's assets (the page itself is / for browsers)
+	r.Handle("/api/suggest", s.wrap(s.handleSuggest)).Methods(http.MethodGet, http.MethodHead)
+	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
+	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
 		return errNotFound("no route for %s", r.URL.Path)
 	})

@@ -136,3 +136,52 @@ func same(a, b float64) bool {
 	}
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
 }
+
+// TestSuggest: the first suggested site's gain equals the residents the
+// what-if of adding it newly covers under the rule, gains do not grow down
+// the ranking, and the sites are all different.
+func TestSuggest(t *testing.T) {
+	ctx := context.Background()
+	var fs []*geo.Feature
+	demotown.Generate(demotown.Options{Seed: 1, Size: "city"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil })
+	a, err := Run(ctx, snapshotOf(t, fs), Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range []string{"park-500m-walk", "collection-point-120m", "park-radius-gbt50563"} {
+		sites, err := a.Suggest(ctx, rule, 6000, 5, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sites) == 0 {
+			t.Fatalf("%s: no sites", rule)
+		}
+		d, err := a.WhatIf(ctx, []*geo.Feature{sites[0].Feature})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rd := range d.Rules {
+			if rd.Rule.ID == rule && rd.NewlyCovered != sites[0].Gain {
+				t.Errorf("%s: first site gains %d, its what-if newly covers %d", rule, sites[0].Gain, rd.NewlyCovered)
+			}
+		}
+		for i := 1; i < len(sites); i++ {
+			if sites[i].Gain > sites[i-1].Gain {
+				t.Errorf("%s: site %d gains more (%d) than site %d (%d)", rule, i+1, sites[i].Gain, i, sites[i-1].Gain)
+			}
+		}
+		t.Logf("%s: gains %v", rule, func() []int64 {
+			var g []int64
+			for _, s := range sites {
+				g = append(g, s.Gain)
+			}
+			return g
+		}())
+	}
+	if _, err := a.Suggest(ctx, "community-green-30", 6000, 3, 10); err == nil {
+		t.Error("an area_ratio rule gave suggestions")
+	}
+	if _, err := a.Suggest(ctx, "park-500m-walk", 500, 3, 10); err == nil {
+		t.Error("a 500 m² park counted for a rule wanting 1000 m²")
+	}
+}

@@ -1,0 +1,172 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+)
+
+// Site is a suggested place for a new target: the feature to add, the
+// residents it would newly cover beyond the sites ranked before it, and
+// those parcels.
+type Site struct {
+	Feature *geo.Feature
+	Gain    int64
+	Parcels []int64
+}
+
+// SuggestCell is the side (m) of the grid that groups uncovered parcels
+// into candidate sites.
+const SuggestCell = 250
+
+// Suggest finds count sites where a new target for rule ruleID (a
+// walk_access or radius_coverage rule; a square park of size m² for green
+// rules, a collection point for waste) would newly cover the most
+// residents: candidates sit at the residents' weighted centre of each grid
+// cell with uncovered parcels (the `candidates` cells with most of them),
+// each is measured as a what-if, and a greedy maximal covering picks them
+// in turn, each by its gain beyond those already picked.
+func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count, candidates int) ([]Site, error) {
+	var res *Result
+	for _, r := range a.Results {
+		if r.Rule.ID == ruleID {
+			res = r
+		}
+	}
+	if res == nil {
+		return nil, fmt.Errorf("%w: no rule %q", ErrRules, ruleID)
+	}
+	r := res.Rule
+	if r.Type != WalkAccess && r.Type != RadiusCoverage {
+		return nil, fmt.Errorf("%w: rule %s is %s: suggestions need walk_access or radius_coverage", ErrRules, r.ID, r.Type)
+	}
+	covered := func(p *Parcel) bool {
+		d := res.Distance[p.ID]
+		if r.Type == RadiusCoverage {
+			return !math.IsInf(d, 1)
+		}
+		return d <= r.Meters
+	}
+	// Uncovered residents per grid cell.
+	type cell struct {
+		pop    int64
+		sx, sy float64
+	}
+	cells := map[[2]int]*cell{}
+	for _, p := range a.Parcels {
+		if covered(p) || p.Population <= 0 {
+			continue
+		}
+		kx := 111195.08 * math.Cos(p.Point[1]*math.Pi/180)
+		k := [2]int{int(math.Floor(p.Point[0] * kx / SuggestCell)), int(math.Floor(p.Point[1] * 111195.08 / SuggestCell))}
+		c := cells[k]
+		if c == nil {
+			c = &cell{}
+			cells[k] = c
+		}
+		w := float64(p.Population)
+		c.pop += p.Population
+		c.sx += p.Point[0] * w
+		c.sy += p.Point[1] * w
+	}
+	var cs []*cell
+	for _, c := range cells {
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].pop != cs[j].pop {
+			return cs[i].pop > cs[j].pop
+		}
+		return cs[i].sx < cs[j].sx
+	})
+	if len(cs) > candidates {
+		cs = cs[:candidates]
+	}
+	type cand struct {
+		f       *geo.Feature
+		parcels map[int64]bool
+	}
+	var all []cand
+	for i, c := range cs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		centre := orb.Point{c.sx / float64(c.pop), c.sy / float64(c.pop)}
+		f := a.siteFeature(r, centre, size, i)
+		if err := geo.Prepare(f); err != nil {
+			return nil, err
+		}
+		if !r.Target.Match(f) {
+			return nil, fmt.Errorf("%w: a %.0f m² site does not count for rule %s (its target needs more)", ErrRules, size, r.ID)
+		}
+		rd := &RuleDelta{Rule: r}
+		a.shareDelta(res, rd, []*geo.Feature{f})
+		set := map[int64]bool{}
+		for _, id := range rd.Parcels {
+			set[id] = true
+		}
+		all = append(all, cand{f, set})
+	}
+	taken := map[int64]bool{}
+	var out []Site
+	for len(out) < count {
+		best, bestGain := -1, int64(0)
+		for i, c := range all {
+			if c.f == nil {
+				continue
+			}
+			var gain int64
+			for id := range c.parcels {
+				if !taken[id] {
+					gain += a.byID[id].Population
+				}
+			}
+			if gain > bestGain {
+				best, bestGain = i, gain
+			}
+		}
+		if best < 0 {
+			break
+		}
+		site := Site{Feature: all[best].f, Gain: bestGain}
+		for id := range all[best].parcels {
+			if !taken[id] {
+				taken[id] = true
+				site.Parcels = append(site.Parcels, id)
+			}
+		}
+		sort.Slice(site.Parcels, func(i, j int) bool { return site.Parcels[i] < site.Parcels[j] })
+		all[best].f = nil
+		out = append(out, site)
+	}
+	return out, nil
+}
+
+// siteFeature is a new target at centre: a square public park of size m²
+// for green rules, a collection point for waste ones.
+func (a *Audit) siteFeature(r *Rule, centre orb.Point, size float64, i int) *geo.Feature {
+	f := &geo.Feature{Layer: r.Target.Layer, Source: "suggest", SourceID: fmt.Sprint(i + 1), Props: map[string]any{}}
+	if r.Target.Layer == geo.Waste {
+		f.Geom = centre
+		kind := "collection_point"
+		if len(r.Target.Kinds) > 0 {
+			kind = r.Target.Kinds[0]
+		}
+		f.Props["kind"] = kind
+		return f
+	}
+	half := math.Sqrt(size) / 2
+	kx := 111195.08 * math.Cos(centre[1]*math.Pi/180)
+	dx, dy := half/kx, half/110900
+	f.Geom = orb.Polygon{{{centre[0] - dx, centre[1] - dy}, {centre[0] + dx, centre[1] - dy}, {centre[0] + dx, centre[1] + dy}, {centre[0] - dx, centre[1] + dy}, {centre[0] - dx, centre[1] - dy}}}
+	kind := "park"
+	if len(r.Target.Kinds) > 0 {
+		kind = r.Target.Kinds[0]
+	}
+	f.Props["kind"], f.Props["public"] = kind, true
+	return f
+}
