@@ -11,12 +11,19 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 )
 
-// auditCache keeps the last audit per mode for the snapshot it was run
-// on: any edit makes a new snapshot, and so a new audit on demand.
+// auditCache keeps audits per snapshot and mode: any edit makes a new
+// snapshot, and so a new audit on demand. byMo holds the current
+// baseline's; scenario snapshots' go in other, a few at a time.
 type auditCache struct {
-	mu   sync.Mutex
+	mu    sync.Mutex
+	snap  *index.Snapshot
+	byMo  map[string]*coverage.Audit
+	other map[auditKey]*coverage.Audit
+}
+
+type auditKey struct {
 	snap *index.Snapshot
-	byMo map[string]*coverage.Audit
+	mode string
 }
 
 var auditTypes = map[string]string{
@@ -67,7 +74,29 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 }
 
 func (s *Server) audit(r *http.Request, mode string) (*coverage.Audit, error) {
-	snap := s.index.Snapshot()
+	return s.auditOf(r, s.index.Snapshot(), mode)
+}
+
+// auditOf returns the audit of a snapshot: the baseline's, or a
+// scenario's.
+func (s *Server) auditOf(r *http.Request, snap *index.Snapshot, mode string) (*coverage.Audit, error) {
+	if snap != s.index.Snapshot() {
+		s.audits.mu.Lock()
+		defer s.audits.mu.Unlock()
+		k := auditKey{snap, mode}
+		if a, ok := s.audits.other[k]; ok {
+			return a, nil
+		}
+		a, err := coverage.Run(r.Context(), snap, s.rules, coverage.Options{Mode: mode})
+		if err != nil {
+			return nil, err
+		}
+		if s.audits.other == nil || len(s.audits.other) >= 8 {
+			s.audits.other = map[auditKey]*coverage.Audit{}
+		}
+		s.audits.other[k] = a
+		return a, nil
+	}
 	s.audits.mu.Lock()
 	defer s.audits.mu.Unlock()
 	if s.audits.snap != snap {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/tiles"
 )
 
@@ -26,9 +27,8 @@ var coverageSchema = &geo.Schema{ID: coverageLayer, Title: "Parcels by walking d
 // cutCoverageTile cuts a coverage tile from the walk-mode audit of the
 // current snapshot: the first walk_access rule on green gives each parcel
 // its distance. The tile goes with any edit to parcels, roads or green.
-func (s *Server) cutCoverageTile(r *http.Request, key tiles.Key) (*tiles.Entry, error) {
-	snap := s.index.Snapshot()
-	a, err := s.audit(r, coverage.Walk)
+func (s *Server) cutCoverageTile(r *http.Request, base, snap *index.Snapshot, key tiles.Key) (*tiles.Entry, error) {
+	a, err := s.auditOf(r, snap, coverage.Walk)
 	if err != nil {
 		return nil, err
 	}
@@ -53,5 +53,5 @@ func (s *Server) cutCoverageTile(r *http.Request, key tiles.Key) (*tiles.Entry, 
 		return p
 	}
 	views := []tiles.View{{Name: coverageLayer, From: geo.Parcels, Schema: coverageSchema, Props: props}}
-	return s.cut(snap, key, views, []string{geo.Parcels, geo.Roads, geo.Green}, true)
+	return s.cut(base, snap, key, views, []string{geo.Parcels, geo.Roads, geo.Green}, true)
 }

@@ -40,7 +40,11 @@ func (s *Server) routesQuery(r *mux.Router) {
 // maxWalk).
 func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer", "k", "meters", "by"); e != nil {
+	if e := onlyParams(q, "lon", "lat", "layer", "k", "meters", "by", "scenario"); e != nil {
+		return e
+	}
+	snap, _, e := s.snapshotFor(r)
+	if e != nil {
 		return e
 	}
 	p, e := lonLat(q)
@@ -55,7 +59,7 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 	if e != nil {
 		return e
 	}
-	l, name, e := s.queryLayer(q, geo.Green)
+	l, name, e := s.queryLayer(snap, q, geo.Green)
 	if e != nil {
 		return e
 	}
@@ -69,7 +73,7 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 		if m == 0 || m > maxWalk {
 			m = maxWalk
 		}
-		hits, _ := s.walk(s.index.Snapshot()).nearestByWalk(l, name, p, k, m)
+		hits, _ := s.walk(snap).nearestByWalk(l, name, p, k, m)
 		return writeHits(w, name, hits)
 	}
 	return errBadRequest("by=%q: want line or walk", q.Get("by"))
@@ -79,7 +83,11 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 // feature within the distance, nearest first.
 func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer", "meters"); e != nil {
+	if e := onlyParams(q, "lon", "lat", "layer", "meters", "scenario"); e != nil {
+		return e
+	}
+	snap, _, e := s.snapshotFor(r)
+	if e != nil {
 		return e
 	}
 	p, e := lonLat(q)
@@ -93,7 +101,7 @@ func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
-	l, name, e := s.queryLayer(q, geo.Green)
+	l, name, e := s.queryLayer(snap, q, geo.Green)
 	if e != nil {
 		return e
 	}
@@ -104,17 +112,20 @@ func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError 
 // point, of one layer or of every polygon layer, smallest first.
 func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer"); e != nil {
+	if e := onlyParams(q, "lon", "lat", "layer", "scenario"); e != nil {
+		return e
+	}
+	snap, _, e := s.snapshotFor(r)
+	if e != nil {
 		return e
 	}
 	p, e := lonLat(q)
 	if e != nil {
 		return e
 	}
-	snap := s.index.Snapshot()
 	layers := []string{}
 	if q.Has("layer") {
-		_, name, e := s.queryLayer(q, "")
+		_, name, e := s.queryLayer(snap, q, "")
 		if e != nil {
 			return e
 		}
@@ -158,7 +169,11 @@ func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
 // starting with q, then the rest; larger features first within each.
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "q", "layer", "limit"); e != nil {
+	if e := onlyParams(q, "q", "layer", "limit", "scenario"); e != nil {
+		return e
+	}
+	snap, _, e := s.snapshotFor(r)
+	if e != nil {
 		return e
 	}
 	text := strings.ToLower(strings.TrimSpace(q.Get("q")))
@@ -172,7 +187,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
-	l, name, e := s.queryLayer(q, geo.Green)
+	l, name, e := s.queryLayer(snap, q, geo.Green)
 	if e != nil {
 		return e
 	}
@@ -217,7 +232,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 }
 
 // queryLayer resolves ?layer= (default def; "" means required).
-func (s *Server) queryLayer(q url.Values, def string) (*index.Layer, string, *appError) {
+func (s *Server) queryLayer(snap *index.Snapshot, q url.Values, def string) (*index.Layer, string, *appError) {
 	name := q.Get("layer")
 	if name == "" {
 		name = def
@@ -225,7 +240,7 @@ func (s *Server) queryLayer(q url.Values, def string) (*index.Layer, string, *ap
 	if name == "" {
 		return nil, "", errBadRequest("layer is required (%s)", strings.Join(layerIDs(), ", "))
 	}
-	l := s.index.Snapshot().Layer(name)
+	l := snap.Layer(name)
 	if l == nil || geo.SchemaOf(name) == nil {
 		return nil, "", errNotFound("no layer %q (layers: %s)", name, strings.Join(layerIDs(), ", "))
 	}

@@ -24,7 +24,7 @@ func (s *Server) routesWalk(r *mux.Router) {
 // green space reached, with its walking distance, nearest first.
 func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "meters"); e != nil {
+	if e := onlyParams(q, "lon", "lat", "meters", "scenario"); e != nil {
 		return e
 	}
 	p, e := lonLat(q)
@@ -35,7 +35,10 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	if e != nil {
 		return e
 	}
-	snap := s.index.Snapshot()
+	snap, _, e := s.snapshotFor(r)
+	if e != nil {
+		return e
+	}
 	wn := s.walk(snap)
 	fc := geojson.NewFeatureCollection()
 	reach, ok := wn.g.Reach(p, m)

@@ -52,13 +52,21 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	if err != nil {
 		return errBadRequest("%v", err)
 	}
+	base := s.index.Snapshot()
+	snap, tag, ae := s.snapshotFor(r)
+	if ae != nil {
+		return ae
+	}
 	key := tiles.Key{Source: v["layer"], Tile: tile}
+	if tag != "" {
+		key.Source += "@" + tag // a scenario's tiles are cached apart
+	}
 	e, hit := s.tiles.Get(key)
 	if !hit {
-		if key.Source == coverageLayer {
-			e, err = s.cutCoverageTile(r, key)
+		if v["layer"] == coverageLayer {
+			e, err = s.cutCoverageTile(r, base, snap, key)
 		} else {
-			e, err = s.cutTile(key, layers)
+			e, err = s.cutTile(base, snap, key, layers)
 		}
 		if err != nil {
 			return errInternal(err)
@@ -90,15 +98,17 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 
 // cutTile encodes a tile from the current snapshot and offers it to the
 // cache, which keeps it only if no edit has replaced that snapshot since.
-func (s *Server) cutTile(key tiles.Key, layers []string) (*tiles.Entry, error) {
+func (s *Server) cutTile(base, snap *index.Snapshot, key tiles.Key, layers []string) (*tiles.Entry, error) {
 	views := make([]tiles.View, len(layers))
 	for i, l := range layers {
 		views[i] = tiles.View{Name: l, From: l}
 	}
-	return s.cut(s.index.Snapshot(), key, views, layers, false)
+	return s.cut(base, snap, key, views, layers, false)
 }
 
-func (s *Server) cut(snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
+// cut encodes views of snap (the baseline base, or a scenario's snapshot
+// on it); the cache keeps the tile unless an edit has replaced base since.
+func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
 	raw, err := tiles.EncodeViews(snap, views, key.Tile)
 	if err != nil {
 		return nil, err
@@ -113,7 +123,7 @@ func (s *Server) cut(snap *index.Snapshot, key tiles.Key, views []tiles.View, la
 	}
 	sum := sha256.Sum256(raw)
 	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: buf.Bytes(), Raw: len(raw), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-	s.tiles.Put(e, func() bool { return s.index.Snapshot() == snap })
+	s.tiles.Put(e, func() bool { return s.index.Snapshot() == base })
 	return e, nil
 }
 

@@ -11,7 +11,10 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
 )
 
 func do(t *testing.T, h http.Handler, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
@@ -178,5 +181,61 @@ func TestSuggestRoute(t *testing.T) {
 		if rec := do(t, h, "GET", "/api/suggest"+bad, ""); rec.Code != 400 {
 			t.Errorf("%s: %d %s", bad, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestScenarioViews: tiles and queries asked for a scenario see its edits
+// (a park added, one deleted); the baseline's do not.
+func TestScenarioViews(t *testing.T) {
+	s, _, ix := demoServer(t)
+	h := s.Handler()
+	snap := ix.Snapshot()
+	var gone *geo.Feature
+	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool { gone = f; return false })
+	b, _ := snap.Layer(geo.Parcels).Bound()
+	c := [2]float64{b.Min[0] + 0.0005, b.Min[1] + 0.0005}
+	edits := fmt.Sprintf(`{"type":"FeatureCollection","features":[%s,{"type":"Feature","properties":{"op":"delete","layer":"green","fid":%d},"geometry":null}]}`, parkEdit(c, "草稿公园"), gone.ID)
+	rec := do(t, h, "POST", "/api/scenarios", `{"name":"views","edits":`+edits+`}`)
+	var sc ScenarioJSON
+	json.Unmarshal(rec.Body.Bytes(), &sc)
+	q := fmt.Sprintf("lon=%f&lat=%f&k=1", c[0], c[1])
+	base := decodeFC(t, do(t, h, "GET", "/api/nearest?"+q, "").Body.Bytes())
+	draft := decodeFC(t, do(t, h, "GET", fmt.Sprintf("/api/nearest?%s&scenario=%d", q, sc.ID), "").Body.Bytes())
+	if len(draft.Features) != 1 || draft.Features[0].Properties["name"] != "草稿公园" || base.Features[0].Properties["name"] == "草稿公园" {
+		t.Fatalf("nearest: baseline %v, scenario %v", base.Features[0].Properties["name"], draft.Features[0].Properties["name"])
+	}
+	gc := gone.Geom.Bound().Center()
+	at := fmt.Sprintf("/api/at?lon=%f&lat=%f&layer=green", gc[0], gc[1])
+	if n := len(decodeFC(t, do(t, h, "GET", at, "").Body.Bytes()).Features); n == 0 {
+		t.Fatal("the baseline park is not found at its centre")
+	}
+	if fc := decodeFC(t, do(t, h, "GET", fmt.Sprintf("%s&scenario=%d", at, sc.ID), "").Body.Bytes()); len(fc.Features) != 0 {
+		t.Errorf("the scenario's deleted park is still there: %v", fc.Features[0].Properties)
+	}
+	tile := maptile.At(orb.Point{c[0], c[1]}, 15)
+	count := func(path string) int {
+		rec := do(t, h, "GET", path, "")
+		ls, err := mvt.Unmarshal(rec.Body.Bytes())
+		if err != nil || rec.Code != 200 {
+			t.Fatalf("%s: %d %v", path, rec.Code, err)
+		}
+		n := 0
+		for _, l := range ls {
+			for _, f := range l.Features {
+				if f.Properties["name"] == "草稿公园" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if count(tilePath("green", tile)) != 0 || count(tilePath("green", tile)+fmt.Sprintf("?scenario=%d", sc.ID)) != 1 {
+		t.Error("scenario tile: the drafted park is not (only) in the scenario's tile")
+	}
+	if rec := do(t, h, "GET", tilePath("coverage", tile)+fmt.Sprintf("?scenario=%d", sc.ID), ""); rec.Code != 200 {
+		t.Errorf("coverage tile of a scenario: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, "GET", "/api/nearest?"+q+"&scenario=999", ""); rec.Code != 404 {
+		t.Errorf("missing scenario: %d", rec.Code)
 	}
 }

@@ -51,6 +51,7 @@ type Server struct {
 
 	rules  *coverage.RuleSet
 	audits auditCache
+	scens  scenarioSnaps
 }
 
 // New returns a server. The index must hold the store's layers.

@@ -18,7 +18,7 @@ const ParkGap = 20
 // walkNet is the walking network of one version of the roads layer, with
 // the access of features to it worked out as they are asked for.
 type walkNet struct {
-	roads  int64 // the roads layer version it was built from
+	roads  *index.Layer // the roads layer it was built from
 	g      *network.Graph
 	mu     sync.Mutex
 	access map[accessKey][]network.Access
@@ -31,17 +31,18 @@ type accessKey struct {
 }
 
 // walk returns the walking network of the snapshot's roads, building it
-// when the roads have changed since the last one.
+// when they are not the roads of the last one (an edit, or a scenario's
+// snapshot: each has its own roads layer).
 func (s *Server) walk(snap *index.Snapshot) *walkNet {
 	roads := snap.Layer(geo.Roads)
 	s.walkMu.Lock()
 	defer s.walkMu.Unlock()
-	if s.walkNet != nil && s.walkNet.roads == roads.Version {
+	if s.walkNet != nil && s.walkNet.roads == roads {
 		return s.walkNet
 	}
 	var feats []*geo.Feature
 	roads.Scan(func(f *geo.Feature) bool { feats = append(feats, f); return true })
-	s.walkNet = &walkNet{roads: roads.Version, g: network.Build(feats), access: map[accessKey][]network.Access{}}
+	s.walkNet = &walkNet{roads: roads, g: network.Build(feats), access: map[accessKey][]network.Access{}}
 	s.log.Info("walking network built", "roads_version", roads.Version, "graph", s.walkNet.g.String())
 	return s.walkNet
 }
