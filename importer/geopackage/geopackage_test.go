@@ -17,7 +17,7 @@ const src = `{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"NAME":"bowtie","kind":"lawn","ref":"G8"},"geometry":{"type":"Polygon","coordinates":[[[104.07,30.66],[104.08,30.67],[104.08,30.66],[104.07,30.67],[104.07,30.66]]]}},
 {"type":"Feature","properties":{"NAME":"no geometry","ref":"G9"},"geometry":null}]}`
 
-func ogr2ogr(t *testing.T, args ...string) {
+func ogr2ogr(t testing.TB, args ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		if os.Getenv("CI") != "" || os.Getenv("GREENREACH_REQUIRE_TOOLS") != "" {

@@ -21,7 +21,7 @@ const src = `{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"name":"玉林小区","population":800,"code":"P-2"},"geometry":{"type":"MultiPolygon","coordinates":[[[[104.07,30.67],[104.071,30.67],[104.071,30.671],[104.07,30.67]]],[[[104.072,30.67],[104.073,30.67],[104.073,30.671],[104.072,30.67]]]]}}]}`
 
 // ogr2ogr writes the fixtures: GDAL is the independent writer.
-func ogr2ogr(t *testing.T, args ...string) {
+func ogr2ogr(t testing.TB, args ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		if os.Getenv("CI") != "" || os.Getenv("GREENREACH_REQUIRE_TOOLS") != "" {
@@ -34,7 +34,7 @@ func ogr2ogr(t *testing.T, args ...string) {
 	}
 }
 
-func fixture(t *testing.T, dir, name string, lco ...string) string {
+func fixture(t testing.TB, dir, name string, lco ...string) string {
 	in := filepath.Join(dir, "src.geojson")
 	os.WriteFile(in, []byte(src), 0o644)
 	out := filepath.Join(dir, name+".shp")
@@ -42,7 +42,7 @@ func fixture(t *testing.T, dir, name string, lco ...string) string {
 	return out
 }
 
-func zipOf(t *testing.T, shpPath string, skip string) string {
+func zipOf(t testing.TB, shpPath string, skip string) string {
 	zp := strings.TrimSuffix(shpPath, ".shp") + ".zip"
 	f, _ := os.Create(zp)
 	zw := zip.NewWriter(f)
