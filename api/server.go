@@ -52,6 +52,9 @@ type Server struct {
 	rules  *coverage.RuleSet
 	audits auditCache
 	scens  scenarioSnaps
+
+	router  *mux.Router
+	metrics *metrics
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -65,12 +68,16 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	if rules == nil {
 		rules = coverage.Default()
 	}
-	return &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules}
+	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules}
+	s.metrics = s.newMetrics()
+	return s
 }
 
-// Handler returns the routed handler.
+// Handler returns the routed handler, observed (metrics, request ids).
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
+	s.router = r
+	r.Handle("/metrics", s.handleMetrics()).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
@@ -91,7 +98,7 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowedHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
 		return &appError{Status: http.StatusMethodNotAllowed, Title: "Method not allowed", Detail: r.Method + " is not allowed on " + r.URL.Path}
 	})
-	return r
+	return s.observe(r)
 }
 
 // ListenAndServe serves until ctx is cancelled, then drains requests.
@@ -136,7 +143,7 @@ func (s *Server) wrap(h handlerFunc) http.Handler {
 			if e.Status >= 500 {
 				lvl = slog.LevelError
 			}
-			s.log.Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "detail", e.Detail, "err", e.Err, "ms", time.Since(start).Milliseconds())
+			s.log.Log(r.Context(), lvl, "request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", e.Status, "detail", e.Detail, "err", e.Err, "ms", time.Since(start).Milliseconds())
 		}
 	})
 }

@@ -134,3 +134,38 @@ func TestHealth(t *testing.T) {
 		t.Errorf("readyz %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestMetrics: /metrics counts requests by route template and code, the
+// tile cache and the index; every answer carries a request id.
+func TestMetrics(t *testing.T) {
+	s, _, _ := newTestServer(t)
+	h := s.Handler()
+	get(t, h, "/api/layers")
+	get(t, h, "/api/nearest?lon=104.06&lat=30.66")
+	get(t, h, "/tiles/green/14/12927/6722.mvt")
+	get(t, h, "/tiles/green/14/12927/6722.mvt")
+	rec := get(t, h, "/nope")
+	if rec.Header().Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
+	}
+	body := get(t, h, "/metrics").Body.String()
+	for _, want := range []string{
+		`greenreach_http_requests_total{code="200",method="GET",route="/api/layers"} 1`,
+		`greenreach_http_requests_total{code="200",method="GET",route="/tiles/{layer}/{z}/{x}/{y}.mvt"} 2`,
+		`greenreach_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`greenreach_tile_cache_hits_total 1`,
+		`greenreach_index_features{layer="green"} 2`,
+		`greenreach_http_request_duration_seconds_bucket`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	req := httptest.NewRequest("GET", "/healthz", nil)
+	req.Header.Set("X-Request-Id", "abc-123")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("X-Request-Id") != "abc-123" {
+		t.Errorf("request id not echoed: %q", rec.Header().Get("X-Request-Id"))
+	}
+}

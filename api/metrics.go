@@ -1,0 +1,104 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the service's Prometheus metrics, in a registry of the
+// server's own.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func (s *Server) newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "greenreach_http_requests_total", Help: "HTTP requests by route, method and status code."}, []string{"route", "method", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "greenreach_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
+	cache := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "greenreach_tile_cache_" + name, Help: help}, f)
+	}
+	m.reg.MustRegister(m.requests, m.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		cache("hits_total", "Tiles served from the cache.", func() float64 { return float64(s.tiles.Stats().Hits) }),
+		cache("misses_total", "Tiles cut because the cache did not hold them.", func() float64 { return float64(s.tiles.Stats().Misses) }),
+		cache("evictions_total", "Tiles dropped to stay within the cache's bytes.", func() float64 { return float64(s.tiles.Stats().Evicted) }),
+		cache("invalidations_total", "Tiles dropped because an edit touched them.", func() float64 { return float64(s.tiles.Stats().Invalidated) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "greenreach_tile_cache_bytes", Help: "Bytes of gzipped tiles in the cache."}, func() float64 { return float64(s.tiles.Stats().Bytes) }),
+	)
+	for _, sc := range geo.Schemas {
+		layer := sc.ID
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "greenreach_index_features", Help: "Features in the in-memory index, by layer.", ConstLabels: prometheus.Labels{"layer": layer}},
+			func() float64 { return float64(s.index.Snapshot().Layer(layer).Len()) }))
+	}
+	return m
+}
+
+// handleMetrics: GET /metrics in the Prometheus text format.
+func (s *Server) handleMetrics() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// statusRecorder remembers the status code written.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// observe counts and times every request by its route template, and gives
+// it a request id (the client's X-Request-Id when it is sane, else a new
+// one), echoed in the response and put in the request's log lines.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(withRequestID(r.Context(), id))
+		rec := &statusRecorder{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		route := "unmatched"
+		var match mux.RouteMatch
+		if s.router.Match(r, &match) && match.Route != nil {
+			if t, err := match.Route.GetPathTemplate(); err == nil {
+				route = t
+			}
+		}
+		if rec.code == 0 {
+			rec.code = http.StatusOK
+		}
+		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.code)).Inc()
+		s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
