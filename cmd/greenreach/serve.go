@@ -53,6 +53,16 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		total += l.Count
 	}
 	cfg.log.Info("index loaded", "features", total, "elapsed", time.Since(start).Round(time.Millisecond))
+	// Writes by other processes (replicas on the same PostGIS, CLI
+	// imports) reach the index: at once by NOTIFY on PostGIS, and by a
+	// version check every 2 s on any store.
+	go ix.Follow(ctx, st, 2*time.Second, func(layers []string, err error) {
+		if err != nil {
+			cfg.log.Warn("following the store", "err", err)
+			return
+		}
+		cfg.log.Info("reloaded layers written elsewhere", "layers", layers)
+	})
 	if err := api.New(acfg, st, ix, cfg.log).ListenAndServe(ctx); err != nil {
 		return fmt.Errorf("serve %s: %w", acfg.Addr, err)
 	}

@@ -205,7 +205,13 @@ func (ix *Index) apply(ch *store.Changes) {
 	next := &Snapshot{layers: make(map[string]*Layer, len(old.layers))}
 	for id, l := range old.layers {
 		if ch.Touched(id) {
-			l = &Layer{Schema: l.Schema, Version: ch.Versions[id], Updated: ch.Updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
+			v := ch.Versions[id]
+			if v != l.Version+1 {
+				// Another process wrote this layer since we last read it:
+				// our copy lacks that; mark it so the next Sync reloads it.
+				v = -1
+			}
+			l = &Layer{Schema: l.Schema, Version: v, Updated: ch.Updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
 		}
 		next.layers[id] = l
 	}

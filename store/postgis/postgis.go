@@ -232,6 +232,12 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) (*store.Chan
 		}
 		t.rec.C.Versions[l] = v
 	}
+	if len(layers) > 0 {
+		// Delivered on commit: other replicas reload what changed.
+		if _, err := pgtx.Exec(ctx, "SELECT pg_notify($1, $2)", s.channel(), strings.Join(layers, ",")); err != nil {
+			return nil, fmt.Errorf("postgis: notify: %w", err)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("postgis: not committed: %w", err)
 	}
