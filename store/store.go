@@ -53,6 +53,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 	Scenarios
+	Tokens
 }
 
 // Tx is a write transaction.

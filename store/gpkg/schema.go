@@ -32,6 +32,20 @@ type migration struct {
 var migrations = []migration{
 	{"geopackage core, layers, gr_layers, gr_meta", migrateInitial},
 	{"gr_scenarios", migrateScenarios},
+	{"gr_tokens", migrateTokens},
+}
+
+// migrateTokens adds API tokens (their SHA-256 only), an attributes table.
+func migrateTokens(ctx context.Context, tx *sql.Tx) error {
+	for _, st := range []string{
+		`CREATE TABLE gr_tokens (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created DATETIME NOT NULL, revoked DATETIME)`,
+		`INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('gr_tokens', 'attributes', 'greenreach API tokens', 'API tokens: name, role and the SHA-256 of the secret')`,
+	} {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(st), err)
+		}
+	}
+	return nil
 }
 
 // migrateScenarios adds the scenarios table, a GeoPackage attributes table.

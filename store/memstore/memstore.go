@@ -33,11 +33,13 @@ func (s *state) clone() *state {
 
 // Data is the shared content behind Stores opened on it.
 type Data struct {
-	mu       sync.RWMutex
-	wmu      sync.Mutex
-	st       *state
-	scen     map[int64]*store.Scenario // guarded by wmu
-	nextScen int64
+	mu        sync.RWMutex
+	wmu       sync.Mutex
+	st        *state
+	scen      map[int64]*store.Scenario // guarded by wmu
+	nextScen  int64
+	tokens    []*store.Token // guarded by wmu
+	nextToken int64
 }
 
 // NewData returns empty data.

@@ -42,6 +42,17 @@ var migrations = []func(schema string) string{
   committed_by text
 );`, schema)
 	},
+	// 3: API tokens (the SHA-256 of each secret only).
+	func(schema string) string {
+		return fmt.Sprintf(`CREATE TABLE %s.gr_tokens (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL,
+  role text NOT NULL,
+  hash text NOT NULL UNIQUE,
+  created timestamptz NOT NULL,
+  revoked timestamptz
+);`, schema)
+	},
 }
 
 func pgGeom(k geo.GeomKind) string {

@@ -15,9 +15,18 @@ func (s *Store) channel() string { return "greenreach_" + s.schema }
 // (PostgreSQL LISTEN/NOTIFY on the schema's channel, notified by every
 // Write), and once after every (re)connection, so that a notification
 // missed while the connection was down is caught up by the caller's own
-// version check. It returns when ctx ends; a lost connection is retried
-// every second.
+// version check. It returns when ctx ends or the store is closed; a lost
+// connection is retried every second.
 func (s *Store) Watch(ctx context.Context, changed func()) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		select {
+		case <-s.closed.Done():
+			stop()
+		case <-ctx.Done():
+		}
+	}()
 	for ctx.Err() == nil {
 		err := s.listen(ctx, changed)
 		if ctx.Err() != nil {

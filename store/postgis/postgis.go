@@ -30,6 +30,10 @@ type Store struct {
 	pool   *pgxpool.Pool
 	schema string
 	wmu    sync.Mutex // one writer at a time keeps layer versions in commit order
+	// closed ends watchers on Close: the pool's Close waits for every
+	// acquired connection, and a listening one is held until its wait ends.
+	closed context.Context
+	close  context.CancelFunc
 }
 
 var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -73,6 +77,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, fmt.Errorf("postgis %s: %w: %v", addr, store.ErrUnavailable, cause(err))
 	}
 	s := &Store{pool: pool, schema: schema}
+	s.closed, s.close = context.WithCancel(context.Background())
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgis %s: migrate schema %s: %w", addr, schema, err)
@@ -94,7 +99,11 @@ func cause(err error) string {
 
 func (s *Store) Kind() string { return "postgis" }
 
-func (s *Store) Close() error { s.pool.Close(); return nil }
+func (s *Store) Close() error {
+	s.close()
+	s.pool.Close()
+	return nil
+}
 
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {

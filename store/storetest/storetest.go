@@ -44,6 +44,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Scenarios", testScenarios},
 		{"ScenarioRaceOneWins", testScenarioRace},
 		{"ScenarioCommitAtomic", testScenarioCommit},
+		{"Tokens", testTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
