@@ -34,6 +34,10 @@ func FuzzRequest(f *testing.F) {
 		{"POST", "/api/scenarios", `{"name":"x","edits":{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"op":"add","layer":"waste"},"geometry":{"type":"Point","coordinates":[104,30]}}]}}`},
 		{"GET", "/api/audit?format=csv", ""},
 		{"GET", "/api/suggest?rule=park-500m-walk&count=1", ""},
+		{"GET", "/collections/parcels/items?bbox=104,30,105,31&limit=5&offset=3&kind=compound", ""},
+		{"GET", "/collections/green/items?bbox=170,-90,-170,90&datetime=2000-01-01T00:00:00Z/..", ""},
+		{"GET", "/collections/roads/items/7", ""},
+		{"GET", "/api", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.body)

@@ -149,11 +149,20 @@ func (s *Server) wrap(h handlerFunc) http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) *appError {
+	return writeJSONStatus(w, status, "application/json", v)
+}
+
+// writeJSONAs writes v as JSON (200) with another media type.
+func writeJSONAs(w http.ResponseWriter, media string, v any) *appError {
+	return writeJSONStatus(w, http.StatusOK, media, v)
+}
+
+func writeJSONStatus(w http.ResponseWriter, status int, media string, v any) *appError {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return errInternal(err)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", media)
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 	return nil
