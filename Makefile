@@ -5,9 +5,13 @@ GO ?= go
 DB ?= ./data/greenreach.gpkg
 ADDR ?= :8080
 
-.PHONY: run test build
-build:
+.PHONY: run test build assets
+build: assets
 	$(GO) build -o bin/greenreach ./cmd/greenreach
+
+# The map libraries, from npm into static/lib (embedded by the build).
+assets:
+	cd static && npm ci --no-audit --no-fund --loglevel=error && npm run --silent assets
 
 run:
 	.ci/setup run

@@ -1,16 +1,80 @@
 package api
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"mime"
 	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/static"
 )
 
-// routesMap mounts the public map's assets (stub; being built).
-func (s *Server) routesMap(r *mux.Router) {}
+// routesMap mounts the web pages' assets and the glyph endpoint their
+// labels ask for; the public map itself is / for browsers.
+func (s *Server) routesMap(r *mux.Router) {
+	r.PathPrefix("/static/").Handler(s.wrap(s.handleStatic)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(http.MethodGet, http.MethodHead)
+}
 
-// handleMapPage writes the public map's HTML page; the landing page "/"
-// calls it for browsers (stub; being built).
+// handleMapPage writes the public map's page.
 func (s *Server) handleMapPage(w http.ResponseWriter, r *http.Request) *appError {
-	return errNotFound("the public map is not built")
+	return serveAsset(w, r, "index.html")
+}
+
+// handleStatic: GET /static/{file} — the embedded pages' scripts, styles and
+// libraries, revalidated by ETag.
+func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) *appError {
+	name := strings.TrimPrefix(r.URL.Path, "/static/")
+	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(path.Base(name), ".") {
+		return errNotFound("no file %q", name)
+	}
+	return serveAsset(w, r, name)
+}
+
+// handleGlyphs: GET /fonts/{stack}/{range}.pbf. The pages draw Chinese,
+// Japanese and Korean labels with the browser's own fonts
+// (localIdeographFontFamily); no glyph ranges are shipped, so every range
+// is an empty glyph set and other scripts are not labelled.
+func (s *Server) handleGlyphs(w http.ResponseWriter, r *http.Request) *appError {
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+type asset struct {
+	body []byte
+	etag string
+}
+
+var assets sync.Map // name → *asset
+
+func serveAsset(w http.ResponseWriter, r *http.Request, name string) *appError {
+	a, ok := assets.Load(name)
+	if !ok {
+		b, err := fs.ReadFile(static.FS, name)
+		if err != nil {
+			if strings.HasPrefix(name, "lib/") && !static.HasLib() {
+				return errNotFound("%s is not in this build: the map libraries come from npm (make assets)", name)
+			}
+			return errNotFound("no file %q", name)
+		}
+		sum := sha256.Sum256(b)
+		a, _ = assets.LoadOrStore(name, &asset{b, `"` + hex.EncodeToString(sum[:8]) + `"`})
+	}
+	as := a.(*asset)
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.Header().Set("ETag", as.etag)
+	w.Header().Set("Cache-Control", "no-cache") // revalidate: a new build changes them
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(as.body))
+	return nil
 }

@@ -1,0 +1,211 @@
+package static_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/static"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
+)
+
+// required fails the test when CI (or GREENREACH_REQUIRE_TOOLS) says the
+// part must be there, and skips it otherwise.
+func required(t *testing.T, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("CI") != "" || os.Getenv("GREENREACH_REQUIRE_TOOLS") != "" {
+		t.Fatalf("required for the browser tests: %s", what)
+	}
+	t.Skipf("missing: %s", what)
+}
+
+// browserServer serves an OSM extract of ../shared/data from a memory
+// store, as `greenreach serve` would, and checks the browser test's parts.
+func browserServer(t *testing.T, extract string) (*httptest.Server, *index.Index, store.Store) {
+	t.Helper()
+	_, err := exec.LookPath("node")
+	required(t, err == nil, "node (nodejs)")
+	_, err = os.Stat("node_modules/playwright-core")
+	required(t, err == nil, "static/node_modules/playwright-core (npm ci in static/)")
+	_, err = os.Stat(chromium())
+	required(t, err == nil, "chromium (Debian package)")
+	required(t, static.HasLib(), "static/lib: the map libraries (make assets) before building")
+	path := filepath.Join("..", "..", "shared", "data", extract)
+	_, err = os.Stat(path)
+	required(t, err == nil, path)
+
+	ctx := context.Background()
+	st := memstore.New()
+	if _, _, err := osm.ImportFile(ctx, st, path, osm.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.DefaultConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	return srv, ix, st
+}
+
+func chromium() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+// artifacts is where screenshots go: test-artifacts/ at the repository root.
+func artifacts(t *testing.T) string {
+	dir, err := filepath.Abs(filepath.Join("..", "test-artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// runNode runs a browser test script and decodes the JSON line it prints.
+func runNode(t *testing.T, out any, script string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s\n%s", script, err, stderr.String(), raw)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), out); err != nil {
+		t.Fatalf("node %s printed %q: %v", script, raw, err)
+	}
+}
+
+// areaText is how the pages print an area's square metres.
+func areaText(m2 float64) string {
+	n := int64(math.Round(m2))
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " m²"
+}
+
+// TestPublicMapInBrowser: the public map in chromium, on Chengdu: parks
+// are drawn, search by Chinese name finds the park, clicking it (in the
+// list and on the map) shows its stored area, clicking off the parks lists
+// the nearest by walking with the API's distances, and the page fits a
+// phone. Screenshots land in test-artifacts/.
+func TestPublicMapInBrowser(t *testing.T) {
+	srv, ix, _ := browserServer(t, "chengdu.osm.pbf")
+	snap := ix.Snapshot()
+	green := snap.Layer(geo.Green)
+	// The largest named park: its name is what a visitor would type.
+	var park *geo.Feature
+	green.Scan(func(f *geo.Feature) bool {
+		if f.String("kind") == "park" && f.String("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
+			park = f
+		}
+		return true
+	})
+	if park == nil {
+		t.Fatal("no named park in Chengdu")
+	}
+	var got struct {
+		Rendered    []int64
+		Attribution string
+		Results     []string
+		SearchPopup struct{ Title, Area string }
+		Selected    struct {
+			ID     int64
+			AreaM2 float64 `json:"area_m2"`
+		}
+		ClickPopup struct {
+			Selected struct{ ID int64 }
+			Area     string
+		}
+		Nearest struct {
+			By       string
+			Lon, Lat float64
+			Features []struct {
+				ID        int64
+				Name      string
+				DistanceM float64 `json:"distance_m"`
+			}
+		}
+		Problems []string
+	}
+	dir := artifacts(t)
+	runNode(t, &got, "test/map.test.mjs", srv.URL, park.String("name"), dir)
+
+	// Every rendered park is a stored green feature.
+	for _, id := range got.Rendered {
+		if _, ok := green.Get(id); !ok {
+			t.Errorf("rendered green feature %d is not in the index", id)
+		}
+	}
+	if len(got.Rendered) < 10 {
+		t.Errorf("only %d parks rendered of %d", len(got.Rendered), green.Len())
+	}
+	if !strings.Contains(got.Attribution, "OpenStreetMap contributors") {
+		t.Errorf("attribution %q", got.Attribution)
+	}
+	if len(got.Results) == 0 || !strings.HasPrefix(got.Results[0], park.String("name")) {
+		t.Errorf("search %q: results %q", park.String("name"), got.Results)
+	}
+	want := areaText(park.Float("area_m2"))
+	if got.Selected.ID != park.ID || got.SearchPopup.Title != park.String("name") || !strings.Contains(got.SearchPopup.Area, want) {
+		t.Errorf("picked from search: %+v %+v; want park %d, area %s", got.Selected, got.SearchPopup, park.ID, want)
+	}
+	if got.ClickPopup.Selected.ID != park.ID || !strings.Contains(got.ClickPopup.Area, want) {
+		t.Errorf("clicked on the map: %+v; want park %d, area %s", got.ClickPopup, park.ID, want)
+	}
+	// The nearest list is what the API answers for that point.
+	rec := httptest.NewRecorder()
+	api.New(api.DefaultConfig(), nil, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler().ServeHTTP(rec,
+		httptest.NewRequest("GET", fmt.Sprintf("/api/nearest?lon=%.6f&lat=%.6f&layer=green&k=5&by=%s&meters=3000", got.Nearest.Lon, got.Nearest.Lat, got.Nearest.By), nil))
+	var fc struct {
+		Features []struct {
+			ID         int64
+			Properties struct {
+				DistanceM float64 `json:"distance_m"`
+			}
+		}
+	}
+	json.Unmarshal(rec.Body.Bytes(), &fc)
+	if len(got.Nearest.Features) == 0 || len(got.Nearest.Features) != len(fc.Features) {
+		t.Fatalf("nearest: the page lists %d, the API %d", len(got.Nearest.Features), len(fc.Features))
+	}
+	for i, f := range got.Nearest.Features {
+		if f.ID != fc.Features[i].ID || math.Abs(f.DistanceM-fc.Features[i].Properties.DistanceM) > 0.05 {
+			t.Errorf("nearest %d: page %d at %.1f m, API %d at %.1f m", i, f.ID, f.DistanceM, fc.Features[i].ID, fc.Features[i].Properties.DistanceM)
+		}
+	}
+	for _, p := range got.Problems {
+		t.Errorf("the page reported: %s", p)
+	}
+	t.Logf("%d parks rendered; %q found and clicked (%s); nearest %d by %s, first at %.0f m; screenshots in %s",
+		len(got.Rendered), park.String("name"), want, len(got.Nearest.Features), got.Nearest.By, got.Nearest.Features[0].DistanceM, dir)
+}

@@ -1,0 +1,89 @@
+// Shared by the pages: the map style over greenreach's tiles, and small
+// formatting helpers. No framework; MapLibre GL JS from /static/lib.
+'use strict';
+
+const GR = (() => {
+  const green = '#3a9d4a';
+  const kindColour = [
+    'match', ['get', 'kind'],
+    'park', '#3a9d4a', 'garden', '#5cb85c', 'playground', '#8bc34a', 'belt', '#2e7d32',
+    'forest', '#1b5e20', 'wood', '#1b5e20', 'lawn', '#9ccc65', 'scrub', '#7cb342',
+    'recreation_ground', '#66bb6a', '#4caf50',
+  ];
+
+  // style returns our MapLibre style: no basemap (it runs on an intranet),
+  // the public composite tile, and CJK labels drawn with the local font.
+  function style(extraSources = {}, extraLayers = []) {
+    return {
+      version: 8,
+      glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
+      sources: Object.assign({ gr: { type: 'vector', url: location.origin + '/tiles/public.json' } }, extraSources),
+      layers: [
+        { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
+        { id: 'areas-fill', type: 'fill', source: 'gr', 'source-layer': 'areas', filter: ['==', ['get', 'level'], 'district'],
+          paint: { 'fill-color': '#ece7dc', 'fill-opacity': 0.5 } },
+        { id: 'green', type: 'fill', source: 'gr', 'source-layer': 'green',
+          paint: { 'fill-color': kindColour, 'fill-opacity': ['case', ['==', ['get', 'public'], false], 0.35, 0.75] } },
+        { id: 'green-outline', type: 'line', source: 'gr', 'source-layer': 'green', minzoom: 13,
+          paint: { 'line-color': '#1b5e20', 'line-width': 0.6 } },
+        { id: 'roads-minor', type: 'line', source: 'gr', 'source-layer': 'roads',
+          filter: ['!', ['in', ['get', 'class'], ['literal', ['motorway', 'trunk', 'primary', 'secondary']]]],
+          minzoom: 12, paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 0.5, 17, 4] } },
+        { id: 'roads-major', type: 'line', source: 'gr', 'source-layer': 'roads',
+          filter: ['in', ['get', 'class'], ['literal', ['motorway', 'trunk', 'primary', 'secondary']]],
+          paint: { 'line-color': ['case', ['==', ['get', 'ring'], true], '#e08e3c', '#f3c26b'],
+                   'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1, 17, 8] } },
+        { id: 'areas-line', type: 'line', source: 'gr', 'source-layer': 'areas',
+          paint: { 'line-color': '#8d6e63', 'line-dasharray': [3, 2],
+                   'line-width': ['match', ['get', 'level'], 'district', 1.6, 0.8] } },
+        ...extraLayers,
+        { id: 'waste', type: 'circle', source: 'gr', 'source-layer': 'waste', minzoom: 13,
+          paint: { 'circle-radius': 3.5, 'circle-color': '#6d4c41', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+        { id: 'green-label', type: 'symbol', source: 'gr', 'source-layer': 'green', minzoom: 13,
+          filter: ['all', ['has', 'name'], ['>=', ['get', 'area_m2'], 1000]],
+          layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['Noto Sans Regular'] },
+          paint: { 'text-color': '#1b5e20', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
+      ],
+    };
+  }
+
+  // newMap makes a map fitted to the data's bounds.
+  async function newMap(container, opts = {}) {
+    if (typeof maplibregl === 'undefined') {
+      document.getElementById('missing').hidden = false;
+      throw new Error('MapLibre GL JS is not installed (make assets)');
+    }
+    const tj = await fetch('/tiles/public.json').then(r => r.json());
+    const map = new maplibregl.Map(Object.assign({
+      container,
+      style: style(opts.sources, opts.layers),
+      bounds: [[tj.bounds[0], tj.bounds[1]], [tj.bounds[2], tj.bounds[3]]],
+      fitBoundsOptions: { padding: 20 },
+      hash: true,
+      localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif',
+      attributionControl: { compact: false, customAttribution: tj.attribution ? undefined : 'greenreach' },
+      preserveDrawingBuffer: true, // screenshots in tests and for print
+    }, opts.map || {}));
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    map.addControl(new maplibregl.GeolocateControl({ trackUserLocation: false }), 'top-right');
+    return map;
+  }
+
+  function area(m2) {
+    if (m2 == null) return '';
+    return m2 >= 10000 ? `${(m2 / 10000).toFixed(2)} ha (${Math.round(m2).toLocaleString('en')} m²)` : `${Math.round(m2).toLocaleString('en')} m²`;
+  }
+  function metres(m) { return m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`; }
+  function esc(s) { return String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
+  const kindNames = { park: '公园 park', garden: '花园 garden', playground: '游乐场 playground', belt: '绿带 green belt',
+    forest: '林地 forest', wood: '林地 wood', lawn: '草坪 lawn', scrub: '灌木 scrub', recreation_ground: '游憩地 recreation ground' };
+  function kind(k) { return kindNames[k] || k || ''; }
+  async function json(url, init) {
+    const r = await fetch(url, init);
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw Object.assign(new Error(body.detail || body.title || r.statusText), { status: r.status, body });
+    return body;
+  }
+  return { style, newMap, area, metres, esc, kind, json, green };
+})();

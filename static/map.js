@@ -1,0 +1,125 @@
+// The public park map: find parks by name, click a park for its details,
+// click anywhere for the parks nearest by walking (straight line when no
+// path is known).
+'use strict';
+
+(async () => {
+  const panel = document.getElementById('panel');
+  const state = window.__gr = { ready: false, selected: null, nearest: null, searched: null };
+  const map = await GR.newMap('map', {
+    sources: {
+      picked: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      near: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    },
+    layers: [
+      { id: 'picked', type: 'line', source: 'picked', paint: { 'line-color': '#d81b60', 'line-width': 3 } },
+      { id: 'near-lines', type: 'line', source: 'near', filter: ['==', ['geometry-type'], 'LineString'],
+        paint: { 'line-color': '#1e88e5', 'line-width': 2, 'line-dasharray': [2, 1] } },
+      { id: 'near-points', type: 'circle', source: 'near', filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-radius': 6, 'circle-color': '#1e88e5', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+    ],
+  });
+  state.map = map;
+  map.on('load', () => { state.ready = true; });
+  const popup = new maplibregl.Popup({ maxWidth: '280px' });
+
+  function parkHTML(p, distance) {
+    return `<div class="park"><h3>${GR.esc(p.name || '(unnamed)')}</h3>
+      <dl><dt>Kind</dt><dd>${GR.esc(GR.kind(p.kind))}</dd>
+      <dt>Area</dt><dd class="area">${GR.area(p.area_m2)}</dd>
+      ${p.public === false ? '<dt>Access</dt><dd>not public</dd>' : ''}
+      ${distance != null ? `<dt>Distance</dt><dd>${distance}</dd>` : ''}</dl></div>`;
+  }
+
+  // show selects a park feature (GeoJSON from our API): outline, popup, panel.
+  function show(f, at) {
+    state.selected = { id: f.id, name: f.properties.name, area_m2: f.properties.area_m2 };
+    map.getSource('picked').setData(f);
+    popup.setLngLat(at).setHTML(parkHTML(f.properties)).addTo(map);
+    panel.innerHTML = parkHTML(f.properties);
+  }
+
+  // Clicking a park: its feature, whole, from the OGC API (tile features are
+  // clipped), so the area shown is the stored one.
+  map.on('click', async (e) => {
+    const hits = map.queryRenderedFeatures(e.point, { layers: ['green'] });
+    if (hits.length > 0) {
+      const f = await GR.json(`/collections/green/items/${hits[0].id}`);
+      show(f, e.lngLat);
+      return;
+    }
+    await nearest(e.lngLat);
+  });
+  map.on('mouseenter', 'green', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'green', () => { map.getCanvas().style.cursor = ''; });
+
+  async function nearest(ll) {
+    popup.remove();
+    map.getSource('picked').setData({ type: 'FeatureCollection', features: [] });
+    panel.innerHTML = '<p class="hint">Finding the nearest parks…</p>';
+    const q = `lon=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}&layer=green&k=5`;
+    let by = 'walk';
+    let fc = await GR.json(`/api/nearest?${q}&by=walk&meters=3000`).catch(() => null);
+    if (!fc || fc.features.length === 0) {
+      by = 'line';
+      fc = await GR.json(`/api/nearest?${q}&meters=5000`);
+    }
+    state.nearest = { by, lon: +ll.lng.toFixed(6), lat: +ll.lat.toFixed(6), features: fc.features.map(f => ({ id: f.id, name: f.properties.name, distance_m: f.properties.distance_m })) };
+    const marks = [{ type: 'Feature', geometry: { type: 'Point', coordinates: [ll.lng, ll.lat] }, properties: {} }];
+    const items = fc.features.map((f, i) => {
+      const c = [(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2];
+      marks.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[ll.lng, ll.lat], c] }, properties: {} });
+      const d = GR.metres(f.properties.distance_m);
+      const mins = by === 'walk' ? ` · ${Math.max(1, Math.round(f.properties.distance_m / 80))} min walk` : ' straight line';
+      return `<li><button data-i="${i}"><b>${GR.esc(f.properties.name || '(unnamed)')}</b>
+        <span>${GR.esc(GR.kind(f.properties.kind))}, ${GR.area(f.properties.area_m2)}</span>
+        <span class="dist">${d}${mins}</span></button></li>`;
+    });
+    map.getSource('near').setData({ type: 'FeatureCollection', features: marks });
+    panel.innerHTML = fc.features.length === 0
+      ? '<p class="hint">No green space within 5 km.</p>'
+      : `<h2>Nearest parks ${by === 'walk' ? 'by walking' : '(straight line; no path found)'}</h2><ol class="list">${items.join('')}</ol>`;
+    panel.querySelectorAll('button[data-i]').forEach(b => b.addEventListener('click', () => {
+      const f = fc.features[+b.dataset.i];
+      map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 60, maxZoom: 17 });
+      show(f, [(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2]);
+    }));
+  }
+
+  // Search by name.
+  const input = document.getElementById('q');
+  const results = document.getElementById('results');
+  let timer = null, found = [];
+  async function search() {
+    const q = input.value.trim();
+    if (!q) { results.hidden = true; return; }
+    const fc = await GR.json(`/api/search?q=${encodeURIComponent(q)}&layer=green&limit=8`);
+    found = fc.features;
+    state.searched = { q, names: found.map(f => f.properties.name) };
+    results.innerHTML = found.length === 0 ? '<li class="none">No park by that name</li>'
+      : found.map((f, i) => `<li role="option"><button type="button" data-i="${i}">${GR.esc(f.properties.name)}
+          <small>${GR.esc(GR.kind(f.properties.kind))} · ${GR.area(f.properties.area_m2)}</small></button></li>`).join('');
+    results.hidden = false;
+  }
+  function pick(i) {
+    const f = found[i];
+    results.hidden = true;
+    input.value = f.properties.name;
+    map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 60, maxZoom: 17, duration: 0 });
+    show(f, [(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2]);
+  }
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(search, 200); });
+  document.getElementById('search').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    await search();
+    if (found.length > 0) pick(0);
+  });
+  results.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-i]');
+    if (b) pick(+b.dataset.i);
+  });
+})().catch(err => {
+  console.error(err);
+  const p = document.getElementById('panel');
+  if (p) p.innerHTML = `<p class="error">${String(err.message || err)}</p>`;
+});
