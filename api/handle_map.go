@@ -21,6 +21,20 @@ import (
 func (s *Server) routesMap(r *mux.Router) {
 	r.PathPrefix("/static/").Handler(s.wrap(s.handleStatic)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(http.MethodGet, http.MethodHead)
+}
+
+// handlePlannerPage: GET /planner — draw parks and belts, see every rule
+// move, save and compare scenarios, ask for sites.
+func (s *Server) handlePlannerPage(w http.ResponseWriter, r *http.Request) *appError {
+	return serveAsset(w, r, "planner.html")
+}
+
+// handleAuditorPage: GET /auditor — the rule table, chart, gap map and
+// exports.
+func (s *Server) handleAuditorPage(w http.ResponseWriter, r *http.Request) *appError {
+	return serveAsset(w, r, "auditor.html")
 }
 
 // handleMapPage writes the public map's page.

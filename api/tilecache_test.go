@@ -26,10 +26,7 @@ func demoServer(t *testing.T) (*Server, store.Store, *index.Index) {
 	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
-	if _, err := st.Write(ctx, func(tx store.Tx) error {
-		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: "small"}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
-		return err
-	}); err != nil {
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
 		t.Fatal(err)
 	}
 	ix, err := index.Load(ctx, st, nil)

@@ -17,11 +17,15 @@ import (
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/static"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/gpkg"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/paulmach/orb/geojson"
 )
 
 // required fails the test when CI (or GREENREACH_REQUIRE_TOOLS) says the
@@ -41,15 +45,9 @@ func required(t *testing.T, ok bool, what string) {
 // store, as `greenreach serve` would, and checks the browser test's parts.
 func browserServer(t *testing.T, extract string) (*httptest.Server, *index.Index, store.Store) {
 	t.Helper()
-	_, err := exec.LookPath("node")
-	required(t, err == nil, "node (nodejs)")
-	_, err = os.Stat("node_modules/playwright-core")
-	required(t, err == nil, "static/node_modules/playwright-core (npm ci in static/)")
-	_, err = os.Stat(chromium())
-	required(t, err == nil, "chromium (Debian package)")
-	required(t, static.HasLib(), "static/lib: the map libraries (make assets) before building")
+	needBrowser(t)
 	path := filepath.Join("..", "..", "shared", "data", extract)
-	_, err = os.Stat(path)
+	_, err := os.Stat(path)
 	required(t, err == nil, path)
 
 	ctx := context.Background()
@@ -57,13 +55,20 @@ func browserServer(t *testing.T, extract string) (*httptest.Server, *index.Index
 	if _, _, err := osm.ImportFile(ctx, st, path, osm.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.New(api.DefaultConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
-	return srv, ix, st
+	return serve(t, st)
+}
+
+// needBrowser checks node, playwright-core, chromium and the built-in map
+// libraries.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	_, err := exec.LookPath("node")
+	required(t, err == nil, "node (nodejs)")
+	_, err = os.Stat("node_modules/playwright-core")
+	required(t, err == nil, "static/node_modules/playwright-core (npm ci in static/)")
+	_, err = os.Stat(chromium())
+	required(t, err == nil, "chromium (Debian package)")
+	required(t, static.HasLib(), "static/lib: the map libraries (make assets) before building")
 }
 
 func chromium() string {
@@ -208,4 +213,161 @@ func TestPublicMapInBrowser(t *testing.T) {
 	}
 	t.Logf("%d parks rendered; %q found and clicked (%s); nearest %d by %s, first at %.0f m; screenshots in %s",
 		len(got.Rendered), park.String("name"), want, len(got.Nearest.Features), got.Nearest.By, got.Nearest.Features[0].DistanceM, dir)
+}
+
+// TestPlannerAndAuditorInBrowser: on the demo town, a planner draws a park
+// around the residents farthest from any park, sees every rule's delta
+// (residents newly covered, the 500 m rule rising), saves the scenario,
+// reloads the page and finds it with the same figures, which equal a full
+// recompute of the stored scenario; the auditor's page shows the rule
+// table and the chart. Screenshots land in test-artifacts/.
+func TestPlannerAndAuditorInBrowser(t *testing.T) {
+	srv, ix, st := demoBrowserServer(t)
+	ctx := context.Background()
+	before, err := coverage.Run(ctx, ix.Snapshot(), coverage.Default(), coverage.Options{Mode: coverage.Walk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := before.Results[0] // park-500m-walk
+	var far *coverage.Parcel
+	for _, p := range before.Parcels {
+		d, ok := walk.Distance[p.ID]
+		if !ok {
+			d = math.Inf(1)
+		}
+		if p.Population > 0 && d > walk.Rule.Meters && (far == nil || d > walk.Distance[far.ID] || math.IsInf(d, 1)) {
+			far = p
+		}
+	}
+	if far == nil {
+		t.Fatal("every resident of the demo town is within 500 m of a park")
+	}
+	var got struct {
+		Delta []struct {
+			ID            string
+			Before, After float64
+			Newly         int64
+		}
+		TableRows int
+		Saved     struct{ ID, Version int64 }
+		Reloaded  struct {
+			URL    string
+			Saved  struct{ ID int64 }
+			Listed []string
+			Delta  []struct {
+				ID    string
+				After float64
+				Newly int64
+			}
+			Drawn int
+		}
+		Suggested []struct {
+			GainResidents int64 `json:"gain_residents"`
+			Rank          int
+		}
+		Problems []string
+		Auditor  struct {
+			Table struct{ Rows, Cells, Fails int }
+			Chart struct {
+				Rule string
+				Bars int
+			}
+			Bars, PassCells, FailCells, Gaps, CSV int
+		}
+	}
+	dir := artifacts(t)
+	runNode(t, &got, "test/planner.test.mjs", srv.URL, fmt.Sprint(far.Point[0]), fmt.Sprint(far.Point[1]), dir)
+
+	if len(got.Delta) != len(before.Results) || got.TableRows != len(before.Results) {
+		t.Fatalf("delta for %d rules, %d table rows; %d rules", len(got.Delta), got.TableRows, len(before.Results))
+	}
+	d0 := got.Delta[0]
+	if d0.ID != walk.Rule.ID || d0.Newly <= 0 || d0.After <= d0.Before {
+		t.Errorf("the 500 m rule did not rise: %+v", d0)
+	}
+	// The stored scenario, recomputed in full, gives the page's figures.
+	sc, err := st.GetScenario(ctx, got.Saved.ID)
+	if err != nil {
+		t.Fatalf("the saved scenario %d: %v", got.Saved.ID, err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(sc.Edits)
+	if err != nil || len(fc.Features) != 1 || fc.Features[0].Properties["op"] != "add" {
+		t.Fatalf("stored edits: %v %s", err, sc.Edits)
+	}
+	f := &geo.Feature{Layer: geo.Green, Source: "test", SourceID: "1", Geom: fc.Features[0].Geometry, Props: map[string]any{"kind": "park", "public": true, "name": "x"}}
+	if err := geo.Prepare(f); err != nil {
+		t.Fatal(err)
+	}
+	f.ID = -1
+	after, err := coverage.Run(ctx, ix.Snapshot().With([]*geo.Feature{f}, nil), coverage.Default(), coverage.Options{Mode: coverage.Walk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range after.Results {
+		want := r.Units[0].Value
+		if math.Abs(got.Delta[i].After-want) > 1e-5*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: the page says %g after, a full recompute %g", r.Rule.ID, got.Delta[i].After, want)
+		}
+	}
+	rl := got.Reloaded
+	if rl.Saved.ID != got.Saved.ID || !strings.Contains(rl.URL, fmt.Sprintf("scenario=%d", got.Saved.ID)) || rl.Drawn != 1 ||
+		len(rl.Listed) != 1 || !strings.Contains(rl.Listed[0], "东区新公园") {
+		t.Errorf("after a reload: %+v", rl)
+	}
+	for i := range rl.Delta {
+		if rl.Delta[i].After != got.Delta[i].After || rl.Delta[i].Newly != got.Delta[i].Newly {
+			t.Errorf("after a reload %s: %+v, before it %+v", rl.Delta[i].ID, rl.Delta[i], got.Delta[i])
+		}
+	}
+	if len(got.Suggested) == 0 || got.Suggested[0].GainResidents <= 0 {
+		t.Errorf("suggestions: %+v", got.Suggested)
+	}
+	// The auditor's table holds every unit × rule the audit reports.
+	cells, fails := 0, 0
+	for _, r := range before.Results {
+		for _, u := range r.Units {
+			cells++
+			if !u.Pass {
+				fails++
+			}
+		}
+	}
+	au := got.Auditor
+	if au.Table.Cells != cells || au.Table.Fails != fails || au.PassCells+au.FailCells != cells || au.Bars == 0 || au.Chart.Bars != au.Bars || au.CSV != 200 {
+		t.Errorf("auditor page: %+v; the audit has %d unit figures, %d failing", au, cells, fails)
+	}
+	for _, p := range got.Problems {
+		t.Errorf("the page reported: %s", p)
+	}
+	t.Logf("park drawn at %.5f,%.5f: +%d residents within 500 m (%.1f%% → %.1f%%); scenario %d saved and reloaded; auditor: %d rows, %d figures, %d failing, %d bars, %d belt gaps",
+		far.Point[0], far.Point[1], d0.Newly, 100*d0.Before, 100*d0.After, got.Saved.ID, au.Table.Rows, cells, fails, au.Bars, au.Gaps)
+}
+
+// demoBrowserServer serves the small demo town from a GeoPackage (the
+// default store) in a temporary directory.
+func demoBrowserServer(t *testing.T) (*httptest.Server, *index.Index, store.Store) {
+	t.Helper()
+	needBrowser(t)
+	ctx := context.Background()
+	st, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "demo.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, st)
+}
+
+// serve indexes st and serves it as `greenreach serve` would.
+func serve(t *testing.T, st store.Store) (*httptest.Server, *index.Index, store.Store) {
+	t.Helper()
+	ix, err := index.Load(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.DefaultConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	return srv, ix, st
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
-	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -58,10 +57,7 @@ func benchTiles(b *testing.B, snap *index.Snapshot) {
 func BenchmarkEncodeCity(b *testing.B) {
 	ctx := context.Background()
 	st := memstore.New()
-	if _, err := st.Write(ctx, func(tx store.Tx) error {
-		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: "city"}, func(fs []*geo.Feature) error { return tx.Put(ctx, fs) })
-		return err
-	}); err != nil {
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "city"}); err != nil {
 		b.Fatal(err)
 	}
 	ix, err := index.Load(ctx, st, nil)

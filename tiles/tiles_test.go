@@ -7,7 +7,6 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/demotown"
-	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb"
@@ -19,10 +18,7 @@ func demoIndex(t testing.TB) *index.Index {
 	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
-	if _, err := st.Write(ctx, func(tx store.Tx) error {
-		_, err := demotown.Generate(demotown.Options{Seed: 1, Size: "small"}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
-		return err
-	}); err != nil {
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
 		t.Fatal(err)
 	}
 	ix, err := index.Load(ctx, st, nil)

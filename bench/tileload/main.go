@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/api"
-	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
@@ -209,10 +208,7 @@ func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 func load(ctx context.Context, st store.Store, data string) error {
 	switch data {
 	case "small", "city", "metro":
-		_, err := st.Write(ctx, func(tx store.Tx) error {
-			_, err := demotown.Generate(demotown.Options{Seed: 1, Size: data}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
-			return err
-		})
+		_, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: data})
 		return err
 	}
 	_, _, err := osm.ImportFile(ctx, st, data, osm.Options{})

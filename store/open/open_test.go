@@ -72,10 +72,7 @@ func summarise(t *testing.T, st store.Store) map[string]summary {
 func writeDemo(t *testing.T, st store.Store, size string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := st.Write(ctx, func(tx store.Tx) error {
-		_, err := demotown.Generate(demotown.Options{Seed: 7, Size: size}, func(b []*geo.Feature) error { return tx.Put(ctx, b) })
-		return err
-	}); err != nil {
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 7, Size: size}); err != nil {
 		t.Fatal(err)
 	}
 }

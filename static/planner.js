@@ -1,0 +1,218 @@
+// The planner's page: draw parks and green belts, see every rule before
+// and after at once (POST /api/whatif), save and compare scenarios
+// (/api/scenarios, with If-Match), and ask where a new park would help most
+// (/api/suggest).
+'use strict';
+
+(async () => {
+  const $ = (id) => document.getElementById(id);
+  const state = window.__gr = { ready: false, delta: null, saved: null, scenarios: [], requests: 0, errors: [] };
+  const empty = { type: 'FeatureCollection', features: [] };
+  const map = await GR.newMap('map', {
+    sources: {
+      coverage: { type: 'vector', url: location.origin + '/tiles/coverage.json' },
+      cand: { type: 'geojson', data: empty },
+    },
+    layers: [
+      { id: 'coverage', type: 'fill', source: 'coverage', 'source-layer': 'coverage',
+        paint: { 'fill-color': ['case', ['==', ['get', 'covered'], true], '#a5d6a7', '#ef9a9a'], 'fill-opacity': 0.6 } },
+      { id: 'newly', type: 'fill', source: 'coverage', 'source-layer': 'coverage', filter: ['in', ['id'], ['literal', []]],
+        paint: { 'fill-color': '#1e88e5', 'fill-opacity': 0.75 } },
+      { id: 'cand', type: 'line', source: 'cand', paint: { 'line-color': '#6a1b9a', 'line-width': 2.5, 'line-dasharray': [2, 1] } },
+    ],
+  });
+  state.map = map;
+  await new Promise(r => map.once('load', r));
+
+  // Drawing (Terra Draw from npm).
+  const TD = terraDraw;
+  const editable = { feature: { draggable: true, coordinates: { midpoints: true, draggable: true, deletable: true } } };
+  const draw = new TD.TerraDraw({
+    adapter: new terraDrawMaplibreGlAdapter.TerraDrawMapLibreGLAdapter({ map }),
+    modes: [
+      new TD.TerraDrawPolygonMode(),
+      new TD.TerraDrawLineStringMode(),
+      new TD.TerraDrawSelectMode({ flags: { polygon: editable, linestring: editable } }),
+    ],
+  });
+  draw.start();
+  state.draw = draw;
+  const modeButtons = document.querySelectorAll('.tools button[data-mode]');
+  function setMode(m) {
+    draw.setMode(m);
+    modeButtons.forEach(b => b.classList.toggle('on', b.dataset.mode === m));
+  }
+  modeButtons.forEach(b => b.addEventListener('click', () => setMode(b.dataset.mode)));
+  $('draw-clear').addEventListener('click', () => { draw.clear(); recompute(); });
+  draw.on('finish', () => recompute());
+  draw.on('change', (ids, type) => { if (type === 'delete') recompute(); });
+  $('belt-width').addEventListener('change', () => recompute());
+  $('mode').addEventListener('change', () => recompute());
+
+  // drawn returns what is drawn as the what-if's features: polygons are
+  // public parks, lines green belts of the chosen width.
+  function drawn() {
+    const width = Math.min(500, Math.max(5, +$('belt-width').value || 50));
+    return draw.getSnapshot().filter(f => f.geometry.type === 'Polygon' || f.geometry.type === 'LineString').map(f => ({
+      type: 'Feature', geometry: f.geometry,
+      properties: f.geometry.type === 'Polygon' ? { kind: 'park', public: true, name: f.properties.name || '规划公园' } : { kind: 'belt', width_m: width, name: '规划绿带' },
+    }));
+  }
+
+  function fmt(v, measure) {
+    if (v == null || Number.isNaN(v)) return '–';
+    if (/share|÷/.test(measure)) return (v * 100).toFixed(1) + '%';
+    return v.toLocaleString('en', { maximumFractionDigits: 1 });
+  }
+  function cell(f, measure) { return `<td class="${f.pass ? 'pass' : 'fail'}">${fmt(f.value, measure)}</td>`; }
+
+  let seq = 0;
+  async function recompute() {
+    const feats = drawn();
+    const mine = ++seq;
+    if (feats.length === 0) {
+      state.delta = null;
+      $('delta').hidden = true;
+      $('delta-hint').hidden = false;
+      map.setFilter('newly', ['in', ['id'], ['literal', []]]);
+      return;
+    }
+    $('elapsed').textContent = '…';
+    let d;
+    try {
+      state.requests++;
+      d = await GR.json(`/api/whatif?mode=${$('mode').value}`, { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify({ type: 'FeatureCollection', features: feats }) });
+    } catch (err) {
+      $('elapsed').textContent = '';
+      $('delta-hint').hidden = false;
+      $('delta-hint').textContent = 'Could not measure this shape: ' + err.message;
+      state.errors.push(err.message);
+      return;
+    }
+    if (mine !== seq) return; // a newer drawing is being measured
+    showDelta(d);
+  }
+
+  function showDelta(d) {
+    state.delta = d;
+    $('delta-hint').hidden = true;
+    $('elapsed').textContent = `${d.elapsed_ms.toFixed(1)} ms`;
+    const rows = d.rules.map(r => {
+      const b = r.city.before, a = r.city.after, ch = a.value - b.value;
+      const sign = ch > 0 ? '+' : '';
+      return `<tr data-rule="${GR.esc(r.id)}"><th title="${GR.esc(r.id)}">${GR.esc(r.title)}</th>${cell(b, r.measure)}${cell(a, r.measure)}
+        <td class="${ch > 0 ? 'up' : ch < 0 ? 'down' : ''}">${ch === 0 ? '–' : sign + fmt(ch, r.measure)}</td>
+        <td>${r.residents_newly_covered ? '+' + r.residents_newly_covered.toLocaleString('en') : ''}</td></tr>`;
+    });
+    $('delta').querySelector('tbody').innerHTML = rows.join('');
+    $('delta').hidden = false;
+    const ids = new Set();
+    d.rules.forEach(r => (r.parcels_newly_covered || []).forEach(id => ids.add(id)));
+    map.setFilter('newly', ['in', ['id'], ['literal', [...ids]]]);
+  }
+
+  // Scenarios.
+  async function listScenarios() {
+    state.scenarios = await GR.json('/api/scenarios');
+    const ul = $('scenarios');
+    ul.innerHTML = state.scenarios.map(s => `<li data-id="${s.id}"><label><input type="checkbox" class="cmp" value="${s.id}" title="compare"></label>
+      <button class="load" data-id="${s.id}">${GR.esc(s.name)}</button>
+      <small>v${s.version} · ${GR.esc(s.author || '')} · ${new Date(s.updated).toLocaleString()}${s.committed ? ' · committed' : ''}</small></li>`).join('') || '<li class="hint">No saved scenario yet.</li>';
+    ul.querySelectorAll('button.load').forEach(b => b.addEventListener('click', () => load(+b.dataset.id)));
+    ul.querySelectorAll('input.cmp').forEach(c => c.addEventListener('change', compare));
+  }
+
+  function toDraw(fc) {
+    const out = [];
+    for (const f of fc.features || []) {
+      const g = f.geometry;
+      const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+      for (const c of polys) out.push({ id: crypto.randomUUID(), type: 'Feature', geometry: { type: 'Polygon', coordinates: c }, properties: { mode: 'polygon', name: f.properties.name } });
+    }
+    return out;
+  }
+
+  async function load(id) {
+    const r = await fetch(`/api/scenarios/${id}`);
+    const s = await r.json();
+    if (!r.ok) throw new Error(s.detail || r.statusText);
+    state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
+    $('scenario-name').value = s.name;
+    draw.clear();
+    const feats = toDraw(s.edits || {});
+    const res = draw.addFeatures(feats);
+    (res || []).filter(x => x.valid === false).forEach(x => state.errors.push('not drawable: ' + x.reason));
+    history.replaceState(null, '', `?scenario=${s.id}${location.hash}`);
+    $('save-status').textContent = `Loaded “${s.name}”, version ${s.version}.`;
+    await recompute();
+  }
+
+  $('save').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!state.delta) { $('save-status').textContent = 'Draw something first.'; return; }
+    const edits = { type: 'FeatureCollection', features: state.delta.added.features.map(f => ({ type: 'Feature', geometry: f.geometry, properties: Object.assign({}, f.properties, { op: 'add' }) })) };
+    const body = JSON.stringify({ name: $('scenario-name').value.trim(), edits });
+    const again = state.saved && state.saved.name === $('scenario-name').value.trim();
+    const r = await fetch(again ? `/api/scenarios/${state.saved.id}` : '/api/scenarios', {
+      method: again ? 'PATCH' : 'POST', body,
+      headers: Object.assign({ 'Content-Type': 'application/json' }, again ? { 'If-Match': state.saved.etag } : {}),
+    });
+    const s = await r.json();
+    if (r.status === 412) {
+      $('save-status').textContent = 'Someone saved this scenario after you loaded it: load it again, redo your change, and save.';
+      return;
+    }
+    if (!r.ok) { $('save-status').textContent = 'Not saved: ' + (s.detail || r.statusText); return; }
+    state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
+    history.replaceState(null, '', `?scenario=${s.id}${location.hash}`);
+    $('save-status').textContent = `Saved “${s.name}”, version ${s.version}.`;
+    await listScenarios();
+  });
+
+  async function compare() {
+    const ids = [...document.querySelectorAll('input.cmp:checked')].map(c => +c.value);
+    const box = $('compare');
+    if (ids.length < 2) { box.hidden = true; return; }
+    const ds = await Promise.all(ids.map(id => GR.json(`/api/whatif?scenario=${id}&mode=${$('mode').value}`, { method: 'POST' })));
+    const names = ids.map(id => (state.scenarios.find(s => s.id === id) || {}).name || id);
+    box.innerHTML = `<table class="rules"><thead><tr><th>Rule</th><th>Baseline</th>${names.map(n => `<th>${GR.esc(n)}</th>`).join('')}</tr></thead><tbody>` +
+      ds[0].rules.map((r, i) => `<tr><th>${GR.esc(r.title)}</th>${cell(r.city.before, r.measure)}${ds.map(d => cell(d.rules[i].city.after, r.measure)).join('')}</tr>`).join('') +
+      '</tbody></table>';
+    box.hidden = false;
+    state.compared = ids;
+  }
+
+  // Suggestions.
+  const audit = await GR.json('/api/audit');
+  $('suggest-rule').innerHTML = audit.results.filter(r => r.type === 'walk_access' || r.type === 'radius_coverage')
+    .map(r => `<option value="${GR.esc(r.id)}">${GR.esc(r.title)}</option>`).join('');
+  $('suggest').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const list = $('suggestions');
+    list.innerHTML = '<li class="hint">Searching…</li>';
+    let fc;
+    try {
+      fc = await GR.json(`/api/suggest?rule=${encodeURIComponent($('suggest-rule').value)}&size_m2=${+$('suggest-size').value}&count=3&mode=${$('mode').value}`);
+    } catch (err) { list.innerHTML = `<li class="error">${GR.esc(err.message)}</li>`; return; }
+    state.suggested = fc.features.map(f => f.properties);
+    map.getSource('cand').setData(fc);
+    list.innerHTML = fc.features.map((f, i) => `<li>+${f.properties.gain_residents.toLocaleString('en')} residents (${f.properties.parcels} parcels), ${GR.area(f.properties.area_m2)}
+      <button data-i="${i}" class="use">Use</button></li>`).join('') || '<li class="hint">No site would cover anyone new.</li>';
+    list.querySelectorAll('button.use').forEach(b => b.addEventListener('click', () => {
+      const f = fc.features[+b.dataset.i];
+      draw.addFeatures(toDraw({ features: [f] }));
+      recompute();
+    }));
+  });
+
+  await listScenarios();
+  const want = new URLSearchParams(location.search).get('scenario');
+  if (want) await load(+want).catch(err => { $('save-status').textContent = 'Could not load scenario ' + want + ': ' + err.message; });
+  setMode('polygon');
+  state.ready = true;
+})().catch(err => {
+  console.error(err);
+  (window.__gr || {}).fatal = String(err.message || err);
+  const h = document.getElementById('delta-hint');
+  if (h) { h.hidden = false; h.textContent = String(err.message || err); h.className = 'error'; }
+});
