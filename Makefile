@@ -17,6 +17,8 @@ run:
 	.ci/setup run
 	$(MAKE) build
 	./bin/greenreach --db $(DB) demo --if-empty
+	@# An admin token for the planner's and auditor's pages (🔑 button), printed once.
+	./bin/greenreach --db $(DB) token create --name demo-admin --role admin --if-none
 	./bin/greenreach --db $(DB) serve --addr $(ADDR)
 
 test:

@@ -54,7 +54,7 @@ func FuzzRequest(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := New(DefaultConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	h := New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 	f.Fuzz(func(t *testing.T, method, target, body string) {
 		if method != "GET" && method != "POST" && method != "PATCH" && method != "DELETE" {
 			method = "GET"

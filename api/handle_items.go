@@ -208,7 +208,7 @@ func parseDatetime(v string) (from, to *time.Time, e *appError) {
 // handleItems: GET /collections/{id}/items — GeoJSON, in id order, with
 // numberMatched, numberReturned and next/prev links.
 func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
-	sc, l, e := s.collection(r)
+	sc, l, e := s.collection(w, r)
 	if e != nil {
 		return e
 	}
@@ -297,7 +297,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) *appError {
 	if e := jsonOnly(r); e != nil {
 		return e
 	}
-	sc, l, e := s.collection(r)
+	sc, l, e := s.collection(w, r)
 	if e != nil {
 		return e
 	}

@@ -59,7 +59,7 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 	if e != nil {
 		return e
 	}
-	l, name, e := s.queryLayer(snap, q, geo.Green)
+	l, name, e := s.queryLayer(w, r, snap, q, geo.Green)
 	if e != nil {
 		return e
 	}
@@ -101,7 +101,7 @@ func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
-	l, name, e := s.queryLayer(snap, q, geo.Green)
+	l, name, e := s.queryLayer(w, r, snap, q, geo.Green)
 	if e != nil {
 		return e
 	}
@@ -125,14 +125,14 @@ func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
 	}
 	layers := []string{}
 	if q.Has("layer") {
-		_, name, e := s.queryLayer(snap, q, "")
+		_, name, e := s.queryLayer(w, r, snap, q, "")
 		if e != nil {
 			return e
 		}
 		layers = append(layers, name)
 	} else {
 		for _, sc := range geo.Schemas {
-			if sc.Geom == geo.MultiPolygon {
+			if sc.Geom == geo.MultiPolygon && readable(r, sc.ID) {
 				layers = append(layers, sc.ID)
 			}
 		}
@@ -187,7 +187,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
-	l, name, e := s.queryLayer(snap, q, geo.Green)
+	l, name, e := s.queryLayer(w, r, snap, q, geo.Green)
 	if e != nil {
 		return e
 	}
@@ -232,7 +232,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 }
 
 // queryLayer resolves ?layer= (default def; "" means required).
-func (s *Server) queryLayer(snap *index.Snapshot, q url.Values, def string) (*index.Layer, string, *appError) {
+func (s *Server) queryLayer(w http.ResponseWriter, r *http.Request, snap *index.Snapshot, q url.Values, def string) (*index.Layer, string, *appError) {
 	name := q.Get("layer")
 	if name == "" {
 		name = def
@@ -243,6 +243,9 @@ func (s *Server) queryLayer(snap *index.Snapshot, q url.Values, def string) (*in
 	l := snap.Layer(name)
 	if l == nil || geo.SchemaOf(name) == nil {
 		return nil, "", errNotFound("no layer %q (layers: %s)", name, strings.Join(layerIDs(), ", "))
+	}
+	if e := needLayers(w, r, name); e != nil {
+		return nil, "", e
 	}
 	return l, name, nil
 }

@@ -23,12 +23,12 @@ import (
 // carry their geometry and attributes.
 
 func (s *Server) routesScenarios(r *mux.Router) {
-	r.Handle("/api/scenarios", s.wrap(s.handleScenarioList)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/scenarios", s.wrap(s.handleScenarioCreate)).Methods(http.MethodPost)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.handleScenarioGet)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.handleScenarioUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.handleScenarioDelete)).Methods(http.MethodDelete)
-	r.Handle("/api/scenarios/{id}/commit", s.wrap(s.handleScenarioCommit)).Methods(http.MethodPost)
+	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioList))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioCreate))).Methods(http.MethodPost)
+	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioGet))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioUpdate))).Methods(http.MethodPatch, http.MethodPut)
+	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioDelete))).Methods(http.MethodDelete)
+	r.Handle("/api/scenarios/{id}/commit", s.wrap(s.role(store.RoleAdmin, s.handleScenarioCommit))).Methods(http.MethodPost)
 }
 
 // ScenarioJSON is a scenario as the API shows it.
@@ -315,9 +315,12 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 	return writeJSON(w, http.StatusOK, scenarioJSON(got))
 }
 
-// user names the caller (roles and tokens come with issue 7): the
-// X-User header, else "anonymous".
+// user names the caller: the token's name; without a token (a deployment
+// whose anonymous role may write) the X-User header, else "anonymous".
 func user(r *http.Request) string {
+	if c := callerOf(r); c.bearer {
+		return c.name
+	}
 	if u := strings.TrimSpace(r.Header.Get("X-User")); u != "" && len(u) <= 100 {
 		return u
 	}

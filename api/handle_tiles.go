@@ -40,6 +40,9 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	if !ok && v["layer"] != coverageLayer {
 		return errNotFound("no tile layer %q (layers: public, coverage, %s)", v["layer"], strings.Join(layerIDs(), ", "))
 	}
+	if e := needLayers(w, r, v["layer"]); e != nil {
+		return e
+	}
 	var zxy [3]int
 	for i, k := range []string{"z", "x", "y"} {
 		n, err := strconv.Atoi(v[k])
@@ -198,6 +201,9 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	}
 	if !ok {
 		return errNotFound("no tile layer %q (layers: public, coverage, %s)", name, strings.Join(layerIDs(), ", "))
+	}
+	if e := needLayers(w, r, name); e != nil {
+		return e
 	}
 	snap := s.index.Snapshot()
 	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0, MaxZoom: tiles.MaxZoom,

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -87,7 +88,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		r = r.WithContext(withRequestID(r.Context(), id))
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
-		next.ServeHTTP(rec, r)
+		if !s.cors(rec, r) {
+			if c, e := s.authenticate(r); e != nil {
+				e.write(rec, r)
+			} else {
+				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+			}
+		}
 		route := "unmatched"
 		var match mux.RouteMatch
 		if s.router.Match(r, &match) && match.Route != nil {

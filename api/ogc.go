@@ -124,7 +124,9 @@ func (s *Server) handleCollections(w http.ResponseWriter, r *http.Request) *appE
 	snap := s.index.Snapshot()
 	cs := make([]collectionJSON, 0, len(geo.Schemas))
 	for _, sc := range geo.Schemas {
-		cs = append(cs, collectionOf(base, sc, snap.Layer(sc.ID)))
+		if readable(r, sc.ID) {
+			cs = append(cs, collectionOf(base, sc, snap.Layer(sc.ID)))
+		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"links":       []link{{base + "/collections", "self", mediaJSON, "the layers"}},
@@ -137,18 +139,22 @@ func (s *Server) handleCollection(w http.ResponseWriter, r *http.Request) *appEr
 	if e := jsonOnly(r); e != nil {
 		return e
 	}
-	sc, l, e := s.collection(r)
+	sc, l, e := s.collection(w, r)
 	if e != nil {
 		return e
 	}
 	return writeJSON(w, http.StatusOK, collectionOf(baseURL(r), sc, l))
 }
 
-func (s *Server) collection(r *http.Request) (*geo.Schema, *index.Layer, *appError) {
+// collection resolves {id} to a layer the caller may read.
+func (s *Server) collection(w http.ResponseWriter, r *http.Request) (*geo.Schema, *index.Layer, *appError) {
 	id := mux.Vars(r)["id"]
 	sc := geo.SchemaOf(id)
 	if sc == nil {
 		return nil, nil, errNotFound("no collection %q (collections: %s)", id, strings.Join(layerIDs(), ", "))
+	}
+	if e := needLayers(w, r, id); e != nil {
+		return nil, nil, e
 	}
 	return sc, s.index.Snapshot().Layer(id), nil
 }

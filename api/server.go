@@ -31,11 +31,16 @@ type Config struct {
 	TileCacheBytes int64
 	// Rules are the coverage rules /api/audit applies; nil: the default set.
 	Rules *coverage.RuleSet
+	// Anonymous is the role of requests without a token (store.RolePublic
+	// unless a private deployment opens everything).
+	Anonymous string
+	// CORSOrigins may call the API from other origins' pages ("*": any).
+	CORSOrigins []string
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20}
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic}
 }
 
 // Server serves one store through its in-memory index.
@@ -55,6 +60,7 @@ type Server struct {
 
 	router  *mux.Router
 	metrics *metrics
+	toks    tokenCache
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -64,6 +70,9 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
 	c.Watch(ix)
+	if _, ok := roleRank[cfg.Anonymous]; !ok {
+		cfg.Anonymous = store.RolePublic
+	}
 	rules := cfg.Rules
 	if rules == nil {
 		rules = coverage.Default()
@@ -77,7 +86,10 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	s.router = r
-	r.Handle("/metrics", s.handleMetrics()).Methods(http.MethodGet)
+	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, func(w http.ResponseWriter, r *http.Request) *appError {
+		s.handleMetrics().ServeHTTP(w, r)
+		return nil
+	}))).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
@@ -86,10 +98,11 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
-	r.Handle("/api/audit", s.wrap(s.handleAudit)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/whatif", s.wrap(s.handleWhatIf)).Methods(http.MethodPost)
+	r.Handle("/api/audit", s.wrap(s.role(store.RoleAuditor, s.handleAudit))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/rules", s.wrap(s.handleRules)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/whatif", s.wrap(s.role(store.RolePlanner, s.handleWhatIf))).Methods(http.MethodPost)
 	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
-	r.Handle("/api/suggest", s.wrap(s.handleSuggest)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/suggest", s.wrap(s.role(store.RolePlanner, s.handleSuggest))).Methods(http.MethodGet, http.MethodHead)
 	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
 	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {

@@ -33,7 +33,7 @@ func demoServer(t *testing.T) (*Server, store.Store, *index.Index) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(DefaultConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))), st, ix
+	return New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))), st, ix
 }
 
 func tilePath(src string, t maptile.Tile) string {

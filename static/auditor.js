@@ -4,6 +4,7 @@
 'use strict';
 
 (async () => {
+  GR.tokenButton();
   const $ = (id) => document.getElementById(id);
   const state = window.__gr = { ready: false, audit: null };
   const pct = (m) => /share|÷/.test(m);
@@ -65,6 +66,21 @@
   $('level').addEventListener('change', run);
   $('rule').addEventListener('change', chart);
   $('print').addEventListener('click', () => window.print());
+  // Exports are fetched with the token (a plain link would not send it)
+  // and handed to the browser as files.
+  for (const [id, name] of [['csv', 'audit.csv'], ['geojson', 'audit.geojson'], ['html', 'audit.html']]) {
+    $(id).addEventListener('click', async (e) => {
+      e.preventDefault();
+      const r = await fetch($(id).href, { headers: GR.auth() });
+      state.exported = Object.assign(state.exported || {}, { [id]: r.status });
+      if (!r.ok) { alert(`Export failed: HTTP ${r.status}`); return; }
+      const url = URL.createObjectURL(await r.blob());
+      if (id === 'html') { window.open(url, '_blank'); return; }
+      const a = Object.assign(document.createElement('a'), { href: url, download: name });
+      document.body.appendChild(a); a.click(); a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    });
+  }
   await run();
 
   // The gap map: uncovered parcels from the coverage tiles, belt gaps and

@@ -91,11 +91,12 @@ func artifacts(t *testing.T) string {
 }
 
 // runNode runs a browser test script and decodes the JSON line it prints.
-func runNode(t *testing.T, out any, script string, args ...string) {
+func runNode(t *testing.T, out any, env []string, script string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -163,7 +164,7 @@ func TestPublicMapInBrowser(t *testing.T) {
 		Problems []string
 	}
 	dir := artifacts(t)
-	runNode(t, &got, "test/map.test.mjs", srv.URL, park.String("name"), dir)
+	runNode(t, &got, nil, "test/map.test.mjs", srv.URL, park.String("name"), dir)
 
 	// Every rendered park is a stored green feature.
 	for _, id := range got.Rendered {
@@ -272,11 +273,27 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 				Rule string
 				Bars int
 			}
-			Bars, PassCells, FailCells, Gaps, CSV int
+			Bars, PassCells, FailCells, Gaps int
+			CSV                              struct {
+				Status int
+				Name   string
+				Bytes  int
+			}
 		}
+		AnonymousAuditor string
 	}
 	dir := artifacts(t)
-	runNode(t, &got, "test/planner.test.mjs", srv.URL, fmt.Sprint(far.Point[0]), fmt.Sprint(far.Point[1]), dir)
+	// A planner draws and saves; an auditor audits: each with a token of
+	// that role, as `greenreach token create` makes them.
+	var env []string
+	for _, tk := range []struct{ name, role, env string }{{"planner1", store.RolePlanner, "PLANNER_TOKEN"}, {"auditor1", store.RoleAuditor, "AUDITOR_TOKEN"}} {
+		secret, hash := api.NewToken()
+		if err := st.CreateToken(ctx, &store.Token{Name: tk.name, Role: tk.role, Hash: hash}); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, tk.env+"="+secret)
+	}
+	runNode(t, &got, env, "test/planner.test.mjs", srv.URL, fmt.Sprint(far.Point[0]), fmt.Sprint(far.Point[1]), dir)
 
 	if len(got.Delta) != len(before.Results) || got.TableRows != len(before.Results) {
 		t.Fatalf("delta for %d rules, %d table rows; %d rules", len(got.Delta), got.TableRows, len(before.Results))
@@ -333,8 +350,14 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 		}
 	}
 	au := got.Auditor
-	if au.Table.Cells != cells || au.Table.Fails != fails || au.PassCells+au.FailCells != cells || au.Bars == 0 || au.Chart.Bars != au.Bars || au.CSV != 200 {
+	if au.Table.Cells != cells || au.Table.Fails != fails || au.PassCells+au.FailCells != cells || au.Bars == 0 || au.Chart.Bars != au.Bars || au.CSV.Status != 200 || au.CSV.Bytes < 100 {
 		t.Errorf("auditor page: %+v; the audit has %d unit figures, %d failing", au, cells, fails)
+	}
+	if !strings.Contains(got.AnonymousAuditor, "token") {
+		t.Errorf("the auditor's page without a token says %q", got.AnonymousAuditor)
+	}
+	if sc.Author != "planner1" {
+		t.Errorf("the scenario's author is %q, not the token's name", sc.Author)
 	}
 	for _, p := range got.Problems {
 		t.Errorf("the page reported: %s", p)

@@ -47,6 +47,31 @@ const GR = (() => {
     };
   }
 
+  // The caller's API token (greenreach token create), kept in this
+  // browser's localStorage and sent as Authorization: Bearer.
+  const token = () => localStorage.getItem('gr_token') || '';
+  function auth(headers = {}) {
+    const t = token();
+    return t ? Object.assign({ Authorization: 'Bearer ' + t }, headers) : headers;
+  }
+  // tokenButton adds a key button to the header bar to set or clear it.
+  function tokenButton() {
+    const nav = document.querySelector('.nav');
+    if (!nav) return;
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'token';
+    b.textContent = token() ? '🔑 signed in' : '🔑 token';
+    b.title = 'Set the API token this page sends (greenreach token create --role planner|auditor|admin)';
+    b.addEventListener('click', () => {
+      const t = prompt('API token (empty to sign out):', '');
+      if (t === null) return;
+      if (t.trim()) localStorage.setItem('gr_token', t.trim()); else localStorage.removeItem('gr_token');
+      location.reload();
+    });
+    nav.appendChild(b);
+  }
+
   // newMap makes a map fitted to the data's bounds.
   async function newMap(container, opts = {}) {
     if (typeof maplibregl === 'undefined') {
@@ -63,6 +88,8 @@ const GR = (() => {
       localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif',
       attributionControl: { compact: false, customAttribution: tj.attribution ? undefined : 'greenreach' },
       preserveDrawingBuffer: true, // screenshots in tests and for print
+      // Our own tiles carry the token (coverage tiles need a planner's).
+      transformRequest: (url) => (url.startsWith(location.origin) && token() ? { url, headers: auth() } : { url }),
     }, opts.map || {}));
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
@@ -80,10 +107,13 @@ const GR = (() => {
     forest: '林地 forest', wood: '林地 wood', lawn: '草坪 lawn', scrub: '灌木 scrub', recreation_ground: '游憩地 recreation ground' };
   function kind(k) { return kindNames[k] || k || ''; }
   async function json(url, init) {
-    const r = await fetch(url, init);
+    const r = await fetch(url, Object.assign({}, init, { headers: auth((init || {}).headers) }));
     const body = await r.json().catch(() => ({}));
+    if (r.status === 401 || r.status === 403) {
+      throw Object.assign(new Error((body.detail || body.title) + ' — set a token with the 🔑 button'), { status: r.status, body });
+    }
     if (!r.ok) throw Object.assign(new Error(body.detail || body.title || r.statusText), { status: r.status, body });
     return body;
   }
-  return { style, newMap, area, metres, esc, kind, json, green };
+  return { style, newMap, area, metres, esc, kind, json, green, auth, token, tokenButton };
 })();

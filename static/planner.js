@@ -5,6 +5,7 @@
 'use strict';
 
 (async () => {
+  GR.tokenButton();
   const $ = (id) => document.getElementById(id);
   const state = window.__gr = { ready: false, delta: null, saved: null, scenarios: [], requests: 0, errors: [] };
   const empty = { type: 'FeatureCollection', features: [] };
@@ -133,7 +134,7 @@
   }
 
   async function load(id) {
-    const r = await fetch(`/api/scenarios/${id}`);
+    const r = await fetch(`/api/scenarios/${id}`, { headers: GR.auth() });
     const s = await r.json();
     if (!r.ok) throw new Error(s.detail || r.statusText);
     state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
@@ -155,7 +156,7 @@
     const again = state.saved && state.saved.name === $('scenario-name').value.trim();
     const r = await fetch(again ? `/api/scenarios/${state.saved.id}` : '/api/scenarios', {
       method: again ? 'PATCH' : 'POST', body,
-      headers: Object.assign({ 'Content-Type': 'application/json' }, again ? { 'If-Match': state.saved.etag } : {}),
+      headers: GR.auth(Object.assign({ 'Content-Type': 'application/json' }, again ? { 'If-Match': state.saved.etag } : {})),
     });
     const s = await r.json();
     if (r.status === 412) {
@@ -183,8 +184,8 @@
   }
 
   // Suggestions.
-  const audit = await GR.json('/api/audit');
-  $('suggest-rule').innerHTML = audit.results.filter(r => r.type === 'walk_access' || r.type === 'radius_coverage')
+  const rules = await GR.json('/api/rules');
+  $('suggest-rule').innerHTML = rules.rules.filter(r => r.type === 'walk_access' || r.type === 'radius_coverage')
     .map(r => `<option value="${GR.esc(r.id)}">${GR.esc(r.title)}</option>`).join('');
   $('suggest').addEventListener('submit', async (e) => {
     e.preventDefault();

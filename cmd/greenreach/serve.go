@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/store"
 )
 
 func runServe(ctx context.Context, cfg *config, args []string) error {
@@ -16,6 +19,8 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.StringVar(&acfg.Addr, "addr", envOr("GREENREACH_ADDR", acfg.Addr), "listen address ($GREENREACH_ADDR)")
 	cacheMB := fs.Int64("tile-cache-mb", acfg.TileCacheBytes>>20, "tile cache size in MiB of compressed tiles, 0 turns it off ($GREENREACH_TILE_CACHE_MB)")
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
+	anon := fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
+	cors := fs.String("cors", envOr("GREENREACH_CORS", ""), "origins whose pages may call the API, comma-separated, * for any ($GREENREACH_CORS)")
 	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML) for /api/audit; default: the shipped set ($GREENREACH_RULES)")
 	if v := envOr("GREENREACH_TILE_CACHE_MB", ""); v != "" {
 		if err := fs.Set("tile-cache-mb", v); err != nil {
@@ -29,6 +34,15 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--tile-cache-mb %d: must be 0 or more", *cacheMB)}
 	}
 	acfg.TileCacheBytes = *cacheMB << 20
+	if !slices.Contains(append([]string{store.RolePublic}, store.Roles...), *anon) {
+		return usageError{fmt.Sprintf("--anonymous-role %q: want public, %s", *anon, strings.Join(store.Roles, ", "))}
+	}
+	acfg.Anonymous = *anon
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			acfg.CORSOrigins = append(acfg.CORSOrigins, o)
+		}
+	}
 	if *rulesFile != "" {
 		rs, err := coverage.Load(*rulesFile)
 		if err != nil {

@@ -7,6 +7,8 @@
 import { launch, open, check } from './browser.mjs';
 
 const [base, lon, lat, outDir] = process.argv.slice(2);
+const { PLANNER_TOKEN, AUDITOR_TOKEN } = process.env;
+const withToken = (t) => ({ storageState: { cookies: [], origins: [{ origin: base, localStorage: [{ name: 'gr_token', value: t }] }] } });
 const result = {};
 const browser = await launch();
 
@@ -18,7 +20,7 @@ async function ready(page) {
 }
 
 try {
-  const { page, problems } = await open(browser, base + '/planner');
+  const { page, problems } = await open(browser, base + '/planner', withToken(PLANNER_TOKEN));
   await ready(page);
   await page.evaluate(([lon, lat]) => window.__gr.map.jumpTo({ center: [lon, lat], zoom: 16 }), [+lon, +lat]);
   await ready(page);
@@ -65,7 +67,12 @@ try {
   result.problems = problems;
 
   // The auditor's page.
-  const aud = await open(browser, base + '/auditor');
+  // Without a token the auditor's page says what it needs.
+  const anon = await open(browser, base + '/auditor');
+  await anon.page.waitForFunction(() => window.__gr && window.__gr.fatal, null, { timeout: 30000 });
+  result.anonymousAuditor = await anon.page.evaluate(() => window.__gr.fatal);
+  await anon.ctx.close();
+  const aud = await open(browser, base + '/auditor', withToken(AUDITOR_TOKEN));
   await ready(aud.page);
   result.auditor = {
     table: await aud.page.evaluate(() => window.__gr.table),
@@ -74,7 +81,12 @@ try {
     passCells: await aud.page.locator('#table td.pass').count(),
     failCells: await aud.page.locator('#table td.fail').count(),
     gaps: await aud.page.evaluate(() => window.__gr.gaps),
-    csv: await aud.page.evaluate(async () => (await fetch(document.getElementById('csv').href)).status),
+    csv: await (async () => {
+      const dl = aud.page.waitForEvent('download');
+      await aud.page.click('#csv');
+      const d = await dl;
+      return { status: await aud.page.evaluate(() => window.__gr.exported.csv), name: d.suggestedFilename(), bytes: (await import('node:fs')).statSync(await d.path()).size };
+    })(),
   };
   await aud.page.screenshot({ path: `${outDir}/auditor.png`, fullPage: true });
   await aud.page.emulateMedia({ media: 'print' });

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/store"
+)
+
+// runToken: greenreach token create --name N --role R | list [--json] |
+// revoke ID. The secret is printed once, at creation; the store keeps
+// only its SHA-256.
+func runToken(ctx context.Context, cfg *config, args []string) error {
+	if len(args) == 0 {
+		return usageError{"want create, list or revoke (greenreach token create --name alice --role planner)"}
+	}
+	switch args[0] {
+	case "create":
+		return tokenCreate(ctx, cfg, args[1:])
+	case "list":
+		return tokenList(ctx, cfg, args[1:])
+	case "revoke":
+		return tokenRevoke(ctx, cfg, args[1:])
+	}
+	return usageError{fmt.Sprintf("token %q: want create, list or revoke", args[0])}
+}
+
+func tokenCreate(ctx context.Context, cfg *config, args []string) error {
+	fs := flags(cfg, "token create", "--name NAME --role planner|auditor|admin [--if-none]")
+	name := fs.String("name", "", "who or what holds the token (shown as the author of their scenarios)")
+	role := fs.String("role", "", "planner, auditor or admin")
+	ifNone := fs.Bool("if-none", false, "do nothing when an unrevoked token of this name exists")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	*name = strings.TrimSpace(*name)
+	if *name == "" || len(*name) > 100 {
+		return usageError{"--name is required (1–100 characters)"}
+	}
+	if !slices.Contains(store.Roles, *role) {
+		return usageError{fmt.Sprintf("--role %q: want %s", *role, strings.Join(store.Roles, ", "))}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *ifNone {
+		list, err := st.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range list {
+			if t.Name == *name && t.Revoked == nil {
+				fmt.Fprintf(cfg.stderr, "token %d %q (%s) exists; its secret was shown when it was made (revoke it and create another if lost)\n", t.ID, t.Name, t.Role)
+				return nil
+			}
+		}
+	}
+	secret, hash := api.NewToken()
+	t := &store.Token{Name: *name, Role: *role, Hash: hash}
+	if err := st.CreateToken(ctx, t); err != nil {
+		return fmt.Errorf("creating the token: %w", err)
+	}
+	fmt.Fprintf(cfg.stderr, "token %d for %q, role %s; send it as Authorization: Bearer <token>. It is shown only now:\n", t.ID, t.Name, t.Role)
+	fmt.Fprintln(cfg.stdout, secret)
+	return nil
+}
+
+func tokenList(ctx context.Context, cfg *config, args []string) error {
+	fs := flags(cfg, "token list", "[--json]")
+	asJSON := fs.Bool("json", false, "as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type tj struct {
+			ID      int64   `json:"id"`
+			Name    string  `json:"name"`
+			Role    string  `json:"role"`
+			Created string  `json:"created"`
+			Revoked *string `json:"revoked"`
+		}
+		out := []tj{}
+		for _, t := range list {
+			j := tj{ID: t.ID, Name: t.Name, Role: t.Role, Created: t.Created.Format("2006-01-02T15:04:05Z")}
+			if t.Revoked != nil {
+				r := t.Revoked.Format("2006-01-02T15:04:05Z")
+				j.Revoked = &r
+			}
+			out = append(out, j)
+		}
+		enc := json.NewEncoder(cfg.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "id\tname\trole\tcreated\trevoked")
+	for _, t := range list {
+		rev := "-"
+		if t.Revoked != nil {
+			rev = t.Revoked.Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, t.Created.Format("2006-01-02 15:04"), rev)
+	}
+	return tw.Flush()
+}
+
+func tokenRevoke(ctx context.Context, cfg *config, args []string) error {
+	fs := flags(cfg, "token revoke", "ID")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"give the id of the token to revoke (greenreach token list)"}
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id < 1 {
+		return usageError{fmt.Sprintf("%q is not a token id", fs.Arg(0))}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.RevokeToken(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no token %d", id)
+		}
+		return err
+	}
+	fmt.Fprintf(cfg.stderr, "token %d revoked (a running service stops accepting it within 30 s)\n", id)
+	return nil
+}
