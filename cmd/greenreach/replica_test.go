@@ -56,19 +56,22 @@ func greenCount(t *testing.T, base string) int64 {
 }
 
 // addPark commits a one-park scenario through the service at base.
-func addPark(t *testing.T, base string, lon, lat float64, name string) {
+func addPark(t *testing.T, base, token string, lon, lat float64, name string) {
 	t.Helper()
 	edit := fmt.Sprintf(`{"type":"Feature","properties":{"op":"add","layer":"green","name":%q,"kind":"park","public":true},"geometry":{"type":"Polygon","coordinates":[[[%[2]f,%[3]f],[%[4]f,%[3]f],[%[4]f,%[5]f],[%[2]f,%[5]f],[%[2]f,%[3]f]]]}}`,
 		name, lon, lat, lon+0.001, lat+0.001)
-	resp, err := http.Post(base+"/api/scenarios", "application/json", strings.NewReader(`{"name":"replica","edits":{"type":"FeatureCollection","features":[`+edit+`]}}`))
+	req, _ := http.NewRequest("POST", base+"/api/scenarios", strings.NewReader(`{"name":"replica","edits":{"type":"FeatureCollection","features":[`+edit+`]}}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("create scenario: %v %v", err, resp.Status)
 	}
 	var sc api.ScenarioJSON
 	json.NewDecoder(resp.Body).Decode(&sc)
 	resp.Body.Close()
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/scenarios/%d/commit", base, sc.ID), nil)
+	req, _ = http.NewRequest("POST", fmt.Sprintf("%s/api/scenarios/%d/commit", base, sc.ID), nil)
 	req.Header.Set("If-Match", `"v1"`)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		var b bytes.Buffer
@@ -112,11 +115,16 @@ func TestPostGISReplicas(t *testing.T) {
 	if code, _, errs := runCLI(t, context.Background(), "--db", dsn, "demo", "--size", "small"); code != 0 {
 		t.Fatalf("demo: %s", errs)
 	}
+	code, out, errs := runCLI(t, context.Background(), "--db", dsn, "token", "create", "--name", "replica-admin", "--role", "admin")
+	if code != 0 {
+		t.Fatalf("token: %s", errs)
+	}
+	token := strings.TrimSpace(out)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, b := serveOn(t, ctx, dsn), serveOn(t, ctx, dsn)
 	n := greenCount(t, b)
-	addPark(t, a, 104.2, 30.7, "复制公园甲")
+	addPark(t, a, token, 104.2, 30.7, "复制公园甲")
 	took := waitFor(t, time.Second, "B sees A's park", func() bool { return greenCount(t, b) == n+1 })
 	resp, err := http.Get(b + "/api/search?q=" + url.QueryEscape("复制公园甲"))
 	if err != nil {
@@ -128,7 +136,7 @@ func TestPostGISReplicas(t *testing.T) {
 	if len(fc.Features) != 1 {
 		t.Errorf("B's search finds %d parks named 复制公园甲", len(fc.Features))
 	}
-	addPark(t, b, 104.21, 30.71, "复制公园乙")
+	addPark(t, b, token, 104.21, 30.71, "复制公园乙")
 	took2 := waitFor(t, time.Second, "A sees B's park", func() bool { return greenCount(t, a) == n+2 })
 	t.Logf("replicas converged in %s and %s", took.Round(time.Millisecond), took2.Round(time.Millisecond))
 }
