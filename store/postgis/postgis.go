@@ -134,7 +134,7 @@ func (s *Store) Layers(ctx context.Context) ([]store.LayerInfo, error) {
 			l.version, l.updated FROM %[2]s.gr_layers l WHERE l.layer = $1`, s.table(sc.ID), s.schema), sc.ID).
 			Scan(&info.Count, &minx, &miny, &maxx, &maxy, &info.Version, &updated)
 		if err != nil {
-			return nil, fmt.Errorf("postgis: layer %s: %w", sc.ID, err)
+			return nil, dbErr(fmt.Sprintf("layer %s", sc.ID), err)
 		}
 		if minx != nil {
 			info.BBox = &orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}
@@ -180,7 +180,7 @@ func (s *Store) Scan(ctx context.Context, layer string, fn func(*geo.Feature) er
 	}
 	rows, err := s.pool.Query(ctx, s.selectSQL(sc)+" ORDER BY fid")
 	if err != nil {
-		return fmt.Errorf("postgis: scan %s: %w", layer, err)
+		return dbErr(fmt.Sprintf("scan %s", layer), err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -193,7 +193,7 @@ func (s *Store) Scan(ctx context.Context, layer string, fn func(*geo.Feature) er
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgis: scan %s: %w", layer, err)
+		return dbErr(fmt.Sprintf("scan %s", layer), err)
 	}
 	return nil
 }
@@ -205,7 +205,7 @@ func (s *Store) Get(ctx context.Context, layer string, id int64) (*geo.Feature, 
 	}
 	rows, err := s.pool.Query(ctx, s.selectSQL(sc)+" WHERE fid = $1", id)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: get %s %d: %w", layer, id, err)
+		return nil, dbErr(fmt.Sprintf("get %s %d", layer, id), err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
@@ -237,21 +237,21 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) (*store.Chan
 	for _, l := range layers {
 		var v int64
 		if err := pgtx.QueryRow(ctx, fmt.Sprintf("UPDATE %s.gr_layers SET version = version + 1, updated = $2 WHERE layer = $1 RETURNING version", s.schema), l, t.rec.C.Updated).Scan(&v); err != nil {
-			return nil, fmt.Errorf("postgis: bump %s version: %w", l, err)
+			return nil, dbErr(fmt.Sprintf("bump %s version", l), err)
 		}
 		t.rec.C.Versions[l] = v
 	}
 	if len(layers) > 0 {
 		// Delivered on commit: other replicas reload what changed.
 		if _, err := pgtx.Exec(ctx, "SELECT pg_notify($1, $2)", s.channel(), strings.Join(layers, ",")); err != nil {
-			return nil, fmt.Errorf("postgis: notify: %w", err)
+			return nil, dbErr("notify", err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("postgis: not committed: %w", err)
+		return nil, dbErr("not committed", err)
 	}
 	if err := pgtx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("postgis: commit: %w", err)
+		return nil, dbErr("commit", err)
 	}
 	return &t.rec.C, nil
 }

@@ -33,14 +33,14 @@ func scanScenario(r pgx.Row, withEdits bool) (*store.Scenario, error) {
 func (s *Store) ListScenarios(ctx context.Context) ([]store.Scenario, error) {
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s.gr_scenarios ORDER BY id DESC`, scenarioCols, s.schema))
 	if err != nil {
-		return nil, fmt.Errorf("postgis: scenarios: %w", err)
+		return nil, dbErr("scenarios", err)
 	}
 	defer rows.Close()
 	var out []store.Scenario
 	for rows.Next() {
 		sc, err := scanScenario(rows, false)
 		if err != nil {
-			return nil, fmt.Errorf("postgis: scenarios: %w", err)
+			return nil, dbErr("scenarios", err)
 		}
 		out = append(out, *sc)
 	}
@@ -53,7 +53,7 @@ func (s *Store) GetScenario(ctx context.Context, id int64) (*store.Scenario, err
 		return nil, fmt.Errorf("scenario %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgis: scenario %d: %w", id, err)
+		return nil, dbErr(fmt.Sprintf("scenario %d", id), err)
 	}
 	return sc, nil
 }
@@ -62,7 +62,7 @@ func (s *Store) CreateScenario(ctx context.Context, sc *store.Scenario) error {
 	now := store.Now()
 	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_scenarios (name, author, version, edits, created, updated) VALUES ($1, $2, 1, $3::text::json, $4, $4) RETURNING id`, s.schema),
 		sc.Name, sc.Author, string(sc.Edits), now).Scan(&sc.ID); err != nil {
-		return fmt.Errorf("postgis: create scenario: %w", err)
+		return dbErr("create scenario", err)
 	}
 	sc.Version, sc.Created, sc.Updated, sc.Committed, sc.CommittedBy = 1, now, now, nil, ""
 	return nil
@@ -81,7 +81,7 @@ func (s *Store) why(ctx context.Context, q querier, id, v int64) error {
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("scenario %d: %w", id, store.ErrNotFound)
 	case err != nil:
-		return fmt.Errorf("postgis: scenario %d: %w", id, err)
+		return dbErr(fmt.Sprintf("scenario %d", id), err)
 	case committed != nil:
 		return fmt.Errorf("scenario %d: %w", id, store.ErrCommitted)
 	}
@@ -93,7 +93,7 @@ func (s *Store) UpdateScenario(ctx context.Context, sc *store.Scenario, ifVersio
 	tag, err := s.pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.gr_scenarios SET name = $1, edits = $2::text::json, version = version + 1, updated = $3 WHERE id = $4 AND version = $5 AND committed IS NULL`, s.schema),
 		sc.Name, string(sc.Edits), now, sc.ID, ifVersion)
 	if err != nil {
-		return fmt.Errorf("postgis: update scenario %d: %w", sc.ID, err)
+		return dbErr(fmt.Sprintf("update scenario %d", sc.ID), err)
 	}
 	if tag.RowsAffected() == 0 {
 		return s.why(ctx, s.pool, sc.ID, ifVersion)
@@ -105,7 +105,7 @@ func (s *Store) UpdateScenario(ctx context.Context, sc *store.Scenario, ifVersio
 func (s *Store) DeleteScenario(ctx context.Context, id, ifVersion int64) error {
 	tag, err := s.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s.gr_scenarios WHERE id = $1 AND version = $2`, s.schema), id, ifVersion)
 	if err != nil {
-		return fmt.Errorf("postgis: delete scenario %d: %w", id, err)
+		return dbErr(fmt.Sprintf("delete scenario %d", id), err)
 	}
 	if tag.RowsAffected() == 0 {
 		if err := s.why(ctx, s.pool, id, ifVersion); !errors.Is(err, store.ErrCommitted) {
@@ -120,7 +120,7 @@ func (t *tx) CommitScenario(ctx context.Context, id, ifVersion int64, who string
 	tag, err := t.tx.Exec(ctx, fmt.Sprintf(`UPDATE %s.gr_scenarios SET committed = $1, committed_by = $2, version = version + 1, updated = $1 WHERE id = $3 AND version = $4 AND committed IS NULL`, t.s.schema),
 		t.rec.C.Updated, who, id, ifVersion)
 	if err != nil {
-		return fmt.Errorf("postgis: commit scenario %d: %w", id, err)
+		return dbErr(fmt.Sprintf("commit scenario %d", id), err)
 	}
 	if tag.RowsAffected() == 0 {
 		return t.s.why(ctx, t.tx, id, ifVersion)

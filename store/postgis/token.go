@@ -27,7 +27,7 @@ func scanToken(r pgx.Row) (*store.Token, error) {
 func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 	now := store.Now()
 	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_tokens (name, role, hash, created) VALUES ($1, $2, $3, $4) RETURNING id`, s.schema), t.Name, t.Role, t.Hash, now).Scan(&t.ID); err != nil {
-		return fmt.Errorf("postgis: create token: %w", err)
+		return dbErr("create token", err)
 	}
 	t.Created, t.Revoked = now, nil
 	return nil
@@ -47,14 +47,14 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*store.Token, err
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT id, name, role, '', created, revoked FROM %s.gr_tokens ORDER BY id`, s.schema))
 	if err != nil {
-		return nil, fmt.Errorf("postgis: tokens: %w", err)
+		return nil, dbErr("tokens", err)
 	}
 	defer rows.Close()
 	var out []store.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
-			return nil, fmt.Errorf("postgis: tokens: %w", err)
+			return nil, dbErr("tokens", err)
 		}
 		out = append(out, *t)
 	}
@@ -64,7 +64,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 	tag, err := s.pool.Exec(ctx, fmt.Sprintf(`UPDATE %s.gr_tokens SET revoked = coalesce(revoked, $1) WHERE id = $2`, s.schema), store.Now(), id)
 	if err != nil {
-		return fmt.Errorf("postgis: revoke token %d: %w", id, err)
+		return dbErr(fmt.Sprintf("revoke token %d", id), err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("token %d: %w", id, store.ErrNotFound)

@@ -103,7 +103,7 @@ func (t *tx) putOne(ctx context.Context, sc *geo.Schema, f *geo.Feature) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("postgis: put %s: %w", sc.ID, err)
+		return dbErr(fmt.Sprintf("put %s", sc.ID), err)
 	}
 	if f.Version != 0 && (id == 0 || version != f.Version) {
 		return fmt.Errorf("%s %s/%s: version %d, stored %d: %w", sc.ID, f.Source, f.SourceID, f.Version, version, store.ErrConflict)
@@ -134,7 +134,7 @@ func (t *tx) putOne(ctx context.Context, sc *geo.Schema, f *geo.Feature) error {
 		err = t.tx.QueryRow(ctx, q, args...).Scan(&f.ID, &f.Version)
 	}
 	if err != nil {
-		return fmt.Errorf("postgis: put %s %s/%s: %w", sc.ID, f.Source, f.SourceID, err)
+		return dbErr(fmt.Sprintf("put %s %s/%s", sc.ID, f.Source, f.SourceID), err)
 	}
 	f.Updated = now
 	return nil
@@ -148,7 +148,7 @@ func (t *tx) putBulk(ctx context.Context, sc *geo.Schema, fs []*geo.Feature) err
 		defs = append(defs, fd.Name+" "+pgType(fd.Type))
 	}
 	if _, err := t.tx.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS %s (%s) ON COMMIT DROP; TRUNCATE %s", stage, strings.Join(defs, ", "), stage)); err != nil {
-		return fmt.Errorf("postgis: staging %s: %w", sc.ID, err)
+		return dbErr(fmt.Sprintf("staging %s", sc.ID), err)
 	}
 	rows := make([][]any, len(fs))
 	for i, f := range fs {
@@ -160,7 +160,7 @@ func (t *tx) putBulk(ctx context.Context, sc *geo.Schema, fs []*geo.Feature) err
 	}
 	copyCols := append([]string{"ord", "geom", "source", "source_id"}, cols...)
 	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{stage}, copyCols, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("postgis: copy %s: %w", sc.ID, err)
+		return dbErr(fmt.Sprintf("copy %s", sc.ID), err)
 	}
 	set := make([]string, len(cols))
 	for i, c := range cols {
@@ -172,7 +172,7 @@ func (t *tx) putBulk(ctx context.Context, sc *geo.Schema, fs []*geo.Feature) err
 		RETURNING fid, version, source_id`, t.s.table(sc.ID), strings.Join(cols, ", "), stage, strings.Join(set, ", "))
 	res, err := t.tx.Query(ctx, q, t.rec.C.Updated)
 	if err != nil {
-		return fmt.Errorf("postgis: insert %s: %w", sc.ID, err)
+		return dbErr(fmt.Sprintf("insert %s", sc.ID), err)
 	}
 	defer res.Close()
 	bySID := make(map[string]*geo.Feature, len(fs))
@@ -191,7 +191,7 @@ func (t *tx) putBulk(ctx context.Context, sc *geo.Schema, fs []*geo.Feature) err
 		n++
 	}
 	if err := res.Err(); err != nil {
-		return fmt.Errorf("postgis: insert %s: %w", sc.ID, err)
+		return dbErr(fmt.Sprintf("insert %s", sc.ID), err)
 	}
 	if n != len(fs) {
 		return fmt.Errorf("postgis: insert %s: %d rows written for %d features", sc.ID, n, len(fs))
@@ -205,7 +205,7 @@ func (t *tx) Delete(ctx context.Context, layer string, id int64) error {
 	}
 	tag, err := t.tx.Exec(ctx, "DELETE FROM "+t.s.table(layer)+" WHERE fid = $1", id)
 	if err != nil {
-		return fmt.Errorf("postgis: delete %s %d: %w", layer, id, err)
+		return dbErr(fmt.Sprintf("delete %s %d", layer, id), err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%s %d: %w", layer, id, store.ErrNotFound)
@@ -226,11 +226,11 @@ func (t *tx) DeleteSource(ctx context.Context, layer, source string, keep map[st
 	}
 	rows, err := t.tx.Query(ctx, "DELETE FROM "+t.s.table(layer)+" WHERE source = $1 AND NOT (source_id = ANY($2)) RETURNING fid", source, kept)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: delete source %s from %s: %w", source, layer, err)
+		return nil, dbErr(fmt.Sprintf("delete source %s from %s", source, layer), err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("postgis: delete source %s from %s: %w", source, layer, err)
+		return nil, dbErr(fmt.Sprintf("delete source %s from %s", source, layer), err)
 	}
 	slices.Sort(ids)
 	t.rec.Delete(layer, ids...)
