@@ -13,11 +13,11 @@ const GR = (() => {
 
   // style returns our MapLibre style: no basemap (it runs on an intranet),
   // the public composite tile, and CJK labels drawn with the local font.
-  function style(extraSources = {}, extraLayers = []) {
+  function style(extraSources = {}, extraLayers = [], tilesSource = null) {
     return {
       version: 8,
       glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
-      sources: Object.assign({ gr: { type: 'vector', url: location.origin + '/tiles/public.json' } }, extraSources),
+      sources: Object.assign({ gr: tilesSource || { type: 'vector', url: location.origin + '/tiles/public.json' } }, extraSources),
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
         { id: 'areas-fill', type: 'fill', source: 'gr', 'source-layer': 'areas', filter: ['==', ['get', 'level'], 'district'],
@@ -78,10 +78,26 @@ const GR = (() => {
       document.getElementById('missing').hidden = false;
       throw new Error('MapLibre GL JS is not installed (make assets)');
     }
-    const tj = await fetch('/tiles/public.json').then(r => r.json());
+    // ?pmtiles=URL: the public tiles from a PMTiles archive (greenreach
+    // export) on any static host, read with HTTP range requests.
+    const archive = new URLSearchParams(location.search).get('pmtiles');
+    let tj, source = null;
+    if (archive && typeof pmtiles !== 'undefined') {
+      const url = new URL(archive, location.href).href;
+      const protocol = new pmtiles.Protocol();
+      maplibregl.addProtocol('pmtiles', protocol.tile);
+      const p = new pmtiles.PMTiles(url);
+      protocol.add(p);
+      const h = await p.getHeader();
+      const meta = await p.getMetadata().catch(() => ({}));
+      tj = { bounds: [h.minLon, h.minLat, h.maxLon, h.maxLat], attribution: meta.attribution };
+      source = { type: 'vector', url: 'pmtiles://' + url, attribution: meta.attribution };
+    } else {
+      tj = await fetch('/tiles/public.json').then(r => r.json());
+    }
     const map = new maplibregl.Map(Object.assign({
       container,
-      style: style(opts.sources, opts.layers),
+      style: style(opts.sources, opts.layers, source),
       bounds: [[tj.bounds[0], tj.bounds[1]], [tj.bounds[2], tj.bounds[3]]],
       fitBoundsOptions: { padding: 20 },
       hash: true,

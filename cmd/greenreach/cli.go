@@ -35,6 +35,7 @@ var commands = []command{
 	{"demo", "write the generated demo town into an empty store", runDemo},
 	{"import", "import OpenStreetMap files (.osm, .osm.pbf) into the store, all or nothing", runImport},
 	{"audit", "check every district and community against the coverage rules", runAudit},
+	{"export", "write the public tiles into one PMTiles archive (export --format pmtiles --out FILE)", runExport},
 	{"token", "create, list and revoke API tokens (create|list|revoke)", runToken},
 }
 

@@ -10,6 +10,7 @@ const files = {
   'maplibre-gl/dist/maplibre-gl.css': 'maplibre-gl.css',
   'maplibre-gl/LICENSE.txt': 'maplibre-gl.LICENSE.txt',
   'terra-draw/dist/terra-draw.umd.js': 'terra-draw.umd.js',
+  'pmtiles/dist/pmtiles.js': 'pmtiles.js',
   'terra-draw-maplibre-gl-adapter/dist/terra-draw-maplibre-gl-adapter.umd.js': 'terra-draw-maplibre-gl-adapter.umd.js',
 };
 mkdirSync(join(here, 'lib'), { recursive: true });

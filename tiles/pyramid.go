@@ -1,0 +1,81 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+// Pyramid cuts every tile of layers from zoom minZ to maxZ that holds a
+// feature, over the layers' extent, and hands each (uncompressed MVT) to
+// add; progress, if not nil, hears of each zoom's tiles as they are cut.
+func Pyramid(ctx context.Context, snap *index.Snapshot, layers []string, minZ, maxZ int, add func(maptile.Tile, []byte) error, progress func(z, done, total int)) (orb.Bound, error) {
+	if minZ < 0 || maxZ > MaxZoom || minZ > maxZ {
+		return orb.Bound{}, fmt.Errorf("%w: zooms %d–%d (want 0 ≤ min ≤ max ≤ %d)", ErrBadTile, minZ, maxZ, MaxZoom)
+	}
+	var ext orb.Bound
+	found := false
+	for _, l := range layers {
+		ly := snap.Layer(l)
+		if ly == nil {
+			return orb.Bound{}, fmt.Errorf("unknown layer %q", l)
+		}
+		if b, ok := ly.Bound(); ok {
+			if !found {
+				ext, found = b, true
+			} else {
+				ext = ext.Union(b)
+			}
+		}
+	}
+	if !found {
+		return orb.Bound{}, fmt.Errorf("layers %v hold no features", layers)
+	}
+	for z := minZ; z <= maxZ; z++ {
+		lo := maptile.At(orb.Point{ext.Min[0], ext.Max[1]}, maptile.Zoom(z))
+		hi := maptile.At(orb.Point{ext.Max[0], ext.Min[1]}, maptile.Zoom(z))
+		total := int(hi.X-lo.X+1) * int(hi.Y-lo.Y+1)
+		done := 0
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				if err := ctx.Err(); err != nil {
+					return ext, err
+				}
+				done++
+				t := maptile.New(x, y, maptile.Zoom(z))
+				if !holds(snap, layers, t.Bound(float64(Buffer)/Extent)) {
+					continue
+				}
+				b, err := Encode(snap, layers, t)
+				if err != nil {
+					return ext, err
+				}
+				if err := add(t, b); err != nil {
+					return ext, err
+				}
+				if progress != nil && done%256 == 0 {
+					progress(z, done, total)
+				}
+			}
+		}
+		if progress != nil {
+			progress(z, total, total)
+		}
+	}
+	return ext, nil
+}
+
+func holds(snap *index.Snapshot, layers []string, b orb.Bound) bool {
+	any := false
+	for _, l := range layers {
+		snap.Layer(l).Search(b, func(*geo.Feature) bool { any = true; return false })
+		if any {
+			return true
+		}
+	}
+	return false
+}
