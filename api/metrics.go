@@ -92,7 +92,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if c, e := s.authenticate(r); e != nil {
 				e.write(rec, r)
 			} else {
-				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+				ctx := context.WithValue(r.Context(), callerKey{}, c)
+				if s.cfg.QueryTimeout > 0 && r.URL.Path != "/api/import" {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, s.cfg.QueryTimeout)
+					defer cancel()
+				}
+				next.ServeHTTP(rec, r.WithContext(ctx))
 			}
 		}
 		route := "unmatched"

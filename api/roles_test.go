@@ -70,6 +70,7 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/api/reach":                     {"/api/reach?" + ll + "&meters=500"},
 		"/api/audit":                     {"/api/audit", "/api/audit?format=csv", "/api/audit?format=geojson", "/api/audit?format=html"},
 		"/api/whatif":                    {"POST /api/whatif"},
+		"/api/import":                    {"POST /api/import?format=geojson&layer=green"},
 		"/api/suggest":                   {"/api/suggest?rule=park-500m-walk&count=1"},
 		"/api/scenarios":                 {"/api/scenarios", "POST /api/scenarios"},
 		"/api/scenarios/{id}":            {"/api/scenarios/1", "PATCH /api/scenarios/1", "DELETE /api/scenarios/1"},

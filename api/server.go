@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -36,11 +37,15 @@ type Config struct {
 	Anonymous string
 	// CORSOrigins may call the API from other origins' pages ("*": any).
 	CORSOrigins []string
+	// MaxUploadBytes bounds POST /api/import bodies (413 above).
+	MaxUploadBytes int64
+	// QueryTimeout bounds the work of one request (503 past it).
+	QueryTimeout time.Duration
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic}
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, QueryTimeout: 30 * time.Second}
 }
 
 // Server serves one store through its in-memory index.
@@ -99,6 +104,7 @@ func (s *Server) Handler() http.Handler {
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
 	r.Handle("/api/audit", s.wrap(s.role(store.RoleAuditor, s.handleAudit))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/import", s.wrap(s.role(store.RoleAdmin, s.handleImport))).Methods(http.MethodPost)
 	r.Handle("/api/rules", s.wrap(s.handleRules)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/whatif", s.wrap(s.role(store.RolePlanner, s.handleWhatIf))).Methods(http.MethodPost)
 	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
@@ -151,6 +157,9 @@ func (s *Server) wrap(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		if e := h(w, r); e != nil {
+			if e.Status >= 500 && errors.Is(e.Err, context.DeadlineExceeded) && r.Context().Err() != nil {
+				e = &appError{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: fmt.Sprintf("the request took longer than %s; ask for less (a smaller area, fewer features)", s.cfg.QueryTimeout), Err: e.Err}
+			}
 			e.write(w, r)
 			lvl := slog.LevelInfo
 			if e.Status >= 500 {

@@ -93,7 +93,9 @@ func run(base string, pid, conns int, dur, baseDur time.Duration) error {
 			p := point(r)
 			return fmt.Sprintf("/api/at?lon=%f&lat=%f", p[0], p[1])
 		}},
-		{"search", 5, func(r *rand.Rand) string { return "/api/search?q=" + []string{"%E5%85%AC%E5%9B%AD", "park", "%E7%BB%BF", "a"}[r.IntN(4)] }},
+		{"search", 5, func(r *rand.Rand) string {
+			return "/api/search?q=" + []string{"%E5%85%AC%E5%9B%AD", "park", "%E7%BB%BF", "a"}[r.IntN(4)]
+		}},
 		{"items", 7, func(r *rand.Rand) string {
 			p := point(r)
 			return fmt.Sprintf("/collections/green/items?bbox=%f,%f,%f,%f&limit=50", p[0]-0.005, p[1]-0.005, p[0]+0.005, p[1]+0.005)

@@ -21,6 +21,8 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
 	anon := fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
 	cors := fs.String("cors", envOr("GREENREACH_CORS", ""), "origins whose pages may call the API, comma-separated, * for any ($GREENREACH_CORS)")
+	uploadMB := fs.Int64("max-upload-mb", acfg.MaxUploadBytes>>20, "largest POST /api/import body in MiB")
+	fs.DurationVar(&acfg.QueryTimeout, "query-timeout", acfg.QueryTimeout, "longest a request may work (503 past it; imports excepted)")
 	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML) for /api/audit; default: the shipped set ($GREENREACH_RULES)")
 	if v := envOr("GREENREACH_TILE_CACHE_MB", ""); v != "" {
 		if err := fs.Set("tile-cache-mb", v); err != nil {
@@ -34,6 +36,10 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--tile-cache-mb %d: must be 0 or more", *cacheMB)}
 	}
 	acfg.TileCacheBytes = *cacheMB << 20
+	if *uploadMB < 1 || acfg.QueryTimeout <= 0 {
+		return usageError{"--max-upload-mb and --query-timeout must be positive"}
+	}
+	acfg.MaxUploadBytes = *uploadMB << 20
 	if !slices.Contains(append([]string{store.RolePublic}, store.Roles...), *anon) {
 		return usageError{fmt.Sprintf("--anonymous-role %q: want public, %s", *anon, strings.Join(store.Roles, ", "))}
 	}

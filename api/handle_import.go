@@ -1,0 +1,108 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/importer/geojson"
+	"github.com/greenreach/greenreach/importer/geopackage"
+	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/importer/shapefile"
+	"github.com/greenreach/greenreach/store"
+)
+
+// importFormats maps ?format= to the file name the importers recognise.
+var importFormats = map[string]string{
+	"osm": ".osm", "pbf": ".osm.pbf", "osm.gz": ".osm.gz",
+	"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip",
+}
+
+// handleImport: POST /api/import?format=pbf|osm|osm.gz|geojson|gpkg|shp
+// [&layer=…][&source=…] with the file as the body (a Shapefile as a zip):
+// read and repaired as `greenreach import` does, then written in one
+// transaction — all of it or, on any error, nothing. Bodies over
+// Config.MaxUploadBytes are refused (413). Admins only.
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError {
+	q := r.URL.Query()
+	if e := onlyParams(q, "format", "layer", "source"); e != nil {
+		return e
+	}
+	format := q.Get("format")
+	ext, ok := importFormats[format]
+	if !ok {
+		return errBadRequest("format=%q: want one of osm, pbf, osm.gz, geojson, gpkg, shp (a zip)", format)
+	}
+	layer := q.Get("layer")
+	isOSM := osm.Supported("x" + ext)
+	if !isOSM && geo.SchemaOf(layer) == nil {
+		return errBadRequest("layer=%q: %s files need a layer (%s)", layer, format, strings.Join(layerIDs(), ", "))
+	}
+	if isOSM && layer != "" {
+		return errBadRequest("layer does not apply to OSM files: their tags decide the layer")
+	}
+	source := q.Get("source")
+	if len(source) > 200 {
+		return errBadRequest("source is longer than 200 bytes")
+	}
+	tmp, err := os.CreateTemp("", "greenreach-upload-*"+ext)
+	if err != nil {
+		return errInternal(err)
+	}
+	defer os.Remove(tmp.Name())
+	n, err := io.Copy(tmp, http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &appError{Status: http.StatusRequestEntityTooLarge, Title: "Upload too large", Detail: fmt.Sprintf("the file is over %d bytes; import it with the CLI (greenreach import)", s.cfg.MaxUploadBytes)}
+		}
+		return errBadRequest("reading the upload: %v", err)
+	}
+	if n == 0 {
+		return errBadRequest("the body is empty: send the file as the request body")
+	}
+	ctx := r.Context()
+	var feats []*geo.Feature
+	var sum *importer.Summary
+	path := tmp.Name()
+	switch {
+	case isOSM:
+		feats, sum, err = osm.ReadFile(ctx, path, osm.Options{Source: source})
+	case geopackage.Supported(path):
+		feats, sum, err = geopackage.ReadFile(ctx, path, geopackage.Options{Layer: layer, Source: source})
+	case shapefile.Supported(path):
+		feats, sum, err = shapefile.ReadFile(ctx, path, shapefile.Options{Layer: layer, Source: source})
+	default:
+		feats, sum, err = geojson.ReadFile(ctx, path, geojson.Options{Layer: layer, Source: source})
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return errUnavailable("the import was cut short", err)
+		}
+		return &appError{Status: http.StatusUnprocessableEntity, Title: "Unreadable file", Detail: strings.ReplaceAll(err.Error(), path, "the upload") + " (nothing of it written)"}
+	}
+	if source == "" && !isOSM {
+		sum.Source = "upload:" + format + ":" + layer
+	}
+	start := time.Now()
+	ch, err := importer.Load(ctx, s.store, sum.Source, feats, sum)
+	if err != nil {
+		if errors.Is(err, store.ErrUnavailable) {
+			return errUnavailable("the store is unavailable; nothing was imported", err)
+		}
+		return &appError{Status: http.StatusUnprocessableEntity, Title: "Not imported", Detail: err.Error() + "; the store is unchanged"}
+	}
+	s.index.Apply(ch)
+	sum.LoadSeconds = time.Since(start).Seconds()
+	sum.File = ""
+	return writeJSON(w, http.StatusOK, sum)
+}
