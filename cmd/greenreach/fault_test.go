@@ -75,12 +75,7 @@ func fingerprint(t *testing.T, db string) (string, map[string]int) {
 // never a part.
 func TestKillDuringImport(t *testing.T) {
 	pbf := osmData(t, "monaco.osm.pbf")
-	stores := map[string]string{"gpkg": filepath.Join(t.TempDir(), "kill.gpkg")}
-	if pg := os.Getenv("GREENREACH_TEST_PG"); pg != "" {
-		stores["postgis"] = pg + "&schema=" + fmt.Sprintf("kill_%d", time.Now().UnixNano())
-	} else if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-		t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is")
-	}
+	stores := bothStores(t, "kill")
 	for kind, db := range stores {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
@@ -190,4 +185,17 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// bothStores names a new GeoPackage and, where the tests have PostGIS, a
+// new schema in it (required in CI).
+func bothStores(t *testing.T, name string) map[string]string {
+	t.Helper()
+	stores := map[string]string{"gpkg": filepath.Join(t.TempDir(), name+".gpkg")}
+	if pg := os.Getenv("GREENREACH_TEST_PG"); pg != "" {
+		stores["postgis"] = pg + "&schema=" + fmt.Sprintf("%s_%d", name, time.Now().UnixNano())
+	} else if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
+		t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is")
+	}
+	return stores
 }
