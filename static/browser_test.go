@@ -281,6 +281,11 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 			}
 		}
 		AnonymousAuditor string
+		Report           struct {
+			Status, Tables, Rows, MapShapes int
+			Type                            string
+			MapWidth                        float64
+		}
 	}
 	dir := artifacts(t)
 	// A planner draws and saves; an auditor audits: each with a token of
@@ -352,6 +357,9 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 	au := got.Auditor
 	if au.Table.Cells != cells || au.Table.Fails != fails || au.PassCells+au.FailCells != cells || au.Bars == 0 || au.Chart.Bars != au.Bars || au.CSV.Status != 200 || au.CSV.Bytes < 100 {
 		t.Errorf("auditor page: %+v; the audit has %d unit figures, %d failing", au, cells, fails)
+	}
+	if rp := got.Report; rp.Status != 200 || !strings.HasPrefix(rp.Type, "text/html") || rp.Tables < len(before.Results) || rp.Rows < cells/len(before.Results) || rp.MapShapes < 100 || rp.MapWidth < 300 {
+		t.Errorf("the HTML report in the browser: %+v", rp)
 	}
 	if !strings.Contains(got.AnonymousAuditor, "token") {
 		t.Errorf("the auditor's page without a token says %q", got.AnonymousAuditor)

@@ -92,6 +92,22 @@ try {
   await aud.page.emulateMedia({ media: 'print' });
   await aud.page.pdf?.({ path: `${outDir}/auditor-print.pdf` }).catch(() => {});
   result.problems.push(...aud.problems);
+
+  // The audit's standalone HTML report, as the auditor's export opens it.
+  const rep = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { Authorization: 'Bearer ' + AUDITOR_TOKEN } });
+  const rp = await rep.newPage();
+  const resp = await rp.goto(base + '/api/audit?format=html', { waitUntil: 'load' });
+  const mapBox = await rp.locator('svg').first().boundingBox();
+  result.report = {
+    status: resp.status(),
+    type: resp.headers()['content-type'],
+    tables: await rp.locator('table').count(),
+    rows: await rp.locator('table tr').count(),
+    mapShapes: await rp.locator('svg path, svg polygon').count(),
+    mapWidth: mapBox ? mapBox.width : 0,
+  };
+  await rp.screenshot({ path: `${outDir}/audit-report.png`, fullPage: true });
+  await rep.close();
 } finally {
   await browser.close();
 }
