@@ -210,7 +210,6 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		Tiles: []string{baseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
 	var versions []string
 	first := true
-	osm := false
 	for _, l := range layers {
 		ly := snap.Layer(l)
 		sc, id := ly.Schema, l
@@ -231,16 +230,10 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 				tj.Bounds = [4]float64{min(tj.Bounds[0], b.Min[0]), min(tj.Bounds[1], b.Min[1]), max(tj.Bounds[2], b.Max[0]), max(tj.Bounds[3], b.Max[1])}
 			}
 		}
-		ly.Scan(func(f *geo.Feature) bool {
-			osm = osm || strings.HasPrefix(f.Source, "osm")
-			return !osm
-		})
 	}
 	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, 14}
 	tj.Version = strings.Join(versions, ",")
-	if osm {
-		tj.Attribution = "© OpenStreetMap contributors"
-	}
+	tj.Attribution = tiles.Attribution(snap, layers)
 	return writeJSON(w, http.StatusOK, tj)
 }
 

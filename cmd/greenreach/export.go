@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -78,7 +77,6 @@ func runExport(ctx context.Context, cfg *config, args []string) error {
 
 // metadata is the archive's JSON: name, attribution and vector_layers.
 func metadata(snap *index.Snapshot) map[string]any {
-	osm := false
 	var layers []map[string]any
 	for _, l := range tiles.Public {
 		ly := snap.Layer(l)
@@ -87,16 +85,10 @@ func metadata(snap *index.Snapshot) map[string]any {
 			fields[f.Name] = map[geo.FieldType]string{geo.Text: "String", geo.Int: "Number", geo.Real: "Number", geo.Bool: "Boolean"}[f.Type]
 		}
 		layers = append(layers, map[string]any{"id": l, "description": ly.Schema.Title, "fields": fields})
-		n := 0
-		ly.Scan(func(f *geo.Feature) bool {
-			osm = osm || strings.HasPrefix(f.Source, "osm")
-			n++
-			return !osm && n < 1000
-		})
 	}
 	m := map[string]any{"name": "greenreach public tiles", "format": "pbf", "vector_layers": layers}
-	if osm {
-		m["attribution"] = "© OpenStreetMap contributors"
+	if a := tiles.Attribution(snap, tiles.Public); a != "" {
+		m["attribution"] = a
 	}
 	return m
 }
