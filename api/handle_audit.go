@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -42,12 +43,9 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 	if e := onlyParams(q, "mode", "format"); e != nil {
 		return e
 	}
-	mode := q.Get("mode")
-	if mode == "" {
-		mode = coverage.Walk
-	}
-	if mode != coverage.Walk && mode != coverage.Straight {
-		return errBadRequest("mode=%q: want walk or straight", mode)
+	mode, e := modeParam(q)
+	if e != nil {
+		return e
 	}
 	format := q.Get("format")
 	if format == "" {
@@ -111,4 +109,17 @@ func (s *Server) auditOf(r *http.Request, snap *index.Snapshot, mode string) (*c
 	}
 	s.audits.byMo[mode] = a
 	return a, nil
+}
+
+// modeParam reads ?mode=walk|straight (default walk): how walk rules
+// measure distance.
+func modeParam(q url.Values) (string, *appError) {
+	switch mode := q.Get("mode"); mode {
+	case "":
+		return coverage.Walk, nil
+	case coverage.Walk, coverage.Straight:
+		return mode, nil
+	default:
+		return "", errBadRequest("mode=%q: want walk or straight", mode)
+	}
 }

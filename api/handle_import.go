@@ -11,10 +11,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer"
-	"github.com/greenreach/greenreach/importer/geojson"
-	"github.com/greenreach/greenreach/importer/geopackage"
-	"github.com/greenreach/greenreach/importer/osm"
-	"github.com/greenreach/greenreach/importer/shapefile"
+	"github.com/greenreach/greenreach/importer/anyfile"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -40,7 +37,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 		return errBadRequest("format=%q: want one of osm, pbf, osm.gz, geojson, gpkg, shp (a zip)", format)
 	}
 	layer := q.Get("layer")
-	isOSM := osm.Supported("x" + ext)
+	isOSM := anyfile.IsOSM("x" + ext)
 	if !isOSM && geo.SchemaOf(layer) == nil {
 		return errBadRequest("layer=%q: %s files need a layer (%s)", layer, format, strings.Join(layerIDs(), ", "))
 	}
@@ -71,19 +68,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 		return errBadRequest("the body is empty: send the file as the request body")
 	}
 	ctx := r.Context()
-	var feats []*geo.Feature
-	var sum *importer.Summary
 	path := tmp.Name()
-	switch {
-	case isOSM:
-		feats, sum, err = osm.ReadFile(ctx, path, osm.Options{Source: source})
-	case geopackage.Supported(path):
-		feats, sum, err = geopackage.ReadFile(ctx, path, geopackage.Options{Layer: layer, Source: source})
-	case shapefile.Supported(path):
-		feats, sum, err = shapefile.ReadFile(ctx, path, shapefile.Options{Layer: layer, Source: source})
-	default:
-		feats, sum, err = geojson.ReadFile(ctx, path, geojson.Options{Layer: layer, Source: source})
-	}
+	feats, sum, err := anyfile.ReadFile(ctx, path, anyfile.Options{Layer: layer, Source: source})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errUnavailable("the import was cut short", err)

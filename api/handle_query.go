@@ -39,15 +39,7 @@ func (s *Server) routesQuery(r *mux.Router) {
 // or by walking the network (then within meters, default and at most
 // maxWalk).
 func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer", "k", "meters", "by", "scenario"); e != nil {
-		return e
-	}
-	snap, _, e := s.snapshotFor(r)
-	if e != nil {
-		return e
-	}
-	p, e := lonLat(q)
+	q, snap, p, e := s.pointQuery(r, "lon", "lat", "layer", "k", "meters", "by", "scenario")
 	if e != nil {
 		return e
 	}
@@ -82,15 +74,7 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 // handleWithin: GET /api/within?lon=&lat=&meters=[&layer=green] — every
 // feature within the distance, nearest first.
 func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer", "meters", "scenario"); e != nil {
-		return e
-	}
-	snap, _, e := s.snapshotFor(r)
-	if e != nil {
-		return e
-	}
-	p, e := lonLat(q)
+	q, snap, p, e := s.pointQuery(r, "lon", "lat", "layer", "meters", "scenario")
 	if e != nil {
 		return e
 	}
@@ -111,15 +95,7 @@ func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError 
 // handleAt: GET /api/at?lon=&lat=[&layer=] — the polygons containing the
 // point, of one layer or of every polygon layer, smallest first.
 func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "layer", "scenario"); e != nil {
-		return e
-	}
-	snap, _, e := s.snapshotFor(r)
-	if e != nil {
-		return e
-	}
-	p, e := lonLat(q)
+	q, snap, p, e := s.pointQuery(r, "lon", "lat", "layer", "scenario")
 	if e != nil {
 		return e
 	}
@@ -229,6 +205,22 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 		fc.Append(featureJSON(name, m.f))
 	}
 	return writeGeoJSON(w, fc)
+}
+
+// pointQuery reads the query string of a spatial query (refusing
+// parameters not in known), the snapshot it asks about (?scenario=) and its
+// point (?lon=&lat=).
+func (s *Server) pointQuery(r *http.Request, known ...string) (url.Values, *index.Snapshot, orb.Point, *appError) {
+	q := r.URL.Query()
+	if e := onlyParams(q, known...); e != nil {
+		return nil, nil, orb.Point{}, e
+	}
+	snap, _, e := s.snapshotFor(r)
+	if e != nil {
+		return nil, nil, orb.Point{}, e
+	}
+	p, e := lonLat(q)
+	return q, snap, p, e
 }
 
 // queryLayer resolves ?layer= (default def; "" means required).

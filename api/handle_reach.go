@@ -23,19 +23,11 @@ func (s *Server) routesWalk(r *mux.Router) {
 // polygon (kind "reach"), the paths themselves (kind "walked") and every
 // green space reached, with its walking distance, nearest first.
 func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
-	if e := onlyParams(q, "lon", "lat", "meters", "scenario"); e != nil {
-		return e
-	}
-	p, e := lonLat(q)
+	q, snap, p, e := s.pointQuery(r, "lon", "lat", "meters", "scenario")
 	if e != nil {
 		return e
 	}
 	m, e := floatParam(q, "meters", 500, 1, maxWalk)
-	if e != nil {
-		return e
-	}
-	snap, _, e := s.snapshotFor(r)
 	if e != nil {
 		return e
 	}

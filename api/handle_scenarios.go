@@ -78,6 +78,36 @@ func storeError(err error) *appError {
 	return errInternal(err)
 }
 
+// writeScenario answers with the stored scenario and its ETag.
+func (s *Server) writeScenario(w http.ResponseWriter, r *http.Request, id int64) *appError {
+	sc, err := s.store.GetScenario(r.Context(), id)
+	if err != nil {
+		return storeError(err)
+	}
+	w.Header().Set("ETag", etagOf(sc))
+	return writeJSON(w, http.StatusOK, scenarioJSON(sc))
+}
+
+// scenarioEdits reads a stored scenario's edits: features to put and ids
+// to delete by layer.
+func (s *Server) scenarioEdits(r *http.Request, id int64) ([]*geo.Feature, map[string][]int64, *appError) {
+	sc, err := s.store.GetScenario(r.Context(), id)
+	if err != nil {
+		return nil, nil, storeError(err)
+	}
+	return parseEdits(sc.Edits)
+}
+
+// scenarioAt reads the scenario id of a write and the version its
+// If-Match names.
+func scenarioAt(r *http.Request) (id, version int64, e *appError) {
+	if id, e = scenarioID(r); e != nil {
+		return 0, 0, e
+	}
+	version, e = ifMatch(r)
+	return id, version, e
+}
+
 func scenarioID(r *http.Request) (int64, *appError) {
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
 	if err != nil || id < 1 {
@@ -210,20 +240,11 @@ func (s *Server) handleScenarioGet(w http.ResponseWriter, r *http.Request) *appE
 	if e != nil {
 		return e
 	}
-	sc, err := s.store.GetScenario(r.Context(), id)
-	if err != nil {
-		return storeError(err)
-	}
-	w.Header().Set("ETag", etagOf(sc))
-	return writeJSON(w, http.StatusOK, scenarioJSON(sc))
+	return s.writeScenario(w, r, id)
 }
 
 func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *appError {
-	id, e := scenarioID(r)
-	if e != nil {
-		return e
-	}
-	v, e := ifMatch(r)
+	id, v, e := scenarioAt(r)
 	if e != nil {
 		return e
 	}
@@ -235,20 +256,11 @@ func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *a
 	if err := s.store.UpdateScenario(r.Context(), sc, v); err != nil {
 		return storeError(err)
 	}
-	got, err := s.store.GetScenario(r.Context(), id)
-	if err != nil {
-		return storeError(err)
-	}
-	w.Header().Set("ETag", etagOf(got))
-	return writeJSON(w, http.StatusOK, scenarioJSON(got))
+	return s.writeScenario(w, r, id)
 }
 
 func (s *Server) handleScenarioDelete(w http.ResponseWriter, r *http.Request) *appError {
-	id, e := scenarioID(r)
-	if e != nil {
-		return e
-	}
-	v, e := ifMatch(r)
+	id, v, e := scenarioAt(r)
 	if e != nil {
 		return e
 	}
@@ -264,19 +276,11 @@ func (s *Server) handleScenarioDelete(w http.ResponseWriter, r *http.Request) *a
 // committed by the caller, in one transaction; tiles, queries and audits
 // see it on the next request.
 func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *appError {
-	id, e := scenarioID(r)
+	id, v, e := scenarioAt(r)
 	if e != nil {
 		return e
 	}
-	v, e := ifMatch(r)
-	if e != nil {
-		return e
-	}
-	sc, err := s.store.GetScenario(r.Context(), id)
-	if err != nil {
-		return storeError(err)
-	}
-	puts, dels, e := parseEdits(sc.Edits)
+	puts, dels, e := s.scenarioEdits(r, id)
 	if e != nil {
 		return e
 	}
@@ -286,7 +290,7 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 		}
 	}
 	who := user(r)
-	_, err = s.index.Write(r.Context(), s.store, func(tx store.Tx) error {
+	_, err := s.index.Write(r.Context(), s.store, func(tx store.Tx) error {
 		for layer, ids := range dels {
 			for _, fid := range ids {
 				if err := tx.Delete(r.Context(), layer, fid); err != nil {
@@ -307,12 +311,7 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 	if err != nil {
 		return storeError(err)
 	}
-	got, err := s.store.GetScenario(r.Context(), id)
-	if err != nil {
-		return storeError(err)
-	}
-	w.Header().Set("ETag", etagOf(got))
-	return writeJSON(w, http.StatusOK, scenarioJSON(got))
+	return s.writeScenario(w, r, id)
 }
 
 // user names the caller: the token's name; without a token (a deployment

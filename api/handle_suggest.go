@@ -33,12 +33,9 @@ func (s *Server) handleSuggest(w http.ResponseWriter, r *http.Request) *appError
 	if e != nil {
 		return e
 	}
-	mode := q.Get("mode")
-	if mode == "" {
-		mode = coverage.Walk
-	}
-	if mode != coverage.Walk && mode != coverage.Straight {
-		return errBadRequest("mode=%q: want walk or straight", mode)
+	mode, e := modeParam(q)
+	if e != nil {
+		return e
 	}
 	a, err := s.audit(r, mode)
 	if err != nil {

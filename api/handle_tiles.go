@@ -5,12 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
@@ -172,24 +173,16 @@ func layerIDs() []string {
 
 // TileJSON is the TileJSON 3.0.0 document of a tile layer.
 type TileJSON struct {
-	TileJSON     string        `json:"tilejson"`
-	Name         string        `json:"name"`
-	Tiles        []string      `json:"tiles"`
-	VectorLayers []vectorLayer `json:"vector_layers"`
-	Bounds       [4]float64    `json:"bounds"`
-	Center       [3]float64    `json:"center"`
-	MinZoom      int           `json:"minzoom"`
-	MaxZoom      int           `json:"maxzoom"`
-	Attribution  string        `json:"attribution,omitempty"`
-	Version      string        `json:"version"`
-}
-
-type vectorLayer struct {
-	ID          string            `json:"id"`
-	Description string            `json:"description"`
-	Fields      map[string]string `json:"fields"`
-	MinZoom     int               `json:"minzoom"`
-	MaxZoom     int               `json:"maxzoom"`
+	TileJSON     string              `json:"tilejson"`
+	Name         string              `json:"name"`
+	Tiles        []string            `json:"tiles"`
+	VectorLayers []tiles.VectorLayer `json:"vector_layers"`
+	Bounds       [4]float64          `json:"bounds"`
+	Center       [3]float64          `json:"center"`
+	MinZoom      int                 `json:"minzoom"`
+	MaxZoom      int                 `json:"maxzoom"`
+	Attribution  string              `json:"attribution,omitempty"`
+	Version      string              `json:"version"`
 }
 
 // handleTileJSON: GET /tiles/{layer}.json.
@@ -216,11 +209,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		if name == coverageLayer {
 			sc, id = coverageSchema, coverageLayer
 		}
-		fields := map[string]string{}
-		for _, f := range sc.Fields {
-			fields[f.Name] = map[geo.FieldType]string{geo.Text: "String", geo.Int: "Number", geo.Real: "Number", geo.Bool: "Boolean"}[f.Type]
-		}
-		tj.VectorLayers = append(tj.VectorLayers, vectorLayer{ID: id, Description: sc.Title, Fields: fields, MaxZoom: tiles.MaxZoom})
+		tj.VectorLayers = append(tj.VectorLayers, tiles.VectorLayerOf(id, sc))
 		versions = append(versions, fmt.Sprintf("%s:%d", l, ly.Version))
 		if b, ok := ly.Bound(); ok {
 			if first {

@@ -35,12 +35,9 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError 
 	if e := onlyParams(q, "mode", "scenario"); e != nil {
 		return e
 	}
-	mode := q.Get("mode")
-	if mode == "" {
-		mode = coverage.Walk
-	}
-	if mode != coverage.Walk && mode != coverage.Straight {
-		return errBadRequest("mode=%q: want walk or straight", mode)
+	mode, e := modeParam(q)
+	if e != nil {
+		return e
 	}
 	if q.Has("scenario") {
 		return s.scenarioWhatIf(w, r, mode, q.Get("scenario"))
@@ -71,11 +68,7 @@ func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, id
 	if err != nil || id < 1 {
 		return errBadRequest("scenario=%q is not a positive whole number", idText)
 	}
-	sc, err := s.store.GetScenario(r.Context(), id)
-	if err != nil {
-		return storeError(err)
-	}
-	puts, dels, e := parseEdits(sc.Edits)
+	puts, dels, e := s.scenarioEdits(r, id)
 	if e != nil {
 		return e
 	}

@@ -48,9 +48,13 @@ func (s *Server) newMetrics() *metrics {
 	return m
 }
 
-// handleMetrics: GET /metrics in the Prometheus text format.
-func (s *Server) handleMetrics() http.Handler {
-	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+// handleMetrics: GET /metrics in the Prometheus text format (admins).
+func (s *Server) handleMetrics() handlerFunc {
+	h := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+	return func(w http.ResponseWriter, r *http.Request) *appError {
+		h.ServeHTTP(w, r)
+		return nil
+	}
 }
 
 // statusRecorder remembers the status code written.
@@ -92,13 +96,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if c, e := s.authenticate(r); e != nil {
 				e.write(rec, r)
 			} else {
-				ctx := context.WithValue(r.Context(), callerKey{}, c)
-				if s.cfg.QueryTimeout > 0 && r.URL.Path != "/api/import" {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, s.cfg.QueryTimeout)
-					defer cancel()
-				}
-				next.ServeHTTP(rec, r.WithContext(ctx))
+				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 			}
 		}
 		route := "unmatched"

@@ -91,10 +91,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	s.router = r
-	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, func(w http.ResponseWriter, r *http.Request) *appError {
-		s.handleMetrics().ServeHTTP(w, r)
-		return nil
-	}))).Methods(http.MethodGet)
+	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, s.handleMetrics()))).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
@@ -104,7 +101,7 @@ func (s *Server) Handler() http.Handler {
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
 	r.Handle("/api/audit", s.wrap(s.role(store.RoleAuditor, s.handleAudit))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/import", s.wrap(s.role(store.RoleAdmin, s.handleImport))).Methods(http.MethodPost)
+	r.Handle("/api/import", s.untimed(s.role(store.RoleAdmin, s.handleImport))).Methods(http.MethodPost)
 	r.Handle("/api/rules", s.wrap(s.handleRules)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/whatif", s.wrap(s.role(store.RolePlanner, s.handleWhatIf))).Methods(http.MethodPost)
 	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
@@ -151,11 +148,23 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) *appError
 
-// wrap turns a handler returning *appError into an http.Handler that writes
-// the error as problem+json and logs it.
-func (s *Server) wrap(h handlerFunc) http.Handler {
+// wrap turns a handler returning *appError into an http.Handler that bounds
+// its work by Config.QueryTimeout (503 past it), writes the error as
+// problem+json and logs it.
+func (s *Server) wrap(h handlerFunc) http.Handler { return s.serve(h, true) }
+
+// untimed is wrap for work bounded otherwise than by Config.QueryTimeout
+// (an upload is bounded by its size and the server's read timeout).
+func (s *Server) untimed(h handlerFunc) http.Handler { return s.serve(h, false) }
+
+func (s *Server) serve(h handlerFunc, timed bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if limit := s.cfg.QueryTimeout; timed && limit > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), limit)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		if e := h(w, r); e != nil {
 			if e.Status >= 500 && errors.Is(e.Err, context.DeadlineExceeded) && r.Context().Err() != nil {
 				e = &appError{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: fmt.Sprintf("the request took longer than %s; ask for less (a smaller area, fewer features)", s.cfg.QueryTimeout), Err: e.Err}

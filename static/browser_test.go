@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/store/storetest"
+
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
@@ -46,9 +48,7 @@ func required(t *testing.T, ok bool, what string) {
 func browserServer(t *testing.T, extract string) (*httptest.Server, *index.Index, store.Store) {
 	t.Helper()
 	needBrowser(t)
-	path := filepath.Join("..", "..", "shared", "data", extract)
-	_, err := os.Stat(path)
-	required(t, err == nil, path)
+	path := storetest.SharedData(t, extract)
 
 	ctx := context.Background()
 	st := memstore.New()

@@ -189,22 +189,18 @@ func (w *layerWriter) newValue(index func(uint32)) uint32 {
 func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
 	w.geom = w.geom[:0]
 	var cx, cy int64
-	moveTo := func(ps []orb.Point) {
-		w.geom = append(w.geom, command(cmdMoveTo, len(ps)))
+	// to writes one MoveTo or LineTo command with its points, each as a
+	// zigzag delta from the cursor.
+	to := func(cmd int, ps []orb.Point) {
+		w.geom = append(w.geom, command(cmd, len(ps)))
 		for _, p := range ps {
 			x, y := int64(p[0]), int64(p[1])
 			w.geom = append(w.geom, uint32(zigzag(x-cx)), uint32(zigzag(y-cy)))
 			cx, cy = x, y
 		}
 	}
-	lineTo := func(ps []orb.Point) {
-		w.geom = append(w.geom, command(cmdLineTo, len(ps)))
-		for _, p := range ps {
-			x, y := int64(p[0]), int64(p[1])
-			w.geom = append(w.geom, uint32(zigzag(x-cx)), uint32(zigzag(y-cy)))
-			cx, cy = x, y
-		}
-	}
+	moveTo := func(ps []orb.Point) { to(cmdMoveTo, ps) }
+	lineTo := func(ps []orb.Point) { to(cmdLineTo, ps) }
 	line := func(l []orb.Point) {
 		moveTo(l[:1])
 		lineTo(l[1:])

@@ -3,7 +3,6 @@ package tiles
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
@@ -79,26 +78,4 @@ func holds(snap *index.Snapshot, layers []string, b orb.Bound) bool {
 		}
 	}
 	return false
-}
-
-// Attribution is "© OpenStreetMap contributors" when any of the layers holds
-// OpenStreetMap features (their first thousand are looked at: imports put a
-// source's features together), else "".
-func Attribution(snap *index.Snapshot, layers []string) string {
-	for _, l := range layers {
-		ly := snap.Layer(l)
-		if ly == nil {
-			continue
-		}
-		osm, n := false, 0
-		ly.Scan(func(f *geo.Feature) bool {
-			osm = osm || strings.HasPrefix(f.Source, "osm")
-			n++
-			return !osm && n < 1000
-		})
-		if osm {
-			return "© OpenStreetMap contributors"
-		}
-	}
-	return ""
 }

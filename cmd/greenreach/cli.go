@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,6 +99,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "greenreach: unknown command %q\n", name)
 	usage(stderr)
 	return 2
+}
+
+// printJSON writes v to stdout as indented JSON (the --json of commands).
+func (cfg *config) printJSON(v any) error {
+	enc := json.NewEncoder(cfg.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

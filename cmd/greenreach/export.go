@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/pmtiles"
@@ -77,14 +76,9 @@ func runExport(ctx context.Context, cfg *config, args []string) error {
 
 // metadata is the archive's JSON: name, attribution and vector_layers.
 func metadata(snap *index.Snapshot) map[string]any {
-	var layers []map[string]any
+	var layers []tiles.VectorLayer
 	for _, l := range tiles.Public {
-		ly := snap.Layer(l)
-		fields := map[string]string{}
-		for _, f := range ly.Schema.Fields {
-			fields[f.Name] = map[geo.FieldType]string{geo.Text: "String", geo.Int: "Number", geo.Real: "Number", geo.Bool: "Boolean"}[f.Type]
-		}
-		layers = append(layers, map[string]any{"id": l, "description": ly.Schema.Title, "fields": fields})
+		layers = append(layers, tiles.VectorLayerOf(l, snap.Layer(l).Schema))
 	}
 	m := map[string]any{"name": "greenreach public tiles", "format": "pbf", "vector_layers": layers}
 	if a := tiles.Attribution(snap, tiles.Public); a != "" {

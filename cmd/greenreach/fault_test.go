@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/store/storetest"
+
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store/open"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -74,7 +76,7 @@ func fingerprint(t *testing.T, db string) (string, map[string]int) {
 // it was or, when the kill came after the commit, with the whole import —
 // never a part.
 func TestKillDuringImport(t *testing.T) {
-	pbf := osmData(t, "monaco.osm.pbf")
+	pbf := storetest.SharedData(t, "monaco.osm.pbf")
 	stores := bothStores(t, "kill")
 	for kind, db := range stores {
 		t.Run(kind, func(t *testing.T) {
@@ -192,10 +194,8 @@ func copyFile(t *testing.T, from, to string) {
 func bothStores(t *testing.T, name string) map[string]string {
 	t.Helper()
 	stores := map[string]string{"gpkg": filepath.Join(t.TempDir(), name+".gpkg")}
-	if pg := os.Getenv("GREENREACH_TEST_PG"); pg != "" {
-		stores["postgis"] = pg + "&schema=" + fmt.Sprintf("%s_%d", name, time.Now().UnixNano())
-	} else if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-		t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is")
+	if os.Getenv("GREENREACH_TEST_PG") != "" || os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
+		stores["postgis"] = storetest.PostGISURL(t, name)
 	}
 	return stores
 }

@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer"
-	"github.com/greenreach/greenreach/importer/geojson"
-	"github.com/greenreach/greenreach/importer/geopackage"
+	"github.com/greenreach/greenreach/importer/anyfile"
 	"github.com/greenreach/greenreach/importer/osm"
-	"github.com/greenreach/greenreach/importer/shapefile"
 )
 
 // runImport imports OSM and GeoJSON files, each in one all-or-nothing
@@ -39,13 +35,12 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	var nOSM, nGeoJSON int
 	for _, f := range files {
 		switch {
-		case osm.Supported(f):
+		case anyfile.IsOSM(f):
 			nOSM++
-		case geojson.Supported(f), shapefile.Supported(f), geopackage.Supported(f):
-			nGeoJSON++ // both go into one --layer through a field map
+		case anyfile.Supported(f):
+			nGeoJSON++ // all go into one --layer through a field map
 		default:
-			exts := slices.Concat(osm.Extensions, geojson.Extensions, shapefile.Extensions, geopackage.Extensions)
-			return fmt.Errorf("%s: unsupported format (supported: %s)", f, strings.Join(exts, ", "))
+			return fmt.Errorf("%s: unsupported format (supported: %s)", f, strings.Join(anyfile.Extensions, ", "))
 		}
 	}
 	if *mapFile != "" && nOSM > 0 && nGeoJSON > 0 {
@@ -85,7 +80,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	for i, file := range files {
 		if i > 0 && *source != "" {
 			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s\n", file, *source, files[i-1])
-		} else if i > 0 && osm.Supported(file) && osm.Supported(files[i-1]) {
+		} else if i > 0 && anyfile.IsOSM(file) && anyfile.IsOSM(files[i-1]) {
 			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s (use --source to keep both)\n", file, osm.Source, files[i-1])
 		}
 		rp := newProgress(cfg, "read "+file)
@@ -94,19 +89,10 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 			sum   *importer.Summary
 			err   error
 		)
-		if osm.Supported(file) {
-			feats, sum, err = osm.ReadFile(ctx, file, osm.Options{
-				Mapping:  mapping,
-				Source:   *source,
-				Progress: func(n int) { rp.add("reading", n) },
-			})
-		} else if geopackage.Supported(file) {
-			feats, sum, err = geopackage.ReadFile(ctx, file, geopackage.Options{Layer: *layer, Table: *table, Source: *source, Fields: fields, CRS: *crsDef, IDField: *idField})
-		} else if shapefile.Supported(file) {
-			feats, sum, err = shapefile.ReadFile(ctx, file, shapefile.Options{Layer: *layer, Source: *source, Fields: fields, CRS: *crsDef, Encoding: *encoding, IDField: *idField})
-		} else {
-			feats, sum, err = geojson.ReadFile(ctx, file, geojson.Options{Layer: *layer, Source: *source, Fields: fields, CRS: *crsDef})
-		}
+		feats, sum, err = anyfile.ReadFile(ctx, file, anyfile.Options{
+			Layer: *layer, Source: *source, Fields: fields, CRS: *crsDef, Encoding: *encoding, IDField: *idField, Table: *table,
+			Mapping: mapping, Progress: func(n int) { rp.add("reading", n) },
+		})
 		if err != nil {
 			rp.done()
 			return fmt.Errorf("%w (nothing of it written)", err)
@@ -135,9 +121,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 		sums = append(sums, sum)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(cfg.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sums)
+		return cfg.printJSON(sums)
 	}
 	return nil
 }

@@ -10,29 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenreach/greenreach/store/storetest"
+
 	"github.com/greenreach/greenreach/importer"
 )
 
-// osmData returns ../shared/data/name relative to the repository root,
-// skipping the test when it is absent (failing when $CI is set).
-func osmData(t *testing.T, name string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: %v", p, err)
-		}
-		t.Skipf("%s not available", p)
-	}
-	return p
-}
-
 func TestImportOSMIntoGeoPackage(t *testing.T) {
 	ctx := context.Background()
-	xml, pbf := osmData(t, "chengdu.osm"), osmData(t, "chengdu.osm.pbf")
+	xml, pbf := storetest.SharedData(t, "chengdu.osm"), storetest.SharedData(t, "chengdu.osm.pbf")
 	db := filepath.Join(t.TempDir(), "city.gpkg")
 	code, out, errs := runCLI(t, ctx, "--db", db, "import", xml)
 	if code != 0 {

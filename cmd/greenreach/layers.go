@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -26,9 +25,7 @@ func runLayers(ctx context.Context, cfg *config, args []string) error {
 	}
 	ls := api.LayersJSON(infos)
 	if *asJSON {
-		enc := json.NewEncoder(cfg.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ls)
+		return cfg.printJSON(ls)
 	}
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "layer\ttitle\tfeatures\tversion\tbbox (west south east north)\t")

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/store/storetest"
+
 	"github.com/greenreach/greenreach/store/open"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -24,12 +26,7 @@ import (
 // function running .ci/postgis pause|resume on it.
 func ownCluster(t *testing.T) (string, func(string)) {
 	t.Helper()
-	if os.Getenv("GREENREACH_TEST_PG") == "" {
-		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is")
-		}
-		t.Skip("no PostGIS (GREENREACH_TEST_PG)")
-	}
+	storetest.PostGISURL(t, "") // skips or fails as every PostGIS test does
 	out, err := exec.Command("../../.ci/postgis", "start").Output()
 	if err != nil {
 		t.Fatalf(".ci/postgis start: %v", err)

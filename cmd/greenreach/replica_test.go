@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/store/storetest"
+
 	"github.com/greenreach/greenreach/api"
 )
 
@@ -100,18 +102,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) t
 // through either is in the other's layers and search within a second
 // (NOTIFY), both ways.
 func TestPostGISReplicas(t *testing.T) {
-	base := os.Getenv("GREENREACH_TEST_PG")
-	if base == "" {
-		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is")
-		}
-		t.Skip("GREENREACH_TEST_PG not set")
-	}
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("schema", fmt.Sprintf("replicas_%d", time.Now().UnixNano()))
-	u.RawQuery = q.Encode()
-	dsn := u.String()
+	dsn := storetest.PostGISURL(t, "replicas")
 	if code, _, errs := runCLI(t, context.Background(), "--db", dsn, "demo", "--size", "small"); code != 0 {
 		t.Fatalf("demo: %s", errs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -107,9 +106,7 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 			}
 			out = append(out, j)
 		}
-		enc := json.NewEncoder(cfg.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return cfg.printJSON(out)
 	}
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\tname\trole\tcreated\trevoked")

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
@@ -23,26 +22,10 @@ import (
 // ST_Intersection on geometry) within 0.1%.
 func TestPostGISAuditMatchesSQL(t *testing.T) {
 	ctx := context.Background()
-	file := filepath.Join("..", "..", "..", "shared", "data", "monaco.osm.pbf")
-	if _, err := os.Stat(file); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip("no Monaco extract")
-	}
-	base := os.Getenv("GREENREACH_TEST_PG")
-	if base == "" {
-		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is: PostGIS tests must run")
-		}
-		t.Skip("GREENREACH_TEST_PG not set")
-	}
-	schema := fmt.Sprintf("audit_%d", time.Now().UnixNano())
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("schema", schema)
-	u.RawQuery = q.Encode()
-	st, err := open.Store(ctx, u.String())
+	file := storetest.SharedData(t, "monaco.osm.pbf")
+	dsn := storetest.PostGISURL(t, "audit")
+	schema := dsnSchema(dsn)
+	st, err := open.Store(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +41,7 @@ func TestPostGISAuditMatchesSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.Del("schema")
-	u.RawQuery = q.Encode()
-	conn, err := pgx.Connect(ctx, u.String())
+	conn, err := pgx.Connect(ctx, storetest.PostGISURL(t, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,4 +148,10 @@ SELECT coalesce((SELECT ST_Area(ST_Union(geom)::geography) FROM %[1]s.green WHER
 		t.Errorf("park m² per resident %.4f, SQL %.4f", pc.Value, want)
 	}
 	t.Logf("park area per resident %.3f m² (SQL %.3f); %d community ratios compared", pc.Value, parkArea/float64(residents), n)
+}
+
+// dsnSchema is the schema= of a PostGIS URL.
+func dsnSchema(dsn string) string {
+	u, _ := url.Parse(dsn)
+	return u.Query().Get("schema")
 }

@@ -4,44 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/jackc/pgx/v5"
 )
 
-func sharedData(t *testing.T, name string) string {
-	p := filepath.Join("..", "..", "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: %v", p, err)
-		}
-		t.Skipf("%s not present", p)
-	}
-	return p
-}
-
 func pgConn(t *testing.T) *pgx.Conn {
-	base := os.Getenv("GREENREACH_TEST_PG")
-	if base == "" {
-		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is: PostGIS tests must run")
-		}
-		t.Skip("GREENREACH_TEST_PG not set (make test starts a throwaway PostGIS)")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Del("schema")
-	u.RawQuery = q.Encode()
-	conn, err := pgx.Connect(context.Background(), u.String())
+	conn, err := pgx.Connect(context.Background(), storetest.PostGISURL(t, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +38,7 @@ func TestPostGISWalkMatchesPgRouting(t *testing.T) {
 	for _, name := range []string{"chengdu.osm.pbf", "monaco.osm.pbf"} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			feats, _, err := osm.ReadFile(ctx, sharedData(t, name), osm.Options{})
+			feats, _, err := osm.ReadFile(ctx, storetest.SharedData(t, name), osm.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

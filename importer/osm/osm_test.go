@@ -31,35 +31,6 @@ func ctx(t testing.TB) context.Context {
 	return c
 }
 
-// dataFile returns the path of a shared OSM extract (../shared/data
-// relative to the repository root). It skips the test when the file is
-// absent, unless $CI is set: then it fails.
-func dataFile(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: %v (required when $CI is set)", p, err)
-		}
-		t.Skipf("%s not available: %v", p, err)
-	}
-	return p
-}
-
 func importFile(t testing.TB, st store.Store, path string, opt osm.Options) *importer.Summary {
 	t.Helper()
 	sum, _, err := osm.ImportFile(ctx(t), st, path, opt)
@@ -79,7 +50,7 @@ func scan(t testing.TB, st store.Store, layer string) []*geo.Feature {
 }
 
 func TestChengduXMLAndPBFIdentical(t *testing.T) {
-	xml, pbf := dataFile(t, "chengdu.osm"), dataFile(t, "chengdu.osm.pbf")
+	xml, pbf := storetest.SharedData(t, "chengdu.osm"), storetest.SharedData(t, "chengdu.osm.pbf")
 	a, b := memstore.New(), memstore.New()
 	sa := importFile(t, a, xml, osm.Options{})
 	sb := importFile(t, b, pbf, osm.Options{})
@@ -171,7 +142,7 @@ func TestClassCountsMatchOsmium(t *testing.T) {
 	}
 	for _, name := range []string{"chengdu.osm", "chengdu.osm.pbf", "monaco.osm.pbf"} {
 		t.Run(name, func(t *testing.T) {
-			path := dataFile(t, name)
+			path := storetest.SharedData(t, name)
 			st := memstore.New()
 			sum := importFile(t, st, path, osm.Options{})
 			kinds := map[string]map[string]int{} // layer → kind/class → stored count
@@ -222,7 +193,7 @@ func TestClassCountsMatchOsmium(t *testing.T) {
 }
 
 func TestMonacoIncompleteRelations(t *testing.T) {
-	path := dataFile(t, "monaco.osm.pbf")
+	path := storetest.SharedData(t, "monaco.osm.pbf")
 	st := memstore.New()
 	sum := importFile(t, st, path, osm.Options{})
 	incomplete := 0
@@ -345,8 +316,8 @@ func TestBowtieRepaired(t *testing.T) {
 }
 
 func TestTruncatedFileWritesNothing(t *testing.T) {
-	monaco := dataFile(t, "monaco.osm.pbf")
-	chengdu := dataFile(t, "chengdu.osm")
+	monaco := storetest.SharedData(t, "monaco.osm.pbf")
+	chengdu := storetest.SharedData(t, "chengdu.osm")
 	full, err := os.ReadFile(monaco)
 	if err != nil {
 		t.Fatal(err)
@@ -676,7 +647,7 @@ func TestGzip(t *testing.T) {
 // BenchmarkImportMonaco reads monaco.osm.pbf and writes it into an empty
 // memstore.
 func BenchmarkImportMonaco(b *testing.B) {
-	path := dataFile(b, "monaco.osm.pbf")
+	path := storetest.SharedData(b, "monaco.osm.pbf")
 	var feats int
 	for b.Loop() {
 		sum, _, err := osm.ImportFile(ctx(b), memstore.New(), path, osm.Options{})

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer/demotown"
@@ -16,26 +16,6 @@ import (
 	"github.com/greenreach/greenreach/store"
 	"github.com/jackc/pgx/v5"
 )
-
-// pgDSN returns a PostGIS URL with a fresh schema, dropped afterwards by
-// closing: the schema is named for the test.
-func pgDSN(t *testing.T) string {
-	base := os.Getenv("GREENREACH_TEST_PG")
-	if base == "" {
-		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is: PostGIS tests must run")
-		}
-		t.Skip("GREENREACH_TEST_PG not set (make test starts a throwaway PostGIS)")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("schema", fmt.Sprintf("open_test_%d", time.Now().UnixNano()))
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 type summary struct {
 	count int64
@@ -81,7 +61,7 @@ func writeDemo(t *testing.T, st store.Store, size string) {
 // gives identical counts, bboxes, ids and total areas (±0.01%).
 func TestPostGISDemoSameAsGeoPackage(t *testing.T) {
 	ctx := context.Background()
-	pg, err := Store(ctx, pgDSN(t))
+	pg, err := Store(ctx, storetest.PostGISURL(t, "open_test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,27 +110,14 @@ func TestSelectsStoreByDSN(t *testing.T) {
 	}
 }
 
-// sharedData returns a file of ../shared/data, skipping when the clone has
-// none beside it (CI always has it: there a missing file fails).
-func sharedData(t *testing.T, name string) string {
-	p := filepath.Join("..", "..", "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: %v", p, err)
-		}
-		t.Skipf("%s not present", p)
-	}
-	return p
-}
-
 // TestPostGISMonacoImport: Monaco imported into PostGIS and into a
 // GeoPackage gives identical counts, bboxes and total areas, every feature's
 // area_m2 matches PostGIS ST_Area(geography) within 0.1%, and importing it
 // again replaces rather than duplicates.
 func TestPostGISMonacoImport(t *testing.T) {
 	ctx := context.Background()
-	file := sharedData(t, "monaco.osm.pbf")
-	dsn := pgDSN(t)
+	file := storetest.SharedData(t, "monaco.osm.pbf")
+	dsn := storetest.PostGISURL(t, "open_test")
 	pg, err := Store(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)

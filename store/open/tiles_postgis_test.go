@@ -6,6 +6,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/greenreach/greenreach/store/storetest"
+
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
@@ -26,9 +28,9 @@ import (
 // many parts, and that their geometries agree within a tile unit or two.
 func TestPostGISTilesMatchSTAsMVT(t *testing.T) {
 	ctx := context.Background()
-	file := sharedData(t, "chengdu.osm.pbf")
+	file := storetest.SharedData(t, "chengdu.osm.pbf")
 	tilestest.NeedOgrinfo(t)
-	st, err := Store(ctx, pgDSN(t))
+	st, err := Store(ctx, storetest.PostGISURL(t, "open_test"))
 	if err != nil {
 		t.Fatal(err)
 	}

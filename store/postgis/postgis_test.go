@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,21 +25,10 @@ var schemaSeq atomic.Int64
 // the test ends. PostGIS tests never skip silently in CI.
 func testURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("GREENREACH_TEST_PG")
-	if base == "" {
-		if os.Getenv("GREENREACH_REQUIRE_POSTGIS") != "" {
-			t.Fatal("GREENREACH_TEST_PG is not set but GREENREACH_REQUIRE_POSTGIS is: PostGIS tests must run")
-		}
-		t.Skip("GREENREACH_TEST_PG not set (make test starts a throwaway PostGIS)")
-	}
-	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano()%1e9, schemaSeq.Add(1))
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("schema", schema)
-	u.RawQuery = q.Encode()
+	dsn := storetest.PostGISURL(t, "t")
+	u, _ := url.Parse(dsn)
+	schema := u.Query().Get("schema")
+	base := storetest.PostGISURL(t, "")
 	t.Cleanup(func() {
 		conn, err := pgx.Connect(context.Background(), base)
 		if err == nil {
@@ -48,7 +36,7 @@ func testURL(t testing.TB) string {
 			conn.Close(context.Background())
 		}
 	})
-	return u.String()
+	return dsn
 }
 
 func TestPostGISContract(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/klauspost/compress/gzip"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -17,11 +18,7 @@ import (
 func Export(ctx context.Context, snap *index.Snapshot, layers []string, minZ, maxZ int, meta map[string]any, out io.Writer, progress func(z, done, total int)) (int, int64, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	type cut struct {
-		t  maptile.Tile
-		gz []byte
-	}
-	var cuts []cut
+	w := NewWriter(orb.Bound{}, meta)
 	ext, err := tiles.Pyramid(ctx, snap, layers, minZ, maxZ, func(t maptile.Tile, mvt []byte) error {
 		buf.Reset()
 		zw.Reset(&buf)
@@ -29,16 +26,13 @@ func Export(ctx context.Context, snap *index.Snapshot, layers []string, minZ, ma
 		if err := zw.Close(); err != nil {
 			return err
 		}
-		cuts = append(cuts, cut{t, bytes.Clone(buf.Bytes())})
+		w.Add(t, bytes.Clone(buf.Bytes()))
 		return nil
 	}, progress)
 	if err != nil {
 		return 0, 0, err
 	}
-	w := NewWriter(ext, meta)
-	for _, c := range cuts {
-		w.Add(c.t, c.gz)
-	}
+	w.Bound = ext
 	n, err := w.WriteTo(out)
 	return w.Len(), n, err
 }

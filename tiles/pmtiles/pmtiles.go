@@ -62,29 +62,29 @@ type entry struct {
 }
 
 // Writer collects tiles (already gzip-compressed MVT) and writes the
-// archive on Close.
+// archive with WriteTo. Each distinct tile is kept once.
 type Writer struct {
-	data   bytes.Buffer // tile contents, deduplicated
-	byHash map[[32]byte]entry
-	tiles  map[uint64][32]byte
-	minZ   int
-	maxZ   int
-	bound  orb.Bound
-	meta   map[string]any
+	blobs map[[32]byte][]byte // tile contents by their hash
+	tiles map[uint64][32]byte // tile id → contents
+	minZ  int
+	maxZ  int
+	// Bound is the archive's extent (lon/lat), written in its header.
+	Bound orb.Bound
+	meta  map[string]any
 }
 
 // NewWriter returns a writer of an archive whose bounds are b (lon/lat) and
 // whose JSON metadata is meta (name, attribution, vector_layers…).
 func NewWriter(b orb.Bound, meta map[string]any) *Writer {
-	return &Writer{byHash: map[[32]byte]entry{}, tiles: map[uint64][32]byte{}, minZ: 99, maxZ: -1, bound: b, meta: meta}
+	return &Writer{blobs: map[[32]byte][]byte{}, tiles: map[uint64][32]byte{}, minZ: 99, maxZ: -1, Bound: b, meta: meta}
 }
 
-// Add stores one gzip-compressed tile.
+// Add stores one gzip-compressed tile; the writer keeps gz, which the
+// caller must not change afterwards.
 func (w *Writer) Add(t maptile.Tile, gz []byte) {
 	h := sha256.Sum256(gz)
-	if _, ok := w.byHash[h]; !ok {
-		w.byHash[h] = entry{offset: uint64(w.data.Len()), length: uint32(len(gz))}
-		w.data.Write(gz)
+	if _, ok := w.blobs[h]; !ok {
+		w.blobs[h] = gz
 	}
 	w.tiles[TileID(t)] = h
 	w.minZ, w.maxZ = min(w.minZ, int(t.Z)), max(w.maxZ, int(t.Z))
@@ -93,34 +93,36 @@ func (w *Writer) Add(t maptile.Tile, gz []byte) {
 // Len is the number of tiles added.
 func (w *Writer) Len() int { return len(w.tiles) }
 
-// WriteTo writes the archive.
+// WriteTo writes the archive: header, directories and metadata, then the
+// tile contents in the order of their first tile id (clustered).
 func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	if len(w.tiles) == 0 {
 		return 0, errors.New("pmtiles: no tiles")
 	}
-	// Tile contents in the order of their first tile id (clustered).
 	ids := make([]uint64, 0, len(w.tiles))
 	for id := range w.tiles {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	var data bytes.Buffer
 	placed := map[[32]byte]uint64{}
+	var order [][]byte // contents in the order written
+	var dataLen uint64
 	var entries []entry
 	for _, id := range ids {
 		h := w.tiles[id]
-		src := w.byHash[h]
+		blob := w.blobs[h]
 		off, ok := placed[h]
 		if !ok {
-			off = uint64(data.Len())
-			data.Write(w.data.Bytes()[src.offset : src.offset+uint64(src.length)])
+			off = dataLen
 			placed[h] = off
+			order = append(order, blob)
+			dataLen += uint64(len(blob))
 		}
 		if n := len(entries); n > 0 && entries[n-1].offset == off && entries[n-1].id+uint64(entries[n-1].run) == id {
 			entries[n-1].run++
 			continue
 		}
-		entries = append(entries, entry{id: id, offset: off, length: src.length, run: 1})
+		entries = append(entries, entry{id: id, offset: off, length: uint32(len(blob)), run: 1})
 	}
 	root, leaves, err := directories(entries)
 	if err != nil {
@@ -138,23 +140,23 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	metaOff := rootOff + uint64(len(root))
 	leafOff := metaOff + uint64(len(meta))
 	dataOff := leafOff + uint64(len(leaves))
-	for i, v := range []uint64{rootOff, uint64(len(root)), metaOff, uint64(len(meta)), leafOff, uint64(len(leaves)), dataOff, uint64(data.Len()),
+	for i, v := range []uint64{rootOff, uint64(len(root)), metaOff, uint64(len(meta)), leafOff, uint64(len(leaves)), dataOff, dataLen,
 		uint64(len(ids)), uint64(len(entries)), uint64(len(placed))} {
 		le.PutUint64(h[8+8*i:], v)
 	}
 	h[96], h[97], h[98], h[99] = clusteredOn, compGzip, compGzip, typeMVT
 	h[100], h[101] = byte(w.minZ), byte(w.maxZ)
 	e7 := func(f float64) uint32 { return uint32(int32(f * 1e7)) }
-	le.PutUint32(h[102:], e7(w.bound.Min[0]))
-	le.PutUint32(h[106:], e7(w.bound.Min[1]))
-	le.PutUint32(h[110:], e7(w.bound.Max[0]))
-	le.PutUint32(h[114:], e7(w.bound.Max[1]))
-	c := w.bound.Center()
+	le.PutUint32(h[102:], e7(w.Bound.Min[0]))
+	le.PutUint32(h[106:], e7(w.Bound.Min[1]))
+	le.PutUint32(h[110:], e7(w.Bound.Max[0]))
+	le.PutUint32(h[114:], e7(w.Bound.Max[1]))
+	c := w.Bound.Center()
 	h[118] = byte(min(w.maxZ, max(w.minZ, 14)))
 	le.PutUint32(h[119:], e7(c[0]))
 	le.PutUint32(h[123:], e7(c[1]))
 	var n int64
-	for _, part := range [][]byte{h, root, meta, leaves, data.Bytes()} {
+	for _, part := range append([][]byte{h, root, meta, leaves}, order...) {
 		m, err := out.Write(part)
 		n += int64(m)
 		if err != nil {
