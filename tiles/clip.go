@@ -14,43 +14,97 @@ import (
 // goroutine cutting a tile takes its own.
 var geosPool = sync.Pool{New: func() any { return geos.NewContext() }}
 
-// cut projects a feature's geometry g (lon/lat, with bound gb) into tile
-// units and clips it to the tile and its buffer; nil when nothing is left.
-// wide is the tile with twice the buffer, in lon/lat.
-//
-// A geometry wholly inside is projected as it is. Lines crossing the edge
-// are first cut in lon/lat to the wider box, so only the vertices near the
-// tile are projected, then clipped exactly in tile units by orb (a line
-// leaving and re-entering becomes several). A polygon crossing the edge is
-// clipped by GEOS, so one that falls into separate pieces keeps them as
-// separate parts (orb's ring clip would join them with slivers along the
-// edge).
-func cut(g orb.Geometry, gb orb.Bound, p projection, wide orb.Bound) (orb.Geometry, error) {
-	b := p.bound(gb)
-	if !b.Intersects(clipBound) {
-		return nil, nil
-	}
-	inside := b.Min[0] >= clipBound.Min[0] && b.Min[1] >= clipBound.Min[1] && b.Max[0] <= clipBound.Max[0] && b.Max[1] <= clipBound.Max[1]
-	if inside {
-		return project(g, p), nil
-	}
-	switch t := g.(type) {
+// cut projects a polygonal or multipoint geometry g (lon/lat) that crosses
+// the edge of the tile with its buffer into tile units and clips it to
+// them; nil when nothing is left. A polygon is clipped by GEOS, so one that
+// falls into separate pieces keeps them as separate parts (orb's ring clip
+// would join them with slivers along the edge).
+func cut(g orb.Geometry, p *projection) (orb.Geometry, error) {
+	switch g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 		return clipPolygonal(project(g, p))
-	case orb.LineString: // orb's line clipping leaves its input alone
-		if g = orbclip.LineString(wide, t); isEmpty(g) {
-			return nil, nil
-		}
-	case orb.MultiLineString:
-		if g = orbclip.MultiLineString(wide, t); isEmpty(g) {
-			return nil, nil
-		}
 	}
 	c := orbclip.Geometry(clipBound, project(g, p))
 	if c == nil || isEmpty(c) {
 		return nil, nil
 	}
 	return c, nil
+}
+
+// clipLine appends the pieces of the line in that lie in box to out, back
+// to back, and the end of each piece to ends. It is mapbox/lineclip's
+// algorithm as orb's clip package has it (same pieces, same points),
+// writing into buffers the caller reuses instead of new slices.
+func clipLine(box orb.Bound, in, out []orb.Point, ends []int) ([]orb.Point, []int) {
+	if len(in) == 0 {
+		return out, ends
+	}
+	pieceStart := len(out)
+	last := len(in) - 1
+	codeA := bitCode(box, in[0])
+	for i := 1; i <= last; i++ {
+		a, b := in[i-1], in[i]
+		codeB := bitCode(box, b)
+		endCode := codeB
+		for { // every crossing of the segment with the box, e.g. two across a corner
+			if codeA|codeB == 0 { // both in the box
+				out = append(out, a)
+				if codeB != endCode { // the segment leaves the box: the piece ends
+					out = append(out, b)
+					if i < last {
+						ends = append(ends, len(out))
+						pieceStart = len(out)
+					}
+				} else if i == last {
+					out = append(out, b)
+				}
+				break
+			} else if codeA&codeB != 0 { // both beyond one side
+				break
+			} else if codeA != 0 {
+				a = intersect(box, codeA, a, b)
+				codeA = bitCode(box, a)
+			} else {
+				b = intersect(box, codeB, a, b)
+				codeB = bitCode(box, b)
+			}
+		}
+		codeA = endCode
+	}
+	if len(out) > pieceStart {
+		ends = append(ends, len(out))
+	}
+	return out, ends
+}
+
+// bitCode says where p lies around box: 1 left, 2 right, 4 below, 8 above.
+func bitCode(box orb.Bound, p orb.Point) int {
+	code := 0
+	if p[0] < box.Min[0] {
+		code |= 1
+	} else if p[0] > box.Max[0] {
+		code |= 2
+	}
+	if p[1] < box.Min[1] {
+		code |= 4
+	} else if p[1] > box.Max[1] {
+		code |= 8
+	}
+	return code
+}
+
+// intersect returns where segment ab crosses the side of box named by edge.
+func intersect(box orb.Bound, edge int, a, b orb.Point) orb.Point {
+	switch {
+	case edge&8 != 0:
+		return orb.Point{a[0] + (b[0]-a[0])*(box.Max[1]-a[1])/(b[1]-a[1]), box.Max[1]}
+	case edge&4 != 0:
+		return orb.Point{a[0] + (b[0]-a[0])*(box.Min[1]-a[1])/(b[1]-a[1]), box.Min[1]}
+	case edge&2 != 0:
+		return orb.Point{box.Max[0], a[1] + (b[1]-a[1])*(box.Max[0]-a[0])/(b[0]-a[0])}
+	default:
+		return orb.Point{box.Min[0], a[1] + (b[1]-a[1])*(box.Min[0]-a[0])/(b[0]-a[0])}
+	}
 }
 
 // onEdge reports whether every point of l lies on one side of clipBound: a

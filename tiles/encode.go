@@ -60,6 +60,7 @@ type layerWriter struct {
 	numIdx   map[valueKey]uint32
 	tags     []uint32
 	geom     []uint32
+	cx, cy   int64 // the command stream's cursor
 	scratch  []byte
 	count    int
 }
@@ -96,10 +97,13 @@ func (w *layerWriter) release() {
 
 // add writes a feature whose geometry is in tile units, snapped and wound.
 func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
-	typ, ok := w.encodeGeometry(g)
-	if !ok {
-		return
+	if typ, ok := w.encodeGeometry(g); ok {
+		w.addEncoded(f, props, typ)
 	}
+}
+
+// addEncoded writes a feature of type typ whose command stream is in w.geom.
+func (w *layerWriter) addEncoded(f *geo.Feature, props map[string]any, typ uint64) {
 	w.tags = w.tags[:0]
 	for i, fd := range w.schema.Fields {
 		v, ok := props[fd.Name]
@@ -185,49 +189,79 @@ func (w *layerWriter) newValue(index func(uint32)) uint32 {
 	return i
 }
 
-// encodeGeometry fills w.geom with the command stream of g.
-func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
+// The command stream of a geometry is written point by point into w.geom,
+// each point a zigzag delta from the cursor (w.cx, w.cy).
+
+func (w *layerWriter) beginGeometry() {
 	w.geom = w.geom[:0]
-	var cx, cy int64
-	// to writes one MoveTo or LineTo command with its points, each as a
-	// zigzag delta from the cursor.
-	to := func(cmd int, ps []orb.Point) {
-		w.geom = append(w.geom, command(cmd, len(ps)))
-		for _, p := range ps {
-			x, y := int64(p[0]), int64(p[1])
-			w.geom = append(w.geom, uint32(zigzag(x-cx)), uint32(zigzag(y-cy)))
-			cx, cy = x, y
+	w.cx, w.cy = 0, 0
+}
+
+func (w *layerWriter) point(p orb.Point) {
+	x, y := int64(p[0]), int64(p[1])
+	w.geom = append(w.geom, uint32(zigzag(x-w.cx)), uint32(zigzag(y-w.cy)))
+	w.cx, w.cy = x, y
+}
+
+// moveTo writes one MoveTo command with its points.
+func (w *layerWriter) moveTo(ps []orb.Point) {
+	w.geom = append(w.geom, command(cmdMoveTo, len(ps)))
+	for _, p := range ps {
+		w.point(p)
+	}
+}
+
+// line writes a line of two points or more.
+func (w *layerWriter) line(l []orb.Point) {
+	w.moveTo(l[:1])
+	w.geom = append(w.geom, command(cmdLineTo, len(l)-1))
+	for _, p := range l[1:] {
+		w.point(p)
+	}
+}
+
+// ring writes a closed ring (first point repeated last), backwards if
+// reverse; the closing point is ClosePath.
+func (w *layerWriter) ring(r []orb.Point, reverse bool) {
+	w.moveTo(r[:1])
+	w.geom = append(w.geom, command(cmdLineTo, len(r)-2))
+	if reverse {
+		for i := len(r) - 2; i >= 1; i-- {
+			w.point(r[i])
+		}
+	} else {
+		for _, p := range r[1 : len(r)-1] {
+			w.point(p)
 		}
 	}
-	moveTo := func(ps []orb.Point) { to(cmdMoveTo, ps) }
-	lineTo := func(ps []orb.Point) { to(cmdLineTo, ps) }
-	line := func(l []orb.Point) {
-		moveTo(l[:1])
-		lineTo(l[1:])
-	}
+	w.geom = append(w.geom, command(cmdClosePath, 1))
+}
+
+// encodeGeometry fills w.geom with the command stream of g, in tile units,
+// snapped and wound.
+func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
+	w.beginGeometry()
 	polygon := func(p orb.Polygon) {
 		for _, r := range p {
-			moveTo(r[:1])
-			lineTo(r[1 : len(r)-1]) // the closing point is ClosePath
-			w.geom = append(w.geom, command(cmdClosePath, 1))
+			w.ring(r, false)
 		}
 	}
 	switch t := g.(type) {
 	case orb.Point:
-		moveTo([]orb.Point{t})
+		w.moveTo([]orb.Point{t})
 		return geomPoint, true
 	case orb.MultiPoint:
 		if len(t) == 0 {
 			return 0, false
 		}
-		moveTo(t)
+		w.moveTo(t)
 		return geomPoint, true
 	case orb.LineString:
-		line(t)
+		w.line(t)
 		return geomLineString, true
 	case orb.MultiLineString:
 		for _, l := range t {
-			line(l)
+			w.line(l)
 		}
 		return geomLineString, len(t) > 0
 	case orb.Polygon:

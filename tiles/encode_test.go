@@ -80,3 +80,25 @@ func TestEncoderMatchesOrb(t *testing.T) {
 		}
 	}
 }
+
+// wind orients rings for MVT in tile coordinates (y down): an exterior ring
+// has a positive shoelace area (orb calls that counter-clockwise, as it
+// assumes y up), a hole a negative one.
+func wind(g orb.Geometry) orb.Geometry {
+	polygon := func(p orb.Polygon) {
+		for i, r := range p {
+			if want := map[bool]orb.Orientation{true: orb.CCW, false: orb.CW}[i == 0]; r.Orientation() != want {
+				r.Reverse()
+			}
+		}
+	}
+	switch t := g.(type) {
+	case orb.Polygon:
+		polygon(t)
+	case orb.MultiPolygon:
+		for _, p := range t {
+			polygon(p)
+		}
+	}
+	return g
+}

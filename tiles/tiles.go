@@ -12,12 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
-	"github.com/paulmach/orb/simplify"
+	"github.com/paulmach/orb/planar"
 )
 
 const (
@@ -75,11 +76,12 @@ type View struct {
 
 // EncodeViews returns the uncompressed MVT of the views at t.
 func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
+	c := cutterPool.Get().(*cutter)
+	defer cutterPool.Put(c)
 	// Search in WGS84 with the buffer: Buffer/Extent of a tile on each side.
-	bound := t.Bound(float64(Buffer) / Extent)
-	wide := t.Bound(2 * float64(Buffer) / Extent)
-	proj := newProjection(t)
-	dp := simplify.DouglasPeucker(Tolerance)
+	c.bound = t.Bound(float64(Buffer) / Extent)
+	c.wide = t.Bound(2 * float64(Buffer) / Extent)
+	c.proj = newProjection(t)
 	var out []byte
 	var cutErr error
 	for _, v := range views {
@@ -93,21 +95,18 @@ func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, er
 			sc = l.Schema
 		}
 		w := newLayerWriter(name, sc)
-		l.SearchBounds(bound, func(f *geo.Feature, fb orb.Bound) bool {
-			g, err := cut(f.Geom, fb, proj, wide)
+		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
+			typ, ok, err := c.feature(w, f.Geom, fb)
 			if err != nil {
 				cutErr = fmt.Errorf("tile %d/%d/%d: %s feature %d: %w", t.Z, t.X, t.Y, name, f.ID, err)
 				return false
 			}
-			if g == nil {
-				return true
-			}
-			if g = snapToGrid(dp.Simplify(g)); g != nil {
+			if ok {
 				props := f.Props
 				if v.Props != nil {
 					props = v.Props(f)
 				}
-				w.add(f, props, wind(g))
+				w.addEncoded(f, props, typ)
 			}
 			return true
 		})
@@ -121,31 +120,267 @@ func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, er
 	return out, nil
 }
 
-// projection maps WGS84 to the tile's grid, in floating point.
+// cutter takes the features of one tile through projection, clipping,
+// simplification, snapping and winding into a layer's command stream,
+// reusing its buffers from feature to feature.
+type cutter struct {
+	proj        projection
+	bound, wide orb.Bound // lon/lat: the tile with its buffer, with twice its buffer
+	pts         []orb.Point
+	mask        []byte
+	stack       []int
+	// pieces of a line crossing the edge, back to back, with their ends
+	wideCut, tileCut   []orb.Point
+	wideEnds, tileEnds []int
+}
+
+var cutterPool = sync.Pool{New: func() any { return new(cutter) }}
+
+// feature writes the command stream of g (lon/lat, with bound gb) into
+// w.geom; false when nothing of it is left in the tile.
+func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, bool, error) {
+	// The search found gb overlapping the tile with its buffer; a geometry
+	// wholly inside is projected vertex by vertex as it is encoded, others
+	// are clipped first (into new geometries, in tile units).
+	inside := gb.Min[0] >= c.bound.Min[0] && gb.Min[1] >= c.bound.Min[1] && gb.Max[0] <= c.bound.Max[0] && gb.Max[1] <= c.bound.Max[1]
+	w.beginGeometry()
+	switch t := g.(type) {
+	case orb.LineString:
+		return geomLineString, c.line(w, t, inside), nil
+	case orb.MultiLineString:
+		any := false
+		for _, l := range t {
+			any = c.line(w, l, inside) || any
+		}
+		return geomLineString, any, nil
+	}
+	project := inside
+	if !inside {
+		cg, err := cut(g, &c.proj)
+		if err != nil || cg == nil {
+			return 0, false, err
+		}
+		g = cg
+	}
+	switch t := g.(type) {
+	case orb.Point:
+		w.moveTo(c.snapPoints([]orb.Point{t}, project))
+		return geomPoint, true, nil
+	case orb.MultiPoint:
+		w.moveTo(c.snapPoints(t, project))
+		return geomPoint, len(t) > 0, nil
+	case orb.Polygon:
+		return geomPolygon, c.polygon(w, t, project), nil
+	case orb.MultiPolygon:
+		any := false
+		for _, p := range t {
+			any = c.polygon(w, p, project) || any
+		}
+		return geomPolygon, any, nil
+	}
+	return 0, false, nil
+}
+
+// load copies ps into the cutter's buffer, projecting them if asked.
+func (c *cutter) load(ps []orb.Point, project bool) []orb.Point {
+	c.pts = c.pts[:0]
+	if !project {
+		return append(c.pts, ps...)
+	}
+	for _, q := range ps {
+		c.pts = append(c.pts, c.proj.point(q))
+	}
+	return c.pts
+}
+
+// snapPoints returns points in tile units rounded to the grid (no
+// simplification, repeated points kept).
+func (c *cutter) snapPoints(ps []orb.Point, project bool) []orb.Point {
+	out := c.load(ps, project)
+	for i, p := range out {
+		out[i] = orb.Point{math.Round(p[0]), math.Round(p[1])}
+	}
+	return out
+}
+
+// line writes the pieces of l (lon/lat) in the tile with its buffer,
+// simplified and snapped; false when none is left: a piece that collapses
+// to fewer than two points or lies on the buffer's edge is dropped. A line
+// inside is projected as it is; one crossing the edge is first cut in
+// lon/lat to the wider box, so only the vertices near the tile are
+// projected, then clipped exactly in tile units (a line leaving and
+// re-entering becomes several pieces).
+func (c *cutter) line(w *layerWriter, l []orb.Point, inside bool) bool {
+	if inside {
+		return c.piece(w, c.load(l, true))
+	}
+	c.wideCut, c.wideEnds = clipLine(c.wide, l, c.wideCut[:0], c.wideEnds[:0])
+	any, start := false, 0
+	for _, end := range c.wideEnds {
+		ps := c.wideCut[start:end]
+		start = end
+		for i, q := range ps {
+			ps[i] = c.proj.point(q)
+		}
+		c.tileCut, c.tileEnds = clipLine(clipBound, ps, c.tileCut[:0], c.tileEnds[:0])
+		from := 0
+		for _, to := range c.tileEnds {
+			any = c.piece(w, c.tileCut[from:to]) || any
+			from = to
+		}
+	}
+	return any
+}
+
+// piece writes a line in tile units simplified and snapped (in place).
+func (c *cutter) piece(w *layerWriter, ps []orb.Point) bool {
+	s := snapLine(c.simplify(ps))
+	if len(s) < 2 || onEdge(s) {
+		return false
+	}
+	w.line(s)
+	return true
+}
+
+// polygon writes p's rings simplified, snapped and wound (exterior with a
+// positive shoelace area in y-down tile units, holes negative); rings that
+// collapse are dropped, and the whole polygon when its exterior does.
+func (c *cutter) polygon(w *layerWriter, p orb.Polygon, project bool) bool {
+	for i, r := range p {
+		s := snapLine(c.simplify(c.load(r, project)))
+		if len(s) > 0 && s[0] != s[len(s)-1] {
+			s = append(s, s[0])
+		}
+		o := orb.Orientation(0)
+		if len(s) >= 4 {
+			o = orb.Ring(s).Orientation()
+		}
+		if o == 0 {
+			if i == 0 {
+				return false
+			}
+			continue
+		}
+		want := orb.CW
+		if i == 0 {
+			want = orb.CCW
+		}
+		w.ring(s, o != want)
+	}
+	return true
+}
+
+// simplify runs Douglas–Peucker with Tolerance on ps in place (the
+// algorithm of orb's simplify package, without its allocations).
+func (c *cutter) simplify(ps []orb.Point) []orb.Point {
+	if len(ps) <= 2 {
+		return ps
+	}
+	c.mask = append(c.mask[:0], make([]byte, len(ps))...)
+	c.mask[0], c.mask[len(ps)-1] = 1, 1
+	stack := append(c.stack[:0], 0, len(ps)-1)
+	for len(stack) > 0 {
+		start, end := stack[len(stack)-2], stack[len(stack)-1]
+		maxDist, maxIndex := 0.0, 0
+		for i := start + 1; i < end; i++ {
+			if d := planar.DistanceFromSegmentSquared(ps[start], ps[end], ps[i]); d > maxDist {
+				maxDist, maxIndex = d, i
+			}
+		}
+		if maxDist > Tolerance*Tolerance {
+			c.mask[maxIndex] = 1
+			stack[len(stack)-1] = maxIndex
+			stack = append(stack, maxIndex, end)
+		} else {
+			stack = stack[:len(stack)-2]
+		}
+	}
+	c.stack = stack
+	n := 0
+	for i, m := range c.mask {
+		if m == 1 {
+			ps[n] = ps[i]
+			n++
+		}
+	}
+	return ps[:n]
+}
+
+// projection maps WGS84 to the tile's grid, in floating point. Web
+// Mercator's y = ln tan(π/4 + φ/2) costs a tangent, a cosine and a
+// logarithm per vertex; over the few hundredths of a degree of one tile
+// (with twice its buffer) a degree-5 Taylor polynomial around the tile's
+// middle latitude gives the same y to a millionth of a tile unit (or the
+// exact formula's own rounding at deep zooms), for five multiply-adds. Vertices outside that
+// band, and tiles too tall for the polynomial (it is checked when made),
+// take the exact formula.
 type projection struct {
 	scale, x0, y0 float64
+	kx            float64    // tile units per degree of longitude
+	lat0          float64    // the polynomial's centre, degrees
+	lo, hi        float64    // the band where it is used, degrees
+	c             [6]float64 // y in tile units = Σ c[k]·(lat−lat0)^k
 }
+
+// maxLat is where Web Mercator is cut off.
+const maxLat = 85.05112878
 
 func newProjection(t maptile.Tile) projection {
 	n := float64(uint64(1)<<uint(t.Z)) * Extent
-	return projection{scale: n, x0: float64(t.X) * Extent, y0: float64(t.Y) * Extent}
+	p := projection{scale: n, x0: float64(t.X) * Extent, y0: float64(t.Y) * Extent, kx: n / 360, lo: 1, hi: -1}
+	band := t.Bound(2 * float64(Buffer) / Extent)
+	lo, hi := math.Max(-maxLat, band.Min[1]), math.Min(maxLat, band.Max[1])
+	if hi-lo > 5 { // low zooms: exact only
+		return p
+	}
+	// Derivatives of Y(φ) = ln tan(π/4 + φ/2) at φ0, with s = sec φ0 and
+	// t = tan φ0: s, st, s(2t²+1), st(6t²+5), s(24t⁴+28t²+5).
+	p.lat0 = (lo + hi) / 2
+	phi := p.lat0 * math.Pi / 180
+	sec, tan := 1/math.Cos(phi), math.Tan(phi)
+	t2 := tan * tan
+	d := [6]float64{math.Log(math.Tan(phi) + sec), sec, sec * tan, sec * (2*t2 + 1), sec * tan * (6*t2 + 5), sec * (24*t2*t2 + 28*t2 + 5)}
+	// y units = scale/2 − y0 − scale/(2π)·Y, and Y = Σ d[k]/k!·δ^k with δ
+	// in radians = (lat−lat0)·π/180.
+	b, r, fact := n/(2*math.Pi), math.Pi/180, 1.0
+	p.c[0] = n/2 - p.y0 - b*d[0]
+	for k, rk := 1, r; k < 6; k, rk = k+1, rk*r {
+		fact *= float64(k)
+		p.c[k] = -b * d[k] / fact * rk
+	}
+	p.lo, p.hi = lo, hi
+	// Check it across the band: to a millionth of a unit, or to the exact
+	// formula's own rounding, which grows with the world's size in units
+	// (its tangent and secant cancel near the poles).
+	for i := 0; i <= 8; i++ {
+		lat := lo + (hi-lo)*float64(i)/8
+		if math.Abs(p.seriesY(lat)-p.exactY(lat)) > 1e-6+n*1e-13 {
+			p.lo, p.hi = 1, -1
+			break
+		}
+	}
+	return p
 }
 
-func (p projection) point(q orb.Point) orb.Point {
-	lat := math.Max(-85.05112878, math.Min(85.05112878, q[1])) * math.Pi / 180
-	x := (q[0] + 180) / 360 * p.scale
-	y := (1 - math.Log(math.Tan(lat)+1/math.Cos(lat))/math.Pi) / 2 * p.scale
-	return orb.Point{x - p.x0, y - p.y0}
+func (p *projection) seriesY(lat float64) float64 {
+	d := lat - p.lat0
+	return p.c[0] + d*(p.c[1]+d*(p.c[2]+d*(p.c[3]+d*(p.c[4]+d*p.c[5]))))
 }
 
-// bound projects a lon/lat bound (the projection is monotonic on each axis;
-// y runs south).
-func (p projection) bound(b orb.Bound) orb.Bound {
-	a, c := p.point(orb.Point{b.Min[0], b.Max[1]}), p.point(orb.Point{b.Max[0], b.Min[1]})
-	return orb.Bound{Min: a, Max: c}
+func (p *projection) exactY(lat float64) float64 {
+	phi := math.Max(-maxLat, math.Min(maxLat, lat)) * math.Pi / 180
+	return (1-math.Log(math.Tan(phi)+1/math.Cos(phi))/math.Pi)/2*p.scale - p.y0
 }
 
-func (p projection) points(ps []orb.Point) []orb.Point {
+func (p *projection) point(q orb.Point) orb.Point {
+	x := (q[0]+180)*p.kx - p.x0
+	if q[1] >= p.lo && q[1] <= p.hi {
+		return orb.Point{x, p.seriesY(q[1])}
+	}
+	return orb.Point{x, p.exactY(q[1])}
+}
+
+func (p *projection) points(ps []orb.Point) []orb.Point {
 	out := make([]orb.Point, len(ps))
 	for i, q := range ps {
 		out[i] = p.point(q)
@@ -154,7 +389,7 @@ func (p projection) points(ps []orb.Point) []orb.Point {
 }
 
 // project returns a new geometry in tile units.
-func project(g orb.Geometry, p projection) orb.Geometry {
+func project(g orb.Geometry, p *projection) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point:
 		return p.point(g)
@@ -184,54 +419,10 @@ func project(g orb.Geometry, p projection) orb.Geometry {
 	return nil
 }
 
-// snapToGrid rounds coordinates to whole units and drops repeated points;
-// lines with fewer than two points or lying on the buffer's edge, rings with fewer than three corners or
-// no area, and polygons without an exterior ring are gone. It returns nil
-// when nothing is left.
-func snapToGrid(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{math.Round(g[0]), math.Round(g[1])}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(g))
-		for i, p := range g {
-			out[i] = orb.Point{math.Round(p[0]), math.Round(p[1])}
-		}
-		return out
-	case orb.LineString:
-		if l := snapLine(g); len(l) >= 2 && !onEdge(l) {
-			return orb.LineString(l)
-		}
-	case orb.MultiLineString:
-		var out orb.MultiLineString
-		for _, l := range g {
-			if s := snapLine(l); len(s) >= 2 && !onEdge(s) {
-				out = append(out, s)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	case orb.Polygon:
-		if p := snapPolygon(g); p != nil {
-			return p
-		}
-	case orb.MultiPolygon:
-		var out orb.MultiPolygon
-		for _, p := range g {
-			if s := snapPolygon(p); s != nil {
-				out = append(out, s)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return nil
-}
-
+// snapLine rounds coordinates to whole units and drops repeated points, in
+// place.
 func snapLine(ps []orb.Point) []orb.Point {
-	out := make([]orb.Point, 0, len(ps))
+	out := ps[:0]
 	for _, p := range ps {
 		q := orb.Point{math.Round(p[0]), math.Round(p[1])}
 		if len(out) == 0 || out[len(out)-1] != q {
@@ -239,49 +430,4 @@ func snapLine(ps []orb.Point) []orb.Point {
 		}
 	}
 	return out
-}
-
-func snapPolygon(p orb.Polygon) orb.Polygon {
-	var out orb.Polygon
-	for i, r := range p {
-		s := orb.Ring(snapLine(r))
-		if len(s) > 0 && s[0] != s[len(s)-1] {
-			s = append(s, s[0])
-		}
-		if len(s) < 4 || s.Orientation() == 0 {
-			if i == 0 {
-				return nil
-			}
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// wind orients rings for MVT in tile coordinates (y down): an exterior ring
-// has a positive shoelace area (orb calls that counter-clockwise, as it
-// assumes y up), a hole a negative one.
-func wind(g orb.Geometry) orb.Geometry {
-	switch t := g.(type) {
-	case orb.Polygon:
-		windPolygon(t)
-	case orb.MultiPolygon:
-		for _, p := range t {
-			windPolygon(p)
-		}
-	}
-	return g
-}
-
-func windPolygon(p orb.Polygon) {
-	for i, r := range p {
-		want := orb.CW
-		if i == 0 {
-			want = orb.CCW
-		}
-		if r.Orientation() != want {
-			r.Reverse()
-		}
-	}
 }

@@ -11,17 +11,23 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo/index"
@@ -45,8 +51,16 @@ func main() {
 		maxTiles = flag.Int("tiles", 2000, "at most this many tiles (spread over the zooms)")
 	)
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the uncached run here")
+	clientFlag := flag.String("client", "", "HTTP load generator: wrk (Debian's, the default when installed) or go (net/http in this process)")
 	flag.Parse()
 	cpuProfile = *prof
+	httpClient = *clientFlag
+	if httpClient == "" {
+		httpClient = "go"
+		if _, err := exec.LookPath("wrk"); err == nil {
+			httpClient = "wrk"
+		}
+	}
 	if err := run(context.Background(), *dsn, *data, *conns, *dur, *minZ, *maxZ, *maxTiles); err != nil {
 		fmt.Fprintln(os.Stderr, "tileload:", err)
 		os.Exit(1)
@@ -115,7 +129,7 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	// The same tiles from PostGIS behind HTTP and gzip, as pg_tileserv or
 	// Martin would serve them: the like-for-like baseline.
 	pgBase, pgStop := servePG(ctx, pg)
-	rows = append(rows, measure("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, httpGetPath(client, pgBase+"/pg")))
+	rows = append(rows, measureHTTP("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, client, pgBase+"/pg"))
 	pgStop()
 	base, stop := serve(0)
 	if cpuProfile != "" {
@@ -125,7 +139,7 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 		}
 		pprof.StartCPUProfile(f)
 	}
-	rows = append(rows, measure("greenreach uncached (HTTP, gzip)", list, conns, dur, httpGet(base)))
+	rows = append(rows, measureHTTP("greenreach uncached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -137,10 +151,10 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 			return err
 		}
 	}
-	rows = append(rows, measure("greenreach cached (HTTP, gzip)", list, conns, dur, get))
+	rows = append(rows, measureHTTP("greenreach cached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
 	stop()
 
-	fmt.Printf("\ntiles of %s (%d features), /tiles/public at z%d–%d, %d tiles, %d connections\n", data, n, minZ, maxZ, len(list), conns)
+	fmt.Printf("\ntiles of %s (%d features), /tiles/public at z%d–%d, %d tiles, %d connections, HTTP load from %s\n", data, n, minZ, maxZ, len(list), conns, httpClient)
 	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "run", "tiles/s", "p50 ms", "p99 ms", "errors", "vs ST_AsMVT", "vs ST_AsMVT")
 	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "", "", "", "", "", "(no HTTP)", "(HTTP)")
 	for _, r := range rows {
@@ -149,7 +163,121 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	return nil
 }
 
-var cpuProfile string
+var cpuProfile, httpClient string
+
+// measureHTTP fetches base/z/x/y.mvt for the tiles of list, in turn, from
+// conns connections for dur, with wrk or with net/http (-client).
+func measureHTTP(name string, list []maptile.Tile, conns int, dur time.Duration, client *http.Client, base string) result {
+	if httpClient == "wrk" {
+		r, err := measureWrk(name, list, conns, dur, base)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tileload:", err)
+			os.Exit(1)
+		}
+		return r
+	}
+	return measure(name, list, conns, dur, httpGetPath(client, base))
+}
+
+// wrkScript makes each wrk thread request the paths of a file in turn,
+// each thread starting at its own place in the list, asking for gzip.
+const wrkScript = `
+local paths = {}
+for l in io.lines(%q) do paths[#paths + 1] = l end
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+local i = 0
+function init(args)
+  i = math.floor((first or 0) * #paths / 2)
+end
+function request()
+  i = i + 1
+  if i > #paths then i = 1 end
+  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
+end
+`
+
+// measureWrk runs Debian's wrk (two threads) against base and reads its
+// report: requests/s, the 50th and 99th latency percentiles, and
+// non-2xx answers and socket errors as errors.
+func measureWrk(name string, list []maptile.Tile, conns int, dur time.Duration, base string) (result, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return result{}, err
+	}
+	dir, err := os.MkdirTemp("", "tileload")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	var paths strings.Builder
+	for _, t := range list {
+		fmt.Fprintf(&paths, "%s/%d/%d/%d.mvt\n", u.Path, t.Z, t.X, t.Y)
+	}
+	pathFile, script := filepath.Join(dir, "paths"), filepath.Join(dir, "tiles.lua")
+	if err := os.WriteFile(pathFile, []byte(paths.String()), 0o644); err != nil {
+		return result{}, err
+	}
+	if err := os.WriteFile(script, []byte(fmt.Sprintf(wrkScript, pathFile)), 0o644); err != nil {
+		return result{}, err
+	}
+	u.Path = ""
+	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(dur.Seconds()+0.5)),
+		"--latency", "--timeout", "10s", "-s", script, u.String()).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v: %s", err, out)
+	}
+	r, err := parseWrk(name, string(out))
+	if err != nil {
+		return result{}, fmt.Errorf("%w in wrk's report:\n%s", err, out)
+	}
+	fmt.Fprintf(os.Stderr, "  %-34s %.0f tiles/s (wrk)\n", name, r.rate)
+	return r, nil
+}
+
+// parseWrk reads wrk --latency's report.
+func parseWrk(name, out string) (result, error) {
+	r := result{name: name}
+	var haveRate, have50, have99 bool
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "Requests/sec:":
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				return r, fmt.Errorf("requests/s %q", f[1])
+			}
+			r.rate, haveRate = v, true
+		case len(f) == 2 && (f[0] == "50%" || f[0] == "99%"):
+			d, err := time.ParseDuration(f[1])
+			if err != nil {
+				return r, fmt.Errorf("latency %q", f[1])
+			}
+			if f[0] == "50%" {
+				r.p50, have50 = d, true
+			} else {
+				r.p99, have99 = d, true
+			}
+		case strings.HasPrefix(strings.TrimSpace(line), "Non-2xx or 3xx responses:"):
+			n, _ := strconv.ParseInt(f[len(f)-1], 10, 64)
+			r.errors += n
+		case strings.HasPrefix(strings.TrimSpace(line), "Socket errors:"):
+			for _, part := range strings.Split(strings.TrimPrefix(strings.TrimSpace(line), "Socket errors:"), ",") {
+				if kv := strings.Fields(part); len(kv) == 2 {
+					n, _ := strconv.ParseInt(kv[1], 10, 64)
+					r.errors += n
+				}
+			}
+		}
+	}
+	if !haveRate || !have50 || !have99 {
+		return r, errors.New("no requests/s or latency percentiles")
+	}
+	return r, nil
+}
 
 // httpGetPath fetches base/z/x/y.mvt with gzip.
 func httpGetPath(client *http.Client, base string) func(maptile.Tile) (int, error) {
