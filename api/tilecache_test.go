@@ -60,8 +60,10 @@ func TestTileCacheInvalidation(t *testing.T) {
 	}
 	fetch := func(src string, tl maptile.Tile) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tilePath(src, tl), nil))
-		if rec.Code != 200 {
+		req := httptest.NewRequest(http.MethodGet, tilePath(src, tl), nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Header().Get("Content-Encoding") != "gzip" {
 			t.Fatalf("%s: %d %s", tilePath(src, tl), rec.Code, rec.Body)
 		}
 		return rec
@@ -87,7 +89,7 @@ func TestTileCacheInvalidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := ix.Snapshot()
-	changed, missed := 0, 0
+	changed, missed, stored, compressed := 0, 0, 0, 0
 	for _, src := range sources {
 		layers, _ := tileLayers(src)
 		for _, tl := range all {
@@ -98,6 +100,14 @@ func TestTileCacheInvalidation(t *testing.T) {
 			}
 			if got := gunzipped(t, rec); !bytes.Equal(got, raw) {
 				t.Fatalf("%s: served tile differs from one cut from the current snapshot", tilePath(src, tl))
+			}
+			// Small tiles are gzip-framed but stored; the others compressed.
+			if n := rec.Body.Len(); len(raw) < storeBelow && n < len(raw) || len(raw) >= storeBelow && n >= len(raw) {
+				t.Errorf("%s: %d bytes raw, %d gzipped (stored below %d)", tilePath(src, tl), len(raw), n, storeBelow)
+			} else if len(raw) < storeBelow {
+				stored++
+			} else {
+				compressed++
 			}
 			etagChanged := rec.Header().Get("ETag") != before[tilePath(src, tl)]
 			miss := rec.Header().Get("X-Cache") == "MISS"
@@ -116,7 +126,10 @@ func TestTileCacheInvalidation(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d tiles × %d sources; the edit changed %d, the cache re-cut %d", len(all), len(sources), changed, missed)
+	t.Logf("%d tiles × %d sources; the edit changed %d, the cache re-cut %d; %d stored, %d compressed", len(all), len(sources), changed, missed, stored, compressed)
+	if stored == 0 || compressed == 0 {
+		t.Errorf("%d tiles stored, %d compressed: both kinds should occur", stored, compressed)
+	}
 	if changed == 0 || missed > 4*changed {
 		t.Errorf("changed %d, re-cut %d", changed, missed)
 	}
