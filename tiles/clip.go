@@ -7,12 +7,133 @@ import (
 	"github.com/paulmach/orb"
 	orbclip "github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/planar"
 	"github.com/twpayne/go-geos"
 )
 
 // geosPool holds GEOS contexts: a context serialises its calls, so each
 // goroutine cutting a tile takes its own.
 var geosPool = sync.Pool{New: func() any { return geos.NewContext() }}
+
+// How a ring lies against clipBound.
+const (
+	ringInside  = iota // every vertex in the box (or on its edge)
+	ringClear          // every edge wholly beyond one side of the box
+	ringCrosses        // crosses the box's edge twice, staying near one side or corner
+	ringComplex        // anything else
+)
+
+// classify says how r lies against box. A ring that crosses the edge
+// exactly twice, with every vertex outside beyond one side or one corner's
+// two sides, meets the box in one piece, which Sutherland–Hodgman
+// clipping finds exactly; rings that cross more often, could cut a corner
+// of the box between two outside vertices, or wrap around it are left to
+// GEOS (clipping those would join separate pieces with slivers).
+func classify(box orb.Bound, r orb.Ring) int {
+	crossings, all, in := 0, 0, 0
+	prev := bitCode(box, r[len(r)-1])
+	for _, p := range r {
+		c := bitCode(box, p)
+		all |= c
+		if c == 0 {
+			in++
+		}
+		switch {
+		case (c == 0) != (prev == 0):
+			crossings++
+		case c != 0 && c&prev == 0: // outside to outside past the box
+			return ringComplex
+		}
+		prev = c
+	}
+	switch {
+	case in == len(r):
+		return ringInside
+	case in == 0 && crossings == 0:
+		return ringClear
+	case crossings == 2 && all&3 != 3 && all&12 != 12:
+		return ringCrosses
+	}
+	return ringComplex
+}
+
+// clipSimple clips polygons (tile units) to clipBound in Go when every
+// ring is simple to clip (see classify) and holes lie wholly inside or
+// clear of the box; false: it could not.
+func clipSimple(g orb.Geometry) (orb.Geometry, bool) {
+	switch t := g.(type) {
+	case orb.Polygon:
+		p, ok := clipPolygonSimple(t)
+		if !ok || p == nil {
+			return nil, ok
+		}
+		return p, true
+	case orb.MultiPolygon:
+		var out orb.MultiPolygon
+		for _, p := range t {
+			c, ok := clipPolygonSimple(p)
+			if !ok {
+				return nil, false
+			}
+			if c != nil {
+				out = append(out, c)
+			}
+		}
+		switch len(out) {
+		case 0:
+			return nil, true
+		case 1:
+			return out[0], true
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func clipPolygonSimple(p orb.Polygon) (orb.Polygon, bool) {
+	if len(p) == 0 || len(p[0]) < 4 {
+		return nil, true
+	}
+	// Classify every ring before clipping any: orb's ring clip uses its
+	// input as scratch, and GEOS must get the polygon whole.
+	kinds := make([]int, len(p))
+	for i, r := range p {
+		if len(r) < 4 {
+			kinds[i] = ringClear
+			continue
+		}
+		kinds[i] = classify(clipBound, r)
+		if kinds[i] == ringComplex || i > 0 && kinds[i] == ringCrosses {
+			return nil, false
+		}
+	}
+	centre := clipBound.Center()
+	var ext orb.Ring
+	switch kinds[0] {
+	case ringInside:
+		ext = p[0]
+	case ringClear: // the box is wholly inside the ring, or clear of it
+		if !planar.RingContains(p[0], centre) {
+			return nil, true
+		}
+		b := clipBound
+		ext = orb.Ring{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
+	case ringCrosses:
+		if ext = orbclip.Ring(clipBound, p[0]); len(ext) < 4 {
+			return nil, true
+		}
+	}
+	out := orb.Polygon{ext}
+	for i, h := range p[1:] {
+		switch {
+		case kinds[i+1] == ringInside:
+			out = append(out, h)
+		case len(h) >= 4 && planar.RingContains(h, centre): // the box is in the hole
+			return nil, true
+		}
+	}
+	return out, true
+}
 
 // cut projects a polygonal or multipoint geometry g (lon/lat) that crosses
 // the edge of the tile with its buffer into tile units and clips it to
@@ -125,6 +246,14 @@ func onEdge(l orb.LineString) bool {
 }
 
 func clipPolygonal(g orb.Geometry) (orb.Geometry, error) {
+	if out, ok := clipSimple(g); ok {
+		return out, nil
+	}
+	return clipGEOS(g)
+}
+
+// clipGEOS clips polygons (tile units) to clipBound with GEOS ClipByRect.
+func clipGEOS(g orb.Geometry) (orb.Geometry, error) {
 	data, err := wkb.Marshal(g)
 	if err != nil {
 		return nil, err
