@@ -1,8 +1,8 @@
 package tiles
 
 import (
+	"bytes"
 	"encoding/binary"
-	"math"
 	"sync"
 
 	"github.com/greenreach/greenreach/geo"
@@ -53,25 +53,22 @@ type layerWriter struct {
 	schema   *geo.Schema
 	features []byte
 	keys     []string
-	keyIdx   []int32 // schema field → key index, -1 until used
-	values   []byte  // encoded Value messages, back to back
-	valueEnd []int   // end offset of each in values
-	strIdx   map[string]uint32
-	numIdx   map[valueKey]uint32
+	keyIdx   []int32           // schema field → key index, -1 until used
+	values   []byte            // encoded Value messages, back to back
+	valueEnd []int             // end offset of each in values
+	valueIdx map[uint64]uint32 // value hash → index
 	tags     []uint32
 	geom     []uint32
 	cx, cy   int64 // the command stream's cursor
 	scratch  []byte
 	count    int
-}
-
-type valueKey struct {
-	kind byte
-	n    uint64
+	// scratchAttrs holds the attributes of features not kept in the
+	// cache (see attrCache).
+	scratchAttrs attrs
 }
 
 var writerPool = sync.Pool{New: func() any {
-	return &layerWriter{strIdx: make(map[string]uint32, 256), numIdx: make(map[valueKey]uint32, 256)}
+	return &layerWriter{valueIdx: make(map[uint64]uint32, 256)}
 }}
 
 // newLayerWriter takes a writer from the pool; release gives it back.
@@ -79,8 +76,7 @@ func newLayerWriter(name string, sc *geo.Schema) *layerWriter {
 	w := writerPool.Get().(*layerWriter)
 	w.name, w.schema, w.count = name, sc, 0
 	w.features, w.keys, w.values, w.valueEnd = w.features[:0], w.keys[:0], w.values[:0], w.valueEnd[:0]
-	clear(w.strIdx)
-	clear(w.numIdx)
+	clear(w.valueIdx)
 	w.keyIdx = w.keyIdx[:0]
 	for range sc.Fields {
 		w.keyIdx = append(w.keyIdx, -1)
@@ -98,32 +94,40 @@ func (w *layerWriter) release() {
 // add writes a feature whose geometry is in tile units, snapped and wound.
 func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
 	if typ, ok := w.encodeGeometry(g); ok {
-		w.addEncoded(f, props, typ)
+		w.scratchAttrs.fill(f, w.schema, props)
+		w.addEncoded(f.ID, &w.scratchAttrs, typ)
 	}
 }
 
-// addEncoded writes a feature of type typ whose command stream is in w.geom.
-func (w *layerWriter) addEncoded(f *geo.Feature, props map[string]any, typ uint64) {
+// addEncoded writes a feature of type typ whose command stream is in
+// w.geom, with its attributes a (made under w.schema). Keys and values
+// are shared by the layer's features: a value already in the layer is
+// found by its hash and bytes.
+func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 	w.tags = w.tags[:0]
-	for i, fd := range w.schema.Fields {
-		v, ok := props[fd.Name]
-		if !ok || v == nil {
-			continue
-		}
-		vi, ok := w.value(v)
-		if !ok {
-			continue
+	start := uint32(0)
+	for j, i := range a.field {
+		v, h := a.data[start:a.end[j]], a.hash[j]
+		start = a.end[j]
+		vi, ok := w.valueIdx[h]
+		if !ok || !bytes.Equal(w.value(vi), v) {
+			vi = uint32(len(w.valueEnd))
+			w.values = append(w.values, v...)
+			w.valueEnd = append(w.valueEnd, len(w.values))
+			if !ok { // a value of the same hash keeps its place
+				w.valueIdx[h] = vi
+			}
 		}
 		if w.keyIdx[i] < 0 {
 			w.keyIdx[i] = int32(len(w.keys))
-			w.keys = append(w.keys, fd.Name)
+			w.keys = append(w.keys, w.schema.Fields[i].Name)
 		}
 		w.tags = append(w.tags, uint32(w.keyIdx[i]), vi)
 	}
 	b := w.scratch[:0]
-	if f.ID > 0 {
+	if id > 0 {
 		b = appendTag(b, featureID, wireVarint)
-		b = binary.AppendUvarint(b, uint64(f.ID))
+		b = binary.AppendUvarint(b, uint64(id))
 	}
 	if len(w.tags) > 0 {
 		b = appendPacked(b, featureTags, w.tags)
@@ -136,57 +140,13 @@ func (w *layerWriter) addEncoded(f *geo.Feature, props map[string]any, typ uint6
 	w.count++
 }
 
-func (w *layerWriter) value(v any) (uint32, bool) {
-	var k valueKey
-	switch t := v.(type) {
-	case string:
-		if i, ok := w.strIdx[t]; ok {
-			return i, true
-		}
-		w.values = appendString(w.values, valueString, t)
-		return w.newValue(func(i uint32) { w.strIdx[t] = i }), true
-	case float64:
-		k = valueKey{kind: 'd', n: math.Float64bits(t)}
-	case int64:
-		k = valueKey{kind: 'i', n: uint64(t)}
-	case int:
-		k = valueKey{kind: 'i', n: uint64(int64(t))}
-	case bool:
-		k = valueKey{kind: 'b'}
-		if t {
-			k.n = 1
-		}
-	default:
-		return 0, false
+// value returns the bytes of value i of the layer.
+func (w *layerWriter) value(i uint32) []byte {
+	start := 0
+	if i > 0 {
+		start = w.valueEnd[i-1]
 	}
-	if i, ok := w.numIdx[k]; ok {
-		return i, true
-	}
-	switch k.kind {
-	case 'd':
-		w.values = appendTag(w.values, valueDouble, wireFixed64)
-		w.values = binary.LittleEndian.AppendUint64(w.values, k.n)
-	case 'i':
-		if int64(k.n) < 0 {
-			w.values = appendTag(w.values, valueSint, wireVarint)
-			w.values = binary.AppendUvarint(w.values, zigzag(int64(k.n)))
-		} else {
-			w.values = appendTag(w.values, valueInt, wireVarint)
-			w.values = binary.AppendUvarint(w.values, k.n)
-		}
-	case 'b':
-		w.values = appendTag(w.values, valueBool, wireVarint)
-		w.values = binary.AppendUvarint(w.values, k.n)
-	}
-	return w.newValue(func(i uint32) { w.numIdx[k] = i }), true
-}
-
-// newValue records the end of the value just appended and indexes it.
-func (w *layerWriter) newValue(index func(uint32)) uint32 {
-	i := uint32(len(w.valueEnd))
-	w.valueEnd = append(w.valueEnd, len(w.values))
-	index(i)
-	return i
+	return w.values[start:w.valueEnd[i]]
 }
 
 // The command stream of a geometry is written point by point into w.geom,

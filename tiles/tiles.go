@@ -95,19 +95,34 @@ func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, er
 			sc = l.Schema
 		}
 		w := newLayerWriter(name, sc)
+		// A layer's own attributes are encoded once per feature and kept;
+		// a view's are encoded for each tile.
+		var cache *attrSlots
+		if v.Props == nil && sc == l.Schema {
+			cache = cachedAttrs.layer(v.From)
+		}
 		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
 			typ, ok, err := c.feature(w, f.Geom, fb)
 			if err != nil {
 				cutErr = fmt.Errorf("tile %d/%d/%d: %s feature %d: %w", t.Z, t.X, t.Y, name, f.ID, err)
 				return false
 			}
-			if ok {
+			if !ok {
+				return true
+			}
+			var a *attrs
+			if cache != nil {
+				a = cache.get(f, sc)
+			}
+			if a == nil {
 				props := f.Props
 				if v.Props != nil {
 					props = v.Props(f)
 				}
-				w.addEncoded(f, props, typ)
+				a = &w.scratchAttrs
+				a.fill(f, sc, props)
 			}
+			w.addEncoded(f.ID, a, typ)
 			return true
 		})
 		if cutErr != nil {

@@ -1,0 +1,148 @@
+package tiles
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/greenreach/greenreach/geo"
+)
+
+// attrs are a feature's attributes encoded as MVT Value messages, in
+// schema order, each with a hash: what a layer writer needs to add them
+// to a tile's value table without looking at the feature's property map.
+type attrs struct {
+	f     *geo.Feature // the feature they were made from
+	sc    *geo.Schema
+	field []uint8  // the schema field of each value
+	hash  []uint64 // of each value's bytes
+	end   []uint32 // end of each value in data
+	data  []byte   // the values, back to back
+}
+
+var valueSeed = maphash.MakeSeed()
+
+// fill encodes props under sc into a, reusing its buffers. Values of
+// types MVT has no place for are left out.
+func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any) {
+	a.f, a.sc = f, sc
+	a.field, a.hash, a.end, a.data = a.field[:0], a.hash[:0], a.end[:0], a.data[:0]
+	for i, fd := range sc.Fields {
+		v, ok := props[fd.Name]
+		if !ok || v == nil {
+			continue
+		}
+		start := len(a.data)
+		if a.data, ok = appendValue(a.data, v); !ok {
+			continue
+		}
+		a.field = append(a.field, uint8(i))
+		a.hash = append(a.hash, maphash.Bytes(valueSeed, a.data[start:]))
+		a.end = append(a.end, uint32(len(a.data)))
+	}
+}
+
+// appendValue appends v as an MVT Value message (without its length).
+func appendValue(b []byte, v any) ([]byte, bool) {
+	switch t := v.(type) {
+	case string:
+		return appendString(b, valueString, t), true
+	case float64:
+		b = appendTag(b, valueDouble, wireFixed64)
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(t)), true
+	case int64:
+		return appendInt(b, t), true
+	case int:
+		return appendInt(b, int64(t)), true
+	case bool:
+		b = appendTag(b, valueBool, wireVarint)
+		if t {
+			return append(b, 1), true
+		}
+		return append(b, 0), true
+	}
+	return b, false
+}
+
+func appendInt(b []byte, n int64) []byte {
+	if n < 0 {
+		b = appendTag(b, valueSint, wireVarint)
+		return binary.AppendUvarint(b, zigzag(n))
+	}
+	b = appendTag(b, valueInt, wireVarint)
+	return binary.AppendUvarint(b, uint64(n))
+}
+
+// attrCache keeps each indexed feature's attrs, made the first time the
+// feature is drawn in a tile, in a slot per feature id and layer. A slot
+// holds the feature it was made from: an edit puts a new feature in the
+// index, which misses and is encoded afresh. Features without a stored id
+// (scenario and what-if edits) are encoded for each tile.
+type attrCache struct {
+	mu     sync.Mutex
+	layers map[string]*attrSlots
+}
+
+type attrSlots struct {
+	slots atomic.Pointer[[]atomic.Pointer[attrs]]
+}
+
+// maxCachedID bounds the slots of a layer (8 bytes each).
+const maxCachedID = 1 << 26
+
+var cachedAttrs = &attrCache{layers: map[string]*attrSlots{}}
+
+func (c *attrCache) layer(name string) *attrSlots {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.layers[name]
+	if s == nil {
+		s = &attrSlots{}
+		empty := []atomic.Pointer[attrs]{}
+		s.slots.Store(&empty)
+		c.layers[name] = s
+	}
+	return s
+}
+
+// get returns f's attrs under sc, making and keeping them on a miss.
+func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
+	id := f.ID
+	if id <= 0 || id >= maxCachedID {
+		return nil
+	}
+	slots := *s.slots.Load()
+	if id < int64(len(slots)) {
+		if a := slots[id].Load(); a != nil && a.f == f && a.sc == sc {
+			return a
+		}
+	}
+	a := &attrs{}
+	a.fill(f, sc, f.Props)
+	s.grow(id)
+	(*s.slots.Load())[id].Store(a)
+	return a
+}
+
+// grow makes room for slot id. A store racing with a grow may be lost:
+// that feature is encoded again next time.
+func (s *attrSlots) grow(id int64) {
+	if id < int64(len(*s.slots.Load())) {
+		return
+	}
+	// Growing is rare (doubling), so one lock for all layers will do.
+	cachedAttrs.mu.Lock()
+	defer cachedAttrs.mu.Unlock()
+	old := *s.slots.Load()
+	if id < int64(len(old)) {
+		return
+	}
+	n := max(2*len(old), int(id)+1, 1024)
+	grown := make([]atomic.Pointer[attrs], n)
+	for i := range old {
+		grown[i].Store(old[i].Load())
+	}
+	s.slots.Store(&grown)
+}
