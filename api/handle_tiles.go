@@ -113,27 +113,43 @@ func (s *Server) cutTile(base, snap *index.Snapshot, key tiles.Key, layers []str
 // cut encodes views of snap (the baseline base, or a scenario's snapshot
 // on it); the cache keeps the tile unless an edit has replaced base since.
 func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
-	raw, err := tiles.EncodeViews(snap, views, key.Tile)
+	bufs := tileBufs.Get().(*tileBuf)
+	defer func() {
+		if cap(bufs.raw) <= 4<<20 { // don't keep a huge tile's buffers
+			tileBufs.Put(bufs)
+		}
+	}()
+	raw, err := tiles.AppendViews(bufs.raw[:0], snap, views, key.Tile)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
+	bufs.raw = raw
 	pool := &gzipPool
 	if len(raw) < storeBelow {
 		pool = &gzipStorePool
 	}
 	zw := pool.Get().(*gzip.Writer)
 	defer pool.Put(zw)
-	zw.Reset(&buf)
+	bufs.gz.Reset()
+	zw.Reset(&bufs.gz)
 	zw.Write(raw)
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: buf.Bytes(), Raw: len(raw), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	gz := append([]byte(nil), bufs.gz.Bytes()...) // the buffers go back to the pool
+	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: gz, Raw: len(raw), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	s.tiles.Put(e, func() bool { return s.index.Snapshot() == base })
 	return e, nil
 }
+
+// tileBuf holds a tile being cut and compressed; tileBufs reuses them.
+type tileBuf struct {
+	raw []byte
+	gz  bytes.Buffer
+}
+
+var tileBufs = sync.Pool{New: func() any { return new(tileBuf) }}
 
 // gzipPool reuses compressors: a gzip.Writer allocates ~1 MB of state.
 var gzipPool = sync.Pool{New: func() any {

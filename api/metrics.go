@@ -60,7 +60,21 @@ func (s *Server) handleMetrics() handlerFunc {
 // statusRecorder remembers the status code written.
 type statusRecorder struct {
 	http.ResponseWriter
-	code int
+	code  int
+	route string // the matched route's template, set by labelRoute
+}
+
+// labelRoute records the route the router matched in the request's
+// statusRecorder, for observe's metric label.
+func labelRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rec, ok := w.(*statusRecorder); ok {
+			if rt := mux.CurrentRoute(r); rt != nil {
+				rec.route, _ = rt.GetPathTemplate()
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -99,11 +113,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 			}
 		}
-		route := "unmatched"
-		var match mux.RouteMatch
-		if s.router.Match(r, &match) && match.Route != nil {
-			if t, err := match.Route.GetPathTemplate(); err == nil {
-				route = t
+		route := rec.route
+		if route == "" { // not routed: refused first, or no route
+			route = "unmatched"
+			var match mux.RouteMatch
+			if s.router.Match(r, &match) && match.Route != nil {
+				if t, err := match.Route.GetPathTemplate(); err == nil {
+					route = t
+				}
 			}
 		}
 		if rec.code == 0 {

@@ -91,6 +91,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	s.router = r
+	r.Use(labelRoute)
 	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, s.handleMetrics()))).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)

@@ -76,13 +76,17 @@ type View struct {
 
 // EncodeViews returns the uncompressed MVT of the views at t.
 func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
+	return AppendViews(nil, snap, views, t)
+}
+
+// AppendViews appends the uncompressed MVT of the views at t to out.
+func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
 	c := cutterPool.Get().(*cutter)
 	defer cutterPool.Put(c)
 	// Search in WGS84 with the buffer: Buffer/Extent of a tile on each side.
 	c.bound = t.Bound(float64(Buffer) / Extent)
 	c.wide = t.Bound(2 * float64(Buffer) / Extent)
 	c.proj = newProjection(t)
-	var out []byte
 	var cutErr error
 	for _, v := range views {
 		name := v.Name
