@@ -60,7 +60,6 @@ type layerWriter struct {
 	tags     []uint32
 	geom     []uint32
 	cx, cy   int64 // the command stream's cursor
-	scratch  []byte
 	count    int
 	// scratchAttrs holds the attributes of features not kept in the
 	// cache (see attrCache).
@@ -124,19 +123,29 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 		}
 		w.tags = append(w.tags, uint32(w.keyIdx[i]), vi)
 	}
-	b := w.scratch[:0]
+	// The feature's length comes first: reckon it, then write in place.
+	tagLen, geomLen := packedLen(w.tags), packedLen(w.geom)
+	n := 1 + uvarintLen(uint64(geomLen)) + geomLen // geometry
+	n += 1 + uvarintLen(typ)
+	if id > 0 {
+		n += 1 + uvarintLen(uint64(id))
+	}
+	if len(w.tags) > 0 {
+		n += 1 + uvarintLen(uint64(tagLen)) + tagLen
+	}
+	b := appendTag(w.features, layerFeatures, wireBytes)
+	b = binary.AppendUvarint(b, uint64(n))
 	if id > 0 {
 		b = appendTag(b, featureID, wireVarint)
 		b = binary.AppendUvarint(b, uint64(id))
 	}
 	if len(w.tags) > 0 {
-		b = appendPacked(b, featureTags, w.tags)
+		b = appendPackedLen(b, featureTags, w.tags, tagLen)
 	}
 	b = appendTag(b, featureType, wireVarint)
 	b = binary.AppendUvarint(b, typ)
-	b = appendPacked(b, featureGeometry, w.geom)
-	w.scratch = b
-	w.features = appendBytes(w.features, layerFeatures, b)
+	b = appendPackedLen(b, featureGeometry, w.geom, geomLen)
+	w.features = b
 	w.count++
 }
 
@@ -238,8 +247,19 @@ func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
 
 // appendLayer appends the finished layer to a tile.
 func (w *layerWriter) appendLayer(tile []byte) []byte {
-	// The layer's length comes first: write its body to scratch.
-	b := w.scratch[:0]
+	// The layer's length comes first: reckon it, then write in place.
+	n := 2 + 1 + uvarintLen(uint64(len(w.name))) + len(w.name) + len(w.features) // version, name, features
+	for _, k := range w.keys {
+		n += 1 + uvarintLen(uint64(len(k))) + len(k)
+	}
+	start := 0
+	for _, end := range w.valueEnd {
+		n += 1 + uvarintLen(uint64(end-start)) + end - start
+		start = end
+	}
+	n += 1 + uvarintLen(Extent)
+	b := appendTag(tile, tileLayers, wireBytes)
+	b = binary.AppendUvarint(b, uint64(n))
 	b = appendTag(b, layerVersion, wireVarint)
 	b = binary.AppendUvarint(b, 2)
 	b = appendString(b, layerName, w.name)
@@ -247,15 +267,13 @@ func (w *layerWriter) appendLayer(tile []byte) []byte {
 	for _, k := range w.keys {
 		b = appendString(b, layerKeys, k)
 	}
-	start := 0
+	start = 0
 	for _, end := range w.valueEnd {
 		b = appendBytes(b, layerValues, w.values[start:end])
 		start = end
 	}
 	b = appendTag(b, layerExtent, wireVarint)
-	b = binary.AppendUvarint(b, Extent)
-	w.scratch = b
-	return appendBytes(tile, tileLayers, b)
+	return binary.AppendUvarint(b, Extent)
 }
 
 func command(id, count int) uint32 { return uint32(id&7) | uint32(count)<<3 }
@@ -278,11 +296,17 @@ func appendString(b []byte, field int, s string) []byte {
 	return append(b, s...)
 }
 
-func appendPacked(b []byte, field int, vs []uint32) []byte {
+// packedLen is the length of vs as packed varints.
+func packedLen(vs []uint32) int {
 	n := 0
 	for _, v := range vs {
 		n += uvarintLen(uint64(v))
 	}
+	return n
+}
+
+// appendPackedLen appends vs as a packed field of n bytes (packedLen).
+func appendPackedLen(b []byte, field int, vs []uint32, n int) []byte {
 	b = appendTag(b, field, wireBytes)
 	b = binary.AppendUvarint(b, uint64(n))
 	for _, v := range vs {
