@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -27,8 +26,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/demotown"
@@ -36,6 +33,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/postgis"
 	"github.com/greenreach/greenreach/tiles"
+	"github.com/greenreach/greenreach/tiles/gzip"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -299,7 +297,6 @@ func httpGetPath(client *http.Client, base string) func(maptile.Tile) (int, erro
 
 // servePG serves /pg/{z}/{x}/{y}.mvt straight from ST_AsMVT, gzipped.
 func servePG(ctx context.Context, pg *postgis.Store) (string, func()) {
-	zp := sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var z, x, y int
 		if _, err := fmt.Sscanf(r.URL.Path, "/pg/%d/%d/%d.mvt", &z, &x, &y); err != nil {
@@ -311,15 +308,18 @@ func servePG(ctx context.Context, pg *postgis.Store) (string, func()) {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		var buf bytes.Buffer
-		zw := zp.Get().(*gzip.Writer)
-		zw.Reset(&buf)
-		zw.Write(data)
-		zw.Close()
-		zp.Put(zw)
+		level := gzip.Fast // as greenreach compresses: small tiles stored
+		if len(data) < 1024 {
+			level = gzip.Store
+		}
+		gz, err := gzip.Append(nil, data, level)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
 		w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
 		w.Header().Set("Content-Encoding", "gzip")
-		w.Write(buf.Bytes())
+		w.Write(gz)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
