@@ -75,7 +75,13 @@ func newLayerWriter(name string, sc *geo.Schema) *layerWriter {
 	w := writerPool.Get().(*layerWriter)
 	w.name, w.schema, w.count = name, sc, 0
 	w.features, w.keys, w.values, w.valueEnd = w.features[:0], w.keys[:0], w.values[:0], w.valueEnd[:0]
-	clear(w.valueIdx)
+	// Clearing a map costs its capacity, which it keeps: after a large
+	// tile, start afresh rather than clear thousands of slots every tile.
+	if len(w.valueIdx) > 1024 {
+		w.valueIdx = make(map[uint64]uint32, 256)
+	} else {
+		clear(w.valueIdx)
+	}
 	w.keyIdx = w.keyIdx[:0]
 	for range sc.Fields {
 		w.keyIdx = append(w.keyIdx, -1)
