@@ -80,7 +80,11 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	h.Set("ETag", e.ETag)
 	h.Set("Cache-Control", s.cfg.TileCacheControl)
 	h.Set("Vary", "Accept-Encoding")
-	h.Set("X-Cache", map[bool]string{true: "HIT", false: "MISS"}[hit])
+	if hit {
+		h.Set("X-Cache", "HIT")
+	} else {
+		h.Set("X-Cache", "MISS")
+	}
 	if match := r.Header.Get("If-None-Match"); match != "" && (match == "*" || strings.Contains(match, e.ETag)) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
@@ -156,7 +160,9 @@ const storeBelow = 1024
 // acceptsGzip reports whether Accept-Encoding allows gzip (and does not
 // refuse it with q=0).
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for rest := r.Header.Get("Accept-Encoding"); rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
 			q := strings.ReplaceAll(params, " ", "")

@@ -92,12 +92,14 @@ func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	s.router = r
 	r.Use(labelRoute)
+	// Tiles first: the router tries routes in order, and most requests are
+	// for tiles.
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", s.wrap(s.handleTile)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, s.handleMetrics()))).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}.json", s.wrap(s.handleTileJSON)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", s.wrap(s.handleTile)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
