@@ -47,12 +47,14 @@ func main() {
 		minZ     = flag.Int("minzoom", 12, "smallest zoom of the tile list")
 		maxZ     = flag.Int("maxzoom", 16, "largest zoom of the tile list")
 		maxTiles = flag.Int("tiles", 2000, "at most this many tiles (spread over the zooms)")
+		roundsN  = flag.Int("rounds", 3, "measure every run this many times, in turn, and report the median")
 	)
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the uncached run here")
 	clientFlag := flag.String("client", "", "HTTP load generator: wrk (Debian's, the default when installed) or go (net/http in this process)")
 	flag.Parse()
 	cpuProfile = *prof
 	httpClient = *clientFlag
+	rounds = max(1, *roundsN)
 	if httpClient == "" {
 		httpClient = "go"
 		if _, err := exec.LookPath("wrk"); err == nil {
@@ -113,46 +115,65 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	httpGet := func(base string) func(maptile.Tile) (int, error) {
 		return httpGetPath(client, base+"/tiles/public")
 	}
-	var rows []result
 	for _, t := range list { // warm PostGIS's buffers and plan cache
 		if _, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y)); err != nil {
 			return err
 		}
 	}
-	// PostGIS ST_AsMVT: the baseline.
-	rows = append(rows, measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) (int, error) {
-		b, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
-		return len(b), err
-	}))
-	// The same tiles from PostGIS behind HTTP and gzip, as pg_tileserv or
-	// Martin would serve them: the like-for-like baseline.
-	pgBase, pgStop := servePG(ctx, pg)
-	rows = append(rows, measureHTTP("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, client, pgBase+"/pg"))
-	pgStop()
-	base, stop := serve(0)
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
+	// Each round measures every run once, in turn, so a slow spell of this
+	// shared machine falls on all of them; the table gives each run's median
+	// round (its rate, p50 and p99 from that round), ratios between medians.
+	var all [][]result
+	for round := 1; round <= rounds; round++ {
+		if rounds > 1 {
+			fmt.Fprintf(os.Stderr, "round %d of %d\n", round, rounds)
 		}
-		pprof.StartCPUProfile(f)
-	}
-	rows = append(rows, measureHTTP("greenreach uncached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
-	if cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	stop()
-	base, stop = serve(1 << 30)
-	get := httpGet(base)
-	for _, t := range list { // warm the cache
-		if _, err := get(t); err != nil {
-			return err
+		var rows []result
+		// PostGIS ST_AsMVT: the baseline.
+		rows = append(rows, measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) (int, error) {
+			b, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
+			return len(b), err
+		}))
+		// The same tiles from PostGIS behind HTTP and gzip, as pg_tileserv or
+		// Martin would serve them: the like-for-like baseline.
+		pgBase, pgStop := servePG(ctx, pg)
+		rows = append(rows, measureHTTP("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, client, pgBase+"/pg"))
+		pgStop()
+		base, stop := serve(0)
+		if cpuProfile != "" && round == 1 {
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				return err
+			}
+			pprof.StartCPUProfile(f)
 		}
+		rows = append(rows, measureHTTP("greenreach uncached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
+		if cpuProfile != "" && round == 1 {
+			pprof.StopCPUProfile()
+		}
+		stop()
+		base, stop = serve(1 << 30)
+		get := httpGet(base)
+		for _, t := range list { // warm the cache
+			if _, err := get(t); err != nil {
+				return err
+			}
+		}
+		rows = append(rows, measureHTTP("greenreach cached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
+		stop()
+		all = append(all, rows)
 	}
-	rows = append(rows, measureHTTP("greenreach cached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
-	stop()
+	rows := make([]result, len(all[0]))
+	for i := range rows {
+		runs := make([]result, len(all))
+		for k := range all {
+			runs[k] = all[k][i]
+		}
+		sort.Slice(runs, func(a, b int) bool { return runs[a].rate < runs[b].rate })
+		rows[i] = runs[len(runs)/2]
+	}
 
-	fmt.Printf("\ntiles of %s (%d features), /tiles/public at z%d–%d, %d tiles, %d connections, HTTP load from %s\n", data, n, minZ, maxZ, len(list), conns, httpClient)
+	fmt.Printf("\ntiles of %s (%d features), /tiles/public at z%d–%d, %d tiles, %d connections, HTTP load from %s, median of %d rounds\n", data, n, minZ, maxZ, len(list), conns, httpClient, rounds)
 	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "run", "tiles/s", "p50 ms", "p99 ms", "errors", "vs ST_AsMVT", "vs ST_AsMVT")
 	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "", "", "", "", "", "(no HTTP)", "(HTTP)")
 	for _, r := range rows {
@@ -161,7 +182,10 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	return nil
 }
 
-var cpuProfile, httpClient string
+var (
+	cpuProfile, httpClient string
+	rounds                 int
+)
 
 // measureHTTP fetches base/z/x/y.mvt for the tiles of list, in turn, from
 // conns connections for dur, with wrk or with net/http (-client).
