@@ -9,7 +9,6 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 )
@@ -58,15 +57,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 	// Every tile of both snapshots, cut concurrently, equals the same tile
 	// cut alone.
 	bd, _ := before.Layer(geo.Roads).Bound()
-	var ts []maptile.Tile
-	for z := maptile.Zoom(13); z <= 16; z++ {
-		lo, hi := maptile.At(orb.Point{bd.Min[0], bd.Max[1]}, z), maptile.At(orb.Point{bd.Max[0], bd.Min[1]}, z)
-		for x := lo.X; x <= hi.X; x++ {
-			for y := lo.Y; y <= hi.Y; y++ {
-				ts = append(ts, maptile.New(x, y, z))
-			}
-		}
-	}
+	ts := coverTiles(bd, 13, 16)
 	want := map[string][]byte{}
 	for _, snap := range []*index.Snapshot{before, after} {
 		for _, tl := range ts {

@@ -35,15 +35,7 @@ func BenchmarkEncode(b *testing.B) {
 
 func benchTiles(b *testing.B, snap *index.Snapshot) {
 	bd, _ := snap.Layer(geo.Roads).Bound()
-	var ts []maptile.Tile
-	for z := maptile.Zoom(12); z <= 16; z++ {
-		lo, hi := maptile.At(orb.Point{bd.Min[0], bd.Max[1]}, z), maptile.At(orb.Point{bd.Max[0], bd.Min[1]}, z)
-		for x := lo.X; x <= hi.X; x++ {
-			for y := lo.Y; y <= hi.Y; y++ {
-				ts = append(ts, maptile.New(x, y, z))
-			}
-		}
-	}
+	ts := coverTiles(bd, 12, 16)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Encode(snap, Public, ts[i%len(ts)]); err != nil {
@@ -65,4 +57,18 @@ func BenchmarkEncodeCity(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchTiles(b, ix.Snapshot())
+}
+
+// coverTiles lists the tiles over b at zooms from–to.
+func coverTiles(b orb.Bound, from, to maptile.Zoom) []maptile.Tile {
+	var ts []maptile.Tile
+	for z := from; z <= to; z++ {
+		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				ts = append(ts, maptile.New(x, y, z))
+			}
+		}
+	}
+	return ts
 }
