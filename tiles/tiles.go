@@ -1,7 +1,8 @@
 // Package tiles cuts Mapbox Vector Tiles (MVT 2.1) from the in-memory index.
 // Features found through the R-tree are projected to the tile's 4096-unit
-// grid in floating point (into new geometries: the index is never touched),
-// clipped to the tile plus a 64-unit buffer, simplified with
+// grid in floating point (into buffers reused from feature to feature: the
+// index is never touched), clipped to the tile plus a 64-unit buffer,
+// simplified with
 // Douglas–Peucker at half a unit, then snapped to the integer grid; what
 // collapses on the grid (smaller than a pixel) is dropped. Rings are wound
 // as the spec says before encoding. The order — clip, simplify, snap — is
@@ -167,11 +168,11 @@ func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, 
 	case orb.LineString:
 		return geomLineString, c.line(w, t, inside), nil
 	case orb.MultiLineString:
-		any := false
+		kept := false
 		for _, l := range t {
-			any = c.line(w, l, inside) || any
+			kept = c.line(w, l, inside) || kept
 		}
-		return geomLineString, any, nil
+		return geomLineString, kept, nil
 	}
 	project := inside
 	if !inside {
@@ -191,11 +192,11 @@ func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, 
 	case orb.Polygon:
 		return geomPolygon, c.polygon(w, t, project), nil
 	case orb.MultiPolygon:
-		any := false
+		kept := false
 		for _, p := range t {
-			any = c.polygon(w, p, project) || any
+			kept = c.polygon(w, p, project) || kept
 		}
-		return geomPolygon, any, nil
+		return geomPolygon, kept, nil
 	}
 	return 0, false, nil
 }
@@ -234,7 +235,7 @@ func (c *cutter) line(w *layerWriter, l []orb.Point, inside bool) bool {
 		return c.piece(w, c.load(l, true))
 	}
 	c.wideCut, c.wideEnds = clipLine(c.wide, l, c.wideCut[:0], c.wideEnds[:0])
-	any, start := false, 0
+	kept, start := false, 0
 	for _, end := range c.wideEnds {
 		ps := c.wideCut[start:end]
 		start = end
@@ -244,11 +245,11 @@ func (c *cutter) line(w *layerWriter, l []orb.Point, inside bool) bool {
 		c.tileCut, c.tileEnds = clipLine(clipBound, ps, c.tileCut[:0], c.tileEnds[:0])
 		from := 0
 		for _, to := range c.tileEnds {
-			any = c.piece(w, c.tileCut[from:to]) || any
+			kept = c.piece(w, c.tileCut[from:to]) || kept
 			from = to
 		}
 	}
-	return any
+	return kept
 }
 
 // piece writes a line in tile units simplified and snapped (in place).
