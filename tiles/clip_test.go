@@ -73,7 +73,7 @@ func TestProjectionSeries(t *testing.T) {
 		z := maptile.Zoom(rng.Intn(25))
 		lat := (rng.Float64()*2 - 1) * 85
 		tile := maptile.At(orb.Point{rng.Float64()*360 - 180, lat}, z)
-		p := newProjection(tile)
+		p := newProjection(tile, tile.Bound(2*float64(Buffer)/Extent))
 		if p.lo <= p.hi {
 			used++
 		}
@@ -148,7 +148,7 @@ func TestClipSimpleMatchesGEOS(t *testing.T) {
 			for x := lo.X; x <= hi.X; x += step {
 				for y := lo.Y; y <= hi.Y; y += step {
 					tile := maptile.New(x, y, z)
-					p := newProjection(tile)
+					p := newProjection(tile, tile.Bound(2*float64(Buffer)/Extent))
 					l.SearchBounds(tile.Bound(float64(Buffer)/Extent), func(f *geo.Feature, _ orb.Bound) bool {
 						g := project(f.Geom, &p)
 						if b := g.Bound(); b.Min[0] >= clipBound.Min[0] && b.Min[1] >= clipBound.Min[1] && b.Max[0] <= clipBound.Max[0] && b.Max[1] <= clipBound.Max[1] {

@@ -87,7 +87,7 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 	// Search in WGS84 with the buffer: Buffer/Extent of a tile on each side.
 	c.bound = t.Bound(float64(Buffer) / Extent)
 	c.wide = t.Bound(2 * float64(Buffer) / Extent)
-	c.proj = newProjection(t)
+	c.proj = newProjection(t, c.wide)
 	var cutErr error
 	for _, v := range views {
 		name := v.Name
@@ -345,10 +345,11 @@ type projection struct {
 // maxLat is where Web Mercator is cut off.
 const maxLat = 85.05112878
 
-func newProjection(t maptile.Tile) projection {
+// newProjection maps to tile t, with its polynomial made for band (lon/lat:
+// the tile with twice its buffer, where its vertices are projected).
+func newProjection(t maptile.Tile, band orb.Bound) projection {
 	n := float64(uint64(1)<<uint(t.Z)) * Extent
 	p := projection{scale: n, x0: float64(t.X) * Extent, y0: float64(t.Y) * Extent, kx: n / 360, lo: 1, hi: -1}
-	band := t.Bound(2 * float64(Buffer) / Extent)
 	lo, hi := math.Max(-maxLat, band.Min[1]), math.Min(maxLat, band.Max[1])
 	if hi-lo > 5 { // low zooms: exact only
 		return p
@@ -369,11 +370,11 @@ func newProjection(t maptile.Tile) projection {
 		p.c[k] = -b * d[k] / fact * rk
 	}
 	p.lo, p.hi = lo, hi
-	// Check it across the band: to a millionth of a unit, or to the exact
-	// formula's own rounding, which grows with the world's size in units
-	// (its tangent and secant cancel near the poles).
-	for i := 0; i <= 8; i++ {
-		lat := lo + (hi-lo)*float64(i)/8
+	// Check it at the band's ends, where a Taylor polynomial strays most:
+	// to a millionth of a unit, or to the exact formula's own rounding,
+	// which grows with the world's size in units (its tangent and secant
+	// cancel near the poles).
+	for _, lat := range [2]float64{lo, hi} {
 		if math.Abs(p.seriesY(lat)-p.exactY(lat)) > 1e-6+n*1e-13 {
 			p.lo, p.hi = 1, -1
 			break
