@@ -79,33 +79,35 @@ func appendInt(b []byte, n int64) []byte {
 // feature is drawn in a tile, in a slot per feature id and layer. A slot
 // holds the feature it was made from: an edit puts a new feature in the
 // index, which misses and is encoded afresh. Features without a stored id
-// (scenario and what-if edits) are encoded for each tile.
+// (scenario and what-if edits) are encoded for each tile. The layers are
+// geo.Schemas', fixed when the package starts, so finding one takes no lock.
 type attrCache struct {
-	mu     sync.Mutex
 	layers map[string]*attrSlots
 }
 
 type attrSlots struct {
+	mu    sync.Mutex // serialises growing
 	slots atomic.Pointer[[]atomic.Pointer[attrs]]
 }
 
 // maxCachedID bounds the slots of a layer (8 bytes each).
 const maxCachedID = 1 << 26
 
-var cachedAttrs = &attrCache{layers: map[string]*attrSlots{}}
+var cachedAttrs = newAttrCache()
 
-func (c *attrCache) layer(name string) *attrSlots {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.layers[name]
-	if s == nil {
-		s = &attrSlots{}
+func newAttrCache() *attrCache {
+	c := &attrCache{layers: map[string]*attrSlots{}}
+	for _, sc := range geo.Schemas {
+		s := &attrSlots{}
 		empty := []atomic.Pointer[attrs]{}
 		s.slots.Store(&empty)
-		c.layers[name] = s
+		c.layers[sc.ID] = s
 	}
-	return s
+	return c
 }
+
+// layer returns the slots of an index layer, nil for another name.
+func (c *attrCache) layer(name string) *attrSlots { return c.layers[name] }
 
 // get returns f's attrs under sc, making and keeping them on a miss.
 func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
@@ -132,9 +134,8 @@ func (s *attrSlots) grow(id int64) {
 	if id < int64(len(*s.slots.Load())) {
 		return
 	}
-	// Growing is rare (doubling), so one lock for all layers will do.
-	cachedAttrs.mu.Lock()
-	defer cachedAttrs.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	old := *s.slots.Load()
 	if id < int64(len(old)) {
 		return
