@@ -107,11 +107,7 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 // cutTile encodes a tile from the current snapshot and offers it to the
 // cache, which keeps it only if no edit has replaced that snapshot since.
 func (s *Server) cutTile(base, snap *index.Snapshot, key tiles.Key, layers []string) (*tiles.Entry, error) {
-	views := make([]tiles.View, len(layers))
-	for i, l := range layers {
-		views[i] = tiles.View{Name: l, From: l}
-	}
-	return s.cut(base, snap, key, views, layers, false)
+	return s.cut(base, snap, key, tiles.LayerViews(layers), layers, false)
 }
 
 // cut encodes views of snap (the baseline base, or a scenario's snapshot
@@ -128,11 +124,7 @@ func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.Vi
 		return nil, err
 	}
 	bufs.raw = raw
-	level := gzip.Fast
-	if len(raw) < storeBelow {
-		level = gzip.Store
-	}
-	if bufs.gz, err = gzip.Append(bufs.gz[:0], raw, level); err != nil {
+	if bufs.gz, err = gzip.Append(bufs.gz[:0], raw, gzip.ForSize(len(raw))); err != nil {
 		return nil, err
 	}
 	// The ETag hashes the tile's bytes (xxHash64: a tenth of SHA-256's
@@ -150,12 +142,6 @@ type tileBuf struct {
 }
 
 var tileBufs = sync.Pool{New: func() any { return new(tileBuf) }}
-
-// Tiles under storeBelow bytes are sent gzip-framed but stored, not
-// compressed (level 0): on Chengdu, tiles of 300–1,000 bytes shrink by only
-// 6–15% — less than the response's own headers — and compressing 400 bytes
-// takes 7 µs against 0.1 µs to store them.
-const storeBelow = 1024
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (and does not
 // refuse it with q=0).
@@ -224,7 +210,6 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0, MaxZoom: tiles.MaxZoom,
 		Tiles: []string{baseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
 	var versions []string
-	first := true
 	for _, l := range layers {
 		ly := snap.Layer(l)
 		sc, id := ly.Schema, l
@@ -233,14 +218,9 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		}
 		tj.VectorLayers = append(tj.VectorLayers, tiles.VectorLayerOf(id, sc))
 		versions = append(versions, fmt.Sprintf("%s:%d", l, ly.Version))
-		if b, ok := ly.Bound(); ok {
-			if first {
-				tj.Bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-				first = false
-			} else {
-				tj.Bounds = [4]float64{min(tj.Bounds[0], b.Min[0]), min(tj.Bounds[1], b.Min[1]), max(tj.Bounds[2], b.Max[0]), max(tj.Bounds[3], b.Max[1])}
-			}
-		}
+	}
+	if b, ok := tiles.LayersBound(snap, layers); ok {
+		tj.Bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	}
 	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, 14}
 	tj.Version = strings.Join(versions, ",")

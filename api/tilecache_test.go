@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/tiles"
+	"github.com/greenreach/greenreach/tiles/gzip"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -51,12 +53,7 @@ func TestTileCacheInvalidation(t *testing.T) {
 	gb, _ := snap.Layer(geo.Green).Bound()
 	var all []maptile.Tile
 	for z := maptile.Zoom(12); z <= 15; z++ {
-		lo, hi := maptile.At(orb.Point{gb.Min[0], gb.Max[1]}, z), maptile.At(orb.Point{gb.Max[0], gb.Min[1]}, z)
-		for x := lo.X; x <= hi.X; x++ {
-			for y := lo.Y; y <= hi.Y; y++ {
-				all = append(all, maptile.New(x, y, z))
-			}
-		}
+		all = slices.AppendSeq(all, tiles.Covering(gb, z).All())
 	}
 	fetch := func(src string, tl maptile.Tile) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
@@ -102,9 +99,9 @@ func TestTileCacheInvalidation(t *testing.T) {
 				t.Fatalf("%s: served tile differs from one cut from the current snapshot", tilePath(src, tl))
 			}
 			// Small tiles are gzip-framed but stored; the others compressed.
-			if n := rec.Body.Len(); len(raw) < storeBelow && n < len(raw) || len(raw) >= storeBelow && n >= len(raw) {
-				t.Errorf("%s: %d bytes raw, %d gzipped (stored below %d)", tilePath(src, tl), len(raw), n, storeBelow)
-			} else if len(raw) < storeBelow {
+			if n := rec.Body.Len(); len(raw) < gzip.StoreBelow && n < len(raw) || len(raw) >= gzip.StoreBelow && n >= len(raw) {
+				t.Errorf("%s: %d bytes raw, %d gzipped (stored below %d)", tilePath(src, tl), len(raw), n, gzip.StoreBelow)
+			} else if len(raw) < gzip.StoreBelow {
 				stored++
 			} else {
 				compressed++
@@ -170,13 +167,7 @@ func TestTileCacheUnderEdits(t *testing.T) {
 	h := s.Handler()
 	snap := ix.Snapshot()
 	gb, _ := snap.Layer(geo.Green).Bound()
-	lo, hi := maptile.At(orb.Point{gb.Min[0], gb.Max[1]}, 14), maptile.At(orb.Point{gb.Max[0], gb.Min[1]}, 14)
-	var ts []maptile.Tile
-	for x := lo.X; x <= hi.X; x++ {
-		for y := lo.Y; y <= hi.Y; y++ {
-			ts = append(ts, maptile.New(x, y, 14))
-		}
-	}
+	ts := slices.Collect(tiles.Covering(gb, 14).All())
 	var parks []*geo.Feature
 	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool { parks = append(parks, f); return len(parks) < 20 })
 	ctx := context.Background()

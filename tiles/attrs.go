@@ -75,16 +75,11 @@ func appendInt(b []byte, n int64) []byte {
 	return binary.AppendUvarint(b, uint64(n))
 }
 
-// attrCache keeps each indexed feature's attrs, made the first time the
-// feature is drawn in a tile, in a slot per feature id and layer. A slot
-// holds the feature it was made from: an edit puts a new feature in the
-// index, which misses and is encoded afresh. Features without a stored id
-// (scenario and what-if edits) are encoded for each tile. The layers are
-// geo.Schemas', fixed when the package starts, so finding one takes no lock.
-type attrCache struct {
-	layers map[string]*attrSlots
-}
-
+// attrSlots keep an index layer's attrs, each made the first time its
+// feature is drawn in a tile, in a slot per feature id. A slot holds the
+// feature it was made from: an edit puts a new feature in the index, which
+// misses and is encoded afresh. Features without a stored id (scenario and
+// what-if edits) are encoded for each tile.
 type attrSlots struct {
 	mu    sync.Mutex // serialises growing
 	slots atomic.Pointer[[]atomic.Pointer[attrs]]
@@ -93,21 +88,17 @@ type attrSlots struct {
 // maxCachedID bounds the slots of a layer (8 bytes each).
 const maxCachedID = 1 << 26
 
-var cachedAttrs = newAttrCache()
-
-func newAttrCache() *attrCache {
-	c := &attrCache{layers: map[string]*attrSlots{}}
+// cachedAttrs holds the slots of geo.Schemas' layers, made when the
+// package starts, so finding a layer's takes no lock; nil for other names.
+var cachedAttrs = func() map[string]*attrSlots {
+	m := map[string]*attrSlots{}
 	for _, sc := range geo.Schemas {
 		s := &attrSlots{}
-		empty := []atomic.Pointer[attrs]{}
-		s.slots.Store(&empty)
-		c.layers[sc.ID] = s
+		s.slots.Store(&[]atomic.Pointer[attrs]{})
+		m[sc.ID] = s
 	}
-	return c
-}
-
-// layer returns the slots of an index layer, nil for another name.
-func (c *attrCache) layer(name string) *attrSlots { return c.layers[name] }
+	return m
+}()
 
 // get returns f's attrs under sc, making and keeping them on a miss.
 func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {

@@ -3,6 +3,7 @@ package tiles
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -63,12 +64,7 @@ func BenchmarkEncodeCity(b *testing.B) {
 func coverTiles(b orb.Bound, from, to maptile.Zoom) []maptile.Tile {
 	var ts []maptile.Tile
 	for z := from; z <= to; z++ {
-		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
-		for x := lo.X; x <= hi.X; x++ {
-			for y := lo.Y; y <= hi.Y; y++ {
-				ts = append(ts, maptile.New(x, y, z))
-			}
-		}
+		ts = slices.AppendSeq(ts, Covering(b, z).All())
 	}
 	return ts
 }

@@ -137,19 +137,18 @@ func clipPolygonSimple(p orb.Polygon) (orb.Polygon, bool) {
 
 // cut projects a polygonal or multipoint geometry g (lon/lat) that crosses
 // the edge of the tile with its buffer into tile units and clips it to
-// them; nil when nothing is left. A polygon is clipped by GEOS, so one that
-// falls into separate pieces keeps them as separate parts (orb's ring clip
-// would join them with slivers along the edge).
+// them; nil when nothing is left. Polygons go to clipPolygonal. (Lines are
+// cut by the cutter as it goes; a point the search found is inside.)
 func cut(g orb.Geometry, p *projection) (orb.Geometry, error) {
-	switch g.(type) {
+	switch t := g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 		return clipPolygonal(project(g, p))
+	case orb.MultiPoint:
+		if mp := orbclip.MultiPoint(clipBound, orb.MultiPoint(p.points(t))); len(mp) > 0 {
+			return mp, nil
+		}
 	}
-	c := orbclip.Geometry(clipBound, project(g, p))
-	if c == nil || isEmpty(c) {
-		return nil, nil
-	}
-	return c, nil
+	return nil, nil
 }
 
 // clipLine appends the pieces of the line in that lie in box to out, back
@@ -245,6 +244,10 @@ func onEdge(l orb.LineString) bool {
 	return same(x, clipBound.Min[0]) || same(x, clipBound.Max[0]) || same(y, clipBound.Min[1]) || same(y, clipBound.Max[1])
 }
 
+// clipPolygonal clips polygons (tile units) to clipBound: in Go when
+// clipSimple can, else by GEOS ClipByRect, so a polygon that falls into
+// separate pieces keeps them as separate parts (orb's ring clip would join
+// them with slivers along the edge).
 func clipPolygonal(g orb.Geometry) (orb.Geometry, error) {
 	if out, ok := clipSimple(g); ok {
 		return out, nil
@@ -299,18 +302,4 @@ func clipGEOS(g orb.Geometry) (orb.Geometry, error) {
 		return mp[0], nil
 	}
 	return mp, nil
-}
-
-func isEmpty(g orb.Geometry) bool {
-	switch g := g.(type) {
-	case nil:
-		return true
-	case orb.MultiLineString:
-		return len(g) == 0
-	case orb.MultiPoint:
-		return len(g) == 0
-	case orb.LineString:
-		return len(g) == 0
-	}
-	return false
 }

@@ -96,14 +96,6 @@ func (w *layerWriter) release() {
 	writerPool.Put(w)
 }
 
-// add writes a feature whose geometry is in tile units, snapped and wound.
-func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
-	if typ, ok := w.encodeGeometry(g); ok {
-		w.scratchAttrs.fill(f, w.schema, props)
-		w.addEncoded(f.ID, &w.scratchAttrs, typ)
-	}
-}
-
 // addEncoded writes a feature of type typ whose command stream is in
 // w.geom, with its attributes a (made under w.schema). Keys and values
 // are shared by the layer's features: a value already in the layer is
@@ -210,45 +202,6 @@ func (w *layerWriter) ring(r []orb.Point, reverse bool) {
 		}
 	}
 	w.geom = append(w.geom, command(cmdClosePath, 1))
-}
-
-// encodeGeometry fills w.geom with the command stream of g, in tile units,
-// snapped and wound.
-func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
-	w.beginGeometry()
-	polygon := func(p orb.Polygon) {
-		for _, r := range p {
-			w.ring(r, false)
-		}
-	}
-	switch t := g.(type) {
-	case orb.Point:
-		w.moveTo([]orb.Point{t})
-		return geomPoint, true
-	case orb.MultiPoint:
-		if len(t) == 0 {
-			return 0, false
-		}
-		w.moveTo(t)
-		return geomPoint, true
-	case orb.LineString:
-		w.line(t)
-		return geomLineString, true
-	case orb.MultiLineString:
-		for _, l := range t {
-			w.line(l)
-		}
-		return geomLineString, len(t) > 0
-	case orb.Polygon:
-		polygon(t)
-		return geomPolygon, true
-	case orb.MultiPolygon:
-		for _, p := range t {
-			polygon(p)
-		}
-		return geomPolygon, len(t) > 0
-	}
-	return 0, false
 }
 
 // appendLayer appends the finished layer to a tile.

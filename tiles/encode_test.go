@@ -102,3 +102,51 @@ func wind(g orb.Geometry) orb.Geometry {
 	}
 	return g
 }
+
+// add writes a feature whose geometry is already in tile units, snapped
+// and wound: the writer fed with orb geometries, as orb's encoder is.
+func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
+	if typ, ok := w.encodeGeometry(g); ok {
+		w.scratchAttrs.fill(f, w.schema, props)
+		w.addEncoded(f.ID, &w.scratchAttrs, typ)
+	}
+}
+
+// encodeGeometry fills w.geom with the command stream of g, in tile units,
+// snapped and wound.
+func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
+	w.beginGeometry()
+	polygon := func(p orb.Polygon) {
+		for _, r := range p {
+			w.ring(r, false)
+		}
+	}
+	switch t := g.(type) {
+	case orb.Point:
+		w.moveTo([]orb.Point{t})
+		return geomPoint, true
+	case orb.MultiPoint:
+		if len(t) == 0 {
+			return 0, false
+		}
+		w.moveTo(t)
+		return geomPoint, true
+	case orb.LineString:
+		w.line(t)
+		return geomLineString, true
+	case orb.MultiLineString:
+		for _, l := range t {
+			w.line(l)
+		}
+		return geomLineString, len(t) > 0
+	case orb.Polygon:
+		polygon(t)
+		return geomPolygon, true
+	case orb.MultiPolygon:
+		for _, p := range t {
+			polygon(p)
+		}
+		return geomPolygon, len(t) > 0
+	}
+	return 0, false
+}

@@ -17,49 +17,35 @@ func Pyramid(ctx context.Context, snap *index.Snapshot, layers []string, minZ, m
 	if minZ < 0 || maxZ > MaxZoom || minZ > maxZ {
 		return orb.Bound{}, fmt.Errorf("%w: zooms %d–%d (want 0 ≤ min ≤ max ≤ %d)", ErrBadTile, minZ, maxZ, MaxZoom)
 	}
-	var ext orb.Bound
-	found := false
 	for _, l := range layers {
-		ly := snap.Layer(l)
-		if ly == nil {
+		if snap.Layer(l) == nil {
 			return orb.Bound{}, fmt.Errorf("unknown layer %q", l)
 		}
-		if b, ok := ly.Bound(); ok {
-			if !found {
-				ext, found = b, true
-			} else {
-				ext = ext.Union(b)
-			}
-		}
 	}
+	ext, found := LayersBound(snap, layers)
 	if !found {
 		return orb.Bound{}, fmt.Errorf("layers %v hold no features", layers)
 	}
 	for z := minZ; z <= maxZ; z++ {
-		lo := maptile.At(orb.Point{ext.Min[0], ext.Max[1]}, maptile.Zoom(z))
-		hi := maptile.At(orb.Point{ext.Max[0], ext.Min[1]}, maptile.Zoom(z))
-		total := int(hi.X-lo.X+1) * int(hi.Y-lo.Y+1)
-		done := 0
-		for x := lo.X; x <= hi.X; x++ {
-			for y := lo.Y; y <= hi.Y; y++ {
-				if err := ctx.Err(); err != nil {
-					return ext, err
-				}
-				done++
-				t := maptile.New(x, y, maptile.Zoom(z))
-				if !holds(snap, layers, t.Bound(float64(Buffer)/Extent)) {
-					continue
-				}
-				b, err := Encode(snap, layers, t)
-				if err != nil {
-					return ext, err
-				}
-				if err := add(t, b); err != nil {
-					return ext, err
-				}
-				if progress != nil && done%256 == 0 {
-					progress(z, done, total)
-				}
+		r := Covering(ext, maptile.Zoom(z))
+		total, done := r.Len(), 0
+		for t := range r.All() {
+			if err := ctx.Err(); err != nil {
+				return ext, err
+			}
+			done++
+			if !holds(snap, layers, t.Bound(float64(Buffer)/Extent)) {
+				continue
+			}
+			b, err := Encode(snap, layers, t)
+			if err != nil {
+				return ext, err
+			}
+			if err := add(t, b); err != nil {
+				return ext, err
+			}
+			if progress != nil && done%256 == 0 {
+				progress(z, done, total)
 			}
 		}
 		if progress != nil {

@@ -59,11 +59,16 @@ var clipBound = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Exten
 
 // Encode returns the uncompressed MVT of the named layers at t.
 func Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, error) {
+	return AppendViews(nil, snap, LayerViews(layers), t)
+}
+
+// LayerViews draws each named layer as it is.
+func LayerViews(layers []string) []View {
 	views := make([]View, len(layers))
 	for i, l := range layers {
 		views[i] = View{Name: l, From: l}
 	}
-	return EncodeViews(snap, views, t)
+	return views
 }
 
 // View is a tile layer drawn from a layer of the index, under its own name
@@ -73,11 +78,6 @@ type View struct {
 	From   string                            // the index layer its features come from
 	Schema *geo.Schema                       // the fields written; nil: From's
 	Props  func(*geo.Feature) map[string]any // the values; nil: the feature's own
-}
-
-// EncodeViews returns the uncompressed MVT of the views at t.
-func EncodeViews(snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
-	return AppendViews(nil, snap, views, t)
 }
 
 // AppendViews appends the uncompressed MVT of the views at t to out.
@@ -104,7 +104,7 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 		// a view's are encoded for each tile.
 		var cache *attrSlots
 		if v.Props == nil && sc == l.Schema {
-			cache = cachedAttrs.layer(v.From)
+			cache = cachedAttrs[v.From]
 		}
 		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
 			typ, ok, err := c.feature(w, f.Geom, fb)

@@ -52,65 +52,61 @@ func TestTilesDecode(t *testing.T) {
 	b, _ := snap.Layer(geo.Green).Bound()
 	tilesSeen, holes := 0, 0
 	for z := maptile.Zoom(9); z <= 14; z++ { // tile edges nest: a park on a z12 edge lies on every deeper one
-		min, max := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
-		for x := min.X; x <= max.X; x++ {
-			for y := min.Y; y <= max.Y; y++ {
-				tile := maptile.New(x, y, z)
-				data, err := Encode(snap, []string{geo.Green, geo.Parcels, geo.Roads}, tile)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ls, err := mvt.Unmarshal(data)
-				if err != nil {
-					t.Fatalf("%v: %v", tile, err)
-				}
-				tilesSeen++
-				got := map[uint64]orb.Geometry{}
-				for _, l := range ls {
-					if l.Name != geo.Green {
-						continue
-					}
-					for _, f := range l.Features {
-						got[uint64(f.ID.(float64))] = f.Geometry
-					}
-				}
-				// Parks wholly inside the tile arrive with every part and hole.
-				tb := tile.Bound()
-				snap.Layer(geo.Green).Search(tb, func(f *geo.Feature) bool {
-					fb := f.Bound()
-					if !tb.Contains(fb.Min) || !tb.Contains(fb.Max) || geo.Area(f.Geom) < 2000 {
-						return true
-					}
-					g, ok := got[uint64(f.ID)]
-					if !ok {
-						t.Errorf("tile %v lacks park %d", tile, f.ID)
-						return true
-					}
-					want := f.Geom.(orb.MultiPolygon)
-					var parts int
-					var rings int
-					switch gg := g.(type) {
-					case orb.Polygon:
-						parts, rings = 1, len(gg)
-					case orb.MultiPolygon:
-						parts = len(gg)
-						for _, p := range gg {
-							rings += len(p)
-						}
-					}
-					wantRings := 0
-					for _, p := range want {
-						wantRings += len(p)
-					}
-					if parts != len(want) || rings != wantRings {
-						t.Errorf("park %d: decoded %d parts %d rings, want %d, %d", f.ID, parts, rings, len(want), wantRings)
-					}
-					if wantRings > len(want) {
-						holes++
-					}
-					return true
-				})
+		for tile := range Covering(b, z).All() {
+			data, err := Encode(snap, []string{geo.Green, geo.Parcels, geo.Roads}, tile)
+			if err != nil {
+				t.Fatal(err)
 			}
+			ls, err := mvt.Unmarshal(data)
+			if err != nil {
+				t.Fatalf("%v: %v", tile, err)
+			}
+			tilesSeen++
+			got := map[uint64]orb.Geometry{}
+			for _, l := range ls {
+				if l.Name != geo.Green {
+					continue
+				}
+				for _, f := range l.Features {
+					got[uint64(f.ID.(float64))] = f.Geometry
+				}
+			}
+			// Parks wholly inside the tile arrive with every part and hole.
+			tb := tile.Bound()
+			snap.Layer(geo.Green).Search(tb, func(f *geo.Feature) bool {
+				fb := f.Bound()
+				if !tb.Contains(fb.Min) || !tb.Contains(fb.Max) || geo.Area(f.Geom) < 2000 {
+					return true
+				}
+				g, ok := got[uint64(f.ID)]
+				if !ok {
+					t.Errorf("tile %v lacks park %d", tile, f.ID)
+					return true
+				}
+				want := f.Geom.(orb.MultiPolygon)
+				var parts int
+				var rings int
+				switch gg := g.(type) {
+				case orb.Polygon:
+					parts, rings = 1, len(gg)
+				case orb.MultiPolygon:
+					parts = len(gg)
+					for _, p := range gg {
+						rings += len(p)
+					}
+				}
+				wantRings := 0
+				for _, p := range want {
+					wantRings += len(p)
+				}
+				if parts != len(want) || rings != wantRings {
+					t.Errorf("park %d: decoded %d parts %d rings, want %d, %d", f.ID, parts, rings, len(want), wantRings)
+				}
+				if wantRings > len(want) {
+					holes++
+				}
+				return true
+			})
 		}
 	}
 	if tilesSeen < 1 || holes == 0 {

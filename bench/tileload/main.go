@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +35,6 @@ import (
 	"github.com/greenreach/greenreach/store/postgis"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/gzip"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -112,9 +112,6 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 		return "http://" + ln.Addr().String(), func() { srv.Close() }
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: false}}
-	httpGet := func(base string) func(maptile.Tile) (int, error) {
-		return httpGetPath(client, base+"/tiles/public")
-	}
 	for _, t := range list { // warm PostGIS's buffers and plan cache
 		if _, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y)); err != nil {
 			return err
@@ -130,9 +127,9 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 		}
 		var rows []result
 		// PostGIS ST_AsMVT: the baseline.
-		rows = append(rows, measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) (int, error) {
-			b, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
-			return len(b), err
+		rows = append(rows, measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) error {
+			_, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
+			return err
 		}))
 		// The same tiles from PostGIS behind HTTP and gzip, as pg_tileserv or
 		// Martin would serve them: the like-for-like baseline.
@@ -153,9 +150,9 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 		}
 		stop()
 		base, stop = serve(1 << 30)
-		get := httpGet(base)
+		get := httpGetPath(client, base+"/tiles/public")
 		for _, t := range list { // warm the cache
-			if _, err := get(t); err != nil {
+			if err := get(t); err != nil {
 				return err
 			}
 		}
@@ -302,20 +299,20 @@ func parseWrk(name, out string) (result, error) {
 }
 
 // httpGetPath fetches base/z/x/y.mvt with gzip.
-func httpGetPath(client *http.Client, base string) func(maptile.Tile) (int, error) {
-	return func(t maptile.Tile) (int, error) {
+func httpGetPath(client *http.Client, base string) func(maptile.Tile) error {
+	return func(t maptile.Tile) error {
 		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), nil)
 		req.Header.Set("Accept-Encoding", "gzip")
 		resp, err := client.Do(req)
 		if err != nil {
-			return 0, err
+			return err
 		}
-		b, err := io.ReadAll(resp.Body)
+		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
-			return 0, fmt.Errorf("%s: %d", req.URL, resp.StatusCode)
+			return fmt.Errorf("%s: %d", req.URL, resp.StatusCode)
 		}
-		return len(b), err
+		return err
 	}
 }
 
@@ -332,11 +329,7 @@ func servePG(ctx context.Context, pg *postgis.Store) (string, func()) {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		level := gzip.Fast // as greenreach compresses: small tiles stored
-		if len(data) < 1024 {
-			level = gzip.Store
-		}
-		gz, err := gzip.Append(nil, data, level)
+		gz, err := gzip.Append(nil, data, gzip.ForSize(len(data))) // as greenreach compresses
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -370,26 +363,11 @@ func load(ctx context.Context, st store.Store, data string) error {
 // tileList returns the tiles covering the data's extent from minZ to maxZ,
 // taking every k-th tile of a zoom when there are more than its share.
 func tileList(snap *index.Snapshot, minZ, maxZ, max int) []maptile.Tile {
-	var b orb.Bound
-	first := true
-	for _, l := range tiles.Public {
-		if lb, ok := snap.Layer(l).Bound(); ok {
-			if first {
-				b, first = lb, false
-			}
-			b = b.Union(lb)
-		}
-	}
+	b, _ := tiles.LayersBound(snap, tiles.Public)
 	share := max / (maxZ - minZ + 1)
 	var out []maptile.Tile
 	for z := minZ; z <= maxZ; z++ {
-		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, maptile.Zoom(z)), maptile.At(orb.Point{b.Max[0], b.Min[1]}, maptile.Zoom(z))
-		var zs []maptile.Tile
-		for x := lo.X; x <= hi.X; x++ {
-			for y := lo.Y; y <= hi.Y; y++ {
-				zs = append(zs, maptile.New(x, y, maptile.Zoom(z)))
-			}
-		}
+		zs := slices.Collect(tiles.Covering(b, maptile.Zoom(z)).All())
 		step := 1
 		if len(zs) > share {
 			step = (len(zs) + share - 1) / share
@@ -402,16 +380,16 @@ func tileList(snap *index.Snapshot, minZ, maxZ, max int) []maptile.Tile {
 }
 
 type result struct {
-	name          string
-	rate          float64
-	p50, p99      time.Duration
-	errors, bytes int64
+	name     string
+	rate     float64
+	p50, p99 time.Duration
+	errors   int64
 }
 
 // measure runs fn over the tile list, round and round, from conns
 // goroutines for dur.
-func measure(name string, list []maptile.Tile, conns int, dur time.Duration, fn func(maptile.Tile) (int, error)) result {
-	var next, errs, bytes atomic.Int64
+func measure(name string, list []maptile.Tile, conns int, dur time.Duration, fn func(maptile.Tile) error) result {
+	var next, errs atomic.Int64
 	lat := make([][]time.Duration, conns)
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
@@ -423,14 +401,13 @@ func measure(name string, list []maptile.Tile, conns int, dur time.Duration, fn 
 			for time.Now().Before(deadline) {
 				t := list[int(next.Add(1)-1)%len(list)]
 				s := time.Now()
-				n, err := fn(t)
+				err := fn(t)
 				lat[c] = append(lat[c], time.Since(s))
 				if err != nil {
 					if errs.Add(1) == 1 {
 						fmt.Fprintln(os.Stderr, name+":", err)
 					}
 				}
-				bytes.Add(int64(n))
 			}
 		}(c)
 	}
@@ -441,7 +418,7 @@ func measure(name string, list []maptile.Tile, conns int, dur time.Duration, fn 
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	r := result{name: name, errors: errs.Load(), bytes: bytes.Load()}
+	r := result{name: name, errors: errs.Load()}
 	if len(all) > 0 {
 		r.rate = float64(len(all)) / elapsed.Seconds()
 		r.p50, r.p99 = all[len(all)/2], all[len(all)*99/100]

@@ -15,9 +15,7 @@ func TestAuditCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "town.gpkg")
-	if code, _, errs := runCLI(t, ctx, "--db", db, "demo", "--size", "small"); code != 0 {
-		t.Fatalf("demo: %d %s", code, errs)
-	}
+	demo(t, db, "small")
 	code, out, errs := runCLI(t, ctx, "--db", db, "audit")
 	if code != 0 || !strings.Contains(out, "park-500m-walk") || !strings.Contains(out, "distances by walking") || !strings.Contains(out, "FAIL") {
 		t.Fatalf("audit: %d\n%s\n%s", code, out, errs)

@@ -26,6 +26,14 @@ func runCLI(t *testing.T, ctx context.Context, args ...string) (int, string, str
 	return code, out.String(), errb.String()
 }
 
+// demo fills the store at db with the demo town of the given size.
+func demo(t *testing.T, db, size string) {
+	t.Helper()
+	if code, _, errs := runCLI(t, context.Background(), "--db", db, "demo", "--size", size); code != 0 {
+		t.Fatalf("demo: %d %s", code, errs)
+	}
+}
+
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

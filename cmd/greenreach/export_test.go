@@ -14,9 +14,7 @@ func TestExportCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "d.gpkg")
-	if code, _, errs := runCLI(t, ctx, "--db", db, "demo", "--size", "small"); code != 0 {
-		t.Fatal(errs)
-	}
+	demo(t, db, "small")
 	out := filepath.Join(dir, "town.pmtiles")
 	code, _, errs := runCLI(t, ctx, "--db", db, "export", "--format", "pmtiles", "--out", out, "--maxzoom", "14")
 	b, err := os.ReadFile(out)

@@ -80,10 +80,7 @@ func TestKillDuringImport(t *testing.T) {
 	stores := bothStores(t, "kill")
 	for kind, db := range stores {
 		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			if code, _, errs := runCLI(t, ctx, "--db", db, "demo", "--size", "small"); code != 0 {
-				t.Fatalf("demo: %s", errs)
-			}
+			demo(t, db, "small")
 			// A whole import, into a copy (GeoPackage) or the store itself
 			// (PostGIS: the tries then replace it), timed from the end of
 			// reading to the commit.

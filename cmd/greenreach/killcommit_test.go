@@ -92,9 +92,7 @@ func TestKillDuringCommit(t *testing.T) {
 	for kind, db := range stores {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			if code, _, errs := runCLI(t, ctx, "--db", db, "demo", "--size", "small"); code != 0 {
-				t.Fatalf("demo: %s", errs)
-			}
+			demo(t, db, "small")
 			state := func(db string, id int64) (int, bool) {
 				st, err := open.Store(ctx, db)
 				if err != nil {

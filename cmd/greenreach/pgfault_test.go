@@ -55,9 +55,7 @@ func TestPostGISStopMidServe(t *testing.T) {
 	dsn, ctl := ownCluster(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if code, _, errs := runCLI(t, ctx, "--db", dsn, "demo", "--size", "small"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	demo(t, dsn, "small")
 	code, out, errs := runCLI(t, ctx, "--db", dsn, "token", "create", "--name", "ops", "--role", "admin")
 	if code != 0 {
 		t.Fatalf("token: %s", errs)

@@ -103,9 +103,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) t
 // (NOTIFY), both ways.
 func TestPostGISReplicas(t *testing.T) {
 	dsn := storetest.PostGISURL(t, "replicas")
-	if code, _, errs := runCLI(t, context.Background(), "--db", dsn, "demo", "--size", "small"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	demo(t, dsn, "small")
 	code, out, errs := runCLI(t, context.Background(), "--db", dsn, "token", "create", "--name", "replica-admin", "--role", "admin")
 	if code != 0 {
 		t.Fatalf("token: %s", errs)
@@ -137,9 +135,7 @@ func TestPostGISReplicas(t *testing.T) {
 func TestServeSeesCLIImport(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "town.gpkg")
-	if code, _, errs := runCLI(t, context.Background(), "--db", db, "demo", "--size", "small"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	demo(t, db, "small")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := serveOn(t, ctx, db)

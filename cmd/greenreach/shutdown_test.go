@@ -16,9 +16,7 @@ import (
 // whole answer, then serve returns 0 and accepts no more connections.
 func TestGracefulShutdown(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "city.gpkg")
-	if code, _, errs := runCLI(t, context.Background(), "--db", db, "demo", "--size", "city"); code != 0 {
-		t.Fatal(errs)
-	}
+	demo(t, db, "city")
 	ctx, stop := context.WithCancel(context.Background())
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	exited := make(chan int, 1)

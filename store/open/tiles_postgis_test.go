@@ -45,16 +45,10 @@ func TestPostGISTilesMatchSTAsMVT(t *testing.T) {
 	pg := st.(*postgis.Store)
 	snap := ix.Snapshot()
 	var layers []string
-	var cover orb.Bound
-	for i, sc := range geo.Schemas {
+	for _, sc := range geo.Schemas {
 		layers = append(layers, sc.ID)
-		if b, ok := snap.Layer(sc.ID).Bound(); ok {
-			if i == 0 {
-				cover = b
-			}
-			cover = cover.Union(b)
-		}
 	}
+	cover, _ := tiles.LayersBound(snap, layers)
 	ts, err := tilecover.Geometry(cover, 14)
 	if err != nil {
 		t.Fatal(err)
