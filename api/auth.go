@@ -48,13 +48,13 @@ type caller struct {
 	bearer bool   // a token was sent
 }
 
-type callerKey struct{}
-
+// callerOf is the request's authenticated caller (observe puts it in the
+// request's reqInfo), the public before that.
 func callerOf(r *http.Request) caller {
-	if c, ok := r.Context().Value(callerKey{}).(caller); ok {
-		return c
+	if in := reqInfoOf(r.Context()); in != nil {
+		return in.caller
 	}
-	return caller{role: store.RolePublic}
+	return anonymous
 }
 
 type tokenCache struct {

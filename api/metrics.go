@@ -1,9 +1,6 @@
 package api
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -57,24 +54,21 @@ func (s *Server) handleMetrics() handlerFunc {
 	}
 }
 
-// statusRecorder remembers the status code written.
+// statusRecorder remembers the status code written and the route that
+// answered (set by serve, for observe's metric label).
 type statusRecorder struct {
 	http.ResponseWriter
 	code  int
-	route string // the matched route's template, set by labelRoute
+	route string
 }
 
-// labelRoute records the route the router matched in the request's
-// statusRecorder, for observe's metric label.
-func labelRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rec, ok := w.(*statusRecorder); ok {
-			if rt := mux.CurrentRoute(r); rt != nil {
-				rec.route, _ = rt.GetPathTemplate()
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+// routeLabel names a route by its path template, or by its name when a
+// matcher of its own takes the template's place (the tile route).
+func routeLabel(rt *mux.Route) string {
+	if t, err := rt.GetPathTemplate(); err == nil {
+		return t
+	}
+	return rt.GetName()
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -98,19 +92,20 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
-			var b [8]byte
-			rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			id = newRequestID()
 		}
-		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(withRequestID(r.Context(), id))
+		w.Header()["X-Request-Id"] = []string{id}
+		// One context value carries the id and, once known, the caller.
+		in := &reqInfo{id: id, caller: anonymous}
+		r = r.WithContext(withReqInfo(r.Context(), in))
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		if !s.cors(rec, r) {
 			if c, e := s.authenticate(r); e != nil {
 				e.write(rec, r)
 			} else {
-				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+				in.caller = c
+				next.ServeHTTP(rec, r)
 			}
 		}
 		route := rec.route
@@ -118,7 +113,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 			var match mux.RouteMatch
 			if s.router.Match(r, &match) && match.Route != nil {
-				if t, err := match.Route.GetPathTemplate(); err == nil {
+				if t := routeLabel(match.Route); t != "" {
 					route = t
 				}
 			}

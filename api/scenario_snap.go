@@ -25,6 +25,9 @@ type scenKey struct {
 // the scenario version ("" for the baseline).
 func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string, e *appError) {
 	base := s.index.Snapshot()
+	if r.URL.RawQuery == "" { // most requests: no query to parse
+		return base, "", nil
+	}
 	v := r.URL.Query().Get("scenario")
 	if v == "" {
 		return base, "", nil

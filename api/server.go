@@ -65,7 +65,9 @@ type Server struct {
 
 	router  *mux.Router
 	metrics *metrics
-	toks    tokenCache
+
+	tileCacheControl []string // the Cache-Control header of tiles, made once
+	toks             tokenCache
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -82,7 +84,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	if rules == nil {
 		rules = coverage.Default()
 	}
-	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules}
+	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.metrics = s.newMetrics()
 	return s
 }
@@ -91,10 +93,9 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	s.router = r
-	r.Use(labelRoute)
 	// Tiles first: the router tries routes in order, and most requests are
 	// for tiles.
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", s.wrap(s.handleTile)).Methods(http.MethodGet, http.MethodHead)
+	r.NewRoute().Name(tileRoute).MatcherFunc(matchTilePath).Methods(http.MethodGet, http.MethodHead).Handler(s.wrap(s.handleTile))
 	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, s.handleMetrics()))).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
@@ -163,6 +164,11 @@ func (s *Server) untimed(h handlerFunc) http.Handler { return s.serve(h, false) 
 func (s *Server) serve(h handlerFunc, timed bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if rec, ok := w.(*statusRecorder); ok {
+			if rt := mux.CurrentRoute(r); rt != nil {
+				rec.route = routeLabel(rt)
+			}
+		}
 		if limit := s.cfg.QueryTimeout; timed && limit > 0 {
 			ctx, cancel := context.WithTimeout(r.Context(), limit)
 			defer cancel()

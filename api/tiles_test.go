@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
@@ -106,3 +108,31 @@ func TestTiles(t *testing.T) {
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
+
+// TestSplitTilePath: the tile route's own parser matches exactly the paths
+// gorilla/mux's expression for the template matches, with the same parts.
+func TestSplitTilePath(t *testing.T) {
+	oracle := mux.NewRouter()
+	oracle.Path(tileRoute)
+	for _, p := range []string{
+		"/tiles/public/14/13044/6808.mvt", "/tiles/green/0/0/0.mvt", "/tiles/x/1/2/3.mvt.mvt",
+		"/tiles/a.b/1/2/3.mvt", "/tiles/public/-1/x/y.mvt", "/tiles/public/14/1/2.pbf",
+		"/tiles/public/14/1/2/3.mvt", "/tiles/public/14/1.mvt", "/tiles//1/2/3.mvt",
+		"/tiles/public/1//3.mvt", "/tiles/public/1/2/.mvt", "/tiles/public.json", "/tiles/",
+		"/tile/public/1/2/3.mvt", "tiles/public/1/2/3.mvt", "/tiles/public/1/2/3.mvtx",
+		"/tiles/public/1/2/3.mvt/", "/tiles/%E7%BB%BF/1/2/3.mvt", "/tiles/绿/1/2/3.mvt",
+		"/api/tiles/public/1/2/3.mvt", "/tiles/public/1/2/.mvt.mvt",
+	} {
+		var m mux.RouteMatch
+		r := httptest.NewRequest(http.MethodGet, "http://x"+strings.ReplaceAll(p, "绿", "%E7%BB%BF"), nil)
+		want := oracle.Match(r, &m)
+		parts, got := splitTilePath(r.URL.Path)
+		if got != want {
+			t.Errorf("%s: matched %v, mux's expression %v", p, got, want)
+			continue
+		}
+		if got && parts != [4]string{m.Vars["layer"], m.Vars["z"], m.Vars["x"], m.Vars["y"]} {
+			t.Errorf("%s: parts %q, mux's %v", p, parts, m.Vars)
+		}
+	}
+}
