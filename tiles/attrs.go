@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -14,12 +15,18 @@ import (
 // schema order, each with a hash: what a layer writer needs to add them
 // to a tile's value table without looking at the feature's property map.
 type attrs struct {
-	f     *geo.Feature // the feature they were made from
-	sc    *geo.Schema
-	field []uint8  // the schema field of each value
-	hash  []uint64 // of each value's bytes
-	end   []uint32 // end of each value in data
-	data  []byte   // the values, back to back
+	f    *geo.Feature // the feature they were made from
+	sc   *geo.Schema
+	vals []attrValue
+	data []byte // the values, back to back
+}
+
+// attrValue is one value of attrs (its hash, field and end side by side:
+// a tile reads them together, feature after feature).
+type attrValue struct {
+	hash  uint64 // of the value's bytes
+	end   uint32 // end of the value in data
+	field uint8  // the schema field
 }
 
 var valueSeed = maphash.MakeSeed()
@@ -28,7 +35,7 @@ var valueSeed = maphash.MakeSeed()
 // types MVT has no place for are left out.
 func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any) {
 	a.f, a.sc = f, sc
-	a.field, a.hash, a.end, a.data = a.field[:0], a.hash[:0], a.end[:0], a.data[:0]
+	a.vals, a.data = a.vals[:0], a.data[:0]
 	for i, fd := range sc.Fields {
 		v, ok := props[fd.Name]
 		if !ok || v == nil {
@@ -38,9 +45,7 @@ func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any) {
 		if a.data, ok = appendValue(a.data, v); !ok {
 			continue
 		}
-		a.field = append(a.field, uint8(i))
-		a.hash = append(a.hash, maphash.Bytes(valueSeed, a.data[start:]))
-		a.end = append(a.end, uint32(len(a.data)))
+		a.vals = append(a.vals, attrValue{hash: maphash.Bytes(valueSeed, a.data[start:]), end: uint32(len(a.data)), field: uint8(i)})
 	}
 }
 
@@ -114,6 +119,7 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
 	}
 	a := &attrs{}
 	a.fill(f, sc, f.Props)
+	a.vals, a.data = slices.Clip(a.vals), slices.Clip(a.data)
 	s.grow(id)
 	(*s.slots.Load())[id].Store(a)
 	return a

@@ -53,10 +53,14 @@ type layerWriter struct {
 	schema   *geo.Schema
 	features []byte
 	keys     []string
-	keyIdx   []int32           // schema field → key index, -1 until used
-	values   []byte            // encoded Value messages, back to back
-	valueEnd []int             // end offset of each in values
-	valueIdx map[uint64]uint32 // value hash → index
+	keyIdx   []int32 // schema field → key index, -1 until used
+	values   []byte  // encoded Value messages, back to back
+	valueEnd []int   // end offset of each in values
+	// valueIdx finds the layer's values by hash: open addressing, a
+	// power-of-two table probed linearly; a slot of another generation
+	// (an earlier layer's) is empty, so no clearing between layers.
+	valueIdx []valueSlot
+	gen      uint32
 	tags     []uint32
 	geom     []uint32
 	cx, cy   int64 // the command stream's cursor
@@ -66,21 +70,21 @@ type layerWriter struct {
 	scratchAttrs attrs
 }
 
-var writerPool = sync.Pool{New: func() any {
-	return &layerWriter{valueIdx: make(map[uint64]uint32, 256)}
-}}
+type valueSlot struct {
+	hash     uint64
+	gen, idx uint32
+}
+
+var writerPool = sync.Pool{New: func() any { return new(layerWriter) }}
 
 // newLayerWriter takes a writer from the pool; release gives it back.
 func newLayerWriter(name string, sc *geo.Schema) *layerWriter {
 	w := writerPool.Get().(*layerWriter)
 	w.name, w.schema, w.count = name, sc, 0
 	w.features, w.keys, w.values, w.valueEnd = w.features[:0], w.keys[:0], w.values[:0], w.valueEnd[:0]
-	// Clearing a map costs its capacity, which it keeps: after a large
-	// tile, start afresh rather than clear thousands of slots every tile.
-	if len(w.valueIdx) > 1024 {
-		w.valueIdx = make(map[uint64]uint32, 256)
-	} else {
+	if w.gen++; w.gen == 0 { // wrapped: old slots could look current
 		clear(w.valueIdx)
+		w.gen = 1
 	}
 	w.keyIdx = w.keyIdx[:0]
 	for range sc.Fields {
@@ -93,6 +97,9 @@ func (w *layerWriter) release() {
 	if cap(w.features) > 4<<20 { // don't keep the buffers of a huge tile
 		return
 	}
+	if len(w.valueIdx) > 1<<16 {
+		w.valueIdx = nil
+	}
 	writerPool.Put(w)
 }
 
@@ -103,18 +110,10 @@ func (w *layerWriter) release() {
 func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 	w.tags = w.tags[:0]
 	start := uint32(0)
-	for j, i := range a.field {
-		v, h := a.data[start:a.end[j]], a.hash[j]
-		start = a.end[j]
-		vi, ok := w.valueIdx[h]
-		if !ok || !bytes.Equal(w.value(vi), v) {
-			vi = uint32(len(w.valueEnd))
-			w.values = append(w.values, v...)
-			w.valueEnd = append(w.valueEnd, len(w.values))
-			if !ok { // a value of the same hash keeps its place
-				w.valueIdx[h] = vi
-			}
-		}
+	for _, av := range a.vals {
+		vi := w.valueIndex(av.hash, a.data[start:av.end])
+		start = av.end
+		i := av.field
 		if w.keyIdx[i] < 0 {
 			w.keyIdx[i] = int32(len(w.keys))
 			w.keys = append(w.keys, w.schema.Fields[i].Name)
@@ -145,6 +144,46 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 	b = appendPackedLen(b, featureGeometry, w.geom, geomLen)
 	w.features = b
 	w.count++
+}
+
+// valueIndex returns the index of value v (with hash h) in the layer's
+// value table, adding it if it is new.
+func (w *layerWriter) valueIndex(h uint64, v []byte) uint32 {
+	if 2*(len(w.valueEnd)+1) > len(w.valueIdx) {
+		w.growValueIdx()
+	}
+	mask := uint64(len(w.valueIdx) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &w.valueIdx[i]
+		if s.gen != w.gen {
+			idx := uint32(len(w.valueEnd))
+			w.values = append(w.values, v...)
+			w.valueEnd = append(w.valueEnd, len(w.values))
+			*s = valueSlot{hash: h, gen: w.gen, idx: idx}
+			return idx
+		}
+		if s.hash == h && bytes.Equal(w.value(s.idx), v) {
+			return s.idx
+		}
+	}
+}
+
+// growValueIdx doubles the value table (at least 256 slots), moving this
+// layer's slots.
+func (w *layerWriter) growValueIdx() {
+	old := w.valueIdx
+	w.valueIdx = make([]valueSlot, max(256, 2*len(old)))
+	mask := uint64(len(w.valueIdx) - 1)
+	for _, s := range old {
+		if s.gen != w.gen {
+			continue
+		}
+		i := s.hash & mask
+		for w.valueIdx[i].gen == w.gen {
+			i = (i + 1) & mask
+		}
+		w.valueIdx[i] = s
+	}
 }
 
 // value returns the bytes of value i of the layer.

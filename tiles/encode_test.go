@@ -3,6 +3,7 @@ package tiles
 import (
 	"math/rand"
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -149,4 +150,44 @@ func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
 		return geomPolygon, len(t) > 0
 	}
 	return 0, false
+}
+
+// TestValueIndex: the value table finds a value again by hash and bytes,
+// keeps values of one hash apart, grows past its first size, and forgets a
+// layer's values when the writer starts the next layer.
+func TestValueIndex(t *testing.T) {
+	w := newLayerWriter("t", geo.SchemaOf(geo.Green))
+	type add struct {
+		hash uint64
+		val  string
+		want uint32
+	}
+	for _, a := range []add{
+		{1, "a", 0}, {1, "a", 0}, {1, "b", 1}, {1, "b", 1}, {257, "c", 2}, {2, "d", 3}, {1, "a", 0}, {257, "c", 2},
+	} {
+		if got := w.valueIndex(a.hash, []byte(a.val)); got != a.want {
+			t.Errorf("hash %d %q: index %d, want %d", a.hash, a.val, got, a.want)
+		}
+	}
+	// Thousands of values, many sharing the low bits of their hash.
+	for i := range 5000 {
+		h := uint64(i%7) << 40
+		if got := w.valueIndex(h, []byte(strconv.Itoa(i))); got != uint32(4+i) {
+			t.Fatalf("value %d: index %d, want %d", i, got, 4+i)
+		}
+	}
+	for i := range 5000 {
+		if got := w.valueIndex(uint64(i%7)<<40, []byte(strconv.Itoa(i))); got != uint32(4+i) {
+			t.Fatalf("value %d again: index %d, want %d", i, got, 4+i)
+		}
+	}
+	if string(w.value(3)) != "d" || string(w.value(4+4999)) != "4999" {
+		t.Errorf("values 3 and 5003: %q, %q", w.value(3), w.value(4+4999))
+	}
+	w.release()
+	w = newLayerWriter("u", geo.SchemaOf(geo.Green))
+	if got := w.valueIndex(2, []byte("d")); got != 0 || len(w.valueEnd) != 1 {
+		t.Errorf("next layer: %q at %d with %d values, want a new table", "d", got, len(w.valueEnd))
+	}
+	w.release()
 }
