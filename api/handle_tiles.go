@@ -66,6 +66,15 @@ func matchTilePath(r *http.Request, _ *mux.RouteMatch) bool {
 	return ok
 }
 
+// tileTimed: a tile of the index is cut in memory in bounded time (a
+// timer per tile cost 3% of cutting one); a scenario's tile reads the store
+// and the coverage layer's runs an audit, under Config.QueryTimeout like
+// other queries.
+func tileTimed(r *http.Request) bool {
+	parts, _ := splitTilePath(r.URL.Path)
+	return r.URL.RawQuery != "" || parts[0] == coverageLayer
+}
+
 // handleTile: GET /tiles/{layer}/{z}/{x}/{y}.mvt. Tiles come from the
 // cache or are cut from the current snapshot and cached; the ETag is a hash
 // of the tile's content, so it changes exactly when an edit changes the

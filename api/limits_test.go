@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 )
 
 // TestLimits: every input has a bound, and going past it is a 4xx
@@ -83,5 +85,14 @@ func TestLimits(t *testing.T) {
 	rec := get(t, s.Handler(), "/api/audit")
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "took longer than") {
 		t.Errorf("an audit past the query timeout: %d %s", rec.Code, rec.Body)
+	}
+	// Tiles of the coverage layer run an audit too; tiles of the index are
+	// cut in memory, untimed.
+	tile := maptile.At(orb.Point{104.061, 30.6605}, 14)
+	if rec := get(t, s.Handler(), fmt.Sprintf("/tiles/coverage/14/%d/%d.mvt", tile.X, tile.Y)); rec.Code != 503 {
+		t.Errorf("a coverage tile past the query timeout: %d %s", rec.Code, rec.Body)
+	}
+	if rec := get(t, s.Handler(), fmt.Sprintf("/tiles/public/14/%d/%d.mvt", tile.X, tile.Y)); rec.Code != 200 {
+		t.Errorf("a public tile with a 1 ns query timeout: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -95,7 +95,7 @@ func (s *Server) Handler() http.Handler {
 	s.router = r
 	// Tiles first: the router tries routes in order, and most requests are
 	// for tiles.
-	r.NewRoute().Name(tileRoute).MatcherFunc(matchTilePath).Methods(http.MethodGet, http.MethodHead).Handler(s.wrap(s.handleTile))
+	r.NewRoute().Name(tileRoute).MatcherFunc(matchTilePath).Methods(http.MethodGet, http.MethodHead).Handler(s.serve(s.handleTile, tileTimed))
 	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, s.handleMetrics()))).Methods(http.MethodGet)
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
@@ -155,13 +155,17 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) *appError
 // wrap turns a handler returning *appError into an http.Handler that bounds
 // its work by Config.QueryTimeout (503 past it), writes the error as
 // problem+json and logs it.
-func (s *Server) wrap(h handlerFunc) http.Handler { return s.serve(h, true) }
+func (s *Server) wrap(h handlerFunc) http.Handler { return s.serve(h, always) }
 
 // untimed is wrap for work bounded otherwise than by Config.QueryTimeout
 // (an upload is bounded by its size and the server's read timeout).
-func (s *Server) untimed(h handlerFunc) http.Handler { return s.serve(h, false) }
+func (s *Server) untimed(h handlerFunc) http.Handler { return s.serve(h, never) }
 
-func (s *Server) serve(h handlerFunc, timed bool) http.Handler {
+func always(*http.Request) bool { return true }
+func never(*http.Request) bool  { return false }
+
+// serve is wrap with the timeout applied to the requests timed reports.
+func (s *Server) serve(h handlerFunc, timed func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		if rec, ok := w.(*statusRecorder); ok {
@@ -169,7 +173,7 @@ func (s *Server) serve(h handlerFunc, timed bool) http.Handler {
 				rec.route = routeLabel(rt)
 			}
 		}
-		if limit := s.cfg.QueryTimeout; timed && limit > 0 {
+		if limit := s.cfg.QueryTimeout; limit > 0 && timed(r) {
 			ctx, cancel := context.WithTimeout(r.Context(), limit)
 			defer cancel()
 			r = r.WithContext(ctx)
