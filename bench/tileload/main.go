@@ -117,6 +117,19 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 			return err
 		}
 	}
+	// The server's CPU time per tile: PostGIS's processes (found through
+	// GREENREACH_PG_DIR, set by .ci/postgis); this process when wrk loads it
+	// (with the Go client, the load generator shares it: not measured).
+	var pgCPU, pgFrontCPU, serverCPU cpuClock
+	if dir := os.Getenv("GREENREACH_PG_DIR"); dir != "" {
+		pgCPU = clusterCPU(dir)
+	}
+	if httpClient == "wrk" {
+		serverCPU = selfCPU
+		if pgCPU != nil {
+			pgFrontCPU = sum(pgCPU, selfCPU)
+		}
+	}
 	// Each round measures every run once, in turn, so a slow spell of this
 	// shared machine falls on all of them; the table gives each run's median
 	// round (its rate, p50 and p99 from that round), ratios between medians.
@@ -127,14 +140,18 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 		}
 		var rows []result
 		// PostGIS ST_AsMVT: the baseline.
-		rows = append(rows, measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) error {
-			_, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
-			return err
+		rows = append(rows, timed(pgCPU, func() result {
+			return measure("PostGIS ST_AsMVT (no HTTP)", list, conns, dur, func(t maptile.Tile) error {
+				_, err := pg.TileMVT(ctx, tiles.Public, int(t.Z), int(t.X), int(t.Y))
+				return err
+			})
 		}))
 		// The same tiles from PostGIS behind HTTP and gzip, as pg_tileserv or
 		// Martin would serve them: the like-for-like baseline.
 		pgBase, pgStop := servePG(ctx, pg)
-		rows = append(rows, measureHTTP("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, client, pgBase+"/pg"))
+		rows = append(rows, timed(pgFrontCPU, func() result {
+			return measureHTTP("PostGIS ST_AsMVT (HTTP, gzip)", list, conns, dur, client, pgBase+"/pg")
+		}))
 		pgStop()
 		base, stop := serve(0)
 		if cpuProfile != "" && round == 1 {
@@ -144,7 +161,9 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 			}
 			pprof.StartCPUProfile(f)
 		}
-		rows = append(rows, measureHTTP("greenreach uncached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
+		rows = append(rows, timed(serverCPU, func() result {
+			return measureHTTP("greenreach uncached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public")
+		}))
 		if cpuProfile != "" && round == 1 {
 			pprof.StopCPUProfile()
 		}
@@ -156,7 +175,9 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 				return err
 			}
 		}
-		rows = append(rows, measureHTTP("greenreach cached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public"))
+		rows = append(rows, timed(serverCPU, func() result {
+			return measureHTTP("greenreach cached (HTTP, gzip)", list, conns, dur, client, base+"/tiles/public")
+		}))
 		stop()
 		all = append(all, rows)
 	}
@@ -168,13 +189,22 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 		}
 		sort.Slice(runs, func(a, b int) bool { return runs[a].rate < runs[b].rate })
 		rows[i] = runs[len(runs)/2]
+		sort.Slice(runs, func(a, b int) bool { return runs[a].cpuPerTile < runs[b].cpuPerTile })
+		rows[i].cpuPerTile = runs[len(runs)/2].cpuPerTile // its own median
 	}
 
 	fmt.Printf("\ntiles of %s (%d features), /tiles/public at z%d–%d, %d tiles, %d connections, HTTP load from %s, median of %d rounds\n", data, n, minZ, maxZ, len(list), conns, httpClient, rounds)
-	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "run", "tiles/s", "p50 ms", "p99 ms", "errors", "vs ST_AsMVT", "vs ST_AsMVT")
-	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s\n", "", "", "", "", "", "(no HTTP)", "(HTTP)")
+	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s %12s %12s\n", "run", "tiles/s", "p50 ms", "p99 ms", "errors", "vs ST_AsMVT", "vs ST_AsMVT", "server CPU", "CPU/tile vs")
+	fmt.Printf("%-34s %10s %9s %9s %7s %12s %12s %12s %12s\n", "", "", "", "", "", "(no HTTP)", "(HTTP)", "µs/tile", "ST_AsMVT")
 	for _, r := range rows {
-		fmt.Printf("%-34s %10.0f %9.2f %9.2f %7d %11.2fx %11.2fx\n", r.name, r.rate, ms(r.p50), ms(r.p99), r.errors, r.rate/rows[0].rate, r.rate/rows[1].rate)
+		cpu, vs := "-", "-"
+		if r.cpuPerTile > 0 {
+			cpu = fmt.Sprintf("%.0f", float64(r.cpuPerTile)/1e3)
+			if rows[0].cpuPerTile > 0 {
+				vs = fmt.Sprintf("%.2fx", float64(rows[0].cpuPerTile)/float64(r.cpuPerTile))
+			}
+		}
+		fmt.Printf("%-34s %10.0f %9.2f %9.2f %7d %11.2fx %11.2fx %12s %12s\n", r.name, r.rate, ms(r.p50), ms(r.p99), r.errors, r.rate/rows[0].rate, r.rate/rows[1].rate, cpu, vs)
 	}
 	return nil
 }
@@ -380,10 +410,11 @@ func tileList(snap *index.Snapshot, minZ, maxZ, max int) []maptile.Tile {
 }
 
 type result struct {
-	name     string
-	rate     float64
-	p50, p99 time.Duration
-	errors   int64
+	name       string
+	rate       float64
+	p50, p99   time.Duration
+	errors     int64
+	cpuPerTile time.Duration // the server's CPU time per tile; 0: not measured
 }
 
 // measure runs fn over the tile list, round and round, from conns
