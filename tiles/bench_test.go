@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -46,7 +47,8 @@ func benchTiles(b *testing.B, snap *index.Snapshot) {
 }
 
 // BenchmarkEncodeCity cuts the public tiles of the generated city town at
-// zooms 12–16.
+// zooms 12–16, then those of single zooms (z12: a few tiles of thousands
+// of features each; z16: many small ones).
 func BenchmarkEncodeCity(b *testing.B) {
 	ctx := context.Background()
 	st := memstore.New()
@@ -57,7 +59,19 @@ func BenchmarkEncodeCity(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchTiles(b, ix.Snapshot())
+	snap := ix.Snapshot()
+	b.Run("z12-16", func(b *testing.B) { benchTiles(b, snap) })
+	bd, _ := LayersBound(snap, Public)
+	for _, z := range []maptile.Zoom{12, 14, 16} {
+		ts := slices.Collect(Covering(bd, z).All())
+		b.Run(fmt.Sprintf("z%d", z), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Encode(snap, Public, ts[i%len(ts)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 // coverTiles lists the tiles over b at zooms from–to.
