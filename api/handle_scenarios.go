@@ -290,23 +290,32 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 		}
 	}
 	who := user(r)
+	// stale: an edit of a feature the baseline no longer has (not found
+	// while editing, as against the scenario itself not found).
+	var stale error
+	edit := func(err error) error {
+		if errors.Is(err, store.ErrNotFound) {
+			stale = err
+		}
+		return err
+	}
 	_, err := s.index.Write(r.Context(), s.store, func(tx store.Tx) error {
 		for layer, ids := range dels {
 			for _, fid := range ids {
 				if err := tx.Delete(r.Context(), layer, fid); err != nil {
-					return err
+					return edit(err)
 				}
 			}
 		}
 		if len(puts) > 0 {
 			if err := tx.Put(r.Context(), puts); err != nil {
-				return err
+				return edit(err)
 			}
 		}
 		return tx.CommitScenario(r.Context(), id, v, who)
 	})
-	if errors.Is(err, store.ErrNotFound) && !strings.HasPrefix(err.Error(), "scenario") {
-		return &appError{Status: http.StatusUnprocessableEntity, Title: "Stale edit", Detail: err.Error() + ": the scenario changes or deletes a feature the baseline no longer has"}
+	if stale != nil && errors.Is(err, stale) {
+		return &appError{Status: http.StatusUnprocessableEntity, Title: "Stale edit", Detail: stale.Error() + ": the scenario changes or deletes a feature the baseline no longer has"}
 	}
 	if err != nil {
 		return storeError(err)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
@@ -237,5 +239,49 @@ func TestScenarioViews(t *testing.T) {
 	}
 	if rec := do(t, h, "GET", "/api/nearest?"+q+"&scenario=999", ""); rec.Code != 404 {
 		t.Errorf("missing scenario: %d", rec.Code)
+	}
+}
+
+// TestScenarioCommitStale: committing a scenario that deletes a feature the
+// baseline has since lost is a 422 "Stale edit", and nothing of it lands;
+// committing a scenario that does not exist is a 404.
+func TestScenarioCommitStale(t *testing.T) {
+	s, st, ix := demoServer(t)
+	h := s.Handler()
+	var victim, keep *geo.Feature
+	ix.Snapshot().Layer(geo.Green).SearchBounds(orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}, func(f *geo.Feature, _ orb.Bound) bool {
+		if victim == nil {
+			victim = f
+		} else {
+			keep = f
+			return false
+		}
+		return true
+	})
+	if victim == nil || keep == nil {
+		t.Fatal("the demo town has fewer than two green spaces")
+	}
+	edits := fmt.Sprintf(`{"name":"stale","edits":{"type":"FeatureCollection","features":[
+		{"type":"Feature","properties":{"op":"delete","layer":"green","fid":%d},"geometry":null},
+		{"type":"Feature","properties":{"op":"delete","layer":"green","fid":%d},"geometry":null}]}}`, keep.ID, victim.ID)
+	rec := do(t, h, "POST", "/api/scenarios", edits)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	var sc ScenarioJSON
+	json.Unmarshal(rec.Body.Bytes(), &sc)
+	// The baseline loses one of the two meanwhile.
+	if _, err := ix.Write(context.Background(), st, func(tx store.Tx) error { return tx.Delete(context.Background(), geo.Green, victim.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	rec = do(t, h, "POST", fmt.Sprintf("/api/scenarios/%d/commit", sc.ID), "", "If-Match", `"v1"`)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "Stale edit") || rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("commit of a stale delete: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := st.Get(context.Background(), geo.Green, keep.ID); err != nil {
+		t.Errorf("the refused commit deleted feature %d: %v", keep.ID, err)
+	}
+	if rec := do(t, h, "POST", "/api/scenarios/999999/commit", "", "If-Match", `"v1"`); rec.Code != 404 {
+		t.Errorf("commit of no scenario: %d %s", rec.Code, rec.Body)
 	}
 }
