@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -219,4 +220,65 @@ func TestTileCacheUnderEdits(t *testing.T) {
 	if checked == 0 || st2.Invalidated == 0 || st2.Hits == 0 {
 		t.Error("the readers and the writer did not overlap enough to test anything")
 	}
+}
+
+// nopWriter is a ResponseWriter that keeps headers and drops the body.
+type nopWriter struct{ h http.Header }
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nopWriter) WriteHeader(int)             {}
+
+// BenchmarkTileRequest: the service's own cost around a cached tile —
+// metrics, request id, authentication, routing, cache lookup, headers —
+// against a bare handler writing the same headers and bytes, in the same
+// run; reports the bare handler's ns per request and the ratio (x-bare).
+func BenchmarkTileRequest(b *testing.B) {
+	s, _, ix := demoServer(&testing.T{})
+	h := s.Handler()
+	gb, _ := ix.Snapshot().Layer(geo.Green).Bound()
+	var reqs []*http.Request
+	for tl := range tiles.Covering(gb, 15).All() {
+		r := httptest.NewRequest(http.MethodGet, tilePath("public", tl), nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		reqs = append(reqs, r)
+	}
+	w := &nopWriter{h: http.Header{}}
+	for _, r := range reqs { // warm the cache
+		h.ServeHTTP(w, r)
+		clear(w.h)
+	}
+	// The bare handler: the cached tile's bytes and the same headers.
+	body := map[string][]byte{}
+	for _, r := range reqs {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		body[r.URL.Path] = rec.Body.Bytes()
+	}
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data := body[r.URL.Path]
+		hd := w.Header()
+		for k, v := range map[string]string{"X-Request-Id": "0123456789abcdef", "ETag": `"0123456789abcdef"`, "Cache-Control": "public, max-age=60",
+			"Vary": "Accept-Encoding", "X-Cache": "HIT", "Content-Type": "application/vnd.mapbox-vector-tile", "Content-Encoding": "gzip"} {
+			hd.Set(k, v)
+		}
+		hd.Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(data)
+	})
+	run := func(hh http.Handler, n int) time.Duration {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			clear(w.h)
+			hh.ServeHTTP(w, reqs[i%len(reqs)])
+		}
+		return time.Since(start)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	ours := run(h, b.N)
+	b.StopTimer()
+	base := run(bare, b.N)
+	b.ReportMetric(float64(base)/float64(b.N), "bare-ns/req")
+	b.ReportMetric(float64(ours)/float64(base), "x-bare")
 }
