@@ -35,9 +35,8 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// newRequestID is 16 hex digits from the runtime's per-thread generator:
-// ids need to be told apart in logs, not kept secret (crypto/rand cost a
-// system call per request).
+// newRequestID is 16 hex digits from math/rand/v2's generator: ids need
+// to be told apart in logs, not kept secret.
 func newRequestID() string {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], rand.Uint64())

@@ -89,7 +89,7 @@ func TestTileCacheInvalidation(t *testing.T) {
 	now := ix.Snapshot()
 	changed, missed, stored, compressed := 0, 0, 0, 0
 	for _, src := range sources {
-		layers, _ := tileLayers(src)
+		layers := tileSources[src].layers
 		for _, tl := range all {
 			rec := fetch(src, tl)
 			raw, err := tiles.Encode(now, layers, tl)
@@ -117,7 +117,7 @@ func TestTileCacheInvalidation(t *testing.T) {
 			}
 			if miss {
 				missed++
-				touched := tl.Bound(float64(tiles.Buffer)/tiles.Extent).Intersects(park.Bound()) || tl.Bound(float64(tiles.Buffer)/tiles.Extent).Intersects(moved.Bound())
+				touched := tiles.SearchBound(tl).Intersects(park.Bound()) || tiles.SearchBound(tl).Intersects(moved.Bound())
 				if !touched || src == "roads" {
 					t.Errorf("%s was evicted though the edit did not touch it", tilePath(src, tl))
 				}

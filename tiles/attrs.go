@@ -16,7 +16,6 @@ import (
 // to a tile's value table without looking at the feature's property map.
 type attrs struct {
 	f    *geo.Feature // the feature they were made from
-	sc   *geo.Schema
 	vals []attrValue
 	data []byte // the values, back to back
 }
@@ -34,7 +33,7 @@ var valueSeed = maphash.MakeSeed()
 // fill encodes props under sc into a, reusing its buffers. Values of
 // types MVT has no place for are left out.
 func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any) {
-	a.f, a.sc = f, sc
+	a.f = f
 	a.vals, a.data = a.vals[:0], a.data[:0]
 	for i, fd := range sc.Fields {
 		v, ok := props[fd.Name]
@@ -113,7 +112,7 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
 	}
 	slots := *s.slots.Load()
 	if id < int64(len(slots)) {
-		if a := slots[id].Load(); a != nil && a.f == f && a.sc == sc {
+		if a := slots[id].Load(); a != nil && a.f == f {
 			return a
 		}
 	}

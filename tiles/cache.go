@@ -79,7 +79,7 @@ func (c *Cache) Put(e *Entry, current func() bool) {
 	if c.max <= 0 || e.size() > c.max {
 		return
 	}
-	e.bound = e.Tile.Bound(float64(Buffer) / Extent)
+	e.bound = SearchBound(e.Tile)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !current() {

@@ -142,7 +142,7 @@ func clipPolygonSimple(p orb.Polygon) (orb.Polygon, bool) {
 func cut(g orb.Geometry, p *projection) (orb.Geometry, error) {
 	switch t := g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
-		return clipPolygonal(project(g, p))
+		return clipPolygonal(projectPolygonal(g, p))
 	case orb.MultiPoint:
 		if mp := orbclip.MultiPoint(clipBound, orb.MultiPoint(p.points(t))); len(mp) > 0 {
 			return mp, nil
@@ -230,18 +230,15 @@ func intersect(box orb.Bound, edge int, a, b orb.Point) orb.Point {
 // onEdge reports whether every point of l lies on one side of clipBound: a
 // line running outside that touches the buffer's edge leaves such a piece,
 // with nothing of it inside.
-func onEdge(l orb.LineString) bool {
-	same := func(v func(orb.Point) float64, edge float64) bool {
-		for _, p := range l {
-			if v(p) != edge {
-				return false
-			}
-		}
-		return true
+func onEdge(l []orb.Point) bool {
+	left, right, bottom, top := true, true, true, true
+	for _, p := range l {
+		left = left && p[0] == clipBound.Min[0]
+		right = right && p[0] == clipBound.Max[0]
+		bottom = bottom && p[1] == clipBound.Min[1]
+		top = top && p[1] == clipBound.Max[1]
 	}
-	x := func(p orb.Point) float64 { return p[0] }
-	y := func(p orb.Point) float64 { return p[1] }
-	return same(x, clipBound.Min[0]) || same(x, clipBound.Max[0]) || same(y, clipBound.Min[1]) || same(y, clipBound.Max[1])
+	return left || right || bottom || top
 }
 
 // clipPolygonal clips polygons (tile units) to clipBound: in Go when

@@ -150,9 +150,9 @@ func TestClipSimpleMatchesGEOS(t *testing.T) {
 					continue
 				}
 				p := newProjection(tile, tile.Bound(2*float64(Buffer)/Extent))
-				l.SearchBounds(tile.Bound(float64(Buffer)/Extent), func(f *geo.Feature, _ orb.Bound) bool {
-					g := project(f.Geom, &p)
-					if b := g.Bound(); b.Min[0] >= clipBound.Min[0] && b.Min[1] >= clipBound.Min[1] && b.Max[0] <= clipBound.Max[0] && b.Max[1] <= clipBound.Max[1] {
+				l.SearchBounds(SearchBound(tile), func(f *geo.Feature, _ orb.Bound) bool {
+					g := projectPolygonal(f.Geom, &p)
+					if within(g.Bound(), clipBound) {
 						return true // inside: not clipped
 					}
 					ours, ok := clipSimple(orb.Clone(g))

@@ -64,9 +64,8 @@ type layerWriter struct {
 	tags     []uint32
 	geom     []uint32
 	cx, cy   int64 // the command stream's cursor
-	count    int
 	// scratchAttrs holds the attributes of features not kept in the
-	// cache (see attrCache).
+	// attribute slots (see attrSlots).
 	scratchAttrs attrs
 }
 
@@ -80,7 +79,7 @@ var writerPool = sync.Pool{New: func() any { return new(layerWriter) }}
 // newLayerWriter takes a writer from the pool; release gives it back.
 func newLayerWriter(name string, sc *geo.Schema) *layerWriter {
 	w := writerPool.Get().(*layerWriter)
-	w.name, w.schema, w.count = name, sc, 0
+	w.name, w.schema = name, sc
 	w.features, w.keys, w.values, w.valueEnd = w.features[:0], w.keys[:0], w.values[:0], w.valueEnd[:0]
 	if w.gen++; w.gen == 0 { // wrapped: old slots could look current
 		clear(w.valueIdx)
@@ -143,7 +142,6 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 	b = binary.AppendUvarint(b, typ)
 	b = appendPackedLen(b, featureGeometry, w.geom, geomLen)
 	w.features = b
-	w.count++
 }
 
 // valueIndex returns the index of value v (with hash h) in the layer's

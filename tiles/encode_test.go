@@ -88,7 +88,11 @@ func TestEncoderMatchesOrb(t *testing.T) {
 func wind(g orb.Geometry) orb.Geometry {
 	polygon := func(p orb.Polygon) {
 		for i, r := range p {
-			if want := map[bool]orb.Orientation{true: orb.CCW, false: orb.CW}[i == 0]; r.Orientation() != want {
+			want := orb.CW
+			if i == 0 {
+				want = orb.CCW
+			}
+			if r.Orientation() != want {
 				r.Reverse()
 			}
 		}

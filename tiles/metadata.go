@@ -21,10 +21,13 @@ type VectorLayer struct {
 func VectorLayerOf(id string, sc *geo.Schema) VectorLayer {
 	fields := make(map[string]string, len(sc.Fields))
 	for _, f := range sc.Fields {
-		fields[f.Name] = map[geo.FieldType]string{geo.Text: "String", geo.Int: "Number", geo.Real: "Number", geo.Bool: "Boolean"}[f.Type]
+		fields[f.Name] = fieldTypes[f.Type]
 	}
 	return VectorLayer{ID: id, Description: sc.Title, Fields: fields, MaxZoom: MaxZoom}
 }
+
+// fieldTypes names the schema's field types as TileJSON does.
+var fieldTypes = map[geo.FieldType]string{geo.Text: "String", geo.Int: "Number", geo.Real: "Number", geo.Bool: "Boolean"}
 
 // Attribution is "© OpenStreetMap contributors" when any of the layers holds
 // OpenStreetMap features (their first thousand are looked at: imports put a

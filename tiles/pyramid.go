@@ -34,7 +34,7 @@ func Pyramid(ctx context.Context, snap *index.Snapshot, layers []string, minZ, m
 				return ext, err
 			}
 			done++
-			if !holds(snap, layers, t.Bound(float64(Buffer)/Extent)) {
+			if !holds(snap, layers, SearchBound(t)) {
 				continue
 			}
 			b, err := Encode(snap, layers, t)

@@ -54,6 +54,15 @@ func Address(z, x, y int) (maptile.Tile, error) {
 	return maptile.New(uint32(x), uint32(y), maptile.Zoom(z)), nil
 }
 
+// SearchBound is tile t with its buffer (Buffer/Extent of a tile on each
+// side), in lon/lat: where features drawn in t are looked for.
+func SearchBound(t maptile.Tile) orb.Bound { return t.Bound(float64(Buffer) / Extent) }
+
+// within reports whether inner lies in outer (edges included).
+func within(inner, outer orb.Bound) bool {
+	return outer.Contains(inner.Min) && outer.Contains(inner.Max)
+}
+
 // clipBound is the tile plus its buffer, in tile units.
 var clipBound = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 
@@ -84,8 +93,7 @@ type View struct {
 func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
 	c := cutterPool.Get().(*cutter)
 	defer cutterPool.Put(c)
-	// Search in WGS84 with the buffer: Buffer/Extent of a tile on each side.
-	c.bound = t.Bound(float64(Buffer) / Extent)
+	c.bound = SearchBound(t)
 	c.wide = t.Bound(2 * float64(Buffer) / Extent)
 	c.proj = newProjection(t, c.wide)
 	var cutErr error
@@ -162,7 +170,7 @@ func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, 
 	// The search found gb overlapping the tile with its buffer; a geometry
 	// wholly inside is projected vertex by vertex as it is encoded, others
 	// are clipped first (into new geometries, in tile units).
-	inside := gb.Min[0] >= c.bound.Min[0] && gb.Min[1] >= c.bound.Min[1] && gb.Max[0] <= c.bound.Max[0] && gb.Max[1] <= c.bound.Max[1]
+	inside := within(gb, c.bound)
 	w.beginGeometry()
 	switch t := g.(type) {
 	case orb.LineString:
@@ -409,31 +417,23 @@ func (p *projection) points(ps []orb.Point) []orb.Point {
 	return out
 }
 
-// project returns a new geometry in tile units.
-func project(g orb.Geometry, p *projection) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return p.point(g)
-	case orb.MultiPoint:
-		return orb.MultiPoint(p.points(g))
-	case orb.LineString:
-		return orb.LineString(p.points(g))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = p.points(l)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
+// projectPolygonal returns a polygon or multipolygon in tile units (cut's
+// input; lines and points are projected as they are cut).
+func projectPolygonal(g orb.Geometry, p *projection) orb.Geometry {
+	polygon := func(pg orb.Polygon) orb.Polygon {
+		out := make(orb.Polygon, len(pg))
+		for i, r := range pg {
 			out[i] = p.points(r)
 		}
 		return out
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		return polygon(g)
 	case orb.MultiPolygon:
 		out := make(orb.MultiPolygon, len(g))
 		for i, pg := range g {
-			out[i] = project(pg, p).(orb.Polygon)
+			out[i] = polygon(pg)
 		}
 		return out
 	}

@@ -103,13 +103,7 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	serve := func(cacheBytes int64) (string, func()) {
 		cfg := api.DefaultConfig()
 		cfg.TileCacheBytes = cacheBytes
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			panic(err)
-		}
-		srv := &http.Server{Handler: api.New(cfg, pg, ix, quiet).Handler()}
-		go srv.Serve(ln)
-		return "http://" + ln.Addr().String(), func() { srv.Close() }
+		return listen(api.New(cfg, pg, ix, quiet).Handler())
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: false}}
 	for _, t := range list { // warm PostGIS's buffers and plan cache
@@ -368,6 +362,11 @@ func servePG(ctx context.Context, pg *postgis.Store) (string, func()) {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Write(gz)
 	})
+	return listen(h)
+}
+
+// listen serves h on a free loopback port: its base URL and a stop.
+func listen(h http.Handler) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
