@@ -12,27 +12,63 @@ import (
 )
 
 // attrs are a feature's attributes encoded as MVT Value messages, in
-// schema order, each with a hash: what a layer writer needs to add them
-// to a tile's value table without looking at the feature's property map.
+// schema order, each with its number in keptValues (0 if it has none):
+// what a layer writer needs to add them to a tile's value table without
+// looking at the feature's property map.
 type attrs struct {
 	f    *geo.Feature // the feature they were made from
 	vals []attrValue
 	data []byte // the values, back to back
 }
 
-// attrValue is one value of attrs (its hash, field and end side by side:
-// a tile reads them together, feature after feature).
+// attrValue is one value of attrs (its number, field and end side by
+// side: a tile reads them together, feature after feature).
 type attrValue struct {
-	hash  uint64 // of the value's bytes
+	id    uint32 // the value's number in keptValues; 0: none
 	end   uint32 // end of the value in data
 	field uint8  // the schema field
 }
 
 var valueSeed = maphash.MakeSeed()
 
-// fill encodes props under sc into a, reusing its buffers. Values of
-// types MVT has no place for are left out.
-func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any) {
+// valueNumbers numbers distinct encoded values, from 1, so that a tile
+// finds a value it already holds by its number (an array index) instead
+// of hashing and comparing its bytes. The numbers of values are never
+// taken back: once it holds max values it numbers no more, and values
+// first seen after that go without (0), to be found by hash and bytes.
+// A value so has one number, or none, for as long as the process runs.
+type valueNumbers struct {
+	mu  sync.Mutex
+	ids map[string]uint32
+	max int
+}
+
+// keptValues numbers the values of the attributes kept in attribute slots
+// (all layers): 14,914 features of the city town hold 80,532 values, of
+// which 9,408 differ; a million is ample for a city and bounds it to a
+// few tens of megabytes.
+var keptValues = valueNumbers{ids: map[string]uint32{}, max: 1 << 20}
+
+// id returns v's number, giving it the next one if it has none and there
+// is room; 0 when there is not.
+func (n *valueNumbers) id(v []byte) uint32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if id, ok := n.ids[string(v)]; ok {
+		return id
+	}
+	if len(n.ids) >= n.max {
+		return 0
+	}
+	id := uint32(len(n.ids) + 1)
+	n.ids[string(v)] = id
+	return id
+}
+
+// fill encodes props under sc into a, reusing its buffers, numbering the
+// values in nums if it is not nil. Values of types MVT has no place for
+// are left out.
+func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any, nums *valueNumbers) {
 	a.f = f
 	a.vals, a.data = a.vals[:0], a.data[:0]
 	for i, fd := range sc.Fields {
@@ -44,7 +80,11 @@ func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any) {
 		if a.data, ok = appendValue(a.data, v); !ok {
 			continue
 		}
-		a.vals = append(a.vals, attrValue{hash: maphash.Bytes(valueSeed, a.data[start:]), end: uint32(len(a.data)), field: uint8(i)})
+		var id uint32
+		if nums != nil {
+			id = nums.id(a.data[start:])
+		}
+		a.vals = append(a.vals, attrValue{id: id, end: uint32(len(a.data)), field: uint8(i)})
 	}
 }
 
@@ -117,7 +157,7 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
 		}
 	}
 	a := &attrs{}
-	a.fill(f, sc, f.Props)
+	a.fill(f, sc, f.Props, &keptValues)
 	a.vals, a.data = slices.Clip(a.vals), slices.Clip(a.data)
 	s.grow(id)
 	(*s.slots.Load())[id].Store(a)

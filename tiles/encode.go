@@ -3,6 +3,7 @@ package tiles
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"sync"
 
 	"github.com/greenreach/greenreach/geo"
@@ -56,10 +57,15 @@ type layerWriter struct {
 	keyIdx   []int32 // schema field → key index, -1 until used
 	values   []byte  // encoded Value messages, back to back
 	valueEnd []int   // end offset of each in values
-	// valueIdx finds the layer's values by hash: open addressing, a
-	// power-of-two table probed linearly; a slot of another generation
-	// (an earlier layer's) is empty, so no clearing between layers.
+	// A value with a number (see valueNumbers) is found by it in seen;
+	// one without in valueIdx, by hash: open addressing, a power-of-two
+	// table probed linearly. valueIdx is filled only once a value without
+	// a number comes (byHash), and then with every value of the layer.
+	// An entry of another generation (an earlier layer's) is empty, so
+	// neither is cleared between layers.
+	seen     []seenValue
 	valueIdx []valueSlot
+	byHash   bool
 	gen      uint32
 	tags     []uint32
 	geom     []uint32
@@ -74,6 +80,8 @@ type valueSlot struct {
 	gen, idx uint32
 }
 
+type seenValue struct{ gen, idx uint32 }
+
 var writerPool = sync.Pool{New: func() any { return new(layerWriter) }}
 
 // newLayerWriter takes a writer from the pool; release gives it back.
@@ -81,10 +89,12 @@ func newLayerWriter(name string, sc *geo.Schema) *layerWriter {
 	w := writerPool.Get().(*layerWriter)
 	w.name, w.schema = name, sc
 	w.features, w.keys, w.values, w.valueEnd = w.features[:0], w.keys[:0], w.values[:0], w.valueEnd[:0]
-	if w.gen++; w.gen == 0 { // wrapped: old slots could look current
+	if w.gen++; w.gen == 0 { // wrapped: old entries could look current
 		clear(w.valueIdx)
+		clear(w.seen)
 		w.gen = 1
 	}
+	w.byHash = false
 	w.keyIdx = w.keyIdx[:0]
 	for range sc.Fields {
 		w.keyIdx = append(w.keyIdx, -1)
@@ -99,18 +109,26 @@ func (w *layerWriter) release() {
 	if len(w.valueIdx) > 1<<16 {
 		w.valueIdx = nil
 	}
+	if len(w.seen) > 1<<18 {
+		w.seen = nil
+	}
 	writerPool.Put(w)
 }
 
 // addEncoded writes a feature of type typ whose command stream is in
 // w.geom, with its attributes a (made under w.schema). Keys and values
 // are shared by the layer's features: a value already in the layer is
-// found by its hash and bytes.
+// found by its number, or by its hash and bytes.
 func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 	w.tags = w.tags[:0]
 	start := uint32(0)
 	for _, av := range a.vals {
-		vi := w.valueIndex(av.hash, a.data[start:av.end])
+		var vi uint32
+		if n := av.id; int(n) < len(w.seen) && w.seen[n].gen == w.gen {
+			vi = w.seen[n].idx
+		} else {
+			vi = w.newValue(n, a.data[start:av.end])
+		}
 		start = av.end
 		i := av.field
 		if w.keyIdx[i] < 0 {
@@ -144,9 +162,57 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 	w.features = b
 }
 
+// newValue returns the index of value v, numbered n (or 0), that seen
+// does not know: a value without a number is looked up by hash, and so is
+// one with a number once the layer holds values without (the same bytes
+// may have come without a number before); else it is new to the layer.
+func (w *layerWriter) newValue(n uint32, v []byte) uint32 {
+	if n == 0 && !w.byHash {
+		// Index the values so far by hash, from now on every value.
+		w.byHash = true
+		start := 0
+		for i, end := range w.valueEnd {
+			w.valueIndex(maphash.Bytes(valueSeed, w.values[start:end]), w.values[start:end], uint32(i))
+			start = end
+		}
+	}
+	var idx uint32
+	if w.byHash {
+		idx = w.addByHash(maphash.Bytes(valueSeed, v), v)
+	} else {
+		idx = w.appendValue(v)
+	}
+	if n == 0 {
+		return idx
+	}
+	if int(n) >= len(w.seen) {
+		w.seen = append(w.seen, make([]seenValue, max(int(n)+1, 2*len(w.seen), 1024)-len(w.seen))...)
+	}
+	w.seen[n] = seenValue{gen: w.gen, idx: idx}
+	return idx
+}
+
+// addByHash returns the index of value v (with hash h) in the layer,
+// found in the hash table or added to both.
+func (w *layerWriter) addByHash(h uint64, v []byte) uint32 {
+	next := uint32(len(w.valueEnd))
+	if idx := w.valueIndex(h, v, next); idx != next {
+		return idx
+	}
+	return w.appendValue(v)
+}
+
+// appendValue adds v to the layer's values and returns its index.
+func (w *layerWriter) appendValue(v []byte) uint32 {
+	w.values = append(w.values, v...)
+	w.valueEnd = append(w.valueEnd, len(w.values))
+	return uint32(len(w.valueEnd) - 1)
+}
+
 // valueIndex returns the index of value v (with hash h) in the layer's
-// value table, adding it if it is new.
-func (w *layerWriter) valueIndex(h uint64, v []byte) uint32 {
+// hash table; if it is not there, it enters it as index next and returns
+// that (the caller adds the value).
+func (w *layerWriter) valueIndex(h uint64, v []byte, next uint32) uint32 {
 	if 2*(len(w.valueEnd)+1) > len(w.valueIdx) {
 		w.growValueIdx()
 	}
@@ -154,11 +220,8 @@ func (w *layerWriter) valueIndex(h uint64, v []byte) uint32 {
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &w.valueIdx[i]
 		if s.gen != w.gen {
-			idx := uint32(len(w.valueEnd))
-			w.values = append(w.values, v...)
-			w.valueEnd = append(w.valueEnd, len(w.values))
-			*s = valueSlot{hash: h, gen: w.gen, idx: idx}
-			return idx
+			*s = valueSlot{hash: h, gen: w.gen, idx: next}
+			return next
 		}
 		if s.hash == h && bytes.Equal(w.value(s.idx), v) {
 			return s.idx

@@ -3,6 +3,7 @@ package tiles
 import (
 	"math/rand"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -112,7 +113,7 @@ func wind(g orb.Geometry) orb.Geometry {
 // and wound: the writer fed with orb geometries, as orb's encoder is.
 func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
 	if typ, ok := w.encodeGeometry(g); ok {
-		w.scratchAttrs.fill(f, w.schema, props)
+		w.scratchAttrs.fill(f, w.schema, props, nil)
 		w.addEncoded(f.ID, &w.scratchAttrs, typ)
 	}
 }
@@ -156,7 +157,7 @@ func (w *layerWriter) encodeGeometry(g orb.Geometry) (uint64, bool) {
 	return 0, false
 }
 
-// TestValueIndex: the value table finds a value again by hash and bytes,
+// TestValueIndex: the hash table finds a value again by hash and bytes,
 // keeps values of one hash apart, grows past its first size, and forgets a
 // layer's values when the writer starts the next layer.
 func TestValueIndex(t *testing.T) {
@@ -169,19 +170,19 @@ func TestValueIndex(t *testing.T) {
 	for _, a := range []add{
 		{1, "a", 0}, {1, "a", 0}, {1, "b", 1}, {1, "b", 1}, {257, "c", 2}, {2, "d", 3}, {1, "a", 0}, {257, "c", 2},
 	} {
-		if got := w.valueIndex(a.hash, []byte(a.val)); got != a.want {
+		if got := w.addByHash(a.hash, []byte(a.val)); got != a.want {
 			t.Errorf("hash %d %q: index %d, want %d", a.hash, a.val, got, a.want)
 		}
 	}
 	// Thousands of values, many sharing the low bits of their hash.
 	for i := range 5000 {
 		h := uint64(i%7) << 40
-		if got := w.valueIndex(h, []byte(strconv.Itoa(i))); got != uint32(4+i) {
+		if got := w.addByHash(h, []byte(strconv.Itoa(i))); got != uint32(4+i) {
 			t.Fatalf("value %d: index %d, want %d", i, got, 4+i)
 		}
 	}
 	for i := range 5000 {
-		if got := w.valueIndex(uint64(i%7)<<40, []byte(strconv.Itoa(i))); got != uint32(4+i) {
+		if got := w.addByHash(uint64(i%7)<<40, []byte(strconv.Itoa(i))); got != uint32(4+i) {
 			t.Fatalf("value %d again: index %d, want %d", i, got, 4+i)
 		}
 	}
@@ -190,8 +191,70 @@ func TestValueIndex(t *testing.T) {
 	}
 	w.release()
 	w = newLayerWriter("u", geo.SchemaOf(geo.Green))
-	if got := w.valueIndex(2, []byte("d")); got != 0 || len(w.valueEnd) != 1 {
+	if got := w.addByHash(2, []byte("d")); got != 0 || len(w.valueEnd) != 1 {
 		t.Errorf("next layer: %q at %d with %d values, want a new table", "d", got, len(w.valueEnd))
 	}
 	w.release()
+}
+
+// TestValueNumbers: a layer's values are the same whether they come with
+// numbers, without, or both ways — each value once, in the order first
+// seen — and a writer forgets numbered values at the next layer. Numbers
+// run out at the table's bound and are never handed out twice.
+func TestValueNumbers(t *testing.T) {
+	nums := valueNumbers{ids: map[string]uint32{}, max: 3}
+	for _, c := range []struct {
+		v    string
+		want uint32
+	}{{"a", 1}, {"b", 2}, {"a", 1}, {"c", 3}, {"d", 0}, {"b", 2}, {"d", 0}} {
+		if got := nums.id([]byte(c.v)); got != c.want {
+			t.Errorf("number of %q: %d, want %d", c.v, got, c.want)
+		}
+	}
+	type val struct {
+		n uint32
+		v string
+	}
+	for _, tc := range []struct {
+		name string
+		in   []val
+		want []string // the layer's values
+		idx  []uint32 // the index of each value given
+	}{
+		{"numbered", []val{{1, "a"}, {2, "b"}, {1, "a"}, {2000, "z"}, {2, "b"}}, []string{"a", "b", "z"}, []uint32{0, 1, 0, 2, 1}},
+		{"unnumbered", []val{{0, "a"}, {0, "b"}, {0, "a"}}, []string{"a", "b"}, []uint32{0, 1, 0}},
+		// "a" numbered first, then without a number (a view's attributes):
+		// one value; "c" without first, then numbered: one value.
+		{"mixed", []val{{1, "a"}, {2, "b"}, {0, "a"}, {0, "c"}, {3, "c"}, {1, "a"}, {3, "c"}, {0, "b"}}, []string{"a", "b", "c"}, []uint32{0, 1, 0, 2, 2, 0, 2, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newLayerWriter("t", geo.SchemaOf(geo.Green))
+			defer w.release()
+			for i, in := range tc.in {
+				a := &attrs{data: []byte(in.v), vals: []attrValue{{id: in.n, end: uint32(len(in.v))}}}
+				w.beginGeometry()
+				w.addEncoded(1, a, geomPoint)
+				if got := w.tags[1]; got != tc.idx[i] {
+					t.Errorf("value %d (%d %q): index %d, want %d", i, in.n, in.v, got, tc.idx[i])
+				}
+			}
+			var got []string
+			for i := range w.valueEnd {
+				got = append(got, string(w.value(uint32(i))))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("values %q, want %q", got, tc.want)
+			}
+		})
+	}
+	w := newLayerWriter("t", geo.SchemaOf(geo.Green))
+	w.addEncoded(1, &attrs{data: []byte("a"), vals: []attrValue{{id: 1, end: 1}}}, geomPoint)
+	w.release()
+	w = newLayerWriter("u", geo.SchemaOf(geo.Green))
+	defer w.release()
+	w.addEncoded(1, &attrs{data: []byte("b"), vals: []attrValue{{id: 2, end: 1}}}, geomPoint)
+	w.addEncoded(1, &attrs{data: []byte("a"), vals: []attrValue{{id: 1, end: 1}}}, geomPoint)
+	if len(w.valueEnd) != 2 || string(w.value(1)) != "a" {
+		t.Errorf("next layer: %d values, want b and a", len(w.valueEnd))
+	}
 }

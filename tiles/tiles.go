@@ -133,7 +133,7 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 					props = v.Props(f)
 				}
 				a = &w.scratchAttrs
-				a.fill(f, sc, props)
+				a.fill(f, sc, props, nil)
 			}
 			w.addEncoded(f.ID, a, typ)
 			return true
