@@ -96,7 +96,6 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 	c.bound = SearchBound(t)
 	c.wide = t.Bound(2 * float64(Buffer) / Extent)
 	c.proj = newProjection(t, c.wide)
-	var cutErr error
 	for _, v := range views {
 		name := v.Name
 		l := snap.Layer(v.From)
@@ -115,11 +114,7 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 			cache = cachedAttrs[v.From]
 		}
 		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
-			typ, ok, err := c.feature(w, f.Geom, fb)
-			if err != nil {
-				cutErr = fmt.Errorf("tile %d/%d/%d: %s feature %d: %w", t.Z, t.X, t.Y, name, f.ID, err)
-				return false
-			}
+			typ, ok := c.feature(w, f.Geom, fb)
 			if !ok {
 				return true
 			}
@@ -138,10 +133,6 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 			w.addEncoded(f.ID, a, typ)
 			return true
 		})
-		if cutErr != nil {
-			w.release()
-			return nil, cutErr
-		}
 		out = w.appendLayer(out)
 		w.release()
 	}
@@ -160,53 +151,91 @@ type cutter struct {
 	// pieces of a line crossing the edge, back to back, with their ends
 	wideCut, tileCut   []orb.Point
 	wideEnds, tileEnds []int
+	// a polygon crossing the edge: projected (its rings back to back),
+	// then clipped
+	src          []orb.Point
+	srcEnds      []int
+	rings, parts []orb.Ring
+	clip         rectClipper
 }
 
 var cutterPool = sync.Pool{New: func() any { return new(cutter) }}
 
 // feature writes the command stream of g (lon/lat, with bound gb) into
 // w.geom; false when nothing of it is left in the tile.
-func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, bool, error) {
+func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, bool) {
 	// The search found gb overlapping the tile with its buffer; a geometry
 	// wholly inside is projected vertex by vertex as it is encoded, others
-	// are clipped first (into new geometries, in tile units).
+	// are cut to the buffer's edge as they are projected.
 	inside := within(gb, c.bound)
 	w.beginGeometry()
 	switch t := g.(type) {
 	case orb.LineString:
-		return geomLineString, c.line(w, t, inside), nil
+		return geomLineString, c.line(w, t, inside)
 	case orb.MultiLineString:
 		kept := false
 		for _, l := range t {
 			kept = c.line(w, l, inside) || kept
 		}
-		return geomLineString, kept, nil
-	}
-	project := inside
-	if !inside {
-		cg, err := cut(g, &c.proj)
-		if err != nil || cg == nil {
-			return 0, false, err
-		}
-		g = cg
-	}
-	switch t := g.(type) {
-	case orb.Point:
-		w.moveTo(c.snapPoints([]orb.Point{t}, project))
-		return geomPoint, true, nil
-	case orb.MultiPoint:
-		w.moveTo(c.snapPoints(t, project))
-		return geomPoint, len(t) > 0, nil
+		return geomLineString, kept
 	case orb.Polygon:
-		return geomPolygon, c.polygon(w, t, project), nil
+		return geomPolygon, c.polygonIn(w, t, inside)
 	case orb.MultiPolygon:
 		kept := false
 		for _, p := range t {
-			kept = c.polygon(w, p, project) || kept
+			kept = c.polygonIn(w, p, inside) || kept
 		}
-		return geomPolygon, kept, nil
+		return geomPolygon, kept
+	case orb.Point: // found, so inside
+		c.pts = append(c.pts[:0], c.proj.point(t))
+		w.moveTo(snapPoints(c.pts))
+		return geomPoint, true
+	case orb.MultiPoint:
+		c.pts = c.pts[:0]
+		for _, q := range t {
+			if p := c.proj.point(q); inside || clipBound.Contains(p) {
+				c.pts = append(c.pts, p)
+			}
+		}
+		if len(c.pts) == 0 {
+			return geomPoint, false
+		}
+		w.moveTo(snapPoints(c.pts))
+		return geomPoint, true
 	}
-	return 0, false, nil
+	return 0, false
+}
+
+// polygonIn writes polygon p (lon/lat): projected as it is written when it
+// lies inside the tile with its buffer, else projected into a buffer and
+// clipped to the buffer's edge first, which may leave it in several parts.
+func (c *cutter) polygonIn(w *layerWriter, p orb.Polygon, inside bool) bool {
+	if inside {
+		return c.polygon(w, p, true)
+	}
+	c.src, c.srcEnds = c.src[:0], c.srcEnds[:0]
+	for _, r := range p {
+		for _, q := range r {
+			c.src = append(c.src, c.proj.point(q))
+		}
+		c.srcEnds = append(c.srcEnds, len(c.src))
+	}
+	c.rings = c.rings[:0]
+	start := 0
+	for _, end := range c.srcEnds {
+		c.rings = append(c.rings, c.src[start:end])
+		start = end
+	}
+	c.clip.clip(clipBound, c.rings)
+	if c.clip.extInside {
+		return c.polygon(w, c.rings, false)
+	}
+	kept := false
+	for i := range c.clip.numParts() {
+		c.parts = c.clip.part(i, c.parts[:0])
+		kept = c.polygon(w, c.parts, false) || kept
+	}
+	return kept
 }
 
 // load copies ps into the cutter's buffer, projecting them if asked.
@@ -221,14 +250,13 @@ func (c *cutter) load(ps []orb.Point, project bool) []orb.Point {
 	return c.pts
 }
 
-// snapPoints returns points in tile units rounded to the grid (no
+// snapPoints rounds points in tile units to the grid, in place (no
 // simplification, repeated points kept).
-func (c *cutter) snapPoints(ps []orb.Point, project bool) []orb.Point {
-	out := c.load(ps, project)
-	for i, p := range out {
-		out[i] = orb.Point{math.Round(p[0]), math.Round(p[1])}
+func snapPoints(ps []orb.Point) []orb.Point {
+	for i, p := range ps {
+		ps[i] = orb.Point{math.Round(p[0]), math.Round(p[1])}
 	}
-	return out
+	return ps
 }
 
 // line writes the pieces of l (lon/lat) in the tile with its buffer,
@@ -407,37 +435,6 @@ func (p *projection) point(q orb.Point) orb.Point {
 		return orb.Point{x, p.seriesY(q[1])}
 	}
 	return orb.Point{x, p.exactY(q[1])}
-}
-
-func (p *projection) points(ps []orb.Point) []orb.Point {
-	out := make([]orb.Point, len(ps))
-	for i, q := range ps {
-		out[i] = p.point(q)
-	}
-	return out
-}
-
-// projectPolygonal returns a polygon or multipolygon in tile units (cut's
-// input; lines and points are projected as they are cut).
-func projectPolygonal(g orb.Geometry, p *projection) orb.Geometry {
-	polygon := func(pg orb.Polygon) orb.Polygon {
-		out := make(orb.Polygon, len(pg))
-		for i, r := range pg {
-			out[i] = p.points(r)
-		}
-		return out
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return polygon(g)
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, pg := range g {
-			out[i] = polygon(pg)
-		}
-		return out
-	}
-	return nil
 }
 
 // snapLine rounds coordinates to whole units and drops repeated points, in
