@@ -67,9 +67,10 @@ type layerWriter struct {
 	valueIdx []valueSlot
 	byHash   bool
 	gen      uint32
-	tags     []uint32
-	geom     []uint32
-	cx, cy   int64 // the command stream's cursor
+	// a feature's tags and command stream, as packed varints
+	tags   []byte
+	geom   []byte
+	cx, cy int64 // the command stream's cursor
 	// scratchAttrs holds the attributes of features not kept in the
 	// attribute slots (see attrSlots).
 	scratchAttrs attrs
@@ -135,10 +136,10 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 			w.keyIdx[i] = int32(len(w.keys))
 			w.keys = append(w.keys, w.schema.Fields[i].Name)
 		}
-		w.tags = append(w.tags, uint32(w.keyIdx[i]), vi)
+		w.tags = binary.AppendUvarint(binary.AppendUvarint(w.tags, uint64(w.keyIdx[i])), uint64(vi))
 	}
 	// The feature's length comes first: reckon it, then write in place.
-	tagLen, geomLen := packedLen(w.tags), packedLen(w.geom)
+	tagLen, geomLen := len(w.tags), len(w.geom)
 	n := 1 + uvarintLen(uint64(geomLen)) + geomLen // geometry
 	n += 1 + uvarintLen(typ)
 	if id > 0 {
@@ -154,11 +155,11 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 		b = binary.AppendUvarint(b, uint64(id))
 	}
 	if len(w.tags) > 0 {
-		b = appendPackedLen(b, featureTags, w.tags, tagLen)
+		b = appendBytes(b, featureTags, w.tags)
 	}
 	b = appendTag(b, featureType, wireVarint)
 	b = binary.AppendUvarint(b, typ)
-	b = appendPackedLen(b, featureGeometry, w.geom, geomLen)
+	b = appendBytes(b, featureGeometry, w.geom)
 	w.features = b
 }
 
@@ -256,8 +257,8 @@ func (w *layerWriter) value(i uint32) []byte {
 	return w.values[start:w.valueEnd[i]]
 }
 
-// The command stream of a geometry is written point by point into w.geom,
-// each point a zigzag delta from the cursor (w.cx, w.cy).
+// The command stream of a geometry is written point by point into w.geom
+// as packed varints, each point a zigzag delta from the cursor (w.cx, w.cy).
 
 func (w *layerWriter) beginGeometry() {
 	w.geom = w.geom[:0]
@@ -266,13 +267,13 @@ func (w *layerWriter) beginGeometry() {
 
 func (w *layerWriter) point(p orb.Point) {
 	x, y := int64(p[0]), int64(p[1])
-	w.geom = append(w.geom, uint32(zigzag(x-w.cx)), uint32(zigzag(y-w.cy)))
+	w.geom = binary.AppendUvarint(binary.AppendUvarint(w.geom, zigzag(x-w.cx)), zigzag(y-w.cy))
 	w.cx, w.cy = x, y
 }
 
 // moveTo writes one MoveTo command with its points.
 func (w *layerWriter) moveTo(ps []orb.Point) {
-	w.geom = append(w.geom, command(cmdMoveTo, len(ps)))
+	w.geom = binary.AppendUvarint(w.geom, command(cmdMoveTo, len(ps)))
 	for _, p := range ps {
 		w.point(p)
 	}
@@ -281,7 +282,7 @@ func (w *layerWriter) moveTo(ps []orb.Point) {
 // line writes a line of two points or more.
 func (w *layerWriter) line(l []orb.Point) {
 	w.moveTo(l[:1])
-	w.geom = append(w.geom, command(cmdLineTo, len(l)-1))
+	w.geom = binary.AppendUvarint(w.geom, command(cmdLineTo, len(l)-1))
 	for _, p := range l[1:] {
 		w.point(p)
 	}
@@ -291,7 +292,7 @@ func (w *layerWriter) line(l []orb.Point) {
 // reverse; the closing point is ClosePath.
 func (w *layerWriter) ring(r []orb.Point, reverse bool) {
 	w.moveTo(r[:1])
-	w.geom = append(w.geom, command(cmdLineTo, len(r)-2))
+	w.geom = binary.AppendUvarint(w.geom, command(cmdLineTo, len(r)-2))
 	if reverse {
 		for i := len(r) - 2; i >= 1; i-- {
 			w.point(r[i])
@@ -301,7 +302,7 @@ func (w *layerWriter) ring(r []orb.Point, reverse bool) {
 			w.point(p)
 		}
 	}
-	w.geom = append(w.geom, command(cmdClosePath, 1))
+	w.geom = binary.AppendUvarint(w.geom, command(cmdClosePath, 1))
 }
 
 // appendLayer appends the finished layer to a tile.
@@ -335,7 +336,7 @@ func (w *layerWriter) appendLayer(tile []byte) []byte {
 	return binary.AppendUvarint(b, Extent)
 }
 
-func command(id, count int) uint32 { return uint32(id&7) | uint32(count)<<3 }
+func command(id, count int) uint64 { return uint64(id&7) | uint64(count)<<3 }
 
 func zigzag(n int64) uint64 { return uint64((n << 1) ^ (n >> 63)) }
 
@@ -353,25 +354,6 @@ func appendString(b []byte, field int, s string) []byte {
 	b = appendTag(b, field, wireBytes)
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
-}
-
-// packedLen is the length of vs as packed varints.
-func packedLen(vs []uint32) int {
-	n := 0
-	for _, v := range vs {
-		n += uvarintLen(uint64(v))
-	}
-	return n
-}
-
-// appendPackedLen appends vs as a packed field of n bytes (packedLen).
-func appendPackedLen(b []byte, field int, vs []uint32, n int) []byte {
-	b = appendTag(b, field, wireBytes)
-	b = binary.AppendUvarint(b, uint64(n))
-	for _, v := range vs {
-		b = binary.AppendUvarint(b, uint64(v))
-	}
-	return b
 }
 
 func uvarintLen(v uint64) int {

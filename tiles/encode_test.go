@@ -234,7 +234,7 @@ func TestValueNumbers(t *testing.T) {
 				a := &attrs{data: []byte(in.v), vals: []attrValue{{id: in.n, end: uint32(len(in.v))}}}
 				w.beginGeometry()
 				w.addEncoded(1, a, geomPoint)
-				if got := w.tags[1]; got != tc.idx[i] {
+				if got := uint32(w.tags[1]); got != tc.idx[i] { // one byte each: key 0, index < 128
 					t.Errorf("value %d (%d %q): index %d, want %d", i, in.n, in.v, got, tc.idx[i])
 				}
 			}
