@@ -77,6 +77,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
 	c.Watch(ix)
+	ix.OnApply(tiles.ForgetAttrs) // attribute slots let go of features that left
 	if _, ok := roleRank[cfg.Anonymous]; !ok {
 		cfg.Anonymous = store.RolePublic
 	}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
@@ -134,5 +136,35 @@ func TestSplitTilePath(t *testing.T) {
 		if got && parts != [4]string{m.Vars["layer"], m.Vars["z"], m.Vars["x"], m.Vars["y"]} {
 			t.Errorf("%s: parts %q, mux's %v", p, parts, m.Vars)
 		}
+	}
+}
+
+// TestTilesLetGoOfDeletedFeatures: a feature drawn in a tile (its
+// attributes then kept per feature) is not kept alive by the service once
+// an edit deletes it — the server registers the attribute slots' clearing
+// with the index.
+func TestTilesLetGoOfDeletedFeatures(t *testing.T) {
+	s, st, ix := newTestServer(t)
+	h := s.Handler()
+	var f *geo.Feature
+	ix.Snapshot().Layer(geo.Green).Scan(func(g *geo.Feature) bool { f = g; return g.ID <= 0 })
+	if f == nil || f.ID <= 0 {
+		t.Fatal("no stored green feature")
+	}
+	tile := maptile.At(f.Geom.Bound().Center(), 16)
+	path := "/tiles/green/16/" + itoa(tile.X) + "/" + itoa(tile.Y) + ".mvt"
+	if rec := get(t, h, path); rec.Code != http.StatusOK {
+		t.Fatalf("%s: %d", path, rec.Code)
+	}
+	gone, id := weak.Make(f), f.ID
+	f = nil
+	ctx := context.Background()
+	if _, err := ix.Write(ctx, st, func(tx store.Tx) error { return tx.Delete(ctx, geo.Green, id) }); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Errorf("feature %d, drawn then deleted, is still alive", id)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
 )
 
 // attrs are a feature's attributes encoded as MVT Value messages, in
@@ -162,6 +163,30 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
 	s.grow(id)
 	(*s.slots.Load())[id].Store(a)
 	return a
+}
+
+// ForgetAttrs empties the attribute slots of the features that left an
+// index (index.Dirty.Left: deleted, or replaced by a new version), so that
+// the slots do not keep them alive; a slot that already holds another
+// feature (the new version, drawn meanwhile) is left as it is. Register it
+// with index.Index.OnApply. A clear racing with a grow may be lost, like a
+// store: that slot lets go when its id is drawn again.
+func ForgetAttrs(d index.Dirty) {
+	for layer, fs := range d.Left {
+		s := cachedAttrs[layer]
+		if s == nil {
+			continue
+		}
+		slots := *s.slots.Load()
+		for _, f := range fs {
+			if f.ID <= 0 || f.ID >= int64(len(slots)) {
+				continue
+			}
+			if a := slots[f.ID].Load(); a != nil && a.f == f {
+				slots[f.ID].CompareAndSwap(a, nil)
+			}
+		}
+	}
 }
 
 // grow makes room for slot id. A store racing with a grow may be lost:

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"runtime"
 	"sync"
 	"testing"
+	"weak"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 )
@@ -92,4 +95,78 @@ func TestAttrsFollowEdits(t *testing.T) {
 		t.Fatalf("%d of %d tiles cut concurrently differ from the same tiles cut alone", bad, 8*len(ts))
 	}
 	t.Logf("%d tiles × 2 snapshots, 8 goroutines: all equal", len(ts))
+}
+
+// TestForgetAttrs: once an edit deletes a feature or replaces it with a
+// new version, the attribute slots no longer keep the old feature alive
+// (a weak pointer to it is cleared by the garbage collector), while an
+// untouched feature keeps its slot and a slot already holding a newer
+// version is left alone.
+func TestForgetAttrs(t *testing.T) {
+	ix := demoIndex(t)
+	ix.OnApply(ForgetAttrs)
+	snap := ix.Snapshot()
+	var fs []*geo.Feature // to delete, to replace, to keep
+	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool {
+		if f.ID > 0 {
+			fs = append(fs, f)
+		}
+		return len(fs) < 3
+	})
+	if len(fs) < 3 {
+		t.Fatal("the demo town has fewer than 3 green features with ids")
+	}
+	draw := func(snap *index.Snapshot, f *geo.Feature) {
+		t.Helper()
+		if _, err := Encode(snap, []string{geo.Green}, maptile.At(f.Geom.Bound().Center(), 16)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slot := func(id int64) *geo.Feature {
+		slots := *cachedAttrs[geo.Green].slots.Load()
+		if id >= int64(len(slots)) {
+			return nil
+		}
+		if a := slots[id].Load(); a != nil {
+			return a.f
+		}
+		return nil
+	}
+	for _, f := range fs {
+		draw(snap, f)
+		if slot(f.ID) != f {
+			t.Fatalf("feature %d drawn, yet not in its slot", f.ID)
+		}
+	}
+	del, rep, keep := weak.Make(fs[0]), weak.Make(fs[1]), fs[2]
+	ids := []int64{fs[0].ID, fs[1].ID}
+	renamed := *fs[1]
+	renamed.Props = maps.Clone(fs[1].Props)
+	renamed.Props["name"] = "改名公园"
+	fs, snap = nil, nil
+	ix.Apply(&store.Changes{
+		Put:      []*geo.Feature{&renamed},
+		Deleted:  map[string][]int64{geo.Green: {ids[0]}},
+		Versions: map[string]int64{geo.Green: ix.Snapshot().Layer(geo.Green).Version + 1},
+	})
+	for _, id := range ids {
+		if f := slot(id); f != nil {
+			t.Errorf("slot %d still holds a feature that left the index", id)
+		}
+	}
+	if slot(keep.ID) != keep {
+		t.Errorf("the untouched feature %d lost its slot", keep.ID)
+	}
+	runtime.GC()
+	runtime.GC()
+	if del.Value() != nil || rep.Value() != nil {
+		t.Errorf("kept alive after the edit: deleted %v, replaced %v", del.Value() != nil, rep.Value() != nil)
+	}
+	// The new version drawn, then told that the old one left (an edit's
+	// news arriving after a cut of the new snapshot): the slot keeps it.
+	draw(ix.Snapshot(), &renamed)
+	ForgetAttrs(index.Dirty{Left: map[string][]*geo.Feature{geo.Green: {{ID: renamed.ID}}}})
+	if slot(renamed.ID) != &renamed {
+		t.Error("a slot holding the new version was emptied for the old one")
+	}
 }

@@ -29,10 +29,14 @@ type Index struct {
 
 // Dirty says where an applied edit changed each layer: the bounds of every
 // feature's geometry before and after, or the whole layer when the edit
-// was too large to list.
+// was too large to list; and which features left the index, deleted or
+// replaced by a new version (all of them, however large the edit; not
+// listed when a sync reloads a whole layer), for those who keep something
+// per feature.
 type Dirty struct {
 	Bounds map[string][]orb.Bound
 	All    map[string]bool
+	Left   map[string][]*geo.Feature
 }
 
 // maxDirtyBounds is how many bounds an edit lists per layer before it
@@ -201,7 +205,7 @@ func (ix *Index) apply(ch *store.Changes) {
 		return
 	}
 	old := ix.cur.Load()
-	dirty := Dirty{Bounds: map[string][]orb.Bound{}, All: map[string]bool{}}
+	dirty := Dirty{Bounds: map[string][]orb.Bound{}, All: map[string]bool{}, Left: map[string][]*geo.Feature{}}
 	next := &Snapshot{layers: make(map[string]*Layer, len(old.layers))}
 	for id, l := range old.layers {
 		if ch.Touched(id) {
@@ -222,6 +226,7 @@ func (ix *Index) apply(ch *store.Changes) {
 				b := f.Bound()
 				l.tree.Delete(b.Min, b.Max, f)
 				dirty.add(layer, b)
+				dirty.Left[layer] = append(dirty.Left[layer], f)
 			}
 		}
 	}
@@ -231,6 +236,7 @@ func (ix *Index) apply(ch *store.Changes) {
 			b := prev.Bound()
 			l.tree.Delete(b.Min, b.Max, prev)
 			dirty.add(f.Layer, b)
+			dirty.Left[f.Layer] = append(dirty.Left[f.Layer], prev)
 		}
 		l.insert(f)
 		dirty.add(f.Layer, f.Bound())
