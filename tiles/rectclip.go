@@ -1,6 +1,10 @@
 package tiles
 
 import (
+	"cmp"
+	"slices"
+	"sort"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -44,6 +48,8 @@ type rectClipper struct {
 	rings  []span
 	parts  []int
 	placed []bool
+
+	byIn []int // the pieces in order of where they enter
 }
 
 // rectPiece is part of a ring inside the box, from where it enters the
@@ -300,6 +306,7 @@ func (c *rectClipper) join() {
 		return
 	}
 	c.exts = c.exts[:0]
+	c.order()
 	for i := range c.pieces {
 		if c.pieces[i].used {
 			continue
@@ -309,7 +316,7 @@ func (c *rectClipper) join() {
 			pc := &c.pieces[p]
 			pc.used = true
 			c.out = append(c.out, c.pts[pc.start:pc.end]...)
-			next := c.next(pc.out, i)
+			next := c.next(pc.out)
 			c.walk(pc.out, c.pieces[next].in)
 			if next == i || c.pieces[next].used {
 				break
@@ -347,19 +354,27 @@ func (c *rectClipper) addParts() {
 	}
 }
 
-// next returns the piece, unused or the one the ring began with (first),
-// that enters the box nearest after t along its boundary.
-func (c *rectClipper) next(t float64, first int) int {
-	best, bestD := first, c.dist(t, c.pieces[first].in)
+// order sorts the pieces by where they enter, ties by their index.
+func (c *rectClipper) order() {
+	c.byIn = c.byIn[:0]
 	for i := range c.pieces {
-		if c.pieces[i].used || i == first {
-			continue
-		}
-		if d := c.dist(t, c.pieces[i].in); d < bestD {
-			best, bestD = i, d
-		}
+		c.byIn = append(c.byIn, i)
 	}
-	return best
+	slices.SortStableFunc(c.byIn, func(a, b int) int { return cmp.Compare(c.pieces[a].in, c.pieces[b].in) })
+}
+
+// next returns the piece that enters the box nearest after position t
+// along its boundary (at t included), by binary search: a ring crossing
+// the edge thousands of times is not quadratic. Between a piece's exit and
+// the next entry the boundary lies inside the polygon, so for a valid
+// polygon that piece is the ring's first one or one not yet used.
+func (c *rectClipper) next(t float64) int {
+	n := len(c.byIn)
+	k := sort.Search(n, func(k int) bool { return c.pieces[c.byIn[k]].in >= t })
+	if k == n { // round the corner at (x0,y0)
+		k = 0
+	}
+	return c.byIn[k]
 }
 
 // dist is how far along the box's boundary, in its positive direction,
