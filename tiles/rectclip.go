@@ -339,11 +339,15 @@ func (c *rectClipper) addParts() {
 	for _, e := range c.exts {
 		ext := orb.Ring(c.out[e.start:e.end])
 		c.rings = append(c.rings, e)
+		var eb orb.Bound
+		if len(c.holes) > 0 {
+			eb = ext.Bound()
+		}
 		hs := 0
 		for h, he := range c.holes {
 			hole := c.holePt[hs:he]
 			hs = he
-			if !c.placed[h] && planar.RingContains(ext, hole[0]) {
+			if !c.placed[h] && eb.Contains(hole[0]) && planar.RingContains(ext, hole[0]) {
 				c.placed[h] = true
 				start := len(c.out)
 				c.out = append(c.out, hole...)
