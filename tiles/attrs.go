@@ -12,8 +12,10 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 )
 
-// attrs are a feature's attributes encoded as MVT Value messages, in
-// schema order, each with its number in keptValues (0 if it has none):
+// attrs are a feature's attributes encoded as MVT Value messages, each
+// framed as a layer's values field (tag, length, message: the bytes a
+// tile's value table holds), in schema order, each with its number in
+// keptValues (0 if it has none):
 // what a layer writer needs to add them to a tile's value table without
 // looking at the feature's property map.
 type attrs struct {
@@ -78,7 +80,7 @@ func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any, nums 
 			continue
 		}
 		start := len(a.data)
-		if a.data, ok = appendValue(a.data, v); !ok {
+		if a.data, ok = appendFramedValue(a.data, v); !ok {
 			continue
 		}
 		var id uint32
@@ -87,6 +89,30 @@ func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any, nums 
 		}
 		a.vals = append(a.vals, attrValue{id: id, end: uint32(len(a.data)), field: uint8(i)})
 	}
+}
+
+// appendFramedValue appends v as a layer's values field: its tag, its
+// length and the Value message.
+func appendFramedValue(b []byte, v any) ([]byte, bool) {
+	// Messages are short: reserve one byte for the length, and move the
+	// message along in the rare case its length takes more.
+	b = appendTag(b, layerValues, wireBytes)
+	at := len(b)
+	b = append(b, 0)
+	b, ok := appendValue(b, v)
+	if !ok {
+		return b[:at-1], false
+	}
+	n := len(b) - at - 1
+	if n < 0x80 {
+		b[at] = byte(n)
+		return b, true
+	}
+	k := uvarintLen(uint64(n))
+	b = append(b, make([]byte, k-1)...)
+	copy(b[at+k:], b[at+1:at+1+n])
+	binary.PutUvarint(b[at:], uint64(n))
+	return b, true
 }
 
 // appendValue appends v as an MVT Value message (without its length).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"weak"
@@ -168,5 +169,24 @@ func TestForgetAttrs(t *testing.T) {
 	ForgetAttrs(index.Dirty{Left: map[string][]*geo.Feature{geo.Green: {{ID: renamed.ID}}}})
 	if slot(renamed.ID) != &renamed {
 		t.Error("a slot holding the new version was emptied for the old one")
+	}
+}
+
+// TestFramedValue: a value framed in place (a one-byte length reserved,
+// the message moved along when its length takes more) is the values field
+// written the plain way — tag, length, message — at lengths around each
+// varint boundary, and values MVT has no type for leave the buffer as it
+// was.
+func TestFramedValue(t *testing.T) {
+	for _, v := range []any{"", "公园", 1.5, int64(-3), true, strings.Repeat("x", 125), strings.Repeat("x", 126),
+		strings.Repeat("x", 127), strings.Repeat("x", 200), strings.Repeat("x", 16381), strings.Repeat("x", 16382), strings.Repeat("x", 20000)} {
+		msg, _ := appendValue(nil, v)
+		want := appendBytes([]byte{9}, layerValues, msg)
+		if got, ok := appendFramedValue([]byte{9}, v); !ok || !bytes.Equal(got, want) {
+			t.Errorf("%.20v (message of %d bytes): framed %d bytes, want %d", v, len(msg), len(got), len(want))
+		}
+	}
+	if got, ok := appendFramedValue([]byte{9}, []int{1}); ok || !bytes.Equal(got, []byte{9}) {
+		t.Errorf("a slice: %v %v, want refused and nothing written", got, ok)
 	}
 }

@@ -55,7 +55,7 @@ type layerWriter struct {
 	features []byte
 	keys     []string
 	keyIdx   []int32 // schema field → key index, -1 until used
-	values   []byte  // encoded Value messages, back to back
+	values   []byte  // encoded Value messages, each framed as a values field, back to back
 	valueEnd []int   // end offset of each in values
 	// A value with a number (see valueNumbers) is found by it in seen;
 	// one without in valueIdx, by hash: open addressing, a power-of-two
@@ -136,7 +136,12 @@ func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
 			w.keyIdx[i] = int32(len(w.keys))
 			w.keys = append(w.keys, w.schema.Fields[i].Name)
 		}
-		w.tags = binary.AppendUvarint(binary.AppendUvarint(w.tags, uint64(w.keyIdx[i])), uint64(vi))
+		// Most pairs are two bytes: write those straight.
+		if k := uint32(w.keyIdx[i]); k|vi < 0x80 {
+			w.tags = append(w.tags, byte(k), byte(vi))
+		} else {
+			w.tags = binary.AppendUvarint(binary.AppendUvarint(w.tags, uint64(k)), uint64(vi))
+		}
 	}
 	// The feature's length comes first: reckon it, then write in place.
 	tagLen, geomLen := len(w.tags), len(w.geom)
@@ -312,11 +317,7 @@ func (w *layerWriter) appendLayer(tile []byte) []byte {
 	for _, k := range w.keys {
 		n += 1 + uvarintLen(uint64(len(k))) + len(k)
 	}
-	start := 0
-	for _, end := range w.valueEnd {
-		n += 1 + uvarintLen(uint64(end-start)) + end - start
-		start = end
-	}
+	n += len(w.values) // framed already
 	n += 1 + uvarintLen(Extent)
 	b := appendTag(tile, tileLayers, wireBytes)
 	b = binary.AppendUvarint(b, uint64(n))
@@ -327,11 +328,7 @@ func (w *layerWriter) appendLayer(tile []byte) []byte {
 	for _, k := range w.keys {
 		b = appendString(b, layerKeys, k)
 	}
-	start = 0
-	for _, end := range w.valueEnd {
-		b = appendBytes(b, layerValues, w.values[start:end])
-		start = end
-	}
+	b = append(b, w.values...)
 	b = appendTag(b, layerExtent, wireVarint)
 	return binary.AppendUvarint(b, Extent)
 }
