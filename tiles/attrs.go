@@ -15,13 +15,12 @@ import (
 // attrs are a feature's attributes encoded as MVT Value messages, each
 // framed as a layer's values field (tag, length, message: the bytes a
 // tile's value table holds), in schema order, each with its number in
-// keptValues (0 if it has none):
-// what a layer writer needs to add them to a tile's value table without
-// looking at the feature's property map.
+// keptValues (0 if it has none): what a layer writer needs to add them to
+// a tile's value table without looking at the feature's property map.
 type attrs struct {
 	f    *geo.Feature // the feature they were made from
 	vals []attrValue
-	data []byte // the values, back to back
+	data []byte // the framed values, back to back
 }
 
 // attrValue is one value of attrs (its number, field and end side by

@@ -10,7 +10,6 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
@@ -64,16 +63,7 @@ func encodeEach(b *testing.B, snap *index.Snapshot, ts []maptile.Tile) {
 // zooms 12–16, then those of single zooms (z12: a few tiles of thousands
 // of features each; z16: many small ones).
 func BenchmarkEncodeCity(b *testing.B) {
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "city"}); err != nil {
-		b.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	snap := ix.Snapshot()
+	snap := demoIndexSize(b, "city").Snapshot()
 	b.Run("z12-16", func(b *testing.B) { benchTiles(b, snap) })
 	bd, _ := LayersBound(snap, Public)
 	for _, z := range []maptile.Zoom{12, 14, 16} {
@@ -89,16 +79,7 @@ func BenchmarkEncodeCity(b *testing.B) {
 // features removed, marshalled), alternating tile by tile, and reports
 // orb's time over ours (x-orb) and each one's µs per tile.
 func BenchmarkEncodeVsOrb(b *testing.B) {
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "city"}); err != nil {
-		b.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	snap := ix.Snapshot()
+	snap := demoIndexSize(b, "city").Snapshot()
 	bd, _ := snap.Layer(geo.Roads).Bound()
 	ts := coverTiles(bd, 12, 16)
 	for _, t := range ts { // attributes encoded once, as in a running service

@@ -1,7 +1,6 @@
 package tiles
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand"
@@ -9,9 +8,6 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
-	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
 	orbclip "github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -182,16 +178,7 @@ func clipByRect(g orb.Geometry) orb.Geometry {
 // with a hole, some in pairs) around and across the box: rings leaving and
 // re-entering, wrapping round the box, cutting its corners, holding it.
 func TestClipRectMatchesGEOS(t *testing.T) {
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "city"}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := ix.Snapshot()
+	snap := demoIndexSize(t, "city").Snapshot()
 	gc := geos.NewContext()
 	toGEOS := func(g orb.Geometry) *geos.Geom {
 		if g == nil {

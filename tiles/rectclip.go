@@ -32,7 +32,7 @@ type rectClipper struct {
 	ring   []orb.Point // a ring, wound as wanted
 	pts    []orb.Point // pieces' points, back to back
 	pieces []rectPiece
-	holes  []int       // ends in holePts of holes wholly inside the box
+	holes  []int       // ends in holePt of the holes wholly inside the box
 	holePt []orb.Point // those holes' points, back to back
 
 	extInside  bool // the exterior lies wholly inside the box
@@ -300,12 +300,11 @@ func (c *rectClipper) join() {
 			b := c.box
 			start := len(c.out)
 			c.out = append(c.out, b.Min, orb.Point{b.Max[0], b.Min[1]}, b.Max, orb.Point{b.Min[0], b.Max[1]}, b.Min)
-			c.exts = append(c.exts[:0], span{start, len(c.out)})
+			c.exts = append(c.exts, span{start, len(c.out)})
 			c.addParts()
 		}
 		return
 	}
-	c.exts = c.exts[:0]
 	c.order()
 	for i := range c.pieces {
 		if c.pieces[i].used {

@@ -14,11 +14,15 @@ import (
 	"github.com/paulmach/orb/maptile"
 )
 
-func demoIndex(t testing.TB) *index.Index {
+// demoIndex is the index of the small demo town.
+func demoIndex(t testing.TB) *index.Index { t.Helper(); return demoIndexSize(t, "small") }
+
+// demoIndexSize is the index of a demo town of the given size (seed 1).
+func demoIndexSize(t testing.TB, size string) *index.Index {
 	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: size}); err != nil {
 		t.Fatal(err)
 	}
 	ix, err := index.Load(ctx, st, nil)
