@@ -9,10 +9,9 @@ import (
 	"testing"
 )
 
-// TestAppendRoundTrip: Go's own gzip reader gets back every input — empty,
-// one byte, text-like, random (incompressible), up to 1 MB — at every
-// level, appended after existing bytes, from 8 goroutines at once.
-func TestAppendRoundTrip(t *testing.T) {
+// inputs: empty, one byte, text-like and random (incompressible) inputs up
+// to 1 MB.
+func inputs() [][]byte {
 	rng := rand.New(rand.NewSource(1))
 	var inputs [][]byte
 	for _, n := range []int{0, 1, 17, 1000, 4096, 65536, 1 << 20} {
@@ -24,6 +23,13 @@ func TestAppendRoundTrip(t *testing.T) {
 		rng.Read(noise)
 		inputs = append(inputs, text, noise)
 	}
+	return inputs
+}
+
+// TestAppendRoundTrip: Go's own gzip reader gets back every input at
+// every level, appended after existing bytes, from 8 goroutines at once.
+func TestAppendRoundTrip(t *testing.T) {
+	inputs := inputs()
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := 0; g < 8; g++ {
@@ -42,13 +48,7 @@ func TestAppendRoundTrip(t *testing.T) {
 						t.Errorf("level %d: the bytes before were changed", level)
 						return
 					}
-					zr, err := stdgzip.NewReader(bytes.NewReader(out[len(prefix):]))
-					if err != nil {
-						errs <- err
-						return
-					}
-					got, err := io.ReadAll(zr)
-					if err != nil || !bytes.Equal(got, in) {
+					if got, err := gunzip(out[len(prefix):]); err != nil || !bytes.Equal(got, in) {
 						t.Errorf("level %d, %d bytes: round trip gave %d bytes, %v", level, len(in), len(got), err)
 						return
 					}
@@ -66,6 +66,66 @@ func TestAppendRoundTrip(t *testing.T) {
 	}
 	if _, err := Append(nil, []byte("x"), 13); err == nil {
 		t.Error("level 13 accepted")
+	}
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := stdgzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// TestEngines: each engine alone round-trips every input; level Fast is
+// ISA-L's output from IsalFrom bytes and libdeflate's below; ISA-L
+// reports output that does not fit instead of writing past it.
+func TestEngines(t *testing.T) {
+	for _, in := range inputs() {
+		isa, err := appendIsal(nil, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib, err := appendLibdeflate(nil, in, Fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, out := range map[string][]byte{"ISA-L": isa, "libdeflate": lib} {
+			if got, err := gunzip(out); err != nil || !bytes.Equal(got, in) {
+				t.Errorf("%s, %d bytes: round trip gave %d bytes, %v", name, len(in), len(got), err)
+			}
+		}
+		fast, _ := Append(nil, in, Fast)
+		want, engine := lib, "libdeflate"
+		if len(in) >= IsalFrom {
+			want, engine = isa, "ISA-L"
+		}
+		if !bytes.Equal(fast, want) {
+			t.Errorf("%d bytes at level Fast: not %s's output", len(in), engine)
+		}
+	}
+	z, err := getIsal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := inputs()[9] // 4 KB of noise
+	out := make([]byte, len(in)+64)
+	guard := out[len(in)/2:]
+	for i := range guard {
+		guard[i] = 0xAA
+	}
+	if n := isalInto(z, out[:len(in)/2], in); n != 0 {
+		t.Errorf("%d bytes into %d: wrote %d", len(in), len(in)/2, n)
+	}
+	for i, c := range guard {
+		if c != 0xAA {
+			t.Fatalf("byte %d past the output was written", len(in)/2+i)
+		}
+	}
+	if n := isalInto(z, out, in); n == 0 {
+		t.Errorf("%d bytes into %d: did not fit", len(in), len(out))
+	} else if got, err := gunzip(out[:n]); err != nil || !bytes.Equal(got, in) {
+		t.Errorf("round trip: %v", err)
 	}
 }
 

@@ -1,0 +1,70 @@
+package gzip_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/tiles"
+	"github.com/greenreach/greenreach/tiles/gzip"
+	"github.com/paulmach/orb/maptile"
+)
+
+// BenchmarkTownTiles compresses the city town's public tiles at zooms
+// 12–16 (346 tiles, 1–130 KB, as bench/tiles asks for them) tile by tile
+// with Append at level Fast and with libdeflate's level 1 alone,
+// alternating, and reports libdeflate's time and bytes over Append's
+// (x-time, x-bytes) and each one's µs per tile.
+func BenchmarkTownTiles(b *testing.B) {
+	ctx := context.Background()
+	st := memstore.New()
+	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "city"}); err != nil {
+		b.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap := ix.Snapshot()
+	bd, _ := tiles.LayersBound(snap, tiles.Public)
+	var raw [][]byte
+	for z := 12; z <= 16; z++ {
+		var zs [][]byte
+		for t := range tiles.Covering(bd, maptile.Zoom(z)).All() {
+			out, err := tiles.Encode(snap, tiles.Public, t)
+			if err != nil {
+				b.Fatal(err)
+			}
+			zs = append(zs, out)
+		}
+		step := max(1, (len(zs)+399)/400) // bench/tileload's share of 2,000 tiles over 5 zooms
+		for i := 0; i < len(zs); i += step {
+			raw = append(raw, zs[i])
+		}
+	}
+	var ours, theirs time.Duration
+	var oursN, theirsN int
+	var out []byte
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		in := raw[i%len(raw)]
+		t0 := time.Now()
+		if out, err = gzip.Append(out[:0], in, gzip.ForSize(len(in))); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		oursN += len(out)
+		if out, err = gzip.AppendLibdeflate(out[:0], in, gzip.ForSize(len(in))); err != nil {
+			b.Fatal(err)
+		}
+		ours, theirs = ours+t1.Sub(t0), theirs+time.Since(t1)
+		theirsN += len(out)
+	}
+	b.ReportMetric(float64(theirs)/float64(ours), "x-time")
+	b.ReportMetric(float64(theirsN)/float64(oursN), "x-bytes")
+	b.ReportMetric(float64(ours.Microseconds())/float64(b.N), "µs-ours/tile")
+	b.ReportMetric(float64(theirs.Microseconds())/float64(b.N), "µs-libdeflate/tile")
+}

@@ -1,0 +1,4 @@
+package gzip
+
+// AppendLibdeflate is libdeflate alone, for the benchmark against it.
+var AppendLibdeflate = appendLibdeflate
