@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
-	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/paulmach/orb"
 )
 
 // attrs are a feature's attributes encoded as MVT Value messages, each
@@ -21,6 +22,136 @@ type attrs struct {
 	f    *geo.Feature // the feature they were made from
 	vals []attrValue
 	data []byte // the framed values, back to back
+}
+
+// kept is what an attribute slot keeps of a feature: its attrs and its
+// geometry, the geometry's vertices back to back, all in one block of
+// memory allocated with it when small, so that a tile reads a feature
+// from one place instead of seven or eight (the feature, its geometry's
+// interface box, slice header, rings and points, the attrs, their values
+// and bytes). Cutting a tile whose data were not in the processor's
+// caches took 1.6× the time of cutting it again straight after.
+type kept struct {
+	f     *geo.Feature   // the feature it was made from
+	block unsafe.Pointer // pts, ends, parts, vals, data back to back
+	// their lengths: vertices (lon/lat), where each line or ring ends in
+	// pts, where each polygon of a multipolygon ends in ends (one for a
+	// polygon), values, bytes
+	nPts, nEnds, nParts, nVals, nData uint32
+	kind                              geomKind
+}
+
+// geomKind is how kept holds its feature's geometry.
+type geomKind uint8
+
+const (
+	heldNone       geomKind = iota // not held: draw the feature's own
+	heldPoint                      // pts[0]
+	heldMultiPoint                 // pts
+	heldLines                      // lines ending at ends
+	heldPolygons                   // polygons ending at parts, rings at ends
+)
+
+const valSize = unsafe.Sizeof(attrValue{})
+
+func (k *kept) pts() []orb.Point { return unsafe.Slice((*orb.Point)(k.block), k.nPts) }
+
+func (k *kept) ends() []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Add(k.block, 16*uintptr(k.nPts))), k.nEnds)
+}
+
+func (k *kept) parts() []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Add(k.block, 16*uintptr(k.nPts)+4*uintptr(k.nEnds))), k.nParts)
+}
+
+func (k *kept) valsAt() uintptr { return 16*uintptr(k.nPts) + 4*uintptr(k.nEnds+k.nParts) }
+
+func (k *kept) vals() []attrValue {
+	return unsafe.Slice((*attrValue)(unsafe.Add(k.block, k.valsAt())), k.nVals)
+}
+
+func (k *kept) data() []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(k.block, k.valsAt()+valSize*uintptr(k.nVals))), k.nData)
+}
+
+// keep returns what a slot keeps of a (made by fill) and geometry g. A
+// geometry of another type than points, lines and polygons is not held
+// (heldNone).
+func (a *attrs) keep(g orb.Geometry) *kept {
+	var pts []orb.Point
+	var ends, parts []uint32
+	kind := heldNone
+	switch t := g.(type) {
+	case orb.Point:
+		kind, pts = heldPoint, []orb.Point{t}
+	case orb.MultiPoint:
+		kind, pts = heldMultiPoint, t
+	case orb.LineString:
+		kind, pts, ends = heldLines, t, []uint32{uint32(len(t))}
+	case orb.MultiLineString:
+		kind = heldLines
+		for _, l := range t {
+			pts = append(pts, l...)
+			ends = append(ends, uint32(len(pts)))
+		}
+	case orb.Polygon:
+		kind = heldPolygons
+		pts, ends = appendRings(nil, nil, t)
+		parts = []uint32{uint32(len(ends))}
+	case orb.MultiPolygon:
+		kind = heldPolygons
+		for _, p := range t {
+			pts, ends = appendRings(pts, ends, p)
+			parts = append(parts, uint32(len(ends)))
+		}
+	}
+	// One pointer-free block: points (8-byte aligned), then the uint32s,
+	// the values (4-byte aligned) and the bytes.
+	size := 16*len(pts) + 4*(len(ends)+len(parts)) + int(valSize)*len(a.vals) + len(a.data)
+	k := withBlock(size)
+	k.f, k.kind = a.f, kind
+	k.nPts, k.nEnds, k.nParts, k.nVals, k.nData = uint32(len(pts)), uint32(len(ends)), uint32(len(parts)), uint32(len(a.vals)), uint32(len(a.data))
+	copy(k.pts(), pts)
+	copy(k.ends(), ends)
+	copy(k.parts(), parts)
+	copy(k.vals(), a.vals)
+	copy(k.data(), a.data)
+	return k
+}
+
+// withBlock returns a kept with a pointer-free block of at least size
+// bytes, 8-byte aligned: up to 512 bytes in the same allocation, right
+// after it, so both come into the processor's cache together.
+func withBlock(size int) *kept {
+	switch {
+	case size <= 64:
+		return keptWith[[4]orb.Point]()
+	case size <= 128:
+		return keptWith[[8]orb.Point]()
+	case size <= 256:
+		return keptWith[[16]orb.Point]()
+	case size <= 512:
+		return keptWith[[32]orb.Point]()
+	}
+	block := make([]orb.Point, (size+15)/16)
+	return &kept{block: unsafe.Pointer(unsafe.SliceData(block))}
+}
+
+func keptWith[B any]() *kept {
+	x := new(struct {
+		k kept
+		b B
+	})
+	x.k.block = unsafe.Pointer(&x.b)
+	return &x.k
+}
+
+func appendRings(pts []orb.Point, ends []uint32, p orb.Polygon) ([]orb.Point, []uint32) {
+	for _, r := range p {
+		pts = append(pts, r...)
+		ends = append(ends, uint32(len(pts)))
+	}
+	return pts, ends
 }
 
 // attrValue is one value of attrs (its number, field and end side by
@@ -145,14 +276,15 @@ func appendInt(b []byte, n int64) []byte {
 	return binary.AppendUvarint(b, uint64(n))
 }
 
-// attrSlots keep an index layer's attrs, each made the first time its
-// feature is drawn in a tile, in a slot per feature id. A slot holds the
+// attrSlots keep an index layer's features as tiles read them (kept: attrs
+// and geometry), each made the first time its feature is found for a
+// tile, in a slot per feature id. A slot holds the
 // feature it was made from: an edit puts a new feature in the index, which
 // misses and is encoded afresh. Features without a stored id (scenario and
 // what-if edits) are encoded for each tile.
 type attrSlots struct {
 	mu    sync.Mutex // serialises growing
-	slots atomic.Pointer[[]atomic.Pointer[attrs]]
+	slots atomic.Pointer[[]atomic.Pointer[kept]]
 }
 
 // maxCachedID bounds the slots of a layer (8 bytes each).
@@ -164,14 +296,14 @@ var cachedAttrs = func() map[string]*attrSlots {
 	m := map[string]*attrSlots{}
 	for _, sc := range geo.Schemas {
 		s := &attrSlots{}
-		s.slots.Store(&[]atomic.Pointer[attrs]{})
+		s.slots.Store(&[]atomic.Pointer[kept]{})
 		m[sc.ID] = s
 	}
 	return m
 }()
 
-// get returns f's attrs under sc, making and keeping them on a miss.
-func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
+// get returns what is kept of f under sc, making it on a miss.
+func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *kept {
 	id := f.ID
 	if id <= 0 || id >= maxCachedID {
 		return nil
@@ -182,9 +314,9 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *attrs {
 			return a
 		}
 	}
-	a := &attrs{}
-	a.fill(f, sc, f.Props, &keptValues)
-	a.vals, a.data = slices.Clip(a.vals), slices.Clip(a.data)
+	var made attrs
+	made.fill(f, sc, f.Props, &keptValues)
+	a := made.keep(f.Geom)
 	s.grow(id)
 	(*s.slots.Load())[id].Store(a)
 	return a
@@ -227,7 +359,7 @@ func (s *attrSlots) grow(id int64) {
 		return
 	}
 	n := max(2*len(old), int(id)+1, 1024)
-	grown := make([]atomic.Pointer[attrs], n)
+	grown := make([]atomic.Pointer[kept], n)
 	for i := range old {
 		grown[i].Store(old[i].Load())
 	}

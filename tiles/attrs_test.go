@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 	"weak"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/project"
 )
 
 // TestAttrsFollowEdits: attributes are encoded once per feature and kept,
@@ -188,5 +193,205 @@ func TestFramedValue(t *testing.T) {
 	}
 	if got, ok := appendFramedValue([]byte{9}, []int{1}); ok || !bytes.Equal(got, []byte{9}) {
 		t.Errorf("a slice: %v %v, want refused and nothing written", got, ok)
+	}
+}
+
+// TestKeep: kept holds each kind of geometry as it is (rebuilt from the
+// held vertices and ends, it equals the original) next to the same values
+// and bytes, in blocks of each size; a geometry of another kind is not
+// held.
+func TestKeep(t *testing.T) {
+	sq := func(x, y, s float64) orb.Ring {
+		return orb.Ring{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}
+	}
+	var circle orb.Polygon = []orb.Ring{{}}
+	for i := 0; i <= 64; i++ {
+		a := 2 * math.Pi * float64(i%64) / 64
+		circle[0] = append(circle[0], orb.Point{104 + 0.01*math.Cos(a), 30 + 0.01*math.Sin(a)})
+	}
+	tests := []struct {
+		g    orb.Geometry
+		kind geomKind
+	}{
+		{orb.Point{104.06, 30.66}, heldPoint},
+		{orb.MultiPoint{{104.06, 30.66}, {104.07, 30.67}, {104.08, 30.61}}, heldMultiPoint},
+		{orb.LineString{{104.06, 30.66}, {104.07, 30.67}}, heldLines},
+		{orb.MultiLineString{{{104, 30}, {104.1, 30.1}, {104.2, 30}}, {{105, 31}, {105.1, 31}}}, heldLines},
+		{orb.Polygon{sq(104, 30, 0.1), sq(104.02, 30.02, 0.01), sq(104.05, 30.05, 0.01)}, heldPolygons},
+		{orb.MultiPolygon{{sq(104, 30, 0.1), sq(104.02, 30.02, 0.01)}, {sq(105, 31, 0.2)}, {sq(106, 32, 0.1)}}, heldPolygons},
+		{circle, heldPolygons}, // a block of its own (over 512 bytes)
+		{orb.Collection{orb.Point{104, 30}}, heldNone},
+	}
+	sc := geo.SchemaOf(geo.Green)
+	sizes := map[int]int{}
+	for _, tc := range tests {
+		f := &geo.Feature{ID: 7, Layer: geo.Green, Geom: tc.g, Props: map[string]any{"name": "人民公园", "area_m2": 1234.5, "public": true}}
+		var made attrs
+		made.fill(f, sc, f.Props, nil)
+		k := made.keep(f.Geom)
+		sizes[blockSize(k)]++
+		if k.f != f || k.kind != tc.kind {
+			t.Errorf("%T: kind %d, want %d", tc.g, k.kind, tc.kind)
+			continue
+		}
+		if !slices.Equal(k.vals(), made.vals) || !bytes.Equal(k.data(), made.data) || len(made.vals) != 3 {
+			t.Errorf("%T: values %v %q, want %v %q", tc.g, k.vals(), k.data(), made.vals, made.data)
+		}
+		if got := heldGeometry(k); tc.kind != heldNone && !orb.Equal(got, tc.g) {
+			t.Errorf("%T: held %v, want %v", tc.g, got, tc.g)
+		}
+	}
+	if sizes[-1] > 0 || sizes[128] == 0 || sizes[256] == 0 || sizes[512] == 0 || sizes[0] == 0 {
+		t.Errorf("block sizes %v: want 128, 256, 512 and apart", sizes)
+	}
+}
+
+// blockSize is the block size class withBlock chose for k: 64–512 bytes
+// when the block follows k, 0 when allocated apart.
+func blockSize(k *kept) int {
+	d := uintptr(k.block) - uintptr(unsafe.Pointer(k))
+	if d != unsafe.Sizeof(kept{}) {
+		return 0
+	}
+	for _, n := range []int{64, 128, 256, 512} {
+		if int(16*k.nPts+4*(k.nEnds+k.nParts)+uint32(valSize)*k.nVals+k.nData) <= n {
+			return n
+		}
+	}
+	return -1
+}
+
+// heldGeometry rebuilds the geometry k holds.
+func heldGeometry(k *kept) orb.Geometry {
+	pts := k.pts()
+	lines := func() []orb.LineString {
+		var out []orb.LineString
+		start := uint32(0)
+		for _, end := range k.ends() {
+			out = append(out, orb.LineString(pts[start:end]))
+			start = end
+		}
+		return out
+	}
+	switch k.kind {
+	case heldPoint:
+		return pts[0]
+	case heldMultiPoint:
+		return orb.MultiPoint(pts)
+	case heldLines:
+		ls := lines()
+		if len(ls) == 1 {
+			return ls[0]
+		}
+		return orb.MultiLineString(ls)
+	case heldPolygons:
+		ls := lines()
+		var mp orb.MultiPolygon
+		ring := 0
+		for _, part := range k.parts() {
+			var p orb.Polygon
+			for ; ring < int(part); ring++ {
+				p = append(p, orb.Ring(ls[ring]))
+			}
+			mp = append(mp, p)
+		}
+		if len(mp) == 1 {
+			return mp[0]
+		}
+		return mp
+	}
+	return nil
+}
+
+// TestHeldDrawsAsGeometry: every public feature of the demo town, in the
+// tiles at zooms 12, 14 and 16 around its first vertex and in one its
+// bound crosses the edge of, is drawn from the geometry its attrs hold
+// exactly as from the feature's own (the same command stream, kept or
+// not).
+func TestHeldDrawsAsGeometry(t *testing.T) {
+	snap := demoIndex(t).Snapshot()
+	c, w := new(cutter), newLayerWriter("x", geo.SchemaOf(geo.Green))
+	n := 0
+	for _, layer := range Public {
+		sc := geo.SchemaOf(layer)
+		snap.Layer(layer).Scan(func(f *geo.Feature) bool {
+			var made attrs
+			made.fill(f, sc, f.Props, nil)
+			k := made.keep(f.Geom)
+			fb := f.Geom.Bound()
+			for _, z := range []maptile.Zoom{12, 14, 16} {
+				for _, tile := range []maptile.Tile{maptile.At(firstVertex(f.Geom), z), maptile.At(fb.Max, z)} {
+					c.bound = SearchBound(tile)
+					if !c.bound.Intersects(fb) {
+						continue
+					}
+					c.wide = tile.Bound(2 * float64(Buffer) / Extent)
+					c.proj = newProjection(tile, c.wide)
+					typ, ok := c.feature(w, f.Geom, fb)
+					want := append([]byte(nil), w.geom...)
+					htyp, hok := c.held(w, k, fb)
+					if typ != htyp || ok != hok || !bytes.Equal(w.geom, want) {
+						t.Fatalf("%s %d in %v: held drew %d %v %v, the feature %d %v %v", layer, f.ID, tile, htyp, hok, w.geom, typ, ok, want)
+					}
+					n++
+				}
+			}
+			return true
+		})
+	}
+	if n < 1000 {
+		t.Fatalf("only %d drawings compared", n)
+	}
+	t.Logf("%d drawings compared", n)
+}
+
+func firstVertex(g orb.Geometry) orb.Point {
+	switch t := g.(type) {
+	case orb.Point:
+		return t
+	case orb.MultiPoint:
+		return t[0]
+	case orb.LineString:
+		return t[0]
+	case orb.MultiLineString:
+		return t[0][0]
+	case orb.Polygon:
+		return t[0][0]
+	case orb.MultiPolygon:
+		return t[0][0][0]
+	}
+	return g.Bound().Min
+}
+
+// TestHeldFollowsEdits: after an edit moves a park, tiles of the old and
+// new snapshots, asked in turn, equal those drawn from the features' own
+// geometries (a view with its own Props keeps nothing).
+func TestHeldFollowsEdits(t *testing.T) {
+	before := demoIndex(t).Snapshot()
+	var park *geo.Feature
+	before.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return false })
+	moved := *park
+	moved.Geom = project.Geometry(orb.Clone(park.Geom), func(p orb.Point) orb.Point { return orb.Point{p[0] + 0.0004, p[1] - 0.0003} })
+	after := before.With([]*geo.Feature{&moved}, nil)
+	tile := maptile.At(park.Geom.Bound().Center(), 16)
+	held := LayerViews([]string{geo.Green})
+	own := []View{{Name: geo.Green, From: geo.Green, Props: func(f *geo.Feature) map[string]any { return f.Props }}}
+	var tiles [2][]byte
+	for i, snap := range []*index.Snapshot{before, after, before, after, after, before} {
+		got, err := AppendViews(nil, snap, held, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := AppendViews(nil, snap, own, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("step %d: the tile differs from one drawn from the features", i)
+		}
+		tiles[map[*index.Snapshot]int{before: 0, after: 1}[snap]] = got
+	}
+	if bytes.Equal(tiles[0], tiles[1]) {
+		t.Fatal("moving the park did not change its tile")
 	}
 }

@@ -117,18 +117,19 @@ func (w *layerWriter) release() {
 }
 
 // addEncoded writes a feature of type typ whose command stream is in
-// w.geom, with its attributes a (made under w.schema). Keys and values
+// w.geom, with its attributes' values and bytes (attrs made under
+// w.schema). Keys and values
 // are shared by the layer's features: a value already in the layer is
 // found by its number, or by its hash and bytes.
-func (w *layerWriter) addEncoded(id int64, a *attrs, typ uint64) {
+func (w *layerWriter) addEncoded(id int64, vals []attrValue, data []byte, typ uint64) {
 	w.tags = w.tags[:0]
 	start := uint32(0)
-	for _, av := range a.vals {
+	for _, av := range vals {
 		var vi uint32
 		if n := av.id; int(n) < len(w.seen) && w.seen[n].gen == w.gen {
 			vi = w.seen[n].idx
 		} else {
-			vi = w.newValue(n, a.data[start:av.end])
+			vi = w.newValue(n, data[start:av.end])
 		}
 		start = av.end
 		i := av.field

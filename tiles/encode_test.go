@@ -114,7 +114,7 @@ func wind(g orb.Geometry) orb.Geometry {
 func (w *layerWriter) add(f *geo.Feature, props map[string]any, g orb.Geometry) {
 	if typ, ok := w.encodeGeometry(g); ok {
 		w.scratchAttrs.fill(f, w.schema, props, nil)
-		w.addEncoded(f.ID, &w.scratchAttrs, typ)
+		w.addEncoded(f.ID, w.scratchAttrs.vals, w.scratchAttrs.data, typ)
 	}
 }
 
@@ -231,9 +231,8 @@ func TestValueNumbers(t *testing.T) {
 			w := newLayerWriter("t", geo.SchemaOf(geo.Green))
 			defer w.release()
 			for i, in := range tc.in {
-				a := &attrs{data: []byte(in.v), vals: []attrValue{{id: in.n, end: uint32(len(in.v))}}}
 				w.beginGeometry()
-				w.addEncoded(1, a, geomPoint)
+				w.addEncoded(1, []attrValue{{id: in.n, end: uint32(len(in.v))}}, []byte(in.v), geomPoint)
 				if got := uint32(w.tags[1]); got != tc.idx[i] { // one byte each: key 0, index < 128
 					t.Errorf("value %d (%d %q): index %d, want %d", i, in.n, in.v, got, tc.idx[i])
 				}
@@ -248,12 +247,12 @@ func TestValueNumbers(t *testing.T) {
 		})
 	}
 	w := newLayerWriter("t", geo.SchemaOf(geo.Green))
-	w.addEncoded(1, &attrs{data: []byte("a"), vals: []attrValue{{id: 1, end: 1}}}, geomPoint)
+	w.addEncoded(1, []attrValue{{id: 1, end: 1}}, []byte("a"), geomPoint)
 	w.release()
 	w = newLayerWriter("u", geo.SchemaOf(geo.Green))
 	defer w.release()
-	w.addEncoded(1, &attrs{data: []byte("b"), vals: []attrValue{{id: 2, end: 1}}}, geomPoint)
-	w.addEncoded(1, &attrs{data: []byte("a"), vals: []attrValue{{id: 1, end: 1}}}, geomPoint)
+	w.addEncoded(1, []attrValue{{id: 2, end: 1}}, []byte("b"), geomPoint)
+	w.addEncoded(1, []attrValue{{id: 1, end: 1}}, []byte("a"), geomPoint)
 	if len(w.valueEnd) != 2 || string(w.value(1)) != "a" {
 		t.Errorf("next layer: %d values, want b and a", len(w.valueEnd))
 	}

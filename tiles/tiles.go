@@ -114,23 +114,34 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 			cache = cachedAttrs[v.From]
 		}
 		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
+			var k *kept
+			if cache != nil {
+				k = cache.get(f, sc)
+			}
+			if k != nil {
+				var typ uint64
+				var ok bool
+				if k.kind != heldNone {
+					typ, ok = c.held(w, k, fb)
+				} else {
+					typ, ok = c.feature(w, f.Geom, fb)
+				}
+				if ok {
+					w.addEncoded(f.ID, k.vals(), k.data(), typ)
+				}
+				return true
+			}
 			typ, ok := c.feature(w, f.Geom, fb)
 			if !ok {
 				return true
 			}
-			var a *attrs
-			if cache != nil {
-				a = cache.get(f, sc)
+			props := f.Props
+			if v.Props != nil {
+				props = v.Props(f)
 			}
-			if a == nil {
-				props := f.Props
-				if v.Props != nil {
-					props = v.Props(f)
-				}
-				a = &w.scratchAttrs
-				a.fill(f, sc, props, nil)
-			}
-			w.addEncoded(f.ID, a, typ)
+			a := &w.scratchAttrs
+			a.fill(f, sc, props, nil)
+			w.addEncoded(f.ID, a.vals, a.data, typ)
 			return true
 		})
 		out = w.appendLayer(out)
@@ -157,6 +168,7 @@ type cutter struct {
 	srcEnds      []int
 	rings, parts []orb.Ring
 	clip         rectClipper
+	heldRings    orb.Polygon // a held polygon's rings (views of its kept block)
 }
 
 var cutterPool = sync.Pool{New: func() any { return new(cutter) }}
@@ -187,23 +199,60 @@ func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, 
 		}
 		return geomPolygon, kept
 	case orb.Point: // found, so inside
-		c.pts = append(c.pts[:0], c.proj.point(t))
-		w.moveTo(snapPoints(c.pts))
-		return geomPoint, true
+		return geomPoint, c.points(w, []orb.Point{t}, true)
 	case orb.MultiPoint:
-		c.pts = c.pts[:0]
-		for _, q := range t {
-			if p := c.proj.point(q); inside || clipBound.Contains(p) {
-				c.pts = append(c.pts, p)
-			}
-		}
-		if len(c.pts) == 0 {
-			return geomPoint, false
-		}
-		w.moveTo(snapPoints(c.pts))
-		return geomPoint, true
+		return geomPoint, c.points(w, t, inside)
 	}
 	return 0, false
+}
+
+// held is feature for the geometry k holds (its bound gb).
+func (c *cutter) held(w *layerWriter, k *kept, gb orb.Bound) (uint64, bool) {
+	inside := within(gb, c.bound)
+	w.beginGeometry()
+	pts := k.pts()
+	switch k.kind {
+	case heldPoint: // found, so inside
+		return geomPoint, c.points(w, pts, true)
+	case heldMultiPoint:
+		return geomPoint, c.points(w, pts, inside)
+	case heldLines:
+		drawn, start := false, uint32(0)
+		for _, end := range k.ends() {
+			drawn = c.line(w, pts[start:end], inside) || drawn
+			start = end
+		}
+		return geomLineString, drawn
+	case heldPolygons:
+		ends := k.ends()
+		drawn, ring, start := false, 0, uint32(0)
+		for _, part := range k.parts() {
+			c.heldRings = c.heldRings[:0]
+			for ; ring < int(part); ring++ {
+				c.heldRings = append(c.heldRings, pts[start:ends[ring]])
+				start = ends[ring]
+			}
+			drawn = c.polygonIn(w, c.heldRings, inside) || drawn
+		}
+		return geomPolygon, drawn
+	}
+	return 0, false
+}
+
+// points writes ps (lon/lat) as one MultiPoint (or Point) command, those
+// in the tile with its buffer unless all are; false when none is.
+func (c *cutter) points(w *layerWriter, ps []orb.Point, inside bool) bool {
+	c.pts = c.pts[:0]
+	for _, q := range ps {
+		if p := c.proj.point(q); inside || clipBound.Contains(p) {
+			c.pts = append(c.pts, p)
+		}
+	}
+	if len(c.pts) == 0 {
+		return false
+	}
+	w.moveTo(snapPoints(c.pts))
+	return true
 }
 
 // polygonIn writes polygon p (lon/lat): projected as it is written when it
