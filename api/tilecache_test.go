@@ -16,26 +16,17 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/gzip"
+	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
 
 func demoServer(t *testing.T) (*Server, store.Store, *index.Index) {
 	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, ix := tilestest.Demo(t, "small")
 	return New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))), st, ix
 }
 

@@ -1,13 +1,10 @@
 package tiles
 
 import (
-	"context"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
-	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -20,15 +17,7 @@ func demoIndex(t testing.TB) *index.Index { t.Helper(); return demoIndexSize(t, 
 // demoIndexSize is the index of a demo town of the given size (seed 1).
 func demoIndexSize(t testing.TB, size string) *index.Index {
 	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: size}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ix := tilestest.Demo(t, size)
 	return ix
 }
 

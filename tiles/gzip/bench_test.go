@@ -1,15 +1,12 @@
 package gzip_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
-	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/gzip"
+	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -19,15 +16,7 @@ import (
 // alternating, and reports libdeflate's time and bytes over Append's
 // (x-time, x-bytes) and each one's µs per tile.
 func BenchmarkTownTiles(b *testing.B) {
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "city"}); err != nil {
-		b.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, ix := tilestest.Demo(b, "city")
 	snap := ix.Snapshot()
 	bd, _ := tiles.LayersBound(snap, tiles.Public)
 	var raw [][]byte
@@ -48,6 +37,7 @@ func BenchmarkTownTiles(b *testing.B) {
 	var ours, theirs time.Duration
 	var oursN, theirsN int
 	var out []byte
+	var err error
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		in := raw[i%len(raw)]

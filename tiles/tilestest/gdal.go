@@ -1,5 +1,5 @@
-// Package tilestest reads vector tiles with GDAL, as a real client would,
-// for tests.
+// Package tilestest helps tile tests: the demo town indexed, and vector
+// tiles read with GDAL, as a real client would.
 package tilestest
 
 import (
