@@ -107,8 +107,10 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 			sc = l.Schema
 		}
 		w := newLayerWriter(name, sc)
-		// A layer's own attributes are encoded once per feature and kept;
-		// a view's are encoded for each tile.
+		// A layer's own attributes are encoded once per feature and kept,
+		// with a copy of its geometry that the tile draws from (kept); a
+		// view's are encoded for each tile, its geometry drawn from the
+		// feature.
 		var cache *attrSlots
 		if v.Props == nil && sc == l.Schema {
 			cache = cachedAttrs[v.From]
