@@ -128,3 +128,28 @@ func TestPrepare(t *testing.T) {
 		})
 	}
 }
+
+// TestPolygons: the polygons of a geometry, in order, from nested
+// collections too; lines and points are left out.
+func TestPolygons(t *testing.T) {
+	a := orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}
+	b := orb.Polygon{{{2, 2}, {3, 2}, {3, 3}, {2, 2}}}
+	c := orb.Polygon{{{4, 4}, {5, 4}, {5, 5}, {4, 4}}}
+	line := orb.LineString{{0, 0}, {1, 1}}
+	tests := []struct {
+		name string
+		g    orb.Geometry
+		want orb.MultiPolygon
+	}{
+		{"polygon", a, orb.MultiPolygon{a}},
+		{"multipolygon", orb.MultiPolygon{a, b}, orb.MultiPolygon{a, b}},
+		{"nested collection", orb.Collection{line, a, orb.Collection{orb.Point{1, 1}, orb.MultiPolygon{b, c}}}, orb.MultiPolygon{a, b, c}},
+		{"line", line, nil},
+		{"points", orb.Collection{orb.Point{1, 1}, orb.MultiPoint{{2, 2}}}, nil},
+	}
+	for _, tc := range tests {
+		if got := Polygons(tc.g); !orb.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -94,3 +94,21 @@ func Distance(a, b orb.Point) float64 {
 	geodesic.WGS84.Inverse(a[1], a[0], b[1], b[0], &s, nil, nil)
 	return s
 }
+
+// Polygons keeps the polygons of a geometry, from collections too (an
+// overlay such as GEOS's intersection or clip can leave lines and points
+// where shapes touch).
+func Polygons(g orb.Geometry) orb.MultiPolygon {
+	var mp orb.MultiPolygon
+	switch t := g.(type) {
+	case orb.Polygon:
+		mp = append(mp, t)
+	case orb.MultiPolygon:
+		mp = append(mp, t...)
+	case orb.Collection:
+		for _, c := range t {
+			mp = append(mp, Polygons(c)...)
+		}
+	}
+	return mp
+}

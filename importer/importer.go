@@ -472,26 +472,11 @@ func (v *Validator) makeValid(mp orb.MultiPolygon) (orb.MultiPolygon, bool, erro
 	if err != nil {
 		return nil, true, err
 	}
-	var out orb.MultiPolygon
-	collectPolygons(og, &out)
-	out = cleanPolygons(out)
+	out := cleanPolygons(geo.Polygons(og))
 	for _, p := range out {
 		Orient(p)
 	}
 	return out, true, nil
-}
-
-func collectPolygons(g orb.Geometry, out *orb.MultiPolygon) {
-	switch t := g.(type) {
-	case orb.Polygon:
-		*out = append(*out, t)
-	case orb.MultiPolygon:
-		*out = append(*out, t...)
-	case orb.Collection:
-		for _, x := range t {
-			collectPolygons(x, out)
-		}
-	}
 }
 
 func polygons(g orb.Geometry) (orb.MultiPolygon, bool) {

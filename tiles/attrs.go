@@ -45,38 +45,47 @@ type kept struct {
 type geomKind uint8
 
 const (
-	heldNone       geomKind = iota // not held: draw the feature's own
+	heldNone       geomKind = iota // a type tiles do not draw (as feature)
 	heldPoint                      // pts[0]
 	heldMultiPoint                 // pts
 	heldLines                      // lines ending at ends
 	heldPolygons                   // polygons ending at parts, rings at ends
 )
 
-const valSize = unsafe.Sizeof(attrValue{})
+// The block's layout: pts (8-byte aligned), then the uint32s of ends
+// and parts, the values (4-byte aligned), the bytes.
+const (
+	ptSize  = unsafe.Sizeof(orb.Point{})
+	valSize = unsafe.Sizeof(attrValue{})
+)
+
+func (k *kept) endsAt() uintptr  { return ptSize * uintptr(k.nPts) }
+func (k *kept) partsAt() uintptr { return k.endsAt() + 4*uintptr(k.nEnds) }
+func (k *kept) valsAt() uintptr  { return k.partsAt() + 4*uintptr(k.nParts) }
+func (k *kept) dataAt() uintptr  { return k.valsAt() + valSize*uintptr(k.nVals) }
+
+// size is the block's length in bytes.
+func (k *kept) size() uintptr { return k.dataAt() + uintptr(k.nData) }
 
 func (k *kept) pts() []orb.Point { return unsafe.Slice((*orb.Point)(k.block), k.nPts) }
 
 func (k *kept) ends() []uint32 {
-	return unsafe.Slice((*uint32)(unsafe.Add(k.block, 16*uintptr(k.nPts))), k.nEnds)
+	return unsafe.Slice((*uint32)(unsafe.Add(k.block, k.endsAt())), k.nEnds)
 }
 
 func (k *kept) parts() []uint32 {
-	return unsafe.Slice((*uint32)(unsafe.Add(k.block, 16*uintptr(k.nPts)+4*uintptr(k.nEnds))), k.nParts)
+	return unsafe.Slice((*uint32)(unsafe.Add(k.block, k.partsAt())), k.nParts)
 }
-
-func (k *kept) valsAt() uintptr { return 16*uintptr(k.nPts) + 4*uintptr(k.nEnds+k.nParts) }
 
 func (k *kept) vals() []attrValue {
 	return unsafe.Slice((*attrValue)(unsafe.Add(k.block, k.valsAt())), k.nVals)
 }
 
-func (k *kept) data() []byte {
-	return unsafe.Slice((*byte)(unsafe.Add(k.block, k.valsAt()+valSize*uintptr(k.nVals))), k.nData)
-}
+func (k *kept) data() []byte { return unsafe.Slice((*byte)(unsafe.Add(k.block, k.dataAt())), k.nData) }
 
 // keep returns what a slot keeps of a (made by fill) and geometry g. A
-// geometry of another type than points, lines and polygons is not held
-// (heldNone).
+// geometry of another type than points, lines and polygons, which tiles
+// do not draw, holds no vertices (heldNone).
 func (a *attrs) keep(g orb.Geometry) *kept {
 	var pts []orb.Point
 	var ends, parts []uint32
@@ -105,12 +114,10 @@ func (a *attrs) keep(g orb.Geometry) *kept {
 			parts = append(parts, uint32(len(ends)))
 		}
 	}
-	// One pointer-free block: points (8-byte aligned), then the uint32s,
-	// the values (4-byte aligned) and the bytes.
-	size := 16*len(pts) + 4*(len(ends)+len(parts)) + int(valSize)*len(a.vals) + len(a.data)
-	k := withBlock(size)
-	k.f, k.kind = a.f, kind
-	k.nPts, k.nEnds, k.nParts, k.nVals, k.nData = uint32(len(pts)), uint32(len(ends)), uint32(len(parts)), uint32(len(a.vals)), uint32(len(a.data))
+	h := kept{f: a.f, kind: kind, nPts: uint32(len(pts)), nEnds: uint32(len(ends)), nParts: uint32(len(parts)), nVals: uint32(len(a.vals)), nData: uint32(len(a.data))}
+	k := withBlock(h.size())
+	h.block = k.block
+	*k = h
 	copy(k.pts(), pts)
 	copy(k.ends(), ends)
 	copy(k.parts(), parts)
@@ -122,7 +129,7 @@ func (a *attrs) keep(g orb.Geometry) *kept {
 // withBlock returns a kept with a pointer-free block of at least size
 // bytes, 8-byte aligned: up to 512 bytes in the same allocation, right
 // after it, so both come into the processor's cache together.
-func withBlock(size int) *kept {
+func withBlock(size uintptr) *kept {
 	switch {
 	case size <= 64:
 		return keptWith[[4]orb.Point]()
@@ -133,7 +140,7 @@ func withBlock(size int) *kept {
 	case size <= 512:
 		return keptWith[[32]orb.Point]()
 	}
-	block := make([]orb.Point, (size+15)/16)
+	block := make([]orb.Point, (size+ptSize-1)/ptSize)
 	return &kept{block: unsafe.Pointer(unsafe.SliceData(block))}
 }
 

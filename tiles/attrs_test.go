@@ -254,7 +254,7 @@ func blockSize(k *kept) int {
 		return 0
 	}
 	for _, n := range []int{64, 128, 256, 512} {
-		if int(16*k.nPts+4*(k.nEnds+k.nParts)+uint32(valSize)*k.nVals+k.nData) <= n {
+		if int(k.size()) <= n {
 			return n
 		}
 	}
@@ -311,7 +311,7 @@ func heldGeometry(k *kept) orb.Geometry {
 func TestHeldDrawsAsGeometry(t *testing.T) {
 	snap := demoIndex(t).Snapshot()
 	c, w := new(cutter), newLayerWriter("x", geo.SchemaOf(geo.Green))
-	n := 0
+	n, crossing := 0, 0
 	for _, layer := range Public {
 		sc := geo.SchemaOf(layer)
 		snap.Layer(layer).Scan(func(f *geo.Feature) bool {
@@ -334,15 +334,18 @@ func TestHeldDrawsAsGeometry(t *testing.T) {
 						t.Fatalf("%s %d in %v: held drew %d %v %v, the feature %d %v %v", layer, f.ID, tile, htyp, hok, w.geom, typ, ok, want)
 					}
 					n++
+					if !within(fb, c.bound) {
+						crossing++
+					}
 				}
 			}
 			return true
 		})
 	}
-	if n < 1000 {
-		t.Fatalf("only %d drawings compared", n)
+	if n < 1000 || crossing == 0 {
+		t.Fatalf("only %d drawings compared, %d across a tile's edge", n, crossing)
 	}
-	t.Logf("%d drawings compared", n)
+	t.Logf("%d drawings compared, %d across a tile's edge", n, crossing)
 }
 
 func firstVertex(g orb.Geometry) orb.Point {

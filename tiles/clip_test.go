@@ -120,21 +120,7 @@ func clipByGEOS(gc *geos.Context, g orb.Geometry) (orb.Geometry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("from GEOS: %w", err)
 	}
-	var mp orb.MultiPolygon
-	var collect func(orb.Geometry)
-	collect = func(g orb.Geometry) {
-		switch g := g.(type) {
-		case orb.Polygon:
-			mp = append(mp, g)
-		case orb.MultiPolygon:
-			mp = append(mp, g...)
-		case orb.Collection:
-			for _, c := range g {
-				collect(c)
-			}
-		}
-	}
-	collect(out)
+	mp := geo.Polygons(out)
 	if len(mp) == 0 {
 		return nil, nil
 	}

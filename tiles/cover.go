@@ -34,6 +34,29 @@ func (r TileRange) All() iter.Seq[maptile.Tile] {
 	}
 }
 
+// Sample lists at most about n tiles over b from zoom from to zoom to, an
+// equal share per zoom: all the tiles of a zoom that has no more than its
+// share, else every k-th (the tile list of bench/tiles).
+func Sample(b orb.Bound, from, to maptile.Zoom, n int) []maptile.Tile {
+	share := max(1, n/int(to-from+1))
+	var out []maptile.Tile
+	for z := from; z <= to; z++ {
+		r := Covering(b, z)
+		step := 1
+		if r.Len() > share {
+			step = (r.Len() + share - 1) / share
+		}
+		i := 0
+		for t := range r.All() {
+			if i%step == 0 {
+				out = append(out, t)
+			}
+			i++
+		}
+	}
+	return out
+}
+
 // LayersBound is the bound of the features of the named layers of snap;
 // false when they hold none (or none of the names is a layer).
 func LayersBound(snap *index.Snapshot, layers []string) (orb.Bound, bool) {

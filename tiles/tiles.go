@@ -116,22 +116,13 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 			cache = cachedAttrs[v.From]
 		}
 		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
-			var k *kept
 			if cache != nil {
-				k = cache.get(f, sc)
-			}
-			if k != nil {
-				var typ uint64
-				var ok bool
-				if k.kind != heldNone {
-					typ, ok = c.held(w, k, fb)
-				} else {
-					typ, ok = c.feature(w, f.Geom, fb)
+				if k := cache.get(f, sc); k != nil {
+					if typ, ok := c.held(w, k, fb); ok {
+						w.addEncoded(f.ID, k.vals(), k.data(), typ)
+					}
+					return true
 				}
-				if ok {
-					w.addEncoded(f.ID, k.vals(), k.data(), typ)
-				}
-				return true
 			}
 			typ, ok := c.feature(w, f.Geom, fb)
 			if !ok {
@@ -187,19 +178,19 @@ func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, 
 	case orb.LineString:
 		return geomLineString, c.line(w, t, inside)
 	case orb.MultiLineString:
-		kept := false
+		drawn := false
 		for _, l := range t {
-			kept = c.line(w, l, inside) || kept
+			drawn = c.line(w, l, inside) || drawn
 		}
-		return geomLineString, kept
+		return geomLineString, drawn
 	case orb.Polygon:
 		return geomPolygon, c.polygonIn(w, t, inside)
 	case orb.MultiPolygon:
-		kept := false
+		drawn := false
 		for _, p := range t {
-			kept = c.polygonIn(w, p, inside) || kept
+			drawn = c.polygonIn(w, p, inside) || drawn
 		}
-		return geomPolygon, kept
+		return geomPolygon, drawn
 	case orb.Point: // found, so inside
 		return geomPoint, c.points(w, []orb.Point{t}, true)
 	case orb.MultiPoint:
@@ -208,7 +199,8 @@ func (c *cutter) feature(w *layerWriter, g orb.Geometry, gb orb.Bound) (uint64, 
 	return 0, false
 }
 
-// held is feature for the geometry k holds (its bound gb).
+// held is feature for the geometry k holds (its bound gb): the same
+// kinds, drawn the same way; nothing for a kind feature does not draw.
 func (c *cutter) held(w *layerWriter, k *kept, gb orb.Bound) (uint64, bool) {
 	inside := within(gb, c.bound)
 	w.beginGeometry()

@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,7 +94,8 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	for _, l := range ix.Snapshot().Infos() {
 		n += int(l.Count)
 	}
-	list := tileList(ix.Snapshot(), minZ, maxZ, maxTiles)
+	b, _ := tiles.LayersBound(ix.Snapshot(), tiles.Public)
+	list := tiles.Sample(b, maptile.Zoom(minZ), maptile.Zoom(maxZ), maxTiles)
 	fmt.Fprintf(os.Stderr, "%s: %d features loaded into PostGIS and the index in %s; %d tiles at z%d–%d; %d connections, %s a run\n",
 		data, n, time.Since(start).Round(time.Millisecond), len(list), minZ, maxZ, conns, dur)
 
@@ -387,25 +387,6 @@ func load(ctx context.Context, st store.Store, data string) error {
 	}
 	_, _, err := osm.ImportFile(ctx, st, data, osm.Options{})
 	return err
-}
-
-// tileList returns the tiles covering the data's extent from minZ to maxZ,
-// taking every k-th tile of a zoom when there are more than its share.
-func tileList(snap *index.Snapshot, minZ, maxZ, max int) []maptile.Tile {
-	b, _ := tiles.LayersBound(snap, tiles.Public)
-	share := max / (maxZ - minZ + 1)
-	var out []maptile.Tile
-	for z := minZ; z <= maxZ; z++ {
-		zs := slices.Collect(tiles.Covering(b, maptile.Zoom(z)).All())
-		step := 1
-		if len(zs) > share {
-			step = (len(zs) + share - 1) / share
-		}
-		for i := 0; i < len(zs); i += step {
-			out = append(out, zs[i])
-		}
-	}
-	return out
 }
 
 type result struct {

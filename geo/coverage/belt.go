@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/twpayne/go-geos"
@@ -39,7 +40,7 @@ func Belt(line orb.LineString, width float64) (orb.Geometry, error) {
 	if err != nil {
 		return nil, err
 	}
-	mp := polygonal(out)
+	mp := geo.Polygons(out)
 	for _, p := range mp {
 		for _, r := range p {
 			for i, q := range r {

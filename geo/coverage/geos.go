@@ -47,7 +47,7 @@ func overlapArea(gc *geos.Context, unit orb.Geometry, polys []orb.Geometry) (flo
 	if err != nil {
 		return 0, err
 	}
-	return geo.Area(polygonal(out)), nil
+	return geo.Area(geo.Polygons(out)), nil
 }
 
 func toGEOS(gc *geos.Context, g orb.Geometry) (*geos.Geom, error) {
@@ -56,23 +56,6 @@ func toGEOS(gc *geos.Context, g orb.Geometry) (*geos.Geom, error) {
 		return nil, err
 	}
 	return gc.NewGeomFromWKB(data)
-}
-
-// polygonal keeps the polygons of a geometry (an overlay can leave lines
-// and points where shapes touch).
-func polygonal(g orb.Geometry) orb.MultiPolygon {
-	var mp orb.MultiPolygon
-	switch t := g.(type) {
-	case orb.Polygon:
-		mp = append(mp, t)
-	case orb.MultiPolygon:
-		mp = append(mp, t...)
-	case orb.Collection:
-		for _, c := range t {
-			mp = append(mp, polygonal(c)...)
-		}
-	}
-	return mp
 }
 
 func wkbGeometry(g *geos.Geom) (orb.Geometry, error) {

@@ -303,7 +303,7 @@ func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, error) {
 	if err != nil {
 		return nil, err
 	}
-	mp := polygonal(out)
+	mp := geo.Polygons(out)
 	if len(mp) == 0 {
 		return nil, nil
 	}

@@ -53,6 +53,7 @@ import "C"
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -139,9 +140,10 @@ func Append(dst, src []byte, level int) ([]byte, error) {
 	return appendLibdeflate(dst, src, level)
 }
 
-// appendIsal is Append by ISA-L's level 1; when its output would not fit
-// libdeflate's bound (it never should: ISA-L falls back to stored blocks),
-// by libdeflate.
+// appendIsal is Append by ISA-L's level 1, into room for the input and an
+// eighth more; when that does not fit (it should not: ISA-L falls back to
+// stored blocks), or the input is too long for ISA-L's 32-bit lengths, by
+// libdeflate.
 func appendIsal(dst, src []byte) ([]byte, error) {
 	if len(src) > 1<<30 {
 		return appendLibdeflate(dst, src, Fast)
@@ -152,11 +154,7 @@ func appendIsal(dst, src []byte) ([]byte, error) {
 	}
 	defer isals.Put(z)
 	bound := len(src) + len(src)/8 + 1024
-	if cap(dst)-len(dst) < bound {
-		grown := make([]byte, len(dst), len(dst)+bound)
-		copy(grown, dst)
-		dst = grown
-	}
+	dst = slices.Grow(dst, bound)
 	n := isalInto(z, dst[len(dst):len(dst)+bound], src)
 	if n == 0 {
 		return appendLibdeflate(dst, src, Fast)
@@ -181,11 +179,7 @@ func appendLibdeflate(dst, src []byte, level int) ([]byte, error) {
 	}
 	defer pools[level].Put(z)
 	bound := int(C.libdeflate_gzip_compress_bound(z.c, C.size_t(len(src))))
-	if cap(dst)-len(dst) < bound {
-		grown := make([]byte, len(dst), len(dst)+bound)
-		copy(grown, dst)
-		dst = grown
-	}
+	dst = slices.Grow(dst, bound)
 	out := dst[len(dst) : len(dst)+bound]
 	var in unsafe.Pointer
 	if len(src) > 0 {
