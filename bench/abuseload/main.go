@@ -175,6 +175,13 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 		out.stopped = fmt.Sprintf("stopped at %.0f MiB (-rss-limit)", mb)
 		cancel()
 	})
+	go func() { // a crashed service ends its flood
+		select {
+		case <-s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	hzDone := make(chan probeResult)
 	go func() { hzDone <- probe(ctx, probeClient, s.base+"/healthz", o.rate) }()
 	fl := flooder{
@@ -273,6 +280,7 @@ func report(w io.Writer, o options, outs []outcome) bool {
 			out.idleRSS, out.peak, out.ratio(), ms(percentile(out.hz.lat, 50)), ms(percentile(out.hz.lat, 99)), verdict)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "errors: requests without an answer (reset, refused); cut: requests still open when the flood ended, given up")
 	fmt.Fprintf(w, "goals: peak RSS < %.0f× idle, /healthz p99 < %s during each flood; %d of %d floods met them\n", o.maxRatio, o.maxP99, countMet(o, outs), len(outs))
 	for _, out := range outs {
 		var notes []string
