@@ -90,14 +90,14 @@ func floodNames() []string {
 
 // outcome is one flood's measures.
 type outcome struct {
-	f                      flood
-	c                      counts
-	took                   time.Duration
-	idleRSS, peak, sampled float64 // MiB
-	hwmExact               bool    // peak is VmHWM reset before the flood
-	idleHz, hz             probeResult
-	stopped                string // why the flood ended early
-	crashed                bool
+	f             flood
+	c             counts
+	took          time.Duration
+	idleRSS, peak float64 // MiB
+	hwmExact      bool    // peak is VmHWM reset before the flood
+	idleHz, hz    probeResult
+	stopped       string // why the flood ended early
+	crashed       bool
 }
 
 func (o outcome) ratio() float64 { return o.peak / o.idleRSS }
@@ -193,8 +193,7 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 	out.c = fl.run(ctx, seed, f.next)
 	out.took = time.Since(start)
 	out.hz = <-hzDone
-	_, out.sampled = sampler.end()
-	out.peak = out.sampled
+	_, out.peak = sampler.end()
 	if _, hwm, err := memMB(s.pid); err == nil && out.hwmExact {
 		out.peak = max(out.peak, hwm)
 	}
@@ -265,8 +264,12 @@ func report(w io.Writer, o options, outs []outcome) bool {
 	sort.Float64s(idleRSS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "flood\trequests\treq/s\t2xx\t4xx\t429\t503\t5xx\terrors\tcut\tidle MiB\tpeak MiB\tpeak÷idle\thealthz p50\tp99\tgoal\t")
-	fmt.Fprintf(tw, "idle (probe only)\t%d\t\t\t\t\t\t\t%d\t\t%.0f–%.0f\t\t\t%.1f ms\t%.1f ms\t\t\n",
-		len(idle.lat), idle.fail, idleRSS[0], idleRSS[len(idleRSS)-1], ms(percentile(idle.lat, 50)), ms(percentile(idle.lat, 99)))
+	idleMB := fmt.Sprintf("%.0f", idleRSS[0])
+	if hi := fmt.Sprintf("%.0f", idleRSS[len(idleRSS)-1]); hi != idleMB {
+		idleMB += "–" + hi
+	}
+	fmt.Fprintf(tw, "idle (probe only)\t%d\t\t\t\t\t\t\t%d\t\t%s\t\t\t%.1f ms\t%.1f ms\t\t\n",
+		len(idle.lat), idle.fail, idleMB, ms(percentile(idle.lat, 50)), ms(percentile(idle.lat, 99)))
 	allMet := true
 	for _, out := range outs {
 		met := out.met(o)
