@@ -186,25 +186,25 @@ func TestFloodsReachTheirRoutes(t *testing.T) {
 			t.Errorf("two floods named %s", fl.name)
 		}
 		seen[fl.name] = true
-		for range 3 {
-			method, path := fl.next(r)
-			code, err := f.do(context.Background(), method, path)
-			if err != nil {
-				t.Fatalf("%s: %s %.100s: %v", fl.name, method, path, err)
+		// One request each: a per-client rate limit in the default
+		// configuration must not turn this test into one of 429s.
+		method, path := fl.next(r)
+		code, err := f.do(context.Background(), method, path)
+		if err != nil {
+			t.Fatalf("%s: %s %.100s: %v", fl.name, method, path, err)
+		}
+		switch fl.name {
+		case "random-method":
+			if method == http.MethodGet || code < 400 || code >= 500 {
+				t.Errorf("%s %s: %d, want a 4xx", method, path, code)
 			}
-			switch fl.name {
-			case "random-method":
-				if method == http.MethodGet || code < 400 || code >= 500 {
-					t.Errorf("%s %s: %d, want a 4xx", method, path, code)
-				}
-			case "huge-query":
-				if code >= 500 {
-					t.Errorf("%s: %.100s…: %d", fl.name, path, code)
-				}
-			default:
-				if code != http.StatusOK {
-					t.Errorf("%s: %s: %d, want 200", fl.name, path, code)
-				}
+		case "huge-query":
+			if code >= 500 {
+				t.Errorf("%s: %.100s…: %d", fl.name, path, code)
+			}
+		default:
+			if code != http.StatusOK {
+				t.Errorf("%s: %s: %d, want 200", fl.name, path, code)
 			}
 		}
 	}
