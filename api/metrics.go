@@ -122,7 +122,8 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 // observe counts and times every request by its route template (of the
 // routes s.router has now), method and status code, and gives
 // it a request id (the client's X-Request-Id when it is sane, else a new
-// one), echoed in the response and put in the request's log lines.
+// one), echoed in the response and put in the request's log lines. It
+// refuses a malformed query string before any route sees it (checkQuery).
 func (s *Server) observe(next http.Handler) http.Handler {
 	known := routeLabels(s.router)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +138,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		if !s.cors(rec, r) {
-			if c, e := s.authenticate(r); e != nil {
+			if e := checkQuery(r); e != nil {
+				e.write(rec, r)
+			} else if c, e := s.authenticate(r); e != nil {
 				e.write(rec, r)
 			} else {
 				in.caller = c
