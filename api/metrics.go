@@ -105,6 +105,10 @@ func codeLabel(c int) string {
 	return strconv.Itoa(c)
 }
 
+// Unwrap lets http.ResponseController reach the connection (the upload's
+// read deadline, see pacedBody).
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusRecorder) WriteHeader(code int) {
 	if w.code == 0 {
 		w.code = code
