@@ -16,7 +16,8 @@ import (
 // (a 1 s ReadTimeout and WriteTimeout here), an upload that arrives over
 // 2.5 s faster than the minimum rate is imported; a body trickling below
 // the rate is cut off soon after the grace, nothing of it imported; and
-// neither leaves a file in the upload directory.
+// neither leaves a file in the upload directory (Config.TempDir), where the
+// upload is while it arrives.
 func TestUploadPace(t *testing.T) {
 	s, _, ix := newTestServer(t)
 	s.cfg.ReadTimeout = time.Second
@@ -55,7 +56,16 @@ func TestUploadPace(t *testing.T) {
 	park := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"慢传公园","kind":"park"},"geometry":{"type":"Polygon","coordinates":[[[104.07,30.67],[104.071,30.67],[104.071,30.671],[104.07,30.671],[104.07,30.67]]]}}]}`
 	// 100 KiB at 40 KiB/s: 2.5 s, above the 16 KiB/s minimum.
 	body := park + strings.Repeat(" ", 100<<10-len(park))
+	during := make(chan []os.DirEntry, 1)
+	go func() { // midway, the upload is in the upload directory
+		time.Sleep(1200 * time.Millisecond)
+		es, _ := os.ReadDir(s.cfg.TempDir)
+		during <- es
+	}()
 	code, answer, took, err := send(body, 4<<10, 100*time.Millisecond)
+	if es := <-during; len(es) != 1 || !strings.HasPrefix(es[0].Name(), "greenreach-upload-") {
+		t.Errorf("midway through the upload, the upload directory holds %v, want its greenreach-upload-* file", es)
+	}
 	if err != nil || code != 200 || greens() != before+1 {
 		t.Fatalf("a steady upload over %s: %d %v %s; %d green features, had %d", took.Round(time.Millisecond), code, err, answer, greens(), before)
 	}
