@@ -33,11 +33,16 @@ func (s *Server) uploadBody(w http.ResponseWriter, r *http.Request) io.Reader {
 	if s.cfg.UploadMinRate <= 0 {
 		return body
 	}
-	grace := s.cfg.ReadTimeout
-	if grace <= 0 {
-		grace = DefaultConfig().ReadTimeout
+	return &pacedBody{body: body, rc: http.NewResponseController(w), start: time.Now(), grace: s.uploadGrace(), rate: s.cfg.UploadMinRate, write: s.cfg.WriteTimeout}
+}
+
+// uploadGrace is the time an upload has before its pace counts: the
+// server's read timeout (the default's when there is none).
+func (s *Server) uploadGrace() time.Duration {
+	if s.cfg.ReadTimeout > 0 {
+		return s.cfg.ReadTimeout
 	}
-	return &pacedBody{body: body, rc: http.NewResponseController(w), start: time.Now(), grace: grace, rate: s.cfg.UploadMinRate, write: s.cfg.WriteTimeout}
+	return DefaultConfig().ReadTimeout
 }
 
 func (b *pacedBody) Read(p []byte) (int, error) {
@@ -65,5 +70,9 @@ func (s *Server) slowUpload(err error) *appError {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil
 	}
-	return &appError{Status: http.StatusRequestTimeout, Title: "Upload too slow", Detail: fmt.Sprintf("the body arrived slower than the minimum of %d KiB/s on average (after a grace of %s); nothing was imported", s.cfg.UploadMinRate>>10, s.cfg.ReadTimeout), Err: err}
+	rate := fmt.Sprintf("%d bytes/s", s.cfg.UploadMinRate)
+	if s.cfg.UploadMinRate >= 1<<10 {
+		rate = fmt.Sprintf("%d KiB/s", s.cfg.UploadMinRate>>10)
+	}
+	return &appError{Status: http.StatusRequestTimeout, Title: "Upload too slow", Detail: fmt.Sprintf("the body arrived slower than the minimum of %s on average (after a grace of %s); nothing was imported", rate, s.uploadGrace()), Err: err}
 }
