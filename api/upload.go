@@ -12,9 +12,10 @@ import (
 // pacedBody is an upload's body read at a minimum average pace: before
 // each read, the connection's read deadline moves to the start plus the
 // grace (the server's ReadTimeout) plus the time the bytes received so far
-// take at Config.UploadMinRate. A steady upload thus outlives ReadTimeout,
-// a trickle is cut off after about the grace, and no upload lasts longer
-// than the grace plus MaxUploadBytes at the minimum rate.
+// take at Config.UploadMinRate, or to the grace from now if that is
+// sooner. A steady upload thus outlives ReadTimeout, a trickle is cut off
+// after about the grace, so is a pause of the grace, and no upload lasts
+// longer than the grace plus MaxUploadBytes at the minimum rate.
 type pacedBody struct {
 	body  io.ReadCloser
 	rc    *http.ResponseController
@@ -47,8 +48,11 @@ func (s *Server) uploadGrace() time.Duration {
 
 func (b *pacedBody) Read(p []byte) (int, error) {
 	if !b.off {
-		due := b.grace + time.Duration(b.n/b.rate)*time.Second + time.Duration(b.n%b.rate)*time.Second/time.Duration(b.rate)
-		if err := b.rc.SetReadDeadline(b.start.Add(due)); errors.Is(err, http.ErrNotSupported) {
+		due := b.start.Add(b.grace + time.Duration(b.n/b.rate)*time.Second + time.Duration(b.n%b.rate)*time.Second/time.Duration(b.rate))
+		if pause := time.Now().Add(b.grace); pause.Before(due) {
+			due = pause
+		}
+		if err := b.rc.SetReadDeadline(due); errors.Is(err, http.ErrNotSupported) {
 			b.off = true
 		} else if err != nil {
 			return 0, err
