@@ -41,11 +41,13 @@ type Config struct {
 	MaxUploadBytes int64
 	// UploadMinRate is the slowest average rate, in bytes per second, at
 	// which a POST /api/import body may arrive (408 below it): the body has
-	// ReadTimeout plus the time its bytes take at this rate, so a large
-	// upload on a slow line outlives ReadTimeout and a trickle does not.
-	// 0: ReadTimeout bounds the whole body.
+	// ReadTimeout plus the time its bytes take at this rate, and may not
+	// pause for longer than ReadTimeout, so a large upload on a slow line
+	// outlives ReadTimeout and a trickle does not. 0: ReadTimeout bounds
+	// the whole body.
 	UploadMinRate int64
-	// TempDir holds uploads while they are read ("": os.TempDir()).
+	// TempDir holds uploads while they are read, and the readers' files
+	// ("": os.TempDir()); serve gives a directory of the process's own.
 	TempDir string
 	// QueryTimeout bounds the work of one request (503 past it).
 	QueryTimeout time.Duration
