@@ -136,8 +136,9 @@ func sweepStale(root string) int {
 		if err != nil {
 			continue
 		}
-		// A lock we can take is one whose process is gone.
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		// A lock we can take is one whose process is gone (unless another
+		// process sweeping took it first and removed the file).
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && stillLinked(f) {
 			n += sweepRun(strings.TrimSuffix(lock, ".lock"))
 			os.Remove(lock)
 		}
