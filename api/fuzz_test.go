@@ -17,7 +17,7 @@ import (
 
 // FuzzRequest: any method, path with query and body gets an answer below
 // 500, and every 4xx is problem+json — tile addresses, query strings,
-// GeoJSON bodies and scenario edits alike.
+// GeoJSON bodies, scenario edits and methods of the client's own alike.
 func FuzzRequest(f *testing.F) {
 	seeds := []struct{ method, target, body string }{
 		{"GET", "/tiles/public/14/13000/6700.mvt", ""},
@@ -38,6 +38,17 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "/collections/green/items?bbox=170,-90,-170,90&datetime=2000-01-01T00:00:00Z/..", ""},
 		{"GET", "/collections/roads/items/7", ""},
 		{"GET", "/api", ""},
+		// Methods of the client's own (a metric label each, once).
+		{"PROPFIND", "/api/layers", ""},
+		{"X~1'|", "/tiles/public/14/13000/6700.mvt", ""},
+		{"get", "/healthz", ""},
+		{"OPTIONS", "/collections", ""},
+		// Query strings Go cannot parse whole (once answered with the
+		// pair dropped).
+		{"GET", "/collections/parcels/items?name=no;such", ""},
+		{"GET", "/api/nearest?lon=104.06&lat=30.66&layer=parcels;x", ""},
+		{"GET", "/api/search?q=%zz&layer=green", ""},
+		{"POST", "/api/import?format=geojson;layer=green", `{"type":"FeatureCollection","features":[]}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.body)
@@ -54,10 +65,12 @@ func FuzzRequest(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	cfg := openConfig()
+	cfg.TempDir = f.TempDir()
+	h := New(cfg, st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 	f.Fuzz(func(t *testing.T, method, target, body string) {
-		if method != "GET" && method != "POST" && method != "PATCH" && method != "DELETE" {
-			method = "GET"
+		if method == "" {
+			method = "GET" // any other token is a method a client may send
 		}
 		if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, " \r\n\t#") {
 			return // not a request line a client can send

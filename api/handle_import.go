@@ -25,7 +25,8 @@ var importFormats = map[string]string{
 // [&layer=…][&source=…] with the file as the body (a Shapefile as a zip):
 // read and repaired as `greenreach import` does, then written in one
 // transaction — all of it or, on any error, nothing. Bodies over
-// Config.MaxUploadBytes are refused (413). Admins only.
+// Config.MaxUploadBytes are refused (413), bodies slower than
+// Config.UploadMinRate cut off (408). Admins only.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
 	if e := onlyParams(q, "format", "layer", "source"); e != nil {
@@ -48,12 +49,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	if len(source) > 200 {
 		return errBadRequest("source is longer than 200 bytes")
 	}
-	tmp, err := os.CreateTemp("", "greenreach-upload-*"+ext)
+	tmp, err := os.CreateTemp(s.cfg.TempDir, "greenreach-upload-*"+ext)
 	if err != nil {
 		return errInternal(err)
 	}
 	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes))
+	n, err := io.Copy(tmp, s.uploadBody(w, r))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -62,6 +63,9 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 		if errors.As(err, &mbe) {
 			return &appError{Status: http.StatusRequestEntityTooLarge, Title: "Upload too large", Detail: fmt.Sprintf("the file is over %d bytes; import it with the CLI (greenreach import)", s.cfg.MaxUploadBytes)}
 		}
+		if e := s.slowUpload(err); e != nil {
+			return e
+		}
 		return errBadRequest("reading the upload: %v", err)
 	}
 	if n == 0 {
@@ -69,7 +73,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	}
 	ctx := r.Context()
 	path := tmp.Name()
-	feats, sum, err := anyfile.ReadFile(ctx, path, anyfile.Options{Layer: layer, Source: source})
+	feats, sum, err := anyfile.ReadFile(ctx, path, anyfile.Options{Layer: layer, Source: source, TempDir: s.cfg.TempDir})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errUnavailable("the import was cut short", err)

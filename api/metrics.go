@@ -71,6 +71,44 @@ func routeLabel(rt *mux.Route) string {
 	return rt.GetName()
 }
 
+// Every label value is a series kept for the life of the process, so each
+// comes from a closed set, never from what a client sent: the standard
+// methods, the router's route labels, the status codes of HTTP.
+
+// routeLabels is the set of labels routeLabel gives r's routes.
+func routeLabels(r *mux.Router) map[string]bool {
+	known := map[string]bool{}
+	r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if l := routeLabel(rt); l != "" {
+			known[l] = true
+		}
+		return nil
+	})
+	return known
+}
+
+// methodLabel is m when it is a method of RFC 9110 or PATCH, else "other".
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// codeLabel is the status code c, or "other" outside 100–599.
+func codeLabel(c int) string {
+	if c < 100 || c > 599 {
+		return "other"
+	}
+	return strconv.Itoa(c)
+}
+
+// Unwrap lets http.ResponseController reach the connection (the upload's
+// read deadline, see pacedBody).
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusRecorder) WriteHeader(code int) {
 	if w.code == 0 {
 		w.code = code
@@ -85,10 +123,13 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// observe counts and times every request by its route template, and gives
+// observe counts and times every request by its route template (of the
+// routes s.router has now), method and status code, and gives
 // it a request id (the client's X-Request-Id when it is sane, else a new
-// one), echoed in the response and put in the request's log lines.
+// one), echoed in the response and put in the request's log lines. It
+// refuses a malformed query string before any route sees it (checkQuery).
 func (s *Server) observe(next http.Handler) http.Handler {
+	known := routeLabels(s.router)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
@@ -101,7 +142,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		if !s.cors(rec, r) {
-			if c, e := s.authenticate(r); e != nil {
+			if e := checkQuery(r); e != nil {
+				e.write(rec, r)
+			} else if c, e := s.authenticate(r); e != nil {
 				e.write(rec, r)
 			} else {
 				in.caller = c
@@ -118,10 +161,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 			}
 		}
+		if !known[route] {
+			route = "unmatched"
+		}
 		if rec.code == 0 {
 			rec.code = http.StatusOK
 		}
-		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.code)).Inc()
+		s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), codeLabel(rec.code)).Inc()
 		s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }

@@ -39,13 +39,23 @@ type Config struct {
 	CORSOrigins []string
 	// MaxUploadBytes bounds POST /api/import bodies (413 above).
 	MaxUploadBytes int64
+	// UploadMinRate is the slowest average rate, in bytes per second, at
+	// which a POST /api/import body may arrive (408 below it): the body has
+	// ReadTimeout plus the time its bytes take at this rate, and may not
+	// pause for longer than ReadTimeout, so a large upload on a slow line
+	// outlives ReadTimeout and a trickle does not. 0: ReadTimeout bounds
+	// the whole body.
+	UploadMinRate int64
+	// TempDir holds uploads while they are read, and the readers' files
+	// ("": os.TempDir()); serve gives a directory of the process's own.
+	TempDir string
 	// QueryTimeout bounds the work of one request (503 past it).
 	QueryTimeout time.Duration
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, QueryTimeout: 30 * time.Second}
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second}
 }
 
 // Server serves one store through its in-memory index.
@@ -122,15 +132,21 @@ func (s *Server) Handler() http.Handler {
 	return s.observe(r)
 }
 
-// ListenAndServe serves until ctx is cancelled, then drains requests.
-func (s *Server) ListenAndServe(ctx context.Context) error {
-	srv := &http.Server{
+// httpServer is the http.Server that ListenAndServe runs: the handler with
+// the configured timeouts.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
 		Addr:              s.cfg.Addr,
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 	}
+}
+
+// ListenAndServe serves until ctx is cancelled, then drains requests.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	srv := s.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	s.log.Info("serving", "addr", s.cfg.Addr, "store", s.store.Kind())
@@ -159,7 +175,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) *appError
 func (s *Server) wrap(h handlerFunc) http.Handler { return s.serve(h, always) }
 
 // untimed is wrap for work bounded otherwise than by Config.QueryTimeout
-// (an upload is bounded by its size and the server's read timeout).
+// (an upload is bounded by its size and its pace, see pacedBody).
 func (s *Server) untimed(h handlerFunc) http.Handler { return s.serve(h, never) }
 
 func always(*http.Request) bool { return true }

@@ -28,6 +28,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	table := fs.String("table", "", "GeoPackage: the feature table to import (default: the only one)")
 	asJSON := fs.Bool("json", false, "print the summaries as a JSON array")
 	printMap := fs.Bool("print-map", false, "print the mapping in effect as YAML and exit")
+	tmpRoot := tmpDirFlag(fs)
 	files, err := parseFiles(fs, args)
 	if err != nil {
 		return err
@@ -70,6 +71,11 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 			return err
 		}
 	}
+	tmp, err := openTempDir(*tmpRoot)
+	if err != nil {
+		return err
+	}
+	defer tmp.Close()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -91,7 +97,7 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 		)
 		feats, sum, err = anyfile.ReadFile(ctx, file, anyfile.Options{
 			Layer: *layer, Source: *source, Fields: fields, CRS: *crsDef, Encoding: *encoding, IDField: *idField, Table: *table,
-			Mapping: mapping, Progress: func(n int) { rp.add("reading", n) },
+			Mapping: mapping, Progress: func(n int) { rp.add("reading", n) }, TempDir: tmp.Path,
 		})
 		if err != nil {
 			rp.done()

@@ -21,12 +21,17 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
 	anon := fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
 	cors := fs.String("cors", envOr("GREENREACH_CORS", ""), "origins whose pages may call the API, comma-separated, * for any ($GREENREACH_CORS)")
-	uploadMB := fs.Int64("max-upload-mb", acfg.MaxUploadBytes>>20, "largest POST /api/import body in MiB")
-	fs.DurationVar(&acfg.QueryTimeout, "query-timeout", acfg.QueryTimeout, "longest a request may work (503 past it; imports excepted)")
+	uploadMB := fs.Int64("max-upload-mb", acfg.MaxUploadBytes>>20, "largest POST /api/import body in MiB ($GREENREACH_MAX_UPLOAD_MB)")
+	uploadRate := fs.Int64("upload-min-rate", acfg.UploadMinRate>>10, "slowest average rate in KiB/s at which a POST /api/import body may arrive once the read timeout has passed (408 below it) ($GREENREACH_UPLOAD_MIN_RATE)")
+	fs.DurationVar(&acfg.QueryTimeout, "query-timeout", acfg.QueryTimeout, "longest a request may work (503 past it; imports excepted) ($GREENREACH_QUERY_TIMEOUT)")
+	tmpRoot := tmpDirFlag(fs)
 	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML) for /api/audit; default: the shipped set ($GREENREACH_RULES)")
-	if v := envOr("GREENREACH_TILE_CACHE_MB", ""); v != "" {
-		if err := fs.Set("tile-cache-mb", v); err != nil {
-			return usageError{fmt.Sprintf("GREENREACH_TILE_CACHE_MB=%q: %v", v, err)}
+	for name, env := range map[string]string{"tile-cache-mb": "GREENREACH_TILE_CACHE_MB", "max-upload-mb": "GREENREACH_MAX_UPLOAD_MB",
+		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT"} {
+		if v := envOr(env, ""); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return usageError{fmt.Sprintf("%s=%q: %v", env, v, err)}
+			}
 		}
 	}
 	if err := parse(fs, args); err != nil {
@@ -36,10 +41,11 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--tile-cache-mb %d: must be 0 or more", *cacheMB)}
 	}
 	acfg.TileCacheBytes = *cacheMB << 20
-	if *uploadMB < 1 || acfg.QueryTimeout <= 0 {
-		return usageError{"--max-upload-mb and --query-timeout must be positive"}
+	if *uploadMB < 1 || *uploadRate < 1 || acfg.QueryTimeout <= 0 {
+		return usageError{"--max-upload-mb, --upload-min-rate and --query-timeout must be positive"}
 	}
 	acfg.MaxUploadBytes = *uploadMB << 20
+	acfg.UploadMinRate = *uploadRate << 10
 	if !slices.Contains(append([]string{store.RolePublic}, store.Roles...), *anon) {
 		return usageError{fmt.Sprintf("--anonymous-role %q: want public, %s", *anon, strings.Join(store.Roles, ", "))}
 	}
@@ -56,6 +62,13 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		}
 		acfg.Rules = rs
 	}
+	tmp, err := openTempDir(*tmpRoot)
+	if err != nil {
+		return err
+	}
+	defer tmp.Close()
+	acfg.TempDir = tmp.Path
+	cfg.log.Info("temporary files", "dir", tmp.Path, "stale_removed", tmp.Removed)
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -42,6 +42,8 @@ type Options struct {
 	Table    string            // GeoPackage: the feature table
 	Mapping  *osm.Mapping      // OSM: tag → layer mapping (nil: the default)
 	Progress func(n int)       // OSM: objects read since the last call
+	// TempDir holds the readers' temporary files ("": os.TempDir())
+	TempDir string
 }
 
 // ReadFile reads path with the reader its name calls for.
