@@ -296,19 +296,30 @@ func storedIDs(t *testing.T, db, query string) []int64 {
 }
 
 // TestImportCityAfterCity: importing Chengdu after Monaco (both with the
-// default OSM source) keeps every Monaco feature.
+// default OSM source) keeps every Monaco feature, in a GeoPackage and in
+// PostGIS.
 func TestImportCityAfterCity(t *testing.T) {
 	monaco, chengdu := storetest.SharedData(t, "monaco.osm.pbf"), storetest.SharedData(t, "chengdu.osm.pbf")
-	db := filepath.Join(t.TempDir(), "two.gpkg")
-	m := importJSON(t, db, monaco)
-	if m.Layers["parcels"].Imported < 1000 {
-		t.Fatalf("monaco: %+v", m.Layers["parcels"])
-	}
-	c := importJSON(t, db, chengdu)
-	counts := layerCounts(t, db)
-	for layer, l := range c.Layers {
-		if l.Deleted != 0 || counts[layer] != int64(m.Layers[layer].Imported+l.Imported) {
-			t.Errorf("%s: %d stored, want Monaco's %d + Chengdu's %d (deleted %d)", layer, counts[layer], m.Layers[layer].Imported, l.Imported, l.Deleted)
-		}
+	for _, st := range []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"gpkg", func(t *testing.T) string { return filepath.Join(t.TempDir(), "two.gpkg") }},
+		{"postgis", func(t *testing.T) string { return storetest.PostGISURL(t, "cities") }},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			db := st.db(t)
+			m := importJSON(t, db, monaco)
+			if m.Layers["parcels"].Imported < 1000 {
+				t.Fatalf("monaco: %+v", m.Layers["parcels"])
+			}
+			c := importJSON(t, db, chengdu)
+			counts := layerCounts(t, db)
+			for layer, l := range c.Layers {
+				if l.Deleted != 0 || counts[layer] != int64(m.Layers[layer].Imported+l.Imported) {
+					t.Errorf("%s: %d stored, want Monaco's %d + Chengdu's %d (deleted %d)", layer, counts[layer], m.Layers[layer].Imported, l.Imported, l.Deleted)
+				}
+			}
+		})
 	}
 }
