@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,14 +23,19 @@ var importFormats = map[string]string{
 }
 
 // handleImport: POST /api/import?format=pbf|osm|osm.gz|geojson|gpkg|shp
-// [&layer=…][&source=…] with the file as the body (a Shapefile as a zip):
-// read and repaired as `greenreach import` does, then written in one
-// transaction — all of it or, on any error, nothing. Bodies over
-// Config.MaxUploadBytes are refused (413), bodies slower than
-// Config.UploadMinRate cut off (408). Admins only.
+// [&layer=…][&source=…[&replace=true]] with the file as the body (a
+// Shapefile as a zip): read and repaired as `greenreach import` does, then
+// written in one transaction — all of it or, on any error, nothing. The
+// upload adds features and updates those of the same source and id; only
+// replace=true with a named source deletes (the source's features the file
+// lacks, listed in the answer). The default source is "osm" for OSM files,
+// else upload:FORMAT:LAYER@ and the content hash (importer.ContentTag), so
+// two files never share one by default. Bodies over Config.MaxUploadBytes
+// are refused (413), bodies slower than Config.UploadMinRate cut off (408).
+// Admins only.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError {
 	q := r.URL.Query()
-	if e := onlyParams(q, "format", "layer", "source"); e != nil {
+	if e := onlyParams(q, "format", "layer", "source", "replace"); e != nil {
 		return e
 	}
 	format := q.Get("format")
@@ -48,6 +54,17 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	source := q.Get("source")
 	if len(source) > 200 {
 		return errBadRequest("source is longer than 200 bytes")
+	}
+	replace := false
+	if v := q.Get("replace"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errBadRequest("replace=%q: want true or false", v)
+		}
+		replace = b
+	}
+	if replace && source == "" {
+		return errBadRequest("replace=true needs source=: name the source whose features the file replaces")
 	}
 	tmp, err := os.CreateTemp(s.cfg.TempDir, "greenreach-upload-*"+ext)
 	if err != nil {
@@ -81,10 +98,18 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 		return &appError{Status: http.StatusUnprocessableEntity, Title: "Unreadable file", Detail: strings.ReplaceAll(err.Error(), path, "the upload") + " (nothing of it written)"}
 	}
 	if source == "" && !isOSM {
-		sum.Source = "upload:" + format + ":" + layer
+		tag, err := importer.ContentTag(path)
+		if err != nil {
+			return errInternal(err)
+		}
+		sum.Source = "upload:" + format + ":" + layer + "@" + tag
+	}
+	var load []importer.Option
+	if replace {
+		load = append(load, importer.WithReplace())
 	}
 	start := time.Now()
-	ch, err := importer.Load(ctx, s.store, sum.Source, feats, sum)
+	ch, err := importer.Load(ctx, s.store, sum.Source, feats, sum, load...)
 	if err != nil {
 		if errors.Is(err, store.ErrUnavailable) {
 			return errUnavailable("the store is unavailable; nothing was imported", err)

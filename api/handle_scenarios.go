@@ -36,6 +36,7 @@ type ScenarioJSON struct {
 	ID          int64           `json:"id"`
 	Name        string          `json:"name"`
 	Author      string          `json:"author"`
+	Owner       string          `json:"owner"`
 	Version     int64           `json:"version"`
 	Created     time.Time       `json:"created"`
 	Updated     time.Time       `json:"updated"`
@@ -45,7 +46,7 @@ type ScenarioJSON struct {
 }
 
 func scenarioJSON(sc *store.Scenario) ScenarioJSON {
-	return ScenarioJSON{ID: sc.ID, Name: sc.Name, Author: sc.Author, Version: sc.Version, Created: sc.Created, Updated: sc.Updated, Committed: sc.Committed, CommittedBy: sc.CommittedBy, Edits: sc.Edits}
+	return ScenarioJSON{ID: sc.ID, Name: sc.Name, Author: sc.Author, Owner: sc.Owner, Version: sc.Version, Created: sc.Created, Updated: sc.Updated, Committed: sc.Committed, CommittedBy: sc.CommittedBy, Edits: sc.Edits}
 }
 
 func etagOf(sc *store.Scenario) string { return fmt.Sprintf(`"v%d"`, sc.Version) }
@@ -91,9 +92,9 @@ func (s *Server) writeScenario(w http.ResponseWriter, r *http.Request, id int64)
 // scenarioEdits reads a stored scenario's edits: features to put and ids
 // to delete by layer.
 func (s *Server) scenarioEdits(r *http.Request, id int64) ([]*geo.Feature, map[string][]int64, *appError) {
-	sc, err := s.store.GetScenario(r.Context(), id)
-	if err != nil {
-		return nil, nil, storeError(err)
+	sc, e := s.readScenario(r, id)
+	if e != nil {
+		return nil, nil, e
 	}
 	return parseEdits(sc.Edits)
 }
@@ -226,7 +227,7 @@ func (s *Server) handleScenarioCreate(w http.ResponseWriter, r *http.Request) *a
 	if e != nil {
 		return e
 	}
-	sc := &store.Scenario{Name: b.Name, Author: user(r), Edits: b.Edits}
+	sc := &store.Scenario{Name: b.Name, Author: user(r), Owner: owner(r), Edits: b.Edits}
 	if err := s.store.CreateScenario(r.Context(), sc); err != nil {
 		return storeError(err)
 	}
@@ -240,12 +241,51 @@ func (s *Server) handleScenarioGet(w http.ResponseWriter, r *http.Request) *appE
 	if e != nil {
 		return e
 	}
-	return s.writeScenario(w, r, id)
+	sc, e := s.readScenario(r, id)
+	if e != nil {
+		return e
+	}
+	w.Header().Set("ETag", etagOf(sc))
+	return writeJSON(w, http.StatusOK, scenarioJSON(sc))
+}
+
+// mayChange refuses a caller who may not change or delete scenario id:
+// its owner and admins may; other planners may read it and what-if it.
+// A scenario without an owner (created without a token, or before owners
+// were kept) is for admins only. The owner never changes, so the check
+// needs no lock against the write that follows.
+func (s *Server) mayChange(r *http.Request, id int64) *appError {
+	sc, e := s.readScenario(r, id)
+	if e != nil {
+		return e
+	}
+	c := callerOf(r)
+	if c.allowed(store.RoleAdmin) || sc.Owner != "" && c.bearer && c.name == sc.Owner {
+		return nil
+	}
+	whose := "has no owner: only admins may change or delete it"
+	if sc.Owner != "" {
+		whose = fmt.Sprintf("belongs to %q: only its owner or an admin may change or delete it", sc.Owner)
+	}
+	return &appError{Status: http.StatusForbidden, Title: "Forbidden", Detail: fmt.Sprintf("scenario %d %s", id, whose)}
+}
+
+// owner is who owns a scenario the request creates: the token's name, or
+// nobody (admins only) for a caller without a token, whose X-User anyone
+// can send.
+func owner(r *http.Request) string {
+	if c := callerOf(r); c.bearer {
+		return c.name
+	}
+	return ""
 }
 
 func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *appError {
 	id, v, e := scenarioAt(r)
 	if e != nil {
+		return e
+	}
+	if e := s.mayChange(r, id); e != nil {
 		return e
 	}
 	b, e := readScenarioBody(r)
@@ -262,6 +302,9 @@ func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *a
 func (s *Server) handleScenarioDelete(w http.ResponseWriter, r *http.Request) *appError {
 	id, v, e := scenarioAt(r)
 	if e != nil {
+		return e
+	}
+	if e := s.mayChange(r, id); e != nil {
 		return e
 	}
 	if err := s.store.DeleteScenario(r.Context(), id, v); err != nil {

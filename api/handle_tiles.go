@@ -130,6 +130,9 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	h := w.Header()
 	h["Etag"] = []string{e.ETag}
 	h["Cache-Control"] = s.tileCacheControl
+	if tag != "" {
+		h["Cache-Control"] = hdrPrivate // a draft: never in a shared cache
+	}
 	if vary := h["Vary"]; len(vary) > 0 {
 		h["Vary"] = append(vary, "Accept-Encoding")
 	} else {
@@ -166,6 +169,7 @@ var (
 	hdrMiss           = []string{"MISS"}
 	hdrMVT            = []string{"application/vnd.mapbox-vector-tile"}
 	hdrGzip           = []string{"gzip"}
+	hdrPrivate        = []string{"private, no-cache"}
 )
 
 // cut encodes views of snap (the baseline base, or a scenario's snapshot

@@ -1,9 +1,10 @@
 // Package importer is the part every file importer shares: the Summary of
 // what an import read, repaired, skipped and wrote; the geometry check and
 // repair (GEOS MakeValid) a feature goes through before it is written; and
-// Load, which writes one file's features in a single store transaction and
-// removes the features of the same source the file no longer has, so a
-// re-import replaces exactly what the previous import wrote.
+// Load, which writes one file's features in a single store transaction.
+// Load adds and updates only: it removes the features of the source that
+// the file no longer has only when asked to (WithReplace), and never
+// touches another source.
 //
 // An importer reads its whole file first, then calls Clean (or Validator.Fix
 // per feature), then Load. A file that cannot be read completely is an error
@@ -12,11 +13,15 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -37,15 +42,21 @@ import (
 // features are among the Imported ones; Replaced counts the imported
 // features that replaced a feature already stored with the same source and
 // source id; Deleted counts stored features of the source that the file no
-// longer has.
+// longer has, removed because the import asked to replace the source, and
+// DeletedIDs lists the ids of the first MaxDeletedIDs of them.
 type LayerSummary struct {
-	Read     int            `json:"read"`
-	Imported int            `json:"imported"`
-	Repaired int            `json:"repaired"`
-	Replaced int            `json:"replaced"`
-	Deleted  int            `json:"deleted"`
-	Skipped  map[string]int `json:"skipped"` // reason → count
+	Read       int            `json:"read"`
+	Imported   int            `json:"imported"`
+	Repaired   int            `json:"repaired"`
+	Replaced   int            `json:"replaced"`
+	Deleted    int            `json:"deleted"`
+	DeletedIDs []int64        `json:"deleted_ids,omitempty"`
+	Skipped    map[string]int `json:"skipped"` // reason → count
 }
+
+// MaxDeletedIDs bounds LayerSummary.DeletedIDs, so that the summary of a
+// replace that removed a whole city stays small.
+const MaxDeletedIDs = 100
 
 // SkippedTotal is the number of skipped features.
 func (l *LayerSummary) SkippedTotal() int {
@@ -76,10 +87,13 @@ func (c *ClassSummary) SkippedTotal() int {
 
 // Summary is what one import of one file did.
 type Summary struct {
-	File    string `json:"file,omitempty"`
-	Format  string `json:"format,omitempty"`
-	Source  string `json:"source"`
-	Objects int64  `json:"objects"` // records read from the file (OSM: nodes, ways, relations)
+	File   string `json:"file,omitempty"`
+	Format string `json:"format,omitempty"`
+	Source string `json:"source"`
+	// Replace: the import replaced the source (deleting what the file no
+	// longer has) rather than adding to it.
+	Replace bool  `json:"replace"`
+	Objects int64 `json:"objects"` // records read from the file (OSM: nodes, ways, relations)
 	// Layers has an entry for every layer of geo.Schemas.
 	Layers  map[string]*LayerSummary `json:"layers"`
 	Classes map[string]*ClassSummary `json:"classes,omitempty"`
@@ -177,6 +191,11 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "skipped %s: %s\n", sc.ID, reasons(l.Skipped))
 	}
+	for _, sc := range geo.Schemas {
+		if l := s.Layers[sc.ID]; l != nil && l.Deleted > 0 {
+			fmt.Fprintf(w, "deleted %s: %d of source %q, ids %s\n", sc.ID, l.Deleted, s.Source, idList(l.DeletedIDs, l.Deleted))
+		}
+	}
 	if len(s.Classes) > 0 {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "\nclass\tlayer\timported\tskipped\treasons")
@@ -187,6 +206,19 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// idList formats the first ids of n, saying how many more there were.
+func idList(ids []int64, n int) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(id)
+	}
+	out := strings.Join(parts, ", ")
+	if n > len(ids) {
+		out += fmt.Sprintf(" and %d more", n-len(ids))
+	}
+	return out
 }
 
 // reasons formats a reason → count map, most frequent first.
@@ -205,12 +237,51 @@ func reasons(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// ContentTag is the tag of a file's content that default sources carry
+// ("geojson:parks.geojson@1f3a5c7e9b0d"): the first 12 hex digits of the
+// SHA-256 of its bytes — for a .shp, of the .shp and its .dbf together,
+// since the attributes live there. The same file always gets the same tag,
+// so re-importing it updates its features instead of duplicating them, and
+// another file with the same name gets another tag, so it never overwrites
+// them.
+func ContentTag(path string) (string, error) {
+	h := sha256.New()
+	paths := []string{path}
+	if strings.EqualFold(filepath.Ext(path), ".shp") {
+		dbf := strings.TrimSuffix(path, filepath.Ext(path)) + ".dbf"
+		if _, err := os.Stat(dbf); err == nil {
+			paths = append(paths, dbf)
+		}
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
 // Option configures Load.
 type Option func(*loadOptions)
 
 type loadOptions struct {
 	batch    int
+	replace  bool
 	progress func(layer string, n int)
+}
+
+// WithReplace has Load replace the source: the stored features of the
+// source that feats do not have are deleted. Without it Load only adds and
+// updates. Callers ask for it only when the user named the source and
+// asked for the replace (the CLI's --source and --replace).
+func WithReplace() Option {
+	return func(o *loadOptions) { o.replace = true }
 }
 
 // WithProgress has Load call fn after every batch written, with the batch's
@@ -229,12 +300,15 @@ func WithBatchSize(n int) Option {
 }
 
 // Load writes feats in one store transaction: it puts every feature (keyed
-// by layer, source and source id, so a feature imported before is
-// replaced), then removes from every layer the features of source that are
-// not among feats. On any error nothing changes. Load stamps source on every
-// feature and ignores any ID or Version they carry; features must have
-// distinct (layer, source id). It fills Imported, Replaced and Deleted of
-// sum (which may be nil) once the transaction has committed.
+// by layer, source and source id, so a feature imported before under the
+// same source and source id is updated, and features of other sources are
+// never touched). Only WithReplace makes it then remove from every layer
+// the features of source that are not among feats; without it nothing is
+// deleted, not even by an empty file. On any error nothing changes. Load
+// stamps source on every feature and ignores any ID or Version they carry;
+// features must have distinct (layer, source id). It fills Imported,
+// Replaced, Deleted and DeletedIDs of sum (which may be nil) once the
+// transaction has committed.
 func Load(ctx context.Context, st store.Store, source string, feats []*geo.Feature, sum *Summary, opts ...Option) (*store.Changes, error) {
 	o := loadOptions{batch: 1000}
 	for _, opt := range opts {
@@ -266,7 +340,7 @@ func Load(ctx context.Context, st store.Store, source string, feats []*geo.Featu
 	}
 	imported := map[string]int{}
 	replaced := map[string]int{}
-	deleted := map[string]int{}
+	deleted := map[string][]int64{}
 	ch, err := st.Write(ctx, func(tx store.Tx) error {
 		for _, sc := range geo.Schemas {
 			fs := byLayer[sc.ID]
@@ -286,12 +360,15 @@ func Load(ctx context.Context, st store.Store, source string, feats []*geo.Featu
 				}
 			}
 		}
+		if !o.replace {
+			return nil
+		}
 		for _, sc := range geo.Schemas {
 			ids, err := tx.DeleteSource(ctx, sc.ID, source, keep[sc.ID])
 			if err != nil {
 				return err
 			}
-			deleted[sc.ID] = len(ids)
+			deleted[sc.ID] = slices.Sorted(slices.Values(ids))
 		}
 		return nil
 	})
@@ -299,9 +376,12 @@ func Load(ctx context.Context, st store.Store, source string, feats []*geo.Featu
 		return nil, err
 	}
 	if sum != nil {
+		sum.Replace = o.replace
 		for _, sc := range geo.Schemas {
 			l := sum.Layer(sc.ID)
-			l.Imported, l.Replaced, l.Deleted = imported[sc.ID], replaced[sc.ID], deleted[sc.ID]
+			ids := deleted[sc.ID]
+			l.Imported, l.Replaced, l.Deleted = imported[sc.ID], replaced[sc.ID], len(ids)
+			l.DeletedIDs = slices.Clone(ids[:min(len(ids), MaxDeletedIDs)])
 		}
 	}
 	return ch, nil

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/gpkg"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/store/postgis"
 	"github.com/greenreach/greenreach/store/storetest"
 	"github.com/paulmach/orb"
 )
@@ -34,6 +37,14 @@ var stores = []struct {
 		s, err := gpkg.Open(ctx(t), filepath.Join(t.TempDir(), "test.gpkg"))
 		if err != nil {
 			t.Fatalf("gpkg: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+	{"postgis", func(t *testing.T) store.Store {
+		s, err := postgis.Open(ctx(t), storetest.PostGISURL(t, "imp"))
+		if err != nil {
+			t.Fatalf("postgis: %v", err)
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
@@ -159,9 +170,10 @@ func TestLoadReplacesAndDeletes(t *testing.T) {
 					}
 				}
 			}
-			// one feature per layer gone from the file: deleted
+			// one feature per layer gone from the file, and the source
+			// replaced: deleted
 			sum = importer.NewSummary("", "", "file")
-			ch, err = importer.Load(ctx(t), s, "file", storetest.Sample("x", "1", 104.06, 30.66), sum)
+			ch, err = importer.Load(ctx(t), s, "file", storetest.Sample("x", "1", 104.06, 30.66), sum, importer.WithReplace())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,6 +186,79 @@ func TestLoadReplacesAndDeletes(t *testing.T) {
 				if len(m) != 2 { // one of "file", one of "other"
 					t.Fatalf("%s holds %v", l.ID, m)
 				}
+			}
+		})
+	}
+}
+
+// TestLoadDeletesOnlyWhenAsked: without WithReplace a load adds and
+// updates only — a file with fewer features, or none (an empty
+// FeatureCollection), deletes nothing, of its own source or any other;
+// with it, exactly the source's features the file lacks go, and the
+// summary lists their ids.
+func TestLoadDeletesOnlyWhenAsked(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			s := sc.open(t)
+			if _, err := importer.Load(ctx(t), s, "other", storetest.Sample("o", "1", 104.10, 30.70), nil); err != nil {
+				t.Fatal(err)
+			}
+			three := slices.Concat(storetest.Sample("x", "1", 104.06, 30.66), storetest.Sample("x", "2", 104.07, 30.66), storetest.Sample("x", "3", 104.08, 30.66))
+			if _, err := importer.Load(ctx(t), s, "file", three, nil); err != nil {
+				t.Fatal(err)
+			}
+			before := storetest.Snapshot(t, s)
+			// ids of the stored features of "file" with source id x2 and x3
+			gone := map[string][]int64{}
+			for _, l := range geo.Schemas {
+				s.Scan(ctx(t), l.ID, func(f *geo.Feature) error {
+					if f.Source == "file" && f.SourceID[1:] != "1" {
+						gone[l.ID] = append(gone[l.ID], f.ID)
+					}
+					return nil
+				})
+			}
+			for _, feats := range [][]*geo.Feature{nil, storetest.Sample("x", "1", 104.06, 30.66)} {
+				sum := importer.NewSummary("", "", "file")
+				if _, err := importer.Load(ctx(t), s, "file", feats, sum); err != nil {
+					t.Fatal(err)
+				}
+				if d := sum.Totals().Deleted; d != 0 || sum.Replace {
+					t.Fatalf("a load of %d features without replace deleted %d", len(feats), d)
+				}
+				if len(feats) == 0 {
+					if after := storetest.Snapshot(t, s); after != before {
+						t.Fatalf("an empty load changed the store:\n%s\nwant\n%s", after, before)
+					}
+				}
+				for _, l := range geo.Schemas {
+					if m := ids(t, s, l.ID); len(m) != 4 {
+						t.Fatalf("%s after a load of %d features without replace: %v", l.ID, len(feats), m)
+					}
+				}
+			}
+			sum := importer.NewSummary("", "", "file")
+			if _, err := importer.Load(ctx(t), s, "file", storetest.Sample("x", "1", 104.06, 30.66), sum, importer.WithReplace()); err != nil {
+				t.Fatal(err)
+			}
+			if !sum.Replace {
+				t.Error("summary does not say it replaced")
+			}
+			for _, l := range geo.Schemas {
+				got := sum.Layers[l.ID]
+				want := slices.Sorted(slices.Values(gone[l.ID]))
+				if got.Deleted != 2 || !slices.Equal(got.DeletedIDs, want) {
+					t.Errorf("%s: deleted %d %v, want 2 %v", l.ID, got.Deleted, got.DeletedIDs, want)
+				}
+				p := l.ID[:1] // Sample's source ids: the layer's initial and the id
+				if m := ids(t, s, l.ID); len(m) != 2 || m["other/"+p+"1"] != 1 || m["file/"+p+"1"] != 1 {
+					t.Errorf("%s after the replace: %v", l.ID, m)
+				}
+			}
+			var b bytes.Buffer
+			sum.WriteTable(&b)
+			if want := fmt.Sprintf("deleted green: 2 of source \"file\", ids %d, %d", gone[geo.Green][0], gone[geo.Green][1]); !strings.Contains(b.String(), want) {
+				t.Errorf("table lacks %q:\n%s", want, b.String())
 			}
 		})
 	}

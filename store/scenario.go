@@ -13,9 +13,13 @@ var ErrCommitted = errors.New("scenario already committed")
 // Scenario is a named draft of edits on top of the baseline, versioned so
 // that concurrent writers cannot lose each other's work.
 type Scenario struct {
-	ID      int64
-	Name    string
-	Author  string
+	ID     int64
+	Name   string
+	Author string
+	// Owner may change and delete the scenario (besides admins): the name
+	// of the token that created it. Empty for a scenario created without
+	// a token, or before owners were kept: then only admins may.
+	Owner   string
 	Version int64  // 1 when created, one more on every update
 	Edits   []byte // a GeoJSON FeatureCollection of edits (see package api)
 	Created time.Time
@@ -31,8 +35,8 @@ type Scenarios interface {
 	ListScenarios(ctx context.Context) ([]Scenario, error)
 	// GetScenario returns one scenario or ErrNotFound.
 	GetScenario(ctx context.Context, id int64) (*Scenario, error)
-	// CreateScenario stores a new scenario, setting its ID, Version (1),
-	// Created and Updated.
+	// CreateScenario stores a new scenario with its Owner, setting its ID,
+	// Version (1), Created and Updated. The owner never changes.
 	CreateScenario(ctx context.Context, s *Scenario) error
 	// UpdateScenario replaces the name and edits of scenario s.ID if its
 	// stored version is ifVersion (ErrConflict otherwise, ErrNotFound when

@@ -14,13 +14,15 @@ import (
 	"github.com/greenreach/greenreach/importer/osm"
 )
 
-// runImport imports OSM and GeoJSON files, each in one all-or-nothing
-// transaction: a re-import of the same source replaces what the previous one
-// wrote.
+// runImport imports OSM, GeoJSON, Shapefile and GeoPackage files, each in
+// one all-or-nothing transaction. An import adds features and updates those
+// of the same source and source id; it deletes only with --replace, which
+// needs the source named with --source, and then lists what it deleted.
 func runImport(ctx context.Context, cfg *config, args []string) error {
-	fs := flags(cfg, "import", "[--layer LAYER] [--table T] [--crs CRS] [--encoding ENC] [--id FIELD] [--map FILE] [--source NAME] [--json] FILE...")
+	fs := flags(cfg, "import", "[--layer LAYER] [--table T] [--crs CRS] [--encoding ENC] [--id FIELD] [--map FILE] [--source NAME [--replace]] [--json] FILE...")
 	mapFile := fs.String("map", "", "OSM: YAML tag → layer mapping extending the default (see --print-map); GeoJSON: YAML field → property map")
-	source := fs.String("source", "", "source the features are kept under: importing the same source again replaces them (default: osm for OSM files, geojson:NAME for GeoJSON)")
+	source := fs.String("source", "", "source the features are kept under; features of the same source and id are updated (default: osm for OSM files; for others the format, file name and a content hash, e.g. geojson:parks.geojson@1f3a5c7e9b0d)")
+	replace := fs.Bool("replace", false, "replace the --source named: delete its features that the file does not have (listed in the summary)")
 	layer := fs.String("layer", "", "GeoJSON: the layer the file's features go to (green, parcels, roads, waste, areas)")
 	crsDef := fs.String("crs", "", "GeoJSON, Shapefile: the file's coordinate system (EPSG:4547, gcj02, WKT or a PROJ string); overrides the file's own (.prj, crs member)")
 	encoding := fs.String("encoding", "", "Shapefile: the .dbf text encoding (utf-8, gbk); overrides the .cpg")
@@ -65,6 +67,12 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 	if len(files) == 0 {
 		return usageError{"no FILE to import"}
 	}
+	if *replace && *source == "" {
+		return usageError{"--replace needs --source: name the source whose features the file replaces"}
+	}
+	if *replace && len(files) > 1 {
+		return usageError{"--replace takes one FILE: each file would replace the one before it"}
+	}
 	var fields map[string]string
 	if *mapFile != "" && nGeoJSON > 0 {
 		if fields, err = importer.LoadFields(*mapFile, *layer); err != nil {
@@ -84,10 +92,14 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 
 	var sums []*importer.Summary
 	for i, file := range files {
-		if i > 0 && *source != "" {
-			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s\n", file, *source, files[i-1])
-		} else if i > 0 && anyfile.IsOSM(file) && anyfile.IsOSM(files[i-1]) {
-			fmt.Fprintf(cfg.stderr, "import: warning: %s replaces the features of source %q just imported from %s (use --source to keep both)\n", file, osm.Source, files[i-1])
+		if i > 0 && *source != "" && !anyfile.IsOSM(file) {
+			fmt.Fprintf(cfg.stderr, "import: warning: %s updates the features of source %q just imported from %s that have the same id\n", file, *source, files[i-1])
+		}
+		tag := ""
+		if *source == "" && !anyfile.IsOSM(file) {
+			if tag, err = importer.ContentTag(file); err != nil {
+				return fmt.Errorf("%w (nothing of it written)", err)
+			}
 		}
 		rp := newProgress(cfg, "read "+file)
 		var (
@@ -105,10 +117,17 @@ func runImport(ctx context.Context, cfg *config, args []string) error {
 		}
 		rp.status("read")
 		rp.done()
+		if tag != "" {
+			sum.Source += "@" + tag
+		}
 
 		wp := newProgress(cfg, "write "+file)
 		start := time.Now()
-		if _, err := importer.Load(ctx, st, sum.Source, feats, sum, importer.WithProgress(wp.add)); err != nil {
+		load := []importer.Option{importer.WithProgress(wp.add)}
+		if *replace {
+			load = append(load, importer.WithReplace())
+		}
+		if _, err := importer.Load(ctx, st, sum.Source, feats, sum, load...); err != nil {
 			wp.done()
 			return fmt.Errorf("%s: not imported, store unchanged: %w", file, err)
 		}

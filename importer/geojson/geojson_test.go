@@ -138,7 +138,7 @@ func TestLoadReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := importer.Load(ctx, st, sum.Source, feats, sum); err != nil {
+	if _, err := importer.Load(ctx, st, sum.Source, feats, sum, importer.WithReplace()); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string

@@ -7,11 +7,10 @@
 // Every feature has source "osm" (the OSM database is the source, not the
 // file) and source id "n123", "w123" or "r123" (node, way, relation). So the
 // XML and PBF of the same data import to the same features, and importing a
-// newer extract replaces the previous one: features the file no longer has
-// are deleted. Two extracts of different places imported with the same
-// source replace each other; give them distinct sources (Options.Source,
-// the CLI's --source) to keep both. Likewise a re-import with a mapping
-// that maps fewer tags deletes the features no longer mapped. Coordinates are rounded to 1e-7 degree,
+// newer extract updates the objects it shares with the previous one.
+// Extracts of different places add up. Features a file no longer has are
+// deleted only when the load asks to replace the source
+// (importer.WithReplace, the CLI's --source osm --replace). Coordinates are rounded to 1e-7 degree,
 // OSM's own precision, so XML and PBF give identical float64 values.
 //
 // # Default mapping

@@ -424,8 +424,12 @@ func TestReimportReplaces(t *testing.T) {
 					t.Fatalf("second import %s: store %d (want %d), %+v", l.ID, n, counts[l.ID], s)
 				}
 			}
-			// the garden and the building are gone from the file
-			third := importFile(t, st, smallCity(map[string]bool{"garden": true, "building": true}).write(t, "city.osm"), osm.Options{})
+			// the garden and the building are gone from the file, and the
+			// import replaces the source (asked for by name: WithReplace)
+			third, _, err := osm.ImportFile(ctx(t), st, smallCity(map[string]bool{"garden": true, "building": true}).write(t, "city.osm"), osm.Options{}, importer.WithReplace())
+			if err != nil {
+				t.Fatal(err)
+			}
 			if g := third.Layers[geo.Green]; g.Deleted != 1 || g.Imported != 1 {
 				t.Fatalf("green: %+v", g)
 			}

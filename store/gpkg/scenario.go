@@ -9,7 +9,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 )
 
-const scenarioCols = `id, name, author, version, edits, created, updated, committed, committed_by`
+const scenarioCols = `id, name, author, owner, version, edits, created, updated, committed, committed_by`
 
 type rowScan interface{ Scan(...any) error }
 
@@ -19,7 +19,7 @@ func scanScenario(r rowScan, withEdits bool) (*store.Scenario, error) {
 	var created, updated any
 	var committed any
 	var by sql.NullString
-	if err := r.Scan(&sc.ID, &sc.Name, &sc.Author, &sc.Version, &edits, &created, &updated, &committed, &by); err != nil {
+	if err := r.Scan(&sc.ID, &sc.Name, &sc.Author, &sc.Owner, &sc.Version, &edits, &created, &updated, &committed, &by); err != nil {
 		return nil, err
 	}
 	var err error
@@ -94,8 +94,8 @@ func (s *Store) scenarioWrite(ctx context.Context, fn func(*sql.Tx) error) error
 func (s *Store) CreateScenario(ctx context.Context, sc *store.Scenario) error {
 	now := store.Now()
 	return s.scenarioWrite(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO gr_scenarios (name, author, version, edits, created, updated) VALUES (?, ?, 1, ?, ?, ?) RETURNING id`,
-			sc.Name, sc.Author, string(sc.Edits), formatTime(now), formatTime(now)).Scan(&sc.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO gr_scenarios (name, author, owner, version, edits, created, updated) VALUES (?, ?, ?, 1, ?, ?, ?) RETURNING id`,
+			sc.Name, sc.Author, sc.Owner, string(sc.Edits), formatTime(now), formatTime(now)).Scan(&sc.ID)
 		if err != nil {
 			return fmt.Errorf("gpkg: create scenario: %w", err)
 		}

@@ -33,6 +33,14 @@ var migrations = []migration{
 	{"geopackage core, layers, gr_layers, gr_meta", migrateInitial},
 	{"gr_scenarios", migrateScenarios},
 	{"gr_tokens", migrateTokens},
+	{"gr_scenarios.owner", migrateScenarioOwner},
+}
+
+// migrateScenarioOwner adds the owner of each scenario; scenarios from
+// before it get none, so only admins may change them.
+func migrateScenarioOwner(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `ALTER TABLE gr_scenarios ADD COLUMN owner TEXT NOT NULL DEFAULT ''`)
+	return err
 }
 
 // migrateTokens adds API tokens (their SHA-256 only), an attributes table.

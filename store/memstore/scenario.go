@@ -91,7 +91,7 @@ func (s *Store) UpdateScenario(ctx context.Context, sc *store.Scenario, ifVersio
 	next := cloneScenario(cur)
 	next.Name, next.Edits, next.Version, next.Updated = sc.Name, slices.Clone(sc.Edits), cur.Version+1, store.Now()
 	s.d.scen[sc.ID] = next
-	sc.Version, sc.Updated, sc.Created, sc.Author = next.Version, next.Updated, next.Created, next.Author
+	sc.Version, sc.Updated, sc.Created, sc.Author, sc.Owner = next.Version, next.Updated, next.Created, next.Author, next.Owner
 	return nil
 }
 

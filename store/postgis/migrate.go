@@ -53,6 +53,10 @@ var migrations = []func(schema string) string{
   revoked timestamptz
 );`, schema)
 	},
+	// 4: the owner of each scenario; older ones get none (admins only).
+	func(schema string) string {
+		return fmt.Sprintf(`ALTER TABLE %s.gr_scenarios ADD COLUMN owner text NOT NULL DEFAULT '';`, schema)
+	},
 }
 
 func pgGeom(k geo.GeomKind) string {

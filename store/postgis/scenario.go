@@ -10,13 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const scenarioCols = `id, name, author, version, edits::text, created, updated, committed, coalesce(committed_by, '')`
+const scenarioCols = `id, name, author, owner, version, edits::text, created, updated, committed, coalesce(committed_by, '')`
 
 func scanScenario(r pgx.Row, withEdits bool) (*store.Scenario, error) {
 	var sc store.Scenario
 	var edits string
 	var committed *time.Time
-	if err := r.Scan(&sc.ID, &sc.Name, &sc.Author, &sc.Version, &edits, &sc.Created, &sc.Updated, &committed, &sc.CommittedBy); err != nil {
+	if err := r.Scan(&sc.ID, &sc.Name, &sc.Author, &sc.Owner, &sc.Version, &edits, &sc.Created, &sc.Updated, &committed, &sc.CommittedBy); err != nil {
 		return nil, err
 	}
 	sc.Created, sc.Updated = sc.Created.UTC(), sc.Updated.UTC()
@@ -60,8 +60,8 @@ func (s *Store) GetScenario(ctx context.Context, id int64) (*store.Scenario, err
 
 func (s *Store) CreateScenario(ctx context.Context, sc *store.Scenario) error {
 	now := store.Now()
-	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_scenarios (name, author, version, edits, created, updated) VALUES ($1, $2, 1, $3::text::json, $4, $4) RETURNING id`, s.schema),
-		sc.Name, sc.Author, string(sc.Edits), now).Scan(&sc.ID); err != nil {
+	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_scenarios (name, author, owner, version, edits, created, updated) VALUES ($1, $2, $3, 1, $4::text::json, $5, $5) RETURNING id`, s.schema),
+		sc.Name, sc.Author, sc.Owner, string(sc.Edits), now).Scan(&sc.ID); err != nil {
 		return dbErr("create scenario", err)
 	}
 	sc.Version, sc.Created, sc.Updated, sc.Committed, sc.CommittedBy = 1, now, now, nil, ""

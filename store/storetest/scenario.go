@@ -15,7 +15,7 @@ func testScenarios(t *testing.T, open Opener) {
 	s := mustOpen(t, open)
 	c := ctx(t)
 	edits := []byte(`{"type":"FeatureCollection","features":[]}`)
-	a := &store.Scenario{Name: "东湖公园 draft", Author: "planner1", Edits: edits}
+	a := &store.Scenario{Name: "东湖公园 draft", Author: "planner1", Owner: "planner1", Edits: edits}
 	if err := s.CreateScenario(c, a); err != nil {
 		t.Fatal(err)
 	}
@@ -27,14 +27,14 @@ func testScenarios(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	got, err := s.GetScenario(c, a.ID)
-	if err != nil || got.Name != a.Name || got.Author != "planner1" || string(got.Edits) != string(edits) || got.Version != 1 || !got.Created.Equal(a.Created) {
+	if err != nil || got.Name != a.Name || got.Author != "planner1" || got.Owner != "planner1" || string(got.Edits) != string(edits) || got.Version != 1 || !got.Created.Equal(a.Created) {
 		t.Fatalf("get: %+v %v", got, err)
 	}
 	list, err := s.ListScenarios(c)
-	if err != nil || len(list) != 2 || list[0].ID != b.ID || list[0].Edits != nil {
+	if err != nil || len(list) != 2 || list[0].ID != b.ID || list[0].Edits != nil || list[0].Owner != "" || list[1].Owner != "planner1" {
 		t.Fatalf("list: %+v %v", list, err)
 	}
-	upd := &store.Scenario{ID: a.ID, Name: "renamed", Edits: []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"op":"add"},"geometry":null}]}`)}
+	upd := &store.Scenario{ID: a.ID, Name: "renamed", Owner: "mallory", Edits: []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"op":"add"},"geometry":null}]}`)}
 	if err := s.UpdateScenario(c, upd, 1); err != nil || upd.Version != 2 {
 		t.Fatalf("update: %v %+v", err, upd)
 	}
@@ -44,7 +44,7 @@ func testScenarios(t *testing.T, open Opener) {
 	if err := s.UpdateScenario(c, &store.Scenario{ID: 999999, Name: "x", Edits: edits}, 1); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing update: %v", err)
 	}
-	if got, _ := s.GetScenario(c, a.ID); got.Name != "renamed" || got.Version != 2 || string(got.Edits) != string(upd.Edits) {
+	if got, _ := s.GetScenario(c, a.ID); got.Name != "renamed" || got.Version != 2 || string(got.Edits) != string(upd.Edits) || got.Owner != "planner1" {
 		t.Errorf("after update: %+v", got)
 	}
 	if err := s.DeleteScenario(c, b.ID, 7); !errors.Is(err, store.ErrConflict) {
