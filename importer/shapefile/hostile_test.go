@@ -266,3 +266,18 @@ func TestHostileValid(t *testing.T) {
 		t.Fatalf("%d features (%v), summary %+v", len(feats), feats, sum.Layer(geo.Parcels))
 	}
 }
+
+// TestBigSidecar: a .prj or .cpg over 64 KiB is refused, not read whole
+// into memory and handed to PROJ.
+func TestBigSidecar(t *testing.T) {
+	dir := t.TempDir()
+	shp, shx := shpOf(shapePolygon, square())
+	for _, ext := range []string{".prj", ".cpg"} {
+		base := filepath.Join(dir, "big"+strings.TrimPrefix(ext, "."))
+		os.WriteFile(base+".shp", shp, 0o644)
+		os.WriteFile(base+".shx", shx, 0o644)
+		os.WriteFile(base+".dbf", dbfOf(0, 0, 0, "A"), 0o644)
+		os.WriteFile(base+ext, bytes.Repeat([]byte(" "), maxSidecar+1), 0o644)
+		refuses(t, base+".shp", Options{}, "the "+ext+" is 65537 bytes, over the 65536")
+	}
+}

@@ -66,7 +66,7 @@ type Options struct {
 // importer.Load.
 func ReadFile(ctx context.Context, path string, opt Options) ([]*geo.Feature, *importer.Summary, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".zip") {
-		dir, shpPath, err := unzip(path, opt.TempDir, opt.MaxUnzip)
+		dir, shpPath, err := unzip(ctx, path, opt.TempDir, opt.MaxUnzip)
 		if dir != "" {
 			defer os.RemoveAll(dir)
 		}

@@ -3,6 +3,7 @@ package shapefile
 import (
 	"archive/zip"
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ const (
 // unzip extracts the one Shapefile of a zip into a new directory under
 // tmp ("": os.TempDir()), at most limit bytes in all. The directory is
 // returned, for the caller to remove, whenever it was made.
-func unzip(path, tmp string, limit int64) (dir, shpPath string, err error) {
+func unzip(ctx context.Context, path, tmp string, limit int64) (dir, shpPath string, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxUnzip
 	}
@@ -83,7 +84,7 @@ func unzip(path, tmp string, limit int64) (dir, shpPath string, err error) {
 			continue
 		}
 		dst := filepath.Join(dir, "layer"+strings.ToLower(filepath.Ext(f.Name)))
-		if err := extract(f, dst, cr, &left, limit); err != nil {
+		if err := extract(ctx, f, dst, cr, &left, limit); err != nil {
 			return dir, "", err
 		}
 	}
@@ -92,7 +93,7 @@ func unzip(path, tmp string, limit int64) (dir, shpPath string, err error) {
 
 // extract writes entry f to dst, taking what it writes from *left and
 // refusing past it or past maxZipRatio; zr counts the zip's bytes read.
-func extract(f *zip.File, dst string, zr *countingReaderAt, left *int64, limit int64) error {
+func extract(ctx context.Context, f *zip.File, dst string, zr *countingReaderAt, left *int64, limit int64) error {
 	tooBig := fmt.Errorf("%s: the zip expands past %d bytes (the limit on a zip's unpacked size)", f.Name, limit)
 	if f.UncompressedSize64 > uint64(*left) { // an honest header: refuse before writing
 		return tooBig
@@ -110,6 +111,10 @@ func extract(f *zip.File, dst string, zr *countingReaderAt, left *int64, limit i
 	buf := make([]byte, 64<<10)
 	var written int64
 	for {
+		if err := ctx.Err(); err != nil {
+			w.Close()
+			return err
+		}
 		n, rerr := r.Read(buf)
 		written += int64(n)
 		if *left -= int64(n); *left < 0 {

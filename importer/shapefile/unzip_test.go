@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -32,7 +34,7 @@ func unpacked(t *testing.T, dir string) int64 {
 func unzipRefuses(t *testing.T, path string, limit, most int64, want ...string) {
 	t.Helper()
 	tmp := t.TempDir()
-	dir, _, err := unzip(path, tmp, limit)
+	dir, _, err := unzip(t.Context(), path, tmp, limit)
 	if err == nil {
 		t.Fatal("unzipped without an error")
 	}
@@ -88,6 +90,12 @@ func TestZipTotal(t *testing.T) {
 	unzipRefuses(t, zp, limit, limit, "the zip expands past 1048576 bytes (the limit on a zip's unpacked size)")
 	big := zipOfFiles(t, dir, "big.zip", entry{"x.shp", shp}, entry{"x.dbf", make([]byte, 3<<20)})
 	unzipRefuses(t, big, 2<<20, int64(len(shp)), "x.dbf", "past 2097152 bytes")
+	// A cancelled import stops unpacking.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if unz, _, err := unzip(ctx, zp, t.TempDir(), 0); !errors.Is(err, context.Canceled) || unpacked(t, unz) != 0 {
+		t.Errorf("cancelled: err = %v, %d bytes written", err, unpacked(t, unz))
+	}
 }
 
 // rawZip writes a zip of one deflated entry whose header claims claimed
@@ -148,7 +156,7 @@ func TestZipManyEntries(t *testing.T) {
 	zp := filepath.Join(dir, "many.zip")
 	os.WriteFile(zp, buf.Bytes(), 0o644)
 	var err error
-	n := allocated(func() { _, _, err = unzip(zp, dir, 0) })
+	n := allocated(func() { _, _, err = unzip(t.Context(), zp, dir, 0) })
 	if err == nil || !strings.Contains(err.Error(), "over 10000 entries (the limit)") {
 		t.Fatalf("err = %v", err)
 	}
@@ -167,7 +175,7 @@ func TestTempDir(t *testing.T) {
 	dir, tmp := t.TempDir(), t.TempDir()
 	shp, shx := shpOf(shapePolygon, square())
 	zp := zipOfFiles(t, dir, "ok.zip", entry{"x.shp", shp}, entry{"x.shx", shx}, entry{"x.dbf", dbfOf(0, 0, 0, "A")})
-	unz, shpPath, err := unzip(zp, tmp, 0)
+	unz, shpPath, err := unzip(t.Context(), zp, tmp, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
