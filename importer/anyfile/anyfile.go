@@ -42,8 +42,7 @@ type Options struct {
 	Table    string            // GeoPackage: the feature table
 	Mapping  *osm.Mapping      // OSM: tag → layer mapping (nil: the default)
 	Progress func(n int)       // OSM: objects read since the last call
-	// TempDir holds the readers' temporary files ("": os.TempDir())
-	TempDir string
+	TempDir  string            // Shapefile: where a .zip is unpacked ("": os.TempDir())
 }
 
 // ReadFile reads path with the reader its name calls for.
@@ -54,7 +53,7 @@ func ReadFile(ctx context.Context, path string, opt Options) ([]*geo.Feature, *i
 	case geopackage.Supported(path):
 		return geopackage.ReadFile(ctx, path, geopackage.Options{Layer: opt.Layer, Table: opt.Table, Source: opt.Source, Fields: opt.Fields, CRS: opt.CRS, IDField: opt.IDField})
 	case shapefile.Supported(path):
-		return shapefile.ReadFile(ctx, path, shapefile.Options{Layer: opt.Layer, Source: opt.Source, Fields: opt.Fields, CRS: opt.CRS, Encoding: opt.Encoding, IDField: opt.IDField})
+		return shapefile.ReadFile(ctx, path, shapefile.Options{Layer: opt.Layer, Source: opt.Source, Fields: opt.Fields, CRS: opt.CRS, Encoding: opt.Encoding, IDField: opt.IDField, TempDir: opt.TempDir})
 	case geojson.Supported(path):
 		return geojson.ReadFile(ctx, path, geojson.Options{Layer: opt.Layer, Source: opt.Source, Fields: opt.Fields, CRS: opt.CRS})
 	}

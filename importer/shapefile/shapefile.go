@@ -15,14 +15,19 @@
 //     the record number ("#0"). Source: "shapefile:" + the base name.
 //   - Polygons: a Shapefile's outer rings are clockwise and its holes
 //     counter-clockwise; holes go to the outer ring that contains them.
+//   - Hostile files: the .shp/.shx/.dbf readers here bound every count,
+//     length and offset by the bytes the file holds before allocating, and
+//     a .zip is unpacked within limits on its total size, its entries and
+//     its compression ratio (unzip.go); a malformed file fails in one line
+//     naming the file and the record.
 package shapefile
 
 import (
-	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +36,6 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/importer"
-	shp "github.com/jonas-p/go-shp"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -54,13 +58,15 @@ type Options struct {
 	IDField  string            // dbf field holding a stable id; default: record number
 	CRS      string            // overrides the .prj
 	Encoding string            // overrides the .cpg: "utf-8" or "gbk"/"gb18030"
+	TempDir  string            // where a .zip is unpacked ("": os.TempDir())
+	MaxUnzip int64             // bytes a .zip may unpack to in all (0: DefaultMaxUnzip)
 }
 
 // ReadFile reads a .shp (or a .zip holding one) into features ready for
 // importer.Load.
 func ReadFile(ctx context.Context, path string, opt Options) ([]*geo.Feature, *importer.Summary, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".zip") {
-		dir, shpPath, err := unzip(path)
+		dir, shpPath, err := unzip(ctx, path, opt.TempDir, opt.MaxUnzip)
 		if dir != "" {
 			defer os.RemoveAll(dir)
 		}
@@ -76,68 +82,43 @@ func ReadFile(ctx context.Context, path string, opt Options) ([]*geo.Feature, *i
 	return read(ctx, path, path, opt)
 }
 
-// unzip extracts the one Shapefile of a zip into a temporary directory.
-func unzip(path string) (dir, shpPath string, err error) {
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		return "", "", fmt.Errorf("not a zip archive: %w", err)
-	}
-	defer z.Close()
-	var shps []string
-	for _, f := range z.File {
-		if strings.HasSuffix(strings.ToLower(f.Name), ".shp") && !strings.HasPrefix(filepath.Base(f.Name), ".") {
-			shps = append(shps, f.Name)
-		}
-	}
-	switch len(shps) {
-	case 0:
-		return "", "", errors.New("the zip holds no .shp file")
-	case 1:
-	default:
-		return "", "", fmt.Errorf("the zip holds %d Shapefiles (%s): zip one per import", len(shps), strings.Join(shps, ", "))
-	}
-	stem := strings.TrimSuffix(shps[0], filepath.Ext(shps[0]))
-	dir, err = os.MkdirTemp("", "greenreach-shp-")
-	if err != nil {
-		return "", "", err
-	}
-	for _, f := range z.File {
-		if strings.TrimSuffix(f.Name, filepath.Ext(f.Name)) != stem {
-			continue
-		}
-		dst := filepath.Join(dir, "layer"+strings.ToLower(filepath.Ext(f.Name)))
-		if err := extract(f, dst); err != nil {
-			return dir, "", err
-		}
-	}
-	return dir, filepath.Join(dir, "layer.shp"), nil
-}
+// maxSidecar bounds the .prj and .cpg, which are a line or two of text.
+const maxSidecar = 64 << 10
 
-func extract(f *zip.File, dst string) error {
-	r, err := f.Open()
-	if err != nil {
-		return fmt.Errorf("%s: %w", f.Name, err)
-	}
-	defer r.Close()
-	w, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, io.LimitReader(r, 4<<30)); err != nil {
-		w.Close()
-		return fmt.Errorf("%s: %w", f.Name, err)
-	}
-	return w.Close()
-}
-
-func sidecar(shpPath, ext string) ([]byte, bool) {
+// openSidecar opens the file beside shpPath with extension ext (either
+// case); ok is false when there is none.
+func openSidecar(shpPath, ext string) (f *os.File, size int64, ok bool, err error) {
 	base := strings.TrimSuffix(shpPath, filepath.Ext(shpPath))
 	for _, e := range []string{ext, strings.ToUpper(ext)} {
-		if b, err := os.ReadFile(base + e); err == nil {
-			return b, true
+		f, err := os.Open(base + e)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
+		if err != nil {
+			return nil, 0, false, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, false, err
+		}
+		return f, st.Size(), true, nil
 	}
-	return nil, false
+	return nil, 0, false, nil
+}
+
+// sidecar reads a small text file beside shpPath (.prj, .cpg).
+func sidecar(shpPath, ext string) (string, bool, error) {
+	f, size, ok, err := openSidecar(shpPath, ext)
+	if !ok || err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	if size > maxSidecar {
+		return "", false, fmt.Errorf("the %s is %d bytes, over the %d a %s may be", ext, size, maxSidecar, ext)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSidecar))
+	return string(b), true, err
 }
 
 type decoder func(string) (string, error)
@@ -167,101 +148,126 @@ func decoderFor(enc string) (decoder, error) {
 }
 
 // read reads shpPath; name is what messages call the file.
-func read(ctx context.Context, shpPath, name string, opt Options) (feats []*geo.Feature, sum *importer.Summary, err error) {
+func read(ctx context.Context, shpPath, name string, opt Options) ([]*geo.Feature, *importer.Summary, error) {
+	fail := func(err error) ([]*geo.Feature, *importer.Summary, error) {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
 	if geo.SchemaOf(opt.Layer) == nil {
-		return nil, nil, fmt.Errorf("%s: unknown layer %q (one of green, parcels, roads, waste, areas)", name, opt.Layer)
+		return fail(fmt.Errorf("unknown layer %q (one of green, parcels, roads, waste, areas)", opt.Layer))
 	}
 	if opt.Source == "" {
 		opt.Source = "shapefile:" + filepath.Base(shpPath)
 	}
 	def := opt.CRS
 	if def == "" {
-		if prj, ok := sidecar(shpPath, ".prj"); ok {
-			def = string(prj)
-		} else {
-			def = "EPSG:4326"
+		prj, ok, err := sidecar(shpPath, ".prj")
+		if err != nil {
+			return fail(err)
+		}
+		def = "EPSG:4326"
+		if ok {
+			def = prj
 		}
 	}
 	tr, err := crs.New(def)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
 	defer tr.Close()
 	enc := opt.Encoding
 	if enc == "" {
-		if cpg, ok := sidecar(shpPath, ".cpg"); ok {
-			enc = string(cpg)
+		if enc, _, err = sidecar(shpPath, ".cpg"); err != nil {
+			return fail(err)
 		}
 	}
 	decode, err := decoderFor(enc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
-	if _, ok := sidecar(shpPath, ".dbf"); !ok {
-		return nil, nil, fmt.Errorf("%s: the .dbf (attributes) is missing beside the .shp", name)
-	}
-	r, err := shp.Open(shpPath)
+	dbf, dbfSize, ok, err := openSidecar(shpPath, ".dbf")
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
-	defer r.Close()
-	// go-shp panics on some malformed files: a panic is the file's fault.
-	defer func() {
-		if p := recover(); p != nil {
-			feats, sum, err = nil, nil, fmt.Errorf("%s: malformed Shapefile: %v", name, p)
-		}
-	}()
-	fields := r.Fields()
+	if !ok {
+		return fail(errors.New("the .dbf (attributes) is missing beside the .shp"))
+	}
+	defer dbf.Close()
+	tbl, err := openTable(dbf, dbfSize)
+	if err != nil {
+		return fail(err)
+	}
+	shx, shxSize, ok, err := openSidecar(shpPath, ".shx")
+	if err != nil {
+		return fail(err)
+	}
+	var index io.ReaderAt // nil without a .shx: records are read in sequence
+	if ok {
+		defer shx.Close()
+		index = shx
+	}
+	f, err := os.Open(shpPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	recs, err := newShapes(f, st.Size(), index, shxSize)
+	if err != nil {
+		return fail(err)
+	}
 	col, err := importer.NewCollector(name, "shapefile", opt.Layer, opt.Source, opt.Fields, tr)
 	if err != nil {
 		return nil, nil, err
 	}
-	for r.Next() {
+	for {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		n, shape := r.Shape()
-		props := make(map[string]any, len(fields))
-		for i, f := range fields {
-			v := strings.Trim(r.ReadAttribute(n, i), "\x00 ")
+		n, sh, err := recs.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		row, err := tbl.row(n)
+		if err != nil {
+			return fail(err)
+		}
+		props := make(map[string]any, len(tbl.fields))
+		for _, fld := range tbl.fields {
+			v := strings.Trim(fld.value(row), "\x00 ")
 			if v == "" || strings.Trim(v, "*") == "" { // dBase writes a NULL number as asterisks
 				continue
 			}
 			s, err := decode(v)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: record %d, field %s: %w", name, n, f.String(), err)
+				return fail(fmt.Errorf("record %d, field %s: %w", n, fld.name, err))
 			}
-			props[f.String()] = s
+			props[fld.name] = s
 		}
 		sid := fmt.Sprintf("#%d", n)
 		if opt.IDField != "" {
 			v, ok := props[opt.IDField].(string)
 			if !ok {
-				return nil, nil, fmt.Errorf("%s: record %d has no %s (the --id field)", name, n, opt.IDField)
+				return fail(fmt.Errorf("record %d has no %s (the --id field)", n, opt.IDField))
 			}
 			sid = v
 		}
-		if err := col.Add(sid, geometry(shape), props); err != nil {
-			return nil, nil, fmt.Errorf("%s: record %d: %w", name, n, err)
+		if err := col.Add(sid, geometry(sh), props); err != nil {
+			return fail(fmt.Errorf("record %d: %w", n, err))
 		}
 	}
-	if err := r.Err(); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	feats, sum = col.Done()
+	feats, sum := col.Done()
 	return feats, sum, nil
 }
 
-func points(ps []shp.Point) []orb.Point {
-	out := make([]orb.Point, len(ps))
-	for i, p := range ps {
-		out[i] = orb.Point{p.X, p.Y}
-	}
-	return out
-}
-
-// parts splits a multi-part shape's points at its part offsets.
-func parts(offsets []int32, ps []shp.Point) [][]orb.Point {
+// parts splits a multi-part shape's points at its part offsets; nil when
+// the offsets are out of order or out of range.
+func parts(offsets []int32, ps []orb.Point) [][]orb.Point {
 	var out [][]orb.Point
 	for i, start := range offsets {
 		end := int32(len(ps))
@@ -271,33 +277,21 @@ func parts(offsets []int32, ps []shp.Point) [][]orb.Point {
 		if start < 0 || start > end || end > int32(len(ps)) {
 			return nil
 		}
-		out = append(out, points(ps[start:end]))
+		out = append(out, ps[start:end:end]) // capped: a part never grows into the next
 	}
 	return out
 }
 
-func geometry(s shp.Shape) orb.Geometry {
-	switch t := s.(type) {
-	case *shp.Point:
-		return orb.Point{t.X, t.Y}
-	case *shp.PointZ:
-		return orb.Point{t.X, t.Y}
-	case *shp.PointM:
-		return orb.Point{t.X, t.Y}
-	case *shp.PolyLine:
-		return lines(parts(t.Parts, t.Points))
-	case *shp.PolyLineZ:
-		return lines(parts(t.Parts, t.Points))
-	case *shp.PolyLineM:
-		return lines(parts(t.Parts, t.Points))
-	case *shp.Polygon:
-		return polygons(parts(t.Parts, t.Points))
-	case *shp.PolygonZ:
-		return polygons(parts(t.Parts, t.Points))
-	case *shp.PolygonM:
-		return polygons(parts(t.Parts, t.Points))
-	case *shp.MultiPoint:
-		return orb.MultiPoint(points(t.Points))
+func geometry(s shape) orb.Geometry {
+	switch s.kind {
+	case shapePoint, shapePointZ, shapePointM:
+		return s.pts[0]
+	case shapePolyLine, shapePolyLineZ, shapePolyLineM:
+		return lines(parts(s.parts, s.pts))
+	case shapePolygon, shapePolygonZ, shapePolygonM:
+		return polygons(parts(s.parts, s.pts))
+	case shapeMultiPoint, shapeMultiPointZ, shapeMultiPointM:
+		return orb.MultiPoint(s.pts)
 	}
 	return nil
 }
