@@ -1,0 +1,107 @@
+package geo
+
+import (
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// Crossings counts where the rings of mp meet themselves or each other:
+// the pairs of segments that cross, touch or overlap, other than
+// consecutive segments of a ring at the vertex they share. In general
+// position that is the number of points GEOS must node to repair the
+// polygon, which its repair time grows with.
+//
+// It stops as soon as it has found more than limit crossings, or has
+// compared more pairs of segments whose boxes overlap than the input's
+// size allows (pairBudget: for rings whose segments nearly all overlap
+// each other's boxes, such as long spokes); ok is then false, and n is
+// what it had counted. Its work is thus bounded by the input and limit
+// whatever the shape.
+func Crossings(mp orb.MultiPolygon, limit int) (n int, ok bool) {
+	type seg struct {
+		a, b      orb.Point
+		ring, idx int32 // the ring it is in and its place there
+		last      int32 // the index of its ring's last segment
+	}
+	var segs []seg
+	ring := int32(0)
+	for _, p := range mp {
+		for _, r := range p {
+			m := len(r) - 1 // a closed ring of m segments
+			if m < 1 {
+				continue
+			}
+			for i := 0; i < m; i++ {
+				segs = append(segs, seg{r[i], r[i+1], ring, int32(i), int32(m - 1)})
+			}
+			ring++
+		}
+	}
+	var tr rtree.RTreeG[int32]
+	box := func(s *seg) (lo, hi [2]float64) {
+		return [2]float64{min(s.a[0], s.b[0]), min(s.a[1], s.b[1])}, [2]float64{max(s.a[0], s.b[0]), max(s.a[1], s.b[1])}
+	}
+	for i := range segs {
+		lo, hi := box(&segs[i])
+		tr.Insert(lo, hi, int32(i))
+	}
+	budget := pairBudget(len(segs))
+	tests := 0
+	for i := range segs {
+		s := &segs[i]
+		lo, hi := box(s)
+		tr.Search(lo, hi, func(_, _ [2]float64, j int32) bool {
+			if int(j) <= i {
+				return true
+			}
+			t := &segs[j]
+			if t.ring == s.ring && (t.idx == s.idx+1 || (s.idx == 0 && t.idx == s.last)) {
+				return true // consecutive: they share a vertex
+			}
+			tests++
+			if segmentsMeet(s.a, s.b, t.a, t.b) {
+				n++
+			}
+			ok = n <= limit && tests <= budget
+			return ok
+		})
+		if n > limit || tests > budget {
+			return n, false
+		}
+	}
+	return n, true
+}
+
+// pairBudget is how many pairs of segments Crossings compares for n
+// segments before giving up: a few dozen per segment, as an rtree finds
+// for any ordinary polygon, with room for small dense drawings.
+func pairBudget(n int) int { return 64*n + 1<<16 }
+
+// segmentsMeet reports whether the closed segments ab and cd share a point.
+func segmentsMeet(a, b, c, d orb.Point) bool {
+	o1, o2 := orient(a, b, c), orient(a, b, d)
+	o3, o4 := orient(c, d, a), orient(c, d, b)
+	if o1*o2 < 0 && o3*o4 < 0 {
+		return true
+	}
+	return (o1 == 0 && onSegment(a, b, c)) || (o2 == 0 && onSegment(a, b, d)) ||
+		(o3 == 0 && onSegment(c, d, a)) || (o4 == 0 && onSegment(c, d, b))
+}
+
+// orient is the sign of the turn a→b→c: positive left, negative right,
+// zero when they are in line.
+func orient(a, b, c orb.Point) float64 {
+	v := (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
+
+// onSegment reports whether p, in line with ab, lies within its box.
+func onSegment(a, b, p orb.Point) bool {
+	return min(a[0], b[0]) <= p[0] && p[0] <= max(a[0], b[0]) && min(a[1], b[1]) <= p[1] && p[1] <= max(a[1], b[1])
+}
