@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb/geojson"
 )
@@ -95,7 +95,7 @@ func (s *Server) scenarioEdits(r *http.Request, id int64) ([]*geo.Feature, map[s
 	if err != nil {
 		return nil, nil, storeError(err)
 	}
-	return parseEdits(sc.Edits)
+	return s.parseEdits(r.Context(), sc.Edits)
 }
 
 // scenarioAt reads the scenario id of a write and the version its
@@ -122,7 +122,7 @@ type scenarioBody struct {
 	Edits json.RawMessage `json:"edits"`
 }
 
-func readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
+func (s *Server) readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
 	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 8*maxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -144,15 +144,16 @@ func readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
 	if len(b.Edits) == 0 {
 		b.Edits = json.RawMessage(`{"type":"FeatureCollection","features":[]}`)
 	}
-	if _, _, e := parseEdits(b.Edits); e != nil {
+	if _, _, e := s.parseEdits(r.Context(), b.Edits); e != nil {
 		return nil, e
 	}
 	return &b, nil
 }
 
 // parseEdits turns a scenario's edits into features to put and ids to
-// delete, each checked and repaired as an import would.
-func parseEdits(raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
+// delete, each checked and repaired as an import would (within the
+// repair limits of a request).
+func (s *Server) parseEdits(ctx context.Context, raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
 	fc, err := geojson.UnmarshalFeatureCollection(raw)
 	if err != nil || fc.Type != "FeatureCollection" {
 		return nil, nil, errBadRequest("edits must be a GeoJSON FeatureCollection")
@@ -160,7 +161,7 @@ func parseEdits(raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
 	if len(fc.Features) > 10000 {
 		return nil, nil, errBadRequest("%d edits: at most 10000", len(fc.Features))
 	}
-	v := importer.NewValidator()
+	v := s.validator(ctx)
 	var puts []*geo.Feature
 	dels := map[string][]int64{}
 	for i, gf := range fc.Features {
@@ -202,7 +203,7 @@ func parseEdits(raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
 		}
 		f := &geo.Feature{ID: fid, Layer: layer, Geom: gf.Geometry, Props: props, Source: "scenario", SourceID: strconv.Itoa(i + 1)}
 		if _, reason := v.Fix(f); reason != "" {
-			return nil, nil, &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid edit", Detail: fmt.Sprintf("edit %d: %s", i+1, reason)}
+			return nil, nil, s.fixRefused("Invalid edit", fmt.Sprintf("edit %d", i+1), reason)
 		}
 		puts = append(puts, f)
 	}
@@ -222,7 +223,7 @@ func (s *Server) handleScenarioList(w http.ResponseWriter, r *http.Request) *app
 }
 
 func (s *Server) handleScenarioCreate(w http.ResponseWriter, r *http.Request) *appError {
-	b, e := readScenarioBody(r)
+	b, e := s.readScenarioBody(r)
 	if e != nil {
 		return e
 	}
@@ -248,7 +249,7 @@ func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *a
 	if e != nil {
 		return e
 	}
-	b, e := readScenarioBody(r)
+	b, e := s.readScenarioBody(r)
 	if e != nil {
 		return e
 	}

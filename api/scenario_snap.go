@@ -43,13 +43,21 @@ func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string,
 	tag = "s" + strconv.FormatInt(id, 10) + "v" + strconv.FormatInt(sc.Version, 10)
 	k := scenKey{id, sc.Version, base}
 	s.scens.mu.Lock()
+	snap, ok := s.scens.m[k]
+	s.scens.mu.Unlock()
+	if ok {
+		return snap, tag, nil
+	}
+	// Edits are parsed and repaired outside the lock: a repair may wait
+	// for a turn in the repair pool.
+	puts, dels, e := s.parseEdits(r.Context(), sc.Edits)
+	if e != nil {
+		return nil, "", e
+	}
+	s.scens.mu.Lock()
 	defer s.scens.mu.Unlock()
 	if snap, ok := s.scens.m[k]; ok {
 		return snap, tag, nil
-	}
-	puts, dels, e := parseEdits(sc.Edits)
-	if e != nil {
-		return nil, "", e
 	}
 	if s.scens.m == nil || len(s.scens.m) > 32 {
 		s.scens.m = map[scenKey]*index.Snapshot{}
