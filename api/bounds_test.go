@@ -61,6 +61,19 @@ func TestRepairBudget(t *testing.T) {
 			t.Errorf("%s of a 500-vertex random ring took %s to refuse", c.name, el)
 		}
 	}
+	// A belt's buffer is bounded likewise: a sawtooth line of 1,000
+	// vertices (GEOS buffers it in 24 s) is refused at once.
+	var saw []string
+	for i := 0; i < 1000; i++ {
+		saw = append(saw, fmt.Sprintf("[%.8f,%.8f]", 104.06+float64(i)*0.0000052, 30.66+float64(i%2)*0.0009))
+	}
+	start := time.Now()
+	if rec := do(t, h, "POST", "/api/whatif", `{"type":"LineString","coordinates":[`+strings.Join(saw, ",")+`]}`); !isProblem(rec, 422) || !strings.Contains(rec.Body.String(), "at more than 2048 places; buffering it is refused") {
+		t.Errorf("a what-if belt along a 1,000-vertex sawtooth: %d %s", rec.Code, rec.Body)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("refusing the sawtooth belt took %s", el)
+	}
 	if list, _ := st.ListScenarios(t.Context()); len(list) != 0 {
 		t.Errorf("a refused scenario was stored: %d scenarios", len(list))
 	}

@@ -1,6 +1,8 @@
 package geo
 
 import (
+	"math"
+
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
 )
@@ -104,4 +106,66 @@ func orient(a, b, c orb.Point) float64 {
 // onSegment reports whether p, in line with ab, lies within its box.
 func onSegment(a, b, p orb.Point) bool {
 	return min(a[0], b[0]) <= p[0] && p[0] <= max(a[0], b[0]) && min(a[1], b[1]) <= p[1] && p[1] <= max(a[1], b[1])
+}
+
+// Folds counts where a line (in a plane in metres) comes back within
+// width of itself: the pairs of its segments less than width apart that
+// lie more than 4×width apart along the line — what makes buffering it
+// costly, as the offset curves of the two stretches must be noded against
+// each other. A line bending no tighter than its width has none. Like
+// Crossings it stops, with ok false, past limit or past a budget of
+// compared pairs.
+func Folds(l orb.LineString, width float64, limit int) (n int, ok bool) {
+	if len(l) < 2 {
+		return 0, true
+	}
+	at := make([]float64, len(l)) // distance along the line to each vertex
+	for i := 1; i < len(l); i++ {
+		at[i] = at[i-1] + math.Hypot(l[i][0]-l[i-1][0], l[i][1]-l[i-1][1])
+	}
+	var tr rtree.RTreeG[int32]
+	box := func(i int, grow float64) (lo, hi [2]float64) {
+		a, b := l[i], l[i+1]
+		return [2]float64{min(a[0], b[0]) - grow, min(a[1], b[1]) - grow}, [2]float64{max(a[0], b[0]) + grow, max(a[1], b[1]) + grow}
+	}
+	for i := 0; i+1 < len(l); i++ {
+		lo, hi := box(i, 0)
+		tr.Insert(lo, hi, int32(i))
+	}
+	budget := pairBudget(len(l) - 1)
+	tests := 0
+	ok = true
+	for i := 0; i+1 < len(l) && ok; i++ {
+		lo, hi := box(i, width)
+		tr.Search(lo, hi, func(_, _ [2]float64, j32 int32) bool {
+			j := int(j32)
+			if j <= i || at[j]-at[i+1] <= 4*width {
+				return true
+			}
+			tests++
+			if segmentDistance(l[i], l[i+1], l[j], l[j+1]) < width {
+				n++
+			}
+			ok = n <= limit && tests <= budget
+			return ok
+		})
+	}
+	return n, ok
+}
+
+// segmentDistance is the least distance between the segments ab and cd.
+func segmentDistance(a, b, c, d orb.Point) float64 {
+	if segmentsMeet(a, b, c, d) {
+		return 0
+	}
+	return min(pointSegment(a, c, d), pointSegment(b, c, d), pointSegment(c, a, b), pointSegment(d, a, b))
+}
+
+func pointSegment(p, a, b orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	t := 0.0
+	if l2 := dx*dx + dy*dy; l2 > 0 {
+		t = max(0, min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2))
+	}
+	return math.Hypot(p[0]-a[0]-t*dx, p[1]-a[1]-t*dy)
 }

@@ -142,3 +142,42 @@ func TestCrossingsStopEarly(t *testing.T) {
 		t.Errorf("stopping early took %s", el)
 	}
 }
+
+// TestFolds: the rtree finds every pair a brute-force comparison does, on
+// random lines; a smooth arc has no folds, a sawtooth many.
+func TestFolds(t *testing.T) {
+	rnd := rand.New(rand.NewSource(7))
+	for _, n := range []int{2, 5, 20, 80, 200} {
+		l := make(orb.LineString, n)
+		for i := range l {
+			l[i] = orb.Point{1000 * rnd.Float64(), 1000 * rnd.Float64()}
+		}
+		at := make([]float64, n)
+		for i := 1; i < n; i++ {
+			at[i] = at[i-1] + math.Hypot(l[i][0]-l[i-1][0], l[i][1]-l[i-1][1])
+		}
+		want := 0
+		for i := 0; i+1 < n; i++ {
+			for j := i + 1; j+1 < n; j++ {
+				if at[j]-at[i+1] > 4*50 && segmentDistance(l[i], l[i+1], l[j], l[j+1]) < 50 {
+					want++
+				}
+			}
+		}
+		if got, ok := Folds(l, 50, math.MaxInt); got != want || !ok {
+			t.Errorf("random %d-vertex line: %d folds (ok %v), brute force %d", n, got, ok, want)
+		}
+	}
+	var arc, saw orb.LineString
+	for i := 0; i < 2000; i++ {
+		a := float64(i) / 2000 * 6
+		arc = append(arc, orb.Point{1000 * math.Cos(a), 1000 * math.Sin(a)})
+		saw = append(saw, orb.Point{float64(i) * 0.5, float64(i%2) * 100})
+	}
+	if n, ok := Folds(arc, 50, 100); n != 0 || !ok {
+		t.Errorf("an arc of radius 1 km, width 50 m: %d folds (ok %v)", n, ok)
+	}
+	if n, ok := Folds(saw, 50, 100); n != 101 || ok {
+		t.Errorf("a sawtooth, width 50 m, limit 100: %d folds (ok %v), want 101, false", n, ok)
+	}
+}
