@@ -40,6 +40,9 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	if !ok {
 		return writeGeoJSON(w, fc) // no path within reach
 	}
+	if err := r.Context().Err(); err != nil {
+		return errInternal(err) // past the deadline: 503, before GEOS buffers
+	}
 	poly, err := reach.Polygon(reachBuffer)
 	if err != nil {
 		return errInternal(err)
