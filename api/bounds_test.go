@@ -46,7 +46,7 @@ func TestRepairBudget(t *testing.T) {
 	s, st, _ := demoServer(t)
 	h := s.Handler()
 	ring := randomRingJSON(1, 500)
-	want := "the polygons to repair cross themselves at more than 256 points in all; repairing them is refused: simplify them"
+	want := "the polygon crosses itself at more than 256 points; repairing it is refused: simplify it"
 	for _, c := range []struct{ name, method, path, body string }{
 		{"what-if", "POST", "/api/whatif", ring},
 		{"scenario create", "POST", "/api/scenarios", `{"name":"knot","edits":{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"op":"add","layer":"green","name":"knot","kind":"park"},"geometry":` + ring + `}]}}`},

@@ -526,14 +526,14 @@ func (v *Validator) makeValid(mp orb.MultiPolygon) (orb.MultiPolygon, bool, erro
 }
 
 // spend checks the repair of mp against v's limits, and with Shared
-// counts it against them.
+// counts it against them. A refusal speaks of this polygon when it alone
+// passes a limit, of the request's polygons in all when earlier repairs
+// spent part of it.
 func (v *Validator) spend(mp orb.MultiPolygon) error {
 	maxX, maxV := cmp.Or(v.MaxCrossings, DefaultMaxCrossings), cmp.Or(v.MaxVertices, DefaultMaxVertices)
 	leftX, leftV := maxX, maxV
-	what, them, all := "the polygon", "it", ""
 	if v.Shared {
 		leftX, leftV = maxX-v.spentCrossings, maxV-v.spentVertices
-		what, them, all = "the polygons to repair", "them", " in all"
 	}
 	nv := 0
 	for _, p := range mp {
@@ -542,34 +542,25 @@ func (v *Validator) spend(mp orb.MultiPolygon) error {
 		}
 	}
 	if nv > leftV {
-		return refusal(fmt.Sprintf("%s %s more than %d vertices%s; repairing %s is refused: simplify %[5]s", what, have(v.Shared), maxV, all, them))
+		if nv > maxV {
+			return refusal(fmt.Sprintf("the polygon has more than %d vertices; repairing it is refused: simplify it", maxV))
+		}
+		return refusal(fmt.Sprintf("the polygons to repair have more than %d vertices in all; repairing them is refused: simplify them", maxV))
 	}
 	nx, ok := geo.Crossings(mp, leftX)
-	if !ok && nx > leftX {
-		return refusal(fmt.Sprintf("%s cross%s at more than %d points%s; repairing %s is refused: simplify %[5]s", what, selves(v.Shared), maxX, all, them))
-	}
-	if !ok {
-		return refusal(fmt.Sprintf("%s %s edges too entangled to count where they cross; repairing %s is refused: simplify %[3]s", what, have(v.Shared), them))
+	switch {
+	case !ok && nx > leftX && leftX == maxX:
+		return refusal(fmt.Sprintf("the polygon crosses itself at more than %d points; repairing it is refused: simplify it", maxX))
+	case !ok && nx > leftX:
+		return refusal(fmt.Sprintf("the polygons to repair cross themselves at more than %d points in all; repairing them is refused: simplify them", maxX))
+	case !ok:
+		return refusal("the polygon's edges lie too close together to count where they cross; repairing it is refused: simplify it")
 	}
 	if v.Shared {
 		v.spentCrossings += nx
 		v.spentVertices += nv
 	}
 	return nil
-}
-
-func have(plural bool) string {
-	if plural {
-		return "have"
-	}
-	return "has"
-}
-
-func selves(plural bool) string {
-	if plural {
-		return " themselves"
-	}
-	return "es itself"
 }
 
 func polygons(g orb.Geometry) (orb.MultiPolygon, bool) {
