@@ -79,7 +79,7 @@ func DefaultConfig() Config {
 	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, QueryTimeout: 30 * time.Second,
 		Workers: runtime.GOMAXPROCS(0), QueueLength: 32, QueueWait: 10 * time.Second,
 		RateLimit: 2, RateBurst: 20, RateClients: 10000,
-		RepairCrossings: importer.DefaultMaxCrossings, RepairVertices: 20000, RepairWorkers: runtime.GOMAXPROCS(0)}
+		RepairCrossings: importer.DefaultMaxCrossings, RepairVertices: defaultRepairVertices, RepairWorkers: runtime.GOMAXPROCS(0)}
 }
 
 // Server serves one store through its in-memory index.
