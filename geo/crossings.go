@@ -7,11 +7,15 @@ import (
 	"github.com/tidwall/rtree"
 )
 
-// Crossings counts where the rings of mp meet themselves or each other:
-// the pairs of segments that cross, touch or overlap, other than
-// consecutive segments of a ring at the vertex they share. In general
-// position that is the number of points GEOS must node to repair the
-// polygon, which its repair time grows with.
+// Crossings counts where the rings of mp meet themselves or each other in
+// a way GEOS must node to repair the polygon: the pairs of segments that
+// cross, or where an end of one lies inside the other. Segments meeting
+// only at a vertex both have (consecutive segments, rings touching at a
+// shared vertex, edges shared vertex for vertex) add no node and are not
+// counted, but many of them (a vertex shared by hundreds of edges) cost
+// GEOS too, and past 64×limit of them ok is false. In general position the
+// count is the number of self-intersection points, which GEOS MakeValid's
+// time grows with.
 //
 // It stops as soon as it has found more than limit crossings, or has
 // compared more pairs of segments whose boxes overlap than the input's
@@ -48,7 +52,11 @@ func Crossings(mp orb.MultiPolygon, limit int) (n int, ok bool) {
 		tr.Insert(lo, hi, int32(i))
 	}
 	budget := pairBudget(len(segs))
-	tests := 0
+	tests, touches, maxTouches := 0, 0, math.MaxInt
+	if limit < math.MaxInt/64 {
+		maxTouches = 64 * max(limit, 16)
+	}
+	ok = true
 	for i := range segs {
 		s := &segs[i]
 		lo, hi := box(s)
@@ -61,13 +69,15 @@ func Crossings(mp orb.MultiPolygon, limit int) (n int, ok bool) {
 				return true // consecutive: they share a vertex
 			}
 			tests++
-			if segmentsMeet(s.a, s.b, t.a, t.b) {
+			if segmentsNode(s.a, s.b, t.a, t.b) {
 				n++
+			} else if s.a == t.a || s.a == t.b || s.b == t.a || s.b == t.b {
+				touches++
 			}
-			ok = n <= limit && tests <= budget
+			ok = n <= limit && tests <= budget && touches <= maxTouches
 			return ok
 		})
-		if n > limit || tests > budget {
+		if !ok {
 			return n, false
 		}
 	}
@@ -88,6 +98,20 @@ func segmentsMeet(a, b, c, d orb.Point) bool {
 	}
 	return (o1 == 0 && onSegment(a, b, c)) || (o2 == 0 && onSegment(a, b, d)) ||
 		(o3 == 0 && onSegment(c, d, a)) || (o4 == 0 && onSegment(c, d, b))
+}
+
+// segmentsNode reports whether the segments ab and cd meet at a point
+// that is not a vertex of both: they cross, or an end of one lies inside
+// the other.
+func segmentsNode(a, b, c, d orb.Point) bool {
+	o1, o2 := orient(a, b, c), orient(a, b, d)
+	o3, o4 := orient(c, d, a), orient(c, d, b)
+	if o1*o2 < 0 && o3*o4 < 0 {
+		return true
+	}
+	inside := func(p, x, y orb.Point) bool { return p != x && p != y && onSegment(x, y, p) }
+	return (o1 == 0 && inside(c, a, b)) || (o2 == 0 && inside(d, a, b)) ||
+		(o3 == 0 && inside(a, c, d)) || (o4 == 0 && inside(b, c, d))
 }
 
 // orient is the sign of the turn a→b→c: positive left, negative right,

@@ -29,7 +29,7 @@ func bruteCrossings(r orb.Ring) int {
 			if i == 0 && j == m-1 {
 				continue
 			}
-			if segmentsMeet(r[i], r[i+1], r[j], r[j+1]) {
+			if segmentsNode(r[i], r[i+1], r[j], r[j+1]) {
 				k++
 			}
 		}
@@ -84,9 +84,11 @@ func TestCrossingsAgainstGEOS(t *testing.T) {
 	}
 }
 
-// TestCrossingsCases: rings meeting each other count too; touching at a
-// vertex and overlapping along an edge are meetings; a ring's consecutive
-// segments are not.
+// TestCrossingsCases: rings meeting each other count too; a vertex of one
+// inside another's edge and edges overlapping with vertices apart are
+// counted (GEOS must node them); rings meeting only at vertices they both
+// have, or sharing an edge vertex for vertex, are not, nor are a ring's
+// consecutive segments.
 func TestCrossingsCases(t *testing.T) {
 	square := func(x0, y0, s float64) orb.Ring {
 		return orb.Ring{{x0, y0}, {x0 + s, y0}, {x0 + s, y0 + s}, {x0, y0 + s}, {x0, y0}}
@@ -101,7 +103,10 @@ func TestCrossingsCases(t *testing.T) {
 		{"bow tie", orb.MultiPolygon{{{{0, 0}, {10, 10}, {10, 0}, {0, 10}, {0, 0}}}}, 1},
 		{"hole across the shell", orb.MultiPolygon{{square(0, 0, 10), square(8, 2, 4)}}, 2},
 		{"hole touching the shell at a vertex", orb.MultiPolygon{{square(0, 0, 10), {{10, 5}, {8, 4}, {8, 6}, {10, 5}}}}, 2},
-		{"two squares sharing an edge", orb.MultiPolygon{{square(0, 0, 10)}, {square(10, 0, 10)}}, 7}, // each segment ending on the edge, and the edge itself
+		{"two squares sharing an edge", orb.MultiPolygon{{square(0, 0, 10)}, {square(10, 0, 10)}}, 0},
+		{"two squares sharing part of an edge", orb.MultiPolygon{{square(0, 0, 10)}, {square(10, 5, 10)}}, 3}, // (10,5) inside A's edge; (10,10) inside B's edge, from its two segments
+		{"a hole touching the shell at a shared vertex", orb.MultiPolygon{{square(0, 0, 10), {{0, 0}, {2, 1}, {1, 2}, {0, 0}}}}, 0},
+		{"a hole sharing edges with the shell vertex for vertex", orb.MultiPolygon{{{{0, 0}, {5, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}, {{0, 0}, {5, 0}, {5, 5}, {0, 0}}}}, 0},
 		{"two squares apart", orb.MultiPolygon{{square(0, 0, 10)}, {square(20, 0, 10)}}, 0},
 	} {
 		if got, ok := Crossings(c.mp, 100); got != c.want || !ok {
@@ -137,6 +142,20 @@ func TestCrossingsStopEarly(t *testing.T) {
 	n, ok = Crossings(orb.MultiPolygon{{star}}, 256)
 	if ok {
 		t.Errorf("10,000 spokes: counted all (%d crossings) instead of giving up past %d pairs", n, pairBudget(len(star)-1))
+	}
+	// 200 thin petals through one vertex: no crossing, but 400 edges
+	// meeting there, which GEOS takes long to untangle.
+	var petals orb.Ring
+	for i := 0; i < 200; i++ {
+		a := 2 * math.Pi * float64(i) / 200
+		petals = append(petals, orb.Point{0, 0}, orb.Point{math.Cos(a), math.Sin(a)}, orb.Point{math.Cos(a + 0.001), math.Sin(a + 0.001)})
+	}
+	petals = append(petals, orb.Point{0, 0})
+	if n, ok := Crossings(orb.MultiPolygon{{petals}}, 256); ok || n != 0 {
+		t.Errorf("200 petals through a vertex: %d crossings, ok %v; want 0, false (too many touches)", n, ok)
+	}
+	if n, ok := Crossings(orb.MultiPolygon{{petals[:3*20+1]}}, 256); !ok || n != 0 {
+		t.Errorf("20 petals through a vertex: %d crossings, ok %v; want 0, true", n, ok)
 	}
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("stopping early took %s", el)

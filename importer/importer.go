@@ -554,7 +554,7 @@ func (v *Validator) spend(mp orb.MultiPolygon) error {
 	case !ok && nx > leftX:
 		return refusal(fmt.Sprintf("the polygons to repair cross themselves at more than %d points in all; repairing them is refused: simplify them", maxX))
 	case !ok:
-		return refusal("the polygon's edges lie too close together to count where they cross; repairing it is refused: simplify it")
+		return refusal("the polygon's edges are too tangled (many meeting at one vertex, or lying close together) to count where they cross; repairing it is refused: simplify it")
 	}
 	if v.Shared {
 		v.spentCrossings += nx

@@ -115,3 +115,34 @@ func TestRepairGate(t *testing.T) {
 		t.Errorf("a closed gate: %v %q, want %q", repaired, reason, importer.ReasonBusy)
 	}
 }
+
+// TestRepairSharedEdges: an inner ring sharing a long edge with its outer
+// ring, vertex for vertex, is cheap for GEOS to repair and is repaired,
+// however many segments it shares; many edges meeting at one vertex are
+// refused.
+func TestRepairSharedEdges(t *testing.T) {
+	const d = 0.00001
+	var outer, inner orb.Ring
+	for i := 0; i <= 2000; i++ {
+		outer = append(outer, orb.Point{104 + float64(i)*d, 30})
+	}
+	outer = append(outer, orb.Point{104 + 2000*d, 30 + 2000*d}, orb.Point{104, 30 + 2000*d}, orb.Point{104, 30})
+	for i := 1; i <= 1000; i++ {
+		inner = append(inner, orb.Point{104 + float64(i)*d, 30})
+	}
+	inner = append(inner, orb.Point{104 + 1000*d, 30 + 10*d}, orb.Point{104 + d, 30 + 10*d}, orb.Point{104 + d, 30})
+	f := &geo.Feature{Layer: geo.Green, Source: "t", SourceID: "1", Geom: orb.Polygon{outer, inner}}
+	if repaired, reason := importer.NewValidator().Fix(f); !repaired || reason != "" {
+		t.Errorf("a hole sharing 999 segments with its shell: %v %q, want repaired", repaired, reason)
+	}
+	var petals orb.Ring
+	for i := 0; i < 200; i++ {
+		a := 2 * math.Pi * float64(i) / 200
+		petals = append(petals, orb.Point{104, 30}, orb.Point{104 + 0.01*math.Cos(a), 30 + 0.01*math.Sin(a)}, orb.Point{104 + 0.01*math.Cos(a+0.001), 30 + 0.01*math.Sin(a+0.001)})
+	}
+	petals = append(petals, orb.Point{104, 30})
+	f = &geo.Feature{Layer: geo.Green, Source: "t", SourceID: "1", Geom: orb.Polygon{petals}}
+	if _, reason := importer.NewValidator().Fix(f); reason != "the polygon's edges are too tangled (many meeting at one vertex, or lying close together) to count where they cross; repairing it is refused: simplify it" {
+		t.Errorf("200 petals through one vertex: %q", reason)
+	}
+}
