@@ -138,7 +138,7 @@ func onSegment(a, b, p orb.Point) bool {
 // costly, as the offset curves of the two stretches must be noded against
 // each other. A line bending no tighter than its width has none. Like
 // Crossings it stops, with ok false, past limit or past a budget of
-// compared pairs.
+// visited pairs.
 func Folds(l orb.LineString, width float64, limit int) (n int, ok bool) {
 	if len(l) < 2 {
 		return 0, true
@@ -156,18 +156,21 @@ func Folds(l orb.LineString, width float64, limit int) (n int, ok bool) {
 		lo, hi := box(i, 0)
 		tr.Insert(lo, hi, int32(i))
 	}
-	budget := pairBudget(len(l) - 1)
+	// Each segment's neighbours along the line within the width are
+	// visited too: 16 times the budget of Crossings leaves room for lines
+	// with a vertex every few centimetres.
+	budget := 16 * pairBudget(len(l)-1)
 	tests := 0
 	ok = true
 	for i := 0; i+1 < len(l) && ok; i++ {
 		lo, hi := box(i, width)
 		tr.Search(lo, hi, func(_, _ [2]float64, j32 int32) bool {
 			j := int(j32)
-			if j <= i || at[j]-at[i+1] <= 4*width {
-				return true
+			if j <= i {
+				return true // compared from j's side
 			}
-			tests++
-			if segmentDistance(l[i], l[i+1], l[j], l[j+1]) < width {
+			tests++ // near along the line or not: a visit is work
+			if at[j]-at[i+1] > 4*width && segmentDistance(l[i], l[i+1], l[j], l[j+1]) < width {
 				n++
 			}
 			ok = n <= limit && tests <= budget

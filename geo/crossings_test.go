@@ -196,6 +196,26 @@ func TestFolds(t *testing.T) {
 	if n, ok := Folds(arc, 50, 100); n != 0 || !ok {
 		t.Errorf("an arc of radius 1 km, width 50 m: %d folds (ok %v)", n, ok)
 	}
+	// 20,000 vertices 10 cm apart, 100 m wide: counted, no folds; 5 cm
+	// apart and 500 m wide, every segment's box holds every other, and the
+	// count gives up rather than compare them all.
+	var dense orb.LineString
+	for i := 0; i < 20000; i++ {
+		dense = append(dense, orb.Point{float64(i) * 0.1, 0})
+	}
+	if n, ok := Folds(dense, 100, 2048); n != 0 || !ok {
+		t.Errorf("20,000 vertices 10 cm apart, width 100 m: %d folds (ok %v)", n, ok)
+	}
+	for i := range dense {
+		dense[i][0] /= 2
+	}
+	start := time.Now()
+	if _, ok := Folds(dense, 500, 2048); ok {
+		t.Error("20,000 vertices 5 cm apart, width 500 m: all pairs compared")
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("giving up on the dense line took %s", el)
+	}
 	if n, ok := Folds(saw, 50, 100); n != 101 || ok {
 		t.Errorf("a sawtooth, width 50 m, limit 100: %d folds (ok %v), want 101, false", n, ok)
 	}
