@@ -65,8 +65,13 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 		if m == 0 || m > maxWalk {
 			m = maxWalk
 		}
-		hits, _ := s.walk(snap).nearestByWalk(l, name, p, k, m)
-		return writeHits(w, name, hits)
+		return s.costly(func(w http.ResponseWriter, r *http.Request) *appError {
+			hits, _, err := s.walk(snap).nearestByWalk(r.Context(), l, name, p, k, m)
+			if err != nil {
+				return errInternal(err) // past the deadline: 503
+			}
+			return writeHits(w, name, hits)
+		})(w, r)
 	}
 	return errBadRequest("by=%q: want line or walk", q.Get("by"))
 }

@@ -15,7 +15,7 @@ import (
 const reachBuffer = 25
 
 func (s *Server) routesWalk(r *mux.Router) {
-	r.Handle("/api/reach", s.wrap(s.handleReach)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/reach", s.wrap(s.costly(s.handleReach))).Methods(http.MethodGet, http.MethodHead)
 }
 
 // handleReach: GET /api/reach?lon=&lat=&meters=500 — what a walk of that
@@ -33,9 +33,15 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	}
 	wn := s.walk(snap)
 	fc := geojson.NewFeatureCollection()
-	reach, ok := wn.g.Reach(p, m)
+	reach, ok, err := wn.g.ReachContext(r.Context(), p, m)
+	if err != nil {
+		return errInternal(err) // past the deadline: 503
+	}
 	if !ok {
 		return writeGeoJSON(w, fc) // no path within reach
+	}
+	if err := r.Context().Err(); err != nil {
+		return errInternal(err) // past the deadline: 503, before GEOS buffers
 	}
 	poly, err := reach.Polygon(reachBuffer)
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb/geojson"
 )
@@ -96,7 +96,7 @@ func (s *Server) scenarioEdits(r *http.Request, id int64) ([]*geo.Feature, map[s
 	if e != nil {
 		return nil, nil, e
 	}
-	return parseEdits(sc.Edits)
+	return s.parseEdits(r.Context(), sc.Edits)
 }
 
 // scenarioAt reads the scenario id of a write and the version its
@@ -123,7 +123,7 @@ type scenarioBody struct {
 	Edits json.RawMessage `json:"edits"`
 }
 
-func readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
+func (s *Server) readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
 	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 8*maxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -145,15 +145,16 @@ func readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
 	if len(b.Edits) == 0 {
 		b.Edits = json.RawMessage(`{"type":"FeatureCollection","features":[]}`)
 	}
-	if _, _, e := parseEdits(b.Edits); e != nil {
+	if _, _, e := s.parseEdits(r.Context(), b.Edits); e != nil {
 		return nil, e
 	}
 	return &b, nil
 }
 
 // parseEdits turns a scenario's edits into features to put and ids to
-// delete, each checked and repaired as an import would.
-func parseEdits(raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
+// delete, each checked and repaired as an import would (within the
+// repair limits of a request).
+func (s *Server) parseEdits(ctx context.Context, raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
 	fc, err := geojson.UnmarshalFeatureCollection(raw)
 	if err != nil || fc.Type != "FeatureCollection" {
 		return nil, nil, errBadRequest("edits must be a GeoJSON FeatureCollection")
@@ -161,7 +162,7 @@ func parseEdits(raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
 	if len(fc.Features) > 10000 {
 		return nil, nil, errBadRequest("%d edits: at most 10000", len(fc.Features))
 	}
-	v := importer.NewValidator()
+	v := s.validator(ctx)
 	var puts []*geo.Feature
 	dels := map[string][]int64{}
 	for i, gf := range fc.Features {
@@ -203,7 +204,7 @@ func parseEdits(raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
 		}
 		f := &geo.Feature{ID: fid, Layer: layer, Geom: gf.Geometry, Props: props, Source: "scenario", SourceID: strconv.Itoa(i + 1)}
 		if _, reason := v.Fix(f); reason != "" {
-			return nil, nil, &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid edit", Detail: fmt.Sprintf("edit %d: %s", i+1, reason)}
+			return nil, nil, s.fixRefused("Invalid edit", fmt.Sprintf("edit %d", i+1), reason)
 		}
 		puts = append(puts, f)
 	}
@@ -223,7 +224,7 @@ func (s *Server) handleScenarioList(w http.ResponseWriter, r *http.Request) *app
 }
 
 func (s *Server) handleScenarioCreate(w http.ResponseWriter, r *http.Request) *appError {
-	b, e := readScenarioBody(r)
+	b, e := s.readScenarioBody(r)
 	if e != nil {
 		return e
 	}
@@ -288,7 +289,7 @@ func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *a
 	if e := s.mayChange(r, id); e != nil {
 		return e
 	}
-	b, e := readScenarioBody(r)
+	b, e := s.readScenarioBody(r)
 	if e != nil {
 		return e
 	}

@@ -290,11 +290,3 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	tj.Attribution = tiles.Attribution(snap, layers)
 	return writeJSON(w, http.StatusOK, tj)
 }
-
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}

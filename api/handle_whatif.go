@@ -11,7 +11,6 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/importer"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -42,7 +41,7 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError 
 	if q.Has("scenario") {
 		return s.scenarioWhatIf(w, r, mode, q.Get("scenario"))
 	}
-	feats, e := readWhatIf(r)
+	feats, e := s.readWhatIf(r)
 	if e != nil {
 		return e
 	}
@@ -87,7 +86,7 @@ func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, id
 }
 
 // readWhatIf parses the body into features to add.
-func readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
+func (s *Server) readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -110,7 +109,7 @@ func readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 		return nil, errBadRequest("%d features: send 1–%d", len(gfs), maxWhatIfFeats)
 	}
 	var out []*geo.Feature
-	validator := importer.NewValidator()
+	validator := s.validator(r.Context())
 	for i, gf := range gfs {
 		if gf.Geometry == nil {
 			return nil, errBadRequest("feature %d has no geometry", i+1)
@@ -169,7 +168,7 @@ func readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 		}
 		f.Source, f.SourceID = "whatif", fmt.Sprint(i+1)
 		if _, reason := validator.Fix(f); reason != "" {
-			return nil, &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid feature", Detail: fmt.Sprintf("feature %d: %s", i+1, reason)}
+			return nil, s.fixRefused("Invalid feature", fmt.Sprintf("feature %d", i+1), reason)
 		}
 		out = append(out, f)
 	}

@@ -137,7 +137,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		w.Header()["X-Request-Id"] = []string{id}
 		// One context value carries the id and, once known, the caller.
-		in := &reqInfo{id: id, caller: anonymous}
+		in := &reqInfo{id: id, caller: anonymous, net: &s.net}
 		r = r.WithContext(withReqInfo(r.Context(), in))
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // appError is what a handler returns instead of writing an error itself. It
@@ -13,6 +14,9 @@ type appError struct {
 	Title  string `json:"title"`
 	Detail string `json:"detail,omitempty"`
 	Err    error  `json:"-"` // logged, never shown
+	// RetryAfter, when positive, is sent as Retry-After (seconds): a 429
+	// or 503 says when to come back.
+	RetryAfter int `json:"-"`
 }
 
 func (e *appError) write(w http.ResponseWriter, r *http.Request) {
@@ -24,6 +28,9 @@ func (e *appError) write(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(body)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	w.WriteHeader(e.Status)
 	w.Write(append(b, '\n'))
 }

@@ -14,6 +14,7 @@ import (
 type reqInfo struct {
 	id     string
 	caller caller
+	net    *front // the server's, for links and client addresses
 }
 
 type reqInfoKey struct{}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -97,7 +98,7 @@ func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string,
 		if hook != nil {
 			hook(id)
 		}
-		s.buildScenario(k, b, sc)
+		s.buildScenario(r.Context(), k, b, sc)
 	}
 	select {
 	case <-b.done:
@@ -113,7 +114,7 @@ func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string,
 // buildScenario applies a scenario's edits to its key's base and
 // completes b. A build that failed is not kept: the next request tries
 // again.
-func (s *Server) buildScenario(k scenKey, b *scenBuild, sc *store.Scenario) {
+func (s *Server) buildScenario(ctx context.Context, k scenKey, b *scenBuild, sc *store.Scenario) {
 	defer func() {
 		if b.snap == nil && b.err == nil { // a panic, on its way up
 			b.err = errInternal(errors.New("building the scenario's snapshot failed"))
@@ -127,7 +128,15 @@ func (s *Server) buildScenario(k scenKey, b *scenBuild, sc *store.Scenario) {
 		}
 		close(b.done)
 	}()
-	puts, dels, e := parseEdits(sc.Edits)
+	// The build serves every request waiting for it, so it does not end with
+	// the first one's; a repair in it may still wait for a pool slot.
+	ctx = context.WithoutCancel(ctx)
+	if t := s.cfg.QueryTimeout; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	puts, dels, e := s.parseEdits(ctx, sc.Edits)
 	if e != nil {
 		b.err = e
 		return

@@ -4,18 +4,23 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
 )
@@ -51,11 +56,40 @@ type Config struct {
 	TempDir string
 	// QueryTimeout bounds the work of one request (503 past it).
 	QueryTimeout time.Duration
+
+	// Expensive requests (walks: reach and nearest by walk; audit,
+	// what-if, suggest) run at most Workers at once; QueueLength more wait,
+	// each at most QueueWait (and its QueryTimeout); past that 503 with
+	// Retry-After.
+	Workers, QueueLength int
+	QueueWait            time.Duration
+	// RateLimit is how many expensive requests a second one anonymous
+	// client address may make, in bursts of RateBurst (429 with
+	// Retry-After past it; 0: no limit); RateClients bounds the addresses
+	// the limiter remembers.
+	RateLimit              float64
+	RateBurst, RateClients int
+	// RepairCrossings and RepairVertices bound the GEOS repair of one
+	// request's invalid polygons (what-if, scenario edits): the points
+	// where their rings meet and their vertices, in all (422 past them).
+	// At most RepairWorkers repairs run at once.
+	RepairCrossings, RepairVertices, RepairWorkers int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// -Proto and -Host headers are believed; from anyone else they are
+	// ignored.
+	TrustedProxies []netip.Prefix
+	// PublicURL is the service's URL as its users see it
+	// (https://host[/prefix]), the base of the links it gives (TileJSON,
+	// OGC API). Without it links use the request's host, if a plain one.
+	PublicURL string
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second}
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
+		Workers: runtime.GOMAXPROCS(0), QueueLength: 32, QueueWait: 10 * time.Second,
+		RateLimit: 2, RateBurst: 20, RateClients: 10000,
+		RepairCrossings: importer.DefaultMaxCrossings, RepairVertices: defaultRepairVertices, RepairWorkers: runtime.GOMAXPROCS(0)}
 }
 
 // Server serves one store through its in-memory index.
@@ -78,6 +112,11 @@ type Server struct {
 
 	tileCacheControl []string // the Cache-Control header of tiles, made once
 	toks             tokenCache
+
+	net     front        // trusted proxies, public URL
+	work    *workQueue   // expensive requests
+	repairs *workQueue   // GEOS repairs
+	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -96,6 +135,10 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 		rules = coverage.Default()
 	}
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
+	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
+	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0)), cfg.QueueLength, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = s.newMetrics()
 	return s
 }
@@ -115,12 +158,12 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
 	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
 	s.routesWalk(r)  // handle_reach.go: /api/reach
-	r.Handle("/api/audit", s.wrap(s.role(store.RoleAuditor, s.handleAudit))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/audit", s.wrap(s.role(store.RoleAuditor, s.costly(s.handleAudit)))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api/import", s.untimed(s.role(store.RoleAdmin, s.handleImport))).Methods(http.MethodPost)
 	r.Handle("/api/rules", s.wrap(s.handleRules)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/whatif", s.wrap(s.role(store.RolePlanner, s.handleWhatIf))).Methods(http.MethodPost)
+	r.Handle("/api/whatif", s.wrap(s.role(store.RolePlanner, s.costly(s.handleWhatIf)))).Methods(http.MethodPost)
 	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
-	r.Handle("/api/suggest", s.wrap(s.role(store.RolePlanner, s.handleSuggest))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/suggest", s.wrap(s.role(store.RolePlanner, s.costly(s.handleSuggest)))).Methods(http.MethodGet, http.MethodHead)
 	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
 	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
 	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"math"
 	"sort"
 	"sync"
@@ -85,12 +86,16 @@ func (w *walkNet) walkTo(r *network.Reach, layer string, f *geo.Feature) (d floa
 // nearestByWalk returns the k features of a layer nearest p by walking,
 // searching up to maxMeters: straight-line distance never exceeds the
 // walk, so features farther than the walk limit in a straight line are
-// never candidates. The walk limit grows fourfold until k are found.
-func (w *walkNet) nearestByWalk(l *index.Layer, layer string, p orb.Point, k int, maxMeters float64) ([]index.Hit, bool) {
+// never candidates. The walk limit grows fourfold until k are found. It
+// stops with ctx's error once ctx is done.
+func (w *walkNet) nearestByWalk(ctx context.Context, l *index.Layer, layer string, p orb.Point, k int, maxMeters float64) ([]index.Hit, bool, error) {
 	for lim := math.Min(1000, maxMeters); ; lim = math.Min(lim*4, maxMeters) {
-		r, ok := w.g.Reach(p, lim)
+		r, ok, err := w.g.ReachContext(ctx, p, lim)
+		if err != nil {
+			return nil, false, err
+		}
 		if !ok && lim >= maxMeters {
-			return nil, false
+			return nil, false, nil
 		}
 		var hits []index.Hit
 		if ok {
@@ -111,7 +116,7 @@ func (w *walkNet) nearestByWalk(l *index.Layer, layer string, p orb.Point, k int
 			if len(hits) > k {
 				hits = hits[:k]
 			}
-			return hits, true
+			return hits, true, nil
 		}
 	}
 }

@@ -12,6 +12,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -392,7 +393,29 @@ func Load(ctx context.Context, st store.Store, source string, feats []*geo.Featu
 // use one per goroutine.
 type Validator struct {
 	gc *geos.Context
+	// MaxCrossings and MaxVertices bound a GEOS repair by its input, which
+	// its time grows with (a cgo call cannot be cancelled): an invalid
+	// polygonal geometry whose rings meet at more points (geo.Crossings),
+	// or with more vertices, is refused with a reason naming the limit
+	// before GEOS is asked. 0: DefaultMaxCrossings, DefaultMaxVertices.
+	MaxCrossings, MaxVertices int
+	// Shared makes the limits a budget for all the features v repairs
+	// together (one request's): each repair spends its crossings and
+	// vertices.
+	Shared bool
+	// Gate, when set, is called before each GEOS repair: it returns the
+	// function to call when the repair is done, or an error when none may
+	// start (Fix then gives ReasonBusy).
+	Gate func() (done func(), err error)
+
+	spentCrossings, spentVertices int
 }
+
+// Default repair limits of a feature.
+const (
+	DefaultMaxCrossings = 256
+	DefaultMaxVertices  = 250_000
+)
 
 // NewValidator returns a Validator with its own GEOS context.
 func NewValidator() *Validator { return &Validator{gc: geos.NewContext()} }
@@ -405,7 +428,15 @@ const (
 	ReasonNotRepairable     = "invalid polygon GEOS cannot repair"
 	ReasonWrongGeometry     = "geometry does not fit the layer"
 	ReasonSchema            = "rejected by the layer schema"
+	// ReasonBusy: the Gate let no repair start (a pool full, a deadline).
+	ReasonBusy = "no GEOS repair could start"
 )
+
+// refusal is a repair refused before GEOS was asked; its text is the
+// reason Fix gives.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
 
 // Fix makes f fit to be written, or says why it cannot be. Polygonal
 // geometries become a MultiPolygon whose rings have at least four points
@@ -433,6 +464,10 @@ func (v *Validator) Fix(f *geo.Feature) (repaired bool, reason string) {
 			return false, ReasonDegeneratePolygon
 		}
 		fixed, changed, err := v.makeValid(mp)
+		var ref refusal
+		if errors.As(err, &ref) {
+			return false, string(ref)
+		}
 		if err != nil {
 			return false, ReasonNotRepairable
 		}
@@ -531,7 +566,8 @@ func Clean(feats []*geo.Feature, sum *Summary) []*geo.Feature {
 }
 
 // makeValid returns mp unchanged when GEOS finds it valid, else the
-// polygonal part of MakeValid.
+// polygonal part of MakeValid, if the repair is within v's limits (else a
+// refusal) and its Gate lets it start.
 func (v *Validator) makeValid(mp orb.MultiPolygon) (orb.MultiPolygon, bool, error) {
 	b, err := wkb.Marshal(mp)
 	if err != nil {
@@ -543,6 +579,16 @@ func (v *Validator) makeValid(mp orb.MultiPolygon) (orb.MultiPolygon, bool, erro
 	}
 	if g.IsValid() {
 		return mp, false, nil
+	}
+	if err := v.spend(mp); err != nil {
+		return nil, true, err
+	}
+	if v.Gate != nil {
+		done, err := v.Gate()
+		if err != nil {
+			return nil, true, refusal(ReasonBusy)
+		}
+		defer done()
 	}
 	mv := g.MakeValid()
 	if mv == nil {
@@ -557,6 +603,44 @@ func (v *Validator) makeValid(mp orb.MultiPolygon) (orb.MultiPolygon, bool, erro
 		Orient(p)
 	}
 	return out, true, nil
+}
+
+// spend checks the repair of mp against v's limits, and with Shared
+// counts it against them. A refusal speaks of this polygon when it alone
+// passes a limit, of the request's polygons in all when earlier repairs
+// spent part of it.
+func (v *Validator) spend(mp orb.MultiPolygon) error {
+	maxX, maxV := cmp.Or(v.MaxCrossings, DefaultMaxCrossings), cmp.Or(v.MaxVertices, DefaultMaxVertices)
+	leftX, leftV := maxX, maxV
+	if v.Shared {
+		leftX, leftV = maxX-v.spentCrossings, maxV-v.spentVertices
+	}
+	nv := 0
+	for _, p := range mp {
+		for _, r := range p {
+			nv += len(r)
+		}
+	}
+	if nv > leftV {
+		if nv > maxV {
+			return refusal(fmt.Sprintf("the polygon has more than %d vertices; repairing it is refused: simplify it", maxV))
+		}
+		return refusal(fmt.Sprintf("the polygons to repair have more than %d vertices in all; repairing them is refused: simplify them", maxV))
+	}
+	nx, ok := geo.Crossings(mp, leftX)
+	switch {
+	case !ok && nx > leftX && leftX == maxX:
+		return refusal(fmt.Sprintf("the polygon crosses itself at more than %d points; repairing it is refused: simplify it", maxX))
+	case !ok && nx > leftX:
+		return refusal(fmt.Sprintf("the polygons to repair cross themselves at more than %d points in all; repairing them is refused: simplify them", maxX))
+	case !ok:
+		return refusal("the polygon's edges are too tangled (many meeting at one vertex, or lying close together) to count where they cross; repairing it is refused: simplify it")
+	}
+	if v.Shared {
+		v.spentCrossings += nx
+		v.spentVertices += nv
+	}
+	return nil
 }
 
 func polygons(g orb.Geometry) (orb.MultiPolygon, bool) {

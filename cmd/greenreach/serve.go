@@ -26,8 +26,22 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.DurationVar(&acfg.QueryTimeout, "query-timeout", acfg.QueryTimeout, "longest a request may work (503 past it; imports excepted) ($GREENREACH_QUERY_TIMEOUT)")
 	tmpRoot := tmpDirFlag(fs)
 	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML) for /api/audit; default: the shipped set ($GREENREACH_RULES)")
+	fs.IntVar(&acfg.Workers, "workers", acfg.Workers, "expensive requests (walks, audit, what-if, suggest) running at once ($GREENREACH_WORKERS)")
+	fs.IntVar(&acfg.QueueLength, "queue", acfg.QueueLength, "expensive requests waiting for a turn (503 + Retry-After past it) ($GREENREACH_QUEUE)")
+	fs.DurationVar(&acfg.QueueWait, "queue-wait", acfg.QueueWait, "longest an expensive request waits for a turn (503 + Retry-After past it) ($GREENREACH_QUEUE_WAIT)")
+	fs.Float64Var(&acfg.RateLimit, "rate-limit", acfg.RateLimit, "expensive requests a second per anonymous client address, 0: no limit (429 + Retry-After past it) ($GREENREACH_RATE_LIMIT)")
+	fs.IntVar(&acfg.RateBurst, "rate-burst", acfg.RateBurst, "burst of --rate-limit ($GREENREACH_RATE_BURST)")
+	fs.IntVar(&acfg.RateClients, "rate-clients", acfg.RateClients, "client addresses the rate limiter remembers at most ($GREENREACH_RATE_CLIENTS)")
+	fs.IntVar(&acfg.RepairCrossings, "repair-crossings", acfg.RepairCrossings, "self-crossings of a request's polygons GEOS may repair, in all (422 past it) ($GREENREACH_REPAIR_CROSSINGS)")
+	fs.IntVar(&acfg.RepairVertices, "repair-vertices", acfg.RepairVertices, "vertices of a request's invalid polygons GEOS may repair, in all (422 past it) ($GREENREACH_REPAIR_VERTICES)")
+	fs.IntVar(&acfg.RepairWorkers, "repair-workers", acfg.RepairWorkers, "GEOS repairs running at once ($GREENREACH_REPAIR_WORKERS)")
+	proxies := fs.String("trusted-proxies", envOr("GREENREACH_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed, comma-separated ($GREENREACH_TRUSTED_PROXIES)")
+	publicURL := fs.String("public-url", envOr("GREENREACH_PUBLIC_URL", ""), "the service's URL as users see it (https://host[/prefix]), the base of TileJSON and OGC API links ($GREENREACH_PUBLIC_URL)")
 	for name, env := range map[string]string{"tile-cache-mb": "GREENREACH_TILE_CACHE_MB", "max-upload-mb": "GREENREACH_MAX_UPLOAD_MB",
-		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT"} {
+		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT",
+		"workers": "GREENREACH_WORKERS", "queue": "GREENREACH_QUEUE", "queue-wait": "GREENREACH_QUEUE_WAIT",
+		"rate-limit": "GREENREACH_RATE_LIMIT", "rate-burst": "GREENREACH_RATE_BURST", "rate-clients": "GREENREACH_RATE_CLIENTS",
+		"repair-crossings": "GREENREACH_REPAIR_CROSSINGS", "repair-vertices": "GREENREACH_REPAIR_VERTICES", "repair-workers": "GREENREACH_REPAIR_WORKERS"} {
 		if v := envOr(env, ""); v != "" {
 			if err := fs.Set(name, v); err != nil {
 				return usageError{fmt.Sprintf("%s=%q: %v", env, v, err)}
@@ -50,6 +64,18 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--anonymous-role %q: want public, %s", *anon, strings.Join(store.Roles, ", "))}
 	}
 	acfg.Anonymous = *anon
+	if acfg.Workers < 1 || acfg.QueueLength < 0 || acfg.QueueWait <= 0 || acfg.RateLimit < 0 || acfg.RateBurst < 1 || acfg.RateClients < 1 || acfg.RepairCrossings < 1 || acfg.RepairVertices < 4 || acfg.RepairWorkers < 1 {
+		return usageError{"--workers, --queue-wait, --rate-burst, --rate-clients, --repair-crossings, --repair-vertices and --repair-workers must be positive; --queue and --rate-limit 0 or more"}
+	}
+	var perr error
+	if acfg.TrustedProxies, perr = api.ParseProxies(*proxies); perr != nil {
+		return usageError{"--trusted-proxies: " + perr.Error()}
+	}
+	if *publicURL != "" {
+		if acfg.PublicURL, perr = api.ParsePublicURL(*publicURL); perr != nil {
+			return usageError{"--public-url: " + perr.Error()}
+		}
+	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			acfg.CORSOrigins = append(acfg.CORSOrigins, o)

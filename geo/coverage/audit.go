@@ -164,7 +164,15 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		g = network.Build(roads)
 		a.graph = g
 		a.Network = g.String()
-		for _, p := range a.Parcels {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i, p := range a.Parcels {
+			if i%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			p.access = math.Inf(1)
 			if at, d, ok := g.Snap(p.Point, SnapLimit); ok {
 				p.at, p.access = at, d
@@ -182,9 +190,9 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		var err error
 		switch r.Type {
 		case WalkAccess:
-			res = a.walkAccess(snap, g, r)
+			res, err = a.walkAccess(ctx, snap, g, r)
 		case RadiusCoverage:
-			res = a.radiusCoverage(snap, r)
+			res, err = a.radiusCoverage(ctx, snap, r)
 		case AreaRatio, PerCapita:
 			res, err = a.areaShare(snap, gc, r)
 		case ResidentsPerTarget:
@@ -268,7 +276,7 @@ func targets(snap *index.Snapshot, fl *Filter) []*geo.Feature {
 // straightNearest returns, per parcel, the straight-line distance from its
 // inside point to the nearest feature accepted by ok, looking no farther
 // than limit (beyond: +Inf).
-func (a *Audit) straightNearest(snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) map[int64]float64 {
+func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) (map[int64]float64, error) {
 	out := make(map[int64]float64, len(a.Parcels))
 	l := snap.Layer(layer)
 	type cand struct {
@@ -276,7 +284,12 @@ func (a *Audit) straightNearest(snap *index.Snapshot, layer string, ok func(*geo
 		q              orb.Point
 	}
 	var cs []cand
-	for _, p := range a.Parcels {
+	for i, p := range a.Parcels {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		kx, ky := math.Cos(p.Point[1]*math.Pi/180)*111195.08, 111195.08
 		cs = cs[:0]
 		bestApprox := math.Inf(1)
@@ -312,13 +325,16 @@ func (a *Audit) straightNearest(snap *index.Snapshot, layer string, ok func(*geo
 		}
 		out[p.ID] = best
 	}
-	return out
+	return out, nil
 }
 
-func (a *Audit) walkAccess(snap *index.Snapshot, g *network.Graph, r *Rule) *Result {
+func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
 	ts := targets(snap, &r.Target)
 	res := &Result{Rule: r, Distance: map[int64]float64{}, Target: map[int64]int64{}}
-	straight := a.straightNearest(snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters)
+	straight, err := a.straightNearest(ctx, snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters)
+	if err != nil {
+		return nil, err
+	}
 	res.Straight = straight
 	if a.Mode == Straight {
 		res.Distance = straight
@@ -336,7 +352,10 @@ func (a *Audit) walkAccess(snap *index.Snapshot, g *network.Graph, r *Rule) *Res
 				}
 			}
 		}
-		d := g.Multi(srcs, r.Meters)
+		d, err := g.MultiContext(ctx, srcs, r.Meters)
+		if err != nil {
+			return nil, err
+		}
 		for _, p := range a.Parcels {
 			dist := math.Inf(1)
 			if !math.IsInf(p.access, 1) {
@@ -362,7 +381,7 @@ func (a *Audit) walkAccess(snap *index.Snapshot, g *network.Graph, r *Rule) *Res
 			ur.Straight = float64(straightCovered[ur]) / float64(ur.Residents)
 		}
 	}
-	return res
+	return res, nil
 }
 
 // eachUnit calls fn for every parcel and every one of urs whose unit holds
@@ -426,7 +445,7 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) bool, byResi
 // inside point lies within the straight-line service radius of a target
 // (the radius of the largest tier the target's area reaches); the value is
 // the share of residential land covered.
-func (a *Audit) radiusCoverage(snap *index.Snapshot, r *Rule) *Result {
+func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rule) (*Result, error) {
 	maxR := 0.0
 	for _, t := range r.Tiers {
 		maxR = math.Max(maxR, t.Meters)
@@ -443,10 +462,18 @@ func (a *Audit) radiusCoverage(snap *index.Snapshot, r *Rule) *Result {
 		}
 		return 0, false
 	}
-	res := &Result{Rule: r, Distance: a.straightNearest(snap, r.Target.Layer, radius, maxR)}
+	dist, err := a.straightNearest(ctx, snap, r.Target.Layer, radius, maxR)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Rule: r, Distance: dist}
 	res.Units = a.shares(r, r.Pass, func(p *Parcel) bool { return !math.IsInf(res.Distance[p.ID], 1) }, false)
-	return res
+	return res, nil
 }
+
+// checkEvery is how many parcels a loop passes between looks at its
+// context's deadline.
+const checkEvery = 4096
 
 // areaShare: area_ratio (target area inside the unit ÷ the unit's area)
 // and per_capita (target area inside the unit ÷ its residents).

@@ -10,9 +10,15 @@ import (
 	"github.com/twpayne/go-geos"
 )
 
+// MaxBeltFolds bounds the GEOS buffer of a belt by its input: the places
+// where its line comes back within the belt's width of itself (geo.Folds),
+// which the buffer's time grows with faster than quadratically.
+const MaxBeltFolds = 2048
+
 // Belt returns the polygon of a green belt drawn as a line: width metres
 // wide, centred on it, with flat ends. The buffer is computed by GEOS in a
-// plane in metres centred on the line.
+// plane in metres centred on the line; a line folding on itself at more
+// than MaxBeltFolds places is refused before GEOS is asked.
 func Belt(line orb.LineString, width float64) (orb.Geometry, error) {
 	if len(line) < 2 || width <= 0 {
 		return nil, fmt.Errorf("a belt needs a line of two or more points and a width > 0")
@@ -22,6 +28,12 @@ func Belt(line orb.LineString, width float64) (orb.Geometry, error) {
 	plane := make(orb.LineString, len(line))
 	for i, p := range line {
 		plane[i] = orb.Point{(p[0] - c[0]) * kx, (p[1] - c[1]) * ky}
+	}
+	if n, ok := geo.Folds(plane, width, MaxBeltFolds); !ok {
+		if n > MaxBeltFolds {
+			return nil, fmt.Errorf("the line comes back within the belt's width of itself at more than %d places; buffering it is refused: simplify it", MaxBeltFolds)
+		}
+		return nil, fmt.Errorf("the line's segments lie too close together to count where it folds; buffering it is refused: simplify it")
 	}
 	data, err := wkb.Marshal(plane)
 	if err != nil {

@@ -104,7 +104,9 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 			return nil, fmt.Errorf("%w: a %.0f m² site does not count for rule %s (its target needs more)", ErrRules, size, r.ID)
 		}
 		rd := &RuleDelta{Rule: r}
-		a.shareDelta(res, rd, []*geo.Feature{f})
+		if err := a.shareDelta(ctx, res, rd, []*geo.Feature{f}); err != nil {
+			return nil, err
+		}
 		set := map[int64]bool{}
 		for _, id := range rd.Parcels {
 			set[id] = true

@@ -78,7 +78,9 @@ func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error
 		}
 		switch r.Type {
 		case WalkAccess, RadiusCoverage:
-			a.shareDelta(res, rd, added)
+			if err := a.shareDelta(ctx, res, rd, added); err != nil {
+				return nil, err
+			}
 		case AreaRatio, PerCapita:
 			if err := a.areaDelta(gc, res, rd, added); err != nil {
 				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
@@ -104,7 +106,7 @@ func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error
 
 // shareDelta: parcels within reach of the added targets whose distance
 // drops to within the rule's, and the units they lie in.
-func (a *Audit) shareDelta(res *Result, rd *RuleDelta, added []*geo.Feature) {
+func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, added []*geo.Feature) error {
 	r := res.Rule
 	reach := r.Meters
 	radius := func(f *geo.Feature) float64 { return r.Meters }
@@ -137,7 +139,10 @@ func (a *Audit) shareDelta(res *Result, rd *RuleDelta, added []*geo.Feature) {
 				}
 			}
 		}
-		walked = a.graph.Multi(srcs, r.Meters)
+		var err error
+		if walked, err = a.graph.MultiContext(ctx, srcs, r.Meters); err != nil {
+			return err
+		}
 	}
 	newly := map[int64]bool{}
 	straightNewly := map[int64]bool{}
@@ -213,6 +218,7 @@ func (a *Audit) shareDelta(res *Result, rd *RuleDelta, added []*geo.Feature) {
 		}
 		rd.Units = append(rd.Units, UnitDelta{u, ur})
 	}
+	return nil
 }
 
 // areaDelta: the new target area not already covered by targets there,

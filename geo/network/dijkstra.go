@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"math"
 )
 
@@ -31,6 +32,20 @@ type Distances struct {
 // Multi runs one Dijkstra from all sources at once, settling nodes up to
 // limit metres (0: no limit).
 func (g *Graph) Multi(sources []Source, limit float64) *Distances {
+	d, _ := g.MultiContext(context.Background(), sources, limit)
+	return d
+}
+
+// checkEvery is how many steps of a long loop pass between looks at its
+// context's deadline: often enough to stop within a millisecond or so,
+// rarely enough to cost nothing.
+const checkEvery = 4096
+
+// MultiContext is Multi stopping with ctx's error once ctx is done.
+func (g *Graph) MultiContext(ctx context.Context, sources []Source, limit float64) (*Distances, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if limit <= 0 {
 		limit = math.Inf(1)
 	}
@@ -54,7 +69,12 @@ func (g *Graph) Multi(sources []Source, limit float64) *Distances {
 		relax(e.From, s.Init+s.At.Offset, s.Label)
 		relax(e.To, s.Init+e.Length-s.end(), s.Label)
 	}
-	for h.len() > 0 {
+	for steps := 1; h.len() > 0; steps++ {
+		if steps%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		it := h.pop()
 		if it.dist > d.Node[it.node] {
 			continue // stale
@@ -68,7 +88,7 @@ func (g *Graph) Multi(sources []Source, limit float64) *Distances {
 			relax(other, it.dist+e.Length, d.Label[it.node])
 		}
 	}
-	return d
+	return d, nil
 }
 
 // To returns the walking distance from the nearest source to l and that

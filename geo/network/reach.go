@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -32,12 +33,21 @@ type Reach struct {
 // Reach walks up to meters from p (including the walk from p to the
 // nearest path). ok is false when no path is within meters of p.
 func (g *Graph) Reach(p orb.Point, meters float64) (r *Reach, ok bool) {
+	r, ok, _ = g.ReachContext(context.Background(), p, meters)
+	return r, ok
+}
+
+// ReachContext is Reach stopping with ctx's error once ctx is done.
+func (g *Graph) ReachContext(ctx context.Context, p orb.Point, meters float64) (r *Reach, ok bool, err error) {
 	at, access, ok := g.Snap(p, meters)
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
 	left := meters - access
-	d := g.Multi([]Source{{At: at, End: at.Offset}}, left)
+	d, err := g.MultiContext(ctx, []Source{{At: at, End: at.Offset}}, left)
+	if err != nil {
+		return nil, false, err
+	}
 	r = &Reach{g: g, Origin: p, At: at, Access: access, Meters: meters, Dist: d}
 	byEdge := map[int32][]Stretch{}
 	add := func(e int32, a, b float64) {
@@ -46,6 +56,11 @@ func (g *Graph) Reach(p orb.Point, meters float64) (r *Reach, ok bool) {
 		}
 	}
 	for i, e := range g.Edges {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, false, err
+			}
+		}
 		ei := int32(i)
 		if rem := left - d.Node[e.From]; rem >= 0 {
 			add(ei, 0, math.Min(e.Length, rem))
@@ -74,7 +89,7 @@ func (g *Graph) Reach(p orb.Point, meters float64) (r *Reach, ok bool) {
 		}
 		r.Stretches = append(r.Stretches, cur)
 	}
-	return r, true
+	return r, true, nil
 }
 
 // To returns the walking distance from the origin to an access stretch (0

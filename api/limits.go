@@ -1,0 +1,204 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/greenreach/greenreach/importer"
+)
+
+// workQueue lets a fixed number of expensive jobs run at once; a bounded
+// number more wait for a turn, each no longer than a bound and its
+// request's deadline. Past either, the request is refused with 503 and
+// Retry-After rather than piling up memory and CPU.
+type workQueue struct {
+	what    string // what it runs, for refusals: "expensive requests"
+	slots   chan struct{}
+	waiting atomic.Int64
+	queue   int64
+	wait    time.Duration
+	// running, when set (by tests), is called holding a slot, before the
+	// job runs.
+	running func()
+}
+
+func newWorkQueue(what string, workers, queue int, wait time.Duration) *workQueue {
+	return &workQueue{what: what, slots: make(chan struct{}, max(workers, 1)), queue: int64(max(queue, 0)), wait: wait}
+}
+
+// acquire waits for a slot; the caller must call release once done.
+func (q *workQueue) acquire(ctx context.Context) (release func(), e *appError) {
+	release = func() { <-q.slots }
+	select {
+	case q.slots <- struct{}{}:
+		q.hook()
+		return release, nil
+	default:
+	}
+	if q.waiting.Add(1) > q.queue {
+		q.waiting.Add(-1)
+		return nil, q.busy(fmt.Sprintf("%d %s are running and %d waiting, the most allowed", cap(q.slots), q.what, q.queue))
+	}
+	defer q.waiting.Add(-1)
+	t := time.NewTimer(q.wait)
+	defer t.Stop()
+	select {
+	case q.slots <- struct{}{}:
+		q.hook()
+		return release, nil
+	case <-t.C:
+		return nil, q.busy(fmt.Sprintf("no turn among the %d %s running at once came within %s", cap(q.slots), q.what, q.wait))
+	case <-ctx.Done():
+		return nil, q.busy(fmt.Sprintf("no turn among the %d %s running at once came before the request's deadline", cap(q.slots), q.what))
+	}
+}
+
+func (q *workQueue) hook() {
+	if q.running != nil {
+		q.running()
+	}
+}
+
+func (q *workQueue) busy(detail string) *appError {
+	return &appError{Status: http.StatusServiceUnavailable, Title: "Busy", Detail: detail + "; retry later", RetryAfter: max(1, int(math.Ceil(q.wait.Seconds())))}
+}
+
+// costly runs h as expensive work: an anonymous caller first spends a
+// token of its address's rate limit (429 without one), then every caller
+// waits for a turn in the work queue (503 when it is full).
+func (s *Server) costly(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) *appError {
+		if !callerOf(r).bearer && s.rate != nil {
+			if wait, ok := s.rate.take(s.net.clientAddr(r), time.Now()); !ok {
+				return &appError{Status: http.StatusTooManyRequests, Title: "Too many requests",
+					Detail:     fmt.Sprintf("anonymous callers may make %g expensive requests a second (bursts of %d) from one address; retry later or use a token", s.cfg.RateLimit, s.cfg.RateBurst),
+					RetryAfter: max(1, int(math.Ceil(wait.Seconds())))}
+			}
+		}
+		release, e := s.work.acquire(r.Context())
+		if e != nil {
+			return e
+		}
+		defer release()
+		return h(w, r)
+	}
+}
+
+// defaultRepairVertices bounds the vertices of a request's invalid
+// polygons: GEOS repairs 20,000 in about half a second.
+const defaultRepairVertices = 20000
+
+// validator returns the Validator of one request's features: GEOS repairs
+// within the request's budget of crossings and vertices, each taking a
+// turn in the repair pool for no longer than the request's deadline.
+func (s *Server) validator(ctx context.Context) *importer.Validator {
+	v := importer.NewValidator()
+	v.MaxCrossings, v.MaxVertices, v.Shared = s.cfg.RepairCrossings, cmp.Or(s.cfg.RepairVertices, defaultRepairVertices), true
+	v.Gate = func() (func(), error) {
+		release, e := s.repairs.acquire(ctx)
+		if e != nil {
+			return nil, errors.New(e.Detail)
+		}
+		return release, nil
+	}
+	return v
+}
+
+// fixRefused is the answer to a feature Fix refused: 503 when no repair
+// could start, else 422 with the reason (which names any limit).
+func (s *Server) fixRefused(title, which, reason string) *appError {
+	if reason == importer.ReasonBusy {
+		return s.repairs.busy(fmt.Sprintf("%s: no GEOS repair could start: %d run at once", which, cap(s.repairs.slots)))
+	}
+	return &appError{Status: http.StatusUnprocessableEntity, Title: title, Detail: which + ": " + reason}
+}
+
+// rateLimiter is a token bucket per client address for anonymous callers:
+// rate tokens a second, up to burst. It tracks at most size clients: when
+// full it forgets those whose buckets have filled up again (they lose
+// nothing), and if that is not enough, arbitrary ones (which then start
+// afresh with a full bucket), so that the limiter cannot grow without
+// bound whatever addresses call.
+type rateLimiter struct {
+	rate  float64
+	burst float64
+	size  int
+	mu    sync.Mutex
+	m     map[netip.Addr]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newRateLimiter(rate float64, burst, size int) *rateLimiter {
+	if rate <= 0 {
+		return nil
+	}
+	return &rateLimiter{rate: rate, burst: float64(max(burst, 1)), size: max(size, 1), m: map[netip.Addr]*bucket{}}
+}
+
+// clientKey groups IPv6 addresses by their /64, which one host can hold
+// whole.
+func clientKey(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
+// take spends a token of a's bucket; without one, it says how long until
+// there is.
+func (l *rateLimiter) take(a netip.Addr, now time.Time) (wait time.Duration, ok bool) {
+	k := clientKey(a)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.m[k]
+	if b == nil {
+		if len(l.m) >= l.size {
+			l.evict(now)
+		}
+		b = &bucket{tokens: l.burst, at: now}
+		l.m[k] = b
+	}
+	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
+	b.at = now
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
+	}
+	b.tokens--
+	return 0, true
+}
+
+// evict makes room: buckets full again go first, then arbitrary ones
+// down to seven eighths of the size, so that eviction is rare.
+func (l *rateLimiter) evict(now time.Time) {
+	full := time.Duration(l.burst / l.rate * float64(time.Second))
+	for k, b := range l.m {
+		if now.Sub(b.at) >= full {
+			delete(l.m, k)
+		}
+	}
+	for k := range l.m {
+		if len(l.m) <= l.size*7/8 {
+			break
+		}
+		delete(l.m, k)
+	}
+}
+
+func (l *rateLimiter) clients() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}
