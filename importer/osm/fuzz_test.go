@@ -22,6 +22,12 @@ func FuzzReadPBF(f *testing.F) {
 		f.Add(data[:4096]) // the header and the start of the first block
 	}
 	f.Add([]byte("\x00\x00\x00\x0d\x0a\x09OSMHeader"))
+	// Huge claimed sizes: a Blob of 2³¹−1 and of −1 bytes, a raw_size of
+	// 2³¹−1, zlib data inflating to more than its raw_size.
+	f.Add(pbfClaim("OSMHeader", 1<<31-1, []byte("\x0a\x00")))
+	f.Add(append(osmHeader(), pbfClaim("OSMData", 1<<64-1, nil)...))
+	f.Add(append(osmHeader(), pbfBlock("OSMData", zlibBlob([]byte("x"), 1<<31-1))...))
+	f.Add(append(osmHeader(), pbfBlock("OSMData", zlibBlob(make([]byte, 1<<20), 100))...))
 	f.Fuzz(func(t *testing.T, data []byte) { readFuzz(t, data, "fuzz.osm.pbf") })
 }
 

@@ -126,7 +126,7 @@ func scan(ctx context.Context, format string, r io.Reader, m *Mapping, progress 
 	var sc scanner
 	switch format {
 	case FormatPBF:
-		sc = osmpbf.New(ctx, r, runtime.GOMAXPROCS(0))
+		sc = osmpbf.New(ctx, newPBFGuard(r), runtime.GOMAXPROCS(0))
 	default:
 		sc = osmxml.New(ctx, r)
 	}
