@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/greenreach/greenreach/store/storetest"
 	posm "github.com/paulmach/osm"
@@ -84,6 +85,61 @@ func TestPBFClaimedSizes(t *testing.T) {
 	}
 }
 
+// denseBlock is a PrimitiveBlock of n dense nodes with ids 1…n at 0,0:
+// three bytes a node.
+func denseBlock(n int) []byte {
+	ids := bytes.Repeat([]byte{2}, n) // zigzag deltas of 1
+	zeros := make([]byte, n)
+	dense := appendBytes(nil, 1, ids)
+	dense = appendBytes(dense, 8, zeros)
+	dense = appendBytes(dense, 9, zeros)
+	block := appendBytes(nil, 1, appendBytes(nil, 1, nil)) // a string table of ""
+	return appendBytes(block, 2, appendBytes(nil, 2, dense))
+}
+
+// TestPBFBlockBombs: blocks that fit the PBF limits but decode to far
+// more than their size — 2 million dense nodes in 6 MB raw, or in 20 KB of
+// zlib data — are refused before the decoder builds their nodes (about
+// 200 bytes each), naming the limit.
+func TestPBFBlockBombs(t *testing.T) {
+	block := denseBlock(2_000_000)
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zw.Write(block)
+	zw.Close()
+	zblob := binary.AppendUvarint([]byte{2 << 3}, uint64(len(block)))
+	zblob = appendBytes(zblob, 3, z.Bytes())
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"raw", append(osmHeader(), pbfBlock("OSMData", appendBytes(nil, 1, block))...), "over the limit of 128 MiB"},
+		{"zlib", append(osmHeader(), pbfBlock("OSMData", zblob)...), "over the limit of 32 times"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _, err := Read(context.Background(), bytes.NewReader(tc.data), "bomb.osm.pbf", Options{})
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+				t.Errorf("allocated %d MiB reading %d KiB", alloc>>20, len(tc.data)>>10)
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), "bomb.osm.pbf: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one naming the file and %q", err, tc.want)
+			}
+		})
+	}
+	// The same nodes in blocks of 8,000 read.
+	data := osmHeader()
+	for range 3 {
+		data = append(data, pbfBlock("OSMData", appendBytes(nil, 1, denseBlock(8000)))...)
+	}
+	if _, _, err := Read(context.Background(), bytes.NewReader(data), "ok.osm.pbf", Options{}); err != nil {
+		t.Errorf("blocks of 8,000 nodes: %v", err)
+	}
+}
+
 // TestPBFGuardPassesMonaco: through the guard, a real file reads the same
 // objects as through the decoder alone, and the guard's output (the blocks
 // inflated) is a PBF file it passes on unchanged.
@@ -111,15 +167,74 @@ func TestPBFGuardPassesMonaco(t *testing.T) {
 	if d.objects != direct || direct < 10000 {
 		t.Errorf("%d objects through the guard, %d without", d.objects, direct)
 	}
-	raw, err := io.ReadAll(newPBFGuard(bytes.NewReader(data)))
+	raw, err := readReleasing(newPBFGuard(context.Background(), bytes.NewReader(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := io.ReadAll(newPBFGuard(bytes.NewReader(raw)))
+	again, err := readReleasing(newPBFGuard(context.Background(), bytes.NewReader(raw)))
 	if err != nil || !bytes.Equal(raw, again) {
 		t.Fatalf("guard output changes when read again (err %v)", err)
 	}
 	if len(raw) <= len(data) {
 		t.Errorf("guard output %d bytes, file %d: not inflated", len(raw), len(data))
+	}
+}
+
+// readReleasing reads all of g, as a scan that keeps up would.
+func readReleasing(g *pbfGuard) ([]byte, error) {
+	var out bytes.Buffer
+	buf := make([]byte, 64<<10)
+	for {
+		g.release(1 << 62)
+		n, err := g.Read(buf)
+		out.Write(buf[:n])
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// TestPBFGuardWaitsForScan: the guard hands on blocks only while those the
+// scan has not finished are estimated within maxInFlight: of four blocks
+// of 300,000 nodes (about 73 MiB each decoded) it hands on three, then
+// waits for the scan; close ends the wait. Read through the decoder, five
+// such blocks read completely.
+func TestPBFGuardWaitsForScan(t *testing.T) {
+	data := osmHeader()
+	block := pbfBlock("OSMData", appendBytes(nil, 1, denseBlock(300_000)))
+	for range 4 {
+		data = append(data, block...)
+	}
+	g := newPBFGuard(context.Background(), bytes.NewReader(data))
+	read := make(chan int, 1)
+	go func() {
+		n, _ := io.Copy(io.Discard, g)
+		read <- int(n)
+	}()
+	select {
+	case n := <-read:
+		t.Fatalf("read all %d bytes without a scan", n)
+	case <-time.After(300 * time.Millisecond):
+	}
+	g.mu.Lock()
+	handed := len(g.inFlight)
+	g.mu.Unlock()
+	if handed != 4 {
+		t.Errorf("%d blocks handed on, want 4 (the header and three)", handed)
+	}
+	g.close()
+	select {
+	case <-read:
+	case <-time.After(2 * time.Second):
+		t.Fatal("close did not end the wait")
+	}
+
+	data = append(data, block...)
+	d, err := scan(context.Background(), FormatPBF, bytes.NewReader(data), DefaultMapping(), nil)
+	if err != nil || d.objects != 5*300_000 {
+		t.Fatalf("read through the decoder: err %v, objects %v", err, d)
 	}
 }
