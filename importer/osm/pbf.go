@@ -8,201 +8,167 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"iter"
+
+	posm "github.com/paulmach/osm"
 )
 
 // Limits of the PBF format (https://wiki.openstreetmap.org/wiki/PBF_Format):
 // a BlobHeader must be shorter than 64 KiB, a Blob and its uncompressed
-// data shorter than 32 MiB.
+// data shorter than 32 MiB. The others are greenreach's.
 const (
 	maxBlobHeader = 64 << 10
 	maxBlob       = 32 << 20
-	// maxRawSize leaves room in a Blob of less than maxBlob for the raw
-	// data pbfGuard hands on with its field tag and length.
-	maxRawSize = maxBlob - 16
-	// maxRatio bounds how many times its size zlib data may inflate to.
+	// maxRatio bounds how many times its size zlib data may inflate to
+	// (OSM data compresses about 2.4 times, a zlib bomb a thousand).
 	maxRatio = 32
-	// maxBlockMemory bounds the memory checkBlock estimates a block takes
-	// once decoded: blocks of 8,000 elements take a few MiB, Monaco's
-	// of 180,000 nodes 47 MiB.
-	maxBlockMemory = 128 << 20
-	// maxInFlight bounds the estimated memory of the blocks handed on and
-	// not yet fully scanned (one block alone may take more).
-	maxInFlight = 256 << 20
+	// maxWayNodes and maxMembers bound a way's nodes and a relation's
+	// members (the OSM API allows 2,000 and 32,000).
+	maxWayNodes = 1 << 18
+	maxMembers  = 1 << 18
 )
 
-// pbfGuard sits between a PBF file and the osmpbf decoder, which trusts the
-// sizes a file claims: it allocates a Blob's raw_size before inflating
+// pbfScanner reads OSM PBF itself rather than through osmpbf, which trusts
+// what a file claims: it allocates a Blob's raw_size before inflating
 // (2 GiB for a 30-byte blob), inflates zlib data to its end whatever
-// raw_size said, and builds every object of a block at once (700 MiB for
-// a 5 KB block of 2 million nodes). pbfGuard reads the file block by
-// block, refuses every size beyond the format's limits before allocating
-// for it, inflates zlib data to at most raw_size bytes and maxRatio times
-// its size, refuses a block estimated to decode to more than
-// maxBlockMemory, holds blocks back while the decoder holds too many
-// (hold, release), and passes each block on with its data uncompressed (a
-// Blob with raw instead of zlib_data), so the decoder never inflates.
-type pbfGuard struct {
+// raw_size said, builds every object of a block at once (700 MiB for a
+// 5 KB block of 2 million nodes), indexes string tables unchecked and
+// panics on a non-dense node — in a goroutine of its own, which kills the
+// process. pbfScanner refuses every size beyond the limits above before
+// allocating for it, inflates zlib data to at most raw_size bytes,
+// checks every index and count, and decodes one object at a time as the
+// scan asks for it. It reads only what the importer uses: ids,
+// positions, tags, way nodes and relation members.
+type pbfScanner struct {
 	ctx   context.Context
 	r     io.Reader
 	block int // blocks read
-	out   bytes.Buffer
-	blob  bytes.Buffer
+	buf   bytes.Buffer
 	raw   bytes.Buffer
 	zr    io.ReadCloser
-	err   error
 
-	// The decoder decodes blocks ahead in parallel and holds up to about
-	// twenty of them; the guard hands on a block only while those not yet
-	// fully scanned (see release) are estimated to take maxInFlight or
-	// less, or there is one at most.
-	mu       sync.Mutex
-	emitted  int64 // bytes handed on
-	inFlight []held
-	inUse    int
-	wake     chan struct{}
-	done     chan struct{}
-	closed   sync.Once
+	next func() (posm.Object, error, bool)
+	stop func()
+	obj  posm.Object
+	err  error
 }
 
-// held is a block handed on that the scan has not finished: it ends at
-// byte end of the guard's output and takes about mem bytes decoded.
-type held struct {
-	end int64
-	mem int
+func newPBFScanner(ctx context.Context, r io.Reader) *pbfScanner {
+	s := &pbfScanner{ctx: ctx, r: r}
+	s.next, s.stop = iter.Pull2(s.objects())
+	return s
 }
 
-func newPBFGuard(ctx context.Context, r io.Reader) *pbfGuard {
-	return &pbfGuard{ctx: ctx, r: r, wake: make(chan struct{}, 1), done: make(chan struct{})}
-}
-
-func (g *pbfGuard) Read(p []byte) (int, error) {
-	for g.out.Len() == 0 {
-		if g.err != nil {
-			return 0, g.err
-		}
-		g.err = g.next()
+func (s *pbfScanner) Scan() bool {
+	if s.err != nil {
+		return false
 	}
-	return g.out.Read(p)
+	obj, err, ok := s.next()
+	if !ok {
+		return false
+	}
+	if err != nil {
+		s.err = err
+		return false
+	}
+	s.obj = obj
+	return true
 }
 
-// release tells the guard that the blocks ending at or before byte
-// scanned of its output are fully scanned (osmpbf's FullyScannedBytes).
-func (g *pbfGuard) release(scanned int64) {
-	g.mu.Lock()
-	for len(g.inFlight) > 0 && g.inFlight[0].end <= scanned {
-		g.inUse -= g.inFlight[0].mem
-		g.inFlight = g.inFlight[1:]
-	}
-	g.mu.Unlock()
-	select {
-	case g.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *pbfScanner) Object() posm.Object { return s.obj }
+func (s *pbfScanner) Err() error          { return s.err }
+func (s *pbfScanner) Close() error        { s.stop(); return nil }
 
-// close stops a Read waiting for the scan: the scan is over.
-func (g *pbfGuard) close() { g.closed.Do(func() { close(g.done) }) }
-
-// hold waits until a block of size bytes taking mem bytes decoded may be
-// handed on, and records it.
-func (g *pbfGuard) hold(size int64, mem int) error {
-	for {
-		g.mu.Lock()
-		if len(g.inFlight) <= 1 || g.inUse+mem <= maxInFlight {
-			g.emitted += size
-			g.inFlight = append(g.inFlight, held{end: g.emitted, mem: mem})
-			g.inUse += mem
-			g.mu.Unlock()
-			return nil
-		}
-		g.mu.Unlock()
-		select {
-		case <-g.wake:
-		case <-g.done:
-			return errors.New("scan closed")
-		case <-g.ctx.Done():
-			return g.ctx.Err()
+// objects yields every node, way and relation of the file in order, then
+// stops; an error is yielded last.
+func (s *pbfScanner) objects() iter.Seq2[posm.Object, error] {
+	return func(yield func(posm.Object, error) bool) {
+		for first := true; ; first = false {
+			if err := s.ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			typ, data, err := s.nextBlock()
+			if err == io.EOF && !first {
+				return
+			}
+			if err != nil {
+				yield(nil, noEOF(err))
+				return
+			}
+			switch {
+			case first && typ != "OSMHeader":
+				yield(nil, fmt.Errorf("block 1 is a %q block, want OSMHeader", typ))
+				return
+			case first:
+				err = checkHeader(data)
+			case typ == "OSMData":
+				err = decodeBlock(data, func(o posm.Object) bool { return yield(o, nil) })
+			default: // unknown blocks are to be skipped
+			}
+			if err != nil {
+				if err != errStopped {
+					yield(nil, fmt.Errorf("block %d: %w", s.block, err))
+				}
+				return
+			}
 		}
 	}
 }
 
-// next reads one block (length, BlobHeader, Blob) into g.out.
-func (g *pbfGuard) next() error {
+// nextBlock reads one block (length, BlobHeader, Blob) and returns its
+// type and its data, inflated.
+func (s *pbfScanner) nextBlock() (string, []byte, error) {
 	var lenBuf [4]byte
-	if _, err := io.ReadFull(g.r, lenBuf[:]); err != nil {
-		return err // io.EOF between blocks: the end of the file
+	if _, err := io.ReadFull(s.r, lenBuf[:]); err != nil {
+		return "", nil, err // io.EOF between blocks: the end of the file
 	}
-	g.block++
+	s.block++
 	hlen := binary.BigEndian.Uint32(lenBuf[:])
 	if hlen >= maxBlobHeader {
-		return fmt.Errorf("block %d: BlobHeader of %d bytes, over the PBF limit of %d (64 KiB)", g.block, hlen, maxBlobHeader)
+		return "", nil, fmt.Errorf("block %d: BlobHeader of %d bytes, over the PBF limit of %d (64 KiB)", s.block, hlen, maxBlobHeader)
 	}
 	head := make([]byte, hlen)
-	if _, err := io.ReadFull(g.r, head); err != nil {
-		return noEOF(err)
+	if _, err := io.ReadFull(s.r, head); err != nil {
+		return "", nil, noEOF(err)
 	}
-	var typ, index []byte
+	var typ []byte
 	var size uint64 // a negative int32 is a huge uint64, refused too
 	err := fields(head, func(num int, v uint64, b []byte) {
 		switch num {
 		case 1:
 			typ = b
-		case 2:
-			index = b
 		case 3:
 			size = v
 		}
 	})
 	if err != nil {
-		return fmt.Errorf("block %d: bad BlobHeader: %w", g.block, err)
+		return "", nil, fmt.Errorf("block %d: bad BlobHeader: %w", s.block, err)
 	}
 	if size >= maxBlob {
-		return fmt.Errorf("block %d: Blob of %d bytes, over the PBF limit of %d (32 MiB)", g.block, int64(size), maxBlob)
+		return "", nil, fmt.Errorf("block %d: Blob of %d bytes, over the PBF limit of %d (32 MiB)", s.block, int64(size), maxBlob)
 	}
-	g.blob.Reset()
-	if n, err := g.blob.ReadFrom(io.LimitReader(g.r, int64(size))); err != nil {
-		return err
+	s.buf.Reset()
+	if n, err := s.buf.ReadFrom(io.LimitReader(s.r, int64(size))); err != nil {
+		return "", nil, err
 	} else if n < int64(size) {
-		return io.ErrUnexpectedEOF
+		return "", nil, io.ErrUnexpectedEOF
 	}
-	blob, raw, err := g.inflate(g.blob.Bytes())
+	data, err := s.inflate(s.buf.Bytes())
 	if err != nil {
-		return fmt.Errorf("block %d: %w", g.block, err)
+		return "", nil, fmt.Errorf("block %d: %w", s.block, err)
 	}
-	mem := 0
-	if string(typ) == "OSMData" && raw != nil {
-		if mem, err = checkBlock(raw); err != nil {
-			return fmt.Errorf("block %d: %w", g.block, err)
-		}
-	}
-	h := appendBytes(nil, 1, typ)
-	if index != nil {
-		h = appendBytes(h, 2, index)
-	}
-	h = binary.AppendUvarint(append(h, 3<<3), uint64(len(blob)))
-	if len(h) >= maxBlobHeader || len(blob) >= maxBlob {
-		return fmt.Errorf("block %d: block over the PBF limits (BlobHeader %d bytes, Blob %d)", g.block, len(h), len(blob))
-	}
-	if err := g.hold(int64(4+len(h)+len(blob)), mem+len(blob)); err != nil {
-		return err
-	}
-	g.out.Reset()
-	g.out.Write(binary.BigEndian.AppendUint32(nil, uint32(len(h))))
-	g.out.Write(h)
-	g.out.Write(blob)
-	return nil
+	return string(typ), data, nil
 }
 
-// inflate returns the Blob b with its zlib_data replaced by the raw data
-// it inflates to, which must be exactly raw_size bytes, and that data;
-// a raw Blob is returned as it is with its data, others with nil data.
-// zlib data may inflate to at most maxRatio times its size (or 1 MiB):
-// OSM data compresses about 2.4 times, a zlib bomb a thousand.
-func (g *pbfGuard) inflate(b []byte) (blob, raw []byte, err error) {
-	var zdata []byte
+// inflate returns the data of the Blob b: raw, or zlib data inflated to
+// exactly raw_size bytes (at most maxBlob, and maxRatio times its size
+// or 1 MiB).
+func (s *pbfScanner) inflate(b []byte) ([]byte, error) {
+	var raw, zdata []byte
 	rawSize := uint64(1 << 63) // missing: refused
-	err = fields(b, func(num int, v uint64, d []byte) {
+	other := false
+	err := fields(b, func(num int, v uint64, d []byte) {
 		switch num {
 		case 1:
 			raw = d
@@ -210,113 +176,422 @@ func (g *pbfGuard) inflate(b []byte) (blob, raw []byte, err error) {
 			rawSize = v
 		case 3:
 			zdata = d
+		case 4, 5, 6, 7:
+			other = true
 		}
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("bad Blob: %w", err)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("bad Blob: %w", err)
+	case raw != nil:
+		return raw, nil
+	case zdata == nil && other:
+		return nil, errors.New("Blob compressed other than with zlib (not supported)")
+	case zdata == nil:
+		return nil, errors.New("Blob without data")
+	case rawSize == 1<<63:
+		return nil, errors.New("zlib data without raw_size")
+	case rawSize >= maxBlob:
+		return nil, fmt.Errorf("raw_size %d, over the PBF limit of %d bytes (32 MiB)", int64(rawSize), maxBlob)
+	case rawSize > max(1<<20, maxRatio*uint64(len(zdata))):
+		return nil, fmt.Errorf("raw_size %d from %d bytes of zlib data, over the limit of %d times (or 1 MiB)", rawSize, len(zdata), maxRatio)
 	}
-	if zdata == nil {
-		return b, raw, nil
-	}
-	if rawSize == 1<<63 {
-		return nil, nil, errors.New("zlib data without raw_size")
-	}
-	if rawSize > maxRawSize {
-		return nil, nil, fmt.Errorf("raw_size %d, over the limit of %d bytes (the PBF limit of 32 MiB)", int64(rawSize), maxRawSize)
-	}
-	if rawSize > max(1<<20, maxRatio*uint64(len(zdata))) {
-		return nil, nil, fmt.Errorf("raw_size %d from %d bytes of zlib data, over the limit of %d times (or 1 MiB)", rawSize, len(zdata), maxRatio)
-	}
-	if g.zr == nil {
+	if s.zr == nil {
 		zr, err := zlib.NewReader(bytes.NewReader(zdata))
 		if err != nil {
-			return nil, nil, fmt.Errorf("zlib: %w", err)
+			return nil, fmt.Errorf("zlib: %w", err)
 		}
-		g.zr = zr
-	} else if err := g.zr.(zlib.Resetter).Reset(bytes.NewReader(zdata), nil); err != nil {
-		return nil, nil, fmt.Errorf("zlib: %w", err)
+		s.zr = zr
+	} else if err := s.zr.(zlib.Resetter).Reset(bytes.NewReader(zdata), nil); err != nil {
+		return nil, fmt.Errorf("zlib: %w", err)
 	}
-	g.raw.Reset()
-	n, err := g.raw.ReadFrom(io.LimitReader(g.zr, int64(rawSize)+1))
+	s.raw.Reset()
+	n, err := s.raw.ReadFrom(io.LimitReader(s.zr, int64(rawSize)+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("zlib: %w", noEOF(err))
+		return nil, fmt.Errorf("zlib: %w", noEOF(err))
 	}
 	if n != int64(rawSize) {
 		if n > int64(rawSize) {
-			return nil, nil, fmt.Errorf("zlib data inflates to more than its raw_size of %d bytes", rawSize)
+			return nil, fmt.Errorf("zlib data inflates to more than its raw_size of %d bytes", rawSize)
 		}
-		return nil, nil, fmt.Errorf("zlib data inflates to %d bytes, raw_size says %d", n, rawSize)
+		return nil, fmt.Errorf("zlib data inflates to %d bytes, raw_size says %d", n, rawSize)
 	}
-	return appendBytes(nil, 1, g.raw.Bytes()), g.raw.Bytes(), nil
+	return s.raw.Bytes(), nil
 }
 
-// checkBlock estimates the memory the decoder takes for a PrimitiveBlock
-// (it decodes a whole block at once, and holds several) from the counts
-// of its strings, elements, tags, way nodes and relation members, and
-// refuses a block over maxBlockMemory. A varint of one byte decodes to a
-// way node of 40 bytes: a 32 MiB block of them would take 1.3 GB.
-func checkBlock(b []byte) (int, error) {
-	var strs, elems, tags, refs int
-	// count counts the values of a repeated scalar field, packed or not.
-	count := func(d []byte) int {
-		if d == nil {
-			return 1
-		}
-		n := 0
-		for _, c := range d {
-			if c < 0x80 {
-				n++
-			}
-		}
-		return n
-	}
-	elem := func(refField int) func(int, uint64, []byte) {
-		return func(num int, _ uint64, d []byte) {
-			switch {
-			case num == 2: // keys
-				tags += count(d)
-			case num == refField: // way refs, relation memids
-				refs += count(d)
-			}
-		}
-	}
-	group := func(num int, _ uint64, d []byte) {
-		elems++
-		switch num {
-		case 1: // Node
-			fields(d, elem(0))
-		case 2: // DenseNodes
-			elems--
-			fields(d, func(num int, _ uint64, d []byte) {
-				switch num {
-				case 1:
-					elems += count(d)
-				case 10:
-					tags += count(d) / 2
-				}
-			})
-		case 3: // Way
-			fields(d, elem(8))
-		case 4: // Relation
-			fields(d, elem(9))
-		}
-	}
+// checkHeader refuses a file that requires a feature the scanner lacks.
+func checkHeader(b []byte) error {
+	var missing string
 	err := fields(b, func(num int, _ uint64, d []byte) {
-		switch num {
-		case 1: // StringTable
-			fields(d, func(int, uint64, []byte) { strs++ })
-		case 2: // PrimitiveGroup
-			fields(d, group)
+		if num == 4 && missing == "" { // required_features
+			switch f := string(d); f {
+			case "OsmSchema-V0.6", "DenseNodes":
+			default:
+				missing = f
+			}
 		}
 	})
 	if err != nil {
-		return 0, fmt.Errorf("bad PrimitiveBlock: %w", err)
+		return fmt.Errorf("bad HeaderBlock: %w", err)
 	}
-	mem := strs*24 + elems*256 + tags*32 + refs*48
-	if mem > maxBlockMemory {
-		return 0, fmt.Errorf("a block of %d elements, %d tags and %d way nodes and members would take about %d MiB to decode, over the limit of %d MiB", elems, tags, refs, mem>>20, maxBlockMemory>>20)
+	if missing != "" {
+		return fmt.Errorf("the file requires %q, which greenreach does not read", missing)
 	}
-	return mem, nil
+	return nil
+}
+
+// errStopped: the scan stopped taking objects.
+var errStopped = errors.New("stopped")
+
+// block is what decoding a PrimitiveBlock needs besides its groups.
+type block struct {
+	st             []string
+	gran           int64
+	latOff, lonOff int64
+}
+
+func (b *block) str(i uint64) (string, error) {
+	if i >= uint64(len(b.st)) {
+		return "", fmt.Errorf("string index %d outside the table of %d", int64(i), len(b.st))
+	}
+	return b.st[i], nil
+}
+
+func (b *block) lat(v int64) float64 { return 1e-9 * float64(b.latOff+b.gran*v) }
+func (b *block) lon(v int64) float64 { return 1e-9 * float64(b.lonOff+b.gran*v) }
+
+// decodeBlock decodes a PrimitiveBlock, handing each object to yield.
+func decodeBlock(data []byte, yield func(posm.Object) bool) error {
+	b := block{gran: 100}
+	var groups [][]byte
+	var stErr error
+	err := fields(data, func(num int, v uint64, d []byte) {
+		switch num {
+		case 1:
+			stErr = errors.Join(stErr, fields(d, func(num int, _ uint64, s []byte) {
+				if num == 1 {
+					b.st = append(b.st, string(s))
+				}
+			}))
+		case 2:
+			groups = append(groups, d)
+		case 17:
+			b.gran = int64(int32(v))
+		case 19:
+			b.latOff = int64(v)
+		case 20:
+			b.lonOff = int64(v)
+		}
+	})
+	if err = errors.Join(err, stErr); err != nil {
+		return fmt.Errorf("bad PrimitiveBlock: %w", err)
+	}
+	for _, g := range groups {
+		var objs [][]byte
+		var kinds []int
+		if err := fields(g, func(num int, _ uint64, d []byte) {
+			objs, kinds = append(objs, d), append(kinds, num)
+		}); err != nil {
+			return fmt.Errorf("bad PrimitiveGroup: %w", err)
+		}
+		for i, d := range objs {
+			var err error
+			switch kinds[i] {
+			case 1:
+				err = b.node(d, yield)
+			case 2:
+				err = b.dense(d, yield)
+			case 3:
+				err = b.way(d, yield)
+			case 4:
+				err = b.relation(d, yield)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// packed is a cursor over a packed repeated varint field.
+type packed struct {
+	b   []byte
+	n   int // values read
+	bad bool
+}
+
+func (p *packed) next() (uint64, bool) {
+	if len(p.b) == 0 {
+		return 0, false
+	}
+	v, n := binary.Uvarint(p.b)
+	if n <= 0 {
+		p.bad, p.b = true, nil
+		return 0, false
+	}
+	p.b = p.b[n:]
+	p.n++
+	return v, true
+}
+
+// count is the number of values left.
+func (p *packed) count() int {
+	n := 0
+	for _, c := range p.b {
+		if c < 0x80 {
+			n++
+		}
+	}
+	return n
+}
+
+func zigzag(v uint64) int64 { return int64(v>>1) ^ -int64(v&1) }
+
+// fieldsOf collects the fields of a Way or Relation message: the id and
+// its packed fields up to 10 (nil when absent); a packed field given
+// unpacked is an error.
+type fieldsOf struct {
+	id     int64
+	packed [11]*packed
+	store  [11]packed
+}
+
+func (e *fieldsOf) read(d []byte, what string) error {
+	var err error
+	ferr := fields(d, func(num int, v uint64, b []byte) {
+		switch {
+		case num == 1:
+			e.id = int64(v)
+		case num >= 2 && num <= 10:
+			if b == nil {
+				err = fmt.Errorf("field %d not packed", num)
+			}
+			e.store[num] = packed{b: b}
+			e.packed[num] = &e.store[num]
+		}
+	})
+	if err = errors.Join(ferr, err); err != nil {
+		return fmt.Errorf("bad %s: %w", what, err)
+	}
+	return nil
+}
+
+// tags reads parallel keys and values.
+func (b *block) tags(keys, vals *packed, what string, id int64) (posm.Tags, error) {
+	if keys == nil && vals == nil {
+		return nil, nil
+	}
+	if keys == nil || vals == nil || keys.count() != vals.count() {
+		return nil, fmt.Errorf("%s %d: keys and values do not pair", what, id)
+	}
+	tags := make(posm.Tags, 0, keys.count())
+	for {
+		k, ok := keys.next()
+		if !ok {
+			break
+		}
+		v, _ := vals.next()
+		ks, err := b.str(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: %w", what, id, err)
+		}
+		vs, err := b.str(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: %w", what, id, err)
+		}
+		tags = append(tags, posm.Tag{Key: ks, Value: vs})
+	}
+	if keys.bad || vals.bad {
+		return nil, fmt.Errorf("%s %d: bad tags", what, id)
+	}
+	return tags, nil
+}
+
+// node decodes a Node (not dense): lat and lon are required.
+func (b *block) node(d []byte, yield func(posm.Object) bool) error {
+	var id, lat, lon int64
+	var hasLat, hasLon bool
+	var keys, vals *packed
+	err := fields(d, func(num int, v uint64, p []byte) {
+		switch num {
+		case 1:
+			id = zigzag(v)
+		case 2:
+			keys = &packed{b: p}
+		case 3:
+			vals = &packed{b: p}
+		case 8:
+			lat, hasLat = zigzag(v), true
+		case 9:
+			lon, hasLon = zigzag(v), true
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("bad Node: %w", err)
+	}
+	if !hasLat || !hasLon {
+		return fmt.Errorf("node %d without lat or lon", id)
+	}
+	tags, err := b.tags(keys, vals, "node", id)
+	if err != nil {
+		return err
+	}
+	if !yield(&posm.Node{ID: posm.NodeID(id), Lat: b.lat(lat), Lon: b.lon(lon), Tags: tags, Visible: true}) {
+		return errStopped
+	}
+	return nil
+}
+
+// dense decodes DenseNodes: delta-coded ids, lats and lons, and tags as
+// key, value, …, 0 for each node.
+func (b *block) dense(d []byte, yield func(posm.Object) bool) error {
+	var ids, lats, lons, kv packed
+	err := fields(d, func(num int, _ uint64, p []byte) {
+		switch num {
+		case 1:
+			ids.b = p
+		case 8:
+			lats.b = p
+		case 9:
+			lons.b = p
+		case 10:
+			kv.b = p
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("bad DenseNodes: %w", err)
+	}
+	hasTags := len(kv.b) > 0
+	var id, lat, lon int64
+	for {
+		v, ok := ids.next()
+		if !ok {
+			break
+		}
+		dlat, ok1 := lats.next()
+		dlon, ok2 := lons.next()
+		if !ok1 || !ok2 {
+			return errors.New("dense nodes: fewer lats or lons than ids")
+		}
+		id, lat, lon = id+zigzag(v), lat+zigzag(dlat), lon+zigzag(dlon)
+		var tags posm.Tags
+		for hasTags {
+			k, ok := kv.next()
+			if !ok {
+				return fmt.Errorf("node %d: tags end early", id)
+			}
+			if k == 0 {
+				break
+			}
+			v, ok := kv.next()
+			ks, err1 := b.str(k)
+			vs, err2 := b.str(v)
+			if err := errors.Join(err1, err2); err != nil || !ok {
+				return fmt.Errorf("node %d: bad tag: %v", id, err)
+			}
+			tags = append(tags, posm.Tag{Key: ks, Value: vs})
+		}
+		if !yield(&posm.Node{ID: posm.NodeID(id), Lat: b.lat(lat), Lon: b.lon(lon), Tags: tags, Visible: true}) {
+			return errStopped
+		}
+	}
+	if ids.bad || lats.bad || lons.bad || kv.bad {
+		return errors.New("bad DenseNodes: bad varint")
+	}
+	return nil
+}
+
+// way decodes a Way: its tags and delta-coded node refs.
+func (b *block) way(d []byte, yield func(posm.Object) bool) error {
+	var e fieldsOf
+	if err := e.read(d, "Way"); err != nil {
+		return err
+	}
+	id, p := e.id, e.packed
+	tags, err := b.tags(p[2], p[3], "way", id)
+	if err != nil {
+		return err
+	}
+	w := &posm.Way{ID: posm.WayID(id), Tags: tags, Visible: true}
+	if refs := p[8]; refs != nil {
+		n := refs.count()
+		if n > maxWayNodes {
+			return fmt.Errorf("way %d of %d nodes, over the limit of %d", id, n, maxWayNodes)
+		}
+		w.Nodes = make(posm.WayNodes, 0, n)
+		var ref int64
+		for {
+			v, ok := refs.next()
+			if !ok {
+				break
+			}
+			ref += zigzag(v)
+			w.Nodes = append(w.Nodes, posm.WayNode{ID: posm.NodeID(ref)})
+		}
+		if refs.bad {
+			return fmt.Errorf("way %d: bad node refs", id)
+		}
+	}
+	if !yield(w) {
+		return errStopped
+	}
+	return nil
+}
+
+// memberTypes are the Relation.MemberType values.
+var memberTypes = [...]posm.Type{posm.TypeNode, posm.TypeWay, posm.TypeRelation}
+
+// relation decodes a Relation: its tags and members (roles, delta-coded
+// ids, types).
+func (b *block) relation(d []byte, yield func(posm.Object) bool) error {
+	var e fieldsOf
+	if err := e.read(d, "Relation"); err != nil {
+		return err
+	}
+	id, p := e.id, e.packed
+	tags, err := b.tags(p[2], p[3], "relation", id)
+	if err != nil {
+		return err
+	}
+	r := &posm.Relation{ID: posm.RelationID(id), Tags: tags, Visible: true}
+	roles, ids, types := p[8], p[9], p[10]
+	if roles != nil || ids != nil || types != nil {
+		if roles == nil || ids == nil || types == nil || roles.count() != ids.count() || ids.count() != types.count() {
+			return fmt.Errorf("relation %d: member roles, ids and types do not match", id)
+		}
+		n := ids.count()
+		if n > maxMembers {
+			return fmt.Errorf("relation %d of %d members, over the limit of %d", id, n, maxMembers)
+		}
+		r.Members = make(posm.Members, 0, n)
+		var ref int64
+		for {
+			role, ok := roles.next()
+			if !ok {
+				break
+			}
+			v, _ := ids.next()
+			t, _ := types.next()
+			ref += zigzag(v)
+			rs, err := b.str(role)
+			if err != nil {
+				return fmt.Errorf("relation %d: %w", id, err)
+			}
+			m := posm.Member{Ref: ref, Role: rs}
+			if t < uint64(len(memberTypes)) {
+				m.Type = memberTypes[t]
+			}
+			r.Members = append(r.Members, m)
+		}
+		if roles.bad || ids.bad || types.bad {
+			return fmt.Errorf("relation %d: bad members", id)
+		}
+	}
+	if !yield(r) {
+		return errStopped
+	}
+	return nil
 }
 
 // noEOF turns an io.EOF inside a block into io.ErrUnexpectedEOF: the file
@@ -329,8 +604,9 @@ func noEOF(err error) error {
 }
 
 // fields walks the fields of a protobuf message: fn gets each field's
-// number and its varint value or its bytes (length-delimited). Lengths are
-// checked against what is left of b.
+// number and its varint value (d nil) or its bytes (length-delimited);
+// fixed-size fields are skipped. Lengths are checked against what is left
+// of b.
 func fields(b []byte, fn func(num int, v uint64, d []byte)) error {
 	for len(b) > 0 {
 		key, n := binary.Uvarint(b)

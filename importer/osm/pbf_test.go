@@ -5,12 +5,12 @@ import (
 	"compress/zlib"
 	"context"
 	"encoding/binary"
-	"io"
+	"fmt"
+	"hash/fnv"
 	"os"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/greenreach/greenreach/store/storetest"
 	posm "github.com/paulmach/osm"
@@ -64,8 +64,8 @@ func TestPBFClaimedSizes(t *testing.T) {
 		{"Blob of 2³¹−1 bytes", pbfClaim("OSMHeader", 1<<31-1, []byte("\x0a\x00")), "32 MiB"},
 		{"Blob of −1 bytes", pbfClaim("OSMHeader", neg, []byte("\x0a\x00")), "32 MiB"},
 		{"second Blob of −1 bytes", append(osmHeader(), pbfClaim("OSMData", neg, nil)...), "32 MiB"},
-		{"header raw_size 2³¹−1", pbfBlock("OSMHeader", zlibBlob([]byte("x"), 1<<31-1)), "raw_size 2147483647, over the limit"},
-		{"data raw_size 2³¹−1", append(osmHeader(), pbfBlock("OSMData", zlibBlob([]byte("x"), 1<<31-1))...), "raw_size 2147483647, over the limit"},
+		{"header raw_size 2³¹−1", pbfBlock("OSMHeader", zlibBlob([]byte("x"), 1<<31-1)), "raw_size 2147483647, over the PBF limit of 33554432 bytes (32 MiB)"},
+		{"data raw_size 2³¹−1", append(osmHeader(), pbfBlock("OSMData", zlibBlob([]byte("x"), 1<<31-1))...), "raw_size 2147483647, over the PBF limit of 33554432 bytes (32 MiB)"},
 		{"header zlib bomb", pbfBlock("OSMHeader", bomb), "more than its raw_size of 100 bytes"},
 		{"data zlib bomb", append(osmHeader(), pbfBlock("OSMData", bomb)...), "more than its raw_size of 100 bytes"},
 	}
@@ -97,11 +97,17 @@ func denseBlock(n int) []byte {
 	return appendBytes(block, 2, appendBytes(nil, 2, dense))
 }
 
-// TestPBFBlockBombs: blocks that fit the PBF limits but decode to far
-// more than their size — 2 million dense nodes in 6 MB raw, or in 20 KB of
-// zlib data — are refused before the decoder builds their nodes (about
-// 200 bytes each), naming the limit.
+// TestPBFBlockBombs: blocks that fit the PBF limits but would decode to
+// far more than their size are refused before anything is built for them:
+// one way of 5 million nodes in 5 MB raw (osmpbf built 5 million way
+// nodes of 40 bytes) and 2 million dense nodes in 5 KB of zlib data
+// (700 MiB). Both name the limit.
 func TestPBFBlockBombs(t *testing.T) {
+	refs := bytes.Repeat([]byte{2}, 5_000_000)
+	way := binary.AppendUvarint([]byte{1 << 3}, 1)
+	way = appendBytes(way, 8, refs)
+	wayBlock := appendBytes(appendBytes(nil, 1, appendBytes(nil, 1, nil)), 2, appendBytes(nil, 3, way))
+
 	block := denseBlock(2_000_000)
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
@@ -114,7 +120,7 @@ func TestPBFBlockBombs(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"raw", append(osmHeader(), pbfBlock("OSMData", appendBytes(nil, 1, block))...), "over the limit of 128 MiB"},
+		{"way of 5 million nodes", append(osmHeader(), pbfBlock("OSMData", appendBytes(nil, 1, wayBlock))...), "way 1 of 5000000 nodes, over the limit of 262144"},
 		{"zlib", append(osmHeader(), pbfBlock("OSMData", zblob)...), "over the limit of 32 times"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,7 +128,7 @@ func TestPBFBlockBombs(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, _, err := Read(context.Background(), bytes.NewReader(tc.data), "bomb.osm.pbf", Options{})
 			runtime.ReadMemStats(&after)
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3*uint64(len(tc.data))+(40<<20) {
 				t.Errorf("allocated %d MiB reading %d KiB", alloc>>20, len(tc.data)>>10)
 			}
 			if err == nil || !strings.HasPrefix(err.Error(), "bomb.osm.pbf: ") || !strings.Contains(err.Error(), tc.want) {
@@ -130,111 +136,87 @@ func TestPBFBlockBombs(t *testing.T) {
 			}
 		})
 	}
-	// The same nodes in blocks of 8,000 read.
-	data := osmHeader()
-	for range 3 {
-		data = append(data, pbfBlock("OSMData", appendBytes(nil, 1, denseBlock(8000)))...)
+}
+
+// TestPBFBadIndexes: blocks that osmpbf decoded by panicking in a goroutine
+// of its own, which no recover reaches (the process died): a non-dense
+// node, string indexes outside the table, relation members whose roles
+// outnumber their types. Each is an error naming the file.
+func TestPBFBadIndexes(t *testing.T) {
+	strs := appendBytes(appendBytes(nil, 1, nil), 1, []byte("amenity"))
+	blockOf := func(kind int, msg []byte) []byte {
+		b := appendBytes(appendBytes(nil, 1, strs), 2, appendBytes(nil, kind, msg))
+		return append(osmHeader(), pbfBlock("OSMData", appendBytes(nil, 1, b))...)
 	}
-	if _, _, err := Read(context.Background(), bytes.NewReader(data), "ok.osm.pbf", Options{}); err != nil {
-		t.Errorf("blocks of 8,000 nodes: %v", err)
+	dense := appendBytes(nil, 1, []byte{2})
+	dense = appendBytes(dense, 8, []byte{0})
+	dense = appendBytes(dense, 9, []byte{0})
+	dense = appendBytes(dense, 10, []byte{1, 99, 0}) // amenity=<string 99>
+	way := binary.AppendUvarint([]byte{1 << 3}, 7)
+	way = appendBytes(way, 2, []byte{1})
+	way = appendBytes(way, 3, []byte{0x80, 0x80, 0x80, 0x80, 0x08}) // 2³¹
+	rel := binary.AppendUvarint([]byte{1 << 3}, 9)
+	rel = appendBytes(rel, 8, []byte{0, 0, 0})
+	rel = appendBytes(rel, 9, []byte{2, 2, 2})
+	rel = appendBytes(rel, 10, []byte{1})
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"dense tag value 99", blockOf(2, dense), "node 1: bad tag: string index 99 outside the table of 2"},
+		{"way tag value 2³¹", blockOf(3, way), "way 7: string index 2147483648 outside the table of 2"},
+		{"relation of 3 roles and 1 type", blockOf(4, rel), "relation 9: member roles, ids and types do not match"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Read(context.Background(), bytes.NewReader(tc.data), "bad.osm.pbf", Options{})
+			if err == nil || !strings.HasPrefix(err.Error(), "bad.osm.pbf: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one naming the file and %q", err, tc.want)
+			}
+		})
 	}
 }
 
-// TestPBFGuardPassesMonaco: through the guard, a real file reads the same
-// objects as through the decoder alone, and the guard's output (the blocks
-// inflated) is a PBF file it passes on unchanged.
-func TestPBFGuardPassesMonaco(t *testing.T) {
-	data, err := os.ReadFile(storetest.SharedData(t, "monaco.osm.pbf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := scan(context.Background(), FormatPBF, bytes.NewReader(data), DefaultMapping(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := osmpbf.New(context.Background(), bytes.NewReader(data), 1)
-	var direct int64
-	for sc.Scan() {
-		switch sc.Object().(type) {
-		case *posm.Node, *posm.Way, *posm.Relation:
-			direct++
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	sc.Close()
-	if d.objects != direct || direct < 10000 {
-		t.Errorf("%d objects through the guard, %d without", d.objects, direct)
-	}
-	raw, err := readReleasing(newPBFGuard(context.Background(), bytes.NewReader(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := readReleasing(newPBFGuard(context.Background(), bytes.NewReader(raw)))
-	if err != nil || !bytes.Equal(raw, again) {
-		t.Fatalf("guard output changes when read again (err %v)", err)
-	}
-	if len(raw) <= len(data) {
-		t.Errorf("guard output %d bytes, file %d: not inflated", len(raw), len(data))
-	}
-}
-
-// readReleasing reads all of g, as a scan that keeps up would.
-func readReleasing(g *pbfGuard) ([]byte, error) {
-	var out bytes.Buffer
-	buf := make([]byte, 64<<10)
-	for {
-		g.release(1 << 62)
-		n, err := g.Read(buf)
-		out.Write(buf[:n])
-		if err == io.EOF {
-			return out.Bytes(), nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
-// TestPBFGuardWaitsForScan: the guard hands on blocks only while those the
-// scan has not finished are estimated within maxInFlight: of four blocks
-// of 300,000 nodes (about 73 MiB each decoded) it hands on three, then
-// waits for the scan; close ends the wait. Read through the decoder, five
-// such blocks read completely.
-func TestPBFGuardWaitsForScan(t *testing.T) {
-	data := osmHeader()
-	block := pbfBlock("OSMData", appendBytes(nil, 1, denseBlock(300_000)))
-	for range 4 {
-		data = append(data, block...)
-	}
-	g := newPBFGuard(context.Background(), bytes.NewReader(data))
-	read := make(chan int, 1)
-	go func() {
-		n, _ := io.Copy(io.Discard, g)
-		read <- int(n)
-	}()
-	select {
-	case n := <-read:
-		t.Fatalf("read all %d bytes without a scan", n)
-	case <-time.After(300 * time.Millisecond):
-	}
-	g.mu.Lock()
-	handed := len(g.inFlight)
-	g.mu.Unlock()
-	if handed != 4 {
-		t.Errorf("%d blocks handed on, want 4 (the header and three)", handed)
-	}
-	g.close()
-	select {
-	case <-read:
-	case <-time.After(2 * time.Second):
-		t.Fatal("close did not end the wait")
-	}
-
-	data = append(data, block...)
-	d, err := scan(context.Background(), FormatPBF, bytes.NewReader(data), DefaultMapping(), nil)
-	if err != nil || d.objects != 5*300_000 {
-		t.Fatalf("read through the decoder: err %v, objects %v", err, d)
+// TestPBFMatchesOsmpbf: greenreach's PBF scanner reads the same nodes
+// (ids, positions, tags), ways (ids, nodes, tags) and relations (ids,
+// members, tags) from the shared files as osmpbf, in the same order.
+func TestPBFMatchesOsmpbf(t *testing.T) {
+	for _, name := range []string{"monaco.osm.pbf", "chengdu.osm.pbf"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(storetest.SharedData(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			digest := func(sc scanner) (string, int) {
+				defer sc.Close()
+				h := fnv.New128a()
+				n := 0
+				for sc.Scan() {
+					switch o := sc.Object().(type) {
+					case *posm.Node:
+						fmt.Fprintf(h, "n%d %v %v %v\n", o.ID, o.Lat, o.Lon, o.Tags)
+					case *posm.Way:
+						fmt.Fprintf(h, "w%d %v %v\n", o.ID, o.Nodes.NodeIDs(), o.Tags)
+					case *posm.Relation:
+						fmt.Fprintf(h, "r%d %v\n", o.ID, o.Tags)
+						for _, m := range o.Members {
+							fmt.Fprintf(h, " %s %d %s\n", m.Type, m.Ref, m.Role)
+						}
+					default:
+						continue
+					}
+					n++
+				}
+				if err := sc.Err(); err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprintf("%x", h.Sum(nil)), n
+			}
+			ours, n := digest(newPBFScanner(context.Background(), bytes.NewReader(data)))
+			theirs, m := digest(osmpbf.New(context.Background(), bytes.NewReader(data), 1))
+			if ours != theirs || n != m || n < 10000 {
+				t.Errorf("%d objects (digest %s), osmpbf %d (%s)", n, ours, m, theirs)
+			}
+		})
 	}
 }

@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"strings"
 
 	"github.com/paulmach/orb"
 	posm "github.com/paulmach/osm"
-	"github.com/paulmach/osm/osmpbf"
 )
 
 // Formats.
@@ -123,30 +121,16 @@ type scanner interface {
 // the number of objects read since its previous call.
 func scan(ctx context.Context, format string, r io.Reader, m *Mapping, progress func(int)) (*data, error) {
 	var sc scanner
-	var guard *pbfGuard
-	var pbf *osmpbf.Scanner
 	switch format {
 	case FormatPBF:
-		guard = newPBFGuard(ctx, r)
-		pbf = osmpbf.New(ctx, guard, runtime.GOMAXPROCS(0))
-		sc = pbf
+		sc = newPBFScanner(ctx, r)
 	default:
 		sc = newXMLScanner(ctx, r)
 	}
 	defer sc.Close()
-	if guard != nil {
-		defer guard.close() // before sc.Close, which waits for a Read the guard may hold
-	}
-	var scanned int64
 	d := &data{coords: map[posm.NodeID]orb.Point{}, ways: map[posm.WayID]*wayRec{}}
 	pending := 0
 	for sc.Scan() {
-		if pbf != nil {
-			if n := pbf.FullyScannedBytes(); n != scanned {
-				scanned = n
-				guard.release(n)
-			}
-		}
 		switch o := sc.Object().(type) {
 		case *posm.Node:
 			if !(o.Lat >= -90 && o.Lat <= 90 && o.Lon >= -180 && o.Lon <= 180) { // NaN too
