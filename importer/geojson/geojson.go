@@ -25,7 +25,9 @@
 // gcj02, WKT or a PROJ string) or a legacy "crs" member names it; --crs wins.
 // A coordinate that cannot be in the file's system — a swapped
 // latitude/longitude, projected metres in a lon/lat file, the wrong zone —
-// fails the whole file with the feature named.
+// fails the whole file with the feature named, as does a position of fewer
+// than two numbers ("coordinates": [] or [lon] for a Point). A file nested
+// deeper than MaxDepth arrays and objects is refused before it is decoded.
 package geojson
 
 import (
