@@ -126,6 +126,42 @@ func TestQueriesStopAtDeadline(t *testing.T) {
 	}
 }
 
+// TestClaimedWKBCounts: a row whose geometry claims 2³¹ points, or nests
+// 30 collections each claiming as many members as the 1 MB left could
+// hold, fails naming the file, the row and the count, without allocating
+// for the claims (the nested one took 53 MB before).
+func TestClaimedWKBCounts(t *testing.T) {
+	nested := func() []byte {
+		const size = 1 << 20
+		var w []byte
+		for range 30 {
+			w = append(w, 1, 7, 0, 0, 0)
+			w = binary.LittleEndian.AppendUint32(w, uint32((size-len(w)-4)/9))
+		}
+		return append(w, make([]byte, size-len(w))...)
+	}
+	for _, tc := range []struct {
+		name string
+		wkb  []byte
+		want string
+	}{
+		{"2³¹ points", []byte{1, 2, 0, 0, 0, 0, 0, 0, 0x80}, "row 3: invalid GeoPackage geometry: wkb: count 2147483648 exceeds data (0 bytes left, 16 at least each)"},
+		{"nested collections", nested(), "row 3: invalid GeoPackage geometry: wkb: unsupported geometry type 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := makeGPKG(t, `CREATE TABLE parks (fid INTEGER PRIMARY KEY, geom BLOB)`,
+				`INSERT INTO parks VALUES (3, x'`+hexString(gpBlob(tc.wkb))+`')`)
+			err, took, alloc := readMeasured(t, path)
+			if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one naming the file and %q", err, tc.want)
+			}
+			if took > time.Second || alloc > 3*uint64(len(tc.wkb))+(8<<20) {
+				t.Errorf("took %v, allocated %d MiB", took, alloc>>20)
+			}
+		})
+	}
+}
+
 // gpBlob is a GeoPackage geometry blob: the 8-byte header without an
 // envelope, then wkb.
 func gpBlob(wkb []byte) []byte {

@@ -288,8 +288,8 @@ func (r *wkbReader) count(o binary.ByteOrder, minSize int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if uint64(n)*uint64(minSize) > uint64(len(r.b)-r.off) {
-		return 0, r.fail("count exceeds data")
+	if left := len(r.b) - r.off; uint64(n)*uint64(minSize) > uint64(left) {
+		return 0, r.fail(fmt.Sprintf("count %d exceeds data (%d bytes left, %d at least each)", n, left, minSize))
 	}
 	return int(n), nil
 }
