@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/crs"
@@ -34,12 +36,16 @@ func NewCollector(file, format, layer, source string, fields map[string]string, 
 }
 
 // Add takes one record. A nil geometry, a repeated id or an attribute that
-// does not convert is skipped and counted; a coordinate that cannot be in
-// the file's system is an error (the whole file fails).
+// does not convert is skipped and counted; a coordinate that is not a
+// number (an empty point) or cannot be in the file's system is an error
+// (the whole file fails).
 func (c *Collector) Add(sourceID string, g orb.Geometry, props map[string]any) error {
 	if g == nil {
 		c.Summary.Skip(c.schema.ID, ReasonEmpty)
 		return nil
+	}
+	if err := finite(g); err != nil {
+		return err
 	}
 	g, err := c.tr.Geometry(g)
 	if err != nil {
@@ -63,4 +69,57 @@ func (c *Collector) Add(sourceID string, g orb.Geometry, props map[string]any) e
 // features to write with the summary.
 func (c *Collector) Done() ([]*geo.Feature, *Summary) {
 	return Clean(c.feats, c.Summary), c.Summary
+}
+
+// finite checks that every coordinate of g is a finite number: readers
+// decode an empty point (WKB POINT EMPTY) as NaN, NaN.
+func finite(g orb.Geometry) error {
+	check := func(ps ...orb.Point) error {
+		for _, p := range ps {
+			if math.IsNaN(p[0]) && math.IsNaN(p[1]) {
+				return errors.New("empty point: no coordinates")
+			}
+			if math.IsNaN(p[0]+p[1]) || math.IsInf(p[0]+p[1], 0) {
+				return fmt.Errorf("coordinate %v is not a number", p)
+			}
+		}
+		return nil
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		return check(g)
+	case orb.MultiPoint:
+		return check(g...)
+	case orb.LineString:
+		return check(g...)
+	case orb.Ring:
+		return check(g...)
+	case orb.Polygon:
+		for _, r := range g {
+			if err := check(r...); err != nil {
+				return err
+			}
+		}
+	case orb.MultiLineString:
+		for _, l := range g {
+			if err := check(l...); err != nil {
+				return err
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if err := finite(p); err != nil {
+				return err
+			}
+		}
+	case orb.Collection:
+		for _, x := range g {
+			if err := finite(x); err != nil {
+				return err
+			}
+		}
+	case orb.Bound:
+		return check(g.Min, g.Max)
+	}
+	return nil
 }

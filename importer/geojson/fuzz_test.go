@@ -3,6 +3,7 @@ package geojson
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -17,6 +18,13 @@ func FuzzRead(f *testing.F) {
 		`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4547"}},"features":[]}`,
 		`{"type":"Polygon","coordinates":[[[1e308,0],[0,0],[0,1],[1e308,0]]]}`,
 		`[`, ``,
+		// Deep nesting, empty and short positions.
+		strings.Repeat("[", 4096),
+		string(nestedCollections(40, 2)),
+		`{"type":"Feature","properties":{"a":{"b":[[{"c":[[1]]}]]}},"geometry":{"type":"Polygon","coordinates":[[[[[[1,2]]]]]]}}`,
+		`{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[]}}`,
+		`{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[104,30],[104.1]]}}`,
+		`{"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[null,{"type":"Point","coordinates":[1,2,3]}]}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -25,10 +25,13 @@
 // gcj02, WKT or a PROJ string) or a legacy "crs" member names it; --crs wins.
 // A coordinate that cannot be in the file's system — a swapped
 // latitude/longitude, projected metres in a lon/lat file, the wrong zone —
-// fails the whole file with the feature named.
+// fails the whole file with the feature named, as does a position of fewer
+// than two numbers ("coordinates": [] or [lon] for a Point). A file nested
+// deeper than MaxDepth arrays and objects is refused before it is decoded.
 package geojson
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,7 +45,7 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/importer"
-	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb"
 )
 
 // Extensions are the file name endings this package reads.
@@ -94,7 +97,7 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	fc, fileCRS, err := parse(b)
+	features, fileCRS, err := parse(b)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -113,12 +116,19 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 	if err != nil {
 		return nil, nil, err
 	}
-	for i, gf := range fc.Features {
+	for i, b := range features {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
+		gf, g, err := decodeFeature(b)
+		if err != nil {
+			if gf != nil {
+				return nil, nil, fmt.Errorf("%s: feature %d (id %s): %w", name, i, sourceID(gf, i, opt.IDProperty), err)
+			}
+			return nil, nil, fmt.Errorf("%s: feature %d: %w", name, i, err)
+		}
 		sid := sourceID(gf, i, opt.IDProperty)
-		if err := col.Add(sid, gf.Geometry, gf.Properties); err != nil {
+		if err := col.Add(sid, g, gf.Properties); err != nil {
 			return nil, nil, fmt.Errorf("%s: feature %d (id %s): %w", name, i, sid, err)
 		}
 	}
@@ -126,9 +136,54 @@ func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Fe
 	return feats, sum, nil
 }
 
-// parse accepts a FeatureCollection or a single Feature, and returns the
-// system a legacy (GeoJSON 2008) crs member names, as "EPSG:n", or "".
-func parse(b []byte) (*geojson.FeatureCollection, string, error) {
+// MaxDepth is the deepest nesting of arrays and objects a file may have. A
+// MultiPolygon feature in a FeatureCollection is 9 deep, each
+// GeometryCollection adds 2; deeper files are refused before they are
+// decoded.
+const MaxDepth = 32
+
+// checkDepth refuses a document nested deeper than MaxDepth, in one pass
+// over its bytes.
+func checkDepth(b []byte) error {
+	depth := 0
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			if depth++; depth > MaxDepth {
+				return fmt.Errorf("arrays and objects nested deeper than the limit of %d at byte %d", MaxDepth, i)
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return nil
+}
+
+// raw keeps a JSON value as it is in the document, without a copy.
+type raw []byte
+
+func (r *raw) UnmarshalJSON(b []byte) error { *r = b; return nil }
+
+// parse accepts a FeatureCollection or a single Feature, returns its
+// features undecoded and the system a legacy (GeoJSON 2008) crs member
+// names, as "EPSG:n", or "".
+func parse(b []byte) ([]raw, string, error) {
+	if err := checkDepth(b); err != nil {
+		return nil, "", err
+	}
 	var head struct {
 		Type string `json:"type"`
 		CRS  *struct {
@@ -137,6 +192,7 @@ func parse(b []byte) (*geojson.FeatureCollection, string, error) {
 				Name string `json:"name"`
 			} `json:"properties"`
 		} `json:"crs"`
+		Features []raw `json:"features"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		var se *json.SyntaxError
@@ -159,24 +215,162 @@ func parse(b []byte) (*geojson.FeatureCollection, string, error) {
 	}
 	switch head.Type {
 	case "FeatureCollection":
-		fc, err := geojson.UnmarshalFeatureCollection(b)
-		if err != nil {
-			return nil, "", fmt.Errorf("bad FeatureCollection: %v", err)
-		}
-		return fc, def, nil
+		return head.Features, def, nil
 	case "Feature":
-		f, err := geojson.UnmarshalFeature(b)
-		if err != nil {
-			return nil, "", fmt.Errorf("bad Feature: %v", err)
-		}
-		fc := geojson.NewFeatureCollection()
-		fc.Append(f)
-		return fc, def, nil
+		return []raw{b}, def, nil
 	}
 	return nil, "", fmt.Errorf("GeoJSON type %q: want a FeatureCollection or a Feature", head.Type)
 }
 
-func sourceID(f *geojson.Feature, i int, prop string) string {
+type feature struct {
+	Type       string         `json:"type"`
+	ID         any            `json:"id"`
+	Geometry   *geometry      `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+type geometry struct {
+	Type        string      `json:"type"`
+	Coordinates raw         `json:"coordinates"`
+	Geometries  []*geometry `json:"geometries"`
+}
+
+// decodeFeature decodes one feature of a document parse accepted.
+func decodeFeature(b []byte) (*feature, orb.Geometry, error) {
+	var f feature
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, nil, err
+	}
+	if f.Type != "Feature" {
+		return nil, nil, fmt.Errorf("type %q, want Feature", f.Type)
+	}
+	if f.Geometry == nil {
+		return &f, nil, nil
+	}
+	g, err := f.Geometry.orb()
+	return &f, g, err
+}
+
+// orb converts a geometry; every position must hold at least two numbers
+// (longitude and latitude; more are dropped).
+func (g *geometry) orb() (orb.Geometry, error) {
+	if g.Type == "GeometryCollection" {
+		c := make(orb.Collection, 0, len(g.Geometries))
+		for _, m := range g.Geometries {
+			if m == nil {
+				return nil, errors.New("null member of a GeometryCollection")
+			}
+			x, err := m.orb()
+			if err != nil {
+				return nil, err
+			}
+			c = append(c, x)
+		}
+		return c, nil
+	}
+	if len(g.Coordinates) == 0 || string(g.Coordinates) == "null" {
+		return nil, fmt.Errorf("%s geometry without coordinates", g.Type)
+	}
+	var err error
+	dec := func(v any) {
+		if err = json.Unmarshal(g.Coordinates, v); err != nil {
+			err = fmt.Errorf("%s coordinates: %w", g.Type, err)
+		}
+	}
+	switch g.Type {
+	case "Point":
+		var p position
+		if dec(&p); err == nil {
+			return orb.Point(p), nil
+		}
+	case "MultiPoint":
+		var ps []position
+		if dec(&ps); err == nil {
+			return orb.MultiPoint(points(ps)), nil
+		}
+	case "LineString":
+		var ps []position
+		if dec(&ps); err == nil {
+			return orb.LineString(points(ps)), nil
+		}
+	case "MultiLineString":
+		var ls [][]position
+		if dec(&ls); err == nil {
+			ml := make(orb.MultiLineString, len(ls))
+			for i, l := range ls {
+				ml[i] = points(l)
+			}
+			return ml, nil
+		}
+	case "Polygon":
+		var rs [][]position
+		if dec(&rs); err == nil {
+			return polygon(rs), nil
+		}
+	case "MultiPolygon":
+		var ps [][][]position
+		if dec(&ps); err == nil {
+			mp := make(orb.MultiPolygon, len(ps))
+			for i, p := range ps {
+				mp[i] = polygon(p)
+			}
+			return mp, nil
+		}
+	default:
+		return nil, fmt.Errorf("geometry type %q is not a GeoJSON geometry", g.Type)
+	}
+	return nil, err
+}
+
+func points(ps []position) []orb.Point {
+	out := make([]orb.Point, len(ps))
+	for i, p := range ps {
+		out[i] = orb.Point(p)
+	}
+	return out
+}
+
+func polygon(rs [][]position) orb.Polygon {
+	p := make(orb.Polygon, len(rs))
+	for i, r := range rs {
+		p[i] = points(r)
+	}
+	return p
+}
+
+// position is a GeoJSON position: [longitude, latitude, ...]. Decoding
+// orb.Point ([2]float64) from [] or [lon] leaves zeros, a point at 0,0
+// or on the equator; a position decodes only from two numbers or more.
+type position orb.Point
+
+func (p *position) UnmarshalJSON(b []byte) error {
+	// b is one valid JSON value (the document was checked).
+	s := bytes.TrimSpace(b)
+	if len(s) < 2 || s[0] != '[' {
+		return fmt.Errorf("position %.40s is not an array of numbers", s)
+	}
+	n := 0
+	for part := range bytes.SplitSeq(s[1:len(s)-1], []byte(",")) {
+		part = bytes.TrimSpace(part)
+		if len(part) == 0 && n == 0 {
+			break // []
+		}
+		v, err := strconv.ParseFloat(string(part), 64)
+		if err != nil {
+			return fmt.Errorf("position %.40s is not an array of numbers", s)
+		}
+		if n < 2 {
+			p[n] = v
+		}
+		n++
+	}
+	if n < 2 {
+		return fmt.Errorf("position %.40s holds %d numbers, want longitude and latitude", s, n)
+	}
+	return nil
+}
+
+func sourceID(f *feature, i int, prop string) string {
 	id := f.ID
 	if id == nil {
 		id = f.Properties[prop]

@@ -21,6 +21,23 @@ func FuzzReadFile(f *testing.F) {
 	if data, err := os.ReadFile(gp); err == nil {
 		f.Add(data)
 	}
+	// Hostile files: the feature table a view of big blobs, a real table
+	// whose geometries claim 2³¹ points or nest collections claiming
+	// more members than fit.
+	nested := []byte{}
+	for range 8 {
+		nested = append(nested, 1, 7, 0, 0, 0, 0xff, 0xff, 0, 0)
+	}
+	for _, stmts := range [][]string{
+		{`CREATE VIEW parks AS SELECT 1 AS fid, zeroblob(1000) AS geom`},
+		{`CREATE TABLE parks (fid INTEGER PRIMARY KEY, geom BLOB)`,
+			`INSERT INTO parks VALUES (1, x'` + hexString(gpBlob([]byte{1, 2, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f})) + `')`,
+			`INSERT INTO parks VALUES (2, x'` + hexString(gpBlob(nested)) + `')`},
+	} {
+		if data, err := os.ReadFile(makeGPKG(f, stmts...)); err == nil {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "fuzz.gpkg")
 		if err := os.WriteFile(p, data, 0o644); err != nil {

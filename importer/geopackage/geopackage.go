@@ -7,12 +7,21 @@
 // is converted to WGS84 through geo/crs. Attributes are mapped as in the
 // GeoJSON importer; the source id is the row's fid, or Options.IDField. The
 // source is "gpkg:" + the file's base name + "/" + the table, so importing
-// the same table again replaces its features. The file is opened read-only.
+// the same table again replaces its features.
+//
+// A GeoPackage is an SQLite database, and SQLite computes what a file asks
+// for: a view or a generated column can make every row a 900 MB blob or
+// recurse without end. So the file is opened read-only with the schema
+// untrusted, only real tables are read (gpkg_contents and the other
+// GeoPackage tables as much as the feature table; a view, a virtual table
+// or a column computed on read is an error naming it), no value may be
+// longer than MaxValue bytes, and the queries stop when ctx is done.
 package geopackage
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -24,8 +33,14 @@ import (
 	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store/gpkg"
 	"github.com/paulmach/orb"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
+
+// MaxValue is the longest value (a geometry blob, a text) read from a
+// GeoPackage: SQLite's SQLITE_LIMIT_LENGTH on the connection, so a longer
+// one fails the file before it is in memory.
+const MaxValue = 64 << 20
 
 // Extensions are the file name endings this package reads.
 var Extensions = []string{".gpkg"}
@@ -62,15 +77,21 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?mode=ro")
+	db, conn, err := open(ctx, abs)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer db.Close()
+	defer conn.Close()
+	for _, t := range []string{"gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"} {
+		if err := realTable(ctx, conn, t); err != nil {
+			return nil, nil, fmt.Errorf("not a GeoPackage greenreach reads: %w", err)
+		}
+	}
 	var tables []string
-	rows, err := db.QueryContext(ctx, "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
 	if err != nil {
-		return nil, nil, fmt.Errorf("not a GeoPackage (%v)", err)
+		return nil, nil, fmt.Errorf("not a GeoPackage (%v)", tooBig(err))
 	}
 	for rows.Next() {
 		var t string
@@ -80,7 +101,9 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 		}
 		tables = append(tables, t)
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return nil, nil, tooBig(err)
+	}
 	table := opt.Table
 	switch {
 	case table == "" && len(tables) == 1:
@@ -96,9 +119,12 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 			return nil, nil, fmt.Errorf("no feature table %q (it has: %s)", table, strings.Join(tables, ", "))
 		}
 	}
+	if err := realTable(ctx, conn, table); err != nil {
+		return nil, nil, err
+	}
 	var geomCol string
 	var srsID int64
-	if err := db.QueryRowContext(ctx, "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", table).Scan(&geomCol, &srsID); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", table).Scan(&geomCol, &srsID); err != nil {
 		return nil, nil, fmt.Errorf("table %s: no geometry column registered: %v", table, err)
 	}
 	def := opt.CRS
@@ -106,7 +132,7 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 		var org sql.NullString
 		var code sql.NullInt64
 		var wkt sql.NullString
-		if err := db.QueryRowContext(ctx, "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?", srsID).Scan(&org, &code, &wkt); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?", srsID).Scan(&org, &code, &wkt); err != nil {
 			return nil, nil, fmt.Errorf("table %s: spatial reference system %d not described: %v", table, srsID, err)
 		}
 		switch {
@@ -127,28 +153,34 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 		opt.Source = "gpkg:" + filepath.Base(path) + "/" + table
 	}
 	var pk string
-	cols, err := db.QueryContext(ctx, "SELECT name, pk FROM pragma_table_info(?)", table)
+	var selected []string
+	cols, err := conn.QueryContext(ctx, "SELECT name, pk, hidden FROM pragma_table_xinfo(?)", table)
 	if err != nil {
 		return nil, nil, err
 	}
 	for cols.Next() {
 		var name string
-		var isPK int
-		if err := cols.Scan(&name, &isPK); err != nil {
+		var isPK, hidden int
+		if err := cols.Scan(&name, &isPK, &hidden); err != nil {
 			cols.Close()
 			return nil, nil, err
+		}
+		if hidden == 2 { // a VIRTUAL generated column: computed on every read
+			cols.Close()
+			return nil, nil, fmt.Errorf("table %s: column %s is computed when read (a generated column); greenreach reads stored values only", table, name)
 		}
 		if isPK == 1 {
 			pk = name
 		}
+		selected = append(selected, quote(name))
 	}
 	cols.Close()
 	if pk == "" {
 		pk = "rowid"
 	}
-	rows, err = db.QueryContext(ctx, fmt.Sprintf("SELECT %s AS gr_fid, * FROM %s ORDER BY %s", quote(pk), quote(table), quote(pk)))
+	rows, err = conn.QueryContext(ctx, fmt.Sprintf("SELECT %s AS gr_fid, %s FROM %s ORDER BY %s", quote(pk), strings.Join(selected, ", "), quote(table), quote(pk)))
 	if err != nil {
-		return nil, nil, fmt.Errorf("table %s: %w", table, err)
+		return nil, nil, fmt.Errorf("table %s: %w", table, tooBig(err))
 	}
 	defer rows.Close()
 	names, err := rows.Columns()
@@ -166,7 +198,7 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, nil, fmt.Errorf("table %s: %w", table, tooBig(err))
 		}
 		sid := fmt.Sprint(vals[0])
 		props := map[string]any{}
@@ -202,8 +234,57 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("table %s: %w", table, err)
+		return nil, nil, fmt.Errorf("table %s: %w", table, tooBig(err))
 	}
 	feats, sum := col.Done()
 	return feats, sum, nil
+}
+
+// open opens the file read-only with its schema untrusted (its views and
+// triggers may call only harmless functions) and returns the one
+// connection to query it on, whose values are limited to MaxValue bytes.
+func open(ctx context.Context, abs string) (*sql.DB, *sql.Conn, error) {
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?mode=ro&_pragma=trusted_schema(0)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		_, err = sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, MaxValue)
+		if err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, conn, nil
+}
+
+// realTable checks that name is an ordinary table of the file: a view or a
+// virtual table computes its rows when read, as much as it likes.
+func realTable(ctx context.Context, conn *sql.Conn, name string) error {
+	var typ, def sql.NullString
+	err := conn.QueryRowContext(ctx, "SELECT type, sql FROM sqlite_schema WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')", name).Scan(&typ, &def)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("no table %s", name)
+	case err != nil:
+		return err
+	case typ.String == "view":
+		return fmt.Errorf("%s is a view: greenreach reads only tables (a view computes its rows when read)", name)
+	case strings.HasPrefix(strings.ToUpper(strings.TrimSpace(def.String)), "CREATE VIRTUAL"):
+		return fmt.Errorf("%s is a virtual table: greenreach reads only ordinary tables", name)
+	}
+	return nil
+}
+
+// tooBig names the limit in SQLite's "string or blob too big".
+func tooBig(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_TOOBIG {
+		return fmt.Errorf("a value is over the limit of %d bytes (%d MiB): %w", MaxValue, MaxValue>>20, err)
+	}
+	return err
 }

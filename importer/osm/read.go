@@ -10,13 +10,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"strings"
 
 	"github.com/paulmach/orb"
 	posm "github.com/paulmach/osm"
-	"github.com/paulmach/osm/osmpbf"
-	"github.com/paulmach/osm/osmxml"
 )
 
 // Formats.
@@ -126,9 +123,9 @@ func scan(ctx context.Context, format string, r io.Reader, m *Mapping, progress 
 	var sc scanner
 	switch format {
 	case FormatPBF:
-		sc = osmpbf.New(ctx, r, runtime.GOMAXPROCS(0))
+		sc = newPBFScanner(ctx, r)
 	default:
-		sc = osmxml.New(ctx, r)
+		sc = newXMLScanner(ctx, r)
 	}
 	defer sc.Close()
 	d := &data{coords: map[posm.NodeID]orb.Point{}, ways: map[posm.WayID]*wayRec{}}
@@ -136,6 +133,9 @@ func scan(ctx context.Context, format string, r io.Reader, m *Mapping, progress 
 	for sc.Scan() {
 		switch o := sc.Object().(type) {
 		case *posm.Node:
+			if !(o.Lat >= -90 && o.Lat <= 90 && o.Lon >= -180 && o.Lon <= 180) { // NaN too
+				return nil, fmt.Errorf("node %d: lat %v lon %v is not a position on Earth", o.ID, o.Lat, o.Lon)
+			}
 			pt := orb.Point{round7(o.Lon), round7(o.Lat)}
 			d.coords[o.ID] = pt
 			if len(o.Tags) > 0 && m.interesting(o.Tags) {
@@ -184,3 +184,84 @@ func scan(ctx context.Context, format string, r io.Reader, m *Mapping, progress 
 	}
 	return d, nil
 }
+
+// xmlScanner reads the nodes, ways and relations of OSM XML like
+// osmxml.Scanner, and refuses a node without a lat or lon attribute, which
+// osmxml reads as 0 (a node on the equator or at 0,0).
+type xmlScanner struct {
+	ctx context.Context
+	dec *xml.Decoder
+	obj posm.Object
+	err error
+}
+
+func newXMLScanner(ctx context.Context, r io.Reader) *xmlScanner {
+	return &xmlScanner{ctx: ctx, dec: xml.NewDecoder(r)}
+}
+
+func (s *xmlScanner) Scan() bool {
+	for s.err == nil {
+		if s.err = s.ctx.Err(); s.err != nil {
+			break
+		}
+		t, err := s.dec.Token()
+		if err != nil {
+			s.err = err
+			break
+		}
+		se, ok := t.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(se.Name.Local) {
+		case "node":
+			n := &posm.Node{}
+			if s.err = s.dec.DecodeElement(n, &se); s.err == nil {
+				s.err = hasPosition(n, se.Attr)
+			}
+			s.obj = n
+		case "way":
+			w := &posm.Way{}
+			s.err = s.dec.DecodeElement(w, &se)
+			s.obj = w
+		case "relation":
+			rel := &posm.Relation{}
+			s.err = s.dec.DecodeElement(rel, &se)
+			s.obj = rel
+		default:
+			continue
+		}
+		return s.err == nil
+	}
+	return false
+}
+
+// hasPosition checks that a node's element has both lat and lon.
+func hasPosition(n *posm.Node, attrs []xml.Attr) error {
+	var lat, lon bool
+	for _, a := range attrs {
+		lat = lat || a.Name.Local == "lat"
+		lon = lon || a.Name.Local == "lon"
+	}
+	switch {
+	case !lat && !lon:
+		return fmt.Errorf("node %d has no lat and lon", n.ID)
+	case !lat:
+		return fmt.Errorf("node %d has no lat", n.ID)
+	case !lon:
+		return fmt.Errorf("node %d has no lon", n.ID)
+	}
+	return nil
+}
+
+func (s *xmlScanner) Object() posm.Object { return s.obj }
+
+// Err is the first error but io.EOF (the end of the file).
+func (s *xmlScanner) Err() error {
+	if s.err == io.EOF {
+		return nil
+	}
+	return s.err
+}
+
+func (s *xmlScanner) Close() error { return nil }

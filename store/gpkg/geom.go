@@ -257,6 +257,10 @@ type wkbReader struct {
 
 const maxDepth = 32
 
+// preallocParts is the most rings or members allocated for before they
+// are read.
+const preallocParts = 64
+
 func (r *wkbReader) fail(what string) error {
 	return fmt.Errorf("%w: wkb: %s at byte %d", ErrGeometry, what, r.off)
 }
@@ -284,8 +288,8 @@ func (r *wkbReader) count(o binary.ByteOrder, minSize int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if uint64(n)*uint64(minSize) > uint64(len(r.b)-r.off) {
-		return 0, r.fail("count exceeds data")
+	if left := len(r.b) - r.off; uint64(n)*uint64(minSize) > uint64(left) {
+		return 0, r.fail(fmt.Sprintf("count %d exceeds data (%d bytes left, %d at least each)", n, left, minSize))
 	}
 	return int(n), nil
 }
@@ -367,61 +371,60 @@ func (r *wkbReader) geometry(depth int) (orb.Geometry, error) {
 		if err != nil {
 			return nil, err
 		}
-		poly := make(orb.Polygon, n)
-		for i := range poly {
+		// Rings and members are appended as they are read, not allocated
+		// for the count: a count fits the bytes left, but each nested
+		// collection would claim the same bytes again.
+		poly := make(orb.Polygon, 0, min(n, preallocParts))
+		for range n {
 			ps, err := r.points(o, dims)
 			if err != nil {
 				return nil, err
 			}
-			poly[i] = orb.Ring(ps)
+			poly = append(poly, orb.Ring(ps))
 		}
 		return poly, nil
 	case 4, 5, 6, 7:
-		n, err := r.count(o, 5)
+		n, err := r.count(o, 9) // byte order, type and a count at least
 		if err != nil {
 			return nil, err
 		}
-		parts := make([]orb.Geometry, n)
-		for i := range parts {
+		c := min(n, preallocParts)
+		mpt, ml, mpl, parts := make(orb.MultiPoint, 0, c), make(orb.MultiLineString, 0, c), make(orb.MultiPolygon, 0, c), make(orb.Collection, 0, c)
+		for range n {
 			g, err := r.geometry(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			parts[i] = g
+			ok := true
+			switch t {
+			case 4:
+				var p orb.Point
+				p, ok = g.(orb.Point)
+				mpt = append(mpt, p)
+			case 5:
+				var l orb.LineString
+				l, ok = g.(orb.LineString)
+				ml = append(ml, l)
+			case 6:
+				var p orb.Polygon
+				p, ok = g.(orb.Polygon)
+				mpl = append(mpl, p)
+			default:
+				parts = append(parts, g)
+			}
+			if !ok {
+				return nil, r.fail(fmt.Sprintf("a %s in a geometry of type %d", g.GeoJSONType(), t))
+			}
 		}
 		switch t {
 		case 4:
-			mp := make(orb.MultiPoint, n)
-			for i, g := range parts {
-				p, ok := g.(orb.Point)
-				if !ok {
-					return nil, r.fail("multipoint member is not a point")
-				}
-				mp[i] = p
-			}
-			return mp, nil
+			return mpt, nil
 		case 5:
-			ml := make(orb.MultiLineString, n)
-			for i, g := range parts {
-				l, ok := g.(orb.LineString)
-				if !ok {
-					return nil, r.fail("multilinestring member is not a linestring")
-				}
-				ml[i] = l
-			}
 			return ml, nil
 		case 6:
-			mp := make(orb.MultiPolygon, n)
-			for i, g := range parts {
-				p, ok := g.(orb.Polygon)
-				if !ok {
-					return nil, r.fail("multipolygon member is not a polygon")
-				}
-				mp[i] = p
-			}
-			return mp, nil
+			return mpl, nil
 		default:
-			return orb.Collection(parts), nil
+			return parts, nil
 		}
 	}
 	return nil, r.fail(fmt.Sprintf("unsupported geometry type %d", t))
