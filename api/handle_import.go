@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -88,12 +89,20 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	if n == 0 {
 		return errBadRequest("the body is empty: send the file as the request body")
 	}
+	// Reading and loading have the write timeout's budget: the answer must
+	// be written within it anyway (upload.go), and a file that takes longer
+	// is stopped rather than left working for nobody.
 	ctx := r.Context()
+	if t := s.cfg.WriteTimeout; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
 	path := tmp.Name()
 	feats, sum, err := anyfile.ReadFile(ctx, path, anyfile.Options{Layer: layer, Source: source, TempDir: s.cfg.TempDir})
 	if err != nil {
 		if ctx.Err() != nil {
-			return errUnavailable("the import was cut short", err)
+			return s.importCut(err)
 		}
 		return &appError{Status: http.StatusUnprocessableEntity, Title: "Unreadable file", Detail: strings.ReplaceAll(err.Error(), path, "the upload") + " (nothing of it written)"}
 	}
@@ -111,6 +120,9 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	start := time.Now()
 	ch, err := importer.Load(ctx, s.store, sum.Source, feats, sum, load...)
 	if err != nil {
+		if ctx.Err() != nil {
+			return s.importCut(err)
+		}
 		if errors.Is(err, store.ErrUnavailable) {
 			return errUnavailable("the store is unavailable; nothing was imported", err)
 		}
@@ -120,4 +132,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	sum.LoadSeconds = time.Since(start).Seconds()
 	sum.File = ""
 	return writeJSON(w, http.StatusOK, sum)
+}
+
+// importCut is the answer to an import stopped by its time budget or by the
+// client going away: nothing of it was written.
+func (s *Server) importCut(err error) *appError {
+	return &appError{Status: http.StatusServiceUnavailable, Title: "Import stopped",
+		Detail: fmt.Sprintf("reading and writing the file may take at most %s (the write timeout); nothing of it was written: import large files with the CLI (greenreach import)", s.cfg.WriteTimeout), Err: err}
 }

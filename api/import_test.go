@@ -3,14 +3,18 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store/storetest"
+	"github.com/greenreach/greenreach/tiles/tilestest"
 )
 
 // parksFC is a FeatureCollection of n small parks with ids p1…pn.
@@ -78,5 +82,24 @@ func TestImportNeverDeletesUnasked(t *testing.T) {
 	c, sum, b := upload("&source=parks&replace=true", parksFC(1, 103.60))
 	if g := sum.Layers[geo.Green]; c != 200 || !sum.Replace || g.Deleted != 2 || !slices.Equal(g.DeletedIDs, gone) || greens() != base+6 {
 		t.Errorf("replace of parks by one park: %d, deleted %v (want %v), %d parks (want %d): %s", c, g.DeletedIDs, gone, greens(), base+6, b)
+	}
+}
+
+// TestImportTimeBudget: an upload whose reading and loading outlast the
+// write timeout is stopped with 503 naming the budget, and nothing of it is
+// stored (issue 16, item 6: imports, like queries, have a time budget).
+func TestImportTimeBudget(t *testing.T) {
+	st, ix := tilestest.Demo(t, "small")
+	cfg := openConfig()
+	cfg.WriteTimeout = time.Nanosecond // spent before the file is read
+	s := New(cfg, st, ix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	before := storetest.Snapshot(t, st)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/import?format=geojson&layer=green", strings.NewReader(parksFC(50, 103.6))))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "may take at most 1ns (the write timeout)") || rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("an import past its budget: %d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	if after := storetest.Snapshot(t, st); after != before {
+		t.Error("an import stopped by its budget changed the store")
 	}
 }
