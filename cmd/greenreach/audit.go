@@ -10,15 +10,17 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/grid"
 	"github.com/greenreach/greenreach/geo/index"
 )
 
 func runAudit(ctx context.Context, cfg *config, args []string) error {
-	fs := flags(cfg, "audit", "[--rules FILE] [--mode walk|straight] [--format table|json|csv|geojson|html] [--out FILE] [--print-rules]")
+	fs := flags(cfg, "audit", "[--rules FILE] [--mode walk|straight] [--grid-size M] [--format table|json|csv|geojson|html] [--out FILE] [--print-rules]")
 	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML); default: the shipped set ($GREENREACH_RULES)")
 	mode := fs.String("mode", coverage.Walk, "distances for walk_access rules: walk (the network) or straight")
 	format := fs.String("format", "table", "output: "+strings.Join(coverage.Formats, ", "))
 	out := fs.String("out", "", "write the report to this file instead of standard output")
+	gridSize := fs.Int("grid-size", 0, "side in metres of the management cells reported on when the store has no administrative areas (100–100000; default: the rules' grid_size_m, else 1000 = 1 km²)")
 	printRules := fs.Bool("print-rules", false, "print the default rules (YAML) and exit")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -32,6 +34,11 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 	}
 	if *mode != coverage.Walk && *mode != coverage.Straight {
 		return usageError{fmt.Sprintf("--mode %q: want walk or straight", *mode)}
+	}
+	if *gridSize != 0 {
+		if _, err := grid.New(*gridSize); err != nil {
+			return usageError{"--grid-size: " + err.Error()}
+		}
 	}
 	rs := coverage.Default()
 	if *rulesFile != "" {
@@ -50,7 +57,7 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := coverage.Run(ctx, ix.Snapshot(), rs, coverage.Options{Mode: *mode, Progress: func(stage string) {
+	a, err := coverage.Run(ctx, ix.Snapshot(), rs, coverage.Options{Mode: *mode, GridSize: *gridSize, Progress: func(stage string) {
 		cfg.log.Info("audit", "stage", stage, "elapsed", time.Since(start).Round(time.Millisecond))
 	}})
 	if err != nil {

@@ -35,6 +35,10 @@ const (
 // Options tune an audit.
 type Options struct {
 	Mode string // Walk (default) or Straight
+	// GridSize is the side in metres of the management cells the audit
+	// reports on when the areas layer is empty; 0: the rule set's, else
+	// 1000 (1 km² cells).
+	GridSize int
 	// Progress, when set, hears each stage as it starts.
 	Progress func(stage string)
 }
@@ -50,8 +54,12 @@ type Audit struct {
 	Network   string // a summary of the walking graph
 	// Attribution is "© OpenStreetMap contributors" when OSM data is in it.
 	Attribution string
+	// GridSize is the side (m) of the grid cells that are the units when
+	// the areas layer is empty; 0 when the units are administrative areas.
+	GridSize int
 
 	snap   *index.Snapshot
+	cells  *cellSet // the grid, when the units are its cells
 	graph  *network.Graph
 	ptree  rtree.RTreeG[*Parcel] // parcels by their inside point
 	byID   map[int64]*Parcel
@@ -63,7 +71,7 @@ type Audit struct {
 type Unit struct {
 	ID    int64 // 0 for the city
 	Name  string
-	Level string // "city", "district", "subdistrict", "community"
+	Level string // "city", "district", "subdistrict", "community" or "grid"
 	Geom  orb.Geometry
 	Area  float64 // m²
 }
@@ -155,7 +163,9 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	}
 	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC(), snap: snap, byID: map[int64]*Parcel{}}
 	stage("units and parcels")
-	a.units(snap)
+	if err := a.units(snap, gridSize(opt, rs)); err != nil {
+		return nil, err
+	}
 	var g *network.Graph
 	if opt.Mode == Walk {
 		stage("walking network")
@@ -209,8 +219,9 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 }
 
 // units reads the areas (with the city as a whole first) and the parcels,
-// and places each parcel in the units holding its inside point.
-func (a *Audit) units(snap *index.Snapshot) {
+// and places each parcel in the units holding its inside point. Without
+// areas the units are the grid cells of gridSize metres holding parcels.
+func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	city := &Unit{Name: "city", Level: "city"}
 	a.Units = append(a.Units, city)
 	var areas []*Unit
@@ -225,6 +236,13 @@ func (a *Audit) units(snap *index.Snapshot) {
 	for _, u := range areas {
 		byID[u.ID] = u
 	}
+	if len(areas) == 0 {
+		cs, err := newCellSet(gridSize)
+		if err != nil {
+			return err
+		}
+		a.cells, a.GridSize = cs, gridSize
+	}
 	areasLayer := snap.Layer(geo.Areas)
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
@@ -237,24 +255,33 @@ func (a *Audit) units(snap *index.Snapshot) {
 			}
 			return true
 		})
+		if a.cells != nil {
+			p.Units = append(p.Units, a.cells.at(p.Point))
+		}
 		a.Parcels = append(a.Parcels, p)
 		a.byID[p.ID] = p
 		a.ptree.Insert(p.Point, p.Point, p)
 		return true
 	})
+	if a.cells != nil {
+		areas = a.cells.units()
+		a.Units = append(a.Units, areas...)
+	}
 	for _, u := range areas {
-		if u.Level == "district" {
+		if u.Level == "district" || u.Level == Grid {
 			city.Area += u.Area
 		}
 	}
+	return nil
 }
 
 // levelUnits returns the units a rule reports on: the city and the units
-// of its level (all levels when it names none).
+// of its level (all levels when it names none); grid cells stand for
+// every level.
 func (a *Audit) levelUnits(r *Rule) []*Unit {
 	out := []*Unit{a.Units[0]}
 	for _, u := range a.Units[1:] {
-		if r.Level == "" || u.Level == r.Level {
+		if r.Level == "" || u.Level == r.Level || u.Level == Grid {
 			out = append(out, u)
 		}
 	}
@@ -567,7 +594,7 @@ func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
 		u := ur.Unit
 		n := 0
 		for _, f := range ts {
-			if u.Level == "city" || geo.Contains(u.Geom, firstPoint(f.Geom)) {
+			if a.unitHolds(u, firstPoint(f.Geom)) {
 				n++
 			}
 		}

@@ -33,6 +33,11 @@ func (a *Audit) corridor(snap *index.Snapshot, r *Rule) *Result {
 			}
 			return true
 		})
+		if a.cells != nil {
+			if i, ok := unitIdx[a.cells.g.At(p).ID()]; ok && i > 0 {
+				out = append(out, i)
+			}
+		}
 		return out
 	}
 	covered := func(p, q orb.Point) bool {

@@ -157,7 +157,7 @@ func (a *Audit) svgMap() (template.HTML, string, []legendItem) {
 		fmt.Fprintf(&sb, `<path d="%s" fill="%s" fill-opacity="0.85" stroke="none"><title>%s</title></path>`, path(p.Geom), colour(p.ID), template.HTMLEscapeString(p.Name))
 	}
 	for _, u := range a.Units[1:] {
-		w := map[string]string{"district": "2.5", "subdistrict": "1.5", "community": "1"}[u.Level]
+		w := map[string]string{"district": "2.5", "subdistrict": "1.5", "community": "1", Grid: "1"}[u.Level]
 		fmt.Fprintf(&sb, `<path d="%s" fill="none" stroke="#444" stroke-width="%s" stroke-dasharray="4 3"><title>%s</title></path>`, path(u.Geom), w, template.HTMLEscapeString(u.Name))
 	}
 	gaps := 0
@@ -189,6 +189,7 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 </style></head><body>
 <h1>Coverage audit</h1>
 <p class="meta">Rules: {{.A.Rules.Name}} · distances by {{if eq .A.Mode "walk"}}walking the network{{else}}straight line{{end}} · {{len .A.Parcels}} parcels, {{.Residents}} residents · generated {{.A.Generated.Format "2006-01-02 15:04 UTC"}}{{if .A.Network}} · network: {{.A.Network}}{{end}}</p>
+<p class="meta">Units: {{.A.UnitsNote}}</p>
 {{if .Map}}<figure id="map">{{.Map}}
 <figcaption class="legend">{{if .MapRule}}Parcels by distance — {{.MapRule}}: {{end}}{{range .Legend}}<span><i style="background:{{.Colour}}"></i>{{.Label}}</span>{{end}}<span>dashed: districts and communities</span></figcaption></figure>{{end}}
 {{range .Rules}}<section class="rule" id="{{.ID}}">

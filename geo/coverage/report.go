@@ -50,6 +50,12 @@ type ReportJSON struct {
 	Parcels   int          `json:"parcels"`
 	Residents int64        `json:"residents"`
 	Results   []ResultJSON `json:"results"`
+
+	// Units is "areas" (the areas layer's) or "grid" (generated cells of
+	// GridSize metres, the city having no areas); UnitsNote says so in words.
+	Units     string `json:"units"`
+	GridSize  int    `json:"grid_size_m,omitempty"`
+	UnitsNote string `json:"units_note"`
 }
 
 // ResultJSON is one rule's results.
@@ -99,7 +105,11 @@ func finite(v float64) *float64 {
 
 // JSON returns the audit as JSON.
 func (a *Audit) JSON() ReportJSON {
-	out := ReportJSON{Rules: a.Rules.Name, Mode: a.Mode, Generated: a.Generated, Network: a.Network, Parcels: len(a.Parcels)}
+	out := ReportJSON{Rules: a.Rules.Name, Mode: a.Mode, Generated: a.Generated, Network: a.Network, Parcels: len(a.Parcels),
+		Units: "areas", GridSize: a.GridSize, UnitsNote: a.UnitsNote()}
+	if a.GridSize > 0 {
+		out.Units = Grid
+	}
 	for _, p := range a.Parcels {
 		out.Residents += p.Population
 	}
@@ -177,6 +187,7 @@ func (a *Audit) WriteTable(w io.Writer) error {
 	if a.Network != "" {
 		fmt.Fprintf(w, "walking network: %s\n", a.Network)
 	}
+	fmt.Fprintf(w, "units: %s\n", a.UnitsNote())
 	for _, r := range a.Results {
 		fmt.Fprintf(w, "\n%s — %s\n  %s, pass %s", r.Rule.ID, r.Rule.Title, Measure(r.Rule.Type), threshold(r.Rule))
 		if r.Rule.Source != "" {

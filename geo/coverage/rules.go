@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/grid"
 	"gopkg.in/yaml.v3"
 )
 
@@ -31,6 +32,9 @@ const (
 type RuleSet struct {
 	Name  string `yaml:"-"` // the file, or "default"
 	Rules []Rule `yaml:"rules"`
+	// GridSize is the side (m) of the management cells an audit reports
+	// on where the city has no areas; 0: 1000 (1 km² cells).
+	GridSize int `yaml:"grid_size_m,omitempty"`
 }
 
 // Rule is one coverage rule. Which fields apply depends on Type.
@@ -132,6 +136,11 @@ func Parse(name string, data []byte) (*RuleSet, error) {
 	}
 	if len(rs.Rules) == 0 {
 		return nil, fmt.Errorf("%w: %s: no rules", ErrRules, name)
+	}
+	if rs.GridSize != 0 {
+		if _, err := grid.New(rs.GridSize); err != nil {
+			return nil, fmt.Errorf("%w: %s: grid_size_m: %v", ErrRules, name, err)
+		}
 	}
 	seen := map[string]bool{}
 	for i := range rs.Rules {

@@ -1,0 +1,102 @@
+package coverage
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/grid"
+	"github.com/paulmach/orb"
+)
+
+// Grid is the level of units that are generated management cells.
+const Grid = "grid"
+
+// cellSet gathers the grid cells that hold parcels, for a city whose
+// areas layer is empty: each parcel lies in exactly one cell, named by the
+// cell's stable code (geo/grid).
+type cellSet struct {
+	g      grid.Grid
+	byCode map[string]*Unit
+}
+
+func newCellSet(size int) (*cellSet, error) {
+	g, err := grid.New(size)
+	if err != nil {
+		return nil, err
+	}
+	return &cellSet{g: g, byCode: map[string]*Unit{}}, nil
+}
+
+// at returns the unit of the cell holding p, creating it on first use.
+func (cs *cellSet) at(p orb.Point) *Unit {
+	c := cs.g.At(p)
+	if u, ok := cs.byCode[c.Code]; ok {
+		return u
+	}
+	poly := c.Polygon()
+	u := &Unit{ID: c.ID(), Name: c.Code, Level: Grid, Geom: poly, Area: geo.Area(poly)}
+	cs.byCode[c.Code] = u
+	return u
+}
+
+// holds reports whether p lies in the cell unit u (a grid unit).
+func (cs *cellSet) holds(u *Unit, p orb.Point) bool {
+	return cs.g.At(p).Code == u.Name
+}
+
+// units returns the cells gathered, south to north, west to east.
+func (cs *cellSet) units() []*Unit {
+	out := make([]*Unit, 0, len(cs.byCode))
+	rc := map[*Unit][2]int{}
+	for _, u := range cs.byCode {
+		_, c, err := grid.Parse(u.Name)
+		if err != nil {
+			panic(err) // our own codes
+		}
+		rc[u] = [2]int{c.Row, c.Col}
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b *Unit) int {
+		if d := cmp.Compare(rc[a][0], rc[b][0]); d != 0 {
+			return d
+		}
+		return cmp.Compare(rc[a][1], rc[b][1])
+	})
+	return out
+}
+
+// gridSize is the cell side the audit uses when it needs a grid: the
+// option, else the rule set's, else grid.DefaultSize.
+func gridSize(opt Options, rs *RuleSet) int {
+	switch {
+	case opt.GridSize > 0:
+		return opt.GridSize
+	case rs.GridSize > 0:
+		return rs.GridSize
+	}
+	return grid.DefaultSize
+}
+
+// unitHolds reports whether unit u holds point p: the city every point,
+// a grid cell the points the grid puts in it, an area those its polygon
+// contains.
+func (a *Audit) unitHolds(u *Unit, p orb.Point) bool {
+	switch {
+	case u.Level == "city":
+		return true
+	case u.Level == Grid && a.cells != nil:
+		return a.cells.holds(u, p)
+	}
+	return geo.Contains(u.Geom, p)
+}
+
+// UnitsNote says in a sentence what the audit's units are.
+func (a *Audit) UnitsNote() string {
+	if a.GridSize == 0 {
+		return "administrative areas of the areas layer"
+	}
+	return fmt.Sprintf("grid cells of %d × %d m (level %q, code G<size>-N<row>-E<column>), generated because the areas layer is empty; only cells holding parcels are listed",
+		a.GridSize, a.GridSize, Grid)
+}
