@@ -519,8 +519,9 @@ type Outcome struct {
 	Reason   string // non-empty: skip the feature
 }
 
-// FixAll runs Fix on every feature, spread over GOMAXPROCS goroutines with
-// a Validator each, and returns the outcomes in the order of feats.
+// FixAll runs Fix (and, on areas, CheckArea) on every feature, spread over
+// GOMAXPROCS goroutines with a Validator each, and returns the outcomes in
+// the order of feats.
 func FixAll(feats []*geo.Feature) []Outcome {
 	out := make([]Outcome, len(feats))
 	workers := min(runtime.GOMAXPROCS(0), 1+len(feats)/500)
@@ -537,6 +538,9 @@ func FixAll(feats []*geo.Feature) []Outcome {
 			v := NewValidator()
 			for i := lo; i < hi; i++ {
 				out[i].Repaired, out[i].Reason = v.Fix(feats[i])
+				if out[i].Reason == "" {
+					out[i].Reason = CheckArea(feats[i])
+				}
 			}
 		}()
 	}

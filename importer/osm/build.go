@@ -24,8 +24,7 @@ const (
 	ReasonNoOuter            = "relation without outer ring"
 	ReasonHighwayArea        = "highway as area"
 	ReasonNotBuilt           = "highway not built (proposed, construction, abandoned)"
-	ReasonNoAdminLevel       = "no admin_level"
-	ReasonAboveDistrict      = "admin_level ≤ 4 (country, province)"
+	ReasonNoAdminLevel       = "no admin_level 1–12"
 )
 
 // geomKind is what an element's geometry turned out to be.
@@ -255,17 +254,12 @@ func (b *builder) feature(layer string, r Rule, e *element, g orb.Geometry) (*ge
 		if level == "" {
 			s := tags.Find("admin_level")
 			n, err := strconv.Atoi(strings.TrimSpace(s))
-			switch {
-			case s == "" || err != nil:
+			if s == "" || err != nil || n < 1 || n > MaxAdminLevel {
 				return nil, ReasonNoAdminLevel
-			case n <= 4:
-				return nil, ReasonAboveDistrict
-			case n <= 6:
-				level = "district"
-			case n <= 8:
-				level = "subdistrict"
-			default:
-				level = "community"
+			}
+			var ok bool
+			if level, ok = b.m.adminLevel(n); !ok {
+				return nil, fmt.Sprintf("admin_level %d not mapped", n) // at most 12 reasons
 			}
 		}
 		props["level"] = level

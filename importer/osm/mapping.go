@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/importer"
 	posm "github.com/paulmach/osm"
 	"gopkg.in/yaml.v3"
 )
@@ -53,8 +55,16 @@ func (r Rule) label() string {
 // key=* rule; an element may go to several layers.
 type Mapping struct {
 	Rules []Rule
-	byKey map[string][]int
+	// AdminLevels maps the admin_level of a boundary=administrative
+	// element to its area level (district, subdistrict, community); other
+	// levels are skipped. Default importer.ChinaAdminLevels.
+	AdminLevels map[int]string
+	byKey       map[string][]int
 }
+
+// MaxAdminLevel is the largest admin_level a mapping may name (OSM uses
+// 2–11).
+const MaxAdminLevel = 12
 
 func ptr(b bool) *bool { return &b }
 
@@ -80,9 +90,20 @@ func DefaultMapping() *Mapping {
 		{Layer: geo.Waste, Key: "amenity", Value: "toilets", Kind: "toilet"},
 		{Layer: geo.Areas, Key: "boundary", Value: "administrative"},
 	}
-	m := &Mapping{Rules: rules}
+	m := &Mapping{Rules: rules, AdminLevels: importer.ChinaAdminLevels()}
 	m.index()
 	return m
+}
+
+// adminLevel returns the area level of an admin_level; a mapping built by
+// hand without AdminLevels uses the default table.
+func (m *Mapping) adminLevel(n int) (string, bool) {
+	t := m.AdminLevels
+	if t == nil {
+		t = importer.ChinaAdminLevels()
+	}
+	l, ok := t[n]
+	return l, ok
 }
 
 func (m *Mapping) index() {
@@ -147,7 +168,10 @@ func LoadMapping(path string) (*Mapping, error) {
 // rules; a rule is either "key=value" or a mapping with the fields tag
 // ("key=value", required), kind, walkable, public and off (true removes the
 // rule of that tag). A rule with the tag of an existing rule of the layer
-// replaces it in place; others are appended. Errors name the file and line.
+// replaces it in place; others are appended. admin_levels maps admin_level
+// numbers (1–12) to district, subdistrict, community or skip, changing
+// those entries of the default table (importer.ChinaAdminLevels; replace
+// does not clear it). Errors name the file and line.
 //
 //	replace: false
 //	green:
@@ -157,6 +181,9 @@ func LoadMapping(path string) (*Mapping, error) {
 //	  - {tag: highway=cycleway, walkable: false}
 //	parcels:
 //	  - {tag: building=*, off: true}
+//	admin_levels:
+//	  7: district   # a city whose 县级市 districts are at 7
+//	  9: skip
 func ParseMapping(name string, data []byte) (*Mapping, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -182,6 +209,7 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 		off  bool
 	}
 	var entries []entry
+	levels := importer.ChinaAdminLevels()
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
 		if k.Value == "replace" {
@@ -190,8 +218,29 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			}
 			continue
 		}
+		if k.Value == "admin_levels" {
+			if v.Kind != yaml.MappingNode {
+				return nil, errAt(v, "admin_levels: want a mapping of admin_level numbers to district, subdistrict, community or skip")
+			}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				lk, lv := v.Content[j], v.Content[j+1]
+				n, err := strconv.Atoi(lk.Value)
+				if err != nil || n < 1 || n > MaxAdminLevel {
+					return nil, errAt(lk, "admin_levels: %q: want an admin_level 1–%d", lk.Value, MaxAdminLevel)
+				}
+				switch lv.Value {
+				case importer.District, importer.Subdistrict, importer.Community:
+					levels[n] = lv.Value
+				case "skip":
+					delete(levels, n)
+				default:
+					return nil, errAt(lv, "admin_levels: %d: %q: want district, subdistrict, community or skip", n, lv.Value)
+				}
+			}
+			continue
+		}
 		if geo.SchemaOf(k.Value) == nil {
-			return nil, errAt(k, "unknown layer %q (want one of green, parcels, roads, waste, areas, or replace)", k.Value)
+			return nil, errAt(k, "unknown layer %q (want one of green, parcels, roads, waste, areas, or replace, admin_levels)", k.Value)
 		}
 		if v.Kind != yaml.SequenceNode {
 			return nil, errAt(v, "%s: want a list of rules", k.Value)
@@ -246,7 +295,7 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			entries = append(entries, e)
 		}
 	}
-	m := &Mapping{}
+	m := &Mapping{AdminLevels: levels}
 	if !replace {
 		m.Rules = DefaultMapping().Rules
 	}
@@ -302,6 +351,18 @@ func (m *Mapping) WriteYAML(w io.Writer) error {
 			} else {
 				fmt.Fprintf(&b, "  - {tag: %s, %s}\n", yamlString(r.Tag()), strings.Join(fields, ", "))
 			}
+		}
+	}
+	// admin_levels: the whole table, each default level not in it skipped.
+	def := importer.ChinaAdminLevels()
+	b.WriteString("admin_levels:\n")
+	for n := 1; n <= MaxAdminLevel; n++ {
+		l, ok := m.adminLevel(n)
+		switch {
+		case ok:
+			fmt.Fprintf(&b, "  %d: %s\n", n, l)
+		case def[n] != "":
+			fmt.Fprintf(&b, "  %d: skip\n", n)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -59,10 +59,18 @@
 //     ring road: it contains 环路, 环线 or 环城, a numeral or 内/中/外
 //     followed by 环 (二环高架路), or "ring road"/"périphérique". Roundabouts
 //     (junction=roundabout) are not ring roads.
-//   - areas level: admin_level 5–6 → district, 7–8 → subdistrict, ≥ 9 →
-//     community; admin_level ≤ 4 (country, province) and a missing
-//     admin_level are skipped. code = ref, else "osm:r123" (the source id);
+//   - areas level: admin_level by the conventions of the OSM wiki for
+//     China (importer.ChinaAdminLevels): 6 (区, 县, 县级市) → district,
+//     8 (街道, 镇, 乡) → subdistrict, 9 and 10 (社区, 村) → community; the
+//     others — 2 country, 4 province, 5 prefecture-level city (the city
+//     itself), 7 — are skipped as "admin_level N not mapped", a missing
+//     one as "no admin_level 1–12". The mapping file's admin_levels
+//     changes the table (for another country: France's communes are 8,
+//     Monaco's quarters 10). code = ref, else "osm:r123" (the source id);
 //     parent is left empty.
+//   - areas are administrative units only when closed (else "boundary as
+//     line"), at least importer.MinAdminArea (1 ha) and named; others are
+//     skipped with the reason (importer.CheckArea).
 //   - waste capacity: not in OSM, left empty.
 //
 // The mapping can be extended or replaced by a YAML file (LoadMapping, the
