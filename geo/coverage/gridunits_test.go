@@ -188,3 +188,18 @@ func TestGridUnitsChengdu(t *testing.T) {
 		t.Errorf("grid size 50 m: %v, want the limit named", err)
 	}
 }
+
+// TestGridSizeRule: the rule set's grid_size_m is read and bounded.
+func TestGridSizeRule(t *testing.T) {
+	rule := "rules:\n  - {id: x, type: area_ratio, target: {layer: green}, min: 0.3}\n"
+	rs, err := Parse("ok.yaml", []byte("grid_size_m: 500\n"+rule))
+	if err != nil || rs.GridSize != 500 || gridSize(Options{}, rs) != 500 || gridSize(Options{GridSize: 2000}, rs) != 2000 {
+		t.Errorf("grid_size_m 500: %v %+v", err, rs)
+	}
+	if d := gridSize(Options{}, Default()); d != 1000 {
+		t.Errorf("default grid size %d, want 1000", d)
+	}
+	if _, err := Parse("bad.yaml", []byte("grid_size_m: 50\n"+rule)); err == nil || !strings.Contains(err.Error(), "bad.yaml: grid_size_m: grid cell size 50 m: want 100–100000 m") {
+		t.Errorf("grid_size_m 50: %v", err)
+	}
+}
