@@ -260,3 +260,81 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("table:\n%s", out["table"])
 	}
 }
+
+// TestNullStatus: a unit with residents but no collection point and one
+// without residents both have no value, but JSON, CSV and HTML tell them
+// apart: "no_target" (infinite, fails) and "not_applicable" (passes).
+func TestNullStatus(t *testing.T) {
+	c3 := &geo.Feature{ID: 9999, Layer: geo.Areas, Source: "fixture", SourceID: "c3", Geom: rect(2000, 0, 3000, 1000), Props: map[string]any{"name": "C3", "level": "community"}}
+	if err := geo.Prepare(c3); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Run(context.Background(), fixtureTown(t).With([]*geo.Feature{c3}, nil), Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		status string
+		pass   bool
+	}{"C2": {StatusNoTarget, false}, "C3": {StatusNA, true}, "C1": {StatusOK, false}}
+	var rj ReportJSON
+	var b strings.Builder
+	if err := a.Write(&b, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b.String()), &rj); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, r := range rj.Results {
+		if r.ID != "residents-per-collection-point" {
+			continue
+		}
+		for _, u := range r.Units {
+			w, ok := want[u.Unit]
+			if !ok {
+				continue
+			}
+			seen++
+			if u.Status != w.status || u.Pass != w.pass || (u.Value == nil) != (w.status != StatusOK) {
+				t.Errorf("json %s: status %q pass %v value %v, want %q %v", u.Unit, u.Status, u.Pass, u.Value, w.status, w.pass)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("json: %d of 3 units", seen)
+	}
+	b.Reset()
+	if err := a.Write(&b, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	seen = 0
+	for _, row := range rows[1:] {
+		if w, ok := want[row[col["unit"]]]; ok && row[col["rule"]] == "residents-per-collection-point" {
+			seen++
+			if row[col["status"]] != w.status || (row[col["value"]] == "") != (w.status != StatusOK) {
+				t.Errorf("csv %s: status %q value %q, want %q", row[col["unit"]], row[col["status"]], row[col["value"]], w.status)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("csv: %d of 3 units", seen)
+	}
+	b.Reset()
+	if err := a.Write(&b, "html"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"∞ (no target)", `data-status="no_target"`, `data-status="not_applicable"`} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("html lacks %s", s)
+		}
+	}
+}
