@@ -39,9 +39,9 @@ type htmlRule struct {
 
 type htmlRow struct {
 	Unit, Level, Value, Verdict, Straight, Status string
-	Pass, NA, Walk, Corridor              bool
-	Residents, Covered                    int64
-	Gaps                                  int
+	Pass, NA, Walk, Corridor                      bool
+	Residents, Covered                            int64
+	Gaps                                          int
 }
 
 func (a *Audit) htmlData() htmlData {
