@@ -284,3 +284,15 @@ func (p *Parcel) pointsWithin(dist []float64, meters float64) int {
 	}
 	return n
 }
+
+// Points returns parcel p's resident points.
+func (a *Audit) Points(p *Parcel) []orb.Point { return a.pts[p.first : p.first+p.count] }
+
+// PointDistances returns, for a walk_access rule, the distances of parcel
+// p's resident points (in the order of Points); nil for other rules.
+func (r *Result) PointDistances(p *Parcel) []float64 {
+	if r.pointDist == nil {
+		return nil
+	}
+	return r.pointDist[p.first : p.first+p.count]
+}
