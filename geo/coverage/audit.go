@@ -321,7 +321,7 @@ func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer
 	for i, p := range a.Parcels {
 		pts[i] = p.Point
 	}
-	d, err := straightAt(ctx, snap, pts, layer, ok, limit)
+	d, err := straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +337,7 @@ func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer
 func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
 	ts := targets(snap, &r.Target)
 	res := &Result{Rule: r, Target: map[int64]int64{}}
-	straight, err := straightAt(ctx, snap, a.pts, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters)
+	straight, err := straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
 	if err != nil {
 		return nil, err
 	}

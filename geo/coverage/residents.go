@@ -24,8 +24,13 @@ const PointSpacing = 50.0
 
 // maxParcelCells bounds the grid of one parcel: a parcel whose bounding
 // box would need more cells gets a coarser grid, so a hostile or huge
-// polygon cannot make the audit's memory grow past it.
-const maxParcelCells = 1 << 16
+// polygon cannot make the audit's memory grow past it. maxPoints bounds
+// the grids of all parcels together: past it every grid is coarsened
+// alike (about 1 GiB of audit memory with every default rule).
+const (
+	maxParcelCells = 1 << 16
+	maxPoints      = 1 << 24
+)
 
 // Sources of a parcel's population figure.
 const (
@@ -74,6 +79,18 @@ func popSource(source, kind string) string {
 // residentPoints lays out every parcel's points (see PointSpacing) in
 // a.pts, parcel by parcel.
 func (a *Audit) residentPoints(ctx context.Context) error {
+	// The cells the grids would have, to coarsen them all when too many.
+	cells := 0.0
+	for _, p := range a.Parcels {
+		if p.Population > 0 {
+			w, h, _ := boxMetres(p.Geom.Bound())
+			cells += math.Min(maxParcelCells, cellsFor(w, PointSpacing)*cellsFor(h, PointSpacing))
+		}
+	}
+	spacing := PointSpacing
+	if cells > maxPoints {
+		spacing *= math.Sqrt(cells / maxPoints)
+	}
 	var xs []float64
 	for i, p := range a.Parcels {
 		if i%checkEvery == 0 {
@@ -83,7 +100,7 @@ func (a *Audit) residentPoints(ctx context.Context) error {
 		}
 		p.first = int32(len(a.pts))
 		if p.Population > 0 {
-			a.pts, xs = gridPoints(a.pts, xs, p.Geom)
+			a.pts, xs = gridPoints(a.pts, xs, p.Geom, spacing)
 		}
 		if int32(len(a.pts)) == p.first {
 			a.pts = append(a.pts, p.Point)
@@ -93,11 +110,31 @@ func (a *Audit) residentPoints(ctx context.Context) error {
 	return nil
 }
 
-// gridPoints appends the centres of the grid cells (PointSpacing or less
-// on a side) over g's bounding box that lie inside g, row by row: each row
+// boxMetres returns the width and height of b in metres, by the lengths
+// of a degree on the WGS84 ellipsoid at its middle latitude (ok false when
+// they are not finite).
+func boxMetres(b orb.Bound) (w, h float64, ok bool) {
+	phi := b.Center()[1] * math.Pi / 180
+	kx := 111412.84*math.Cos(phi) - 93.5*math.Cos(3*phi)
+	ky := 111132.954 - 559.822*math.Cos(2*phi) + 1.175*math.Cos(4*phi)
+	w, h = (b.Max[0]-b.Min[0])*kx, (b.Max[1]-b.Min[1])*ky
+	if !(w >= 0 && h >= 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
+		return 0, 0, false
+	}
+	return w, h, true
+}
+
+// cellsFor is how many cells of at most spacing cover length (a length a
+// hair over a multiple of spacing, by rounding, needs no extra cell).
+func cellsFor(length, spacing float64) float64 {
+	return math.Max(1, math.Ceil(length/spacing-1e-6))
+}
+
+// gridPoints appends the centres of the grid cells (spacing or less on a
+// side) over g's bounding box that lie inside g, row by row: each row
 // crosses the rings once, and its centres are taken from the inside
 // stretches (even-odd, so holes and several parts are honoured).
-func gridPoints(dst []orb.Point, xs []float64, g orb.Geometry) ([]orb.Point, []float64) {
+func gridPoints(dst []orb.Point, xs []float64, g orb.Geometry, spacing float64) ([]orb.Point, []float64) {
 	var polys orb.MultiPolygon
 	switch t := g.(type) {
 	case orb.Polygon:
@@ -108,16 +145,14 @@ func gridPoints(dst []orb.Point, xs []float64, g orb.Geometry) ([]orb.Point, []f
 		return dst, xs
 	}
 	b := g.Bound()
-	kx := 111195.08 * math.Cos(b.Center()[1]*math.Pi/180)
-	w, h := (b.Max[0]-b.Min[0])*kx, (b.Max[1]-b.Min[1])*111195.08
-	if !(w >= 0 && h >= 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
+	w, h, ok := boxMetres(b)
+	if !ok {
 		return dst, xs
 	}
-	spacing := PointSpacing
-	if cells := math.Ceil(w/spacing) * math.Ceil(h/spacing); cells > maxParcelCells {
+	if cellsFor(w, spacing)*cellsFor(h, spacing) > maxParcelCells {
 		spacing = math.Sqrt(w*h/maxParcelCells) + 1
 	}
-	nx, ny := max(1, int(math.Ceil(w/spacing))), max(1, int(math.Ceil(h/spacing)))
+	nx, ny := max(1, int(cellsFor(w, spacing))), max(1, int(cellsFor(h, spacing)))
 	for nx*ny > maxParcelCells { // a very thin box
 		if nx > ny {
 			nx = (nx + 1) / 2
@@ -160,18 +195,7 @@ func gridPoints(dst []orb.Point, xs []float64, g orb.Geometry) ([]orb.Point, []f
 func (a *Audit) snapPoints(ctx context.Context, g *network.Graph) error {
 	a.at = make([]network.Loc, len(a.pts))
 	a.access = make([]float64, len(a.pts))
-	for i, pt := range a.pts {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		a.access[i] = math.Inf(1)
-		if at, d, ok := g.Snap(pt, SnapLimit); ok {
-			a.at[i], a.access[i] = at, d
-		}
-	}
-	return nil
+	return g.SnapAll(ctx, a.pts, SnapLimit, a.at, a.access)
 }
 
 // walked returns every resident point's walking distance from d (the
@@ -220,57 +244,109 @@ func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]
 
 // straightAt returns, per point of pts, the straight-line distance to the
 // nearest feature of layer accepted by ok (which gives the feature's
-// radius), looking no farther than limit (beyond: +Inf).
-func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, layer string, ok func(*geo.Feature) (float64, bool), limit float64) ([]float64, error) {
+// radius), looking no farther than limit (beyond: +Inf). groups, when not
+// nil, holds the start of each run of nearby points (a parcel's, ending
+// where the next starts): the features near a run are found and filtered
+// once for all its points. Distances are geodesic when exact, else by
+// localDistance (for the straight-line share beside a walking figure).
+func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, groups []int32, layer string, ok func(*geo.Feature) (float64, bool), limit float64, exact bool) ([]float64, error) {
 	out := make([]float64, len(pts))
 	l := snap.Layer(layer)
+	type target struct {
+		f      *geo.Feature
+		b      orb.Bound
+		radius float64
+	}
 	type cand struct {
 		approx, radius float64
 		q              orb.Point
 	}
+	var ts []target
 	var cs []cand
-	for i, pt := range pts {
-		if i%checkEvery == 0 {
+	n := len(groups)
+	if groups == nil {
+		n = len(pts)
+	}
+	for gi := 0; gi < n; gi++ {
+		if gi%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
-		cs = cs[:0]
-		bestApprox := math.Inf(1)
-		l.SearchBounds(geo.RadiusBound(pt, limit), func(f *geo.Feature, fb orb.Bound) bool {
-			radius, yes := ok(f)
-			if !yes {
-				return true
+		start, end := gi, gi+1
+		if groups != nil {
+			start, end = int(groups[gi]), len(pts)
+			if gi+1 < len(groups) {
+				end = int(groups[gi+1])
 			}
-			// Candidates by their distance in the plane centred on the
-			// point; only the nearest few are measured geodesically.
-			var q orb.Point
-			if fb.Contains(pt) {
-				q = geo.ClosestPoint(pt, f.Geom)
-			} else {
-				q = geo.ClosestOnBoundary(pt, f.Geom)
-			}
-			dx, dy := (q[0]-pt[0])*kx, (q[1]-pt[1])*ky
-			approx := math.Hypot(dx, dy)
-			if approx <= 1.01*radius+1 {
-				cs = append(cs, cand{approx, radius, q})
-				bestApprox = math.Min(bestApprox, approx)
+		}
+		run := pts[start:end]
+		if len(run) == 0 {
+			continue
+		}
+		sb := orb.Bound{Min: run[0], Max: run[0]}
+		for _, pt := range run[1:] {
+			sb = sb.Extend(pt)
+		}
+		search := geo.RadiusBound(sb.Min, limit).Union(geo.RadiusBound(sb.Max, limit))
+		ts = ts[:0]
+		l.SearchBounds(search, func(f *geo.Feature, fb orb.Bound) bool {
+			if radius, yes := ok(f); yes {
+				ts = append(ts, target{f, fb, radius})
 			}
 			return true
 		})
-		best := math.Inf(1)
-		for _, c := range cs {
-			if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
-				continue
+		for k, pt := range run {
+			kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
+			cs = cs[:0]
+			bestApprox := math.Inf(1)
+			for _, t := range ts {
+				// Candidates by their distance in the plane centred on the
+				// point (none whose box is beyond the radius); only the
+				// nearest few are measured geodesically.
+				bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
+				by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
+				if math.Hypot(bx, by) > 1.01*t.radius+1 {
+					continue
+				}
+				var q orb.Point
+				if t.b.Contains(pt) {
+					q = geo.ClosestPoint(pt, t.f.Geom)
+				} else {
+					q = geo.ClosestOnBoundary(pt, t.f.Geom)
+				}
+				approx := math.Hypot((q[0]-pt[0])*kx, (q[1]-pt[1])*ky)
+				if approx <= 1.01*t.radius+1 {
+					cs = append(cs, cand{approx, t.radius, q})
+					bestApprox = math.Min(bestApprox, approx)
+				}
 			}
-			if d := geo.Distance(pt, c.q); d <= c.radius && d < best {
-				best = d
+			best := math.Inf(1)
+			for _, c := range cs {
+				if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+					continue
+				}
+				d := localDistance(pt, c.q)
+				if exact {
+					d = geo.Distance(pt, c.q)
+				}
+				if d <= c.radius && d < best {
+					best = d
+				}
 			}
+			out[start+k] = best
 		}
-		out[i] = best
 	}
 	return out, nil
+}
+
+// starts returns the first point of every parcel, for straightAt's groups.
+func (a *Audit) starts() []int32 {
+	out := make([]int32, len(a.Parcels))
+	for i, p := range a.Parcels {
+		out[i] = p.first
+	}
+	return out
 }
 
 // pointsWithin counts the points of parcel p whose distance in dist is
@@ -295,4 +371,21 @@ func (r *Result) PointDistances(p *Parcel) []float64 {
 		return nil
 	}
 	return r.pointDist[p.first : p.first+p.count]
+}
+
+// localDistance is the distance in metres between nearby points in the
+// plane tangent to the WGS84 ellipsoid at their middle latitude (its
+// meridian and prime-vertical radii of curvature): within a few
+// millimetres of the geodesic over the kilometres a rule measures, without
+// the geodesic's iterations.
+func localDistance(p, q orb.Point) float64 {
+	const a, e2 = 6378137.0, 6.69437999014e-3
+	phi := (p[1] + q[1]) / 2 * math.Pi / 180
+	s := math.Sin(phi)
+	w := 1 - e2*s*s
+	n := a / math.Sqrt(w)
+	m := n * (1 - e2) / w
+	dx := (q[0] - p[0]) * math.Pi / 180 * n * math.Cos(phi)
+	dy := (q[1] - p[1]) * math.Pi / 180 * m
+	return math.Hypot(dx, dy)
 }

@@ -122,3 +122,63 @@ func TestSplitInvariance(t *testing.T) {
 		}
 	}
 }
+
+// TestGridPoints: hand-worked grids — a 98 m square has the centres of
+// its four quarters; a 196 m square with a 98 m hole 12 of 16; a
+// 10 m square and a thin ring whose box centre is in its hole one point
+// inside; a 100 km square no more than maxParcelCells.
+func TestGridPoints(t *testing.T) {
+	near := func(p, q orb.Point) bool { return geo.Distance(p, q) < 0.5 }
+	pts, _ := gridPoints(nil, nil, rect(0, 0, 98, 98), PointSpacing)
+	want := []orb.Point{m(24.5, 24.5), m(73.5, 24.5), m(24.5, 73.5), m(73.5, 73.5)}
+	if len(pts) != 4 {
+		t.Fatalf("98 m square: %d points", len(pts))
+	}
+	for i, w := range want {
+		if !near(pts[i], w) {
+			t.Errorf("98 m square point %d at %v, want %v", i, pts[i], w)
+		}
+	}
+	holed := orb.Polygon{rect(0, 0, 196, 196)[0], rect(49, 49, 147, 147)[0]}
+	pts, _ = gridPoints(nil, nil, holed, PointSpacing)
+	if len(pts) != 12 {
+		t.Errorf("square with a hole: %d points, want 12", len(pts))
+	}
+	for _, p := range pts {
+		if !geo.Contains(holed, p) {
+			t.Errorf("point %v outside the holed square", p)
+		}
+	}
+	ring := orb.Polygon{rect(0, 0, 40, 40)[0], rect(2, 2, 38, 38)[0]}
+	a := &Audit{Parcels: []*Parcel{
+		{ID: 1, Geom: rect(0, 0, 10, 10), Point: m(5, 5), Population: 10},
+		{ID: 2, Geom: ring, Point: m(1, 20), Population: 10},
+		{ID: 3, Geom: rect(0, 0, 100, 100), Point: m(50, 50)}, // no residents: its inside point
+	}}
+	if err := a.residentPoints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range a.Parcels {
+		if p.count != 1 || !near(a.Points(p)[0], p.Point) {
+			t.Errorf("parcel %d: %d points %v, want its inside point %v", p.ID, p.count, a.Points(p), p.Point)
+		}
+	}
+	huge := square(origin, 100000)
+	pts, _ = gridPoints(nil, nil, huge, PointSpacing)
+	if len(pts) > maxParcelCells || len(pts) < maxParcelCells/2 {
+		t.Errorf("100 km square: %d points, want at most %d (and most of them)", len(pts), maxParcelCells)
+	}
+}
+
+// TestLocalDistance: within 5 mm of the geodesic up to 2 km, in Chengdu,
+// Monaco and near the pole.
+func TestLocalDistance(t *testing.T) {
+	for _, c := range []orb.Point{{104.06, 30.66}, {7.42, 43.73}, {20, 70}} {
+		for _, d := range [][2]float64{{0.001, 0}, {0, 0.003}, {0.01, 0.01}, {-0.015, 0.012}} {
+			q := orb.Point{c[0] + d[0], c[1] + d[1]}
+			if g, l := geo.Distance(c, q), localDistance(c, q); math.Abs(g-l) > 0.005 {
+				t.Errorf("%v to %v: geodesic %.4f m, local %.4f m", c, q, g, l)
+			}
+		}
+	}
+}

@@ -178,8 +178,11 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 					continue
 				}
 				straight := -1.0
-				if !wasStraight || walked == nil {
+				switch {
+				case walked == nil: // the figure itself: geodesic, as the audit's
 					straight = geo.DistanceTo(a.pts[i], f.Geom)
+				case !wasStraight: // the share beside it, measured as the audit does
+					straight = localDistance(a.pts[i], geo.ClosestPoint(a.pts[i], f.Geom))
 				}
 				in := false
 				if !wasIn {
