@@ -9,6 +9,8 @@
   const state = window.__gr = { ready: false, audit: null };
   const pct = (m) => /share|÷/.test(m);
   const fmt = (v, m) => v == null ? '–' : pct(m) ? (v * 100).toFixed(1) + '%' : v.toLocaleString('en', { maximumFractionDigits: 1 });
+  // A unit's figure: null is either nothing to measure or no target at all.
+  const val = (x, m) => x.status === 'no_target' ? '∞ (no target)' : x.status === 'not_applicable' ? 'n/a' : fmt(x.value, m);
   const levelRank = { city: 0, district: 1, subdistrict: 2, community: 3 };
 
   async function run() {
@@ -31,7 +33,7 @@
       const x = byRule[i].get(u.unit_id);
       if (!x) return '<td class="na">–</td>';
       cells++; if (!x.pass) fails++;
-      return `<td class="${x.pass ? 'pass' : 'fail'}" title="threshold ${fmt(x.threshold, r.measure)}">${fmt(x.value, r.measure)}</td>`;
+      return `<td class="${x.pass ? 'pass' : 'fail'}" title="threshold ${fmt(x.threshold, r.measure)}">${val(x, r.measure)}</td>`;
     }).join('') + '</tr>');
     $('table').innerHTML = head + '<tbody>' + body.join('') + '</tbody>';
     state.table = { rows: rows.length, cells, fails };

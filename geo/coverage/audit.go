@@ -58,12 +58,19 @@ type Audit struct {
 	// the areas layer is empty; 0 when the units are administrative areas.
 	GridSize int
 
-	snap   *index.Snapshot
-	cells  *cellSet // the grid, when the units are its cells
-	graph  *network.Graph
-	ptree  rtree.RTreeG[*Parcel] // parcels by their inside point
-	byID   map[int64]*Parcel
-	access map[int64]network.Loc
+	// Sources are the residents by how their numbers were obtained.
+	Sources PopSources
+
+	snap  *index.Snapshot
+	cells *cellSet // the grid, when the units are its cells
+	graph *network.Graph
+	ptree rtree.RTreeG[*Parcel] // parcels by their bounds
+	byID  map[int64]*Parcel
+	// The residents' points (residents.go), parcel by parcel, and in the
+	// walk mode where each joins the network (+Inf access: nowhere).
+	pts    []orb.Point
+	at     []network.Loc
+	access []float64
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -80,13 +87,15 @@ type Unit struct {
 type Parcel struct {
 	ID         int64
 	Name       string
-	Point      orb.Point // inside it: where its residents' walks start
+	Point      orb.Point // inside it: where its units are found
 	Geom       orb.Geometry
 	Population int64
+	PopSource  string // PopGiven, PopBuilding or PopArea
 	Area       float64
 	Units      []*Unit // the units whose polygon holds Point, city first
-	at         network.Loc
-	access     float64 // metres from Point to the network; +Inf: none within SnapLimit
+	// Its residents' points are the audit's pts[first:first+count], each
+	// with an equal share of them (residents.go).
+	first, count int32
 }
 
 // Result is one rule's figures per unit.
@@ -94,12 +103,23 @@ type Result struct {
 	Rule  *Rule
 	Units []*UnitResult
 	// Distance per parcel (walk_access, radius_coverage): metres to the
-	// nearest qualifying target in the audit's mode; +Inf if none.
+	// nearest qualifying target in the audit's mode; +Inf if none. For
+	// walk_access it is the farthest of the parcel's resident points, so a
+	// parcel is within a distance when all its residents are.
 	Distance map[int64]float64
 	Target   map[int64]int64 // walk_access: the nearest target's id
 	// Straight is, for walk_access, each parcel's straight-line distance
-	// to the nearest target within Meters (+Inf beyond).
+	// (its farthest point's) to the nearest target within Meters (+Inf
+	// beyond).
 	Straight map[int64]float64
+	// Share is, for walk_access, the share of each parcel's residents
+	// within Meters (by its resident points); Failing lists the parcels
+	// where it is below 1.
+	Share map[int64]float64
+
+	// Per resident point (walk_access): distance in the audit's mode and
+	// in a straight line.
+	pointDist, pointStraight []float64
 }
 
 // UnitResult is a rule's figure for one unit.
@@ -117,8 +137,30 @@ type UnitResult struct {
 	// Straight is, for walk_access, the share covered in a straight line,
 	// to show the difference the network makes.
 	Straight float64
-	Failing  []int64 // parcels not covered
+	Failing  []int64 // parcels not covered (walk_access: not all their residents)
 	Gaps     []Gap   // corridor breaks longer than the rule allows
+	// Sources are the unit's residents by how their numbers were obtained.
+	Sources PopSources
+
+	covered float64 // residents covered, before rounding into Covered
+}
+
+// Statuses of a unit's figure (UnitResult.Status).
+const (
+	StatusOK       = "ok"             // Value is the figure
+	StatusNA       = "not_applicable" // nothing to measure: no Value, passes
+	StatusNoTarget = "no_target"      // residents but no target: Value is infinite, fails
+)
+
+// Status tells apart the two reasons a unit's Value is no number.
+func (u *UnitResult) Status() string {
+	switch {
+	case u.NA:
+		return StatusNA
+	case math.IsInf(u.Value, 1):
+		return StatusNoTarget
+	}
+	return StatusOK
 }
 
 // Gap is a stretch of corridor road without green on one side.
@@ -166,6 +208,9 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	if err := a.units(snap, gridSize(opt, rs)); err != nil {
 		return nil, err
 	}
+	if err := a.residentPoints(ctx); err != nil {
+		return nil, err
+	}
 	var g *network.Graph
 	if opt.Mode == Walk {
 		stage("walking network")
@@ -177,16 +222,8 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for i, p := range a.Parcels {
-			if i%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-			}
-			p.access = math.Inf(1)
-			if at, d, ok := g.Snap(p.Point, SnapLimit); ok {
-				p.at, p.access = at, d
-			}
+		if err := a.snapPoints(ctx, g); err != nil {
+			return nil, err
 		}
 	}
 	gc := geos.NewContext()
@@ -248,7 +285,9 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
 		}
-		p := &Parcel{ID: f.ID, Name: f.String("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"), Area: f.Float("area_m2"), Units: []*Unit{city}}
+		p := &Parcel{ID: f.ID, Name: f.String("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
+			PopSource: popSource(f.String("pop_source"), f.String("kind")), Area: f.Float("area_m2"), Units: []*Unit{city}}
+		a.Sources.add(p)
 		areasLayer.Search(orb.Bound{Min: p.Point, Max: p.Point}, func(af *geo.Feature) bool {
 			if geo.Contains(af.Geom, p.Point) {
 				p.Units = append(p.Units, byID[af.ID])
@@ -260,7 +299,8 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		}
 		a.Parcels = append(a.Parcels, p)
 		a.byID[p.ID] = p
-		a.ptree.Insert(p.Point, p.Point, p)
+		pb := p.Geom.Bound()
+		a.ptree.Insert(pb.Min, pb.Max, p)
 		return true
 	})
 	if a.cells != nil {
@@ -304,68 +344,33 @@ func targets(snap *index.Snapshot, fl *Filter) []*geo.Feature {
 // inside point to the nearest feature accepted by ok, looking no farther
 // than limit (beyond: +Inf).
 func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) (map[int64]float64, error) {
-	out := make(map[int64]float64, len(a.Parcels))
-	l := snap.Layer(layer)
-	type cand struct {
-		approx, radius float64
-		q              orb.Point
-	}
-	var cs []cand
+	pts := make([]orb.Point, len(a.Parcels))
 	for i, p := range a.Parcels {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		kx, ky := math.Cos(p.Point[1]*math.Pi/180)*111195.08, 111195.08
-		cs = cs[:0]
-		bestApprox := math.Inf(1)
-		l.SearchBounds(geo.RadiusBound(p.Point, limit), func(f *geo.Feature, fb orb.Bound) bool {
-			radius, yes := ok(f)
-			if !yes {
-				return true
-			}
-			// Candidates by their distance in the plane centred on the
-			// parcel; only the nearest few are measured geodesically.
-			var q orb.Point
-			if fb.Contains(p.Point) {
-				q = geo.ClosestPoint(p.Point, f.Geom)
-			} else {
-				q = geo.ClosestOnBoundary(p.Point, f.Geom)
-			}
-			dx, dy := (q[0]-p.Point[0])*kx, (q[1]-p.Point[1])*ky
-			approx := math.Hypot(dx, dy)
-			if approx <= 1.01*radius+1 {
-				cs = append(cs, cand{approx, radius, q})
-				bestApprox = math.Min(bestApprox, approx)
-			}
-			return true
-		})
-		best := math.Inf(1)
-		for _, c := range cs {
-			if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
-				continue
-			}
-			if d := geo.Distance(p.Point, c.q); d <= c.radius && d < best {
-				best = d
-			}
-		}
-		out[p.ID] = best
+		pts[i] = p.Point
+	}
+	d, err := straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]float64, len(a.Parcels))
+	for i, p := range a.Parcels {
+		out[p.ID] = d[i]
 	}
 	return out, nil
 }
 
+// walkAccess measures every resident point (residents.go) in the audit's
+// mode and in a straight line; a parcel's figure is its points'.
 func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
 	ts := targets(snap, &r.Target)
-	res := &Result{Rule: r, Distance: map[int64]float64{}, Target: map[int64]int64{}}
-	straight, err := a.straightNearest(ctx, snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters)
+	res := &Result{Rule: r, Target: map[int64]int64{}}
+	straight, err := straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
 	if err != nil {
 		return nil, err
 	}
-	res.Straight = straight
-	if a.Mode == Straight {
-		res.Distance = straight
-	} else {
+	res.pointStraight = straight
+	res.pointDist = straight
+	if a.Mode == Walk {
 		var srcs []network.Source
 		for i, f := range ts {
 			switch t := f.Geom.(type) {
@@ -383,29 +388,35 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		if err != nil {
 			return nil, err
 		}
+		dist, labels, err := a.walked(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		res.pointDist = dist
 		for _, p := range a.Parcels {
-			dist := math.Inf(1)
-			if !math.IsInf(p.access, 1) {
-				w, label := d.To(p.at)
-				if label >= 0 {
-					dist = w + p.access
-					res.Target[p.ID] = ts[label].ID
+			best := -1
+			for i := p.first; i < p.first+p.count; i++ {
+				if labels[i] >= 0 && (best < 0 || dist[i] < dist[best]) {
+					best = int(i)
 				}
 			}
-			res.Distance[p.ID] = dist
+			if best >= 0 {
+				res.Target[p.ID] = ts[labels[best]].ID
+			}
 		}
 	}
-	res.Units = a.shares(r, r.Pass, func(p *Parcel) bool { return res.Distance[p.ID] <= r.Meters }, true)
+	res.Distance, res.Share = a.perParcel(res.pointDist, r.Meters)
+	var straightShare map[int64]float64
+	res.Straight, straightShare = a.perParcel(straight, r.Meters)
+	res.Units = a.shares(r, r.Pass, func(p *Parcel) float64 { return res.Share[p.ID] }, true)
 	// The straight-line share beside it.
-	straightCovered := map[*UnitResult]int64{}
+	straightCovered := map[*UnitResult]float64{}
 	a.eachUnit(res.Units, func(p *Parcel, ur *UnitResult) {
-		if straight[p.ID] <= r.Meters {
-			straightCovered[ur] += p.Population
-		}
+		straightCovered[ur] += float64(p.Population) * straightShare[p.ID]
 	})
 	for _, ur := range res.Units {
 		if ur.Residents > 0 {
-			ur.Straight = float64(straightCovered[ur]) / float64(ur.Residents)
+			ur.Straight = straightCovered[ur] / float64(ur.Residents)
 		}
 	}
 	return res, nil
@@ -432,12 +443,14 @@ func (a *Audit) addResidents(urs []*UnitResult) {
 	a.eachUnit(urs, func(p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
+		ur.Sources.add(p)
 	})
 }
 
-// shares sums residents and land per unit, covered or not; the value is
-// the residents' share (byResidents) or the land's.
-func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) bool, byResidents bool) []*UnitResult {
+// shares sums residents and land per unit and the part of each covered
+// (covered gives a parcel's share, 0–1); the value is the residents' share
+// (byResidents) or the land's.
+func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) float64, byResidents bool) []*UnitResult {
 	var out []*UnitResult
 	for _, u := range a.levelUnits(r) {
 		out = append(out, &UnitResult{Unit: u, Threshold: pass})
@@ -445,16 +458,18 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) bool, byResi
 	a.eachUnit(out, func(p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
-		if covered(p) {
-			ur.Covered += p.Population
-			ur.LandCovered += p.Area
-		} else {
+		ur.Sources.add(p)
+		c := covered(p)
+		ur.covered += float64(p.Population) * c
+		ur.LandCovered += p.Area * c
+		if c < 1 {
 			ur.Failing = append(ur.Failing, p.ID)
 		}
 	})
 	for _, ur := range out {
+		ur.Covered = int64(math.Round(ur.covered))
 		if byResidents {
-			ur.Numerator, ur.Denominator = float64(ur.Covered), float64(ur.Residents)
+			ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
 		} else {
 			ur.Numerator, ur.Denominator = ur.LandCovered, ur.Land
 		}
@@ -494,7 +509,12 @@ func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rul
 		return nil, err
 	}
 	res := &Result{Rule: r, Distance: dist}
-	res.Units = a.shares(r, r.Pass, func(p *Parcel) bool { return !math.IsInf(res.Distance[p.ID], 1) }, false)
+	res.Units = a.shares(r, r.Pass, func(p *Parcel) float64 {
+		if math.IsInf(res.Distance[p.ID], 1) {
+			return 0
+		}
+		return 1
+	}, false)
 	return res, nil
 }
 

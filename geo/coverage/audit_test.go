@@ -113,11 +113,15 @@ func TestAuditFixture(t *testing.T) {
 		value      float64
 		pass       bool
 	}{
-		// Park A (10,000 m²) is 10 m from both streets; P1 starts 60 m from
-		// the x=500 street beside it: 70 m. P2 walks 360 m to a street, 360 m
-		// along it to the crossing, where the access stretch begins (the
-		// crossing is 14 m from A's corner, but a stretch counts its
-		// smallest gap, 10 m): 730. P3 and P4 are over 1 km away.
+		// Each 80×70 m parcel has four resident points, 20 m in from its
+		// sides east–west and 17.5 m north–south, with a quarter of its
+		// residents each. Park A (10,000 m²) is 10 m from both streets;
+		// P1's farthest point (420, 567.5) is 67.5 m from the y=500
+		// street, 80 m along it from the crossing where A's access stretch
+		// begins (14 m from A's corner, but a stretch counts its smallest
+		// gap, 10 m): 157.5 m. P2's farthest point (120, 120) walks 380 m to
+		// a street, 380 m along it to the crossing, and 10: 770. P3 and P4
+		// are over 1 km away.
 		{"park-500m-walk", "city", 1000.0 / 3000, false},
 		{"park-500m-walk", "C1", 1000.0 / 1500, false},
 		{"park-500m-walk", "C2", 0, false},
@@ -125,8 +129,13 @@ func TestAuditFixture(t *testing.T) {
 		// 145 + 20 = 225 m. P4 would need 880 m.
 		{"green-300m-walk", "city", 1800.0 / 3000, false},
 		{"green-300m-walk", "C2", 800.0 / 1500, false},
-		// The collection point is 10 m from the street P1 joins 15 m away.
-		{"collection-point-120m", "city", 1000.0 / 3000, false},
+		// The collection point (490, 600) is 10 m from the x=500 street.
+		// P1's points (460, 567.5), (420, 602.5) and (460, 602.5) join that
+		// street 40, 80 and 40 m away, 32.5, 2.5 and 2.5 m from the point's
+		// access: 82.5, 92.5 and 52.5 m. Its fourth, (420, 567.5), is nearer
+		// the y=500 street (67.5 m), 80 + 100 m from the point: 257.5 m. So
+		// three quarters of P1's residents are covered.
+		{"collection-point-120m", "city", 750.0 / 3000, false},
 		// Radius 500 m round A covers P1's land only (P2's centre is 523 m
 		// from A's corner).
 		{"park-radius-gbt50563", "city", area(rect(400, 550, 480, 620)) / parcelLand, false},
@@ -162,7 +171,7 @@ func TestAuditFixture(t *testing.T) {
 	// Walking distances per parcel, as worked out above.
 	for _, r := range a.Results {
 		if r.Rule.ID == "park-500m-walk" {
-			want := map[string]float64{"P1": 70, "P2": 730}
+			want := map[string]float64{"P1": 157.5, "P2": 770}
 			for _, p := range a.Parcels {
 				if w, ok := want[p.Name]; ok && math.Abs(r.Distance[p.ID]-w) > 1 {
 					t.Errorf("%s walks %.1f m, want %.0f", p.Name, r.Distance[p.ID], w)
@@ -249,5 +258,83 @@ func TestReportFormats(t *testing.T) {
 	}
 	if !strings.Contains(out["table"], "park-500m-walk") || !strings.Contains(out["table"], "33.3%") {
 		t.Errorf("table:\n%s", out["table"])
+	}
+}
+
+// TestNullStatus: a unit with residents but no collection point and one
+// without residents both have no value, but JSON, CSV and HTML tell them
+// apart: "no_target" (infinite, fails) and "not_applicable" (passes).
+func TestNullStatus(t *testing.T) {
+	c3 := &geo.Feature{ID: 9999, Layer: geo.Areas, Source: "fixture", SourceID: "c3", Geom: rect(2000, 0, 3000, 1000), Props: map[string]any{"name": "C3", "level": "community"}}
+	if err := geo.Prepare(c3); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Run(context.Background(), fixtureTown(t).With([]*geo.Feature{c3}, nil), Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		status string
+		pass   bool
+	}{"C2": {StatusNoTarget, false}, "C3": {StatusNA, true}, "C1": {StatusOK, false}}
+	var rj ReportJSON
+	var b strings.Builder
+	if err := a.Write(&b, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b.String()), &rj); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, r := range rj.Results {
+		if r.ID != "residents-per-collection-point" {
+			continue
+		}
+		for _, u := range r.Units {
+			w, ok := want[u.Unit]
+			if !ok {
+				continue
+			}
+			seen++
+			if u.Status != w.status || u.Pass != w.pass || (u.Value == nil) != (w.status != StatusOK) {
+				t.Errorf("json %s: status %q pass %v value %v, want %q %v", u.Unit, u.Status, u.Pass, u.Value, w.status, w.pass)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("json: %d of 3 units", seen)
+	}
+	b.Reset()
+	if err := a.Write(&b, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	seen = 0
+	for _, row := range rows[1:] {
+		if w, ok := want[row[col["unit"]]]; ok && row[col["rule"]] == "residents-per-collection-point" {
+			seen++
+			if row[col["status"]] != w.status || (row[col["value"]] == "") != (w.status != StatusOK) {
+				t.Errorf("csv %s: status %q value %q, want %q", row[col["unit"]], row[col["status"]], row[col["value"]], w.status)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("csv: %d of 3 units", seen)
+	}
+	b.Reset()
+	if err := a.Write(&b, "html"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"∞ (no target)", `data-status="no_target"`, `data-status="not_applicable"`} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("html lacks %s", s)
+		}
 	}
 }

@@ -21,6 +21,7 @@ func (a *Audit) WriteHTML(w io.Writer) error {
 type htmlData struct {
 	A           *Audit
 	Residents   int64
+	Sources     string
 	Map         template.HTML
 	MapRule     string
 	Legend      []legendItem
@@ -37,21 +38,21 @@ type htmlRule struct {
 }
 
 type htmlRow struct {
-	Unit, Level, Value, Verdict, Straight string
-	Pass, NA, Walk, Corridor              bool
-	Residents, Covered                    int64
-	Gaps                                  int
+	Unit, Level, Value, Verdict, Straight, Status string
+	Pass, NA, Walk, Corridor                      bool
+	Residents, Covered                            int64
+	Gaps                                          int
 }
 
 func (a *Audit) htmlData() htmlData {
-	d := htmlData{A: a, Attribution: a.Attribution}
+	d := htmlData{A: a, Attribution: a.Attribution, Sources: sourcesText(a.Sources)}
 	for _, p := range a.Parcels {
 		d.Residents += p.Population
 	}
 	for _, r := range a.Results {
 		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title, Measure: Measure(r.Rule.Type), Threshold: threshold(r.Rule), Source: r.Rule.Source, Walk: r.Rule.Type == WalkAccess, Corridor: r.Rule.Type == Corridor}
 		for _, u := range r.Units {
-			row := htmlRow{Unit: u.Unit.Name, Level: u.Unit.Level, Value: format(r.Rule, u), Verdict: verdict(u), Pass: u.Pass, NA: u.NA, Residents: u.Residents, Covered: u.Covered, Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor}
+			row := htmlRow{Unit: u.Unit.Name, Level: u.Unit.Level, Value: format(r.Rule, u), Verdict: verdict(u), Status: u.Status(), Pass: u.Pass, NA: u.NA, Residents: u.Residents, Covered: u.Covered, Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor}
 			if hr.Walk {
 				row.Straight = fmt.Sprintf("%.1f%%", u.Straight*100)
 			}
@@ -188,7 +189,7 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 .src{color:#666;font-size:.9em} footer{margin-top:2rem;color:#666;font-size:.85em}
 </style></head><body>
 <h1>Coverage audit</h1>
-<p class="meta">Rules: {{.A.Rules.Name}} · distances by {{if eq .A.Mode "walk"}}walking the network{{else}}straight line{{end}} · {{len .A.Parcels}} parcels, {{.Residents}} residents · generated {{.A.Generated.Format "2006-01-02 15:04 UTC"}}{{if .A.Network}} · network: {{.A.Network}}{{end}}</p>
+<p class="meta">Rules: {{.A.Rules.Name}} · distances by {{if eq .A.Mode "walk"}}walking the network{{else}}straight line{{end}} · {{len .A.Parcels}} parcels, {{.Residents}} residents ({{.Sources}}) · generated {{.A.Generated.Format "2006-01-02 15:04 UTC"}}{{if .A.Network}} · network: {{.A.Network}}{{end}}</p>
 <p class="meta">Units: {{.A.UnitsNote}}</p>
 {{if .Map}}<figure id="map">{{.Map}}
 <figcaption class="legend">{{if .MapRule}}Parcels by distance — {{.MapRule}}: {{end}}{{range .Legend}}<span><i style="background:{{.Colour}}"></i>{{.Label}}</span>{{end}}<span>dashed: districts and communities</span></figcaption></figure>{{end}}
@@ -196,7 +197,7 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 <h2>{{.Title}}</h2>
 <p class="src">{{.ID}} · {{.Measure}}, pass {{.Threshold}}{{if .Source}} · source: {{.Source}}{{end}}</p>
 <table><thead><tr><th>unit</th><th>level</th><th>value</th><th>verdict</th><th>residents</th><th>covered</th>{{if .Walk}}<th>straight line</th>{{end}}{{if .Corridor}}<th>gaps</th>{{end}}</tr></thead><tbody>
-{{range .Rows}}<tr><td>{{.Unit}}</td><td>{{.Level}}</td><td>{{.Value}}</td><td class="{{if .NA}}na{{else if .Pass}}pass{{else}}fail{{end}}">{{.Verdict}}</td><td>{{.Residents}}</td><td>{{.Covered}}</td>{{if .Walk}}<td>{{.Straight}}</td>{{end}}{{if .Corridor}}<td>{{.Gaps}}</td>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Unit}}</td><td>{{.Level}}</td><td>{{.Value}}</td><td class="{{if .NA}}na{{else if .Pass}}pass{{else}}fail{{end}}" data-status="{{.Status}}">{{.Verdict}}</td><td>{{.Residents}}</td><td>{{.Covered}}</td>{{if .Walk}}<td>{{.Straight}}</td>{{end}}{{if .Corridor}}<td>{{.Gaps}}</td>{{end}}</tr>
 {{end}}</tbody></table></section>
 {{end}}
 <footer>greenreach coverage audit.{{if .Attribution}} Data {{.Attribution}}.{{end}}</footer>

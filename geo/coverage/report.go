@@ -43,19 +43,43 @@ func (a *Audit) Write(w io.Writer, format string) error {
 
 // ReportJSON is the audit as JSON.
 type ReportJSON struct {
-	Rules     string       `json:"rules"`
-	Mode      string       `json:"mode"`
-	Generated time.Time    `json:"generated"`
-	Network   string       `json:"network,omitempty"`
-	Parcels   int          `json:"parcels"`
-	Residents int64        `json:"residents"`
-	Results   []ResultJSON `json:"results"`
+	Rules     string    `json:"rules"`
+	Mode      string    `json:"mode"`
+	Generated time.Time `json:"generated"`
+	Network   string    `json:"network,omitempty"`
+	Parcels   int       `json:"parcels"`
+	Residents int64     `json:"residents"`
+	// ResidentsBySource says how the residents' numbers were obtained.
+	ResidentsBySource SourcesJSON  `json:"residents_by_source"`
+	Results           []ResultJSON `json:"results"`
 
 	// Units is "areas" (the areas layer's) or "grid" (generated cells of
 	// GridSize metres, the city having no areas); UnitsNote says so in words.
 	Units     string `json:"units"`
 	GridSize  int    `json:"grid_size_m,omitempty"`
 	UnitsNote string `json:"units_note"`
+}
+
+// SourcesJSON are residents, and the parcels holding them, by how their
+// numbers were obtained: given by the data, estimated by building (floor
+// area), estimated by area (a block's or parcel's land).
+type SourcesJSON struct {
+	Given           int64 `json:"given"`
+	Building        int64 `json:"estimated_building"`
+	Area            int64 `json:"estimated_area"`
+	GivenParcels    int   `json:"given_parcels"`
+	BuildingParcels int   `json:"estimated_building_parcels"`
+	AreaParcels     int   `json:"estimated_area_parcels"`
+}
+
+func sourcesJSON(s PopSources) SourcesJSON {
+	return SourcesJSON{s.Given, s.Building, s.Area, s.GivenParcels, s.BuildingParcels, s.AreaParcels}
+}
+
+// sourcesText is a PopSources for people.
+func sourcesText(s PopSources) string {
+	return fmt.Sprintf("residents given %d (%d parcels), estimated by building %d (%d), by area %d (%d)",
+		s.Given, s.GivenParcels, s.Building, s.BuildingParcels, s.Area, s.AreaParcels)
 }
 
 // ResultJSON is one rule's results.
@@ -70,22 +94,28 @@ type ResultJSON struct {
 
 // UnitJSON is a rule's figure for one unit.
 type UnitJSON struct {
-	Unit        string    `json:"unit"`
-	UnitID      int64     `json:"unit_id"`
-	Level       string    `json:"level"`
-	Value       *float64  `json:"value"` // null when not applicable or infinite
-	Threshold   float64   `json:"threshold"`
-	Pass        bool      `json:"pass"`
-	NA          bool      `json:"not_applicable,omitempty"`
-	Residents   int64     `json:"residents"`
-	Covered     int64     `json:"residents_covered"`
-	Land        float64   `json:"land_m2"`
-	LandCovered float64   `json:"land_covered_m2"`
-	Numerator   float64   `json:"numerator"`
-	Denominator float64   `json:"denominator"`
-	Straight    *float64  `json:"straight_line_share,omitempty"`
-	Failing     []int64   `json:"failing_parcels,omitempty"`
-	Gaps        []GapJSON `json:"gaps,omitempty"`
+	Unit      string   `json:"unit"`
+	UnitID    int64    `json:"unit_id"`
+	Level     string   `json:"level"`
+	Value     *float64 `json:"value"` // null when not applicable or infinite: see Status
+	Threshold float64  `json:"threshold"`
+	Pass      bool     `json:"pass"`
+	NA        bool     `json:"not_applicable,omitempty"`
+	// Status is "ok" (value is the figure), "not_applicable" (nothing to
+	// measure: value null, passes) or "no_target" (residents but no
+	// target: infinitely many per target, value null, fails).
+	Status      string   `json:"status"`
+	Residents   int64    `json:"residents"`
+	Covered     int64    `json:"residents_covered"`
+	Land        float64  `json:"land_m2"`
+	LandCovered float64  `json:"land_covered_m2"`
+	Numerator   float64  `json:"numerator"`
+	Denominator float64  `json:"denominator"`
+	Straight    *float64 `json:"straight_line_share,omitempty"`
+	// ResidentsBySource splits Residents by how they were obtained.
+	ResidentsBySource *SourcesJSON `json:"residents_by_source,omitempty"`
+	Failing           []int64      `json:"failing_parcels,omitempty"`
+	Gaps              []GapJSON    `json:"gaps,omitempty"`
 }
 
 // GapJSON is a corridor gap (its geometry is in the GeoJSON report).
@@ -105,7 +135,7 @@ func finite(v float64) *float64 {
 
 // JSON returns the audit as JSON.
 func (a *Audit) JSON() ReportJSON {
-	out := ReportJSON{Rules: a.Rules.Name, Mode: a.Mode, Generated: a.Generated, Network: a.Network, Parcels: len(a.Parcels),
+	out := ReportJSON{Rules: a.Rules.Name, Mode: a.Mode, Generated: a.Generated, Network: a.Network, Parcels: len(a.Parcels), ResidentsBySource: sourcesJSON(a.Sources),
 		Units: "areas", GridSize: a.GridSize, UnitsNote: a.UnitsNote()}
 	if a.GridSize > 0 {
 		out.Units = Grid
@@ -116,7 +146,7 @@ func (a *Audit) JSON() ReportJSON {
 	for _, r := range a.Results {
 		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title, Type: r.Rule.Type, Measure: Measure(r.Rule.Type), Source: r.Rule.Source}
 		for _, u := range r.Units {
-			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA,
+			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
 				Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),
 				Numerator: math.Round(u.Numerator*100) / 100, Denominator: math.Round(u.Denominator*100) / 100, Failing: u.Failing}
 			if !u.NA {
@@ -124,6 +154,10 @@ func (a *Audit) JSON() ReportJSON {
 			}
 			if r.Rule.Type == WalkAccess && u.Residents > 0 {
 				uj.Straight = finite(u.Straight)
+			}
+			if u.Residents > 0 {
+				s := sourcesJSON(u.Sources)
+				uj.ResidentsBySource = &s
 			}
 			for _, g := range u.Gaps {
 				uj.Gaps = append(uj.Gaps, GapJSON{g.Road, g.Side, math.Round(g.Length*10) / 10})
@@ -141,7 +175,7 @@ func format(r *Rule, u *UnitResult) string {
 		return "n/a"
 	}
 	if math.IsInf(u.Value, 1) {
-		return "∞"
+		return "∞ (no target)"
 	}
 	switch r.Type {
 	case WalkAccess, RadiusCoverage, AreaRatio, Corridor:
@@ -184,6 +218,7 @@ func (a *Audit) WriteTable(w io.Writer) error {
 		residents += p.Population
 	}
 	fmt.Fprintf(w, "coverage audit — rules %s, distances by %s, %d parcels, %d residents\n", a.Rules.Name, map[string]string{Walk: "walking", Straight: "straight line"}[a.Mode], len(a.Parcels), residents)
+	fmt.Fprintln(w, sourcesText(a.Sources))
 	if a.Network != "" {
 		fmt.Fprintf(w, "walking network: %s\n", a.Network)
 	}
@@ -225,7 +260,8 @@ func (a *Audit) WriteTable(w io.Writer) error {
 // WriteCSV writes one row per rule and unit.
 func (a *Audit) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"rule", "type", "unit", "unit_id", "level", "value", "threshold", "pass", "residents", "residents_covered", "land_m2", "land_covered_m2", "straight_line_share", "gaps"})
+	cw.Write([]string{"rule", "type", "unit", "unit_id", "level", "value", "threshold", "pass", "residents", "residents_covered", "land_m2", "land_covered_m2", "straight_line_share", "gaps",
+		"status", "residents_given", "residents_estimated_building", "residents_estimated_area"})
 	f := func(v float64) string {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return ""
@@ -242,7 +278,8 @@ func (a *Audit) WriteCSV(w io.Writer) error {
 				st = f(u.Straight)
 			}
 			cw.Write([]string{r.Rule.ID, r.Rule.Type, u.Unit.Name, strconv.FormatInt(u.Unit.ID, 10), u.Unit.Level, val, f(u.Threshold), strconv.FormatBool(u.Pass),
-				strconv.FormatInt(u.Residents, 10), strconv.FormatInt(u.Covered, 10), f(math.Round(u.Land)), f(math.Round(u.LandCovered)), st, strconv.Itoa(len(u.Gaps))})
+				strconv.FormatInt(u.Residents, 10), strconv.FormatInt(u.Covered, 10), f(math.Round(u.Land)), f(math.Round(u.LandCovered)), st, strconv.Itoa(len(u.Gaps)),
+				u.Status(), strconv.FormatInt(u.Sources.Given, 10), strconv.FormatInt(u.Sources.Building, 10), strconv.FormatInt(u.Sources.Area, 10)})
 		}
 	}
 	cw.Flush()

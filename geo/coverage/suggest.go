@@ -44,34 +44,41 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 	if r.Type != WalkAccess && r.Type != RadiusCoverage {
 		return nil, fmt.Errorf("%w: rule %s is %s: suggestions need walk_access or radius_coverage", ErrRules, r.ID, r.Type)
 	}
-	covered := func(p *Parcel) bool {
-		d := res.Distance[p.ID]
+	// covered reports whether resident point i of parcel p is covered.
+	covered := func(p *Parcel, i int32) bool {
 		if r.Type == RadiusCoverage {
-			return !math.IsInf(d, 1)
+			return !math.IsInf(res.Distance[p.ID], 1)
 		}
-		return d <= r.Meters
+		return res.pointDist[i] <= r.Meters
 	}
-	// Uncovered residents per grid cell.
+	// Uncovered residents per grid cell, by their points.
 	type cell struct {
-		pop    int64
-		sx, sy float64
+		pop, sx, sy float64
 	}
 	cells := map[[2]int]*cell{}
+	owner := map[int32]*Parcel{} // uncovered points' parcels
 	for _, p := range a.Parcels {
-		if covered(p) || p.Population <= 0 {
+		if p.Population <= 0 {
 			continue
 		}
-		kx := 111195.08 * math.Cos(p.Point[1]*math.Pi/180)
-		k := [2]int{int(math.Floor(p.Point[0] * kx / SuggestCell)), int(math.Floor(p.Point[1] * 111195.08 / SuggestCell))}
-		c := cells[k]
-		if c == nil {
-			c = &cell{}
-			cells[k] = c
+		w := float64(p.Population) / float64(p.count)
+		for i := p.first; i < p.first+p.count; i++ {
+			if covered(p, i) {
+				continue
+			}
+			owner[i] = p
+			pt := a.pts[i]
+			kx := 111195.08 * math.Cos(pt[1]*math.Pi/180)
+			k := [2]int{int(math.Floor(pt[0] * kx / SuggestCell)), int(math.Floor(pt[1] * 111195.08 / SuggestCell))}
+			c := cells[k]
+			if c == nil {
+				c = &cell{}
+				cells[k] = c
+			}
+			c.pop += w
+			c.sx += pt[0] * w
+			c.sy += pt[1] * w
 		}
-		w := float64(p.Population)
-		c.pop += p.Population
-		c.sx += p.Point[0] * w
-		c.sy += p.Point[1] * w
 	}
 	var cs []*cell
 	for _, c := range cells {
@@ -87,8 +94,8 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 		cs = cs[:candidates]
 	}
 	type cand struct {
-		f       *geo.Feature
-		parcels map[int64]bool
+		f      *geo.Feature
+		points []int32
 	}
 	var all []cand
 	for i, c := range cs {
@@ -107,38 +114,46 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 		if err := a.shareDelta(ctx, res, rd, []*geo.Feature{f}); err != nil {
 			return nil, err
 		}
-		set := map[int64]bool{}
-		for _, id := range rd.Parcels {
-			set[id] = true
-		}
-		all = append(all, cand{f, set})
+		all = append(all, cand{f, rd.points})
 	}
-	taken := map[int64]bool{}
+	// Residents of an uncovered point.
+	weight := func(i int32) float64 {
+		p := owner[i]
+		if p == nil {
+			return 0
+		}
+		return float64(p.Population) / float64(p.count)
+	}
+	taken := map[int32]bool{}
 	var out []Site
 	for len(out) < count {
-		best, bestGain := -1, int64(0)
+		best, bestGain := -1, 0.0
 		for i, c := range all {
 			if c.f == nil {
 				continue
 			}
-			var gain int64
-			for id := range c.parcels {
-				if !taken[id] {
-					gain += a.byID[id].Population
+			var gain float64
+			for _, pt := range c.points {
+				if !taken[pt] {
+					gain += weight(pt)
 				}
 			}
 			if gain > bestGain {
 				best, bestGain = i, gain
 			}
 		}
-		if best < 0 {
+		if best < 0 || math.Round(bestGain) < 1 {
 			break
 		}
-		site := Site{Feature: all[best].f, Gain: bestGain}
-		for id := range all[best].parcels {
-			if !taken[id] {
-				taken[id] = true
-				site.Parcels = append(site.Parcels, id)
+		site := Site{Feature: all[best].f, Gain: int64(math.Round(bestGain))}
+		inSite := map[int64]bool{}
+		for _, pt := range all[best].points {
+			if !taken[pt] {
+				taken[pt] = true
+				if p := owner[pt]; p != nil && !inSite[p.ID] {
+					inSite[p.ID] = true
+					site.Parcels = append(site.Parcels, p.ID)
+				}
 			}
 		}
 		sort.Slice(site.Parcels, func(i, j int) bool { return site.Parcels[i] < site.Parcels[j] })

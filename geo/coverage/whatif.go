@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -28,8 +29,12 @@ type RuleDelta struct {
 	Units []UnitDelta // every unit the rule reports on, the city first
 	// Parcels newly covered (walk_access, radius_coverage), and their
 	// residents.
+	// Parcels with residents newly covered (walk_access: some of their
+	// resident points), and how many residents.
 	Parcels      []int64
 	NewlyCovered int64
+
+	points []int32 // the resident points newly covered
 }
 
 // UnitDelta is a unit's figure before and after.
@@ -144,38 +149,62 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 			return err
 		}
 	}
-	newly := map[int64]bool{}
-	straightNewly := map[int64]bool{}
+	// Points newly covered, per parcel (radius_coverage measures a parcel
+	// from its inside point: all its points at once).
+	newly := map[*Parcel][]int32{}
+	straightNewly := map[*Parcel]int{}
+	seen := map[int32]bool{}         // points (radius: parcels' first) newly covered
+	seenStraight := map[int32]bool{} // points newly within in a straight line
 	for _, f := range added {
 		b := f.Geom.Bound()
 		search := orb.Bound{Min: geo.RadiusBound(b.Min, reach).Min, Max: geo.RadiusBound(b.Max, reach).Max}
 		a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
-			before := res.Distance[p.ID]
-			covered := before <= r.Meters
 			if r.Type == RadiusCoverage {
-				covered = !math.IsInf(before, 1)
-			}
-			straight := geo.DistanceTo(p.Point, f.Geom)
-			if !covered {
-				switch {
-				case walked != nil:
-					if !math.IsInf(p.access, 1) {
-						if w, lab := walked.To(p.at); lab >= 0 && w+p.access <= r.Meters {
-							newly[p.ID] = true
-						}
-					}
-				case r.Type == RadiusCoverage:
-					if rad := radius(f); rad >= 0 && straight <= rad {
-						newly[p.ID] = true
-					}
-				default: // walk_access measured in a straight line
-					if straight <= r.Meters {
-						newly[p.ID] = true
+				if !math.IsInf(res.Distance[p.ID], 1) || seen[p.first] {
+					return true
+				}
+				if rad := radius(f); rad >= 0 && geo.DistanceTo(p.Point, f.Geom) <= rad {
+					seen[p.first] = true
+					for i := p.first; i < p.first+p.count; i++ {
+						newly[p] = append(newly[p], i)
 					}
 				}
+				return true
 			}
-			if r.Type == WalkAccess && res.Straight[p.ID] > r.Meters && straight <= r.Meters {
-				straightNewly[p.ID] = true
+			for i := p.first; i < p.first+p.count; i++ {
+				wasIn := res.pointDist[i] <= r.Meters || seen[i]
+				wasStraight := res.pointStraight[i] <= r.Meters || seenStraight[i]
+				if wasIn && wasStraight {
+					continue
+				}
+				straight := -1.0
+				switch {
+				case walked == nil: // the figure itself: geodesic, as the audit's
+					straight = geo.DistanceTo(a.pts[i], f.Geom)
+				case !wasStraight: // the share beside it, measured as the audit does
+					straight = localDistance(a.pts[i], geo.ClosestPoint(a.pts[i], f.Geom))
+				}
+				in := false
+				if !wasIn {
+					if walked != nil {
+						if !math.IsInf(a.access[i], 1) {
+							if w, lab := walked.To(a.at[i]); lab >= 0 && w+a.access[i] <= r.Meters {
+								in = true
+							}
+						}
+					} else {
+						in = straight <= r.Meters
+					}
+				}
+				inStraight := !wasStraight && straight <= r.Meters
+				if in {
+					newly[p] = append(newly[p], i)
+					seen[i] = true
+				}
+				if inStraight {
+					straightNewly[p]++
+					seenStraight[i] = true
+				}
 			}
 			return true
 		})
@@ -186,29 +215,33 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 		c.Failing = nil
 		after[u.Unit] = &c
 	}
-	for id := range newly {
-		p := a.byID[id]
-		rd.Parcels = append(rd.Parcels, id)
-		rd.NewlyCovered += p.Population
+	var newlyCovered float64
+	for p, pts := range newly {
+		frac := float64(len(pts)) / float64(p.count)
+		rd.Parcels = append(rd.Parcels, p.ID)
+		rd.points = append(rd.points, pts...)
+		newlyCovered += float64(p.Population) * frac
 		for _, u := range p.Units {
 			if ur, ok := after[u]; ok {
-				ur.Covered += p.Population
-				ur.LandCovered += p.Area
+				ur.covered += float64(p.Population) * frac
+				ur.LandCovered += p.Area * frac
 			}
 		}
 	}
-	for id := range straightNewly {
-		p := a.byID[id]
+	sort.Slice(rd.Parcels, func(i, j int) bool { return rd.Parcels[i] < rd.Parcels[j] })
+	rd.NewlyCovered = int64(math.Round(newlyCovered))
+	for p, k := range straightNewly {
 		for _, u := range p.Units {
 			if ur, ok := after[u]; ok && ur.Residents > 0 {
-				ur.Straight += float64(p.Population) / float64(ur.Residents)
+				ur.Straight += float64(p.Population) * float64(k) / float64(p.count) / float64(ur.Residents)
 			}
 		}
 	}
 	for _, u := range res.Units {
 		ur := after[u.Unit]
+		ur.Covered = int64(math.Round(ur.covered))
 		if r.Type == WalkAccess {
-			ur.Numerator = float64(ur.Covered)
+			ur.Numerator = ur.covered
 		} else {
 			ur.Numerator = ur.LandCovered
 		}
@@ -354,22 +387,24 @@ func Compare(before, after *Audit) *Delta {
 			rd.Units = append(rd.Units, UnitDelta{u, a})
 		}
 		if rb.Rule.Type == WalkAccess || rb.Rule.Type == RadiusCoverage {
-			covered := func(r *Result, id int64) bool {
-				d, ok := r.Distance[id]
-				if !ok {
-					return false
+			// The share of a parcel's residents covered.
+			covered := func(r *Result, id int64) float64 {
+				if r.Share != nil {
+					return r.Share[id]
 				}
-				if r.Rule.Type == RadiusCoverage {
-					return !math.IsInf(d, 1)
+				if d, ok := r.Distance[id]; ok && !math.IsInf(d, 1) {
+					return 1
 				}
-				return d <= r.Rule.Meters
+				return 0
 			}
+			var newly float64
 			for _, p := range after.Parcels {
-				if covered(ra, p.ID) && !covered(rb, p.ID) {
+				if gain := covered(ra, p.ID) - covered(rb, p.ID); gain > 0 {
 					rd.Parcels = append(rd.Parcels, p.ID)
-					rd.NewlyCovered += p.Population
+					newly += float64(p.Population) * gain
 				}
 			}
+			rd.NewlyCovered = int64(math.Round(newly))
 		}
 		d.Rules = append(d.Rules, rd)
 	}

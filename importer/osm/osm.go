@@ -106,12 +106,15 @@
 //     or building=yes whose centroid lies inside a landuse=residential block
 //     — houses footprint area × levels ÷ 35 m² per person, with levels from
 //     building:levels, default 6.
-//   - A block (landuse=residential) carries the sum of the residential
+//   - Residential buildings carry their residents, inside a block or not,
+//     so they are counted where they live (a building in several blocks
+//     belongs to the smallest). Other buildings carry 0.
+//   - A block (landuse=residential) houses the sum of the residential
 //     buildings inside it when their footprints cover at least 20 % of its
-//     area, else block area × 1.5 (floor area ratio) ÷ 35 m².
-//   - A building inside a block carries 0 (the block counts its residents);
-//     a building in several blocks belongs to the smallest. Other buildings
-//     carry 0.
+//     area, else block area × 1.5 (floor area ratio) ÷ 35 m²; it carries
+//     only what its buildings do not house (0 in the first case), so
+//     nobody is counted twice. The audit reports a building's estimate as
+//     "by building" and a block's as "by area".
 //   - households = population ÷ 2.6 (the Chinese census average household),
 //     both rounded to whole numbers.
 //

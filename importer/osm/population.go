@@ -36,7 +36,7 @@ var ResidentialBuildings = map[string]bool{
 type blockAcc struct {
 	c     *cand
 	area  float64
-	pop   float64 // sum of its residential buildings
+	pop   float64 // sum of its residential buildings (as rounded on them)
 	cover float64 // their footprint
 }
 
@@ -80,29 +80,32 @@ func estimatePopulation(cands []*cand) {
 			}
 			pop = footprint * float64(lv) / M2PerPerson
 		}
-		if in != nil {
-			if residential {
-				in.pop += pop
-				in.cover += footprint
-			}
-			pop = 0 // the block carries its residents
+		if in != nil && residential {
+			in.pop += float64(setPop(c.f, pop))
+			in.cover += footprint
+			continue
 		}
 		setPop(c.f, pop)
 	}
+	// A block houses the sum of its buildings when they are mapped well
+	// enough, else its area's estimate; it carries what its buildings do
+	// not, so each resident is counted once and where they live.
 	for _, b := range blocks {
 		pop := b.area * BlockFAR / M2PerPerson
 		if b.area > 0 && b.cover/b.area >= MinCoverage {
 			pop = b.pop
 		}
-		setPop(b.c.f, pop)
+		setPop(b.c.f, math.Max(0, pop-b.pop))
 	}
 }
 
-func setPop(f *geo.Feature, pop float64) {
+// setPop sets the feature's estimate, rounded, and returns it.
+func setPop(f *geo.Feature, pop float64) int64 {
 	p := int64(math.Round(pop))
 	f.Props["population"] = p
 	f.Props["households"] = int64(math.Round(float64(p) / HouseholdSize))
 	f.Props["pop_source"] = "estimated"
+	return p
 }
 
 // area is the feature's geodesic area: area_m2 as geo.Prepare computed it.

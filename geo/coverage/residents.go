@@ -1,0 +1,391 @@
+package coverage
+
+import (
+	"context"
+	"math"
+	"sort"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/paulmach/orb"
+)
+
+// Residents are counted where they live. A parcel's residents are spread
+// evenly over points inside it no more than PointSpacing apart: the
+// centres of the cells of a grid over its bounding box (as many cells as
+// PointSpacing needs in each direction, so the grid fits the parcel) that
+// fall inside the polygon; a parcel too small or thin for any centre to
+// fall inside has one point, its inside point. A residential building is a
+// parcel of its own, so where buildings carry the residents (the OSM
+// estimate) each is measured from itself. A parcel without residents has
+// its inside point only, for its reported distance.
+const PointSpacing = 50.0
+
+// maxParcelCells bounds the grid of one parcel: a parcel whose bounding
+// box would need more cells gets a coarser grid, so a hostile or huge
+// polygon cannot make the audit's memory grow past it. maxPoints bounds
+// the grids of all parcels together: past it every grid is coarsened
+// alike (about 1 GiB of audit memory with every default rule).
+const (
+	maxParcelCells = 1 << 16
+	maxPoints      = 1 << 24
+)
+
+// Sources of a parcel's population figure.
+const (
+	PopGiven    = "given"              // the data gave it
+	PopBuilding = "estimated_building" // estimated from a building's floor area
+	PopArea     = "estimated_area"     // estimated from a block's or parcel's area
+)
+
+// PopSources are residents (and parcels) by how their number was obtained.
+type PopSources struct {
+	Given, Building, Area                      int64 // residents
+	GivenParcels, BuildingParcels, AreaParcels int   // parcels with residents
+}
+
+func (s *PopSources) add(p *Parcel) {
+	if p.Population <= 0 {
+		return
+	}
+	switch p.PopSource {
+	case PopBuilding:
+		s.Building += p.Population
+		s.BuildingParcels++
+	case PopArea:
+		s.Area += p.Population
+		s.AreaParcels++
+	default:
+		s.Given += p.Population
+		s.GivenParcels++
+	}
+}
+
+// popSource classifies a parcel's pop_source: "estimated" on a building
+// is by building, on anything else by area; anything not estimated is
+// given.
+func popSource(source, kind string) string {
+	switch source {
+	case "estimated", PopBuilding, PopArea:
+		if source == PopBuilding || source == "estimated" && kind == "building" {
+			return PopBuilding
+		}
+		return PopArea
+	}
+	return PopGiven
+}
+
+// residentPoints lays out every parcel's points (see PointSpacing) in
+// a.pts, parcel by parcel.
+func (a *Audit) residentPoints(ctx context.Context) error {
+	// The cells the grids would have, to coarsen them all when too many.
+	cells := 0.0
+	for _, p := range a.Parcels {
+		if p.Population > 0 {
+			w, h, _ := boxMetres(p.Geom.Bound())
+			cells += math.Min(maxParcelCells, cellsFor(w, PointSpacing)*cellsFor(h, PointSpacing))
+		}
+	}
+	spacing := PointSpacing
+	if cells > maxPoints {
+		spacing *= math.Sqrt(cells / maxPoints)
+	}
+	var xs []float64
+	for i, p := range a.Parcels {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p.first = int32(len(a.pts))
+		if p.Population > 0 {
+			a.pts, xs = gridPoints(a.pts, xs, p.Geom, spacing)
+		}
+		if int32(len(a.pts)) == p.first {
+			a.pts = append(a.pts, p.Point)
+		}
+		p.count = int32(len(a.pts)) - p.first
+	}
+	return nil
+}
+
+// boxMetres returns the width and height of b in metres, by the lengths
+// of a degree on the WGS84 ellipsoid at its middle latitude (ok false when
+// they are not finite).
+func boxMetres(b orb.Bound) (w, h float64, ok bool) {
+	phi := b.Center()[1] * math.Pi / 180
+	kx := 111412.84*math.Cos(phi) - 93.5*math.Cos(3*phi)
+	ky := 111132.954 - 559.822*math.Cos(2*phi) + 1.175*math.Cos(4*phi)
+	w, h = (b.Max[0]-b.Min[0])*kx, (b.Max[1]-b.Min[1])*ky
+	if !(w >= 0 && h >= 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
+		return 0, 0, false
+	}
+	return w, h, true
+}
+
+// cellsFor is how many cells of at most spacing cover length (a length a
+// hair over a multiple of spacing, by rounding, needs no extra cell).
+func cellsFor(length, spacing float64) float64 {
+	return math.Max(1, math.Ceil(length/spacing-1e-6))
+}
+
+// gridPoints appends the centres of the grid cells (spacing or less on a
+// side) over g's bounding box that lie inside g, row by row: each row
+// crosses the rings once, and its centres are taken from the inside
+// stretches (even-odd, so holes and several parts are honoured).
+func gridPoints(dst []orb.Point, xs []float64, g orb.Geometry, spacing float64) ([]orb.Point, []float64) {
+	var polys orb.MultiPolygon
+	switch t := g.(type) {
+	case orb.Polygon:
+		polys = orb.MultiPolygon{t}
+	case orb.MultiPolygon:
+		polys = t
+	default:
+		return dst, xs
+	}
+	b := g.Bound()
+	w, h, ok := boxMetres(b)
+	if !ok {
+		return dst, xs
+	}
+	if cellsFor(w, spacing)*cellsFor(h, spacing) > maxParcelCells {
+		spacing = math.Sqrt(w*h/maxParcelCells) + 1
+	}
+	nx, ny := max(1, int(cellsFor(w, spacing))), max(1, int(cellsFor(h, spacing)))
+	for nx*ny > maxParcelCells { // a very thin box
+		if nx > ny {
+			nx = (nx + 1) / 2
+		} else {
+			ny = (ny + 1) / 2
+		}
+	}
+	dx, dy := (b.Max[0]-b.Min[0])/float64(nx), (b.Max[1]-b.Min[1])/float64(ny)
+	for j := 0; j < ny; j++ {
+		y := b.Min[1] + (float64(j)+0.5)*dy
+		xs = xs[:0]
+		for _, poly := range polys {
+			for _, r := range poly {
+				for k := 1; k < len(r); k++ {
+					p, q := r[k-1], r[k]
+					if (p[1] <= y) != (q[1] <= y) {
+						xs = append(xs, p[0]+(y-p[1])/(q[1]-p[1])*(q[0]-p[0]))
+					}
+				}
+			}
+		}
+		if len(xs) < 2 {
+			continue
+		}
+		sort.Float64s(xs)
+		for k := 0; k+1 < len(xs); k += 2 {
+			// Columns whose centre lies in [xs[k], xs[k+1]].
+			i0 := max(0, int(math.Ceil((xs[k]-b.Min[0])/dx-0.5)))
+			i1 := min(nx-1, int(math.Floor((xs[k+1]-b.Min[0])/dx-0.5)))
+			for i := i0; i <= i1; i++ {
+				dst = append(dst, orb.Point{b.Min[0] + (float64(i)+0.5)*dx, y})
+			}
+		}
+	}
+	return dst, xs
+}
+
+// snapPoints joins every resident point to the walking network, once for
+// all rules: a.at and a.access (+Inf: no path within SnapLimit).
+func (a *Audit) snapPoints(ctx context.Context, g *network.Graph) error {
+	a.at = make([]network.Loc, len(a.pts))
+	a.access = make([]float64, len(a.pts))
+	return g.SnapAll(ctx, a.pts, SnapLimit, a.at, a.access)
+}
+
+// walked returns every resident point's walking distance from d (the
+// multi-source walk of a rule) and the label of its nearest source (-1:
+// none).
+func (a *Audit) walked(ctx context.Context, d *network.Distances) ([]float64, []int32, error) {
+	dist := make([]float64, len(a.pts))
+	labels := make([]int32, len(a.pts))
+	for i := range a.pts {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		dist[i], labels[i] = math.Inf(1), -1
+		if math.IsInf(a.access[i], 1) {
+			continue
+		}
+		if w, label := d.To(a.at[i]); label >= 0 {
+			dist[i], labels[i] = w+a.access[i], label
+		}
+	}
+	return dist, labels, nil
+}
+
+// perParcel folds per-point distances into per-parcel figures: the
+// farthest point's distance (so a parcel is within a distance when all its
+// residents are) and the share of its points — so of its residents — within
+// meters.
+func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]float64) {
+	far = make(map[int64]float64, len(a.Parcels))
+	share = make(map[int64]float64, len(a.Parcels))
+	for _, p := range a.Parcels {
+		worst, in := 0.0, 0
+		for _, d := range dist[p.first : p.first+p.count] {
+			worst = math.Max(worst, d)
+			if d <= meters {
+				in++
+			}
+		}
+		far[p.ID] = worst
+		share[p.ID] = float64(in) / float64(p.count)
+	}
+	return far, share
+}
+
+// straightAt returns, per point of pts, the straight-line distance to the
+// nearest feature of layer accepted by ok (which gives the feature's
+// radius), looking no farther than limit (beyond: +Inf). groups, when not
+// nil, holds the start of each run of nearby points (a parcel's, ending
+// where the next starts): the features near a run are found and filtered
+// once for all its points. Distances are geodesic when exact, else by
+// localDistance (for the straight-line share beside a walking figure).
+func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, groups []int32, layer string, ok func(*geo.Feature) (float64, bool), limit float64, exact bool) ([]float64, error) {
+	out := make([]float64, len(pts))
+	l := snap.Layer(layer)
+	type target struct {
+		f      *geo.Feature
+		b      orb.Bound
+		radius float64
+	}
+	type cand struct {
+		approx, radius float64
+		q              orb.Point
+	}
+	var ts []target
+	var cs []cand
+	n := len(groups)
+	if groups == nil {
+		n = len(pts)
+	}
+	for gi := 0; gi < n; gi++ {
+		if gi%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		start, end := gi, gi+1
+		if groups != nil {
+			start, end = int(groups[gi]), len(pts)
+			if gi+1 < len(groups) {
+				end = int(groups[gi+1])
+			}
+		}
+		run := pts[start:end]
+		if len(run) == 0 {
+			continue
+		}
+		sb := orb.Bound{Min: run[0], Max: run[0]}
+		for _, pt := range run[1:] {
+			sb = sb.Extend(pt)
+		}
+		search := geo.RadiusBound(sb.Min, limit).Union(geo.RadiusBound(sb.Max, limit))
+		ts = ts[:0]
+		l.SearchBounds(search, func(f *geo.Feature, fb orb.Bound) bool {
+			if radius, yes := ok(f); yes {
+				ts = append(ts, target{f, fb, radius})
+			}
+			return true
+		})
+		for k, pt := range run {
+			kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
+			cs = cs[:0]
+			bestApprox := math.Inf(1)
+			for _, t := range ts {
+				// Candidates by their distance in the plane centred on the
+				// point (none whose box is beyond the radius); only the
+				// nearest few are measured geodesically.
+				bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
+				by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
+				if math.Hypot(bx, by) > 1.01*t.radius+1 {
+					continue
+				}
+				var q orb.Point
+				if t.b.Contains(pt) {
+					q = geo.ClosestPoint(pt, t.f.Geom)
+				} else {
+					q = geo.ClosestOnBoundary(pt, t.f.Geom)
+				}
+				approx := math.Hypot((q[0]-pt[0])*kx, (q[1]-pt[1])*ky)
+				if approx <= 1.01*t.radius+1 {
+					cs = append(cs, cand{approx, t.radius, q})
+					bestApprox = math.Min(bestApprox, approx)
+				}
+			}
+			best := math.Inf(1)
+			for _, c := range cs {
+				if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+					continue
+				}
+				d := localDistance(pt, c.q)
+				if exact {
+					d = geo.Distance(pt, c.q)
+				}
+				if d <= c.radius && d < best {
+					best = d
+				}
+			}
+			out[start+k] = best
+		}
+	}
+	return out, nil
+}
+
+// starts returns the first point of every parcel, for straightAt's groups.
+func (a *Audit) starts() []int32 {
+	out := make([]int32, len(a.Parcels))
+	for i, p := range a.Parcels {
+		out[i] = p.first
+	}
+	return out
+}
+
+// pointsWithin counts the points of parcel p whose distance in dist is
+// within meters.
+func (p *Parcel) pointsWithin(dist []float64, meters float64) int {
+	n := 0
+	for _, d := range dist[p.first : p.first+p.count] {
+		if d <= meters {
+			n++
+		}
+	}
+	return n
+}
+
+// Points returns parcel p's resident points.
+func (a *Audit) Points(p *Parcel) []orb.Point { return a.pts[p.first : p.first+p.count] }
+
+// PointDistances returns, for a walk_access rule, the distances of parcel
+// p's resident points (in the order of Points); nil for other rules.
+func (r *Result) PointDistances(p *Parcel) []float64 {
+	if r.pointDist == nil {
+		return nil
+	}
+	return r.pointDist[p.first : p.first+p.count]
+}
+
+// localDistance is the distance in metres between nearby points in the
+// plane tangent to the WGS84 ellipsoid at their middle latitude (its
+// meridian and prime-vertical radii of curvature): within a few
+// millimetres of the geodesic over the kilometres a rule measures, without
+// the geodesic's iterations.
+func localDistance(p, q orb.Point) float64 {
+	const a, e2 = 6378137.0, 6.69437999014e-3
+	phi := (p[1] + q[1]) / 2 * math.Pi / 180
+	s := math.Sin(phi)
+	w := 1 - e2*s*s
+	n := a / math.Sqrt(w)
+	m := n * (1 - e2) / w
+	dx := (q[0] - p[0]) * math.Pi / 180 * n * math.Cos(phi)
+	dy := (q[1] - p[1]) * math.Pi / 180 * m
+	return math.Hypot(dx, dy)
+}
