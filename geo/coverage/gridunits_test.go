@@ -109,7 +109,9 @@ func TestGridUnitsChengdu(t *testing.T) {
 		}
 		switch r.Rule.Type {
 		case WalkAccess, RadiusCoverage:
-			if cov != city.Covered || math.Abs(landCov-city.LandCovered) > 1e-6*city.Land+1e-6 {
+			// Covered residents are each unit's sum of point shares, rounded
+			// on its own: the cells' sum may differ by half a resident each.
+			if math.Abs(float64(cov-city.Covered)) > float64(len(cells))/2 || math.Abs(landCov-city.LandCovered) > 1e-6*city.Land+1e-6 {
 				t.Errorf("rule %s: cells cover %d residents, %.0f m²; the city %d, %.0f", r.Rule.ID, cov, landCov, city.Covered, city.LandCovered)
 			}
 			fallthrough
