@@ -22,6 +22,11 @@ func runToken(ctx context.Context, cfg *config, args []string) error {
 		return usageError{"want create, list or revoke (greenreach token create --name alice --role planner)"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help":
+		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] token create|list|revoke [flags]\n\n"+
+			"  create --name NAME --role planner|auditor|admin [--if-none]\n"+
+			"  list [--json]\n  revoke ID\n\n'greenreach token SUBCOMMAND -h' for a subcommand's flags.\n")
+		return flag.ErrHelp
 	case "create":
 		return tokenCreate(ctx, cfg, args[1:])
 	case "list":
@@ -80,7 +85,7 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -122,11 +127,8 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 
 func tokenRevoke(ctx context.Context, cfg *config, args []string) error {
 	fs := flags(cfg, "token revoke", "ID")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := parseArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"give the id of the token to revoke (greenreach token list)"}
@@ -135,7 +137,7 @@ func tokenRevoke(ctx context.Context, cfg *config, args []string) error {
 	if err != nil || id < 1 {
 		return usageError{fmt.Sprintf("%q is not a token id", fs.Arg(0))}
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestHelpExitsZero: -h, --help, help, help COMMAND and COMMAND -h print
+// usage on stdout, nothing on stderr, and exit 0; a wrong flag still
+// prints usage on stderr and exits 2.
+func TestHelpExitsZero(t *testing.T) {
+	ctx := context.Background()
+	cases := [][]string{{"-h"}, {"--help"}, {"help"}, {"help", "serve"}, {"token", "-h"}, {"token", "create", "-h"}, {"token", "revoke", "-h"}}
+	for _, c := range commands {
+		if c.run != nil {
+			cases = append(cases, []string{c.name, "-h"})
+		}
+	}
+	for _, args := range cases {
+		code, out, errs := runCLI(t, ctx, args...)
+		if code != 0 || errs != "" || !strings.Contains(out, "usage: greenreach") {
+			t.Errorf("greenreach %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	for _, args := range [][]string{{"--nope"}, {"layers", "--nope"}, {"import", "--nope", "x.osm"}} {
+		code, out, errs := runCLI(t, ctx, args...)
+		if code != 2 || out != "" || !strings.Contains(errs, "usage: greenreach") || !strings.Contains(errs, "nope") {
+			t.Errorf("greenreach %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	code, out, _ := runCLI(t, ctx, "help", "layers")
+	if code != 0 || !strings.Contains(out, "-json") {
+		t.Errorf("help layers does not list layers' flags: %d %q", code, out)
+	}
+}
+
+// TestVersion: --version and version print one line naming the program,
+// the version and the Go release, and exit 0 without touching a store.
+func TestVersion(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "none.gpkg")
+	for _, args := range [][]string{{"--version"}, {"--db", db, "--version"}, {"version"}} {
+		code, out, errs := runCLI(t, context.Background(), args...)
+		if code != 0 || errs != "" || !strings.HasPrefix(out, "greenreach ") || !strings.HasSuffix(out, " "+runtime.Version()+"\n") || strings.Count(out, "\n") != 1 {
+			t.Errorf("greenreach %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	version = "9.8.7"
+	defer func() { version = "" }()
+	if _, out, _ := runCLI(t, context.Background(), "--version"); !strings.HasPrefix(out, "greenreach 9.8.7 ") {
+		t.Errorf("-ldflags' version not printed: %q", out)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("--version created the store")
+	}
+}
+
+// TestReadOnlyOnMissingStore: layers, audit, export and token list/revoke
+// on a GeoPackage that does not exist fail with one line naming it and
+// create nothing.
+func TestReadOnlyOnMissingStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sub", "missing.gpkg")
+	for _, args := range [][]string{{"layers"}, {"layers", "--json"}, {"audit"}, {"export", "--out", filepath.Join(dir, "x.pmtiles")}, {"token", "list"}, {"token", "revoke", "1"}} {
+		code, out, errs := runCLI(t, context.Background(), append([]string{"--db", db}, args...)...)
+		if code != 1 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, db) || !strings.Contains(errs, "no such GeoPackage") {
+			t.Errorf("%s on a missing store: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
+		}
+		if _, err := os.Stat(filepath.Dir(db)); err == nil {
+			t.Fatalf("%s created %s", strings.Join(args, " "), filepath.Dir(db))
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("files left behind: %v", ents)
+	}
+	if code, _, errs := runCLI(t, context.Background(), "--db", db, "--log-level", "loud", "layers"); code != 2 || !strings.Contains(errs, "--log-level") {
+		t.Errorf("--log-level loud: %d %q", code, errs)
+	}
+}
