@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -78,5 +79,39 @@ func TestReadOnlyOnMissingStore(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, context.Background(), "--db", db, "--log-level", "loud", "layers"); code != 2 || !strings.Contains(errs, "--log-level") {
 		t.Errorf("--log-level loud: %d %q", code, errs)
+	}
+}
+
+// TestTokenWriteLog: token create and revoke each log one line naming the
+// token; --log-level warn keeps them out.
+func TestTokenWriteLog(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "t.gpkg")
+	logLines := func(errs, msg string) []map[string]any {
+		var out []map[string]any
+		for _, l := range strings.Split(errs, "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == msg {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	code, _, errs := runCLI(t, ctx, "--db", db, "--log-json", "token", "create", "--name", "张三", "--role", "planner")
+	if ls := logLines(errs, "token created"); code != 0 || len(ls) != 1 || ls[0]["token"] != "张三" || ls[0]["role"] != "planner" || ls[0]["level"] != "INFO" {
+		t.Errorf("create: %d, log %v\n%s", code, ls, errs)
+	}
+	code, _, errs = runCLI(t, ctx, "--db", db, "--log-json", "token", "revoke", "1")
+	if ls := logLines(errs, "token revoked"); code != 0 || len(ls) != 1 || ls[0]["token"] != "张三" || ls[0]["id"] != float64(1) {
+		t.Errorf("revoke: %d, log %v\n%s", code, ls, errs)
+	}
+	t.Setenv("GREENREACH_LOG_LEVEL", "warn")
+	code, _, errs = runCLI(t, ctx, "--db", db, "--log-json", "token", "create", "--name", "李四", "--role", "admin")
+	if ls := logLines(errs, "token created"); code != 0 || len(ls) != 0 {
+		t.Errorf("GREENREACH_LOG_LEVEL=warn: %d, log %v", code, ls)
+	}
+	code, _, errs = runCLI(t, ctx, "--db", db, "--log-json", "--log-level", "debug", "token", "revoke", "2")
+	if ls := logLines(errs, "token revoked"); code != 0 || len(ls) != 1 || ls[0]["token"] != "李四" {
+		t.Errorf("--log-level debug over the environment: %d, log %v", code, ls)
 	}
 }

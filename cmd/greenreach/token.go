@@ -74,6 +74,7 @@ func tokenCreate(ctx context.Context, cfg *config, args []string) error {
 	if err := st.CreateToken(ctx, t); err != nil {
 		return fmt.Errorf("creating the token: %w", err)
 	}
+	cfg.log.Info("token created", "token", t.Name, "role", t.Role, "id", t.ID, "db", cfg.DB)
 	fmt.Fprintf(cfg.stderr, "token %d for %q, role %s; send it as Authorization: Bearer <token>. It is shown only now:\n", t.ID, t.Name, t.Role)
 	fmt.Fprintln(cfg.stdout, secret)
 	return nil
@@ -142,12 +143,22 @@ func tokenRevoke(ctx context.Context, cfg *config, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// Its name, for the log line.
+	name := ""
+	if list, err := st.ListTokens(ctx); err == nil {
+		for _, t := range list {
+			if t.ID == id {
+				name = t.Name
+			}
+		}
+	}
 	if err := st.RevokeToken(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no token %d", id)
 		}
 		return err
 	}
+	cfg.log.Info("token revoked", "token", name, "id", id, "db", cfg.DB)
 	fmt.Fprintf(cfg.stderr, "token %d revoked (a running service stops accepting it within 30 s)\n", id)
 	return nil
 }
