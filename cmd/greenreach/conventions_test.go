@@ -49,10 +49,10 @@ func TestVersion(t *testing.T) {
 			t.Errorf("greenreach %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
 		}
 	}
-	version = "9.8.7"
-	defer func() { version = "" }()
-	if _, out, _ := runCLI(t, context.Background(), "--version"); !strings.HasPrefix(out, "greenreach 9.8.7 ") {
-		t.Errorf("-ldflags' version not printed: %q", out)
+	version, commit = "9.8.7", "0123abcd"
+	defer func() { version, commit = "", "" }()
+	if _, out, _ := runCLI(t, context.Background(), "--version"); !strings.HasPrefix(out, "greenreach 9.8.7 commit 0123abcd ") {
+		t.Errorf("-ldflags' version and commit not printed: %q", out)
 	}
 	if _, err := os.Stat(db); err == nil {
 		t.Error("--version created the store")

@@ -10,11 +10,16 @@ import (
 // from the build information stands.
 var version string
 
+// commit is the commit the binary was built from when the build
+// information lacks it (a git worktree, GOFLAGS=-buildvcs=false), set by
+// -ldflags "-X main.commit=..." (make deb).
+var commit string
+
 // versionLine is what --version prints: the version, the commit the binary
 // was built from (with "-dirty" when the tree had changes) and the Go
 // release.
 func versionLine() string {
-	v, commit, dirty := version, "", false
+	v, rev, dirty := version, "", false
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if v == "" {
 			v = bi.Main.Version
@@ -22,7 +27,7 @@ func versionLine() string {
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				commit = s.Value
+				rev = s.Value
 			case "vcs.modified":
 				dirty = s.Value == "true"
 			}
@@ -31,12 +36,15 @@ func versionLine() string {
 	if v == "" || v == "(devel)" {
 		v = "devel"
 	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	if rev == "" {
+		rev = commit
+	}
 	line := "greenreach " + v
-	if commit != "" {
-		if dirty {
-			commit += "-dirty"
-		}
-		line += " commit " + commit
+	if rev != "" {
+		line += " commit " + rev
 	}
 	return line + " " + runtime.Version()
 }
