@@ -1,11 +1,13 @@
 # The two commands of README.md.
 #   make run   — build, fill ./data/greenreach.gpkg with the demo town if it is empty, serve on :8080
 #   make test  — everything: vet, unit tests, both stores (a throwaway PostGIS), GDAL as a client
+#   make deb   — dist/greenreach_<version>_<arch>.deb for a Debian server (README: Install on a server)
 GO ?= go
 DB ?= ./data/greenreach.gpkg
 ADDR ?= :8080
+DIST ?= dist
 
-.PHONY: run test build assets
+.PHONY: run test build assets deb
 build: assets
 	$(GO) build -o bin/greenreach ./cmd/greenreach
 
@@ -23,3 +25,11 @@ run:
 
 test:
 	.ci/test
+
+# The Debian package: binary, systemd unit, environment file, maintainer
+# scripts (packaging/). VERSION=1.2.3 overrides the version from git;
+# SKIP_ASSETS=1 packs static/lib as it is (the install test, which runs
+# beside tests that use static/node_modules).
+deb: $(if $(SKIP_ASSETS),,assets)
+	.ci/setup deb
+	packaging/build-deb $(DIST)

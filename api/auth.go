@@ -162,30 +162,54 @@ func needLayers(w http.ResponseWriter, r *http.Request, layers ...string) *appEr
 func readable(r *http.Request, layer string) bool { return callerOf(r).allowed(layerRole(layer)) }
 
 // cors answers preflights and sets Access-Control-Allow-Origin for the
-// configured origins ("*" for any).
+// configured origins ("*" for any). Other origins may still read the
+// public read routes without a token (publicRead), unless PublicCORSOff.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) (done bool) {
 	origin := r.Header.Get("Origin")
-	if origin == "" || len(s.cfg.CORSOrigins) == 0 {
+	if origin == "" {
 		return false
 	}
 	any := slices.Contains(s.cfg.CORSOrigins, "*")
-	if !any && !slices.Contains(s.cfg.CORSOrigins, origin) {
+	configured := any || slices.Contains(s.cfg.CORSOrigins, origin)
+	public := !configured && !s.cfg.PublicCORSOff && publicRead(r.URL.Path)
+	if !configured && !public {
+		return false
+	}
+	method, preflight := r.Method, false
+	if m := r.Header.Get("Access-Control-Request-Method"); r.Method == http.MethodOptions && m != "" {
+		method, preflight = m, true
+	}
+	if public && method != http.MethodGet && method != http.MethodHead {
 		return false
 	}
 	h := w.Header()
 	h.Add("Vary", "Origin")
-	if any {
+	if any || public {
 		h.Set("Access-Control-Allow-Origin", "*")
 	} else {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
 	h.Set("Access-Control-Expose-Headers", "ETag, Location, X-Request-Id, X-Cache")
-	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, PUT, DELETE")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id")
+	if preflight {
+		if public {
+			// Anonymous reads only: no Authorization from unlisted origins.
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD")
+			h.Set("Access-Control-Allow-Headers", "If-None-Match, X-Request-Id")
+		} else {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, PUT, DELETE")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id")
+		}
 		h.Set("Access-Control-Max-Age", "600")
 		w.WriteHeader(http.StatusNoContent)
 		return true
 	}
 	return false
+}
+
+// publicRead reports whether path is one of the read routes a map or GIS
+// client on any origin may use: tiles and TileJSON, the OGC API's
+// collections and conformance, and the OpenAPI document.
+func publicRead(path string) bool {
+	return strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
+		path == "/conformance" || path == "/api"
 }

@@ -131,6 +131,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError 
 	s.index.Apply(ch)
 	sum.LoadSeconds = time.Since(start).Seconds()
 	sum.File = ""
+	tot := sum.Totals()
+	s.logWrite(r, "import", "source", sum.Source, "format", format, "layer", layer, "imported", tot.Imported, "deleted", tot.Deleted, "replace", replace)
 	return writeJSON(w, http.StatusOK, sum)
 }
 

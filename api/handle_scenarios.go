@@ -232,6 +232,7 @@ func (s *Server) handleScenarioCreate(w http.ResponseWriter, r *http.Request) *a
 	if err := s.store.CreateScenario(r.Context(), sc); err != nil {
 		return storeError(err)
 	}
+	s.logWrite(r, "scenario created", "scenario", sc.ID, "name", sc.Name)
 	w.Header().Set("ETag", etagOf(sc))
 	w.Header().Set("Location", fmt.Sprintf("/api/scenarios/%d", sc.ID))
 	return writeJSON(w, http.StatusCreated, scenarioJSON(sc))
@@ -297,6 +298,7 @@ func (s *Server) handleScenarioUpdate(w http.ResponseWriter, r *http.Request) *a
 	if err := s.store.UpdateScenario(r.Context(), sc, v); err != nil {
 		return storeError(err)
 	}
+	s.logWrite(r, "scenario updated", "scenario", id, "from_version", v)
 	return s.writeScenario(w, r, id)
 }
 
@@ -311,6 +313,7 @@ func (s *Server) handleScenarioDelete(w http.ResponseWriter, r *http.Request) *a
 	if err := s.store.DeleteScenario(r.Context(), id, v); err != nil {
 		return storeError(err)
 	}
+	s.logWrite(r, "scenario deleted", "scenario", id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -364,7 +367,17 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 	if err != nil {
 		return storeError(err)
 	}
+	s.logWrite(r, "scenario committed", "scenario", id, "put", len(puts), "deleted", deletedCount(dels))
 	return s.writeScenario(w, r, id)
+}
+
+// deletedCount is the number of features dels names.
+func deletedCount(dels map[string][]int64) int {
+	n := 0
+	for _, ids := range dels {
+		n += len(ids)
+	}
+	return n
 }
 
 // user names the caller: the token's name; without a token (a deployment

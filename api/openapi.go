@@ -4,11 +4,14 @@ import (
 	"net/http"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/store"
 )
 
 // handleOpenAPI: GET /api — the OpenAPI 3.0 definition of the service,
 // built from the layer schemas so that every collection's property
 // filters are listed (GDAL's OAPIF driver reads the items limit from it).
+// TestOpenAPIRoutes keeps it in step with the router.
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) *appError {
 	if e := jsonOnly(r); e != nil {
 		return e
@@ -18,89 +21,330 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) *appError
 
 type obj = map[string]any
 
-func param(name, in, doc string, schema obj, required bool) obj {
-	return obj{"name": name, "in": in, "description": doc, "required": required, "schema": schema, "style": "form", "explode": false}
-}
-
-func okJSON(doc, media string) obj {
-	return obj{
-		"200":     obj{"description": doc, "content": obj{media: obj{"schema": obj{"type": "object"}}}},
-		"400":     obj{"$ref": "#/components/responses/Problem"},
-		"404":     obj{"$ref": "#/components/responses/Problem"},
-		"default": obj{"$ref": "#/components/responses/Problem"},
+// param is a query parameter, a comma-separated list when its schema is
+// an array (form style, not exploded).
+func param(name, doc string, schema obj, required bool) obj {
+	p := obj{"name": name, "in": "query", "description": doc, "required": required, "schema": schema}
+	if schema["type"] == "array" {
+		p["style"], p["explode"] = "form", false
 	}
+	return p
 }
 
-func apiGet(id, summary string, params []obj, resp obj) obj {
+// pathParam is a path parameter (simple style, always required).
+func oaPathParam(name, doc string, schema obj) obj {
+	return obj{"name": name, "in": "path", "description": doc, "required": true, "schema": schema}
+}
+
+// header is a request header parameter.
+func oaHeader(name, doc string, required bool) obj {
+	return obj{"name": name, "in": "header", "description": doc, "required": required, "schema": obj{"type": "string"}}
+}
+
+func oaRef(name string) obj                  { return obj{"$ref": "#/components/schemas/" + name} }
+func oaArrayOf(items obj) obj                { return obj{"type": "array", "items": items} }
+func oaProblem() obj                         { return obj{"$ref": "#/components/responses/Problem"} }
+func oaContent(media string, schema obj) obj { return obj{media: obj{"schema": schema}} }
+
+// responses is the 200 (or other success) answer and the problems every
+// route may give.
+func oaResponses(code, doc string, body obj, extra ...string) obj {
+	rs := obj{code: obj{"description": doc}, "400": oaProblem(), "503": oaProblem(), "default": oaProblem()}
+	if body != nil {
+		rs[code].(obj)["content"] = body
+	}
+	for _, c := range extra {
+		rs[c] = oaProblem()
+	}
+	return rs
+}
+
+// op is one operation. role is the least role it needs ("" for any
+// caller: the token is then optional and widens what is answered).
+func oaOp(id, summary, role string, params []obj, rs obj) obj {
 	if params == nil {
 		params = []obj{}
 	}
-	return obj{"get": obj{"operationId": id, "summary": summary, "parameters": params, "responses": resp}}
+	o := obj{"operationId": id, "summary": summary, "parameters": params, "responses": rs}
+	if role != "" {
+		o["description"] = "Needs a token of role " + role + " or above (or an anonymous role that high)."
+		o["security"] = []obj{{"bearer": []string{}}}
+		rs["401"], rs["403"] = oaProblem(), oaProblem()
+	}
+	return o
+}
+
+func oaGet(o obj) obj { return obj{"get": o} }
+
+func oaJSONBody(schema string) obj    { return oaContent(mediaJSON, oaRef(schema)) }
+func oaGeoJSONBody(schema string) obj { return oaContent(mediaGeoJSON, oaRef(schema)) }
+func oaOkJSON(doc, schema string) obj { return oaResponses("200", doc, oaJSONBody(schema)) }
+func oaOkGeo(doc, schema string) obj  { return oaResponses("200", doc, oaGeoJSONBody(schema)) }
+func oaMode() obj {
+	return param("mode", "how walk rules measure distance", obj{"type": "string", "enum": []string{coverage.Walk, coverage.Straight}, "default": coverage.Walk}, false)
+}
+func oaScenarioParam() obj {
+	return param("scenario", "answer as if the planner's scenario with this id were committed (planner or above)", obj{"type": "integer", "minimum": 1}, false)
+}
+func oaIfMatchHeader() obj {
+	return oaHeader("If-Match", "the scenario's ETag from its last read (428 without, 412 when stale)", true)
+}
+func oaScenarioID() obj {
+	return oaPathParam("id", "scenario id", obj{"type": "integer", "minimum": 1})
+}
+func oaText(media, doc string) obj {
+	return oaResponses("200", doc, oaContent(media, obj{"type": "string"}))
+}
+func oaWithHeaders(rs obj, code string, names ...string) obj {
+	hs := obj{}
+	for _, n := range names {
+		hs[n] = obj{"schema": obj{"type": "string"}}
+	}
+	rs[code].(obj)["headers"] = hs
+	return rs
 }
 
 func openAPI(base string) obj {
 	num := obj{"type": "number"}
 	lonLat := []obj{
-		param("lon", "query", "longitude, WGS84 degrees", obj{"type": "number", "minimum": -180, "maximum": 180}, true),
-		param("lat", "query", "latitude, WGS84 degrees", obj{"type": "number", "minimum": -90, "maximum": 90}, true),
+		param("lon", "longitude, WGS84 degrees", obj{"type": "number", "minimum": -180, "maximum": 180}, true),
+		param("lat", "latitude, WGS84 degrees", obj{"type": "number", "minimum": -90, "maximum": 90}, true),
 	}
-	layer := param("layer", "query", "layer id", obj{"type": "string", "enum": layerIDs()}, false)
+	layer := param("layer", "layer id", obj{"type": "string", "enum": layerIDs()}, false)
+	withPoint := func(ps ...obj) []obj { return append(append([]obj{}, lonLat...), ps...) }
 	paths := obj{
-		"/":            apiGet("getLandingPage", "Landing page (JSON; browsers get the public map)", nil, okJSON("links to the API", mediaJSON)),
-		"/conformance": apiGet("getConformanceDeclaration", "OGC API conformance classes", nil, okJSON("conformsTo", mediaJSON)),
-		"/collections": apiGet("getCollections", "The layers", nil, okJSON("collections", mediaJSON)),
-		"/api":         apiGet("getAPI", "This document", nil, okJSON("OpenAPI 3.0", mediaOpenAPI)),
-		"/api/layers":  apiGet("getLayers", "Layer summaries: count, bbox, version", nil, okJSON("layers", mediaJSON)),
-		"/api/nearest": apiGet("nearest", "The k features nearest a point, in a straight line (geodesic) or by walking", append(append([]obj{}, lonLat...), layer,
-			param("k", "query", "how many", obj{"type": "integer", "minimum": 1, "maximum": maxK, "default": 5}, false),
-			param("meters", "query", "at most this far", num, false),
-			param("by", "query", "line or walk", obj{"type": "string", "enum": []string{"line", "walk"}}, false)), okJSON("features with distance_m", mediaGeoJSON)),
-		"/api/within": apiGet("within", "Features within a distance of a point", append(append([]obj{}, lonLat...), layer,
-			param("meters", "query", "distance in metres", obj{"type": "number", "minimum": 0, "maximum": maxMeters}, true)), okJSON("features with distance_m", mediaGeoJSON)),
-		"/api/at":     apiGet("at", "Polygons containing a point", append(append([]obj{}, lonLat...), layer), okJSON("features", mediaGeoJSON)),
-		"/api/search": apiGet("search", "Features by name", []obj{param("q", "query", "text in the name", obj{"type": "string"}, true), layer}, okJSON("features", mediaGeoJSON)),
-		"/api/audit":  apiGet("audit", "Every coverage rule for the city, its districts and communities", nil, okJSON("the audit", mediaJSON)),
-		"/tiles/{layer}/{z}/{x}/{y}.mvt": apiGet("getTile", "A Mapbox Vector Tile of one layer, the public composite or the coverage layer", []obj{
-			param("layer", "path", "layer id, public or coverage", obj{"type": "string"}, true),
-			param("z", "path", "zoom 0–24", obj{"type": "integer", "minimum": 0, "maximum": 24}, true),
-			param("x", "path", "column", obj{"type": "integer", "minimum": 0}, true),
-			param("y", "path", "row", obj{"type": "integer", "minimum": 0}, true),
-		}, okJSON("the tile", "application/vnd.mapbox-vector-tile")),
-		"/tiles/{layer}.json": apiGet("getTileJSON", "TileJSON 3.0.0 of a tile layer", []obj{param("layer", "path", "layer id, public or coverage", obj{"type": "string"}, true)}, okJSON("TileJSON", mediaJSON)),
+		"/": oaGet(oaOp("getLandingPage", "Landing page: JSON for ?f=json or Accept: application/json, else the public map", "",
+			[]obj{param("f", "json or html", obj{"type": "string", "enum": []string{"json", "html"}}, false)},
+			oaResponses("200", "links to the API, or the map page", obj{mediaJSON: obj{"schema": oaRef("Landing")}, "text/html": obj{"schema": obj{"type": "string"}}}))),
+		"/conformance": oaGet(oaOp("getConformanceDeclaration", "OGC API conformance classes", "", nil, oaOkJSON("conformsTo", "Conformance"))),
+		"/collections": oaGet(oaOp("getCollections", "The layers as OGC API collections", "", nil, oaOkJSON("collections", "Collections"))),
+		"/api":         oaGet(oaOp("getAPI", "This document", "", nil, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
+		"/api/layers":  oaGet(oaOp("getLayers", "Layer summaries: count, bbox, version", "", nil, oaResponses("200", "layers", oaContent(mediaJSON, oaArrayOf(oaRef("Layer")))))),
+		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", nil, oaOkJSON("the rule set", "Rules"))),
+		"/api/nearest": oaGet(oaOp("nearest", "The k features nearest a point, in a straight line (geodesic) or by walking", "", withPoint(layer,
+			param("k", "how many", obj{"type": "integer", "minimum": 1, "maximum": maxK, "default": 5}, false),
+			param("meters", "at most this far", num, false),
+			param("by", "line or walk", obj{"type": "string", "enum": []string{"line", "walk"}, "default": "line"}, false),
+			oaScenarioParam()), oaOkGeo("features with distance_m, nearest first", "FeatureCollection"))),
+		"/api/within": oaGet(oaOp("within", "Features within a distance of a point", "", withPoint(layer,
+			param("meters", "distance in metres", obj{"type": "number", "minimum": 0, "maximum": maxMeters}, true),
+			oaScenarioParam()), oaOkGeo("features with distance_m", "FeatureCollection"))),
+		"/api/at": oaGet(oaOp("at", "Polygons containing a point", "", withPoint(layer, oaScenarioParam()), oaOkGeo("features", "FeatureCollection"))),
+		"/api/search": oaGet(oaOp("search", "Features by name", "", []obj{
+			param("q", "text in the name", obj{"type": "string"}, true), layer,
+			param("limit", "how many", obj{"type": "integer", "minimum": 1, "maximum": maxSearch, "default": defaultSearch}, false),
+			oaScenarioParam()}, oaOkGeo("features", "FeatureCollection"))),
+		"/api/reach": oaGet(oaOp("reach", "What a walk from a point reaches: the reach polygon, the walked paths and the green spaces reached, nearest first", "", withPoint(
+			param("meters", "length of the walk", obj{"type": "number", "minimum": 1, "maximum": maxWalk, "default": 500}, false),
+			oaScenarioParam()), oaResponses("200", "the reach (kind reach), the paths (kind walked) and green spaces with distance_m", oaGeoJSONBody("FeatureCollection"), "429"))),
+		"/api/audit": oaGet(oaOp("audit", "Every coverage rule for the city, its districts and communities", store.RoleAuditor, []obj{oaMode(),
+			param("format", "the report's format", obj{"type": "string", "enum": coverage.Formats, "default": "json"}, false)},
+			oaResponses("200", "the audit", obj{
+				mediaJSON:    obj{"schema": oaRef("Audit")},
+				mediaGeoJSON: obj{"schema": oaRef("FeatureCollection")},
+				"text/csv":   obj{"schema": obj{"type": "string"}},
+				"text/html":  obj{"schema": obj{"type": "string"}},
+				"text/plain": obj{"schema": obj{"type": "string"}},
+			}, "429"))),
+		"/api/suggest": oaGet(oaOp("suggest", "Where new parks or collection points would newly cover the most residents (greedy maximal covering)", store.RolePlanner, []obj{
+			param("rule", "the rule to serve", obj{"type": "string", "default": "park-500m-walk"}, false),
+			param("size_m2", "area of each new park", obj{"type": "number", "minimum": 100, "maximum": 1e6, "default": 5000}, false),
+			param("count", "how many sites", obj{"type": "integer", "minimum": 1, "maximum": 20, "default": 3}, false),
+			param("candidates", "candidate sites tried", obj{"type": "integer", "minimum": 1, "maximum": 1000, "default": 150}, false),
+			oaMode()}, oaResponses("200", "sites ranked, each with gain_residents", oaGeoJSONBody("FeatureCollection"), "429"))),
+		"/api/whatif": obj{"post": oaWithBody(oaOp("whatIf", "Each rule's figures before and after new green spaces (polygons), belts (lines, width_m) or collection points (points)", store.RolePlanner,
+			[]obj{oaMode(), oaScenarioParam()}, oaResponses("200", "figures before and after, residents newly covered", oaJSONBody("WhatIf"), "413", "422", "429")),
+			"a GeoJSON FeatureCollection, Feature or geometry (not needed with ?scenario=)", false, obj{mediaGeoJSON: obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}})},
+		"/api/import": obj{"post": oaWithBody(oaOp("import", "Import a file into the store, all or nothing; never deletes unless replace=true", store.RoleAdmin, []obj{
+			param("format", "the file's format", obj{"type": "string", "enum": []string{"osm", "pbf", "osm.gz", "geojson", "gpkg", "shp"}}, true),
+			param("layer", "the layer (every format but OpenStreetMap's)", obj{"type": "string", "enum": layerIDs()}, false),
+			param("source", "the name of the import; a re-import of the same source updates its features", obj{"type": "string"}, false),
+			param("replace", "delete the source's features the file no longer has", obj{"type": "boolean", "default": false}, false),
+		}, oaResponses("200", "what was read, imported, replaced, deleted and skipped", oaJSONBody("ImportSummary"), "408", "413", "422")),
+			"the file's bytes (a Shapefile as a zip)", true, obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}})},
+		"/api/scenarios": obj{
+			"get": oaOp("listScenarios", "The scenarios (drafts and committed)", store.RolePlanner, nil, oaResponses("200", "scenarios", oaContent(mediaJSON, oaArrayOf(oaRef("Scenario"))))),
+			"post": oaWithBody(oaOp("createScenario", "Create a scenario", store.RolePlanner, nil,
+				oaWithHeaders(oaResponses("201", "the scenario", oaJSONBody("Scenario"), "413", "422"), "201", "ETag", "Location")),
+				"name and edits", true, oaJSONBody("ScenarioBody")),
+		},
+		"/api/scenarios/{id}": obj{
+			"get": oaOp("getScenario", "A scenario with its edits", store.RolePlanner, []obj{oaScenarioID()},
+				oaWithHeaders(oaResponses("200", "the scenario", oaJSONBody("Scenario"), "404"), "200", "ETag")),
+			"put": oaWithBody(oaOp("replaceScenario", "Replace a scenario's name and edits", store.RolePlanner, []obj{oaScenarioID(), oaIfMatchHeader()},
+				oaWithHeaders(oaResponses("200", "the scenario", oaJSONBody("Scenario"), "404", "409", "412", "413", "422", "428"), "200", "ETag")),
+				"name and edits", true, oaJSONBody("ScenarioBody")),
+			"patch": oaWithBody(oaOp("updateScenario", "Replace a scenario's name and edits (as PUT)", store.RolePlanner, []obj{oaScenarioID(), oaIfMatchHeader()},
+				oaWithHeaders(oaResponses("200", "the scenario", oaJSONBody("Scenario"), "404", "409", "412", "413", "422", "428"), "200", "ETag")),
+				"name and edits", true, oaJSONBody("ScenarioBody")),
+			"delete": oaOp("deleteScenario", "Delete a draft scenario", store.RolePlanner, []obj{oaScenarioID(), oaIfMatchHeader()},
+				oaResponses("204", "deleted", nil, "404", "409", "412", "428")),
+		},
+		"/api/scenarios/{id}/commit": obj{"post": oaOp("commitScenario", "Commit a scenario's edits into the baseline, in one transaction", store.RoleAdmin, []obj{oaScenarioID(), oaIfMatchHeader()},
+			oaWithHeaders(oaResponses("200", "the committed scenario", oaJSONBody("Scenario"), "404", "409", "412", "422", "428"), "200", "ETag"))},
+		tileRoute: oaGet(oaOp("getTile", "A Mapbox Vector Tile of one layer, the public composite or the coverage layer", "", []obj{
+			oaPathParam("layer", "layer id, public or coverage (auditor)", obj{"type": "string"}),
+			oaPathParam("z", "zoom", obj{"type": "integer", "minimum": 0, "maximum": 24}),
+			oaPathParam("x", "column", obj{"type": "integer", "minimum": 0}),
+			oaPathParam("y", "row", obj{"type": "integer", "minimum": 0}),
+			oaScenarioParam(),
+		}, oaWithHeaders(oaResponses("200", "the tile (gzip when accepted)", oaContent("application/vnd.mapbox-vector-tile", obj{"type": "string", "format": "binary"}), "304", "404"), "200", "ETag", "Cache-Control"))),
+		"/tiles/{layer}.json": oaGet(oaOp("getTileJSON", "TileJSON 3.0.0 of a tile layer", "", []obj{oaPathParam("layer", "layer id, public or coverage", obj{"type": "string"})}, oaOkJSON("TileJSON", "TileJSON"))),
+		"/healthz":            oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
+		"/readyz":             oaGet(oaOp("readyz", "Readiness: the store answers and the index is loaded", "", nil, oaOkJSON("ready", "Ready"))),
+		"/metrics":            oaGet(oaOp("metrics", "Prometheus metrics", store.RoleAdmin, nil, oaText("text/plain", "the Prometheus text format"))),
+		"/planner":            oaGet(oaOp("plannerPage", "The planner's page (scenarios, what-if)", "", nil, oaText("text/html", "an HTML page"))),
+		"/auditor":            oaGet(oaOp("auditorPage", "The auditor's page (the audit on the map)", "", nil, oaText("text/html", "an HTML page"))),
+		"/static/{asset}": oaGet(oaOp("staticAsset", "The pages' scripts, styles and map libraries (asset may hold slashes)", "",
+			[]obj{oaPathParam("asset", "the file under static/", obj{"type": "string"})}, oaResponses("200", "the file", obj{"*/*": obj{"schema": obj{"type": "string", "format": "binary"}}}, "404"))),
+		"/fonts/{stack}/{range}.pbf": oaGet(oaOp("glyphs", "Map label glyphs (a range of 256 code points)", "", []obj{
+			oaPathParam("stack", "font stack", obj{"type": "string"}),
+			oaPathParam("range", "first-last code point, e.g. 0-255", obj{"type": "string"}),
+		}, oaResponses("200", "glyph protobuf", oaContent("application/x-protobuf", obj{"type": "string", "format": "binary"}), "404"))),
 	}
 	for _, sc := range geo.Schemas {
 		c := "/collections/" + sc.ID
-		paths[c] = apiGet("describe_"+sc.ID, sc.Title, nil, okJSON("the collection", mediaJSON))
+		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", nil, oaOkJSON("the collection", "Collection")))
 		ps := []obj{
-			param("limit", "query", "features per page", obj{"type": "integer", "minimum": 1, "maximum": ogcLimitMax, "default": ogcLimitDefault}, false),
-			param("offset", "query", "features to skip (next links carry it)", obj{"type": "integer", "minimum": 0, "default": 0}, false),
-			param("bbox", "query", "minLon,minLat,maxLon,maxLat (CRS84)", obj{"type": "array", "minItems": 4, "maxItems": 6, "items": num}, false),
-			param("bbox-crs", "query", "only CRS84", obj{"type": "string", "enum": []string{crs84}}, false),
-			param("datetime", "query", "last update: an RFC 3339 instant or interval (.. for open)", obj{"type": "string"}, false),
+			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": ogcLimitMax, "default": ogcLimitDefault}, false),
+			param("offset", "features to skip (next links carry it)", obj{"type": "integer", "minimum": 0, "default": 0}, false),
+			param("bbox", "minLon,minLat,maxLon,maxLat (CRS84)", obj{"type": "array", "minItems": 4, "maxItems": 6, "items": num}, false),
+			param("bbox-crs", "only CRS84", obj{"type": "string", "enum": []string{crs84}}, false),
+			param("datetime", "last update: an RFC 3339 instant or interval (.. for open)", obj{"type": "string"}, false),
+			param("f", "json or geojson", obj{"type": "string", "enum": []string{"json", "geojson"}}, false),
 		}
 		for _, f := range sc.Fields {
 			t := map[geo.FieldType]string{geo.Text: "string", geo.Int: "integer", geo.Real: "number", geo.Bool: "boolean"}[f.Type]
-			ps = append(ps, param(f.Name, "query", "equals: "+f.Doc, obj{"type": t}, false))
+			ps = append(ps, param(f.Name, "equals: "+f.Doc, obj{"type": t}, false))
 		}
-		paths[c+"/items"] = apiGet("getFeatures_"+sc.ID, sc.Title+": features, paged", ps, okJSON("a page of features", mediaGeoJSON))
-		paths[c+"/items/{featureId}"] = apiGet("getFeature_"+sc.ID, sc.Title+": one feature", []obj{
-			param("featureId", "path", "feature id", obj{"type": "integer"}, true),
-		}, okJSON("the feature", mediaGeoJSON))
+		role := layerRole(sc.ID)
+		if role == store.RolePublic {
+			role = ""
+		}
+		paths[c+"/items"] = oaGet(oaOp("getFeatures_"+sc.ID, sc.Title+": features, paged", role, ps, oaOkGeo("a page of features", "FeatureCollection")))
+		paths[c+"/items/{featureId}"] = oaGet(oaOp("getFeature_"+sc.ID, sc.Title+": one feature", role, []obj{
+			oaPathParam("featureId", "feature id", obj{"type": "integer"}),
+		}, oaResponses("200", "the feature", oaGeoJSONBody("Feature"), "404")))
 	}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
 			"title": "greenreach", "version": "1",
-			"description": "Parks, green belts, residential parcels, roads, waste points and administrative areas, served as OGC API – Features, vector tiles and spatial queries, with coverage audits.",
+			"description": "Parks, green belts, residential parcels, roads, waste points and administrative areas, served as OGC API – Features, vector tiles and spatial queries, with coverage audits, what-if analysis and planners' scenarios. Without a token a request has the anonymous role (public unless the deployment raises it); send Authorization: Bearer <token> for more.",
 			"license":     obj{"name": "data: see attribution (OpenStreetMap data © OpenStreetMap contributors, ODbL)"},
 		},
-		"servers": []obj{{"url": base}},
-		"paths":   paths,
-		"components": obj{"responses": obj{"Problem": obj{
-			"description": "an RFC 9457 problem",
-			"content": obj{"application/problem+json": obj{"schema": obj{"type": "object", "properties": obj{
-				"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"}, "instance": obj{"type": "string"},
-			}}}},
-		}}},
+		"servers":  []obj{{"url": base}},
+		"security": []obj{{}, {"bearer": []string{}}},
+		"paths":    paths,
+		"components": obj{
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin) decides what it may read and write"}},
+			"responses": obj{"Problem": obj{
+				"description": "an RFC 9457 problem",
+				"content":     oaContent("application/problem+json", oaRef("Problem")),
+			}},
+			"schemas": oaSchemas(),
+		},
+	}
+}
+
+// withBody adds a request body to an operation.
+func oaWithBody(o obj, doc string, required bool, body obj) obj {
+	o["requestBody"] = obj{"description": doc, "required": required, "content": body}
+	return o
+}
+
+// schemas are the JSON answers' shapes. Objects admit properties beyond
+// those listed (features' properties vary by layer).
+func oaSchemas() obj {
+	str, num, integer, boolean := obj{"type": "string"}, obj{"type": "number"}, obj{"type": "integer"}, obj{"type": "boolean"}
+	dateTime := obj{"type": "string", "format": "date-time"}
+	object := func(required []string, props obj) obj {
+		o := obj{"type": "object", "properties": props}
+		if len(required) > 0 {
+			o["required"] = required
+		}
+		return o
+	}
+	bbox := obj{"type": "array", "items": num, "minItems": 4, "maxItems": 6}
+	return obj{
+		"Problem": object([]string{"title", "status"}, obj{"type": str, "title": str, "status": integer, "detail": str, "instance": str}),
+		"Link":    object([]string{"href", "rel"}, obj{"href": str, "rel": str, "type": str, "title": str}),
+		"Geometry": object([]string{"type"}, obj{
+			"type":        obj{"type": "string", "enum": []string{"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}},
+			"coordinates": obj{"type": "array", "items": obj{}},
+			"geometries":  obj{"type": "array", "items": oaRef("Geometry")},
+		}),
+		"Feature": object([]string{"type", "geometry", "properties"}, obj{
+			"type":       obj{"type": "string", "enum": []string{"Feature"}},
+			"id":         obj{"description": "the feature id (an integer; absent for computed features)"},
+			"bbox":       bbox,
+			"geometry":   obj{"allOf": []obj{oaRef("Geometry")}, "nullable": true},
+			"properties": obj{"type": "object", "nullable": true},
+		}),
+		"FeatureCollection": object([]string{"type", "features"}, obj{
+			"type":           obj{"type": "string", "enum": []string{"FeatureCollection"}},
+			"features":       oaArrayOf(oaRef("Feature")),
+			"links":          oaArrayOf(oaRef("Link")),
+			"numberMatched":  integer,
+			"numberReturned": integer,
+			"timeStamp":      dateTime,
+		}),
+		"Landing":     object([]string{"links"}, obj{"title": str, "description": str, "links": oaArrayOf(oaRef("Link"))}),
+		"Conformance": object([]string{"conformsTo"}, obj{"conformsTo": oaArrayOf(str)}),
+		"Collection": object([]string{"id", "links"}, obj{
+			"id": str, "title": str, "description": str, "itemType": str, "crs": oaArrayOf(str),
+			"extent": object(nil, obj{"spatial": object(nil, obj{"bbox": oaArrayOf(bbox), "crs": str})}),
+			"links":  oaArrayOf(oaRef("Link")),
+		}),
+		"Collections": object([]string{"collections"}, obj{"collections": oaArrayOf(oaRef("Collection")), "links": oaArrayOf(oaRef("Link"))}),
+		"Layer": object([]string{"id", "title", "count", "bbox", "version"}, obj{
+			"id": str, "title": str, "count": integer, "version": integer,
+			"bbox": obj{"type": "array", "items": num, "minItems": 4, "maxItems": 4, "nullable": true, "description": "west, south, east, north; null when empty"},
+		}),
+		"Rule":  object([]string{"id", "title", "type", "measure"}, obj{"id": str, "title": str, "type": str, "measure": str, "level": str, "meters": num, "source": str}),
+		"Rules": object([]string{"name", "rules"}, obj{"name": str, "rules": oaArrayOf(oaRef("Rule"))}),
+		"Audit": object([]string{"rules", "mode", "results"}, obj{
+			"rules": str, "mode": str, "generated": dateTime, "network": str, "parcels": integer, "residents": integer,
+			"results": oaArrayOf(object([]string{"id", "units"}, obj{
+				"id": str, "title": str, "type": str, "measure": str, "source": str,
+				"units": oaArrayOf(object([]string{"unit", "level"}, obj{
+					"unit": str, "unit_id": integer, "level": str, "value": obj{"type": "number", "nullable": true},
+					"threshold": num, "pass": boolean, "failing_parcels": oaArrayOf(integer),
+				})),
+			})),
+		}),
+		"WhatIfFigure": object([]string{"value", "pass"}, obj{"value": obj{"type": "number", "nullable": true}, "pass": boolean}),
+		"WhatIfUnit": object([]string{"unit", "unit_id", "level", "before", "after"}, obj{
+			"unit": str, "unit_id": integer, "level": str, "before": oaRef("WhatIfFigure"), "after": oaRef("WhatIfFigure"), "residents_newly_covered": integer,
+		}),
+		"WhatIf": object([]string{"mode", "added", "rules"}, obj{
+			"mode": str, "elapsed_ms": num, "added": oaRef("FeatureCollection"),
+			"rules": oaArrayOf(object([]string{"id", "city", "units_changed"}, obj{
+				"id": str, "title": str, "type": str, "measure": str, "residents_newly_covered": integer,
+				"parcels_newly_covered": obj{"type": "array", "items": integer, "nullable": true},
+				"city":                  oaRef("WhatIfUnit"), "units_changed": obj{"type": "array", "items": oaRef("WhatIfUnit"), "nullable": true},
+			})),
+		}),
+		"Scenario": object([]string{"id", "name", "version", "created", "updated"}, obj{
+			"id": integer, "name": str, "author": str, "owner": str, "version": integer, "created": dateTime, "updated": dateTime,
+			"committed": dateTime, "committed_by": str, "edits": oaRef("FeatureCollection"),
+		}),
+		"ScenarioBody": object([]string{"name", "edits"}, obj{"name": str, "edits": oaRef("FeatureCollection")}),
+		"ImportSummary": object([]string{"source", "layers"}, obj{
+			"format": str, "source": str, "replace": boolean, "objects": integer, "read_seconds": num, "load_seconds": num,
+			"layers": obj{"type": "object", "additionalProperties": object(nil, obj{
+				"read": integer, "imported": integer, "repaired": integer, "replaced": integer, "deleted": integer,
+				"deleted_ids": oaArrayOf(integer), "skipped": obj{"type": "object", "additionalProperties": integer},
+			})},
+			"classes": obj{"type": "object", "additionalProperties": obj{"type": "object"}},
+		}),
+		"TileJSON": object([]string{"tilejson", "tiles"}, obj{
+			"tilejson": str, "name": str, "tiles": oaArrayOf(str), "version": str,
+			"vector_layers": oaArrayOf(object([]string{"id", "fields"}, obj{"id": str, "description": str, "fields": obj{"type": "object", "additionalProperties": str}, "minzoom": integer, "maxzoom": integer})),
+			"bounds":        obj{"type": "array", "items": num, "minItems": 4, "maxItems": 4}, "center": obj{"type": "array", "items": num, "minItems": 3, "maxItems": 3},
+			"minzoom": integer, "maxzoom": integer,
+		}),
+		"Health": object([]string{"status"}, obj{"status": str}),
+		"Ready":  object([]string{"status", "store", "features"}, obj{"status": str, "store": str, "features": integer}),
 	}
 }

@@ -299,3 +299,49 @@ func TestCORS(t *testing.T) {
 		t.Errorf("another origin got CORS headers: %v", rec.Header())
 	}
 }
+
+// TestPublicCORS: without any configured origin, any origin's page may
+// read tiles, TileJSON, the OGC API and /api anonymously (GET, HEAD and
+// their preflights), but gets no CORS headers elsewhere, for writes, or
+// when PublicCORSOff.
+func TestPublicCORS(t *testing.T) {
+	s, _, _ := demoServer(t)
+	h := s.Handler()
+	do := func(method, path, preflight string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, nil)
+		r.Header.Set("Origin", "https://maps.other.example")
+		if preflight != "" {
+			r.Header.Set("Access-Control-Request-Method", preflight)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	for _, path := range []string{"/tiles/public/14/13044/6808.mvt", "/tiles/public.json", "/collections", "/collections/green/items?limit=1", "/conformance", "/api"} {
+		rec := do("GET", path, "")
+		if rec.Code != 200 || rec.Header().Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "ETag") {
+			t.Errorf("GET %s: %d %v", path, rec.Code, rec.Header())
+		}
+		rec = do("OPTIONS", path, "GET")
+		if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "*" ||
+			strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "Authorization") || rec.Header().Get("Access-Control-Allow-Methods") != "GET, HEAD" {
+			t.Errorf("preflight GET %s: %d %v", path, rec.Code, rec.Header())
+		}
+		if rec := do("OPTIONS", path, "POST"); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight POST %s got CORS headers: %v", path, rec.Header())
+		}
+	}
+	for _, path := range []string{"/api/layers", "/api/scenarios", "/api/rules", "/metrics"} {
+		if rec := do("GET", path, ""); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("GET %s got CORS headers: %v", path, rec.Header())
+		}
+	}
+	if rec := do("OPTIONS", "/api/whatif", "POST"); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight of a write got CORS headers: %v", rec.Header())
+	}
+	s.cfg.PublicCORSOff = true
+	h = s.Handler()
+	if rec := do("GET", "/tiles/public.json", ""); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("PublicCORSOff: %v", rec.Header())
+	}
+}

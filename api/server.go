@@ -42,6 +42,10 @@ type Config struct {
 	Anonymous string
 	// CORSOrigins may call the API from other origins' pages ("*": any).
 	CORSOrigins []string
+	// PublicCORSOff withholds the CORS headers that by default let any
+	// origin's pages read the public read routes (tiles, TileJSON, OGC API
+	// reads and /api) without a token.
+	PublicCORSOff bool
 	// MaxUploadBytes bounds POST /api/import bodies (413 above).
 	MaxUploadBytes int64
 	// UploadMinRate is the slowest average rate, in bytes per second, at

@@ -15,8 +15,8 @@
 
   async function run() {
     const mode = $('mode').value;
-    for (const [id, f] of [['csv', 'csv'], ['geojson', 'geojson'], ['html', 'html']]) $(id).href = `/api/audit?format=${f}&mode=${mode}`;
-    const a = await GR.json(`/api/audit?mode=${mode}`);
+    for (const [id, f] of [['csv', 'csv'], ['geojson', 'geojson'], ['html', 'html']]) $(id).href = `api/audit?format=${f}&mode=${mode}`;
+    const a = await GR.json(`api/audit?mode=${mode}`);
     state.audit = a;
     $('generated').textContent = `${new Date(a.generated).toLocaleString()} · ${mode === 'walk' ? 'walking distance' : 'straight line'}`;
     $('summary').textContent = `${a.parcels.toLocaleString('en')} residential parcels, ${a.residents.toLocaleString('en')} residents; walking network ${a.network}.`;
@@ -90,7 +90,7 @@
   let map = null;
   async function gaps() {
     if (!map) return;
-    const fc = await GR.json(`/api/audit?format=geojson&mode=${$('mode').value}`);
+    const fc = await GR.json(`api/audit?format=geojson&mode=${$('mode').value}`);
     fc.features = fc.features.filter(f => f.properties.kind !== 'failing_parcel');
     map.getSource('gaps').setData(fc);
     state.gaps = fc.features.filter(f => f.properties.kind === 'gap').length;
@@ -99,7 +99,7 @@
     map = await GR.newMap('map', {
       map: { hash: false },
       sources: {
-        coverage: { type: 'vector', url: location.origin + '/tiles/coverage.json' },
+        coverage: { type: 'vector', url: GR.url('tiles/coverage.json') },
         gaps: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [

@@ -43,7 +43,7 @@ func required(t *testing.T, ok bool, what string) {
 	t.Skipf("missing: %s", what)
 }
 
-// browserServer serves an OSM extract of ../shared/data from a memory
+// browserServer serves an OSM extract of testdata/osm from a memory
 // store, as `greenreach serve` would, and checks the browser test's parts.
 func browserServer(t *testing.T, extract string) (*httptest.Server, *index.Index, store.Store) {
 	t.Helper()

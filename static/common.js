@@ -1,5 +1,7 @@
 // Shared by the pages: the map style over greenreach's tiles, and small
-// formatting helpers. No framework; MapLibre GL JS from /static/lib.
+// formatting helpers. No framework; MapLibre GL JS from static/lib. Every
+// path is relative to the page, so the service may live under a prefix
+// (https://gis.example.cn/greenreach/) behind a proxy.
 'use strict';
 
 const GR = (() => {
@@ -16,8 +18,8 @@ const GR = (() => {
   function style(extraSources = {}, extraLayers = [], tilesSource = null) {
     return {
       version: 8,
-      glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
-      sources: Object.assign({ gr: tilesSource || { type: 'vector', url: location.origin + '/tiles/public.json' } }, extraSources),
+      glyphs: url('fonts/') + '{fontstack}/{range}.pbf',
+      sources: Object.assign({ gr: tilesSource || { type: 'vector', url: url('tiles/public.json') } }, extraSources),
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
         { id: 'areas-fill', type: 'fill', source: 'gr', 'source-layer': 'areas', filter: ['==', ['get', 'level'], 'district'],
@@ -50,6 +52,10 @@ const GR = (() => {
   // The caller's API token (greenreach token create), kept in this
   // browser's localStorage and sent as Authorization: Bearer.
   const token = () => localStorage.getItem('gr_token') || '';
+  // url is the absolute URL of a path relative to the service's root (the
+  // pages' directory), as MapLibre's sources and workers need.
+  function url(path) { return new URL(path, document.baseURI).href; }
+
   function auth(headers = {}) {
     const t = token();
     return t ? Object.assign({ Authorization: 'Bearer ' + t }, headers) : headers;
@@ -93,7 +99,7 @@ const GR = (() => {
       tj = { bounds: [h.minLon, h.minLat, h.maxLon, h.maxLat], attribution: meta.attribution };
       source = { type: 'vector', url: 'pmtiles://' + url, attribution: meta.attribution };
     } else {
-      tj = await fetch('/tiles/public.json').then(r => r.json());
+      tj = await fetch('tiles/public.json').then(r => r.json());
     }
     const map = new maplibregl.Map(Object.assign({
       container,
@@ -105,7 +111,7 @@ const GR = (() => {
       attributionControl: { compact: false, customAttribution: tj.attribution ? undefined : 'greenreach' },
       preserveDrawingBuffer: true, // screenshots in tests and for print
       // Our own tiles carry the token (coverage tiles need a planner's).
-      transformRequest: (url) => (url.startsWith(location.origin) && token() ? { url, headers: auth() } : { url }),
+      transformRequest: (u) => (u.startsWith(url('./')) && token() ? { url: u, headers: auth() } : { url: u }),
     }, opts.map || {}));
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
@@ -131,5 +137,5 @@ const GR = (() => {
     if (!r.ok) throw Object.assign(new Error(body.detail || body.title || r.statusText), { status: r.status, body });
     return body;
   }
-  return { style, newMap, area, metres, esc, kind, json, green, auth, token, tokenButton };
+  return { style, newMap, area, metres, esc, kind, json, green, auth, token, tokenButton, url };
 })();

@@ -44,7 +44,7 @@
   map.on('click', async (e) => {
     const hits = map.queryRenderedFeatures(e.point, { layers: ['green'] });
     if (hits.length > 0) {
-      const f = await GR.json(`/collections/green/items/${hits[0].id}`);
+      const f = await GR.json(`collections/green/items/${hits[0].id}`);
       show(f, e.lngLat);
       return;
     }
@@ -59,10 +59,10 @@
     panel.innerHTML = '<p class="hint">Finding the nearest parks…</p>';
     const q = `lon=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}&layer=green&k=5`;
     let by = 'walk';
-    let fc = await GR.json(`/api/nearest?${q}&by=walk&meters=3000`).catch(() => null);
+    let fc = await GR.json(`api/nearest?${q}&by=walk&meters=3000`).catch(() => null);
     if (!fc || fc.features.length === 0) {
       by = 'line';
-      fc = await GR.json(`/api/nearest?${q}&meters=5000`);
+      fc = await GR.json(`api/nearest?${q}&meters=5000`);
     }
     state.nearest = { by, lon: +ll.lng.toFixed(6), lat: +ll.lat.toFixed(6), features: fc.features.map(f => ({ id: f.id, name: f.properties.name, distance_m: f.properties.distance_m })) };
     const marks = [{ type: 'Feature', geometry: { type: 'Point', coordinates: [ll.lng, ll.lat] }, properties: {} }];
@@ -93,7 +93,7 @@
   async function search() {
     const q = input.value.trim();
     if (!q) { results.hidden = true; return; }
-    const fc = await GR.json(`/api/search?q=${encodeURIComponent(q)}&layer=green&limit=8`);
+    const fc = await GR.json(`api/search?q=${encodeURIComponent(q)}&layer=green&limit=8`);
     found = fc.features;
     state.searched = { q, names: found.map(f => f.properties.name) };
     results.innerHTML = found.length === 0 ? '<li class="none">No park by that name</li>'

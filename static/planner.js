@@ -11,7 +11,7 @@
   const empty = { type: 'FeatureCollection', features: [] };
   const map = await GR.newMap('map', {
     sources: {
-      coverage: { type: 'vector', url: location.origin + '/tiles/coverage.json' },
+      coverage: { type: 'vector', url: GR.url('tiles/coverage.json') },
       cand: { type: 'geojson', data: empty },
     },
     layers: [
@@ -82,7 +82,7 @@
     let d;
     try {
       state.requests++;
-      d = await GR.json(`/api/whatif?mode=${$('mode').value}`, { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify({ type: 'FeatureCollection', features: feats }) });
+      d = await GR.json(`api/whatif?mode=${$('mode').value}`, { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify({ type: 'FeatureCollection', features: feats }) });
     } catch (err) {
       $('elapsed').textContent = '';
       $('delta-hint').hidden = false;
@@ -114,7 +114,7 @@
 
   // Scenarios.
   async function listScenarios() {
-    state.scenarios = await GR.json('/api/scenarios');
+    state.scenarios = await GR.json('api/scenarios');
     const ul = $('scenarios');
     ul.innerHTML = state.scenarios.map(s => `<li data-id="${s.id}"><label><input type="checkbox" class="cmp" value="${s.id}" title="compare"></label>
       <button class="load" data-id="${s.id}">${GR.esc(s.name)}</button>
@@ -134,7 +134,7 @@
   }
 
   async function load(id) {
-    const r = await fetch(`/api/scenarios/${id}`, { headers: GR.auth() });
+    const r = await fetch(`api/scenarios/${id}`, { headers: GR.auth() });
     const s = await r.json();
     if (!r.ok) throw new Error(s.detail || r.statusText);
     state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
@@ -154,7 +154,7 @@
     const edits = { type: 'FeatureCollection', features: state.delta.added.features.map(f => ({ type: 'Feature', geometry: f.geometry, properties: Object.assign({}, f.properties, { op: 'add' }) })) };
     const body = JSON.stringify({ name: $('scenario-name').value.trim(), edits });
     const again = state.saved && state.saved.name === $('scenario-name').value.trim();
-    const r = await fetch(again ? `/api/scenarios/${state.saved.id}` : '/api/scenarios', {
+    const r = await fetch(again ? `api/scenarios/${state.saved.id}` : 'api/scenarios', {
       method: again ? 'PATCH' : 'POST', body,
       headers: GR.auth(Object.assign({ 'Content-Type': 'application/json' }, again ? { 'If-Match': state.saved.etag } : {})),
     });
@@ -174,7 +174,7 @@
     const ids = [...document.querySelectorAll('input.cmp:checked')].map(c => +c.value);
     const box = $('compare');
     if (ids.length < 2) { box.hidden = true; return; }
-    const ds = await Promise.all(ids.map(id => GR.json(`/api/whatif?scenario=${id}&mode=${$('mode').value}`, { method: 'POST' })));
+    const ds = await Promise.all(ids.map(id => GR.json(`api/whatif?scenario=${id}&mode=${$('mode').value}`, { method: 'POST' })));
     const names = ids.map(id => (state.scenarios.find(s => s.id === id) || {}).name || id);
     box.innerHTML = `<table class="rules"><thead><tr><th>Rule</th><th>Baseline</th>${names.map(n => `<th>${GR.esc(n)}</th>`).join('')}</tr></thead><tbody>` +
       ds[0].rules.map((r, i) => `<tr><th>${GR.esc(r.title)}</th>${cell(r.city.before, r.measure)}${ds.map(d => cell(d.rules[i].city.after, r.measure)).join('')}</tr>`).join('') +
@@ -184,7 +184,7 @@
   }
 
   // Suggestions.
-  const rules = await GR.json('/api/rules');
+  const rules = await GR.json('api/rules');
   $('suggest-rule').innerHTML = rules.rules.filter(r => r.type === 'walk_access' || r.type === 'radius_coverage')
     .map(r => `<option value="${GR.esc(r.id)}">${GR.esc(r.title)}</option>`).join('');
   $('suggest').addEventListener('submit', async (e) => {
@@ -193,7 +193,7 @@
     list.innerHTML = '<li class="hint">Searching…</li>';
     let fc;
     try {
-      fc = await GR.json(`/api/suggest?rule=${encodeURIComponent($('suggest-rule').value)}&size_m2=${+$('suggest-size').value}&count=3&mode=${$('mode').value}`);
+      fc = await GR.json(`api/suggest?rule=${encodeURIComponent($('suggest-rule').value)}&size_m2=${+$('suggest-size').value}&count=3&mode=${$('mode').value}`);
     } catch (err) { list.innerHTML = `<li class="error">${GR.esc(err.message)}</li>`; return; }
     state.suggested = fc.features.map(f => f.properties);
     map.getSource('cand').setData(fc);

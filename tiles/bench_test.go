@@ -3,7 +3,6 @@ package tiles
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/store/storetest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
@@ -19,21 +19,17 @@ import (
 	"github.com/paulmach/orb/simplify"
 )
 
-// BenchmarkEncode cuts the public tiles of Chengdu at zooms 12–16 (or of
-// the small demo town when the extract is absent), cycling through them.
+// BenchmarkEncode cuts the public tiles of Chengdu at zooms 12–16,
+// cycling through them.
 func BenchmarkEncode(b *testing.B) {
 	ctx := context.Background()
-	var ix *index.Index
-	if _, err := os.Stat("../../shared/data/chengdu.osm.pbf"); err == nil {
-		st := memstore.New()
-		if _, _, err := osm.ImportFile(ctx, st, "../../shared/data/chengdu.osm.pbf", osm.Options{}); err != nil {
-			b.Fatal(err)
-		}
-		if ix, err = index.Load(ctx, st, nil); err != nil {
-			b.Fatal(err)
-		}
-	} else {
-		ix = demoIndex(b)
+	st := memstore.New()
+	if _, _, err := osm.ImportFile(ctx, st, storetest.SharedData(b, "chengdu.osm.pbf"), osm.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		b.Fatal(err)
 	}
 	benchTiles(b, ix.Snapshot())
 }

@@ -47,7 +47,7 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 			return err
 		}
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

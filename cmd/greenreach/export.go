@@ -34,7 +34,7 @@ func runExport(ctx context.Context, cfg *config, args []string) error {
 	if *minZ < 0 || *maxZ > 16 || *minZ > *maxZ {
 		return usageError{fmt.Sprintf("--minzoom %d --maxzoom %d: want 0 ≤ minzoom ≤ maxzoom ≤ 16", *minZ, *maxZ)}
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
 	anon := fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
 	cors := fs.String("cors", envOr("GREENREACH_CORS", ""), "origins whose pages may call the API, comma-separated, * for any ($GREENREACH_CORS)")
+	publicCORS := fs.Bool("public-cors", true, "let any origin's pages read tiles, TileJSON, the OGC API and /api without a token ($GREENREACH_PUBLIC_CORS)")
 	uploadMB := fs.Int64("max-upload-mb", acfg.MaxUploadBytes>>20, "largest POST /api/import body in MiB ($GREENREACH_MAX_UPLOAD_MB)")
 	uploadRate := fs.Int64("upload-min-rate", acfg.UploadMinRate>>10, "slowest average rate in KiB/s at which a POST /api/import body may arrive once the read timeout has passed (408 below it) ($GREENREACH_UPLOAD_MIN_RATE)")
 	fs.DurationVar(&acfg.QueryTimeout, "query-timeout", acfg.QueryTimeout, "longest a request may work (503 past it; imports excepted) ($GREENREACH_QUERY_TIMEOUT)")
@@ -41,7 +42,8 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT",
 		"workers": "GREENREACH_WORKERS", "queue": "GREENREACH_QUEUE", "queue-wait": "GREENREACH_QUEUE_WAIT",
 		"rate-limit": "GREENREACH_RATE_LIMIT", "rate-burst": "GREENREACH_RATE_BURST", "rate-clients": "GREENREACH_RATE_CLIENTS",
-		"repair-crossings": "GREENREACH_REPAIR_CROSSINGS", "repair-vertices": "GREENREACH_REPAIR_VERTICES", "repair-workers": "GREENREACH_REPAIR_WORKERS"} {
+		"repair-crossings": "GREENREACH_REPAIR_CROSSINGS", "repair-vertices": "GREENREACH_REPAIR_VERTICES", "repair-workers": "GREENREACH_REPAIR_WORKERS",
+		"public-cors": "GREENREACH_PUBLIC_CORS"} {
 		if v := envOr(env, ""); v != "" {
 			if err := fs.Set(name, v); err != nil {
 				return usageError{fmt.Sprintf("%s=%q: %v", env, v, err)}
@@ -76,6 +78,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 			return usageError{"--public-url: " + perr.Error()}
 		}
 	}
+	acfg.PublicCORSOff = !*publicCORS
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			acfg.CORSOrigins = append(acfg.CORSOrigins, o)

@@ -22,6 +22,11 @@ func runToken(ctx context.Context, cfg *config, args []string) error {
 		return usageError{"want create, list or revoke (greenreach token create --name alice --role planner)"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help":
+		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] token create|list|revoke [flags]\n\n"+
+			"  create --name NAME --role planner|auditor|admin [--if-none]\n"+
+			"  list [--json]\n  revoke ID\n\n'greenreach token SUBCOMMAND -h' for a subcommand's flags.\n")
+		return flag.ErrHelp
 	case "create":
 		return tokenCreate(ctx, cfg, args[1:])
 	case "list":
@@ -69,6 +74,7 @@ func tokenCreate(ctx context.Context, cfg *config, args []string) error {
 	if err := st.CreateToken(ctx, t); err != nil {
 		return fmt.Errorf("creating the token: %w", err)
 	}
+	cfg.log.Info("token created", "token", t.Name, "role", t.Role, "id", t.ID, "db", cfg.DB)
 	fmt.Fprintf(cfg.stderr, "token %d for %q, role %s; send it as Authorization: Bearer <token>. It is shown only now:\n", t.ID, t.Name, t.Role)
 	fmt.Fprintln(cfg.stdout, secret)
 	return nil
@@ -80,7 +86,7 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -122,11 +128,8 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 
 func tokenRevoke(ctx context.Context, cfg *config, args []string) error {
 	fs := flags(cfg, "token revoke", "ID")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := parseArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"give the id of the token to revoke (greenreach token list)"}
@@ -135,17 +138,27 @@ func tokenRevoke(ctx context.Context, cfg *config, args []string) error {
 	if err != nil || id < 1 {
 		return usageError{fmt.Sprintf("%q is not a token id", fs.Arg(0))}
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// Its name, for the log line.
+	name := ""
+	if list, err := st.ListTokens(ctx); err == nil {
+		for _, t := range list {
+			if t.ID == id {
+				name = t.Name
+			}
+		}
+	}
 	if err := st.RevokeToken(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no token %d", id)
 		}
 		return err
 	}
+	cfg.log.Info("token revoked", "token", name, "id", id, "db", cfg.DB)
 	fmt.Fprintf(cfg.stderr, "token %d revoked (a running service stops accepting it within 30 s)\n", id)
 	return nil
 }

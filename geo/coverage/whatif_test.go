@@ -3,8 +3,6 @@ package coverage
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/store/storetest"
 	"github.com/paulmach/orb"
 )
 
@@ -51,14 +50,7 @@ func TestWhatIfEqualsRecompute(t *testing.T) {
 			return fs
 		},
 		"chengdu": func() []*geo.Feature {
-			p := filepath.Join("..", "..", "..", "shared", "data", "chengdu.osm.pbf")
-			if _, err := os.Stat(p); err != nil {
-				if os.Getenv("CI") != "" {
-					t.Fatal(err)
-				}
-				return nil
-			}
-			fs, _, err := osm.ReadFile(ctx, p, osm.Options{})
+			fs, _, err := osm.ReadFile(ctx, storetest.SharedData(t, "chengdu.osm.pbf"), osm.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/store/storetest"
 )
 
 // FuzzReadXML and FuzzReadPBF: any bytes are read without a panic, and
@@ -19,9 +20,11 @@ func FuzzReadXML(f *testing.F) {
 }
 
 func FuzzReadPBF(f *testing.F) {
-	if data, err := os.ReadFile("../../../shared/data/monaco.osm.pbf"); err == nil && len(data) > 4096 {
-		f.Add(data[:4096]) // the header and the start of the first block
+	data, err := os.ReadFile(storetest.SharedData(f, "monaco.osm.pbf"))
+	if err != nil {
+		f.Fatal(err)
 	}
+	f.Add(data[:4096]) // the header and the start of the first block
 	f.Add([]byte("\x00\x00\x00\x0d\x0a\x09OSMHeader"))
 	// Huge claimed sizes: a Blob of 2³¹−1 and of −1 bytes, a raw_size of
 	// 2³¹−1, zlib data inflating to more than its raw_size.

@@ -34,6 +34,16 @@ var migrations = []migration{
 	{"gr_scenarios", migrateScenarios},
 	{"gr_tokens", migrateTokens},
 	{"gr_scenarios.owner", migrateScenarioOwner},
+	{"gr_tokens out of gpkg_contents", migrateHideTokens},
+}
+
+// migrateHideTokens takes the token table out of gpkg_contents: registered,
+// QGIS and GDAL list it beside the layers, though it holds only secrets'
+// hashes and is none of a map's business. Unregistered tables are allowed
+// in a GeoPackage (1.3, clause 1.1.1.1.1).
+func migrateHideTokens(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM gpkg_contents WHERE table_name = 'gr_tokens'`)
+	return err
 }
 
 // migrateScenarioOwner adds the owner of each scenario; scenarios from

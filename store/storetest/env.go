@@ -39,31 +39,37 @@ func PostGISURL(t testing.TB, prefix string) string {
 	return u.String()
 }
 
-// SharedData returns the path of a file of ../shared/data beside the
-// repository (the OpenStreetMap extracts). It skips the test when the file
-// is absent, unless $CI is set: then it fails.
+// SharedData returns the path of an OpenStreetMap extract the repository
+// carries in testdata/osm (see its README for the licence). The file is part
+// of every clone, so its absence fails the test instead of skipping it.
 func SharedData(t testing.TB, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := filepath.Join(root, "testdata", "osm", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("test data %s: %v", name, err)
+	}
+	return p
+}
+
+// RepoRoot returns the repository's root: the nearest directory above the
+// working directory (a test's package directory) holding go.mod.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
+			return "", fmt.Errorf("repository root (go.mod) not found above the working directory")
 		}
 		dir = parent
 	}
-	p := filepath.Join(dir, "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: %v (required when $CI is set)", p, err)
-		}
-		t.Skipf("%s not available: %v", p, err)
-	}
-	return p
 }

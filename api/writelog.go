@@ -1,0 +1,17 @@
+package api
+
+import (
+	"net/http"
+)
+
+// logWrite logs one line for a write that succeeded (an import, a
+// scenario's creation, change, deletion or commit), naming the token that
+// made it ("anonymous" without one), its role and the request's id.
+func (s *Server) logWrite(r *http.Request, msg string, args ...any) {
+	c := callerOf(r)
+	name := c.name
+	if !c.bearer {
+		name = "anonymous"
+	}
+	s.log.InfoContext(r.Context(), msg, append([]any{"token", name, "role", c.role, "request_id", requestID(r.Context())}, args...)...)
+}

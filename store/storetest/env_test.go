@@ -1,0 +1,46 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// TestSharedDataInRepository: every extract listed in testdata/osm/README.md
+// is in the repository with the checksum the README gives, and SharedData
+// finds it there, not beside the repository.
+func TestSharedDataInRepository(t *testing.T) {
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "testdata", "osm", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`© OpenStreetMap contributors`).Match(readme) || !regexp.MustCompile(`ODbL`).Match(readme) {
+		t.Error("testdata/osm/README.md lacks the attribution or the licence")
+	}
+	rows := regexp.MustCompile(`(?m)^\| (\S+\.osm(?:\.pbf)?) \|.*\| ([0-9a-f]{64}) \|$`).FindAllSubmatch(readme, -1)
+	if len(rows) < 3 {
+		t.Fatalf("README lists %d extracts, want chengdu.osm, chengdu.osm.pbf and monaco.osm.pbf", len(rows))
+	}
+	for _, r := range rows {
+		name, want := string(r[1]), string(r[2])
+		p := SharedData(t, name)
+		if rel, err := filepath.Rel(root, p); err != nil || filepath.IsAbs(rel) || rel[:2] == ".." {
+			t.Errorf("%s: %s is outside the repository", name, p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%s: sha256 %s, README says %s", name, got, want)
+		}
+	}
+}
