@@ -356,9 +356,13 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		if err != nil {
 			return nil, err
 		}
+		tl := snap.Layer(r.Target.Layer)
 		for _, p := range a.Parcels {
 			dist := math.Inf(1)
-			if !math.IsInf(p.access, 1) {
+			if id, in := holdingTarget(tl, &r.Target, p.Point); in {
+				dist = 0
+				res.Target[p.ID] = id
+			} else if !math.IsInf(p.access, 1) {
 				w, label := d.To(p.at)
 				if label >= 0 {
 					dist = w + p.access

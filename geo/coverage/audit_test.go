@@ -114,10 +114,11 @@ func TestAuditFixture(t *testing.T) {
 		pass       bool
 	}{
 		// Park A (10,000 m²) is 10 m from both streets; P1 starts 60 m from
-		// the x=500 street beside it: 70 m. P2 walks 360 m to a street, 360 m
-		// along it to the crossing, where the access stretch begins (the
-		// crossing is 14 m from A's corner, but a stretch counts its
-		// smallest gap, 10 m): 730. P3 and P4 are over 1 km away.
+		// the x=500 street beside it: 70 m. P2 walks 360 m to a street, then
+		// along it to where A's corner (510, 510) is 20 m away, √(20² − 10²)
+		// = 17.32 m short of x=510, and 20 m across: 360 + 352.68 + 20 =
+		// 732.68 (each point of a stretch is charged its own gap, not the
+		// stretch's smallest). P3 and P4 are over 1 km away.
 		{"park-500m-walk", "city", 1000.0 / 3000, false},
 		{"park-500m-walk", "C1", 1000.0 / 1500, false},
 		{"park-500m-walk", "C2", 0, false},
@@ -162,7 +163,7 @@ func TestAuditFixture(t *testing.T) {
 	// Walking distances per parcel, as worked out above.
 	for _, r := range a.Results {
 		if r.Rule.ID == "park-500m-walk" {
-			want := map[string]float64{"P1": 70, "P2": 730}
+			want := map[string]float64{"P1": 70, "P2": 360 + 510 - math.Sqrt(300) - 140 + 20}
 			for _, p := range a.Parcels {
 				if w, ok := want[p.Name]; ok && math.Abs(r.Distance[p.ID]-w) > 1 {
 					t.Errorf("%s walks %.1f m, want %.0f", p.Name, r.Distance[p.ID], w)

@@ -159,7 +159,9 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 			if !covered {
 				switch {
 				case walked != nil:
-					if !math.IsInf(p.access, 1) {
+					if geo.Contains(f.Geom, p.Point) { // inside the new target
+						newly[p.ID] = true
+					} else if !math.IsInf(p.access, 1) {
 						if w, lab := walked.To(p.at); lab >= 0 && w+p.access <= r.Meters {
 							newly[p.ID] = true
 						}
