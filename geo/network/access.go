@@ -11,37 +11,35 @@ import (
 
 // Access is where a walk reaches a polygon (a park): a stretch of an edge
 // (At to End metres from its From node; a point where End ≤ At.Offset)
-// along which the gap between the path and the polygon — the metres from a
-// point of the path to the polygon's boundary, 0 inside it — runs linearly
-// from Gap at At to Gap+Rise at End.
+// and the gap between the path and the polygon along it — the metres from
+// a point of the path to the polygon's boundary, 0 inside it: Gap at At,
+// Gap+Rise at End, and Along(offset) in between (linear when Along is nil).
 type Access struct {
-	At   Loc
-	End  float64
-	Gap  float64
-	Rise float64
+	At    Loc
+	End   float64
+	Gap   float64
+	Rise  float64
+	Along func(offset float64) float64
 }
 
 // Source returns the access as a walk's source with a label.
 func (a Access) Source(label int32) Source {
-	return Source{At: a.At, End: a.End, Init: a.Gap, Rise: a.Rise, Label: label}
+	return Source{At: a.At, End: a.End, Init: a.Gap, Rise: a.Rise, Along: a.Along, Label: label}
 }
 
-// Tolerances of AccessPoints' piecewise-linear gaps: how far (m) the gap
-// between two kept points may stray from the straight line between them,
-// and the shortest stretch (m) split further to find out.
-const (
-	gapTolerance = 0.01
-	gapSampleMin = 0.05
-	gapSampleMax = 2.0 // the first samples' spacing along a segment
-)
+// gapSampleMax is the first samples' largest spacing (m) along a segment
+// when AccessPoints looks for where the gap is within its limit.
+const gapSampleMax = 10.0
 
 // AccessPoints returns where walkable edges come within gap metres of
-// poly: the stretches of edge inside it or within gap of its boundary,
-// each point charged its own gap (0 inside), in linear pieces that follow
-// the gap within a centimetre; the zone ends where the gap reaches gap. A
-// walk to the polygon is then the least, over the points of these
-// stretches, of the walk to the point plus the point's gap. With enterOnly
-// (a fenced park) only the crossings of its boundary count, at gap 0.
+// poly: the stretches of edge inside it or within gap of its boundary (the
+// zone), ending where the gap reaches gap, with each point's own gap (0
+// inside). A walk to the polygon is the least, over the points of these
+// stretches, of the walk to the point plus the point's gap. The gap
+// changes by at most a metre a metre along a path, so that least lies at
+// an end of a stretch or at the walker's own place on it (see
+// Source.cost). With enterOnly (a fenced park) only the crossings of its
+// boundary count, at gap 0.
 func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []Access {
 	var rings []orb.Ring
 	switch t := poly.(type) {
@@ -65,7 +63,9 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 	}
 	search := orb.Bound{Min: geo.RadiusBound(pb.Min, gap).Min, Max: geo.RadiusBound(pb.Max, gap).Max}
 	var out []Access
-	var near []ringSeg
+	var near, edgeNear []ringSeg
+	var insides [][2]float64
+	var runs []gapAt // the zone's stretches along an edge, as pairs of ends
 	g.tree.Search(search.Min, search.Max, func(_, _ [2]float64, ei int32) bool {
 		e := &g.Edges[ei]
 		if g.CompLength[g.Comp[e.From]] < g.MinComponent {
@@ -86,10 +86,15 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 			}
 			return true
 		}
-		var run []gapAt // the zone's current stretch
-		flush := func() {
-			out = appendPieces(out, ei, run)
-			run = run[:0]
+		edgeNear, insides, runs = edgeNear[:0], insides[:0], runs[:0]
+		open := false // whether the last run is still growing
+		zone := func(p, q gapAt) {
+			if n := len(runs); open && runs[n-1].off >= p.off {
+				runs[n-1] = q
+				return
+			}
+			runs = append(runs, p, q)
+			open = true
 		}
 		for i := 1; i < len(xy); i++ {
 			a, b := xy[i-1], xy[i]
@@ -97,21 +102,26 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 			sb = orb.Bound{Min: orb.Point{sb.Min[0] - gap, sb.Min[1] - gap}, Max: orb.Point{sb.Max[0] + gap, sb.Max[1] + gap}}
 			near = near[:0]
 			for _, s := range segs {
-				if s.bound.Intersects(sb) {
+				if s.bound.Intersects(sb) && segmentDistance(a, b, s.a, s.b) <= gap {
 					near = append(near, s)
 				}
 			}
+			edgeNear = append(edgeNear, near...)
 			off := func(t float64) float64 { return e.cum[i-1] + t*(e.cum[i]-e.cum[i-1]) }
 			lonlat := func(t float64) orb.Point {
 				p, q := e.Geom[i-1], e.Geom[i]
 				return orb.Point{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])}
 			}
+			inside := func(t0, t1 float64) {
+				insides = append(insides, [2]float64{off(t0), off(t1)})
+				zone(gapAt{off(t0), 0}, gapAt{off(t1), 0})
+			}
 			if len(near) == 0 {
-				// Wholly inside (no boundary within gap) or wholly beyond gap.
-				if pb.Contains(lonlat(0.5)) && geo.Contains(poly, lonlat(0.5)) {
-					run = extend(run, gapAt{off(0), 0}, gapAt{off(1), 0})
+				// No boundary within gap: wholly inside, or wholly beyond gap.
+				if mid := lonlat(0.5); pb.Contains(mid) && geo.Contains(poly, mid) {
+					inside(0, 1)
 				} else {
-					flush()
+					open = false
 				}
 				continue
 			}
@@ -124,27 +134,50 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 				}
 			}
 			sort.Float64s(ts)
-			at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
-			dist := func(t float64) float64 { return boundaryDist(at(t), near) }
+			dist := func(t float64) float64 {
+				return boundaryDist(orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}, near)
+			}
 			for k := 1; k < len(ts); k++ {
 				t0, t1 := ts[k-1], ts[k]
 				if t1 <= t0 {
 					continue
 				}
-				if geo.Contains(poly, lonlat((t0+t1)/2)) {
-					run = extend(run, gapAt{off(t0), 0}, gapAt{off(t1), 0})
+				if mid := lonlat((t0 + t1) / 2); pb.Contains(mid) && geo.Contains(poly, mid) {
+					inside(t0, t1)
 					continue
 				}
-				for _, p := range gapProfile(dist, t0, t1, planar.Distance(a, b), gap) {
+				for _, p := range gapProfile(dist, t0, t1, planar.Distance(a, b), gap, feet(a, b, near, t0, t1)) {
 					if p.in {
-						run = extend(run, gapAt{off(p.t0), p.g0}, gapAt{off(p.t1), p.g1})
+						zone(gapAt{off(p.t0), p.g0}, gapAt{off(p.t1), p.g1})
 					} else {
-						flush()
+						open = false
 					}
 				}
 			}
 		}
-		flush()
+		if len(runs) == 0 {
+			return true
+		}
+		// The gap at any offset of the edge's stretches: 0 inside, else
+		// the distance to the boundary near the edge.
+		nearE := append([]ringSeg(nil), edgeNear...)
+		ins := append([][2]float64(nil), insides...)
+		along := func(x float64) float64 {
+			for _, iv := range ins {
+				if x >= iv[0] && x <= iv[1] {
+					return 0
+				}
+			}
+			return boundaryDist(toXY(g.Point(Loc{ei, x})), nearE)
+		}
+		for k := 0; k+1 < len(runs); k += 2 {
+			p, q := runs[k], runs[k+1]
+			a := Access{At: Loc{ei, p.off}, End: q.off, Gap: p.gap, Rise: q.gap - p.gap, Along: along}
+			if q.off <= p.off {
+				a = Access{At: Loc{ei, p.off}, End: p.off, Gap: math.Min(p.gap, q.gap)}
+			}
+			out = append(out, a)
+		}
 		return true
 	})
 	sort.Slice(out, func(i, j int) bool {
@@ -184,6 +217,14 @@ func boundaryDist(p orb.Point, segs []ringSeg) float64 {
 	return best
 }
 
+// segmentDistance is the least distance between segments ab and cd.
+func segmentDistance(a, b, c, d orb.Point) float64 {
+	if _, ok := segmentCross(a, b, c, d); ok {
+		return 0
+	}
+	return math.Min(math.Min(pointSegment(a, c, d), pointSegment(b, c, d)), math.Min(pointSegment(c, a, b), pointSegment(d, a, b)))
+}
+
 func pointSegment(p, a, b orb.Point) float64 {
 	dx, dy := b[0]-a[0], b[1]-a[1]
 	t := 0.0
@@ -196,48 +237,77 @@ func pointSegment(p, a, b orb.Point) float64 {
 // gapAt is the gap at an offset of an edge.
 type gapAt struct{ off, gap float64 }
 
-// extend appends the stretch from p to q to a run of the zone.
-func extend(run []gapAt, p, q gapAt) []gapAt {
-	if n := len(run); n == 0 || run[n-1].off < p.off {
-		run = append(run, p)
-	}
-	return append(run, q)
-}
-
-// gapPiece is a part of a segment (fractions t0 to t1) where the gap runs
-// linearly from g0 to g1, inside the zone or not.
+// gapPiece is a part of a segment (fractions t0 to t1, gaps g0 and g1 at
+// its ends) inside the zone or beyond it.
 type gapPiece struct {
 	t0, t1, g0, g1 float64
 	in             bool
 }
 
-// gapProfile follows the gap dist(t) over fractions t0–t1 of a segment
-// length metres long: samples at most gapSampleMax apart, halved where the
-// middle strays from the straight line by more than gapTolerance or where
-// the gap (which changes by at most a metre a metre) could dip into the
-// zone (gap ≤ limit) unseen, and the zone's ends found by bisection.
-func gapProfile(dist func(float64) float64, t0, t1, length, limit float64) []gapPiece {
+// feet returns the fractions, strictly between t0 and t1, of segment ab
+// where the boundary's vertices (of segs) project onto it: where the gap
+// to a corner is least.
+func feet(a, b orb.Point, segs []ringSeg, t0, t1 float64) []float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	l := dx*dx + dy*dy
+	if l == 0 {
+		return nil
+	}
+	var out []float64
+	for _, s := range segs {
+		for _, p := range [2]orb.Point{s.a, s.b} {
+			if t := ((p[0]-a[0])*dx + (p[1]-a[1])*dy) / l; t > t0 && t < t1 {
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Float64s(out)
+	return out
+}
+
+// gapProfile splits fractions t0–t1 of a segment length metres long into
+// the parts where the gap dist(t) is within limit (the zone) and beyond
+// it: samples at most gapSampleMax apart and at the feet of the boundary's
+// corners (ts, sorted), the zone's ends found between samples on either
+// side of it, and halves looked at until the gap — which changes by at
+// most a metre a metre — cannot cross limit between their ends, or they
+// are a metre short (a dip across limit shorter than that is within half
+// a metre of it).
+func gapProfile(dist func(float64) float64, t0, t1, length, limit float64, ts []float64) []gapPiece {
 	var out []gapPiece
 	add := func(ta, tb, ga, gb float64, in bool) {
-		if n := len(out); n > 0 && !in && !out[n-1].in {
+		if n := len(out); n > 0 && in == out[n-1].in {
 			out[n-1].t1, out[n-1].g1 = tb, gb
 			return
 		}
 		out = append(out, gapPiece{ta, tb, ga, gb, in})
 	}
-	minDT := gapSampleMin / math.Max(length, gapSampleMin)
 	var refine func(ta, tb, ga, gb float64, ina, inb bool, depth int)
 	refine = func(ta, tb, ga, gb float64, ina, inb bool, depth int) {
 		span := (tb - ta) * length
 		if ina != inb {
-			// The zone ends in between: find where, and follow each side.
-			lo, hi := ta, tb
-			for k := 0; k < 60 && (hi-lo)*length > 1e-4; k++ {
-				m := (lo + hi) / 2
-				if (dist(m) <= limit) == ina {
-					lo = m
+			// The zone ends in between: find where (regula falsi, Illinois
+			// variant, to a millimetre), and follow each side.
+			lo, hi, flo, fhi := ta, tb, ga-limit, gb-limit
+			side := 0
+			for k := 0; k < 60 && (hi-lo)*length > 1e-3; k++ {
+				m := (lo*fhi - hi*flo) / (fhi - flo)
+				if !(m > lo && m < hi) {
+					m = (lo + hi) / 2
+				}
+				fm := dist(m) - limit
+				if (fm <= 0) == ina {
+					lo, flo = m, fm
+					if side == -1 {
+						fhi /= 2
+					}
+					side = -1
 				} else {
-					hi = m
+					hi, fhi = m, fm
+					if side == 1 {
+						flo /= 2
+					}
+					side = 1
 				}
 			}
 			tm := (lo + hi) / 2
@@ -245,89 +315,36 @@ func gapProfile(dist func(float64) float64, t0, t1, length, limit float64) []gap
 			refine(tm, tb, limit, gb, inb, inb, depth+1)
 			return
 		}
-		if !ina && (ga+gb-span)/2 > limit {
-			add(ta, tb, ga, gb, false) // no point between can be within limit
+		settled := (!ina && (ga+gb-span)/2 > limit) || (ina && (ga+gb+span)/2 <= limit)
+		if settled || span <= 1 || depth >= 60 {
+			add(ta, tb, ga, gb, ina)
 			return
 		}
 		tm := (ta + tb) / 2
 		gm := dist(tm)
-		if depth < 60 && tb-ta > minDT && (!ina || math.Abs(gm-(ga+gb)/2) > gapTolerance || (gm <= limit) != ina) {
-			inm := gm <= limit
-			refine(ta, tm, ga, gm, ina, inm, depth+1)
-			refine(tm, tb, gm, gb, inm, inb, depth+1)
-			return
-		}
-		add(ta, tb, ga, gb, ina)
+		inm := gm <= limit
+		refine(ta, tm, ga, gm, ina, inm, depth+1)
+		refine(tm, tb, gm, gb, inm, inb, depth+1)
 	}
 	n := int(math.Ceil((t1 - t0) * length / gapSampleMax))
 	if n < 1 {
 		n = 1
 	}
 	prevT, prevG := t0, dist(t0)
-	for k := 1; k <= n; k++ {
-		t := t0 + (t1-t0)*float64(k)/float64(n)
+	step := func(t float64) {
 		gt := dist(t)
 		refine(prevT, t, prevG, gt, prevG <= limit, gt <= limit, 0)
 		prevT, prevG = t, gt
 	}
-	return out
-}
-
-// appendPieces appends a run of the zone along an edge as accesses: its
-// points thinned to those the gap bends at (beyond gapTolerance), each
-// pair a linear piece; a run of one point is a point.
-func appendPieces(out []Access, ei int32, run []gapAt) []Access {
-	if len(run) == 0 {
-		return out
-	}
-	if len(run) == 1 || run[len(run)-1].off <= run[0].off {
-		return append(out, Access{At: Loc{ei, run[0].off}, End: run[0].off, Gap: run[0].gap})
-	}
-	keep := thin(run)
-	for i := 1; i < len(keep); i++ {
-		p, q := keep[i-1], keep[i]
-		if q.off <= p.off {
-			continue
-		}
-		out = append(out, Access{At: Loc{ei, p.off}, End: q.off, Gap: p.gap, Rise: q.gap - p.gap})
-	}
-	return out
-}
-
-// thin keeps the points of a run the gap bends at: Douglas–Peucker on
-// (offset, gap) with gapTolerance as the vertical tolerance.
-func thin(run []gapAt) []gapAt {
-	keep := make([]bool, len(run))
-	keep[0], keep[len(run)-1] = true, true
-	var rec func(i, j int)
-	rec = func(i, j int) {
-		if j-i < 2 {
-			return
-		}
-		p, q := run[i], run[j]
-		worst, at := 0.0, -1
-		for k := i + 1; k < j; k++ {
-			r := run[k]
-			line := p.gap
-			if q.off > p.off {
-				line += (q.gap - p.gap) * (r.off - p.off) / (q.off - p.off)
+	for k := 1; k <= n; k++ {
+		t := t0 + (t1-t0)*float64(k)/float64(n)
+		for len(ts) > 0 && ts[0] < t {
+			if ts[0] > prevT {
+				step(ts[0])
 			}
-			if d := math.Abs(r.gap - line); d > worst {
-				worst, at = d, k
-			}
+			ts = ts[1:]
 		}
-		if worst > gapTolerance {
-			keep[at] = true
-			rec(i, at)
-			rec(at, j)
-		}
-	}
-	rec(0, len(run)-1)
-	var out []gapAt
-	for i, k := range keep {
-		if k {
-			out = append(out, run[i])
-		}
+		step(t)
 	}
 	return out
 }

@@ -8,13 +8,15 @@ import (
 // Source is where walks start: a stretch of an edge (At to End metres
 // from its From node; a point when End ≤ At.Offset), the metres already
 // walked to reach each point of it (from a park's boundary to the path,
-// say) — Init at At, running linearly to Init+Rise at End — and a label
+// say) — Init at At, Init+Rise at End, Along(offset) in between (linear
+// when Along is nil), changing by at most a metre a metre — and a label
 // naming what it belongs to.
 type Source struct {
 	At    Loc
 	End   float64
 	Init  float64
 	Rise  float64
+	Along func(offset float64) float64
 	Label int32
 }
 
@@ -24,16 +26,23 @@ func (s Source) end() float64 { return math.Max(s.End, s.At.Offset) }
 // initAt is the metres already walked at offset x of the stretch.
 func (s Source) initAt(x float64) float64 {
 	b := s.end()
-	if b <= s.At.Offset {
+	switch {
+	case b <= s.At.Offset || x <= s.At.Offset:
 		return s.Init
+	case x >= b:
+		return s.Init + s.Rise
+	case s.Along != nil:
+		return s.Along(x)
 	}
 	return s.Init + s.Rise*(x-s.At.Offset)/(b-s.At.Offset)
 }
 
 // cost is the least walk from the source to offset x of its edge: the
 // minimum over the stretch's points of the walk along the edge to x plus
-// the metres already walked there. Both terms are linear between the
-// stretch's ends and x, so the minimum lies at one of them.
+// the metres already walked there. The walk changes by a metre a metre
+// and the metres already walked by at most that, so the sum never falls
+// walking away from x, and the minimum lies at x (when on the stretch) or
+// at one of the stretch's ends.
 func (s Source) cost(x float64) float64 {
 	a, b := s.At.Offset, s.end()
 	c := math.Abs(x-a) + s.Init

@@ -95,9 +95,9 @@ func (g *Graph) ReachContext(ctx context.Context, p orb.Point, meters float64) (
 // To returns the walking distance from the origin to a polygon through
 // an access stretch, including the origin's own access, or +Inf beyond
 // reach: the least, over the stretch's points, of the walk to the point
-// plus its gap. The walk along the edge and the gap are each linear
-// between the stretch's ends and the origin's own place on it, so the
-// least lies at one of those.
+// plus its gap. The walk to a point changes by a metre a metre, falling
+// only towards the origin's own place, and the gap by at most that, so
+// the least lies at an end of the stretch or at the origin's place on it.
 func (r *Reach) To(a Access) float64 {
 	src := a.Source(0)
 	d := math.Min(r.distAt(a.At)+a.Gap, r.distAt(Loc{a.At.Edge, src.end()})+a.Gap+a.Rise)
