@@ -73,9 +73,13 @@ func (w *walkNet) accessOf(layer string, f *geo.Feature) []network.Access {
 	return a
 }
 
-// walkTo returns the walking distance of a reach to a feature; ok is
-// false when it is out of reach.
+// walkTo returns the walking distance of a reach to a feature: 0 when the
+// reach starts inside it (a polygon), else the least over its accesses; ok
+// is false when it is out of reach.
 func (w *walkNet) walkTo(r *network.Reach, layer string, f *geo.Feature) (d float64, ok bool) {
+	if geo.Contains(f.Geom, r.Origin) {
+		return 0, true
+	}
 	d = math.Inf(1)
 	for _, a := range w.accessOf(layer, f) {
 		d = math.Min(d, r.To(a))
@@ -83,19 +87,29 @@ func (w *walkNet) walkTo(r *network.Reach, layer string, f *geo.Feature) (d floa
 	return d, d <= r.Meters
 }
 
+// holding returns the polygons of a layer that hold p, at distance 0: a
+// walk from inside a park is at it already, with or without a path near.
+func holding(l *index.Layer, p orb.Point) []index.Hit {
+	var hits []index.Hit
+	l.Search(orb.Bound{Min: p, Max: p}, func(f *geo.Feature) bool {
+		if geo.Contains(f.Geom, p) {
+			hits = append(hits, index.Hit{Feature: f})
+		}
+		return true
+	})
+	return hits
+}
+
 // nearestByWalk returns the k features of a layer nearest p by walking,
 // searching up to maxMeters: straight-line distance never exceeds the
 // walk, so features farther than the walk limit in a straight line are
-// never candidates. The walk limit grows fourfold until k are found. It
-// stops with ctx's error once ctx is done.
+// never candidates. A polygon holding p is at 0. The walk limit grows
+// fourfold until k are found. It stops with ctx's error once ctx is done.
 func (w *walkNet) nearestByWalk(ctx context.Context, l *index.Layer, layer string, p orb.Point, k int, maxMeters float64) ([]index.Hit, bool, error) {
 	for lim := math.Min(1000, maxMeters); ; lim = math.Min(lim*4, maxMeters) {
 		r, ok, err := w.g.ReachContext(ctx, p, lim)
 		if err != nil {
 			return nil, false, err
-		}
-		if !ok && lim >= maxMeters {
-			return nil, false, nil
 		}
 		var hits []index.Hit
 		if ok {
@@ -105,6 +119,8 @@ func (w *walkNet) nearestByWalk(ctx context.Context, l *index.Layer, layer strin
 				}
 				return true
 			})
+		} else {
+			hits = holding(l, p)
 		}
 		if len(hits) >= k || lim >= maxMeters {
 			sort.Slice(hits, func(i, j int) bool {
@@ -116,7 +132,7 @@ func (w *walkNet) nearestByWalk(ctx context.Context, l *index.Layer, layer strin
 			if len(hits) > k {
 				hits = hits[:k]
 			}
-			return hits, true, nil
+			return hits, ok || len(hits) > 0, nil
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +14,10 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
@@ -279,4 +283,72 @@ func TestWhatIf(t *testing.T) {
 	if rec := get(t, h, "/api/whatif"); rec.Code != 405 {
 		t.Errorf("GET /api/whatif: %d", rec.Code)
 	}
+}
+
+// TestWalkFromInsideAPark: a point 108 m inside a park is at that park (0
+// m) by walk, in /api/nearest and /api/reach, even when no path lies
+// within the walk's limit. The layout, in metres east and north: park A
+// is the square 0–400 × 0–400, park B the square 460–560 × 150–250; a
+// street runs north along x = 410 (10 m east of A) and a path from
+// (410, 200) east into B. From (292, 200) the walk to B is 118 m to the
+// street, 30 m along the path to x = 440, where B's west side is 20 m on:
+// 118 + 30 + 20 = 168 m (the old answers: A 118 + 10 = 128 m, B 168 m).
+func TestWalkFromInsideAPark(t *testing.T) {
+	const ky = 110852.0 // metres per degree of latitude near 30.66°N
+	kx := 111319.49 * math.Cos(30.66*math.Pi/180) * 1.0009
+	at := func(x, y float64) orb.Point { return orb.Point{104.06 + x/kx, 30.66 + y/ky} }
+	square := func(x0, y0, x1, y1 float64) orb.MultiPolygon {
+		return orb.MultiPolygon{{{at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)}}}
+	}
+	park := func(id string, g orb.MultiPolygon) *geo.Feature {
+		return &geo.Feature{Layer: geo.Green, Source: "test", SourceID: id, Geom: g, Props: map[string]any{"name": id, "kind": "park", "public": true}}
+	}
+	road := func(id string, pts ...orb.Point) *geo.Feature {
+		return &geo.Feature{Layer: geo.Roads, Source: "test", SourceID: id, Geom: orb.MultiLineString{pts}, Props: map[string]any{"name": id, "class": "footway", "walkable": true}}
+	}
+	st := memstore.New()
+	ctx := context.Background()
+	if _, err := st.Write(ctx, func(tx store.Tx) error {
+		return tx.Put(ctx, []*geo.Feature{
+			park("A", square(0, 0, 400, 400)),
+			park("B", square(460, 150, 560, 250)),
+			road("street", at(410, -500), at(410, 200), at(410, 900)),
+			road("path", at(410, 200), at(470, 200)),
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	p := at(292, 200)
+	q := "lon=" + ff(p[0]) + "&lat=" + ff(p[1])
+	check := func(what, path string, skip int, want map[string]float64) {
+		t.Helper()
+		rec := get(t, h, path)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", what, rec.Code, rec.Body)
+		}
+		fc := decodeFC(t, rec.Body.Bytes())
+		got := map[string]float64{}
+		for _, f := range fc.Features[skip:] {
+			got[f.Properties.MustString("name", "")] = f.Properties.MustFloat64("distance_m", -1)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %v, want %v", what, got, want)
+		}
+		for name, d := range want {
+			if g, ok := got[name]; !ok || math.Abs(g-d) > 0.5 {
+				t.Errorf("%s: park %s at %v m, want %.1f (all: %v)", what, name, g, d, got)
+			}
+		}
+	}
+	check("nearest by walk", "/api/nearest?"+q+"&by=walk&k=2", 0, map[string]float64{"A": 0, "B": 168})
+	check("nearest by walk within 50 m (no path so near)", "/api/nearest?"+q+"&by=walk&k=2&meters=50", 0, map[string]float64{"A": 0})
+	check("reach", "/api/reach?"+q+"&meters=500", 2, map[string]float64{"A": 0, "B": 168})
+	// Outside A, 10 m east of the street: 10 m to it, 10 m across to A.
+	o := at(420, 50)
+	check("nearest by walk from outside", "/api/nearest?lon="+ff(o[0])+"&lat="+ff(o[1])+"&by=walk&k=1", 0, map[string]float64{"A": 20})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store"
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 )
 
 var cpuProfile string
@@ -120,6 +121,7 @@ func run(ctx context.Context, dsn, data string) error {
 	})
 	type place struct {
 		ours   float64 // the audit's distance
+		point  orb.Point
 		at     network.Loc
 		access float64
 	}
@@ -129,7 +131,7 @@ func run(ctx context.Context, dsn, data string) error {
 		dist := res.PointDistances(p)
 		for i, pt := range a.Points(p) {
 			if at, d, ok := g.Snap(pt, coverage.SnapLimit); ok {
-				places = append(places, place{dist[i], at, d})
+				places = append(places, place{dist[i], pt, at, d})
 				locs = append(locs, at)
 			}
 		}
@@ -195,6 +197,9 @@ func run(ctx context.Context, dsn, data string) error {
 		theirs := math.Inf(1)
 		if c, ok := pg[vertex(p.at)]; ok {
 			theirs = c + p.access
+		}
+		if p.ours == 0 && insidePark(snap, rule, p.point) {
+			theirs = 0 // inside a park the rule counts: at it, no walk
 		}
 		oursD := p.ours
 		in, pgIn := oursD <= rule.Meters, theirs <= rule.Meters
@@ -263,4 +268,15 @@ func load(ctx context.Context, data string) ([]*geo.Feature, error) {
 	}
 	feats, _, err := osm.ReadFile(ctx, data, osm.Options{})
 	return feats, err
+}
+
+// insidePark reports whether p lies in a park the rule counts: the audit
+// puts a parcel there at 0 m, with no walk to compare.
+func insidePark(snap *index.Snapshot, rule *coverage.Rule, p orb.Point) bool {
+	in := false
+	snap.Layer(rule.Target.Layer).Search(orb.Bound{Min: p, Max: p}, func(f *geo.Feature) bool {
+		in = in || (rule.Target.Match(f) && geo.Contains(f.Geom, p))
+		return !in
+	})
+	return in
 }

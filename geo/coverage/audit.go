@@ -392,6 +392,22 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		if err != nil {
 			return nil, err
 		}
+		// A point inside a qualifying target is at it, 0 m (inside.go).
+		tl := snap.Layer(r.Target.Layer)
+		label := make(map[int64]int32, len(ts))
+		for i, f := range ts {
+			label[f.ID] = int32(i)
+		}
+		for i, pt := range a.pts {
+			if i%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			if id, in := holdingTarget(tl, &r.Target, pt); in {
+				dist[i], labels[i] = 0, label[id]
+			}
+		}
 		res.pointDist = dist
 		for _, p := range a.Parcels {
 			best := -1

@@ -115,13 +115,15 @@ func TestAuditFixture(t *testing.T) {
 	}{
 		// Each 80×70 m parcel has four resident points, 20 m in from its
 		// sides east–west and 17.5 m north–south, with a quarter of its
-		// residents each. Park A (10,000 m²) is 10 m from both streets;
-		// P1's farthest point (420, 567.5) is 67.5 m from the y=500
-		// street, 80 m along it from the crossing where A's access stretch
-		// begins (14 m from A's corner, but a stretch counts its smallest
-		// gap, 10 m): 157.5 m. P2's farthest point (120, 120) walks 380 m to
-		// a street, 380 m along it to the crossing, and 10: 770. P3 and P4
-		// are over 1 km away.
+		// residents each. Park A (10,000 m²) is 10 m from both streets, so
+		// a street point is within 20 m of A from √(20² − 10²) = 17.32 m
+		// short of A's side onwards, and each point of a stretch is charged
+		// its own gap (20 m at its end). P1's farthest point (420, 567.5) is
+		// 67.5 m from the y=500 street, then walks east to x = 510 − 17.32
+		// (72.68 m) and 20 m across: 160.18 (the crossing x=500 would be
+		// 80 + 14.14). P2's farthest point (120, 120) walks 380 m to a
+		// street, 510 − 17.32 − 120 = 372.68 m along it, and 20 across:
+		// 772.68. P3 and P4 are over 1 km away.
 		{"park-500m-walk", "city", 1000.0 / 3000, false},
 		{"park-500m-walk", "C1", 1000.0 / 1500, false},
 		{"park-500m-walk", "C2", 0, false},
@@ -171,7 +173,7 @@ func TestAuditFixture(t *testing.T) {
 	// Walking distances per parcel, as worked out above.
 	for _, r := range a.Results {
 		if r.Rule.ID == "park-500m-walk" {
-			want := map[string]float64{"P1": 157.5, "P2": 770}
+			want := map[string]float64{"P1": 67.5 + 510 - math.Sqrt(300) - 420 + 20, "P2": 380 + 510 - math.Sqrt(300) - 120 + 20}
 			for _, p := range a.Parcels {
 				if w, ok := want[p.Name]; ok && math.Abs(r.Distance[p.ID]-w) > 1 {
 					t.Errorf("%s walks %.1f m, want %.0f", p.Name, r.Distance[p.ID], w)

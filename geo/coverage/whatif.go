@@ -187,7 +187,9 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 				in := false
 				if !wasIn {
 					if walked != nil {
-						if !math.IsInf(a.access[i], 1) {
+						if geo.Contains(f.Geom, a.pts[i]) { // inside the new target
+							in = true
+						} else if !math.IsInf(a.access[i], 1) {
 							if w, lab := walked.To(a.at[i]); lab >= 0 && w+a.access[i] <= r.Meters {
 								in = true
 							}

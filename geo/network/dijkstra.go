@@ -7,17 +7,53 @@ import (
 
 // Source is where walks start: a stretch of an edge (At to End metres
 // from its From node; a point when End ≤ At.Offset), the metres already
-// walked to reach it (from a park's boundary to the path, say) and a label
+// walked to reach each point of it (from a park's boundary to the path,
+// say) — Init at At, Init+Rise at End, Along(offset) in between (linear
+// when Along is nil), changing by at most a metre a metre — and a label
 // naming what it belongs to.
 type Source struct {
 	At    Loc
 	End   float64
 	Init  float64
+	Rise  float64
+	Along func(offset float64) float64
 	Label int32
 }
 
 // end is the offset where the stretch ends.
 func (s Source) end() float64 { return math.Max(s.End, s.At.Offset) }
+
+// initAt is the metres already walked at offset x of the stretch.
+func (s Source) initAt(x float64) float64 {
+	b := s.end()
+	switch {
+	case b <= s.At.Offset || x <= s.At.Offset:
+		return s.Init
+	case x >= b:
+		return s.Init + s.Rise
+	case s.Along != nil:
+		return s.Along(x)
+	}
+	return s.Init + s.Rise*(x-s.At.Offset)/(b-s.At.Offset)
+}
+
+// cost is the least walk from the source to offset x of its edge: the
+// minimum over the stretch's points of the walk along the edge to x plus
+// the metres already walked there. The walk changes by a metre a metre
+// and the metres already walked by at most that, so the sum never falls
+// walking away from x, and the minimum lies at x (when on the stretch) or
+// at one of the stretch's ends.
+func (s Source) cost(x float64) float64 {
+	a, b := s.At.Offset, s.end()
+	c := math.Abs(x-a) + s.Init
+	if b > a {
+		c = math.Min(c, math.Abs(x-b)+s.Init+s.Rise)
+		if x > a && x < b {
+			c = math.Min(c, s.initAt(x))
+		}
+	}
+	return c
+}
 
 // Distances holds the walking distance from the nearest of a set of
 // sources to every node, and which source's label it is.
@@ -66,8 +102,8 @@ func (g *Graph) MultiContext(ctx context.Context, sources []Source, limit float6
 	for _, s := range sources {
 		e := &g.Edges[s.At.Edge]
 		d.onEdge[s.At.Edge] = append(d.onEdge[s.At.Edge], s)
-		relax(e.From, s.Init+s.At.Offset, s.Label)
-		relax(e.To, s.Init+e.Length-s.end(), s.Label)
+		relax(e.From, s.cost(0), s.Label)
+		relax(e.To, s.cost(e.Length), s.Label)
 	}
 	for steps := 1; h.len() > 0; steps++ {
 		if steps%checkEvery == 0 {
@@ -105,14 +141,7 @@ func (d *Distances) To(l Loc) (float64, int32) {
 	try(d.Node[e.From]+l.Offset, d.Label[e.From])
 	try(d.Node[e.To]+e.Length-l.Offset, d.Label[e.To])
 	for _, s := range d.onEdge[l.Edge] {
-		switch {
-		case l.Offset < s.At.Offset:
-			try(s.Init+s.At.Offset-l.Offset, s.Label)
-		case l.Offset > s.end():
-			try(s.Init+l.Offset-s.end(), s.Label)
-		default:
-			try(s.Init, s.Label)
-		}
+		try(s.cost(l.Offset), s.Label)
 	}
 	if best > d.Limit {
 		return math.Inf(1), -1

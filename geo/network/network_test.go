@@ -82,22 +82,28 @@ func TestRiverWithoutBridge(t *testing.T) {
 	}
 	g := Build(feats)
 	srcs := park(g, rect(400, 110, 600, 300), 20, false)
-	if len(srcs) != 1 || !near(srcs[0].Init, 10, 0.5) || !near(srcs[0].End-srcs[0].At.Offset, 200, 0.5) {
-		t.Fatalf("access points %+v", srcs)
+	// The park's south side runs 10 m from the north street from x=400 to
+	// 600; past its corners the gap is √((x−600)² + 10²), 20 m at
+	// x = 600 + √300 ≈ 617.32 (and 400 − √300 ≈ 382.68 on the west).
+	first, last := srcs[0], srcs[len(srcs)-1]
+	if !near(first.At.Offset, 400-math.Sqrt(300), 0.5) || !near(first.Init, 20, 0.01) ||
+		!near(last.End, 600+math.Sqrt(300), 0.5) || !near(last.Init+last.Rise, 20, 0.01) {
+		t.Fatalf("access stretch from %+v to %+v", first, last)
 	}
 	if d := walk(t, g, srcs, m(500, -120)); !math.IsInf(d, 1) {
 		t.Errorf("south bank parcel: %.1f m, want unreachable", d)
 	}
-	// The park's south side runs 10 m from the street from x=400 to 600.
-	if d := walk(t, g, srcs, m(800, 90)); !near(d, 10+200+10, 1) {
-		t.Errorf("north bank parcel: %.1f m, want 220", d)
+	// From x=800 on the north street (10 m from the parcel) west to where
+	// the zone ends and across: 10 + (800 − 617.32) + 20 = 212.68.
+	if d, want := walk(t, g, srcs, m(800, 90)), 10+800-(600+math.Sqrt(300))+20; !near(d, want, 1) {
+		t.Errorf("north bank parcel: %.1f m, want %.2f", d, want)
 	}
 	// With a bridge at x=0 it walks round: to the street (20), west (500),
-	// over (200), east to the park's stretch (400), across the verge (10).
+	// over (200), east to where the zone begins (382.68), across it (20).
 	g = Build(append(feats, road(3, true, m(0, -100), m(0, 100))))
 	srcs = park(g, rect(400, 110, 600, 300), 20, false)
-	if d := walk(t, g, srcs, m(500, -120)); !near(d, 20+500+200+400+10, 1.5) {
-		t.Errorf("over the bridge: %.1f m, want %d", d, 20+500+200+400+10)
+	if d, want := walk(t, g, srcs, m(500, -120)), 20+500+200+400-math.Sqrt(300)+20; !near(d, want, 1.5) {
+		t.Errorf("over the bridge: %.1f m, want %.2f", d, want)
 	}
 }
 
@@ -125,12 +131,16 @@ func TestPartlyReachedEdge(t *testing.T) {
 	g := Build([]*geo.Feature{road(1, true, m(0, 0), m(2000, 0))})
 	srcs := park(g, rect(90, 10, 110, 60), 20, false)
 	d := g.Multi(srcs, 500)
-	// The park's south edge runs 10 m from the road from x=90 to x=110.
-	for _, tc := range []struct{ x, want float64 }{{100, 10}, {300, 10 + 190}, {580, 10 + 470}, {650, math.Inf(1)}, {0, 10 + 90}} {
+	// The park's south edge runs 10 m from the road from x=90 to x=110;
+	// beyond its corners the gap grows to 20 m at x = 110 + √300 (and
+	// 90 − √300), where a walker from farther along steps off: from x=300,
+	// 300 − 127.32 + 20 = 192.68.
+	r := math.Sqrt(300)
+	for _, tc := range []struct{ x, want float64 }{{100, 10}, {300, 300 - 110 - r + 20}, {580, 580 - 110 - r + 20}, {650, math.Inf(1)}, {0, 90 - r + 20}} {
 		at, _, _ := g.Snap(m(tc.x, 0), 10)
 		got, label := d.To(at)
-		if !near(got, tc.want, 1) && !(math.IsInf(got, 1) && math.IsInf(tc.want, 1)) {
-			t.Errorf("x=%g: %.1f m, want %.1f", tc.x, got, tc.want)
+		if !near(got, tc.want, 0.5) && !(math.IsInf(got, 1) && math.IsInf(tc.want, 1)) {
+			t.Errorf("x=%g: %.2f m, want %.2f", tc.x, got, tc.want)
 		}
 		if !math.IsInf(got, 1) && label != 1 {
 			t.Errorf("x=%g: label %d", tc.x, label)

@@ -11,9 +11,10 @@ type PgEdge struct {
 
 // PgRouting returns the graph for pgRouting with every edge split where a
 // source stretch begins or ends or a place lies, and a start vertex 0 with
-// a one-way edge, as long as the source's Init, to every vertex of every
-// source stretch: a single-source pgr_drivingDistance from vertex 0 is then
-// this package's multi-source walk, partly walked edges included. vertex
+// a one-way edge, as long as the metres already walked there (Init, or
+// along the stretch's Rise), to every vertex of every source stretch: a
+// single-source pgr_drivingDistance from vertex 0 is then this package's
+// multi-source walk, partly walked edges included. vertex
 // gives the pgRouting vertex of a place; node n is vertex n+1. It exists to
 // check and benchmark Multi against pgRouting.
 func (g *Graph) PgRouting(srcs []Source, places []Loc) (edges []PgEdge, vertex func(Loc) int64) {
@@ -67,17 +68,14 @@ func (g *Graph) PgRouting(srcs []Source, places []Loc) (edges []PgEdge, vertex f
 		add(prev, int64(e.To)+1, e.Length-prevOff, e.Length-prevOff)
 	}
 	for _, s := range srcs {
-		vs := []int64{vertex(s.At)}
+		add(0, vertex(s.At), s.Init, -1)
 		if s.end() > s.At.Offset {
-			vs = append(vs, vertex(Loc{s.At.Edge, s.end()}))
+			add(0, vertex(Loc{s.At.Edge, s.end()}), s.Init+s.Rise, -1)
 		}
 		for _, o := range offsets[s.At.Edge] {
 			if o > s.At.Offset && o < s.end() {
-				vs = append(vs, at[pos{s.At.Edge, o}])
+				add(0, at[pos{s.At.Edge, o}], s.initAt(o), -1)
 			}
-		}
-		for _, v := range vs {
-			add(0, v, s.Init, -1)
 		}
 	}
 	return edges, vertex

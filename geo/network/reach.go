@@ -92,17 +92,22 @@ func (g *Graph) ReachContext(ctx context.Context, p orb.Point, meters float64) (
 	return r, true, nil
 }
 
-// To returns the walking distance from the origin to an access stretch (0
-// inside it), including the origin's own access, or +Inf beyond reach.
+// To returns the walking distance from the origin to a polygon through
+// an access stretch, including the origin's own access, or +Inf beyond
+// reach: the least, over the stretch's points, of the walk to the point
+// plus its gap. The walk to a point changes by a metre a metre, falling
+// only towards the origin's own place, and the gap by at most that, so
+// the least lies at an end of the stretch or at the origin's place on it.
 func (r *Reach) To(a Access) float64 {
-	d := math.Min(r.distAt(a.At), r.distAt(Loc{a.At.Edge, a.End}))
-	if r.At.Edge == a.At.Edge && r.At.Offset >= a.At.Offset && r.At.Offset <= a.End {
-		d = 0
+	src := a.Source(0)
+	d := math.Min(r.distAt(a.At)+a.Gap, r.distAt(Loc{a.At.Edge, src.end()})+a.Gap+a.Rise)
+	if r.At.Edge == a.At.Edge && r.At.Offset >= a.At.Offset && r.At.Offset <= src.end() {
+		d = math.Min(d, src.initAt(r.At.Offset))
 	}
-	if d+r.Access+a.Gap > r.Meters {
+	if d+r.Access > r.Meters {
 		return math.Inf(1)
 	}
-	return d + r.Access + a.Gap
+	return d + r.Access
 }
 
 func (r *Reach) distAt(l Loc) float64 {
