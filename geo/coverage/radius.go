@@ -1,0 +1,485 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/tidwall/rtree"
+	"github.com/twpayne/go-geos"
+)
+
+// RadiusCell is the side, in degrees, of the grid cells the radius rule's
+// overlay is cut into: each cell unions only the land and the radii that
+// reach it, so no GEOS call sees more than a cell's worth of geometry.
+const RadiusCell = 0.01
+
+// radiusQuadSegs is the segments per quarter circle of a radius's buffer,
+// as PostGIS ST_Buffer's default.
+const radiusQuadSegs = 8
+
+// radiusWorkers bounds the goroutines (each with its own GEOS context) an
+// audit's radius overlay runs on.
+const radiusWorkers = 4
+
+// radiusCoverage is GB/T 50563's method: the share of residential land
+// (residentialLand) lying inside the union of the targets' service radii
+// (each target buffered on the ground by the radius of the largest tier its
+// area reaches), per unit on the land clipped to the unit. Each parcel's
+// Distance is still the straight line from its inside point to the nearest
+// radius it lies in (+Inf: none), for maps and the failing list.
+func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rule) (*Result, error) {
+	maxR := 0.0
+	for _, t := range r.Tiers {
+		maxR = math.Max(maxR, t.Meters)
+	}
+	dist, err := a.straightNearest(ctx, snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return tierRadius(r, f) }, maxR)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Rule: r, Distance: dist}
+	res.Units = a.shares(r, r.Pass, func(p *Parcel) bool { return !math.IsInf(res.Distance[p.ID], 1) }, false)
+	st, err := newRadiusState(ctx, snap, r, res.Units)
+	if err != nil {
+		return nil, err
+	}
+	res.radius = st
+	st.apply(res.Units, st.cells)
+	return res, nil
+}
+
+// tierRadius is the service radius of a target: that of the largest tier
+// its area reaches (tiers are largest first); false if it reaches none or
+// the rule's filter refuses it.
+func tierRadius(r *Rule, f *geo.Feature) (float64, bool) {
+	if !r.Target.Match(f) {
+		return 0, false
+	}
+	area := f.Float("area_m2")
+	for _, t := range r.Tiers {
+		if area >= t.MinArea {
+			return t.Meters, true
+		}
+	}
+	return 0, false
+}
+
+// residentialLand reports whether a parcel is residential land: blocks and
+// compounds always; a building only when it houses residents (a building
+// inside a block adds nothing the block does not already cover, and the
+// union counts overlaps once).
+func residentialLand(f *geo.Feature) bool {
+	return f.String("kind") != "building" || f.Int("population") > 0
+}
+
+// radiusState is what a radius rule's figure is made of, kept so that a
+// what-if can recompute only the cells its new radii reach.
+type radiusState struct {
+	rule  *Rule
+	units []*Unit // the units reported on, the city first
+	land  rtree.RTreeG[orb.Geometry]
+	bufs  []orb.Geometry
+	btree rtree.RTreeG[int]
+	cells []radiusCellArea // every cell holding land, in grid order
+}
+
+// radiusCellArea is one cell's land and covered land (m²), in total and
+// per unit (indexes into radiusState.units; the city, 0, is the total).
+type radiusCellArea struct {
+	ix, iy         int
+	land, covered  float64
+	unit           []int
+	uland, ucovers []float64
+}
+
+func (c *radiusCellArea) bound() orb.Bound {
+	return orb.Bound{Min: orb.Point{float64(c.ix) * RadiusCell, float64(c.iy) * RadiusCell}, Max: orb.Point{float64(c.ix+1) * RadiusCell, float64(c.iy+1) * RadiusCell}}
+}
+
+func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*UnitResult) (*radiusState, error) {
+	st := &radiusState{rule: r}
+	for _, ur := range urs {
+		st.units = append(st.units, ur.Unit)
+	}
+	cellSet := map[[2]int]bool{}
+	n := 0
+	var err error
+	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
+		if n++; n%checkEvery == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		if !residentialLand(f) {
+			return true
+		}
+		b := f.Geom.Bound()
+		st.land.Insert(b.Min, b.Max, f.Geom)
+		for _, k := range cellsOf(b) {
+			cellSet[k] = true
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	var bufErr error
+	snap.Layer(r.Target.Layer).Scan(func(f *geo.Feature) bool {
+		if n++; n%checkEvery == 0 {
+			if bufErr = ctx.Err(); bufErr != nil {
+				return false
+			}
+		}
+		rad, ok := tierRadius(r, f)
+		if !ok {
+			return true
+		}
+		var g orb.Geometry
+		if g, bufErr = groundBuffer(f.Geom, rad); bufErr != nil {
+			bufErr = fmt.Errorf("radius of %s %d: %w", f.Layer, f.ID, bufErr)
+			return false
+		}
+		st.addBuffer(g)
+		return true
+	})
+	if bufErr != nil {
+		return nil, bufErr
+	}
+	for k := range cellSet {
+		st.cells = append(st.cells, radiusCellArea{ix: k[0], iy: k[1]})
+	}
+	sort.Slice(st.cells, func(i, j int) bool {
+		a, b := st.cells[i], st.cells[j]
+		return a.iy < b.iy || a.iy == b.iy && a.ix < b.ix
+	})
+	all := make([]int, len(st.cells))
+	for i := range all {
+		all[i] = i
+	}
+	if err := st.measure(ctx, st.cells, all, nil); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (st *radiusState) addBuffer(g orb.Geometry) {
+	b := g.Bound()
+	st.btree.Insert(b.Min, b.Max, len(st.bufs))
+	st.bufs = append(st.bufs, g)
+}
+
+// cellsOf lists the grid cells a bound touches.
+func cellsOf(b orb.Bound) [][2]int {
+	x0, y0 := int(math.Floor(b.Min[0]/RadiusCell)), int(math.Floor(b.Min[1]/RadiusCell))
+	x1, y1 := int(math.Floor(b.Max[0]/RadiusCell)), int(math.Floor(b.Max[1]/RadiusCell))
+	var out [][2]int
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			out = append(out, [2]int{x, y})
+		}
+	}
+	return out
+}
+
+// measure fills cells[which] with their land and covered land, the radii
+// being st.bufs and extra. The cells are handed to the workers one at a
+// time and the context looked at before each (by this goroutine only, so
+// the deadline is seen once and in order).
+func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []orb.Geometry) error {
+	var etree rtree.RTreeG[int]
+	for i, g := range extra {
+		b := g.Bound()
+		etree.Insert(b.Min, b.Max, i)
+	}
+	workers := min(radiusWorkers, runtime.GOMAXPROCS(0), len(which))
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			gc := geos.NewContext()
+			var first error
+			for i := range jobs {
+				if first != nil {
+					continue
+				}
+				first = st.measureCell(gc, &cells[i], extra, &etree)
+			}
+			errs <- first
+		}()
+	}
+	var err error
+	for _, i := range which {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	for w := 0; w < workers; w++ {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// measureCell overlays one cell: the union of the land clipped to it, the
+// union of the radii reaching it, their intersection, and both clipped to
+// each unit reaching it. Areas are geodesic, of the overlay in lon/lat.
+func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []orb.Geometry, etree *rtree.RTreeG[int]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %v", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, p)
+		}
+	}()
+	cb := c.bound()
+	clip := func(g orb.Geometry) (*geos.Geom, error) {
+		x, err := toGEOS(gc, g)
+		if err != nil {
+			return nil, err
+		}
+		gb := g.Bound()
+		if gb.Min[0] >= cb.Min[0] && gb.Min[1] >= cb.Min[1] && gb.Max[0] <= cb.Max[0] && gb.Max[1] <= cb.Max[1] {
+			return x, nil
+		}
+		return x.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1]), nil
+	}
+	union := func(gs []*geos.Geom) *geos.Geom {
+		if len(gs) == 1 {
+			return gs[0]
+		}
+		return gc.NewCollection(geos.TypeIDGeometryCollection, gs).UnaryUnion()
+	}
+	var lands []*geos.Geom
+	var cerr error
+	st.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+		var x *geos.Geom
+		if x, cerr = clip(g); cerr != nil {
+			return false
+		}
+		if !x.IsEmpty() {
+			lands = append(lands, x)
+		}
+		return true
+	})
+	if cerr != nil {
+		return cerr
+	}
+	*c = radiusCellArea{ix: c.ix, iy: c.iy}
+	if len(lands) == 0 {
+		return nil
+	}
+	var bufs []*geos.Geom
+	addBuf := func(g orb.Geometry) bool {
+		var x *geos.Geom
+		if x, cerr = clip(g); cerr != nil {
+			return false
+		}
+		if !x.IsEmpty() {
+			bufs = append(bufs, x)
+		}
+		return true
+	}
+	st.btree.Search(cb.Min, cb.Max, func(_, _ [2]float64, i int) bool { return addBuf(st.bufs[i]) })
+	etree.Search(cb.Min, cb.Max, func(_, _ [2]float64, i int) bool { return addBuf(extra[i]) })
+	if cerr != nil {
+		return cerr
+	}
+	land := union(lands)
+	var covered *geos.Geom
+	if len(bufs) > 0 {
+		covered = land.Intersection(union(bufs))
+	}
+	if c.land, err = geodesicArea(land); err != nil {
+		return err
+	}
+	if c.covered, err = geodesicArea(covered); err != nil {
+		return err
+	}
+	for ui, u := range st.units {
+		if ui == 0 || !u.Geom.Bound().Intersects(cb) {
+			continue
+		}
+		ug, err := clip(u.Geom)
+		if err != nil {
+			return err
+		}
+		if ug.IsEmpty() {
+			continue
+		}
+		ul, err := geodesicArea(land.Intersection(ug))
+		if err != nil {
+			return err
+		}
+		uc := 0.0
+		if covered != nil && ul > 0 {
+			if uc, err = geodesicArea(covered.Intersection(ug)); err != nil {
+				return err
+			}
+		}
+		c.unit = append(c.unit, ui)
+		c.uland = append(c.uland, ul)
+		c.ucovers = append(c.ucovers, uc)
+	}
+	return nil
+}
+
+// geodesicArea is the area (m²) of the polygons of a lon/lat geometry on
+// the ellipsoid; 0 for nil or empty.
+func geodesicArea(g *geos.Geom) (float64, error) {
+	if g == nil || g.IsEmpty() {
+		return 0, nil
+	}
+	out, err := wkb.Unmarshal(g.ToWKB())
+	if err != nil {
+		return 0, err
+	}
+	return geo.Area(geo.Polygons(out)), nil
+}
+
+// apply sums the cells (in grid order) into the units' land figures and
+// values.
+func (st *radiusState) apply(urs []*UnitResult, cells []radiusCellArea) {
+	land := make([]float64, len(st.units))
+	covered := make([]float64, len(st.units))
+	for i := range cells {
+		c := &cells[i]
+		land[0] += c.land
+		covered[0] += c.covered
+		for k, ui := range c.unit {
+			land[ui] += c.uland[k]
+			covered[ui] += c.ucovers[k]
+		}
+	}
+	for i, ur := range urs {
+		ur.Land, ur.LandCovered = land[i], covered[i]
+		ur.Numerator, ur.Denominator = covered[i], land[i]
+		ur.NA, ur.Pass, ur.Value = false, false, 0
+		if land[i] == 0 {
+			ur.NA, ur.Pass = true, true
+			continue
+		}
+		ur.Value = covered[i] / land[i]
+		ur.Pass = ur.Value >= ur.Threshold
+	}
+}
+
+// whatIf recomputes the figures in urs (copies of the audit's, in the same
+// order) with the radii of added targets too: only the cells those radii
+// reach are overlaid again; the sums are then made as the full audit makes
+// them.
+func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*geo.Feature) error {
+	var extra []orb.Geometry
+	var reach []orb.Bound
+	for _, f := range added {
+		rad, ok := tierRadius(st.rule, f)
+		if !ok {
+			continue
+		}
+		g, err := groundBuffer(f.Geom, rad)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, g)
+		reach = append(reach, g.Bound())
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	cells := append([]radiusCellArea(nil), st.cells...)
+	var which []int
+	for i := range cells {
+		cb := cells[i].bound()
+		for _, b := range reach {
+			if b.Intersects(cb) {
+				which = append(which, i)
+				break
+			}
+		}
+	}
+	if err := st.measure(ctx, cells, which, extra); err != nil {
+		return err
+	}
+	st.apply(urs, cells)
+	return nil
+}
+
+// groundBuffer returns g buffered by metres on the ground: GEOS buffers it
+// in a plane in metres centred on g (the ellipsoid's scales there), and the
+// result goes back to lon/lat.
+func groundBuffer(g orb.Geometry, metres float64) (orb.Geometry, error) {
+	c := g.Bound().Center()
+	kx, ky := metresPerDegree(c[1])
+	var plane orb.Geometry = orb.Point{}
+	if _, ok := g.(orb.Point); !ok {
+		plane = orb.Clone(g)
+	}
+	project(plane, func(p orb.Point) orb.Point { return orb.Point{(p[0] - c[0]) * kx, (p[1] - c[1]) * ky} })
+	gc := geos.NewContext()
+	x, err := toGEOS(gc, plane)
+	if err != nil {
+		return nil, err
+	}
+	buf := x.Buffer(metres, radiusQuadSegs)
+	if buf == nil || buf.IsEmpty() {
+		return nil, fmt.Errorf("the buffer is empty")
+	}
+	out, err := wkb.Unmarshal(buf.ToWKB())
+	if err != nil {
+		return nil, err
+	}
+	mp := geo.Polygons(out)
+	project(mp, func(p orb.Point) orb.Point { return orb.Point{c[0] + p[0]/kx, c[1] + p[1]/ky} })
+	return mp, nil
+}
+
+// metresPerDegree is the length of a degree of longitude and of latitude
+// at latitude lat on the WGS84 ellipsoid (its radii of curvature there).
+func metresPerDegree(lat float64) (kx, ky float64) {
+	const a, e2 = 6378137.0, 6.69437999014e-3
+	s := math.Sin(lat * math.Pi / 180)
+	w := 1 - e2*s*s
+	n := a / math.Sqrt(w)
+	mer := a * (1 - e2) / (w * math.Sqrt(w))
+	return n * math.Cos(lat*math.Pi/180) * math.Pi / 180, mer * math.Pi / 180
+}
+
+// project moves every point of g in place.
+func project(g orb.Geometry, fn func(orb.Point) orb.Point) {
+	switch t := g.(type) {
+	case orb.MultiPoint:
+		for i := range t {
+			t[i] = fn(t[i])
+		}
+	case orb.LineString:
+		for i := range t {
+			t[i] = fn(t[i])
+		}
+	case orb.Ring:
+		for i := range t {
+			t[i] = fn(t[i])
+		}
+	case orb.MultiLineString:
+		for _, l := range t {
+			project(l, fn)
+		}
+	case orb.Polygon:
+		for _, r := range t {
+			project(r, fn)
+		}
+	case orb.MultiPolygon:
+		for _, p := range t {
+			project(p, fn)
+		}
+	case orb.Collection:
+		for _, x := range t {
+			project(x, fn)
+		}
+	}
+}
