@@ -291,15 +291,32 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	if cerr != nil {
 		return cerr
 	}
-	land := union(lands)
-	var covered *geos.Geom
-	if len(bufs) > 0 {
-		covered = land.Intersection(union(bufs))
-	}
-	if c.land, err = geodesicArea(land); err != nil {
+	land := disjointOrUnion(gc, lands)
+	if c.land, err = cellArea(land); err != nil {
 		return err
 	}
-	if c.covered, err = geodesicArea(covered); err != nil {
+	// Radii covering the whole cell, or none: no intersection to make.
+	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
+	whole := false
+	for _, b := range bufs {
+		if b.Area() >= cellDeg*(1-1e-12) {
+			whole = true
+			break
+		}
+	}
+	var covered *geos.Geom
+	switch {
+	case whole:
+		covered = land
+	case len(bufs) > 0:
+		b := union(bufs)
+		if b.Area() >= cellDeg*(1-1e-12) {
+			covered = land
+		} else {
+			covered = land.Intersection(b)
+		}
+	}
+	if c.covered, err = cellArea(covered); err != nil {
 		return err
 	}
 	for ui, u := range st.units {
@@ -313,14 +330,20 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 		if ug.IsEmpty() {
 			continue
 		}
-		ul, err := geodesicArea(land.Intersection(ug))
-		if err != nil {
-			return err
-		}
-		uc := 0.0
-		if covered != nil && ul > 0 {
-			if uc, err = geodesicArea(covered.Intersection(ug)); err != nil {
+		ul, uc := c.land, c.covered
+		if ug.Area() < cellDeg*(1-1e-12) { // the unit does not hold the whole cell
+			if ul, err = cellArea(land.Intersection(ug)); err != nil {
 				return err
+			}
+			switch {
+			case c.covered == 0 || ul == 0:
+				uc = 0
+			case c.covered == c.land:
+				uc = ul
+			default:
+				if uc, err = cellArea(covered.Intersection(ug)); err != nil {
+					return err
+				}
 			}
 		}
 		c.unit = append(c.unit, ui)
@@ -330,17 +353,70 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	return nil
 }
 
-// geodesicArea is the area (m²) of the polygons of a lon/lat geometry on
-// the ellipsoid; 0 for nil or empty.
-func geodesicArea(g *geos.Geom) (float64, error) {
+// disjointOrUnion returns the union of polygonal parts: when no two of
+// their polygons' bounds meet (parcels apart across streets), simply the
+// multipolygon of them, which is then valid and the union; else GEOS's
+// union.
+func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
+	type pb struct {
+		g *geos.Geom
+		b *geos.Box2D
+	}
+	var polys []pb
+	var flatten func(g *geos.Geom) bool
+	flatten = func(g *geos.Geom) bool {
+		switch g.TypeID() {
+		case geos.TypeIDPolygon:
+			if !g.IsEmpty() {
+				polys = append(polys, pb{g, g.Bounds()})
+			}
+		case geos.TypeIDMultiPolygon, geos.TypeIDGeometryCollection:
+			for i := 0; i < g.NumGeometries(); i++ {
+				if !flatten(g.Geometry(i)) {
+					return false
+				}
+			}
+		case geos.TypeIDPoint, geos.TypeIDLineString, geos.TypeIDLinearRing, geos.TypeIDMultiPoint, geos.TypeIDMultiLineString:
+			// what a clip leaves along the cell's edge: no area
+		default:
+			return false
+		}
+		return true
+	}
+	for _, p := range parts {
+		if !flatten(p) {
+			return gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
+		}
+	}
+	sort.Slice(polys, func(i, j int) bool { return polys[i].b.MinX < polys[j].b.MinX })
+	for i := range polys {
+		for j := i + 1; j < len(polys) && polys[j].b.MinX <= polys[i].b.MaxX; j++ {
+			if polys[j].b.MinY <= polys[i].b.MaxY && polys[i].b.MinY <= polys[j].b.MaxY {
+				return gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
+			}
+		}
+	}
+	gs := make([]*geos.Geom, len(polys))
+	for i, p := range polys {
+		gs[i] = p.g
+	}
+	return gc.NewCollection(geos.TypeIDMultiPolygon, gs)
+}
+
+// cellArea is the area (m²) on the ellipsoid of the polygons of a lon/lat
+// geometry no larger than a cell (0 for nil or empty): its area in square
+// degrees times the ellipsoid's scales at its centroid's latitude, which
+// over a cell differs from the geodesic area by a part in 10⁸.
+func cellArea(g *geos.Geom) (float64, error) {
 	if g == nil || g.IsEmpty() {
 		return 0, nil
 	}
-	out, err := wkb.Unmarshal(g.ToWKB())
-	if err != nil {
-		return 0, err
+	deg := g.Area()
+	if deg == 0 {
+		return 0, nil
 	}
-	return geo.Area(geo.Polygons(out)), nil
+	kx, ky := metresPerDegree(g.Centroid().Y())
+	return deg * kx * ky, nil
 }
 
 // apply sums the cells (in grid order) into the units' land figures and
