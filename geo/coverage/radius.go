@@ -84,7 +84,7 @@ type radiusState struct {
 	rule  *Rule
 	units []*Unit // the units reported on, the city first
 	land  rtree.RTreeG[orb.Geometry]
-	bufs  []orb.Geometry
+	bufs  []*indexed // the radii, with their edges indexed
 	btree rtree.RTreeG[int]
 	cells []radiusCellArea // every cell holding land, in grid order
 }
@@ -171,7 +171,7 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 func (st *radiusState) addBuffer(g orb.Geometry) {
 	b := g.Bound()
 	st.btree.Insert(b.Min, b.Max, len(st.bufs))
-	st.bufs = append(st.bufs, g)
+	st.bufs = append(st.bufs, newIndexed(geo.Polygons(g)))
 }
 
 // cellsOf lists the grid cells a bound touches.
@@ -191,11 +191,10 @@ func cellsOf(b orb.Bound) [][2]int {
 // being st.bufs and extra. The cells are handed to the workers one at a
 // time and the context looked at before each (by this goroutine only, so
 // the deadline is seen once and in order).
-func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []orb.Geometry) error {
+func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed) error {
 	var etree rtree.RTreeG[int]
-	for i, g := range extra {
-		b := g.Bound()
-		etree.Insert(b.Min, b.Max, i)
+	for i, x := range extra {
+		etree.Insert(x.b.Min, x.b.Max, i)
 	}
 	workers := min(radiusWorkers, runtime.GOMAXPROCS(0), len(which))
 	jobs := make(chan int)
@@ -229,10 +228,13 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 	return err
 }
 
-// measureCell overlays one cell: the union of the land clipped to it, the
-// union of the radii reaching it, their intersection, and both clipped to
-// each unit reaching it. Areas are geodesic, of the overlay in lon/lat.
-func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []orb.Geometry, etree *rtree.RTreeG[int]) (err error) {
+// measureCell overlays one cell: the union of the land clipped to it, and
+// of each of its polygons the part inside the radii (whole when inside
+// one, nothing when outside all, else overlaid with the radii crossing
+// it); then both land and covered land within each unit reaching the cell.
+// The overlay is in lon/lat, as PostGIS's on geometry(4326); areas on the
+// ellipsoid.
+func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %v", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, p)
@@ -275,50 +277,51 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	if len(lands) == 0 {
 		return nil
 	}
-	var bufs []*geos.Geom
-	addBuf := func(g orb.Geometry) bool {
-		var x *geos.Geom
-		if x, cerr = clip(g); cerr != nil {
-			return false
-		}
-		if !x.IsEmpty() {
-			bufs = append(bufs, x)
-		}
-		return true
-	}
-	st.btree.Search(cb.Min, cb.Max, func(_, _ [2]float64, i int) bool { return addBuf(st.bufs[i]) })
-	etree.Search(cb.Min, cb.Max, func(_, _ [2]float64, i int) bool { return addBuf(extra[i]) })
-	if cerr != nil {
-		return cerr
-	}
 	land := disjointOrUnion(gc, lands)
-	if c.land, err = cellArea(land); err != nil {
-		return err
+	landP := pieces(land)
+	c.land = sumArea(landP)
+	// Each piece of land: inside a radius, outside all, or crossed by
+	// some — only those crossing it are overlaid with it.
+	var covP []piece
+	var crossing []*indexed
+	inCell := map[*indexed]*geos.Geom{} // radii clipped to the cell
+	for _, p := range landP {
+		crossing = crossing[:0]
+		inside := false
+		visit := func(x *indexed) bool {
+			switch {
+			case x.crosses(p.b):
+				crossing = append(crossing, x)
+			case geo.Contains(x.poly, p.at):
+				inside = true
+				return false
+			}
+			return true
+		}
+		st.btree.Search(p.b.Min, p.b.Max, func(_, _ [2]float64, i int) bool { return visit(st.bufs[i]) })
+		if !inside {
+			etree.Search(p.b.Min, p.b.Max, func(_, _ [2]float64, i int) bool { return visit(extra[i]) })
+		}
+		switch {
+		case inside:
+			covP = append(covP, p)
+		case len(crossing) > 0:
+			var bs []*geos.Geom
+			for _, x := range crossing {
+				g, ok := inCell[x]
+				if !ok {
+					if g, err = clip(x.poly); err != nil {
+						return err
+					}
+					inCell[x] = g
+				}
+				bs = append(bs, g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1]))
+			}
+			covP = append(covP, pieces(p.g.Intersection(union(bs)))...)
+		}
 	}
-	// Radii covering the whole cell, or none: no intersection to make.
+	c.covered = sumArea(covP)
 	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
-	whole := false
-	for _, b := range bufs {
-		if b.Area() >= cellDeg*(1-1e-12) {
-			whole = true
-			break
-		}
-	}
-	var covered *geos.Geom
-	switch {
-	case whole:
-		covered = land
-	case len(bufs) > 0:
-		b := union(bufs)
-		if b.Area() >= cellDeg*(1-1e-12) {
-			covered = land
-		} else {
-			covered = land.Intersection(b)
-		}
-	}
-	if c.covered, err = cellArea(covered); err != nil {
-		return err
-	}
 	for ui, u := range st.units {
 		if ui == 0 || !u.Geom.Bound().Intersects(cb) {
 			continue
@@ -332,18 +335,18 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 		}
 		ul, uc := c.land, c.covered
 		if ug.Area() < cellDeg*(1-1e-12) { // the unit does not hold the whole cell
-			if ul, err = cellArea(land.Intersection(ug)); err != nil {
+			in, err := newUnitPart(ug)
+			if err != nil {
 				return err
 			}
+			ul = in.area(landP)
 			switch {
 			case c.covered == 0 || ul == 0:
 				uc = 0
 			case c.covered == c.land:
 				uc = ul
 			default:
-				if uc, err = cellArea(covered.Intersection(ug)); err != nil {
-					return err
-				}
+				uc = in.area(covP)
 			}
 		}
 		c.unit = append(c.unit, ui)
@@ -353,14 +356,119 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	return nil
 }
 
-// disjointOrUnion returns the union of polygonal parts: when no two of
-// their polygons' bounds meet (parcels apart across streets), simply the
-// multipolygon of them, which is then valid and the union; else GEOS's
-// union.
+// piece is one polygon of a cell's land or covered land (they are
+// disjoint), with its bound, a vertex and its area (m²).
+type piece struct {
+	g    *geos.Geom
+	b    orb.Bound
+	at   orb.Point
+	area float64
+}
+
+// pieces splits a polygonal geometry into its polygons.
+func pieces(g *geos.Geom) []piece {
+	var out []piece
+	var walk func(g *geos.Geom)
+	walk = func(g *geos.Geom) {
+		switch g.TypeID() {
+		case geos.TypeIDPolygon:
+			if g.IsEmpty() {
+				return
+			}
+			bx := g.Bounds()
+			cs := g.ExteriorRing().CoordSeq()
+			out = append(out, piece{g: g, b: orb.Bound{Min: orb.Point{bx.MinX, bx.MinY}, Max: orb.Point{bx.MaxX, bx.MaxY}}, at: orb.Point{cs.X(0), cs.Y(0)}, area: cellArea(g)})
+		case geos.TypeIDMultiPolygon, geos.TypeIDGeometryCollection:
+			for i := 0; i < g.NumGeometries(); i++ {
+				walk(g.Geometry(i))
+			}
+		}
+	}
+	if g != nil {
+		walk(g)
+	}
+	return out
+}
+
+func sumArea(ps []piece) float64 {
+	s := 0.0
+	for _, p := range ps {
+		s += p.area
+	}
+	return s
+}
+
+// indexed is a polygon with its edges indexed: a piece that no edge's
+// bound meets lies wholly inside or wholly outside it, and one vertex
+// tells which; only the pieces its edges cross need GEOS.
+type indexed struct {
+	poly  orb.MultiPolygon
+	b     orb.Bound
+	edges rtree.RTreeG[struct{}]
+}
+
+func newIndexed(mp orb.MultiPolygon) *indexed {
+	x := &indexed{poly: mp, b: mp.Bound()}
+	for _, p := range mp {
+		for _, r := range p {
+			for i := 1; i < len(r); i++ {
+				e := orb.LineString{r[i-1], r[i]}.Bound()
+				x.edges.Insert(e.Min, e.Max, struct{}{})
+			}
+		}
+	}
+	return x
+}
+
+// crosses reports whether an edge's bound meets b.
+func (x *indexed) crosses(b orb.Bound) bool {
+	hit := false
+	x.edges.Search(b.Min, b.Max, func(_, _ [2]float64, _ struct{}) bool {
+		hit = true
+		return false
+	})
+	return hit
+}
+
+// unitPart is a unit clipped to a cell.
+type unitPart struct {
+	*indexed
+	g *geos.Geom
+}
+
+func newUnitPart(g *geos.Geom) (*unitPart, error) {
+	o, err := wkbGeometry(g)
+	if err != nil {
+		return nil, err
+	}
+	return &unitPart{indexed: newIndexed(geo.Polygons(o)), g: g}, nil
+}
+
+// area is the area of the pieces inside the unit.
+func (u *unitPart) area(ps []piece) float64 {
+	s := 0.0
+	for _, p := range ps {
+		if !p.b.Intersects(u.b) {
+			continue
+		}
+		switch {
+		case u.crosses(p.b):
+			s += cellArea(p.g.Intersection(u.g))
+		case geo.Contains(u.poly, p.at):
+			s += p.area
+		}
+	}
+	return s
+}
+
+// disjointOrUnion returns the union of polygonal parts. Polygons inside
+// another (a building in its block) are left out first; GEOS then unions
+// only the groups whose bounds meet, each apart (parcels across streets
+// from each other need none).
 func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
 	type pb struct {
 		g *geos.Geom
-		b *geos.Box2D
+		b orb.Bound
 	}
 	var polys []pb
 	var flatten func(g *geos.Geom) bool
@@ -368,7 +476,8 @@ func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
 		switch g.TypeID() {
 		case geos.TypeIDPolygon:
 			if !g.IsEmpty() {
-				polys = append(polys, pb{g, g.Bounds()})
+				bx := g.Bounds()
+				polys = append(polys, pb{g, orb.Bound{Min: orb.Point{bx.MinX, bx.MinY}, Max: orb.Point{bx.MaxX, bx.MaxY}}})
 			}
 		case geos.TypeIDMultiPolygon, geos.TypeIDGeometryCollection:
 			for i := 0; i < g.NumGeometries(); i++ {
@@ -388,17 +497,78 @@ func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
 			return gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
 		}
 	}
-	sort.Slice(polys, func(i, j int) bool { return polys[i].b.MinX < polys[j].b.MinX })
-	for i := range polys {
-		for j := i + 1; j < len(polys) && polys[j].b.MinX <= polys[i].b.MaxX; j++ {
-			if polys[j].b.MinY <= polys[i].b.MaxY && polys[i].b.MinY <= polys[j].b.MaxY {
-				return gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
+	// Largest bounds first, each kept unless one kept holds it.
+	sort.SliceStable(polys, func(i, j int) bool {
+		bi, bj := polys[i].b, polys[j].b
+		return (bi.Max[0]-bi.Min[0])*(bi.Max[1]-bi.Min[1]) > (bj.Max[0]-bj.Min[0])*(bj.Max[1]-bj.Min[1])
+	})
+	var kept []pb
+	var tree rtree.RTreeG[int]
+	for _, p := range polys {
+		inside := false
+		tree.Search(p.b.Min, p.b.Max, func(min, max [2]float64, k int) bool {
+			kb := kept[k].b
+			if kb.Min[0] <= p.b.Min[0] && kb.Min[1] <= p.b.Min[1] && kb.Max[0] >= p.b.Max[0] && kb.Max[1] >= p.b.Max[1] && kept[k].g.Contains(p.g) {
+				inside = true
+				return false
+			}
+			return true
+		})
+		if !inside {
+			tree.Insert(p.b.Min, p.b.Max, len(kept))
+			kept = append(kept, p)
+		}
+	}
+	// Polygons whose bounds meet, in groups (union-find), each group
+	// unioned on its own: the groups lie apart, so together they are a
+	// valid multipolygon.
+	up := make([]int, len(kept))
+	for i := range up {
+		up[i] = i
+	}
+	var root func(i int) int
+	root = func(i int) int {
+		for up[i] != i {
+			up[i] = up[up[i]]
+			i = up[i]
+		}
+		return i
+	}
+	order := make([]int, len(kept))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return kept[order[i]].b.Min[0] < kept[order[j]].b.Min[0] })
+	for x, i := range order {
+		for _, j := range order[x+1:] {
+			if kept[j].b.Min[0] > kept[i].b.Max[0] {
+				break
+			}
+			if kept[j].b.Min[1] <= kept[i].b.Max[1] && kept[i].b.Min[1] <= kept[j].b.Max[1] {
+				up[root(j)] = root(i)
 			}
 		}
 	}
-	gs := make([]*geos.Geom, len(polys))
-	for i, p := range polys {
-		gs[i] = p.g
+	groups := map[int][]*geos.Geom{}
+	var roots []int
+	for i, p := range kept {
+		r := root(i)
+		if groups[r] == nil {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], p.g)
+	}
+	var gs []*geos.Geom
+	for _, r := range roots {
+		g := groups[r]
+		if len(g) == 1 {
+			gs = append(gs, g[0])
+			continue
+		}
+		u := gc.NewCollection(geos.TypeIDGeometryCollection, g).UnaryUnion()
+		for _, p := range pieces(u) {
+			gs = append(gs, p.g)
+		}
 	}
 	return gc.NewCollection(geos.TypeIDMultiPolygon, gs)
 }
@@ -407,16 +577,16 @@ func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
 // geometry no larger than a cell (0 for nil or empty): its area in square
 // degrees times the ellipsoid's scales at its centroid's latitude, which
 // over a cell differs from the geodesic area by a part in 10⁸.
-func cellArea(g *geos.Geom) (float64, error) {
+func cellArea(g *geos.Geom) float64 {
 	if g == nil || g.IsEmpty() {
-		return 0, nil
+		return 0
 	}
 	deg := g.Area()
 	if deg == 0 {
-		return 0, nil
+		return 0
 	}
 	kx, ky := metresPerDegree(g.Centroid().Y())
-	return deg * kx * ky, nil
+	return deg * kx * ky
 }
 
 // apply sums the cells (in grid order) into the units' land figures and
@@ -451,7 +621,7 @@ func (st *radiusState) apply(urs []*UnitResult, cells []radiusCellArea) {
 // reach are overlaid again; the sums are then made as the full audit makes
 // them.
 func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*geo.Feature) error {
-	var extra []orb.Geometry
+	var extra []*indexed
 	var reach []orb.Bound
 	for _, f := range added {
 		rad, ok := tierRadius(st.rule, f)
@@ -462,7 +632,7 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 		if err != nil {
 			return err
 		}
-		extra = append(extra, g)
+		extra = append(extra, newIndexed(geo.Polygons(g)))
 		reach = append(reach, g.Bound())
 	}
 	if len(extra) == 0 {
