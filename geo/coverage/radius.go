@@ -11,6 +11,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
 	"github.com/twpayne/go-geos"
 )
@@ -258,15 +259,25 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 		}
 		return gc.NewCollection(geos.TypeIDGeometryCollection, gs).UnaryUnion()
 	}
-	var lands []*geos.Geom
+	// The land's polygons in the cell: whole ones stay in Go; those the
+	// cell's edges cut are clipped by GEOS.
+	var lands []piece
 	var cerr error
 	st.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
-		var x *geos.Geom
-		if x, cerr = clip(g); cerr != nil {
-			return false
-		}
-		if !x.IsEmpty() {
-			lands = append(lands, x)
+		for _, poly := range geo.Polygons(g) {
+			pb := poly.Bound()
+			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) {
+				continue
+			}
+			if pb.Min[0] >= cb.Min[0] && pb.Min[1] >= cb.Min[1] && pb.Max[0] <= cb.Max[0] && pb.Max[1] <= cb.Max[1] {
+				lands = append(lands, orbPiece(poly))
+				continue
+			}
+			var x *geos.Geom
+			if x, cerr = clip(poly); cerr != nil {
+				return false
+			}
+			lands = append(lands, pieces(x)...)
 		}
 		return true
 	})
@@ -277,8 +288,7 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	if len(lands) == 0 {
 		return nil
 	}
-	land := disjointOrUnion(gc, lands)
-	landP := pieces(land)
+	landP := disjointOrUnion(gc, lands)
 	c.land = sumArea(landP)
 	// Each piece of land: inside a radius, outside all, or crossed by
 	// some — only those crossing it are overlaid with it.
@@ -317,7 +327,7 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 				}
 				bs = append(bs, g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1]))
 			}
-			covP = append(covP, pieces(p.g.Intersection(union(bs)))...)
+			covP = append(covP, pieces(p.geom(gc).Intersection(union(bs)))...)
 		}
 	}
 	c.covered = sumArea(covP)
@@ -339,14 +349,14 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 			if err != nil {
 				return err
 			}
-			ul = in.area(landP)
+			ul = in.area(gc, landP)
 			switch {
 			case c.covered == 0 || ul == 0:
 				uc = 0
 			case c.covered == c.land:
 				uc = ul
 			default:
-				uc = in.area(covP)
+				uc = in.area(gc, covP)
 			}
 		}
 		c.unit = append(c.unit, ui)
@@ -357,15 +367,35 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 }
 
 // piece is one polygon of a cell's land or covered land (they are
-// disjoint), with its bound, a vertex and its area (m²).
+// disjoint), with its bound, a vertex and its area (m²): in Go (o) when
+// the land's own polygon, in GEOS (g) when made by it; geom makes the GEOS
+// one when an overlay needs it.
 type piece struct {
+	o    orb.Polygon
 	g    *geos.Geom
 	b    orb.Bound
 	at   orb.Point
 	area float64
 }
 
-// pieces splits a polygonal geometry into its polygons.
+func orbPiece(poly orb.Polygon) piece {
+	c, deg := planar.CentroidArea(poly)
+	kx, ky := metresPerDegree(c[1])
+	return piece{o: poly, b: poly.Bound(), at: poly[0][0], area: math.Abs(deg) * kx * ky}
+}
+
+func (p *piece) geom(gc *geos.Context) *geos.Geom {
+	if p.g == nil {
+		g, err := toGEOS(gc, p.o)
+		if err != nil {
+			panic(err) // a polygon of the store always encodes
+		}
+		p.g = g
+	}
+	return p.g
+}
+
+// pieces splits a polygonal GEOS geometry into its polygons.
 func pieces(g *geos.Geom) []piece {
 	var out []piece
 	var walk func(g *geos.Geom)
@@ -445,7 +475,7 @@ func newUnitPart(g *geos.Geom) (*unitPart, error) {
 }
 
 // area is the area of the pieces inside the unit.
-func (u *unitPart) area(ps []piece) float64 {
+func (u *unitPart) area(gc *geos.Context, ps []piece) float64 {
 	s := 0.0
 	for _, p := range ps {
 		if !p.b.Intersects(u.b) {
@@ -453,7 +483,7 @@ func (u *unitPart) area(ps []piece) float64 {
 		}
 		switch {
 		case u.crosses(p.b):
-			s += cellArea(p.g.Intersection(u.g))
+			s += cellArea(p.geom(gc).Intersection(u.g))
 		case geo.Contains(u.poly, p.at):
 			s += p.area
 		}
@@ -461,54 +491,23 @@ func (u *unitPart) area(ps []piece) float64 {
 	return s
 }
 
-// disjointOrUnion returns the union of polygonal parts. Polygons inside
-// another (a building in its block) are left out first; GEOS then unions
-// only the groups whose bounds meet, each apart (parcels across streets
-// from each other need none).
-func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
-	type pb struct {
-		g *geos.Geom
-		b orb.Bound
-	}
-	var polys []pb
-	var flatten func(g *geos.Geom) bool
-	flatten = func(g *geos.Geom) bool {
-		switch g.TypeID() {
-		case geos.TypeIDPolygon:
-			if !g.IsEmpty() {
-				bx := g.Bounds()
-				polys = append(polys, pb{g, orb.Bound{Min: orb.Point{bx.MinX, bx.MinY}, Max: orb.Point{bx.MaxX, bx.MaxY}}})
-			}
-		case geos.TypeIDMultiPolygon, geos.TypeIDGeometryCollection:
-			for i := 0; i < g.NumGeometries(); i++ {
-				if !flatten(g.Geometry(i)) {
-					return false
-				}
-			}
-		case geos.TypeIDPoint, geos.TypeIDLineString, geos.TypeIDLinearRing, geos.TypeIDMultiPoint, geos.TypeIDMultiLineString:
-			// what a clip leaves along the cell's edge: no area
-		default:
-			return false
-		}
-		return true
-	}
-	for _, p := range parts {
-		if !flatten(p) {
-			return gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
-		}
-	}
+// disjointOrUnion returns the union of the polygons as disjoint pieces.
+// Polygons inside another (a building in its block) are left out first;
+// GEOS then unions only the groups whose bounds meet, each apart (parcels
+// across streets from each other need none).
+func disjointOrUnion(gc *geos.Context, polys []piece) []piece {
 	// Largest bounds first, each kept unless one kept holds it.
 	sort.SliceStable(polys, func(i, j int) bool {
 		bi, bj := polys[i].b, polys[j].b
 		return (bi.Max[0]-bi.Min[0])*(bi.Max[1]-bi.Min[1]) > (bj.Max[0]-bj.Min[0])*(bj.Max[1]-bj.Min[1])
 	})
-	var kept []pb
+	var kept []piece
 	var tree rtree.RTreeG[int]
 	for _, p := range polys {
 		inside := false
-		tree.Search(p.b.Min, p.b.Max, func(min, max [2]float64, k int) bool {
+		tree.Search(p.b.Min, p.b.Max, func(_, _ [2]float64, k int) bool {
 			kb := kept[k].b
-			if kb.Min[0] <= p.b.Min[0] && kb.Min[1] <= p.b.Min[1] && kb.Max[0] >= p.b.Max[0] && kb.Max[1] >= p.b.Max[1] && kept[k].g.Contains(p.g) {
+			if kb.Min[0] <= p.b.Min[0] && kb.Min[1] <= p.b.Min[1] && kb.Max[0] >= p.b.Max[0] && kb.Max[1] >= p.b.Max[1] && kept[k].geom(gc).Contains(p.geom(gc)) {
 				inside = true
 				return false
 			}
@@ -520,14 +519,12 @@ func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
 		}
 	}
 	// Polygons whose bounds meet, in groups (union-find), each group
-	// unioned on its own: the groups lie apart, so together they are a
-	// valid multipolygon.
+	// unioned on its own.
 	up := make([]int, len(kept))
 	for i := range up {
 		up[i] = i
 	}
-	var root func(i int) int
-	root = func(i int) int {
+	root := func(i int) int {
 		for up[i] != i {
 			up[i] = up[up[i]]
 			i = up[i]
@@ -549,28 +546,29 @@ func disjointOrUnion(gc *geos.Context, parts []*geos.Geom) *geos.Geom {
 			}
 		}
 	}
-	groups := map[int][]*geos.Geom{}
+	groups := map[int][]int{}
 	var roots []int
-	for i, p := range kept {
+	for i := range kept {
 		r := root(i)
 		if groups[r] == nil {
 			roots = append(roots, r)
 		}
-		groups[r] = append(groups[r], p.g)
+		groups[r] = append(groups[r], i)
 	}
-	var gs []*geos.Geom
+	var out []piece
 	for _, r := range roots {
 		g := groups[r]
 		if len(g) == 1 {
-			gs = append(gs, g[0])
+			out = append(out, kept[g[0]])
 			continue
 		}
-		u := gc.NewCollection(geos.TypeIDGeometryCollection, g).UnaryUnion()
-		for _, p := range pieces(u) {
-			gs = append(gs, p.g)
+		gs := make([]*geos.Geom, len(g))
+		for k, i := range g {
+			gs[k] = kept[i].geom(gc)
 		}
+		out = append(out, pieces(gc.NewCollection(geos.TypeIDGeometryCollection, gs).UnaryUnion())...)
 	}
-	return gc.NewCollection(geos.TypeIDMultiPolygon, gs)
+	return out
 }
 
 // cellArea is the area (m²) on the ellipsoid of the polygons of a lon/lat
