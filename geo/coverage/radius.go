@@ -483,7 +483,7 @@ func (u *unitPart) area(gc *geos.Context, ps []piece) float64 {
 		}
 		switch {
 		case u.crosses(p.b):
-			s += cellArea(p.geom(gc).Intersection(u.g))
+			s += cellArea(p.geom(gc).Intersection(u.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])))
 		case geo.Contains(u.poly, p.at):
 			s += p.area
 		}

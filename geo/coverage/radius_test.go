@@ -29,6 +29,8 @@ func box(x0, y0, x1, y1 float64) orb.Polygon {
 // radiusFixture is a 1 ha residential compound (100 × 100 m centred on
 // the origin) and a public park of 20 ha whose south edge runs straight,
 // 2 km long, 480 m north of the compound's centre, plus extra features.
+// The origin is a corner of the overlay's grid (RadiusCell divides both
+// coordinates), so the compound is cut into four cells.
 func radiusFixture(t *testing.T, extra ...*geo.Feature) *Audit {
 	t.Helper()
 	fs := []*geo.Feature{
