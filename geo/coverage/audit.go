@@ -120,6 +120,8 @@ type Result struct {
 	// Per resident point (walk_access): distance in the audit's mode and
 	// in a straight line.
 	pointDist, pointStraight []float64
+
+	radius *radiusState // radius_coverage: its cells, for what-ifs
 }
 
 // UnitResult is a rule's figure for one unit.
@@ -497,41 +499,6 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) float64, byR
 		}
 	}
 	return out
-}
-
-// radiusCoverage is GB/T 50563's method: a parcel is covered when its
-// inside point lies within the straight-line service radius of a target
-// (the radius of the largest tier the target's area reaches); the value is
-// the share of residential land covered.
-func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rule) (*Result, error) {
-	maxR := 0.0
-	for _, t := range r.Tiers {
-		maxR = math.Max(maxR, t.Meters)
-	}
-	radius := func(f *geo.Feature) (float64, bool) {
-		if !r.Target.Match(f) {
-			return 0, false
-		}
-		area := f.Float("area_m2")
-		for _, t := range r.Tiers { // largest first
-			if area >= t.MinArea {
-				return t.Meters, true
-			}
-		}
-		return 0, false
-	}
-	dist, err := a.straightNearest(ctx, snap, r.Target.Layer, radius, maxR)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Rule: r, Distance: dist}
-	res.Units = a.shares(r, r.Pass, func(p *Parcel) float64 {
-		if math.IsInf(res.Distance[p.ID], 1) {
-			return 0
-		}
-		return 1
-	}, false)
-	return res, nil
 }
 
 // checkEvery is how many parcels a loop passes between looks at its

@@ -138,9 +138,15 @@ func TestAuditFixture(t *testing.T) {
 		// the y=500 street (67.5 m), 80 + 100 m from the point: 257.5 m. So
 		// three quarters of P1's residents are covered.
 		{"collection-point-120m", "city", 750.0 / 3000, false},
-		// Radius 500 m round A covers P1's land only (P2's centre is 523 m
-		// from A's corner).
-		{"park-radius-gbt50563", "city", area(rect(400, 550, 480, 620)) / parcelLand, false},
+		// Radius 500 m round A covers all of P1's land and a corner of P2's
+		// (P2's centre is 523 m from A's corner, its own corner 467 m). The
+		// buffer rounds A's corner (510, 510) with 8 segments a quarter, so
+		// a vertex lies on the diagonal at 353.55 m west and south of it,
+		// the next at 11.25° off it (415.74, 277.79): their chord meets
+		// P2's edges x = 180 and y = 180 at 372.88 m from the corner. P2's
+		// part inside is the kite (180, 180), (180, 137.12), (156.45,
+		// 156.45), (137.12, 180): 42.88 × 23.55 = 1010 m².
+		{"park-radius-gbt50563", "city", (area(rect(400, 550, 480, 620)) + area(orb.Polygon{{m(180, 180), m(180, 137.117), m(156.447, 156.447), m(137.117, 180), m(180, 180)}})) / parcelLand, false},
 		// Green inside each community: belts, park A, lawn B.
 		{"community-green-30", "C1", (area(rect(0, 960, 900, 990)) + area(rect(0, 900, 1000, 940)) + area(rect(510, 510, 610, 610))) / c1, false},
 		{"community-green-30", "C2", (area(rect(1020, 960, 2000, 990)) + area(rect(1000, 900, 2000, 940)) + area(rect(1520, 420, 1550, 440))) / c2, false},

@@ -239,6 +239,20 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 			}
 		}
 	}
+	if res.radius != nil {
+		// The land inside the radii, from the cells the new radii reach.
+		urs := make([]*UnitResult, len(res.Units))
+		for i, u := range res.Units {
+			urs[i] = after[u.Unit]
+		}
+		if err := res.radius.whatIf(ctx, urs, added); err != nil {
+			return err
+		}
+		for _, u := range res.Units {
+			rd.Units = append(rd.Units, UnitDelta{u, after[u.Unit]})
+		}
+		return nil
+	}
 	for _, u := range res.Units {
 		ur := after[u.Unit]
 		ur.Covered = int64(math.Round(ur.covered))

@@ -1,0 +1,153 @@
+package coverage
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/tidwall/geodesic"
+)
+
+// at is the point x metres east and y north of (104.06, 30.66), placed on
+// the ellipsoid (north first, then east), independently of the code under
+// test.
+func at(x, y float64) orb.Point {
+	lat, lon := 30.66, 104.06
+	var lat2, lon2 float64
+	geodesic.WGS84.Direct(lat, lon, 0, y, &lat2, &lon2, nil)
+	var lat3, lon3 float64
+	geodesic.WGS84.Direct(lat2, lon2, 90, x, &lat3, &lon3, nil)
+	return orb.Point{lon3, lat3}
+}
+
+func box(x0, y0, x1, y1 float64) orb.Polygon {
+	return orb.Polygon{{at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)}}
+}
+
+// radiusFixture is a 1 ha residential compound (100 × 100 m centred on
+// the origin) and a public park of 20 ha whose south edge runs straight,
+// 2 km long, 480 m north of the compound's centre, plus extra features.
+// The origin is a corner of the overlay's grid (RadiusCell divides both
+// coordinates), so the compound is cut into four cells.
+func radiusFixture(t *testing.T, extra ...*geo.Feature) *Audit {
+	t.Helper()
+	fs := []*geo.Feature{
+		{Layer: geo.Parcels, Source: "fixture", SourceID: "square", Geom: box(-50, -50, 50, 50), Props: map[string]any{"kind": "compound", "population": int64(300), "pop_source": "given"}},
+		{Layer: geo.Green, Source: "fixture", SourceID: "park", Geom: box(-1000, 480, 1000, 580), Props: map[string]any{"kind": "park", "public": true}},
+	}
+	for i, f := range extra {
+		f.Source, f.SourceID = "fixture", string(rune('a'+i))
+		fs = append(fs, f)
+	}
+	for _, f := range fs {
+		if err := geo.Prepare(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := snapshotOf(t, fs)
+	a, err := Run(context.Background(), snap, Default(), Options{Mode: Straight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func radiusResult(t *testing.T, a *Audit) *Result {
+	t.Helper()
+	for _, r := range a.Results {
+		if r.Rule.ID == "park-radius-gbt50563" {
+			return r
+		}
+	}
+	t.Fatal("no rule park-radius-gbt50563")
+	return nil
+}
+
+// TestRadiusCoverageCountsLand: the park's 500 m radius (it is over
+// 5000 m²) ends in a straight line 500 − 480 = 20 m south of the
+// compound's centre, so the compound's land from y = −20 to 50 is inside:
+// 70 m of its 100 m depth, 70% — not 100% as when its inside point
+// decided for all of it.
+func TestRadiusCoverageCountsLand(t *testing.T) {
+	a := radiusFixture(t)
+	city := radiusResult(t, a).Units[0]
+	land := geo.Area(box(-50, -50, 50, 50))
+	want := geo.Area(box(-50, -20, 50, 50)) / land // 0.70
+	if math.Abs(city.Value-want) > 0.002 || math.Abs(city.Land-land) > 1 {
+		t.Errorf("radius coverage %.4f of %.0f m², want %.4f of %.0f m²", city.Value, city.Land, want, land)
+	}
+	if city.Pass {
+		t.Errorf("70%% passes the 80%% rule")
+	}
+}
+
+// TestRadiusCoverageLandOnce: land is the union of the residential blocks
+// and compounds and the buildings housing residents: a building inside the
+// compound and a compound overlapping its north half add nothing; a
+// building with no residents is not residential land; a residential
+// building alone 100 m south adds its 20 × 40 m, outside the radius. So
+// 7000 m² of 10,800 are covered. A unit (community) holding the compound's
+// land up to y = 10 gets that land only: 100 × 60 m, of which y −20 to 10
+// is covered, 50%.
+func TestRadiusCoverageLandOnce(t *testing.T) {
+	a := radiusFixture(t,
+		&geo.Feature{Layer: geo.Parcels, Geom: box(-10, -10, 10, 10), Props: map[string]any{"kind": "building", "population": int64(40)}},
+		&geo.Feature{Layer: geo.Parcels, Geom: box(-50, 0, 50, 50), Props: map[string]any{"kind": "compound", "population": int64(100)}},
+		&geo.Feature{Layer: geo.Parcels, Geom: box(-50, -300, 50, -200), Props: map[string]any{"kind": "building", "population": int64(0)}},
+		&geo.Feature{Layer: geo.Parcels, Geom: box(-10, -120, 10, -80), Props: map[string]any{"kind": "building", "population": int64(60)}},
+		&geo.Feature{Layer: geo.Areas, Geom: box(-200, -400, 200, 10), Props: map[string]any{"name": "south", "level": "community"}},
+	)
+	res := radiusResult(t, a)
+	city := res.Units[0]
+	land := geo.Area(box(-50, -50, 50, 50)) + geo.Area(box(-10, -120, 10, -80))
+	covered := geo.Area(box(-50, -20, 50, 50))
+	if math.Abs(city.Land-land) > 1 || math.Abs(city.LandCovered-covered) > 0.002*land {
+		t.Errorf("city: %.0f of %.0f m² covered, want %.0f of %.0f", city.LandCovered, city.Land, covered, land)
+	}
+	var south *UnitResult
+	for _, ur := range res.Units {
+		if ur.Unit.Name == "south" {
+			south = ur
+		}
+	}
+	if south == nil {
+		t.Fatal("no unit south")
+	}
+	uland := geo.Area(box(-50, -50, 50, 10)) + geo.Area(box(-10, -120, 10, -80))
+	ucov := geo.Area(box(-50, -20, 50, 10))
+	if math.Abs(south.Land-uland) > 1 || math.Abs(south.Value-ucov/uland) > 0.002 {
+		t.Errorf("unit south: %.4f of %.0f m², want %.4f of %.0f", south.Value, south.Land, ucov/uland, uland)
+	}
+}
+
+// TestRadiusWhatIfEqualsFull: a second park added by a what-if, whose
+// radius reaches the compound from the south, gives the figures of a full
+// audit with it: the cells it reaches are overlaid again, the rest kept.
+func TestRadiusWhatIfEqualsFull(t *testing.T) {
+	a := radiusFixture(t, &geo.Feature{Layer: geo.Parcels, Geom: box(1500, -50, 1600, 50), Props: map[string]any{"kind": "compound", "population": int64(10)}})
+	add := []*geo.Feature{{Layer: geo.Green, Geom: box(-100, -600, 100, -540), Props: map[string]any{"kind": "park", "public": true}}}
+	d, err := a.WhatIf(context.Background(), add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Run(context.Background(), a.snap.With(add, nil), Default(), Options{Mode: Straight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rd := range d.Rules {
+		if rd.Rule.Type != RadiusCoverage {
+			continue
+		}
+		for j, ud := range rd.Units {
+			got, want := ud.After, full.Results[i].Units[j]
+			if !same(got.Value, want.Value) || !same(got.LandCovered, want.LandCovered) || !same(got.Land, want.Land) {
+				t.Errorf("%s: what-if %.6f (%.1f of %.1f m²), full audit %.6f (%.1f of %.1f)", ud.Before.Unit.Name, got.Value, got.LandCovered, got.Land, want.Value, want.LandCovered, want.Land)
+			}
+			if got.Value <= ud.Before.Value {
+				t.Errorf("%s: the new park's radius changed nothing (%.4f)", ud.Before.Unit.Name, got.Value)
+			}
+		}
+	}
+}
