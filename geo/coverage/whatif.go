@@ -244,6 +244,7 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 		urs := make([]*UnitResult, len(res.Units))
 		for i, u := range res.Units {
 			urs[i] = after[u.Unit]
+			urs[i].Covered = int64(math.Round(urs[i].covered)) // residents, by inside point
 		}
 		if err := res.radius.whatIf(ctx, urs, added); err != nil {
 			return err
