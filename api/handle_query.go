@@ -29,9 +29,9 @@ const (
 // WGS84, measured to the nearest point of each feature (0 inside a polygon).
 func (s *Server) routesQuery(r *mux.Router) {
 	r.Handle("/api/nearest", s.wrap(s.handleNearest)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/within", s.wrap(s.handleWithin)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/at", s.wrap(s.handleAt)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/search", s.wrap(s.handleSearch)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/within", s.wrap(s.heavy(s.handleWithin))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/at", s.wrap(s.heavy(s.handleAt))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/search", s.wrap(s.heavy(s.handleSearch))).Methods(http.MethodGet, http.MethodHead)
 }
 
 // handleNearest: GET /api/nearest?lon=&lat=[&layer=green][&k=5][&meters=]

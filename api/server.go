@@ -63,6 +63,13 @@ type Config struct {
 	// Retry-After.
 	Workers, QueueLength int
 	QueueWait            time.Duration
+	// Heavy reads (within, search, at, OGC items: answers that can hold a
+	// whole layer) run at most ReadWorkers at once; ReadQueue more wait,
+	// each at most QueueWait; past that 503 with Retry-After.
+	ReadWorkers, ReadQueue int
+	// MaxHeaderBytes bounds a request's line and headers, the query string
+	// included (431 past it, before any handler runs).
+	MaxHeaderBytes int
 	// RateLimit is how many expensive requests a second one anonymous
 	// client address may make, in bursts of RateBurst (429 with
 	// Retry-After past it; 0: no limit); RateClients bounds the addresses
@@ -88,6 +95,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
 		Workers: runtime.GOMAXPROCS(0), QueueLength: 32, QueueWait: 10 * time.Second,
+		ReadWorkers: runtime.GOMAXPROCS(0), ReadQueue: 32, MaxHeaderBytes: 64 << 10,
 		RateLimit: 2, RateBurst: 20, RateClients: 10000,
 		RepairCrossings: importer.DefaultMaxCrossings, RepairVertices: defaultRepairVertices, RepairWorkers: runtime.GOMAXPROCS(0)}
 }
@@ -115,6 +123,7 @@ type Server struct {
 
 	net     front        // trusted proxies, public URL
 	work    *workQueue   // expensive requests
+	reads   *workQueue   // heavy reads
 	repairs *workQueue   // GEOS repairs
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 }
@@ -137,6 +146,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0)), cfg.QueueLength, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, runtime.GOMAXPROCS(0)), cfg.ReadQueue, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = s.newMetrics()
@@ -184,6 +194,7 @@ func (s *Server) httpServer() *http.Server {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
+		MaxHeaderBytes:    cmp.Or(s.cfg.MaxHeaderBytes, 64<<10),
 	}
 }
 
