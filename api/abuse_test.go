@@ -1,13 +1,22 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // TestMaxHeaderBytes: a request line of 100 KB (a huge query string) is
@@ -78,5 +87,74 @@ func TestReadQueue(t *testing.T) {
 	wg.Wait()
 	if codes[0] != 200 || codes[1] != 200 {
 		t.Errorf("the running and the queued read: %v, want 200 200", codes)
+	}
+}
+
+// chunkRecorder records the largest single Write a handler makes.
+type chunkRecorder struct {
+	*httptest.ResponseRecorder
+	largest int
+}
+
+func (c *chunkRecorder) Write(b []byte) (int, error) {
+	c.largest = max(c.largest, len(b))
+	return c.ResponseRecorder.Write(b)
+}
+
+// TestStreamedAnswers: a whole-town within and a page of 10,000 items are
+// written feature by feature (no single write of more than 64 KiB, so the
+// answer is never whole in memory), and the bytes are those json.Marshal
+// gives for the FeatureCollection built from the same features.
+func TestStreamedAnswers(t *testing.T) {
+	s, _, ix := demoServer(t)
+	h := s.Handler()
+	snap := ix.Snapshot()
+	b, _ := snap.Layer(geo.Roads).Bound()
+	c := b.Center()
+	serve := func(path string) *chunkRecorder {
+		rec := &chunkRecorder{ResponseRecorder: httptest.NewRecorder()}
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %.300s", path, rec.Code, rec.Body)
+		}
+		return rec
+	}
+
+	within := serve(fmt.Sprintf("/api/within?lon=%f&lat=%f&meters=50000&layer=roads", c[0], c[1]))
+	hits := snap.Layer(geo.Roads).Within(orb.Point{c[0], c[1]}, 50000)
+	fc := geojson.NewFeatureCollection()
+	for _, h := range hits {
+		gf := featureJSON(geo.Roads, h.Feature)
+		gf.Properties["distance_m"] = math.Round(h.Distance*10) / 10
+		fc.Append(gf)
+	}
+	want, _ := json.Marshal(fc)
+	if len(hits) < 100 || !bytes.Equal(within.Body.Bytes(), append(want, '\n')) {
+		t.Errorf("within the whole town (%d roads): the answer differs from json.Marshal of its collection", len(hits))
+	}
+	if within.largest > 64<<10 {
+		t.Errorf("within the whole town (%d bytes) was written %d bytes at once", within.Body.Len(), within.largest)
+	}
+
+	items := serve("/collections/roads/items?limit=10000")
+	var got struct {
+		Features       []json.RawMessage
+		NumberMatched  int
+		NumberReturned int
+		TimeStamp      string
+		Links          []link
+	}
+	if err := json.Unmarshal(items.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	fc = geojson.NewFeatureCollection()
+	snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool { fc.Append(featureJSON(geo.Roads, f)); return len(fc.Features) < 10000 })
+	fc.ExtraMembers = geojson.Properties{"numberMatched": got.NumberMatched, "numberReturned": got.NumberReturned, "timeStamp": got.TimeStamp, "links": got.Links}
+	want, _ = json.Marshal(fc)
+	if got.NumberReturned < 100 || !bytes.Equal(items.Body.Bytes(), append(want, '\n')) {
+		t.Errorf("a page of %d items: the answer differs from json.Marshal of its collection", got.NumberReturned)
+	}
+	if items.largest > 64<<10 {
+		t.Errorf("a page of %d items (%d bytes) was written %d bytes at once", got.NumberReturned, items.Body.Len(), items.largest)
 	}
 }

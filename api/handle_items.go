@@ -224,10 +224,6 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
 		return nil
 	}
 	page, matched := selectItems(l, &fl, offset, limit)
-	fc := geojson.NewFeatureCollection()
-	for _, f := range page {
-		fc.Append(featureJSON(sc.ID, f))
-	}
 	self := base + "/collections/" + sc.ID + "/items"
 	pageURL := func(off int) string {
 		v := url.Values{}
@@ -248,13 +244,12 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
 	if offset > 0 {
 		links = append(links, link{pageURL(max(0, offset-limit)), "prev", mediaGeoJSON, "previous page"})
 	}
-	fc.ExtraMembers = geojson.Properties{
+	return writeFeatures(w, len(page), func(i int) *geojson.Feature { return featureJSON(sc.ID, page[i]) }, geojson.Properties{
 		"numberMatched":  matched,
 		"numberReturned": len(page),
 		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
 		"links":          links,
-	}
-	return writeGeoJSON(w, fc)
+	})
 }
 
 // selectItems returns the page [offset, offset+limit) of the matching

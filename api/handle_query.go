@@ -323,13 +323,11 @@ func featureJSON(layer string, f *geo.Feature) *geojson.Feature {
 }
 
 func writeHits(w http.ResponseWriter, layer string, hits []index.Hit) *appError {
-	fc := geojson.NewFeatureCollection()
-	for _, h := range hits {
-		gf := featureJSON(layer, h.Feature)
-		gf.Properties["distance_m"] = math.Round(h.Distance*10) / 10
-		fc.Append(gf)
-	}
-	return writeGeoJSON(w, fc)
+	return writeFeatures(w, len(hits), func(i int) *geojson.Feature {
+		gf := featureJSON(layer, hits[i].Feature)
+		gf.Properties["distance_m"] = math.Round(hits[i].Distance*10) / 10
+		return gf
+	}, nil)
 }
 
 func writeGeoJSON(w http.ResponseWriter, v any) *appError {
