@@ -35,6 +35,11 @@ type Config struct {
 	TileCacheControl string
 	// TileCacheBytes bounds the tile cache (compressed bytes; 0: off).
 	TileCacheBytes int64
+	// TileCacheDoorkeeper is how many tiles cut once the cache remembers:
+	// a tile is cached when it is cut a second time while remembered, so
+	// that tiles asked for once do not fill the cache (0: every tile is
+	// cached when first cut).
+	TileCacheDoorkeeper int
 	// Rules are the coverage rules /api/audit applies; nil: the default set.
 	Rules *coverage.RuleSet
 	// Anonymous is the role of requests without a token (store.RolePublic
@@ -93,7 +98,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, TileCacheDoorkeeper: 32768, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
 		Workers: runtime.GOMAXPROCS(0), QueueLength: 32, QueueWait: 10 * time.Second,
 		ReadWorkers: runtime.GOMAXPROCS(0), ReadQueue: 32, MaxHeaderBytes: 64 << 10,
 		RateLimit: 2, RateBurst: 20, RateClients: 10000,
@@ -134,6 +139,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 		log = slog.Default()
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
+	c.Admit(cfg.TileCacheDoorkeeper)
 	c.Watch(ix)
 	ix.OnApply(tiles.ForgetAttrs) // attribute slots let go of features that left
 	if _, ok := roleRank[cfg.Anonymous]; !ok {

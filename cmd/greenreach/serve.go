@@ -18,6 +18,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs := flags(cfg, "serve", "[--addr :8080] [--tile-cache-mb 256]")
 	fs.StringVar(&acfg.Addr, "addr", envOr("GREENREACH_ADDR", acfg.Addr), "listen address ($GREENREACH_ADDR)")
 	cacheMB := fs.Int64("tile-cache-mb", acfg.TileCacheBytes>>20, "tile cache size in MiB of compressed tiles, 0 turns it off ($GREENREACH_TILE_CACHE_MB)")
+	fs.IntVar(&acfg.TileCacheDoorkeeper, "tile-doorkeeper", acfg.TileCacheDoorkeeper, "tiles cut once that the tile cache remembers; a tile is cached when cut again while remembered, 0: cached when first cut ($GREENREACH_TILE_DOORKEEPER)")
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
 	anon := fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
 	cors := fs.String("cors", envOr("GREENREACH_CORS", ""), "origins whose pages may call the API, comma-separated, * for any ($GREENREACH_CORS)")
@@ -43,7 +44,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	for name, env := range map[string]string{"tile-cache-mb": "GREENREACH_TILE_CACHE_MB", "max-upload-mb": "GREENREACH_MAX_UPLOAD_MB",
 		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT",
 		"workers": "GREENREACH_WORKERS", "queue": "GREENREACH_QUEUE", "queue-wait": "GREENREACH_QUEUE_WAIT",
-		"read-workers": "GREENREACH_READ_WORKERS", "read-queue": "GREENREACH_READ_QUEUE", "max-header-kb": "GREENREACH_MAX_HEADER_KB",
+		"tile-doorkeeper": "GREENREACH_TILE_DOORKEEPER", "read-workers": "GREENREACH_READ_WORKERS", "read-queue": "GREENREACH_READ_QUEUE", "max-header-kb": "GREENREACH_MAX_HEADER_KB",
 		"rate-limit": "GREENREACH_RATE_LIMIT", "rate-burst": "GREENREACH_RATE_BURST", "rate-clients": "GREENREACH_RATE_CLIENTS",
 		"repair-crossings": "GREENREACH_REPAIR_CROSSINGS", "repair-vertices": "GREENREACH_REPAIR_VERTICES", "repair-workers": "GREENREACH_REPAIR_WORKERS"} {
 		if v := envOr(env, ""); v != "" {
@@ -72,8 +73,8 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--max-header-kb %d: want 1–%d", *headerKB, 1<<20)}
 	}
 	acfg.MaxHeaderBytes = *headerKB << 10
-	if acfg.ReadWorkers < 1 || acfg.ReadQueue < 0 {
-		return usageError{"--read-workers must be positive; --read-queue 0 or more"}
+	if acfg.ReadWorkers < 1 || acfg.ReadQueue < 0 || acfg.TileCacheDoorkeeper < 0 || acfg.TileCacheDoorkeeper > 1<<24 {
+		return usageError{fmt.Sprintf("--read-workers must be positive; --read-queue 0 or more; --tile-doorkeeper 0–%d", 1<<24)}
 	}
 	if acfg.Workers < 1 || acfg.QueueLength < 0 || acfg.QueueWait <= 0 || acfg.RateLimit < 0 || acfg.RateBurst < 1 || acfg.RateClients < 1 || acfg.RepairCrossings < 1 || acfg.RepairVertices < 4 || acfg.RepairWorkers < 1 {
 		return usageError{"--workers, --queue-wait, --rate-burst, --rate-clients, --repair-crossings, --repair-vertices and --repair-workers must be positive; --queue and --rate-limit 0 or more"}
