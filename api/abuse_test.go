@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -156,5 +157,32 @@ func TestStreamedAnswers(t *testing.T) {
 	}
 	if items.largest > 64<<10 {
 		t.Errorf("a page of %d items (%d bytes) was written %d bytes at once", got.NumberReturned, items.Body.Len(), items.largest)
+	}
+}
+
+// TestRefusalsLoggedInSum: 200 requests refused by the rate limit make
+// one log line (with their count), not one each.
+func TestRefusalsLoggedInSum(t *testing.T) {
+	s, _, _ := demoServer(t)
+	s.cfg.RateLimit, s.cfg.RateBurst = 0.001, 1
+	var logged bytes.Buffer
+	s = New(s.cfg, s.store, s.index, slog.New(slog.NewTextHandler(&logged, nil)))
+	h := s.Handler()
+	path := "/api/reach?lon=104.06&lat=30.66&meters=300"
+	if rec := from(h, "198.51.100.1:4000", path); rec.Code != 200 {
+		t.Fatalf("the first request: %d %s", rec.Code, rec.Body)
+	}
+	start := time.Now()
+	for range 200 {
+		if rec := from(h, "198.51.100.1:4000", path); rec.Code != 429 {
+			t.Fatalf("past the burst: %d, want 429", rec.Code)
+		}
+	}
+	lines := strings.Count(logged.String(), "\n")
+	if time.Since(start) < time.Second && lines > 2 {
+		t.Errorf("200 refusals made %d log lines, want 1 (and the walking network's):\n%.600s", lines, logged.String())
+	}
+	if !strings.Contains(logged.String(), "requests refused") {
+		t.Errorf("no refusal logged:\n%.600s", logged.String())
 	}
 }

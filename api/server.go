@@ -69,8 +69,9 @@ type Config struct {
 	Workers, QueueLength int
 	QueueWait            time.Duration
 	// Heavy reads (within, search, at, OGC items: answers that can hold a
-	// whole layer) run at most ReadWorkers at once; ReadQueue more wait,
-	// each at most QueueWait; past that 503 with Retry-After.
+	// whole layer) run at most ReadWorkers at once (by default half the
+	// cores, leaving the rest to cheap requests); ReadQueue more wait, each
+	// at most QueueWait; past that 503 with Retry-After.
 	ReadWorkers, ReadQueue int
 	// MaxHeaderBytes bounds a request's line and headers, the query string
 	// included (431 past it, before any handler runs).
@@ -100,7 +101,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, TileCacheDoorkeeper: 32768, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
 		Workers: runtime.GOMAXPROCS(0), QueueLength: 32, QueueWait: 10 * time.Second,
-		ReadWorkers: runtime.GOMAXPROCS(0), ReadQueue: 32, MaxHeaderBytes: 64 << 10,
+		ReadWorkers: max(1, runtime.GOMAXPROCS(0)/2), ReadQueue: 32, MaxHeaderBytes: 64 << 10,
 		RateLimit: 2, RateBurst: 20, RateClients: 10000,
 		RepairCrossings: importer.DefaultMaxCrossings, RepairVertices: defaultRepairVertices, RepairWorkers: runtime.GOMAXPROCS(0)}
 }
@@ -131,6 +132,7 @@ type Server struct {
 	reads   *workQueue   // heavy reads
 	repairs *workQueue   // GEOS repairs
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
+	refused refusalLog   // 429 and busy 503s, logged in sum
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -152,7 +154,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0)), cfg.QueueLength, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
-	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, runtime.GOMAXPROCS(0)), cfg.ReadQueue, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.ReadQueue, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = s.newMetrics()
@@ -260,6 +262,10 @@ func (s *Server) serve(h handlerFunc, timed func(*http.Request) bool) http.Handl
 				e = &appError{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: fmt.Sprintf("the request took longer than %s; ask for less (a smaller area, fewer features)", s.cfg.QueryTimeout), Err: e.Err}
 			}
 			e.write(w, r)
+			if e.RetryAfter > 0 {
+				s.refused.note(s.log, e) // a flood of them: one line a second
+				return
+			}
 			lvl := slog.LevelInfo
 			if e.Status >= 500 {
 				lvl = slog.LevelError
