@@ -186,3 +186,26 @@ func TestRefusalsLoggedInSum(t *testing.T) {
 		t.Errorf("no refusal logged:\n%.600s", logged.String())
 	}
 }
+
+// TestItemsParameterOnce: an items query giving bbox, limit, offset or a
+// property filter more than once (a huge query string of repeated bboxes
+// selected by the first) is refused with 400 naming the parameter.
+func TestItemsParameterOnce(t *testing.T) {
+	s, _, _ := demoServer(t)
+	h := s.Handler()
+	box := "&bbox=103.5,30.4,103.7,30.5"
+	for _, p := range []string{
+		"/collections/roads/items?limit=10000" + strings.Repeat(box, 500),
+		"/collections/roads/items?limit=10&limit=10000",
+		"/collections/roads/items?offset=0&offset=5",
+		"/collections/green/items?name=a&name=b",
+	} {
+		rec := get(t, h, p)
+		if !isProblem(rec, 400) || !strings.Contains(rec.Body.String(), "give each parameter once") {
+			t.Errorf("%.80s: %d %.200s", p, rec.Code, rec.Body)
+		}
+	}
+	if rec := get(t, h, "/collections/roads/items?limit=10"+box); rec.Code != 200 {
+		t.Errorf("one bbox: %d %.200s", rec.Code, rec.Body)
+	}
+}

@@ -82,6 +82,12 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset 
 	if e = onlyParams(q, known...); e != nil {
 		return
 	}
+	for _, k := range known {
+		if n := len(q[k]); n > 1 {
+			e = errBadRequest("%s is given %d times; give each parameter once", k, n)
+			return
+		}
+	}
 	if f := q.Get("f"); f != "" && f != "json" && f != "geojson" {
 		e = &appError{Status: http.StatusNotAcceptable, Title: "Not acceptable", Detail: "f=" + f + ": items are served as GeoJSON only (f=json)"}
 		return
@@ -110,10 +116,6 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset 
 		v, ok := q[f.Name]
 		if !ok {
 			continue
-		}
-		if len(v) > 1 {
-			e = errBadRequest("%s is given %d times; give each property filter once", f.Name, len(v))
-			return
 		}
 		p := propFilter{field: f, text: v[0]}
 		var err error
