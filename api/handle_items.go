@@ -225,6 +225,11 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
 	if notModified(w, r, etag) {
 		return nil
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	page, matched := selectItems(l, &fl, offset, limit)
 	self := base + "/collections/" + sc.ID + "/items"
 	pageURL := func(off int) string {

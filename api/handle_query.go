@@ -29,9 +29,9 @@ const (
 // WGS84, measured to the nearest point of each feature (0 inside a polygon).
 func (s *Server) routesQuery(r *mux.Router) {
 	r.Handle("/api/nearest", s.wrap(s.handleNearest)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/within", s.wrap(s.heavy(s.handleWithin))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/at", s.wrap(s.heavy(s.handleAt))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/search", s.wrap(s.heavy(s.handleSearch))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/within", s.wrap(s.handleWithin)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/at", s.wrap(s.handleAt)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/search", s.wrap(s.handleSearch)).Methods(http.MethodGet, http.MethodHead)
 }
 
 // handleNearest: GET /api/nearest?lon=&lat=[&layer=green][&k=5][&meters=]
@@ -94,6 +94,11 @@ func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	return writeHits(w, name, l.Within(p, m))
 }
 
@@ -118,6 +123,11 @@ func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
 			}
 		}
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	type found struct {
 		layer string
 		f     *geo.Feature
@@ -172,6 +182,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	type match struct {
 		f    *geo.Feature
 		rank int

@@ -93,20 +93,6 @@ func (s *Server) costly(h handlerFunc) handlerFunc {
 	}
 }
 
-// heavy runs h as a heavy read: it waits for a turn among the reads that
-// may run at once (503 when the queue is full), so that a flood of them
-// holds at most ReadWorkers answers in memory and cores.
-func (s *Server) heavy(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) *appError {
-		release, e := s.reads.acquire(r.Context())
-		if e != nil {
-			return e
-		}
-		defer release()
-		return h(w, r)
-	}
-}
-
 // defaultRepairVertices bounds the vertices of a request's invalid
 // polygons: GEOS repairs 20,000 in about half a second.
 const defaultRepairVertices = 20000

@@ -42,7 +42,7 @@ func (s *Server) routesOGC(r *mux.Router) {
 	r.Handle("/conformance", s.wrap(s.handleConformance)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/collections", s.wrap(s.handleCollections)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/collections/{id}", s.wrap(s.handleCollection)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/collections/{id}/items", s.wrap(s.heavy(s.handleItems))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/collections/{id}/items", s.wrap(s.handleItems)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/collections/{id}/items/{fid}", s.wrap(s.handleItem)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/api", s.wrap(s.handleOpenAPI)).Methods(http.MethodGet, http.MethodHead)
 }
