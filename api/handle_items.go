@@ -82,6 +82,12 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset 
 	if e = onlyParams(q, known...); e != nil {
 		return
 	}
+	for _, k := range known {
+		if n := len(q[k]); n > 1 {
+			e = errBadRequest("%s is given %d times; give each parameter once", k, n)
+			return
+		}
+	}
 	if f := q.Get("f"); f != "" && f != "json" && f != "geojson" {
 		e = &appError{Status: http.StatusNotAcceptable, Title: "Not acceptable", Detail: "f=" + f + ": items are served as GeoJSON only (f=json)"}
 		return
@@ -110,10 +116,6 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset 
 		v, ok := q[f.Name]
 		if !ok {
 			continue
-		}
-		if len(v) > 1 {
-			e = errBadRequest("%s is given %d times; give each property filter once", f.Name, len(v))
-			return
 		}
 		p := propFilter{field: f, text: v[0]}
 		var err error
@@ -223,11 +225,12 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
 	if notModified(w, r, etag) {
 		return nil
 	}
-	page, matched := selectItems(l, &fl, offset, limit)
-	fc := geojson.NewFeatureCollection()
-	for _, f := range page {
-		fc.Append(featureJSON(sc.ID, f))
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
 	}
+	defer release()
+	page, matched := selectItems(l, &fl, offset, limit)
 	self := base + "/collections/" + sc.ID + "/items"
 	pageURL := func(off int) string {
 		v := url.Values{}
@@ -248,13 +251,12 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
 	if offset > 0 {
 		links = append(links, link{pageURL(max(0, offset-limit)), "prev", mediaGeoJSON, "previous page"})
 	}
-	fc.ExtraMembers = geojson.Properties{
+	return writeFeatures(w, len(page), func(i int) *geojson.Feature { return featureJSON(sc.ID, page[i]) }, geojson.Properties{
 		"numberMatched":  matched,
 		"numberReturned": len(page),
 		"timeStamp":      time.Now().UTC().Format(time.RFC3339),
 		"links":          links,
-	}
-	return writeGeoJSON(w, fc)
+	})
 }
 
 // selectItems returns the page [offset, offset+limit) of the matching

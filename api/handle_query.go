@@ -94,6 +94,11 @@ func (s *Server) handleWithin(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	return writeHits(w, name, l.Within(p, m))
 }
 
@@ -118,6 +123,11 @@ func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
 			}
 		}
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	type found struct {
 		layer string
 		f     *geo.Feature
@@ -172,6 +182,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 	if e != nil {
 		return e
 	}
+	release, e := s.reads.acquire(r.Context())
+	if e != nil {
+		return e
+	}
+	defer release()
 	type match struct {
 		f    *geo.Feature
 		rank int
@@ -323,13 +338,11 @@ func featureJSON(layer string, f *geo.Feature) *geojson.Feature {
 }
 
 func writeHits(w http.ResponseWriter, layer string, hits []index.Hit) *appError {
-	fc := geojson.NewFeatureCollection()
-	for _, h := range hits {
-		gf := featureJSON(layer, h.Feature)
-		gf.Properties["distance_m"] = math.Round(h.Distance*10) / 10
-		fc.Append(gf)
-	}
-	return writeGeoJSON(w, fc)
+	return writeFeatures(w, len(hits), func(i int) *geojson.Feature {
+		gf := featureJSON(layer, hits[i].Feature)
+		gf.Properties["distance_m"] = math.Round(hits[i].Distance*10) / 10
+		return gf
+	}, nil)
 }
 
 func writeGeoJSON(w http.ResponseWriter, v any) *appError {

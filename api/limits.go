@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/netip"
@@ -201,4 +202,29 @@ func (l *rateLimiter) clients() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.m)
+}
+
+// refusalLog logs refusals that tell the caller to retry (429, a full
+// queue's 503) in sum: a flood of them would otherwise spend a log line
+// each. It writes at most one line a second, with how many were refused
+// since the line before and the latest reason; the count of the last
+// second of a flood is written with the next refusal.
+type refusalLog struct {
+	mu   sync.Mutex
+	n    int
+	last time.Time // of the latest line
+}
+
+func (l *refusalLog) note(log *slog.Logger, e *appError) {
+	now := time.Now()
+	l.mu.Lock()
+	l.n++
+	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
+		l.mu.Unlock()
+		return
+	}
+	n := l.n
+	l.n, l.last = 0, now
+	l.mu.Unlock()
+	log.Info("requests refused", "count", n, "latest_status", e.Status, "latest_detail", e.Detail)
 }

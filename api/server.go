@@ -35,6 +35,11 @@ type Config struct {
 	TileCacheControl string
 	// TileCacheBytes bounds the tile cache (compressed bytes; 0: off).
 	TileCacheBytes int64
+	// TileCacheDoorkeeper is how many tiles cut once the cache remembers:
+	// a tile is cached when it is cut a second time while remembered, so
+	// that tiles asked for once do not fill the cache (0: every tile is
+	// cached when first cut).
+	TileCacheDoorkeeper int
 	// Rules are the coverage rules /api/audit applies; nil: the default set.
 	Rules *coverage.RuleSet
 	// Anonymous is the role of requests without a token (store.RolePublic
@@ -62,11 +67,20 @@ type Config struct {
 	QueryTimeout time.Duration
 
 	// Expensive requests (walks: reach and nearest by walk; audit,
-	// what-if, suggest) run at most Workers at once; QueueLength more wait,
+	// what-if, suggest) run at most Workers at once (by default half the
+	// cores: a walk's GEOS work cannot be preempted); QueueLength more wait,
 	// each at most QueueWait (and its QueryTimeout); past that 503 with
 	// Retry-After.
 	Workers, QueueLength int
 	QueueWait            time.Duration
+	// Heavy reads (within, search, at, OGC items: answers that can hold a
+	// whole layer) run at most ReadWorkers at once (by default half the
+	// cores, leaving the rest to cheap requests); ReadQueue more wait, each
+	// at most QueueWait; past that 503 with Retry-After.
+	ReadWorkers, ReadQueue int
+	// MaxHeaderBytes bounds a request's line and headers, the query string
+	// included (431 past it, before any handler runs).
+	MaxHeaderBytes int
 	// RateLimit is how many expensive requests a second one anonymous
 	// client address may make, in bursts of RateBurst (429 with
 	// Retry-After past it; 0: no limit); RateClients bounds the addresses
@@ -90,8 +104,9 @@ type Config struct {
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
-		Workers: runtime.GOMAXPROCS(0), QueueLength: 32, QueueWait: 10 * time.Second,
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, TileCacheDoorkeeper: 32768, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), QueueLength: 32, QueueWait: 10 * time.Second,
+		ReadWorkers: max(1, runtime.GOMAXPROCS(0)/2), ReadQueue: 32, MaxHeaderBytes: 64 << 10,
 		RateLimit: 2, RateBurst: 20, RateClients: 10000,
 		RepairCrossings: importer.DefaultMaxCrossings, RepairVertices: defaultRepairVertices, RepairWorkers: runtime.GOMAXPROCS(0)}
 }
@@ -119,8 +134,10 @@ type Server struct {
 
 	net     front        // trusted proxies, public URL
 	work    *workQueue   // expensive requests
+	reads   *workQueue   // heavy reads
 	repairs *workQueue   // GEOS repairs
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
+	refused refusalLog   // 429 and busy 503s, logged in sum
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -129,6 +146,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 		log = slog.Default()
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
+	c.Admit(cfg.TileCacheDoorkeeper)
 	c.Watch(ix)
 	ix.OnApply(tiles.ForgetAttrs) // attribute slots let go of features that left
 	if _, ok := roleRank[cfg.Anonymous]; !ok {
@@ -140,7 +158,8 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	}
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
-	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0)), cfg.QueueLength, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.ReadQueue, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = s.newMetrics()
@@ -188,6 +207,7 @@ func (s *Server) httpServer() *http.Server {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
+		MaxHeaderBytes:    cmp.Or(s.cfg.MaxHeaderBytes, 64<<10),
 	}
 }
 
@@ -247,6 +267,10 @@ func (s *Server) serve(h handlerFunc, timed func(*http.Request) bool) http.Handl
 				e = &appError{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: fmt.Sprintf("the request took longer than %s; ask for less (a smaller area, fewer features)", s.cfg.QueryTimeout), Err: e.Err}
 			}
 			e.write(w, r)
+			if e.RetryAfter > 0 {
+				s.refused.note(s.log, e) // a flood of them: one line a second
+				return
+			}
 			lvl := slog.LevelInfo
 			if e.Status >= 500 {
 				lvl = slog.LevelError

@@ -142,6 +142,8 @@ func TestMetrics(t *testing.T) {
 	h := s.Handler()
 	get(t, h, "/api/layers")
 	get(t, h, "/api/nearest?lon=104.06&lat=30.66")
+	// The tile cache admits a tile at its second cut: the third is a hit.
+	get(t, h, "/tiles/green/14/12927/6722.mvt")
 	get(t, h, "/tiles/green/14/12927/6722.mvt")
 	get(t, h, "/tiles/green/14/12927/6722.mvt")
 	rec := get(t, h, "/nope")
@@ -151,7 +153,7 @@ func TestMetrics(t *testing.T) {
 	body := get(t, h, "/metrics").Body.String()
 	for _, want := range []string{
 		`greenreach_http_requests_total{code="200",method="GET",route="/api/layers"} 1`,
-		`greenreach_http_requests_total{code="200",method="GET",route="/tiles/{layer}/{z}/{x}/{y}.mvt"} 2`,
+		`greenreach_http_requests_total{code="200",method="GET",route="/tiles/{layer}/{z}/{x}/{y}.mvt"} 3`,
 		`greenreach_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
 		`greenreach_tile_cache_hits_total 1`,
 		`greenreach_index_features{layer="green"} 2`,

@@ -2,6 +2,8 @@ package tiles
 
 import (
 	"container/list"
+	"encoding/binary"
+	"hash/maphash"
 	"sync"
 
 	"github.com/greenreach/greenreach/geo/index"
@@ -34,19 +36,77 @@ func (e *Entry) size() int64 { return int64(len(e.Gzip)) + 160 }
 // Cache is a byte-bounded LRU of encoded tiles. Edits applied to the index
 // evict exactly the cached tiles whose area (with the buffer) they touch;
 // untouched tiles stay. Safe for concurrent use.
+//
+// With a doorkeeper (Admit), a tile is stored only when it is cut for the
+// second time while the doorkeeper still remembers the first: a flood of
+// tiles asked for once each then neither fills the cache nor evicts the
+// tiles people look at.
 type Cache struct {
 	mu        sync.Mutex
 	max, used int64
 	lru       *list.List // front: most recent; values *Entry
 	byKey     map[Key]*list.Element
 	stats     CacheStats
+
+	// The doorkeeper: hashes of keys cut once, in two generations of at
+	// most door each; when the current one is full, the previous one is
+	// forgotten. door 0: every tile is admitted.
+	door      int
+	seed      maphash.Seed
+	cur, prev map[uint64]struct{}
 }
 
-// CacheStats counts what the cache did.
+// CacheStats counts what the cache did. Refused counts tiles the
+// doorkeeper kept out, seen once.
 type CacheStats struct {
-	Hits, Misses, Evicted, Invalidated, Stale int64
-	Entries                                   int
-	Bytes, MaxBytes                           int64
+	Hits, Misses, Evicted, Invalidated, Stale, Refused int64
+	Entries                                            int
+	Bytes, MaxBytes                                    int64
+}
+
+// Admit turns the doorkeeper on: it remembers up to 2n tiles cut once (16
+// bytes or so each); n 0 turns it off. Call it before the cache is used.
+func (c *Cache) Admit(n int) {
+	c.door, c.seed = max(n, 0), maphash.MakeSeed()
+	c.cur, c.prev = map[uint64]struct{}{}, map[uint64]struct{}{}
+}
+
+// admitted reports whether k was cut before, recently; if not, the
+// doorkeeper remembers it. Called holding mu.
+func (c *Cache) admitted(k Key) bool {
+	if c.door == 0 {
+		return true
+	}
+	s := c.hash(k)
+	_, inCur := c.cur[s]
+	_, inPrev := c.prev[s]
+	if inCur || inPrev {
+		delete(c.cur, s)
+		delete(c.prev, s)
+		return true
+	}
+	c.remember(s)
+	return false
+}
+
+// remember puts a key's hash in the doorkeeper. Called holding mu.
+func (c *Cache) remember(s uint64) {
+	if len(c.cur) >= c.door {
+		c.prev, c.cur = c.cur, make(map[uint64]struct{}, c.door/4)
+	}
+	c.cur[s] = struct{}{}
+}
+
+func (c *Cache) hash(k Key) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(k.Source)
+	var b [12]byte
+	binary.LittleEndian.PutUint32(b[0:], uint32(k.Tile.Z))
+	binary.LittleEndian.PutUint32(b[4:], k.Tile.X)
+	binary.LittleEndian.PutUint32(b[8:], k.Tile.Y)
+	h.Write(b[:])
+	return h.Sum64()
 }
 
 // NewCache returns a cache holding at most maxBytes of compressed tiles
@@ -86,6 +146,10 @@ func (c *Cache) Put(e *Entry, current func() bool) {
 		c.stats.Stale++
 		return
 	}
+	if !c.admitted(e.Key) {
+		c.stats.Refused++
+		return
+	}
 	if el, ok := c.byKey[e.Key]; ok {
 		c.remove(el)
 	}
@@ -109,9 +173,12 @@ func (c *Cache) Invalidate(d index.Dirty) {
 	defer c.mu.Unlock()
 	for el := c.lru.Front(); el != nil; {
 		next := el.Next()
-		if touches(el.Value.(*Entry), d) {
+		if e := el.Value.(*Entry); touches(e, d) {
 			c.remove(el)
 			c.stats.Invalidated++
+			if c.door > 0 {
+				c.remember(c.hash(e.Key)) // it was wanted: cache its next cut
+			}
 		}
 		el = next
 	}

@@ -95,3 +95,44 @@ func TestCacheInvalidate(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheDoorkeeper: with the doorkeeper, a tile cut once is not
+// cached and the second cut is; 100,000 distinct tiles cut once each leave
+// the cache empty and the doorkeeper within its bound; a tile an edit
+// invalidated is cached again at its next cut.
+func TestCacheDoorkeeper(t *testing.T) {
+	c := NewCache(1 << 30)
+	c.Admit(1000)
+	yes := func() bool { return true }
+	k := maptile.New(5, 7, 14)
+	c.Put(entry("green", k, 100, geo.Green), yes)
+	if st := c.Stats(); st.Entries != 0 || st.Refused != 1 {
+		t.Fatalf("after one cut: %+v, want nothing cached, 1 refused", st)
+	}
+	c.Put(entry("green", k, 100, geo.Green), yes)
+	if _, ok := c.Get(Key{"green", k}); !ok {
+		t.Fatal("a tile cut twice is not cached")
+	}
+	// Another source's tile at the same address is another tile.
+	c.Put(entry("roads", k, 100, geo.Roads), yes)
+	if _, ok := c.Get(Key{"roads", k}); ok {
+		t.Error("a roads tile cut once is cached because a green tile at its address was")
+	}
+	for i := range 100000 {
+		c.Put(entry("public", maptile.New(uint32(i%1000), uint32(i/1000), 18), 1000, geo.Green), yes)
+	}
+	if st := c.Stats(); st.Entries != 1 || st.Bytes != 100+160 {
+		t.Errorf("after 100,000 tiles cut once: %+v, want only the tile cut twice", st)
+	}
+	if n := len(c.cur) + len(c.prev); n > 2000 {
+		t.Errorf("the doorkeeper remembers %d tiles, want at most 2,000", n)
+	}
+	c.Invalidate(index.Dirty{All: map[string]bool{geo.Green: true}})
+	if _, ok := c.Get(Key{"green", k}); ok {
+		t.Fatal("an invalidated tile is still cached")
+	}
+	c.Put(entry("green", k, 100, geo.Green), yes)
+	if _, ok := c.Get(Key{"green", k}); !ok {
+		t.Error("an invalidated tile is not cached at its next cut")
+	}
+}

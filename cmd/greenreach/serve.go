@@ -18,6 +18,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs := flags(cfg, "serve", "[--addr :8080] [--tile-cache-mb 256]")
 	fs.StringVar(&acfg.Addr, "addr", envOr("GREENREACH_ADDR", acfg.Addr), "listen address ($GREENREACH_ADDR)")
 	cacheMB := fs.Int64("tile-cache-mb", acfg.TileCacheBytes>>20, "tile cache size in MiB of compressed tiles, 0 turns it off ($GREENREACH_TILE_CACHE_MB)")
+	fs.IntVar(&acfg.TileCacheDoorkeeper, "tile-doorkeeper", acfg.TileCacheDoorkeeper, "tiles cut once that the tile cache remembers; a tile is cached when cut again while remembered, 0: cached when first cut ($GREENREACH_TILE_DOORKEEPER)")
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
 	anon := fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
 	cors := fs.String("cors", envOr("GREENREACH_CORS", ""), "origins whose pages may call the API, comma-separated, * for any ($GREENREACH_CORS)")
@@ -30,6 +31,9 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.IntVar(&acfg.Workers, "workers", acfg.Workers, "expensive requests (walks, audit, what-if, suggest) running at once ($GREENREACH_WORKERS)")
 	fs.IntVar(&acfg.QueueLength, "queue", acfg.QueueLength, "expensive requests waiting for a turn (503 + Retry-After past it) ($GREENREACH_QUEUE)")
 	fs.DurationVar(&acfg.QueueWait, "queue-wait", acfg.QueueWait, "longest an expensive request waits for a turn (503 + Retry-After past it) ($GREENREACH_QUEUE_WAIT)")
+	fs.IntVar(&acfg.ReadWorkers, "read-workers", acfg.ReadWorkers, "heavy reads (within, search, at, OGC items) running at once ($GREENREACH_READ_WORKERS)")
+	fs.IntVar(&acfg.ReadQueue, "read-queue", acfg.ReadQueue, "heavy reads waiting for a turn (503 + Retry-After past it) ($GREENREACH_READ_QUEUE)")
+	headerKB := fs.Int("max-header-kb", acfg.MaxHeaderBytes>>10, "largest request line and headers in KiB, the query string included (431 past it) ($GREENREACH_MAX_HEADER_KB)")
 	fs.Float64Var(&acfg.RateLimit, "rate-limit", acfg.RateLimit, "expensive requests a second per anonymous client address, 0: no limit (429 + Retry-After past it) ($GREENREACH_RATE_LIMIT)")
 	fs.IntVar(&acfg.RateBurst, "rate-burst", acfg.RateBurst, "burst of --rate-limit ($GREENREACH_RATE_BURST)")
 	fs.IntVar(&acfg.RateClients, "rate-clients", acfg.RateClients, "client addresses the rate limiter remembers at most ($GREENREACH_RATE_CLIENTS)")
@@ -41,6 +45,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	for name, env := range map[string]string{"tile-cache-mb": "GREENREACH_TILE_CACHE_MB", "max-upload-mb": "GREENREACH_MAX_UPLOAD_MB",
 		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT",
 		"workers": "GREENREACH_WORKERS", "queue": "GREENREACH_QUEUE", "queue-wait": "GREENREACH_QUEUE_WAIT",
+		"tile-doorkeeper": "GREENREACH_TILE_DOORKEEPER", "read-workers": "GREENREACH_READ_WORKERS", "read-queue": "GREENREACH_READ_QUEUE", "max-header-kb": "GREENREACH_MAX_HEADER_KB",
 		"rate-limit": "GREENREACH_RATE_LIMIT", "rate-burst": "GREENREACH_RATE_BURST", "rate-clients": "GREENREACH_RATE_CLIENTS",
 		"repair-crossings": "GREENREACH_REPAIR_CROSSINGS", "repair-vertices": "GREENREACH_REPAIR_VERTICES", "repair-workers": "GREENREACH_REPAIR_WORKERS",
 		"public-cors": "GREENREACH_PUBLIC_CORS"} {
@@ -66,6 +71,13 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{fmt.Sprintf("--anonymous-role %q: want public, %s", *anon, strings.Join(store.Roles, ", "))}
 	}
 	acfg.Anonymous = *anon
+	if *headerKB < 1 || *headerKB > 1<<20 {
+		return usageError{fmt.Sprintf("--max-header-kb %d: want 1–%d", *headerKB, 1<<20)}
+	}
+	acfg.MaxHeaderBytes = *headerKB << 10
+	if acfg.ReadWorkers < 1 || acfg.ReadQueue < 0 || acfg.TileCacheDoorkeeper < 0 || acfg.TileCacheDoorkeeper > 1<<24 {
+		return usageError{fmt.Sprintf("--read-workers must be positive; --read-queue 0 or more; --tile-doorkeeper 0–%d", 1<<24)}
+	}
 	if acfg.Workers < 1 || acfg.QueueLength < 0 || acfg.QueueWait <= 0 || acfg.RateLimit < 0 || acfg.RateBurst < 1 || acfg.RateClients < 1 || acfg.RepairCrossings < 1 || acfg.RepairVertices < 4 || acfg.RepairWorkers < 1 {
 		return usageError{"--workers, --queue-wait, --rate-burst, --rate-clients, --repair-crossings, --repair-vertices and --repair-workers must be positive; --queue and --rate-limit 0 or more"}
 	}

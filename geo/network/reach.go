@@ -165,9 +165,18 @@ func (r *Reach) Polygon(buffer float64) (orb.Geometry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reach polygon: %w", err)
 	}
-	buf := gg.Buffer(buffer, 4)
+	// Each line is buffered alone and the buffers are unioned (cascaded):
+	// buffering the whole network at once nodes every segment's offset
+	// curve against every other's, several times slower and larger.
+	parts := make([]*geos.Geom, gg.NumGeometries())
+	for i := range parts {
+		if parts[i] = gg.Geometry(i).Buffer(buffer, 4); parts[i] == nil {
+			return nil, fmt.Errorf("reach polygon: GEOS buffer failed")
+		}
+	}
+	buf := gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
 	if buf == nil {
-		return nil, fmt.Errorf("reach polygon: GEOS buffer failed")
+		return nil, fmt.Errorf("reach polygon: GEOS union failed")
 	}
 	buf = buf.Simplify(1)
 	out, err := wkb.Unmarshal(buf.ToWKB())
