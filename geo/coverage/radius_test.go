@@ -151,3 +151,40 @@ func TestRadiusWhatIfEqualsFull(t *testing.T) {
 		}
 	}
 }
+
+// TestRadiusOverlayInvalidLand: a residential quarter of a Chengdu parcel
+// (cut as TestSplitInvariance cuts them) whose ring runs back over its
+// own west edge, beside two compounds whose bounds chain it to them, made
+// GEOS's union throw "unable to assign free hole to a shell" and the audit
+// fail. The audit now overlays such a cell again with the land made valid:
+// the three are disjoint, so the land is their areas' sum (the spike along
+// the west edge has none), all inside the park's 500 m radius.
+func TestRadiusOverlayInvalidLand(t *testing.T) {
+	const x0 = 104.0734154
+	land := []orb.Polygon{
+		{{{x0, 30.65865405}, {x0, 30.6583740280888257}, {104.0735397, 30.6583074}, {104.0737144, 30.6585487}, {104.0736195, 30.6585996}, {104.073532, 30.6584787}, {x0, 30.6585412438306655}, {x0, 30.65865405}}},
+		{{{104.0734774, 30.6590516}, {104.073577, 30.6589994}, {104.0736504327457652, 30.65910295}, {104.0735138197920548, 30.65910295}, {104.0734774, 30.6590516}}},
+		{{{104.07345, 30.6586}, {104.07347, 30.6586}, {104.07347, 30.65902}, {104.07345, 30.65902}, {104.07345, 30.6586}}},
+	}
+	var fs []*geo.Feature
+	want := 0.0
+	for i, p := range land {
+		fs = append(fs, &geo.Feature{Layer: geo.Parcels, Source: "fixture", SourceID: string(rune('a' + i)), Geom: p, Props: map[string]any{"kind": "compound", "population": int64(100)}})
+		want += geo.Area(p)
+	}
+	park := orb.Polygon{{{104.0731, 30.6598}, {104.0741, 30.6598}, {104.0741, 30.6607}, {104.0731, 30.6607}, {104.0731, 30.6598}}}
+	fs = append(fs, &geo.Feature{Layer: geo.Green, Source: "fixture", SourceID: "park", Geom: park, Props: map[string]any{"kind": "park", "public": true}})
+	for _, f := range fs {
+		if err := geo.Prepare(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := Run(context.Background(), snapshotOf(t, fs), Default(), Options{Mode: Straight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	city := radiusResult(t, a).Units[0]
+	if math.Abs(city.Land-want) > 1e-3*want || math.Abs(city.LandCovered-want) > 1e-3*want {
+		t.Errorf("%.1f of %.1f m² covered, want all of %.1f", city.LandCovered, city.Land, want)
+	}
+}
