@@ -259,7 +259,8 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 
 // units reads the areas (with the city as a whole first) and the parcels,
 // and places each parcel in the units holding its inside point. Without
-// areas the units are the grid cells of gridSize metres holding parcels.
+// areas the units are the grid cells of gridSize metres holding parcels'
+// inside points or part of their residential land.
 func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	city := &Unit{Name: "city", Level: "city"}
 	a.Units = append(a.Units, city)
@@ -283,6 +284,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		a.cells, a.GridSize = cs, gridSize
 	}
 	areasLayer := snap.Layer(geo.Areas)
+	var err error
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
@@ -298,6 +300,12 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		})
 		if a.cells != nil {
 			p.Units = append(p.Units, a.cells.at(p.Point))
+			if residentialLand(f) {
+				if err = a.cells.reach(f.Geom); err != nil {
+					err = fmt.Errorf("parcel %d: %w", f.ID, err)
+					return false
+				}
+			}
 		}
 		a.Parcels = append(a.Parcels, p)
 		a.byID[p.ID] = p
@@ -305,6 +313,9 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		a.ptree.Insert(pb.Min, pb.Max, p)
 		return true
 	})
+	if err != nil {
+		return err
+	}
 	if a.cells != nil {
 		areas = a.cells.units()
 		a.Units = append(a.Units, areas...)

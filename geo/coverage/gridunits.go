@@ -8,6 +8,7 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/grid"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 )
 
 // Grid is the level of units that are generated management cells.
@@ -39,6 +40,35 @@ func (cs *cellSet) at(p orb.Point) *Unit {
 	u := &Unit{ID: c.ID(), Name: c.Code, Level: Grid, Geom: poly, Area: geo.Area(poly)}
 	cs.byCode[c.Code] = u
 	return u
+}
+
+// maxLandCells bounds the grid cells one residential polygon may reach.
+const maxLandCells = 1 << 16
+
+// reach adds the cells that g's polygons cover some part of: the radius
+// rule clips residential land to the units, so every cell holding any of
+// it must be listed for the cells to sum to the city. A polygon reaching
+// more than maxLandCells cells is refused, naming the limit.
+func (cs *cellSet) reach(g orb.Geometry) error {
+	b := g.Bound()
+	if cs.g.At(b.Min).Code == cs.g.At(b.Max).Code {
+		return nil // in its inside point's cell
+	}
+	cells, err := cs.g.Cover(b, maxLandCells)
+	if err != nil {
+		return fmt.Errorf("a residential polygon reaches more than %d grid cells: %w", maxLandCells, err)
+	}
+	for _, c := range cells {
+		if _, ok := cs.byCode[c.Code]; ok {
+			continue
+		}
+		if part := clip.Geometry(c.Bound, orb.Clone(g)); part == nil || geo.Area(part) == 0 {
+			continue
+		}
+		poly := c.Polygon()
+		cs.byCode[c.Code] = &Unit{ID: c.ID(), Name: c.Code, Level: Grid, Geom: poly, Area: geo.Area(poly)}
+	}
+	return nil
 }
 
 // holds reports whether p lies in the cell unit u (a grid unit).

@@ -25,6 +25,14 @@ const RadiusCell = 0.01
 // as PostGIS ST_Buffer's default.
 const radiusQuadSegs = 8
 
+// radiusGrid is the precision grid (degrees, about 0.1 mm) a cell's
+// overlay is snapped to when GEOS's floating overlay fails on it.
+const radiusGrid = 1e-9
+
+// radiusRepairCrossings bounds the self-intersections of one land polygon
+// that a cell's overlay repairs with MakeValid (its time grows with them).
+const radiusRepairCrossings = 10000
+
 // radiusWorkers bounds the goroutines (each with its own GEOS context) an
 // audit's radius overlay runs on.
 const radiusWorkers = 4
@@ -234,18 +242,88 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 	return err
 }
 
-// measureCell overlays one cell: the union of the land clipped to it, and
+// measureCell overlays one cell (overlayCell). Should GEOS's floating
+// overlay throw (TopologyException on land whose rings cross or touch
+// themselves, or on near-coincident edges), the cell is overlaid again with
+// its land made valid and every union and intersection snapped to
+// radiusGrid, which GEOS's OverlayNG carries out robustly.
+func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) error {
+	at := *c
+	err := st.overlayCell(overlay{gc: gc}, c, extra, etree)
+	if _, ok := err.(geosPanic); ok {
+		*c = at
+		err = st.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree)
+	}
+	if err != nil {
+		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
+	}
+	return nil
+}
+
+// geosPanic is a panic of GEOS (go-geos panics on its exceptions).
+type geosPanic struct{ v any }
+
+func (p geosPanic) Error() string { return fmt.Sprint(p.v) }
+
+// overlay runs a cell's unions and intersections: GEOS's floating ones,
+// or, with prec > 0, snapped to that grid, the land made valid first.
+type overlay struct {
+	gc   *geos.Context
+	prec float64
+}
+
+func (ov overlay) union(gs []*geos.Geom) *geos.Geom {
+	if len(gs) == 1 {
+		return gs[0]
+	}
+	c := ov.gc.NewCollection(geos.TypeIDGeometryCollection, gs)
+	if ov.prec > 0 {
+		return c.UnaryUnionPrec(ov.prec)
+	}
+	return c.UnaryUnion()
+}
+
+func (ov overlay) intersection(a, b *geos.Geom) *geos.Geom {
+	if ov.prec > 0 {
+		return a.IntersectionPrec(b, ov.prec)
+	}
+	return a.Intersection(b)
+}
+
+// valid returns g itself when it is valid or the overlay is the floating
+// one (which trusts the store's polygons, validated on import), else the
+// polygonal part of MakeValid — refused past radiusRepairCrossings.
+func (ov overlay) valid(g *geos.Geom) (*geos.Geom, error) {
+	if ov.prec == 0 || g.IsValid() {
+		return g, nil
+	}
+	o, err := wkbGeometry(g)
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := geo.Crossings(geo.Polygons(o), radiusRepairCrossings); !ok || n > radiusRepairCrossings {
+		return nil, fmt.Errorf("a residential polygon crosses itself at more than %d points; repairing it is refused: simplify it", radiusRepairCrossings)
+	}
+	mv := g.MakeValid()
+	if mv == nil {
+		return nil, fmt.Errorf("MakeValid failed")
+	}
+	return mv, nil
+}
+
+// overlayCell overlays one cell: the union of the land clipped to it, and
 // of each of its polygons the part inside the radii (whole when inside
 // one, nothing when outside all, else overlaid with the radii crossing
 // it); then both land and covered land within each unit reaching the cell.
 // The overlay is in lon/lat, as PostGIS's on geometry(4326); areas on the
 // ellipsoid.
-func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
+func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %v", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, p)
+			err = geosPanic{p}
 		}
 	}()
+	gc := ov.gc
 	cb := c.bound()
 	clip := func(g orb.Geometry) (*geos.Geom, error) {
 		x, err := toGEOS(gc, g)
@@ -258,12 +336,6 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 		}
 		return x.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1]), nil
 	}
-	union := func(gs []*geos.Geom) *geos.Geom {
-		if len(gs) == 1 {
-			return gs[0]
-		}
-		return gc.NewCollection(geos.TypeIDGeometryCollection, gs).UnaryUnion()
-	}
 	// The land's polygons in the cell: whole ones stay in Go; those the
 	// cell's edges cut are clipped by GEOS.
 	var lands []piece
@@ -274,13 +346,23 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) {
 				continue
 			}
-			if pb.Min[0] >= cb.Min[0] && pb.Min[1] >= cb.Min[1] && pb.Max[0] <= cb.Max[0] && pb.Max[1] <= cb.Max[1] {
+			whole := pb.Min[0] >= cb.Min[0] && pb.Min[1] >= cb.Min[1] && pb.Max[0] <= cb.Max[0] && pb.Max[1] <= cb.Max[1]
+			if whole && ov.prec == 0 {
 				lands = append(lands, orbPiece(poly))
 				continue
 			}
 			var x *geos.Geom
-			if x, cerr = clip(poly); cerr != nil {
+			if x, cerr = toGEOS(gc, poly); cerr != nil {
 				return false
+			}
+			if x, cerr = ov.valid(x); cerr != nil {
+				return false
+			}
+			if !whole {
+				// ClipByRect's result may be invalid: checked again.
+				if x, cerr = ov.valid(x.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1])); cerr != nil {
+					return false
+				}
 			}
 			lands = append(lands, pieces(x)...)
 		}
@@ -293,7 +375,7 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	if len(lands) == 0 {
 		return nil
 	}
-	landP := disjointOrUnion(gc, lands)
+	landP := disjointOrUnion(ov, lands)
 	c.land = sumArea(landP)
 	// Each piece of land: inside a radius, outside all, or crossed by
 	// some — only those crossing it are overlaid with it.
@@ -332,7 +414,7 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 				}
 				bs = append(bs, g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1]))
 			}
-			covP = append(covP, pieces(p.geom(gc).Intersection(union(bs)))...)
+			covP = append(covP, pieces(ov.intersection(p.geom(gc), ov.union(bs)))...)
 		}
 	}
 	c.covered = sumArea(covP)
@@ -354,14 +436,14 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 			if err != nil {
 				return err
 			}
-			ul = in.area(gc, landP)
+			ul = in.area(ov, landP)
 			switch {
 			case c.covered == 0 || ul == 0:
 				uc = 0
 			case c.covered == c.land:
 				uc = ul
 			default:
-				uc = in.area(gc, covP)
+				uc = in.area(ov, covP)
 			}
 		}
 		c.unit = append(c.unit, ui)
@@ -480,7 +562,8 @@ func newUnitPart(g *geos.Geom) (*unitPart, error) {
 }
 
 // area is the area of the pieces inside the unit.
-func (u *unitPart) area(gc *geos.Context, ps []piece) float64 {
+func (u *unitPart) area(ov overlay, ps []piece) float64 {
+	gc := ov.gc
 	s := 0.0
 	for _, p := range ps {
 		if !p.b.Intersects(u.b) {
@@ -488,7 +571,7 @@ func (u *unitPart) area(gc *geos.Context, ps []piece) float64 {
 		}
 		switch {
 		case u.crosses(p.b):
-			s += cellArea(p.geom(gc).Intersection(u.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])))
+			s += cellArea(ov.intersection(p.geom(gc), u.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])))
 		case geo.Contains(u.poly, p.at):
 			s += p.area
 		}
@@ -500,7 +583,8 @@ func (u *unitPart) area(gc *geos.Context, ps []piece) float64 {
 // Polygons inside another (a building in its block) are left out first;
 // GEOS then unions only the groups whose bounds meet, each apart (parcels
 // across streets from each other need none).
-func disjointOrUnion(gc *geos.Context, polys []piece) []piece {
+func disjointOrUnion(ov overlay, polys []piece) []piece {
+	gc := ov.gc
 	// Largest bounds first, each kept unless one kept holds it.
 	sort.SliceStable(polys, func(i, j int) bool {
 		bi, bj := polys[i].b, polys[j].b
@@ -571,7 +655,7 @@ func disjointOrUnion(gc *geos.Context, polys []piece) []piece {
 		for k, i := range g {
 			gs[k] = kept[i].geom(gc)
 		}
-		out = append(out, pieces(gc.NewCollection(geos.TypeIDGeometryCollection, gs).UnaryUnion())...)
+		out = append(out, pieces(ov.union(gs))...)
 	}
 	return out
 }

@@ -125,6 +125,9 @@ func TestRadiusCoverageLandOnce(t *testing.T) {
 // TestRadiusWhatIfEqualsFull: a second park added by a what-if, whose
 // radius reaches the compound from the south, gives the figures of a full
 // audit with it: the cells it reaches are overlaid again, the rest kept.
+// The fixture has no areas, so its units are grid cells: the city and the
+// cell(s) holding the first compound's newly covered land must gain; a
+// cell beyond the new radius (the second compound's) must not change.
 func TestRadiusWhatIfEqualsFull(t *testing.T) {
 	a := radiusFixture(t, &geo.Feature{Layer: geo.Parcels, Geom: box(1500, -50, 1600, 50), Props: map[string]any{"kind": "compound", "population": int64(10)}})
 	add := []*geo.Feature{{Layer: geo.Green, Geom: box(-100, -600, 100, -540), Props: map[string]any{"kind": "park", "public": true}}}
@@ -136,18 +139,93 @@ func TestRadiusWhatIfEqualsFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The new radius (500 m: the park is 1.2 ha) reaches y = −40 across
+	// x = −100 to 100: of the land, only the first compound's strip from
+	// y = −50 to −40 is newly inside (points of it every 5 m); none of it
+	// beyond 600 m of the park's box, where the second compound lies.
+	var newly []orb.Point
+	for x := -47.5; x < 50; x += 5 {
+		for _, y := range []float64{-47.5, -42.5} {
+			newly = append(newly, at(x, y))
+		}
+	}
+	reach := orb.Bound{Min: at(-600, -1100), Max: at(600, -40)}
 	for i, rd := range d.Rules {
 		if rd.Rule.Type != RadiusCoverage {
 			continue
 		}
+		changed, beyond := 0, 0
 		for j, ud := range rd.Units {
 			got, want := ud.After, full.Results[i].Units[j]
 			if !same(got.Value, want.Value) || !same(got.LandCovered, want.LandCovered) || !same(got.Land, want.Land) {
 				t.Errorf("%s: what-if %.6f (%.1f of %.1f m²), full audit %.6f (%.1f of %.1f)", ud.Before.Unit.Name, got.Value, got.LandCovered, got.Land, want.Value, want.LandCovered, want.Land)
 			}
-			if got.Value <= ud.Before.Value {
-				t.Errorf("%s: the new park's radius changed nothing (%.4f)", ud.Before.Unit.Name, got.Value)
+			u := ud.Before.Unit
+			switch {
+			case j == 0 || holdsAny(u.Geom, newly):
+				changed++
+				if got.Value <= ud.Before.Value {
+					t.Errorf("%s: the new park's radius changed nothing (%.4f)", u.Name, got.Value)
+				}
+			case !u.Geom.Bound().Intersects(reach):
+				beyond++
+				if !same(got.Value, ud.Before.Value) || !same(got.LandCovered, ud.Before.LandCovered) {
+					t.Errorf("%s: beyond the new radius, yet %.6f (%.1f m²) before, %.6f (%.1f m²) after", u.Name, ud.Before.Value, ud.Before.LandCovered, got.Value, got.LandCovered)
+				}
 			}
 		}
+		if changed < 2 {
+			t.Errorf("%s: %d units hold land the new radius reaches, want the city and a cell", rd.Rule.ID, changed)
+		}
+		if beyond == 0 {
+			t.Errorf("%s: no unit beyond the new radius (the second compound's cell)", rd.Rule.ID)
+		}
+	}
+}
+
+// holdsAny reports whether any of the points lies inside g.
+func holdsAny(g orb.Geometry, pts []orb.Point) bool {
+	for _, p := range pts {
+		if geo.Contains(g, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRadiusOverlayInvalidLand: a residential quarter of a Chengdu parcel
+// (cut as TestSplitInvariance cuts them) whose ring runs back over its
+// own west edge, beside two compounds whose bounds chain it to them, made
+// GEOS's union throw "unable to assign free hole to a shell" and the audit
+// fail. The audit now overlays such a cell again with the land made valid:
+// the three are disjoint, so the land is their areas' sum (the spike along
+// the west edge has none), all inside the park's 500 m radius.
+func TestRadiusOverlayInvalidLand(t *testing.T) {
+	const x0 = 104.0734154
+	land := []orb.Polygon{
+		{{{x0, 30.65865405}, {x0, 30.6583740280888257}, {104.0735397, 30.6583074}, {104.0737144, 30.6585487}, {104.0736195, 30.6585996}, {104.073532, 30.6584787}, {x0, 30.6585412438306655}, {x0, 30.65865405}}},
+		{{{104.0734774, 30.6590516}, {104.073577, 30.6589994}, {104.0736504327457652, 30.65910295}, {104.0735138197920548, 30.65910295}, {104.0734774, 30.6590516}}},
+		{{{104.07345, 30.6586}, {104.07347, 30.6586}, {104.07347, 30.65902}, {104.07345, 30.65902}, {104.07345, 30.6586}}},
+	}
+	var fs []*geo.Feature
+	want := 0.0
+	for i, p := range land {
+		fs = append(fs, &geo.Feature{Layer: geo.Parcels, Source: "fixture", SourceID: string(rune('a' + i)), Geom: p, Props: map[string]any{"kind": "compound", "population": int64(100)}})
+		want += geo.Area(p)
+	}
+	park := orb.Polygon{{{104.0731, 30.6598}, {104.0741, 30.6598}, {104.0741, 30.6607}, {104.0731, 30.6607}, {104.0731, 30.6598}}}
+	fs = append(fs, &geo.Feature{Layer: geo.Green, Source: "fixture", SourceID: "park", Geom: park, Props: map[string]any{"kind": "park", "public": true}})
+	for _, f := range fs {
+		if err := geo.Prepare(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := Run(context.Background(), snapshotOf(t, fs), Default(), Options{Mode: Straight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	city := radiusResult(t, a).Units[0]
+	if math.Abs(city.Land-want) > 1e-3*want || math.Abs(city.LandCovered-want) > 1e-3*want {
+		t.Errorf("%.1f of %.1f m² covered, want all of %.1f", city.LandCovered, city.Land, want)
 	}
 }
