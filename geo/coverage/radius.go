@@ -107,6 +107,7 @@ type radiusState struct {
 // per unit (indexes into radiusState.units; the city, 0, is the total).
 type radiusCellArea struct {
 	ix, iy         int
+	prec           float64 // the overlay's grid (0: floating)
 	land, covered  float64
 	unit           []int
 	uland, ucovers []float64
@@ -176,7 +177,7 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	for i := range all {
 		all[i] = i
 	}
-	if err := st.measure(ctx, st.cells, all, nil); err != nil {
+	if err := st.measure(ctx, st.cells, all, nil, nil); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -202,10 +203,12 @@ func cellsOf(b orb.Bound) [][2]int {
 }
 
 // measure fills cells[which] with their land and covered land, the radii
-// being st.bufs and extra. The cells are handed to the workers one at a
+// being st.bufs and extra. With prev (the audit's cells, a what-if's
+// extra radii adding only coverage), each unit's land in a cell is taken
+// from prev[i] when overlaid the same way rather than overlaid again. The cells are handed to the workers one at a
 // time and the context looked at before each (by this goroutine only, so
 // the deadline is seen once and in order).
-func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed) error {
+func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea) error {
 	var etree rtree.RTreeG[int]
 	for i, x := range extra {
 		etree.Insert(x.b.Min, x.b.Max, i)
@@ -221,7 +224,11 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 				if first != nil {
 					continue
 				}
-				first = st.measureCell(gc, &cells[i], extra, &etree)
+				var p *radiusCellArea
+				if prev != nil {
+					p = &prev[i]
+				}
+				first = st.measureCell(gc, &cells[i], extra, &etree, p)
 			}
 			errs <- first
 		}()
@@ -247,12 +254,12 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 // themselves, or on near-coincident edges), the cell is overlaid again with
 // its land made valid and every union and intersection snapped to
 // radiusGrid, which GEOS's OverlayNG carries out robustly.
-func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) error {
+func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) error {
 	at := *c
-	err := st.overlayCell(overlay{gc: gc}, c, extra, etree)
+	err := st.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
 	if _, ok := err.(geosPanic); ok {
 		*c = at
-		err = st.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree)
+		err = st.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev)
 	}
 	if err != nil {
 		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
@@ -316,8 +323,10 @@ func (ov overlay) valid(g *geos.Geom) (*geos.Geom, error) {
 // one, nothing when outside all, else overlaid with the radii crossing
 // it); then both land and covered land within each unit reaching the cell.
 // The overlay is in lon/lat, as PostGIS's on geometry(4326); areas on the
-// ellipsoid.
-func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
+// ellipsoid. A unit's land is prev's when prev (the same cell, the same
+// land) was overlaid on the same grid: the same GEOS calls on the same
+// pieces would give it again.
+func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
@@ -371,7 +380,10 @@ func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 	if cerr != nil {
 		return cerr
 	}
-	*c = radiusCellArea{ix: c.ix, iy: c.iy}
+	*c = radiusCellArea{ix: c.ix, iy: c.iy, prec: ov.prec}
+	if prev != nil && (prev.prec != ov.prec || prev.ix != c.ix || prev.iy != c.iy) {
+		prev = nil
+	}
 	if len(lands) == 0 {
 		return nil
 	}
@@ -436,7 +448,11 @@ func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 			if err != nil {
 				return err
 			}
-			ul = in.area(ov, landP)
+			if k := len(c.unit); prev != nil && k < len(prev.unit) && prev.unit[k] == ui {
+				ul = prev.uland[k]
+			} else {
+				ul = in.area(ov, landP)
+			}
 			switch {
 			case c.covered == 0 || ul == 0:
 				uc = 0
@@ -736,7 +752,7 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 			}
 		}
 	}
-	if err := st.measure(ctx, cells, which, extra); err != nil {
+	if err := st.measure(ctx, cells, which, extra, st.cells); err != nil {
 		return err
 	}
 	st.apply(urs, cells)
