@@ -256,6 +256,12 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 // radiusGrid, which GEOS's OverlayNG carries out robustly.
 func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) error {
 	at := *c
+	if prev != nil && prev.prec == 0 && prev.ix == c.ix && prev.iy == c.iy {
+		if st.deltaCell(overlay{gc: gc}, c, prev, extra, etree) == nil {
+			return nil
+		}
+		*c = at
+	}
 	err := st.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
 	if _, ok := err.(geosPanic); ok {
 		*c = at
@@ -263,6 +269,145 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 	}
 	if err != nil {
 		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
+	}
+	return nil
+}
+
+// deltaCell measures a cell a what-if's extra radii reach from the
+// audit's measure of it (prev): the land is the same, and the covered land
+// grows by the land inside the extra radii and outside the old ones, which
+// only the land reaching the extra radii's bounds is overlaid for. Any
+// error (a GEOS exception) leaves the cell to overlayCell.
+func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = geosPanic{p}
+		}
+	}()
+	gc := ov.gc
+	cb := c.bound()
+	reaches := func(b orb.Bound) bool {
+		hit := false
+		etree.Search(b.Min, b.Max, func(_, _ [2]float64, _ int) bool {
+			hit = true
+			return false
+		})
+		return hit
+	}
+	var lands []piece
+	var cerr error
+	st.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+		for _, poly := range geo.Polygons(g) {
+			pb := poly.Bound()
+			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) || !reaches(pb) {
+				continue
+			}
+			if pb.Min[0] >= cb.Min[0] && pb.Min[1] >= cb.Min[1] && pb.Max[0] <= cb.Max[0] && pb.Max[1] <= cb.Max[1] {
+				lands = append(lands, orbPiece(poly))
+				continue
+			}
+			var x *geos.Geom
+			if x, cerr = toGEOS(gc, poly); cerr != nil {
+				return false
+			}
+			lands = append(lands, pieces(x.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1]))...)
+		}
+		return true
+	})
+	if cerr != nil {
+		return cerr
+	}
+	*c = *prev
+	if len(lands) == 0 {
+		return nil
+	}
+	clip := func(x *indexed, b orb.Bound) (*geos.Geom, error) {
+		g, err := toGEOS(gc, x.poly)
+		if err != nil {
+			return nil, err
+		}
+		return g.ClipByRect(b.Min[0], b.Min[1], b.Max[0], b.Max[1]), nil
+	}
+	var add []piece
+	var oldX, newX []*indexed
+	for _, p := range disjointOrUnion(ov, lands) {
+		oldX, newX = oldX[:0], newX[:0]
+		inOld, inNew := false, false
+		st.btree.Search(p.b.Min, p.b.Max, func(_, _ [2]float64, i int) bool {
+			x := st.bufs[i]
+			switch {
+			case x.crosses(p.b):
+				oldX = append(oldX, x)
+			case geo.Contains(x.poly, p.at):
+				inOld = true
+				return false
+			}
+			return true
+		})
+		if inOld {
+			continue
+		}
+		etree.Search(p.b.Min, p.b.Max, func(_, _ [2]float64, i int) bool {
+			x := extra[i]
+			switch {
+			case x.crosses(p.b):
+				newX = append(newX, x)
+			case geo.Contains(x.poly, p.at):
+				inNew = true
+				return false
+			}
+			return true
+		})
+		if !inNew && len(newX) == 0 {
+			continue
+		}
+		g := p.geom(gc)
+		if !inNew {
+			var bs []*geos.Geom
+			for _, x := range newX {
+				b, err := clip(x, p.b)
+				if err != nil {
+					return err
+				}
+				bs = append(bs, b)
+			}
+			g = ov.intersection(g, ov.union(bs))
+		}
+		if len(oldX) > 0 {
+			var bs []*geos.Geom
+			for _, x := range oldX {
+				b, err := clip(x, p.b)
+				if err != nil {
+					return err
+				}
+				bs = append(bs, b)
+			}
+			g = g.Difference(ov.union(bs))
+		}
+		add = append(add, pieces(g)...)
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	c.covered += sumArea(add)
+	c.ucovers = append([]float64(nil), prev.ucovers...)
+	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
+	for k, ui := range c.unit {
+		u := st.units[ui]
+		ug, err := toGEOS(gc, u.Geom)
+		if err != nil {
+			return err
+		}
+		ug = ug.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1])
+		if ug.Area() >= cellDeg*(1-1e-12) {
+			c.ucovers[k] += sumArea(add)
+			continue
+		}
+		in, err := newUnitPart(ug)
+		if err != nil {
+			return err
+		}
+		c.ucovers[k] += in.area(ov, add)
 	}
 	return nil
 }
