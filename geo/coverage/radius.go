@@ -294,9 +294,15 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 		})
 		return hit
 	}
+	// Only the land within the cell and the extra radii's bounds.
+	sb := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for _, x := range extra {
+		sb = sb.Union(x.b)
+	}
+	sb = orb.Bound{Min: orb.Point{math.Max(sb.Min[0], cb.Min[0]), math.Max(sb.Min[1], cb.Min[1])}, Max: orb.Point{math.Min(sb.Max[0], cb.Max[0]), math.Min(sb.Max[1], cb.Max[1])}}
 	var lands []piece
 	var cerr error
-	st.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+	st.land.Search(sb.Min, sb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
 		for _, poly := range geo.Polygons(g) {
 			pb := poly.Bound()
 			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) || !reaches(pb) {
@@ -371,12 +377,33 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 				}
 				bs = append(bs, b)
 			}
-			g = ov.intersection(g, ov.union(bs))
+			if g = ov.intersection(g, ov.union(bs)); g == nil || g.IsEmpty() {
+				continue
+			}
 		}
-		if len(oldX) > 0 {
+		// The old radii again, against the new land's own bound.
+		gx := g.Bounds()
+		gb := orb.Bound{Min: orb.Point{gx.MinX, gx.MinY}, Max: orb.Point{gx.MaxX, gx.MaxY}}
+		at := p.at
+		if !inNew {
+			at = pieces(g)[0].at
+		}
+		cut := oldX[:0]
+		for _, x := range oldX {
+			switch {
+			case x.crosses(gb):
+				cut = append(cut, x)
+			case geo.Contains(x.poly, at):
+				inOld = true
+			}
+		}
+		if inOld {
+			continue
+		}
+		if len(cut) > 0 {
 			var bs []*geos.Geom
-			for _, x := range oldX {
-				b, err := clip(x, p.b)
+			for _, x := range cut {
+				b, err := clip(x, gb)
 				if err != nil {
 					return err
 				}
