@@ -300,29 +300,20 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 		sb = sb.Union(x.b)
 	}
 	sb = orb.Bound{Min: orb.Point{math.Max(sb.Min[0], cb.Min[0]), math.Max(sb.Min[1], cb.Min[1])}, Max: orb.Point{math.Min(sb.Max[0], cb.Max[0]), math.Min(sb.Max[1], cb.Max[1])}}
+	// The land's polygons stay whole; each piece's overlay is cut to the
+	// cell below.
 	var lands []piece
-	var cerr error
 	st.land.Search(sb.Min, sb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
 		for _, poly := range geo.Polygons(g) {
-			pb := poly.Bound()
-			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) || !reaches(pb) {
+			if len(poly) == 0 || len(poly[0]) < 4 {
 				continue
 			}
-			if pb.Min[0] >= cb.Min[0] && pb.Min[1] >= cb.Min[1] && pb.Max[0] <= cb.Max[0] && pb.Max[1] <= cb.Max[1] {
-				lands = append(lands, orbPiece(poly))
-				continue
+			if pb := poly.Bound(); pb.Intersects(sb) && reaches(pb) {
+				lands = append(lands, piece{o: poly, b: pb, at: poly[0][0]})
 			}
-			var x *geos.Geom
-			if x, cerr = toGEOS(gc, poly); cerr != nil {
-				return false
-			}
-			lands = append(lands, pieces(x.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1]))...)
 		}
 		return true
 	})
-	if cerr != nil {
-		return cerr
-	}
 	*c = *prev
 	if len(lands) == 0 {
 		return nil
@@ -367,11 +358,19 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 		if !inNew && len(newX) == 0 {
 			continue
 		}
+		// r: the piece's bound within the cell.
+		r := orb.Bound{Min: orb.Point{math.Max(p.b.Min[0], cb.Min[0]), math.Max(p.b.Min[1], cb.Min[1])}, Max: orb.Point{math.Min(p.b.Max[0], cb.Max[0]), math.Min(p.b.Max[1], cb.Max[1])}}
 		g := p.geom(gc)
-		if !inNew {
+		if inNew {
+			if r != p.b {
+				if g = g.ClipByRect(r.Min[0], r.Min[1], r.Max[0], r.Max[1]); g == nil || g.IsEmpty() {
+					continue
+				}
+			}
+		} else {
 			var bs []*geos.Geom
 			for _, x := range newX {
-				b, err := clip(x, p.b)
+				b, err := clip(x, r)
 				if err != nil {
 					return err
 				}
@@ -384,10 +383,7 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 		// The old radii again, against the new land's own bound.
 		gx := g.Bounds()
 		gb := orb.Bound{Min: orb.Point{gx.MinX, gx.MinY}, Max: orb.Point{gx.MaxX, gx.MaxY}}
-		at := p.at
-		if !inNew {
-			at = pieces(g)[0].at
-		}
+		at := gb.Center() // no radius crossing gb: all of it on one side
 		cut := oldX[:0]
 		for _, x := range oldX {
 			switch {
