@@ -396,16 +396,31 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 		if inOld {
 			continue
 		}
-		if len(cut) > 0 {
-			var bs []*geos.Geom
-			for _, x := range cut {
-				b, err := clip(x, gb)
-				if err != nil {
-					return err
+		// The old radii taken off one at a time, each tested again against
+		// what is left (most land is gone after the first).
+		for i, x := range cut {
+			if i > 0 {
+				gx := g.Bounds()
+				gb = orb.Bound{Min: orb.Point{gx.MinX, gx.MinY}, Max: orb.Point{gx.MaxX, gx.MaxY}}
+				if !x.crosses(gb) {
+					if geo.Contains(x.poly, gb.Center()) {
+						inOld = true
+						break
+					}
+					continue
 				}
-				bs = append(bs, b)
 			}
-			g = g.Difference(ov.union(bs))
+			b, err := clip(x, gb)
+			if err != nil {
+				return err
+			}
+			if g = g.Difference(b); g == nil || g.IsEmpty() {
+				inOld = true
+				break
+			}
+		}
+		if inOld {
+			continue
 		}
 		add = append(add, pieces(g)...)
 	}
