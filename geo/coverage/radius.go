@@ -430,8 +430,15 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 	c.covered += sumArea(add)
 	c.ucovers = append([]float64(nil), prev.ucovers...)
 	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
+	ab := add[0].b
+	for _, p := range add[1:] {
+		ab = ab.Union(p.b)
+	}
 	for k, ui := range c.unit {
 		u := st.units[ui]
+		if !u.Geom.Bound().Intersects(ab) {
+			continue // none of the new covered land is in the unit
+		}
 		ug, err := toGEOS(gc, u.Geom)
 		if err != nil {
 			return err
