@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/demotown"
+	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
 )
 
 // BenchmarkWhatIfCity times a what-if of a 100×100 m park at random
@@ -17,8 +20,15 @@ func BenchmarkWhatIfCity(b *testing.B) {
 	if _, err := demotown.Generate(demotown.Options{Seed: 1, Size: "city"}, func(x []*geo.Feature) error { fs = append(fs, x...); return nil }); err != nil {
 		b.Fatal(err)
 	}
-	t := &testing.T{}
-	snap := snapshotOf(t, fs)
+	st := memstore.New()
+	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
+		b.Fatal(err)
+	}
+	ix, err := index.Load(ctx, st, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap := ix.Snapshot()
 	base, err := Run(ctx, snap, Default(), Options{})
 	if err != nil {
 		b.Fatal(err)
