@@ -158,6 +158,11 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 	for _, f := range added {
 		b := f.Geom.Bound()
 		search := orb.Bound{Min: geo.RadiusBound(b.Min, reach).Min, Max: geo.RadiusBound(b.Max, reach).Max}
+		// A point outside near is farther than the rule's metres in a
+		// straight line, by any of the measures (a margin for their
+		// differences), so its straight distance need not be worked out.
+		m := r.Meters*1.05 + 1
+		near := orb.Bound{Min: geo.RadiusBound(b.Min, m).Min, Max: geo.RadiusBound(b.Max, m).Max}
 		a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
 			if r.Type == RadiusCoverage {
 				if !math.IsInf(res.Distance[p.ID], 1) || seen[p.first] {
@@ -179,6 +184,8 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 				}
 				straight := -1.0
 				switch {
+				case !near.Contains(a.pts[i]):
+					straight = math.Inf(1)
 				case walked == nil: // the figure itself: geodesic, as the audit's
 					straight = geo.DistanceTo(a.pts[i], f.Geom)
 				case !wasStraight: // the share beside it, measured as the audit does
@@ -187,7 +194,7 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 				in := false
 				if !wasIn {
 					if walked != nil {
-						if geo.Contains(f.Geom, a.pts[i]) { // inside the new target
+						if b.Contains(a.pts[i]) && geo.Contains(f.Geom, a.pts[i]) { // inside the new target
 							in = true
 						} else if !math.IsInf(a.access[i], 1) {
 							if w, lab := walked.To(a.at[i]); lab >= 0 && w+a.access[i] <= r.Meters {
