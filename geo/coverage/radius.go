@@ -318,10 +318,17 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 	if len(lands) == 0 {
 		return nil
 	}
+	// A radius's GEOS geometry is made once per cell: the same radii cross
+	// many of its land pieces.
+	made := map[*indexed]*geos.Geom{}
 	clip := func(x *indexed, b orb.Bound) (*geos.Geom, error) {
-		g, err := toGEOS(gc, x.poly)
-		if err != nil {
-			return nil, err
+		g, ok := made[x]
+		if !ok {
+			var err error
+			if g, err = toGEOS(gc, x.poly); err != nil {
+				return nil, err
+			}
+			made[x] = g
 		}
 		return g.ClipByRect(b.Min[0], b.Min[1], b.Max[0], b.Max[1]), nil
 	}
