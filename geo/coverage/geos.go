@@ -17,18 +17,33 @@ func overlapArea(gc *geos.Context, unit orb.Geometry, polys []orb.Geometry) (flo
 	if len(polys) == 0 {
 		return 0, nil
 	}
+	all, err := unionGEOS(gc, polys)
+	if err != nil {
+		return 0, err
+	}
+	return areaWithin(gc, all, unit)
+}
+
+// unionGEOS returns the union of polys as overlapArea makes it.
+func unionGEOS(gc *geos.Context, polys []orb.Geometry) (*geos.Geom, error) {
 	parts := make([]*geos.Geom, 0, len(polys))
 	for _, p := range polys {
 		g, err := toGEOS(gc, p)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		parts = append(parts, g)
 	}
 	all := gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
 	if all == nil {
-		return 0, fmt.Errorf("GEOS union failed")
+		return nil, fmt.Errorf("GEOS union failed")
 	}
+	return all, nil
+}
+
+// areaWithin returns the geodesic area (m²) of all (a union from
+// unionGEOS) inside unit (nil: all of it).
+func areaWithin(gc *geos.Context, all *geos.Geom, unit orb.Geometry) (float64, error) {
 	in := all
 	if unit != nil {
 		u, err := toGEOS(gc, unit)

@@ -303,17 +303,26 @@ func (a *Audit) areaDelta(gc *geos.Context, res *Result, rd *RuleDelta, added []
 		return err
 	}
 	var sum float64
+	var freshG *geos.Geom // fresh's union, made once for every unit
+	if fresh != nil {
+		if freshG, err = unionGEOS(gc, []orb.Geometry{fresh}); err != nil {
+			return err
+		}
+	}
+	rd.Units = make([]UnitDelta, 0, len(res.Units))
+	copies := make([]UnitResult, len(res.Units))
 	for i, u := range res.Units {
-		c := *u
+		copies[i] = *u
+		c := &copies[i]
 		if i > 0 && fresh != nil && u.Unit.Geom.Bound().Intersects(b) {
-			add, err := overlapArea(gc, u.Unit.Geom, []orb.Geometry{fresh})
+			add, err := areaWithin(gc, freshG, u.Unit.Geom)
 			if err != nil {
 				return err
 			}
 			c.Numerator += add
 			sum += add
 		}
-		rd.Units = append(rd.Units, UnitDelta{u, &c})
+		rd.Units = append(rd.Units, UnitDelta{u, c})
 	}
 	city := rd.Units[0].After
 	if r.Type == PerCapita && fresh != nil {
