@@ -218,12 +218,14 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 			return true
 		})
 	}
-	after := map[*Unit]*UnitResult{}
-	for _, u := range res.Units {
-		c := *u
-		c.Failing = nil
-		after[u.Unit] = &c
+	after := make(map[*Unit]*UnitResult, len(res.Units))
+	copies := make([]UnitResult, len(res.Units))
+	for i, u := range res.Units {
+		copies[i] = *u
+		copies[i].Failing = nil
+		after[u.Unit] = &copies[i]
 	}
+	rd.Units = make([]UnitDelta, 0, len(res.Units))
 	var newlyCovered float64
 	for p, pts := range newly {
 		frac := float64(len(pts)) / float64(p.count)
