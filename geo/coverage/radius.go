@@ -145,6 +145,7 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 		return nil, err
 	}
 	var bufErr error
+	bgc := geos.NewContext() // the buffers', made on this goroutine
 	snap.Layer(r.Target.Layer).Scan(func(f *geo.Feature) bool {
 		if n++; n%checkEvery == 0 {
 			if bufErr = ctx.Err(); bufErr != nil {
@@ -156,7 +157,7 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 			return true
 		}
 		var g orb.Geometry
-		if g, bufErr = groundBuffer(f.Geom, rad); bufErr != nil {
+		if g, bufErr = groundBuffer(bgc, f.Geom, rad); bufErr != nil {
 			bufErr = fmt.Errorf("radius of %s %d: %w", f.Layer, f.ID, bufErr)
 			return false
 		}
@@ -923,12 +924,13 @@ func (st *radiusState) apply(urs []*UnitResult, cells []radiusCellArea) {
 func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*geo.Feature) error {
 	var extra []*indexed
 	var reach []orb.Bound
+	gc := geos.NewContext()
 	for _, f := range added {
 		rad, ok := tierRadius(st.rule, f)
 		if !ok {
 			continue
 		}
-		g, err := groundBuffer(f.Geom, rad)
+		g, err := groundBuffer(gc, f.Geom, rad)
 		if err != nil {
 			return err
 		}
@@ -956,10 +958,10 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 	return nil
 }
 
-// groundBuffer returns g buffered by metres on the ground: GEOS buffers it
+// groundBuffer returns g buffered by metres on the ground: GEOS (gc) buffers it
 // in a plane in metres centred on g (the ellipsoid's scales there), and the
 // result goes back to lon/lat.
-func groundBuffer(g orb.Geometry, metres float64) (orb.Geometry, error) {
+func groundBuffer(gc *geos.Context, g orb.Geometry, metres float64) (orb.Geometry, error) {
 	c := g.Bound().Center()
 	kx, ky := metresPerDegree(c[1])
 	var plane orb.Geometry = orb.Point{}
@@ -967,7 +969,6 @@ func groundBuffer(g orb.Geometry, metres float64) (orb.Geometry, error) {
 		plane = orb.Clone(g)
 	}
 	project(plane, func(p orb.Point) orb.Point { return orb.Point{(p[0] - c[0]) * kx, (p[1] - c[1]) * ky} })
-	gc := geos.NewContext()
 	x, err := toGEOS(gc, plane)
 	if err != nil {
 		return nil, err
