@@ -646,10 +646,3 @@ func fields(b []byte, fn func(num int, v uint64, d []byte)) error {
 	}
 	return nil
 }
-
-// appendBytes appends a length-delimited protobuf field.
-func appendBytes(b []byte, num int, d []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(num)<<3|2)
-	b = binary.AppendUvarint(b, uint64(len(d)))
-	return append(b, d...)
-}

@@ -220,3 +220,10 @@ func TestPBFMatchesOsmpbf(t *testing.T) {
 		})
 	}
 }
+
+// appendBytes appends a length-delimited protobuf field.
+func appendBytes(b []byte, num int, d []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(num)<<3|2)
+	b = binary.AppendUvarint(b, uint64(len(d)))
+	return append(b, d...)
+}

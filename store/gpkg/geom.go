@@ -388,8 +388,24 @@ func (r *wkbReader) geometry(depth int) (orb.Geometry, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Only the slice of type t is allocated; the others stay nil.
 		c := min(n, preallocParts)
-		mpt, ml, mpl, parts := make(orb.MultiPoint, 0, c), make(orb.MultiLineString, 0, c), make(orb.MultiPolygon, 0, c), make(orb.Collection, 0, c)
+		var (
+			mpt   orb.MultiPoint
+			ml    orb.MultiLineString
+			mpl   orb.MultiPolygon
+			parts orb.Collection
+		)
+		switch t {
+		case 4:
+			mpt = make(orb.MultiPoint, 0, c)
+		case 5:
+			ml = make(orb.MultiLineString, 0, c)
+		case 6:
+			mpl = make(orb.MultiPolygon, 0, c)
+		default:
+			parts = make(orb.Collection, 0, c)
+		}
 		for range n {
 			g, err := r.geometry(depth + 1)
 			if err != nil {
