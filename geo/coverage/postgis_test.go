@@ -6,13 +6,6 @@ import (
 	"math"
 	"net/url"
 	"testing"
-
-	"github.com/greenreach/greenreach/store/storetest"
-
-	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/osm"
-	"github.com/greenreach/greenreach/store/open"
-	"github.com/jackc/pgx/v5"
 )
 
 // TestPostGISAuditMatchesSQL: on Monaco imported into PostGIS, the audit's
@@ -22,30 +15,11 @@ import (
 // ST_Intersection on geometry) within 0.1%.
 func TestPostGISAuditMatchesSQL(t *testing.T) {
 	ctx := context.Background()
-	file := storetest.SharedData(t, "monaco.osm.pbf")
-	dsn := storetest.PostGISURL(t, "audit")
-	schema := dsnSchema(dsn)
-	st, err := open.Store(ctx, dsn)
+	snap, schema, conn := postgisCity(t, ctx, "monaco.osm.pbf", "audit")
+	a, err := Run(ctx, snap, Default(), Options{Mode: Straight})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	if _, _, err := osm.ImportFile(ctx, st, file, osm.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Run(ctx, ix.Snapshot(), Default(), Options{Mode: Straight})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, storetest.PostGISURL(t, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	result := func(id string) *Result {
 		for _, r := range a.Results {
 			if r.Rule.ID == id {

@@ -7,11 +7,6 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo/grid"
-	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/osm"
-	"github.com/greenreach/greenreach/store/open"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
 )
 
@@ -26,21 +21,7 @@ func TestPostGISRadiusCoverageByArea(t *testing.T) {
 	for _, city := range []string{"chengdu", "monaco"} {
 		t.Run(city, func(t *testing.T) {
 			ctx := context.Background()
-			file := storetest.SharedData(t, city+".osm.pbf")
-			dsn := storetest.PostGISURL(t, "radius")
-			schema := dsnSchema(dsn)
-			st, err := open.Store(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, _, err := osm.ImportFile(ctx, st, file, osm.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			ix, err := index.Load(ctx, st, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			snap, schema, conn := postgisCity(t, ctx, city+".osm.pbf", "radius")
 			rs := Default()
 			var one *RuleSet
 			for _, r := range rs.Rules {
@@ -51,15 +32,10 @@ func TestPostGISRadiusCoverageByArea(t *testing.T) {
 			if one == nil {
 				t.Fatal("no rule park-radius-gbt50563")
 			}
-			a, err := Run(ctx, ix.Snapshot(), one, Options{Mode: Straight})
+			a, err := Run(ctx, snap, one, Options{Mode: Straight})
 			if err != nil {
 				t.Fatal(err)
 			}
-			conn, err := pgx.Connect(ctx, storetest.PostGISURL(t, ""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
 			// Unit 0 is the city; the others are the areas by id, and the
 			// grid cells (a city with no areas) by their cells' ids: their
 			// squares, input to the audit, are made from their codes by

@@ -7,12 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/osm"
-	"github.com/greenreach/greenreach/store/open"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
 )
 
 // TestPostGISArealShares: on Chengdu and Monaco imported into PostGIS,
@@ -31,31 +25,11 @@ func TestPostGISArealShares(t *testing.T) {
 	rs.Rules = append(rs.Rules, extra.Rules...)
 	for _, city := range []string{"chengdu", "monaco"} {
 		t.Run(city, func(t *testing.T) {
-			file := storetest.SharedData(t, city+".osm.pbf")
-			dsn := storetest.PostGISURL(t, "areal")
-			schema := dsnSchema(dsn)
-			st, err := open.Store(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, _, err := osm.ImportFile(ctx, st, file, osm.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			ix, err := index.Load(ctx, st, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			snap := ix.Snapshot()
+			snap, schema, conn := postgisCity(t, ctx, city+".osm.pbf", "areal")
 			a, err := Run(ctx, snap, rs, Options{Mode: Straight})
 			if err != nil {
 				t.Fatal(err)
 			}
-			conn, err := pgx.Connect(ctx, storetest.PostGISURL(t, ""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
 			compared := 0
 			for _, res := range a.Results {
 				r := res.Rule

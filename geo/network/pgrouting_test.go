@@ -85,25 +85,7 @@ func TestPostGISWalkMatchesPgRouting(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			res, err := conn.Query(ctx, "SELECT node, agg_cost FROM pgr_drivingDistance($1, 0::bigint, 1e9::float8, true)",
-				fmt.Sprintf("SELECT id, source, target, cost, reverse_cost FROM %s.e", schema))
-			if err != nil {
-				t.Fatal(err)
-			}
-			pg := map[int64]float64{}
-			for res.Next() {
-				var n int64
-				var c float64
-				if err := res.Scan(&n, &c); err != nil {
-					t.Fatal(err)
-				}
-				if old, ok := pg[n]; !ok || c < old {
-					pg[n] = c
-				}
-			}
-			if err := res.Err(); err != nil {
-				t.Fatal(err)
-			}
+			pg := drivingDistance(t, ctx, conn, schema)
 			t.Logf("pgRouting: %d edges, %d vertices reached in %s", len(rows), len(pg), time.Since(start).Round(time.Millisecond))
 			worst, reached, within500 := 0.0, 0, 0
 			for i, p := range parcels {
@@ -260,25 +242,7 @@ func TestPostGISAccessMatchesSampledPgRouting(t *testing.T) {
 			if _, err := conn.CopyFrom(ctx, pgx.Identifier{schema, "e"}, []string{"id", "source", "target", "cost", "reverse_cost"}, pgx.CopyFromRows(rows)); err != nil {
 				t.Fatal(err)
 			}
-			res, err = conn.Query(ctx, "SELECT node, agg_cost FROM pgr_drivingDistance($1, 0::bigint, 1e9::float8, true)",
-				fmt.Sprintf("SELECT id, source, target, cost, reverse_cost FROM %s.e", schema))
-			if err != nil {
-				t.Fatal(err)
-			}
-			pg := map[int64]float64{}
-			for res.Next() {
-				var n int64
-				var c float64
-				if err := res.Scan(&n, &c); err != nil {
-					t.Fatal(err)
-				}
-				if old, ok := pg[n]; !ok || c < old {
-					pg[n] = c
-				}
-			}
-			if err := res.Err(); err != nil {
-				t.Fatal(err)
-			}
+			pg := drivingDistance(t, ctx, conn, schema)
 			const eps = 0.05
 			var diffs []float64
 			bad := 0
@@ -311,4 +275,31 @@ func TestPostGISAccessMatchesSampledPgRouting(t *testing.T) {
 			t.Logf("%d parcels reached; sampled − ours: min %.3f, median %.3f, 99%% %.3f, max %.3f m; %d outside [0, %d] m", len(diffs), diffs[0], q(0.5), q(0.99), diffs[len(diffs)-1], bad, 2*sampleStep)
 		})
 	}
+}
+
+// drivingDistance runs pgr_drivingDistance from vertex 0 over schema.e and
+// returns each reached vertex's least cost.
+func drivingDistance(t *testing.T, ctx context.Context, conn *pgx.Conn, schema string) map[int64]float64 {
+	t.Helper()
+	res, err := conn.Query(ctx, "SELECT node, agg_cost FROM pgr_drivingDistance($1, 0::bigint, 1e9::float8, true)",
+		fmt.Sprintf("SELECT id, source, target, cost, reverse_cost FROM %s.e", schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	pg := map[int64]float64{}
+	for res.Next() {
+		var n int64
+		var c float64
+		if err := res.Scan(&n, &c); err != nil {
+			t.Fatal(err)
+		}
+		if old, ok := pg[n]; !ok || c < old {
+			pg[n] = c
+		}
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return pg
 }
