@@ -121,10 +121,8 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 			reach = math.Max(reach, t.Meters)
 		}
 		radius = func(f *geo.Feature) float64 {
-			for _, t := range r.Tiers {
-				if f.Float("area_m2") >= t.MinArea {
-					return t.Meters
-				}
+			if m, ok := tierRadius(r, f); ok {
+				return m
 			}
 			return -1
 		}
