@@ -61,7 +61,7 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 			segs = append(segs, ringSeg{a, b, orb.Bound{Min: a, Max: a}.Extend(b)})
 		}
 	}
-	search := orb.Bound{Min: geo.RadiusBound(pb.Min, gap).Min, Max: geo.RadiusBound(pb.Max, gap).Max}
+	search := geo.PadBound(pb, gap)
 	var out []Access
 	var near, edgeNear []ringSeg
 	var insides [][2]float64
