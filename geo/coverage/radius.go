@@ -45,10 +45,7 @@ const radiusWorkers = 4
 // Distance is still the straight line from its inside point to the nearest
 // radius it lies in (+Inf: none), for maps and the failing list.
 func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rule) (*Result, error) {
-	maxR := 0.0
-	for _, t := range r.Tiers {
-		maxR = math.Max(maxR, t.Meters)
-	}
+	maxR := maxTierRadius(r)
 	dist, err := a.straightNearest(ctx, snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return tierRadius(r, f) }, maxR)
 	if err != nil {
 		return nil, err
@@ -83,6 +80,16 @@ func tierRadius(r *Rule, f *geo.Feature) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// maxTierRadius is the largest of the rule's tier radii: how far any
+// target can reach.
+func maxTierRadius(r *Rule) float64 {
+	m := 0.0
+	for _, t := range r.Tiers {
+		m = math.Max(m, t.Meters)
+	}
+	return m
 }
 
 // residentialLand reports whether a parcel is residential land: blocks and

@@ -116,10 +116,7 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 	reach := r.Meters
 	radius := func(f *geo.Feature) float64 { return r.Meters }
 	if r.Type == RadiusCoverage {
-		reach = 0
-		for _, t := range r.Tiers {
-			reach = math.Max(reach, t.Meters)
-		}
+		reach = maxTierRadius(r)
 		radius = func(f *geo.Feature) float64 {
 			if m, ok := tierRadius(r, f); ok {
 				return m
