@@ -65,6 +65,12 @@ func RadiusBound(p orb.Point, metres float64) orb.Bound {
 	return b
 }
 
+// PadBound widens b by metres on every side (geodesically), erring on the
+// large side as RadiusBound does at its corners.
+func PadBound(b orb.Bound, metres float64) orb.Bound {
+	return orb.Bound{Min: RadiusBound(b.Min, metres).Min, Max: RadiusBound(b.Max, metres).Max}
+}
+
 // ClosestPoint returns the point of g nearest to p. Points inside a polygon
 // are their own closest point. The search runs in an equirectangular plane
 // centred on p, which is exact at p and within a fraction of a percent over

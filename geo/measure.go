@@ -112,3 +112,15 @@ func Polygons(g orb.Geometry) orb.MultiPolygon {
 	}
 	return mp
 }
+
+// DegreeScale returns the length in metres of a degree of longitude (kx) and
+// of latitude (ky) at latitude lat on the WGS84 ellipsoid (its prime-vertical
+// and meridian radii of curvature there): the scales of a local plane.
+func DegreeScale(lat float64) (kx, ky float64) {
+	const a, e2 = 6378137.0, 6.69437999014e-3
+	s := math.Sin(lat * math.Pi / 180)
+	w := 1 - e2*s*s
+	n := a / math.Sqrt(w)
+	mer := a * (1 - e2) / (w * math.Sqrt(w))
+	return n * math.Cos(lat*math.Pi/180) * math.Pi / 180, mer * math.Pi / 180
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/planar"
+	"github.com/paulmach/orb/project"
 	"github.com/tidwall/rtree"
 	"github.com/twpayne/go-geos"
 )
@@ -44,10 +45,7 @@ const radiusWorkers = 4
 // Distance is still the straight line from its inside point to the nearest
 // radius it lies in (+Inf: none), for maps and the failing list.
 func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rule) (*Result, error) {
-	maxR := 0.0
-	for _, t := range r.Tiers {
-		maxR = math.Max(maxR, t.Meters)
-	}
+	maxR := maxTierRadius(r)
 	dist, err := a.straightNearest(ctx, snap, r.Target.Layer, func(f *geo.Feature) (float64, bool) { return tierRadius(r, f) }, maxR)
 	if err != nil {
 		return nil, err
@@ -82,6 +80,16 @@ func tierRadius(r *Rule, f *geo.Feature) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// maxTierRadius is the largest of the rule's tier radii: how far any
+// target can reach.
+func maxTierRadius(r *Rule) float64 {
+	m := 0.0
+	for _, t := range r.Tiers {
+		m = math.Max(m, t.Meters)
+	}
+	return m
 }
 
 // residentialLand reports whether a parcel is residential land: blocks and
@@ -681,7 +689,7 @@ type piece struct {
 
 func orbPiece(poly orb.Polygon) piece {
 	c, deg := planar.CentroidArea(poly)
-	kx, ky := metresPerDegree(c[1])
+	kx, ky := geo.DegreeScale(c[1])
 	return piece{o: poly, b: poly.Bound(), at: poly[0][0], area: math.Abs(deg) * kx * ky}
 }
 
@@ -886,7 +894,7 @@ func cellArea(g *geos.Geom) float64 {
 	if deg == 0 {
 		return 0
 	}
-	kx, ky := metresPerDegree(g.Centroid().Y())
+	kx, ky := geo.DegreeScale(g.Centroid().Y())
 	return deg * kx * ky
 }
 
@@ -963,12 +971,12 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 // result goes back to lon/lat.
 func groundBuffer(gc *geos.Context, g orb.Geometry, metres float64) (orb.Geometry, error) {
 	c := g.Bound().Center()
-	kx, ky := metresPerDegree(c[1])
+	kx, ky := geo.DegreeScale(c[1])
 	var plane orb.Geometry = orb.Point{}
 	if _, ok := g.(orb.Point); !ok {
 		plane = orb.Clone(g)
 	}
-	project(plane, func(p orb.Point) orb.Point { return orb.Point{(p[0] - c[0]) * kx, (p[1] - c[1]) * ky} })
+	project.Geometry(plane, func(p orb.Point) orb.Point { return orb.Point{(p[0] - c[0]) * kx, (p[1] - c[1]) * ky} })
 	x, err := toGEOS(gc, plane)
 	if err != nil {
 		return nil, err
@@ -982,51 +990,6 @@ func groundBuffer(gc *geos.Context, g orb.Geometry, metres float64) (orb.Geometr
 		return nil, err
 	}
 	mp := geo.Polygons(out)
-	project(mp, func(p orb.Point) orb.Point { return orb.Point{c[0] + p[0]/kx, c[1] + p[1]/ky} })
+	project.Geometry(mp, func(p orb.Point) orb.Point { return orb.Point{c[0] + p[0]/kx, c[1] + p[1]/ky} })
 	return mp, nil
-}
-
-// metresPerDegree is the length of a degree of longitude and of latitude
-// at latitude lat on the WGS84 ellipsoid (its radii of curvature there).
-func metresPerDegree(lat float64) (kx, ky float64) {
-	const a, e2 = 6378137.0, 6.69437999014e-3
-	s := math.Sin(lat * math.Pi / 180)
-	w := 1 - e2*s*s
-	n := a / math.Sqrt(w)
-	mer := a * (1 - e2) / (w * math.Sqrt(w))
-	return n * math.Cos(lat*math.Pi/180) * math.Pi / 180, mer * math.Pi / 180
-}
-
-// project moves every point of g in place.
-func project(g orb.Geometry, fn func(orb.Point) orb.Point) {
-	switch t := g.(type) {
-	case orb.MultiPoint:
-		for i := range t {
-			t[i] = fn(t[i])
-		}
-	case orb.LineString:
-		for i := range t {
-			t[i] = fn(t[i])
-		}
-	case orb.Ring:
-		for i := range t {
-			t[i] = fn(t[i])
-		}
-	case orb.MultiLineString:
-		for _, l := range t {
-			project(l, fn)
-		}
-	case orb.Polygon:
-		for _, r := range t {
-			project(r, fn)
-		}
-	case orb.MultiPolygon:
-		for _, p := range t {
-			project(p, fn)
-		}
-	case orb.Collection:
-		for _, x := range t {
-			project(x, fn)
-		}
-	}
 }

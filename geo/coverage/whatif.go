@@ -116,15 +116,10 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 	reach := r.Meters
 	radius := func(f *geo.Feature) float64 { return r.Meters }
 	if r.Type == RadiusCoverage {
-		reach = 0
-		for _, t := range r.Tiers {
-			reach = math.Max(reach, t.Meters)
-		}
+		reach = maxTierRadius(r)
 		radius = func(f *geo.Feature) float64 {
-			for _, t := range r.Tiers {
-				if f.Float("area_m2") >= t.MinArea {
-					return t.Meters
-				}
+			if m, ok := tierRadius(r, f); ok {
+				return m
 			}
 			return -1
 		}
@@ -157,12 +152,12 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 	seenStraight := map[int32]bool{} // points newly within in a straight line
 	for _, f := range added {
 		b := f.Geom.Bound()
-		search := orb.Bound{Min: geo.RadiusBound(b.Min, reach).Min, Max: geo.RadiusBound(b.Max, reach).Max}
+		search := geo.PadBound(b, reach)
 		// A point outside near is farther than the rule's metres in a
 		// straight line, by any of the measures (a margin for their
 		// differences), so its straight distance need not be worked out.
 		m := r.Meters*1.05 + 1
-		near := orb.Bound{Min: geo.RadiusBound(b.Min, m).Min, Max: geo.RadiusBound(b.Max, m).Max}
+		near := geo.PadBound(b, m)
 		a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
 			if r.Type == RadiusCoverage {
 				if !math.IsInf(res.Distance[p.ID], 1) || seen[p.first] {
@@ -390,7 +385,7 @@ func (a *Audit) nearCorridor(r *Rule, added []*geo.Feature) bool {
 	roads := a.snap.Layer(geo.Roads)
 	for _, f := range added {
 		b := f.Geom.Bound()
-		search := orb.Bound{Min: geo.RadiusBound(b.Min, r.Meters+CorridorStep).Min, Max: geo.RadiusBound(b.Max, r.Meters+CorridorStep).Max}
+		search := geo.PadBound(b, r.Meters+CorridorStep)
 		hit := false
 		roads.Search(search, func(rf *geo.Feature) bool {
 			hit = r.Roads.Match(rf)

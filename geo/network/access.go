@@ -61,7 +61,7 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 			segs = append(segs, ringSeg{a, b, orb.Bound{Min: a, Max: a}.Extend(b)})
 		}
 	}
-	search := orb.Bound{Min: geo.RadiusBound(pb.Min, gap).Min, Max: geo.RadiusBound(pb.Max, gap).Max}
+	search := geo.PadBound(pb, gap)
 	var out []Access
 	var near, edgeNear []ringSeg
 	var insides [][2]float64
@@ -193,11 +193,7 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 // the WGS84 ellipsoid's scales there (meridian and prime-vertical radii),
 // exact to a part in ten thousand across a city district.
 func localPlane(c orb.Point) func(orb.Point) orb.Point {
-	const a, e2 = 6378137.0, 6.69437999014e-3
-	s := math.Sin(c[1] * math.Pi / 180)
-	w := 1 - e2*s*s
-	ky := a * (1 - e2) / (w * math.Sqrt(w)) * math.Pi / 180
-	kx := a / math.Sqrt(w) * math.Cos(c[1]*math.Pi/180) * math.Pi / 180
+	kx, ky := geo.DegreeScale(c[1])
 	return func(p orb.Point) orb.Point { return orb.Point{(p[0] - c[0]) * kx, (p[1] - c[1]) * ky} }
 }
 
