@@ -130,6 +130,7 @@ type Server struct {
 	metrics *metrics
 
 	tileCacheControl []string // the Cache-Control header of tiles, made once
+	openapi          obj      // the OpenAPI document but its servers, made once (handleOpenAPI)
 	toks             tokenCache
 
 	net     front        // trusted proxies, public URL
@@ -164,6 +165,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = s.newMetrics()
+	s.openapi = openAPI("")
 	return s
 }
 
