@@ -39,7 +39,7 @@ var auditTypes = map[string]string{
 // — every rule of the service's rule set for the city, each district and
 // each community.
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if e := onlyParams(q, "mode", "format"); e != nil {
 		return e
 	}

@@ -35,7 +35,7 @@ var importFormats = map[string]string{
 // are refused (413), bodies slower than Config.UploadMinRate cut off (408).
 // Admins only.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if e := onlyParams(q, "format", "layer", "source", "replace"); e != nil {
 		return e
 	}

@@ -214,7 +214,7 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) *appError {
 	if e != nil {
 		return e
 	}
-	q := r.URL.Query()
+	q := queryOf(r)
 	fl, limit, offset, e := parseItemQuery(q, sc)
 	if e != nil {
 		return e

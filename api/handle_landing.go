@@ -17,7 +17,7 @@ func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) *appError
 // wantsHTML reports whether the request asks for HTML: ?f=html, or an
 // Accept header naming text/html and no ?f=json.
 func wantsHTML(r *http.Request) bool {
-	switch r.URL.Query().Get("f") {
+	switch queryOf(r).Get("f") {
 	case "html":
 		return true
 	case "json":

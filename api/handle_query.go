@@ -159,7 +159,7 @@ func (s *Server) handleAt(w http.ResponseWriter, r *http.Request) *appError {
 // whose name contains q, case-insensitively: exact names first, then names
 // starting with q, then the rest; larger features first within each.
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if e := onlyParams(q, "q", "layer", "limit", "scenario"); e != nil {
 		return e
 	}
@@ -231,7 +231,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 // parameters not in known), the snapshot it asks about (?scenario=) and its
 // point (?lon=&lat=).
 func (s *Server) pointQuery(r *http.Request, known ...string) (url.Values, *index.Snapshot, orb.Point, *appError) {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if e := onlyParams(q, known...); e != nil {
 		return nil, nil, orb.Point{}, e
 	}

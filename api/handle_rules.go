@@ -20,7 +20,7 @@ type RuleJSON struct {
 // handleRules: GET /api/rules — the rules the audit applies (no figures:
 // anyone may read them).
 func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) *appError {
-	if e := onlyParams(r.URL.Query()); e != nil {
+	if e := onlyParams(queryOf(r)); e != nil {
 		return e
 	}
 	out := make([]RuleJSON, 0, len(s.rules.Rules))

@@ -13,7 +13,7 @@ import (
 // residents, ranked by a greedy maximal covering; each site's gain counts
 // only residents no better-ranked site already covers.
 func (s *Server) handleSuggest(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if e := onlyParams(q, "rule", "size_m2", "count", "candidates", "mode"); e != nil {
 		return e
 	}

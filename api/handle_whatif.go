@@ -30,7 +30,7 @@ const (
 // before and after, the residents newly covered and the parcels that
 // changed. ?mode=straight measures walk rules in a straight line.
 func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if e := onlyParams(q, "mode", "scenario"); e != nil {
 		return e
 	}

@@ -50,7 +50,7 @@ func (s *Server) routesOGC(r *mux.Router) {
 // jsonOnly rejects ?f= other than json (HTML is the map at /, not these
 // pages) and any parameter not in known.
 func jsonOnly(r *http.Request, known ...string) *appError {
-	q := r.URL.Query()
+	q := queryOf(r)
 	if f := q.Get("f"); f != "" && f != "json" {
 		return &appError{Status: http.StatusNotAcceptable, Title: "Not acceptable", Detail: "f=" + f + ": this resource is served as JSON only (f=json)"}
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 
 	"github.com/greenreach/greenreach/geo"
@@ -16,7 +17,11 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) *appError
 	if e := jsonOnly(r); e != nil {
 		return e
 	}
-	return writeJSONAs(w, mediaOpenAPI, openAPI(baseURL(r)))
+	// The document is the same for every request but its server URL:
+	// share the rest, read only.
+	doc := maps.Clone(s.openapi)
+	doc["servers"] = []obj{{"url": baseURL(r)}}
+	return writeJSONAs(w, mediaOpenAPI, doc)
 }
 
 type obj = map[string]any

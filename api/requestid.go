@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
+	"net/url"
 
 	"github.com/greenreach/greenreach/store"
 )
@@ -14,7 +15,8 @@ import (
 type reqInfo struct {
 	id     string
 	caller caller
-	net    *front // the server's, for links and client addresses
+	net    *front     // the server's, for links and client addresses
+	query  url.Values // parsed once by checkQuery; see queryOf
 }
 
 type reqInfoKey struct{}

@@ -69,7 +69,7 @@ func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string,
 	if r.URL.RawQuery == "" { // most requests: no query to parse
 		return base, "", nil
 	}
-	v := r.URL.Query().Get("scenario")
+	v := queryOf(r).Get("scenario")
 	if v == "" {
 		return base, "", nil
 	}

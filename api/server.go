@@ -130,6 +130,7 @@ type Server struct {
 	metrics *metrics
 
 	tileCacheControl []string // the Cache-Control header of tiles, made once
+	openapi          obj      // the OpenAPI document but its servers, made once (handleOpenAPI)
 	toks             tokenCache
 
 	net     front        // trusted proxies, public URL
@@ -158,11 +159,13 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	}
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
-	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
-	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.ReadQueue, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
-	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second))
+	wait := cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second) // one wait for every queue
+	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, wait)
+	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.ReadQueue, wait)
+	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = s.newMetrics()
+	s.openapi = openAPI("")
 	return s
 }
 

@@ -42,13 +42,13 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	fs.IntVar(&acfg.RepairWorkers, "repair-workers", acfg.RepairWorkers, "GEOS repairs running at once ($GREENREACH_REPAIR_WORKERS)")
 	proxies := fs.String("trusted-proxies", envOr("GREENREACH_TRUSTED_PROXIES", ""), "CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed, comma-separated ($GREENREACH_TRUSTED_PROXIES)")
 	publicURL := fs.String("public-url", envOr("GREENREACH_PUBLIC_URL", ""), "the service's URL as users see it (https://host[/prefix]), the base of TileJSON and OGC API links ($GREENREACH_PUBLIC_URL)")
-	for name, env := range map[string]string{"tile-cache-mb": "GREENREACH_TILE_CACHE_MB", "max-upload-mb": "GREENREACH_MAX_UPLOAD_MB",
-		"upload-min-rate": "GREENREACH_UPLOAD_MIN_RATE", "query-timeout": "GREENREACH_QUERY_TIMEOUT",
-		"workers": "GREENREACH_WORKERS", "queue": "GREENREACH_QUEUE", "queue-wait": "GREENREACH_QUEUE_WAIT",
-		"tile-doorkeeper": "GREENREACH_TILE_DOORKEEPER", "read-workers": "GREENREACH_READ_WORKERS", "read-queue": "GREENREACH_READ_QUEUE", "max-header-kb": "GREENREACH_MAX_HEADER_KB",
-		"rate-limit": "GREENREACH_RATE_LIMIT", "rate-burst": "GREENREACH_RATE_BURST", "rate-clients": "GREENREACH_RATE_CLIENTS",
-		"repair-crossings": "GREENREACH_REPAIR_CROSSINGS", "repair-vertices": "GREENREACH_REPAIR_VERTICES", "repair-workers": "GREENREACH_REPAIR_WORKERS",
-		"public-cors": "GREENREACH_PUBLIC_CORS"} {
+	// The flags that read no environment variable as their default take it
+	// here: GREENREACH_ and the flag's name in capitals, - as _.
+	for _, name := range []string{"tile-cache-mb", "max-upload-mb", "upload-min-rate", "query-timeout",
+		"workers", "queue", "queue-wait", "tile-doorkeeper", "read-workers", "read-queue", "max-header-kb",
+		"rate-limit", "rate-burst", "rate-clients", "repair-crossings", "repair-vertices", "repair-workers",
+		"public-cors"} {
+		env := "GREENREACH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if v := envOr(env, ""); v != "" {
 			if err := fs.Set(name, v); err != nil {
 				return usageError{fmt.Sprintf("%s=%q: %v", env, v, err)}
