@@ -203,15 +203,4 @@ func (t *tx) finish(ctx context.Context) error {
 	return nil
 }
 
-// toSQL converts a prepared attribute value for binding.
-func toSQL(v any) any {
-	if b, ok := v.(bool); ok {
-		if b {
-			return int64(1)
-		}
-		return int64(0)
-	}
-	return v
-}
-
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
