@@ -31,6 +31,8 @@ type Store struct {
 	layers map[string]*layerSQL
 	once   sync.Once
 	cerr   error
+	// rebuilds counts bulk RTree rebuilds, for tests.
+	rebuilds atomic.Int64
 }
 
 var _ store.Store = (*Store)(nil)

@@ -9,7 +9,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/paulmach/orb"
 )
@@ -31,9 +30,6 @@ import (
 // only), a 2-byte cell count and cells of an 8-byte id (leaf: the row id;
 // otherwise the child node) and four float32, all big-endian; its length is
 // fixed when the table is created, and is the length of the root blob.
-
-// rebuilds counts index rebuilds, for tests.
-var rebuilds atomic.Int64
 
 // rentry is one RTree cell: an id and a box (minx, maxx, miny, maxy) as the
 // RTree stores it.
@@ -117,49 +113,84 @@ type indexChanges struct {
 // triggers were dropped, less the fids changed, plus the cells added and
 // changed. Then it restores the triggers.
 func rebuildIndex(ctx context.Context, tx *sql.Tx, layer string, ch *indexChanges) error {
-	rebuilds.Add(1)
-	changed := ch.changed
-	node, rowid, parent := q(rtreeName(layer)+"_node"), q(rtreeName(layer)+"_rowid"), q(rtreeName(layer)+"_parent")
+	nodes, err := readNodes(ctx, tx, q(rtreeName(layer)+"_node"))
+	if err != nil {
+		return err
+	}
+	entries, nodeSize, err := leafCells(rtreeName(layer), nodes, ch.changed)
+	if err != nil {
+		return err
+	}
+	nodes = nil
+	for _, e := range ch.added {
+		if _, ok := ch.changed[e.id]; !ok {
+			entries = append(entries, e)
+		}
+	}
+	for id, b := range ch.changed {
+		if b != nil {
+			entries = append(entries, toEntry(id, *b))
+		}
+	}
+	if err := writeIndex(ctx, tx, layer, entries, nodeSize); err != nil {
+		return err
+	}
+	for _, st := range rtreeTriggers(layer) {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readNodes reads the node table of an RTree: each node's blob by number.
+func readNodes(ctx context.Context, tx *sql.Tx, node string) (map[int64][]byte, error) {
 	nodes := map[int64][]byte{}
 	rows, err := tx.QueryContext(ctx, `SELECT "nodeno", "data" FROM `+node)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for rows.Next() {
 		var n int64
 		var d []byte
 		if err := rows.Scan(&n, &d); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		nodes[n] = d
 	}
 	if err := rows.Close(); err != nil {
-		return err
+		return nil, err
 	}
+	return nodes, nil
+}
+
+// leafCells collects the leaf cells of the RTree named name, walking down
+// from the root (node 1), less the fids in skip, and returns them with the
+// node size. Every node must have the root's size and at most the cells it
+// holds.
+func leafCells(name string, nodes map[int64][]byte, skip map[int64]*orb.Bound) ([]rentry, int, error) {
 	root, ok := nodes[1]
 	if !ok || len(root) < 4+24 {
-		return fmt.Errorf("rtree %s: no valid root node", rtreeName(layer))
+		return nil, 0, fmt.Errorf("rtree %s: no valid root node", name)
 	}
 	nodeSize := len(root)
 	maxCells := (nodeSize - 4) / 24
-
-	// Collect the leaf cells, walking down from the root.
 	var entries []rentry
 	var walk func(data []byte, depth int) error
 	walk = func(data []byte, depth int) error {
 		if len(data) != nodeSize {
-			return fmt.Errorf("rtree %s: node of %d bytes, want %d", rtreeName(layer), len(data), nodeSize)
+			return fmt.Errorf("rtree %s: node of %d bytes, want %d", name, len(data), nodeSize)
 		}
 		n := int(binary.BigEndian.Uint16(data[2:]))
 		if n > maxCells {
-			return fmt.Errorf("rtree %s: node with %d cells", rtreeName(layer), n)
+			return fmt.Errorf("rtree %s: node with %d cells", name, n)
 		}
 		for i := 0; i < n; i++ {
 			c := data[4+24*i:]
 			id := int64(binary.BigEndian.Uint64(c))
 			if depth == 0 {
-				if _, ok := changed[id]; ok {
+				if _, ok := skip[id]; ok {
 					continue
 				}
 				e := rentry{id: id}
@@ -171,7 +202,7 @@ func rebuildIndex(ctx context.Context, tx *sql.Tx, layer string, ch *indexChange
 			}
 			child, ok := nodes[id]
 			if !ok {
-				return fmt.Errorf("rtree %s: missing node %d", rtreeName(layer), id)
+				return fmt.Errorf("rtree %s: missing node %d", name, id)
 			}
 			if err := walk(child, depth-1); err != nil {
 				return err
@@ -180,26 +211,21 @@ func rebuildIndex(ctx context.Context, tx *sql.Tx, layer string, ch *indexChange
 		return nil
 	}
 	if err := walk(root, int(binary.BigEndian.Uint16(root))); err != nil {
-		return err
+		return nil, 0, err
 	}
-	nodes = nil
-	for _, e := range ch.added {
-		if _, ok := changed[e.id]; !ok {
-			entries = append(entries, e)
-		}
-	}
-	for id, b := range changed {
-		if b != nil {
-			entries = append(entries, toEntry(id, *b))
-		}
-	}
+	return entries, nodeSize, nil
+}
 
-	// Pack and write.
+// writeIndex empties the shadow tables of layer's RTree and writes entries
+// into them, packed into nodes of nodeSize bytes.
+func writeIndex(ctx context.Context, tx *sql.Tx, layer string, entries []rentry, nodeSize int) error {
+	node, rowid, parent := q(rtreeName(layer)+"_node"), q(rtreeName(layer)+"_rowid"), q(rtreeName(layer)+"_parent")
 	for _, t := range []string{node, rowid, parent} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return err
 		}
 	}
+	maxCells := (nodeSize - 4) / 24
 	w := newRowWriter(tx)
 	var leafOf []leafRef // written sorted by fid
 	level := entries
@@ -239,15 +265,7 @@ func rebuildIndex(ctx context.Context, tx *sql.Tx, layer string, ch *indexChange
 			return err
 		}
 	}
-	if err := w.flush(ctx); err != nil {
-		return err
-	}
-	for _, st := range rtreeTriggers(layer) {
-		if _, err := tx.ExecContext(ctx, st); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.flush(ctx)
 }
 
 // linkLevel records, for the nodes ids holding groups, the leaf node of each

@@ -242,12 +242,12 @@ func TestBulkIndex(t *testing.T) {
 				write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.Put(ctx, parcels(i, 100)) })
 			}
 			before := storetest.Snapshot(t, s)
-			n := rebuilds.Load()
+			n := s.rebuilds.Load()
 			_, err := s.Write(ctx, func(tx store.Tx) error { return tc.fn(ctx, tx) })
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("write: %v", err)
 			}
-			if got := rebuilds.Load() - n; got != tc.rebuilds && !tc.wantErr {
+			if got := s.rebuilds.Load() - n; got != tc.rebuilds && !tc.wantErr {
 				t.Errorf("%d index rebuilds, want %d", got, tc.rebuilds)
 			}
 			if tc.wantErr && storetest.Snapshot(t, s) != before {

@@ -167,6 +167,7 @@ func (t *tx) stmts(ctx context.Context, layer string) (*boundStmts, error) {
 func (t *tx) finish(ctx context.Context) error {
 	for _, sc := range geo.Schemas { // even if no Put succeeded: restores the triggers
 		if c := t.deferred[sc.ID]; c != nil {
+			t.s.rebuilds.Add(1)
 			if err := rebuildIndex(ctx, t.tx, sc.ID, c); err != nil {
 				return fmt.Errorf("rebuild %s index: %w", sc.ID, err)
 			}
