@@ -313,12 +313,42 @@ func (r *wkbReader) point(o binary.ByteOrder, dims int) orb.Point {
 	return p
 }
 
+// geometry reads one WKB geometry; depth is its nesting in collections.
 func (r *wkbReader) geometry(depth int) (orb.Geometry, error) {
 	if depth > maxDepth {
 		return nil, r.fail("nesting too deep")
 	}
-	if err := r.need(5); err != nil {
+	o, t, dims, err := r.typeHeader()
+	if err != nil {
 		return nil, err
+	}
+	switch t {
+	case 1:
+		if err := r.need(8 * dims); err != nil {
+			return nil, err
+		}
+		return r.point(o, dims), nil
+	case 2:
+		ps, err := r.points(o, dims)
+		return orb.LineString(ps), err
+	case 3:
+		p, err := r.polygon(o, dims)
+		if err != nil {
+			return nil, err // not a nil orb.Polygon in the interface
+		}
+		return p, nil
+	case 4, 5, 6, 7:
+		return r.collection(o, t, dims, depth)
+	}
+	return nil, r.fail(fmt.Sprintf("unsupported geometry type %d", t))
+}
+
+// typeHeader reads a geometry's byte order and type, ISO (with a Z, M or
+// ZM thousand) or EWKB (flag bits, skipping an srid), and returns the byte
+// order, the 2D type code and the number of coordinates a point has.
+func (r *wkbReader) typeHeader() (binary.ByteOrder, uint32, int, error) {
+	if err := r.need(5); err != nil {
+		return nil, 0, 0, err
 	}
 	var o binary.ByteOrder
 	switch r.b[r.off] {
@@ -327,7 +357,7 @@ func (r *wkbReader) geometry(depth int) (orb.Geometry, error) {
 	case 1:
 		o = binary.LittleEndian
 	default:
-		return nil, r.fail("bad byte order")
+		return nil, 0, 0, r.fail("bad byte order")
 	}
 	r.off++
 	t, _ := r.uint32(o)
@@ -341,7 +371,7 @@ func (r *wkbReader) geometry(depth int) (orb.Geometry, error) {
 		}
 		if t&0x20000000 != 0 {
 			if _, err := r.uint32(o); err != nil { // srid
-				return nil, err
+				return nil, 0, 0, err
 			}
 		}
 		t &= 0x0FFFFFFF
@@ -353,97 +383,95 @@ func (r *wkbReader) geometry(depth int) (orb.Geometry, error) {
 			dims = 4
 		case 0:
 		default:
-			return nil, r.fail(fmt.Sprintf("unsupported geometry type %d", t))
+			return nil, 0, 0, r.fail(fmt.Sprintf("unsupported geometry type %d", t))
 		}
 		t %= 1000
 	}
-	switch t {
-	case 1:
-		if err := r.need(8 * dims); err != nil {
-			return nil, err
-		}
-		return r.point(o, dims), nil
-	case 2:
+	return o, t, dims, nil
+}
+
+// polygon reads a polygon's ring count and rings.
+func (r *wkbReader) polygon(o binary.ByteOrder, dims int) (orb.Polygon, error) {
+	n, err := r.count(o, 4)
+	if err != nil {
+		return nil, err
+	}
+	// Rings and members are appended as they are read, not allocated
+	// for the count: a count fits the bytes left, but each nested
+	// collection would claim the same bytes again.
+	poly := make(orb.Polygon, 0, min(n, preallocParts))
+	for range n {
 		ps, err := r.points(o, dims)
-		return orb.LineString(ps), err
-	case 3:
-		n, err := r.count(o, 4)
 		if err != nil {
 			return nil, err
 		}
-		// Rings and members are appended as they are read, not allocated
-		// for the count: a count fits the bytes left, but each nested
-		// collection would claim the same bytes again.
-		poly := make(orb.Polygon, 0, min(n, preallocParts))
-		for range n {
-			ps, err := r.points(o, dims)
-			if err != nil {
-				return nil, err
-			}
-			poly = append(poly, orb.Ring(ps))
-		}
-		return poly, nil
-	case 4, 5, 6, 7:
-		n, err := r.count(o, 9) // byte order, type and a count at least
+		poly = append(poly, orb.Ring(ps))
+	}
+	return poly, nil
+}
+
+// collection reads the members of a multi-geometry (type t 4, 5 or 6, whose
+// members must be points, line strings or polygons) or of a geometry
+// collection (7).
+func (r *wkbReader) collection(o binary.ByteOrder, t uint32, dims, depth int) (orb.Geometry, error) {
+	n, err := r.count(o, 9) // byte order, type and a count at least
+	if err != nil {
+		return nil, err
+	}
+	// Only the slice of type t is allocated; the others stay nil.
+	c := min(n, preallocParts)
+	var (
+		mpt   orb.MultiPoint
+		ml    orb.MultiLineString
+		mpl   orb.MultiPolygon
+		parts orb.Collection
+	)
+	switch t {
+	case 4:
+		mpt = make(orb.MultiPoint, 0, c)
+	case 5:
+		ml = make(orb.MultiLineString, 0, c)
+	case 6:
+		mpl = make(orb.MultiPolygon, 0, c)
+	default:
+		parts = make(orb.Collection, 0, c)
+	}
+	for range n {
+		g, err := r.geometry(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		// Only the slice of type t is allocated; the others stay nil.
-		c := min(n, preallocParts)
-		var (
-			mpt   orb.MultiPoint
-			ml    orb.MultiLineString
-			mpl   orb.MultiPolygon
-			parts orb.Collection
-		)
+		ok := true
 		switch t {
 		case 4:
-			mpt = make(orb.MultiPoint, 0, c)
+			var p orb.Point
+			p, ok = g.(orb.Point)
+			mpt = append(mpt, p)
 		case 5:
-			ml = make(orb.MultiLineString, 0, c)
+			var l orb.LineString
+			l, ok = g.(orb.LineString)
+			ml = append(ml, l)
 		case 6:
-			mpl = make(orb.MultiPolygon, 0, c)
+			var p orb.Polygon
+			p, ok = g.(orb.Polygon)
+			mpl = append(mpl, p)
 		default:
-			parts = make(orb.Collection, 0, c)
+			parts = append(parts, g)
 		}
-		for range n {
-			g, err := r.geometry(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			ok := true
-			switch t {
-			case 4:
-				var p orb.Point
-				p, ok = g.(orb.Point)
-				mpt = append(mpt, p)
-			case 5:
-				var l orb.LineString
-				l, ok = g.(orb.LineString)
-				ml = append(ml, l)
-			case 6:
-				var p orb.Polygon
-				p, ok = g.(orb.Polygon)
-				mpl = append(mpl, p)
-			default:
-				parts = append(parts, g)
-			}
-			if !ok {
-				return nil, r.fail(fmt.Sprintf("a %s in a geometry of type %d", g.GeoJSONType(), t))
-			}
-		}
-		switch t {
-		case 4:
-			return mpt, nil
-		case 5:
-			return ml, nil
-		case 6:
-			return mpl, nil
-		default:
-			return parts, nil
+		if !ok {
+			return nil, r.fail(fmt.Sprintf("a %s in a geometry of type %d", g.GeoJSONType(), t))
 		}
 	}
-	return nil, r.fail(fmt.Sprintf("unsupported geometry type %d", t))
+	switch t {
+	case 4:
+		return mpt, nil
+	case 5:
+		return ml, nil
+	case 6:
+		return mpl, nil
+	default:
+		return parts, nil
+	}
 }
 
 // envelope returns the xy bounding box of a geometry blob and whether it is
