@@ -239,6 +239,9 @@ func writeIndex(ctx context.Context, tx *sql.Tx, layer string, entries []rentry,
 				return err
 			}
 			leafOf = linkLevel(ctx, leafOf, w, parent, depth, []int64{1}, groups)
+			if w.err != nil {
+				return w.err
+			}
 			break
 		}
 		ids := make([]int64, len(groups))
