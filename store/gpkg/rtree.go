@@ -168,7 +168,8 @@ func readNodes(ctx context.Context, tx *sql.Tx, node string) (map[int64][]byte, 
 // leafCells collects the leaf cells of the RTree named name, walking down
 // from the root (node 1), less the fids in skip, and returns them with the
 // node size. Every node must have the root's size and at most the cells it
-// holds.
+// holds, and is reached once: a damaged file that links a node twice would
+// otherwise multiply the walk.
 func leafCells(name string, nodes map[int64][]byte, skip map[int64]*orb.Bound) ([]rentry, int, error) {
 	root, ok := nodes[1]
 	if !ok || len(root) < 4+24 {
@@ -177,6 +178,7 @@ func leafCells(name string, nodes map[int64][]byte, skip map[int64]*orb.Bound) (
 	nodeSize := len(root)
 	maxCells := (nodeSize - 4) / 24
 	var entries []rentry
+	seen := map[int64]bool{1: true}
 	var walk func(data []byte, depth int) error
 	walk = func(data []byte, depth int) error {
 		if len(data) != nodeSize {
@@ -204,6 +206,10 @@ func leafCells(name string, nodes map[int64][]byte, skip map[int64]*orb.Bound) (
 			if !ok {
 				return fmt.Errorf("rtree %s: missing node %d", name, id)
 			}
+			if seen[id] {
+				return fmt.Errorf("rtree %s: node %d reached twice", name, id)
+			}
+			seen[id] = true
 			if err := walk(child, depth-1); err != nil {
 				return err
 			}
