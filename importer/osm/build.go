@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -107,7 +108,7 @@ func (b *builder) way(id posm.WayID, w *wayRec) *element {
 	if closed && w.tags.Find("area") != "no" {
 		r := orb.Ring(slices.Clone(ls))
 		p := orb.Polygon{r}
-		importer.Orient(p)
+		repair.Orient(p)
 		e.kind, e.poly = gPolygon, orb.MultiPolygon{p}
 	} else {
 		e.kind = gLine
@@ -204,7 +205,7 @@ func (b *builder) geometry(sc *geo.Schema, r Rule, e *element) (orb.Geometry, st
 			return nil, r.label() + " as line"
 		}
 	}
-	return nil, importer.ReasonWrongGeometry
+	return nil, repair.ReasonWrongGeometry
 }
 
 // feature builds the feature of a layer with its attributes.
