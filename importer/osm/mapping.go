@@ -68,6 +68,10 @@ const MaxAdminLevel = 12
 
 func ptr(b bool) *bool { return &b }
 
+// The table of the default mapping in the package documentation (osm.go)
+// is rendered from DefaultMapping; TestMappingTable fails when they differ.
+//go:generate go test -run ^TestMappingTable$ -update .
+
 // DefaultMapping returns the mapping of the package documentation.
 func DefaultMapping() *Mapping {
 	rules := []Rule{
