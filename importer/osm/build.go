@@ -17,8 +17,9 @@ import (
 	posm "github.com/paulmach/osm"
 )
 
-// Skip reasons of the OSM importer (besides importer.Reason*); "%s as
-// point" and "%s as line" name the rule's value ("park as point").
+// Skip reasons of the OSM importer (besides repair.Reason* and
+// importer.Reason*); "%s as point" and "%s as line" name the rule's value
+// ("park as point").
 const (
 	ReasonIncompleteRelation = "incomplete relation"
 	ReasonIncompleteWay      = "incomplete way"
