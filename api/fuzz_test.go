@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 )

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/geo/repair"
 )
 
 // workQueue lets a fixed number of expensive jobs run at once; a bounded
@@ -100,8 +100,8 @@ const defaultRepairVertices = 20000
 // validator returns the Validator of one request's features: GEOS repairs
 // within the request's budget of crossings and vertices, each taking a
 // turn in the repair pool for no longer than the request's deadline.
-func (s *Server) validator(ctx context.Context) *importer.Validator {
-	v := importer.NewValidator()
+func (s *Server) validator(ctx context.Context) *repair.Validator {
+	v := repair.NewValidator()
 	v.MaxCrossings, v.MaxVertices, v.Shared = s.cfg.RepairCrossings, cmp.Or(s.cfg.RepairVertices, defaultRepairVertices), true
 	v.Gate = func() (func(), error) {
 		release, e := s.repairs.acquire(ctx)
@@ -116,7 +116,7 @@ func (s *Server) validator(ctx context.Context) *importer.Validator {
 // fixRefused is the answer to a feature Fix refused: 503 when no repair
 // could start, else 422 with the reason (which names any limit).
 func (s *Server) fixRefused(title, which, reason string) *appError {
-	if reason == importer.ReasonBusy {
+	if reason == repair.ReasonBusy {
 		return s.repairs.busy(fmt.Sprintf("%s: no GEOS repair could start: %d run at once", which, cap(s.repairs.slots)))
 	}
 	return &appError{Status: http.StatusUnprocessableEntity, Title: title, Detail: which + ": " + reason}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/crs"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/paulmach/orb"
 )
 
@@ -41,7 +42,7 @@ func NewCollector(file, format, layer, source string, fields map[string]string, 
 // (the whole file fails).
 func (c *Collector) Add(sourceID string, g orb.Geometry, props map[string]any) error {
 	if g == nil {
-		c.Summary.Skip(c.schema.ID, ReasonEmpty)
+		c.Summary.Skip(c.schema.ID, repair.ReasonEmpty)
 		return nil
 	}
 	if err := finite(g); err != nil {

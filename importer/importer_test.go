@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/gpkg"
@@ -55,54 +56,6 @@ func sq(x, y, d float64) orb.Polygon {
 	return orb.Polygon{{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}}
 }
 
-func TestFix(t *testing.T) {
-	x, y := 104.06, 30.66
-	bowtie := orb.Polygon{{{x, y}, {x + 0.001, y + 0.001}, {x + 0.001, y}, {x, y + 0.001}, {x, y}}}
-	tests := []struct {
-		name     string
-		layer    string
-		geom     orb.Geometry
-		props    map[string]any
-		repaired bool
-		reason   string
-		polys    int // MultiPolygon parts after Fix, when > 0
-	}{
-		{"valid polygon", geo.Green, sq(x, y, 0.001), nil, false, "", 1},
-		{"bowtie repaired", geo.Green, bowtie, nil, true, "", 2},
-		{"multipolygon kept", geo.Parcels, orb.MultiPolygon{sq(x, y, 0.001), sq(x+0.01, y, 0.001)}, nil, false, "", 2},
-		{"three-point ring", geo.Green, orb.Polygon{{{x, y}, {x + 0.001, y}, {x, y}}}, nil, false, importer.ReasonDegeneratePolygon, 0},
-		{"collinear ring", geo.Green, orb.Polygon{{{x, y}, {x + 0.001, y}, {x + 0.002, y}, {x, y}}}, nil, false, importer.ReasonDegeneratePolygon, 0},
-		{"repeated points only", geo.Areas, orb.Polygon{{{x, y}, {x, y}, {x, y}, {x, y}}}, nil, false, importer.ReasonDegeneratePolygon, 0},
-		{"empty polygon", geo.Green, orb.Polygon{}, nil, false, importer.ReasonEmpty, 0},
-		{"nil geometry", geo.Green, nil, nil, false, importer.ReasonEmpty, 0},
-		{"line", geo.Roads, orb.LineString{{x, y}, {x, y}, {x + 0.001, y}}, nil, false, "", 0},
-		{"one-point line", geo.Roads, orb.LineString{{x, y}, {x, y}}, nil, false, importer.ReasonDegenerateLine, 0},
-		{"point in polygon layer", geo.Green, orb.Point{x, y}, nil, false, importer.ReasonWrongGeometry, 0},
-		{"polygon in point layer", geo.Waste, sq(x, y, 0.001), nil, false, importer.ReasonWrongGeometry, 0},
-		{"bad attribute", geo.Waste, orb.Point{x, y}, map[string]any{"colour": "red"}, false, importer.ReasonSchema, 0},
-		{"off the globe", geo.Waste, orb.Point{x, 95}, nil, false, importer.ReasonSchema, 0},
-	}
-	v := importer.NewValidator()
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f := &geo.Feature{Layer: tc.layer, Source: "t", SourceID: "1", Geom: tc.geom, Props: tc.props}
-			repaired, reason := v.Fix(f)
-			if repaired != tc.repaired || reason != tc.reason {
-				t.Fatalf("Fix = %v %q, want %v %q", repaired, reason, tc.repaired, tc.reason)
-			}
-			if tc.polys > 0 {
-				mp, ok := f.Geom.(orb.MultiPolygon)
-				if !ok || len(mp) != tc.polys {
-					t.Fatalf("geometry %T %v, want a MultiPolygon of %d", f.Geom, f.Geom, tc.polys)
-				}
-				if f.Float("area_m2") <= 0 {
-					t.Errorf("area_m2 = %v", f.Props["area_m2"])
-				}
-			}
-		})
-	}
-}
-
 func TestClean(t *testing.T) {
 	x, y := 104.06, 30.66
 	feats := []*geo.Feature{
@@ -116,7 +69,7 @@ func TestClean(t *testing.T) {
 		t.Fatalf("kept %d, want 2", len(kept))
 	}
 	g := sum.Layers[geo.Green]
-	if g.Read != 3 || g.Repaired != 1 || g.Skipped[importer.ReasonWrongGeometry] != 1 {
+	if g.Read != 3 || g.Repaired != 1 || g.Skipped[repair.ReasonWrongGeometry] != 1 {
 		t.Fatalf("summary %+v", g)
 	}
 }

@@ -18,10 +18,10 @@ import (
 	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/static"
 	"github.com/greenreach/greenreach/store"

@@ -27,8 +27,8 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/postgis"

@@ -5,8 +5,8 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/paulmach/orb"
 )
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/store/storetest"
@@ -57,7 +58,7 @@ func TestReadParks(t *testing.T) {
 		t.Errorf("bowtie repaired into %d polygons, want 2", len(mp))
 	}
 	l := sum.Layer(geo.Green)
-	want := map[string]int{importer.ReasonWrongGeometry: 1, importer.ReasonEmpty: 1, "bad attribute trees": 1, importer.ReasonDegeneratePolygon: 1}
+	want := map[string]int{repair.ReasonWrongGeometry: 1, repair.ReasonEmpty: 1, "bad attribute trees": 1, repair.ReasonDegeneratePolygon: 1}
 	for r, n := range want {
 		if l.Skipped[r] != n {
 			t.Errorf("skipped %q = %d, want %d (all: %v)", r, l.Skipped[r], n, l.Skipped)

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,66 +84,13 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 	}
 	defer db.Close()
 	defer conn.Close()
-	for _, t := range []string{"gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"} {
-		if err := realTable(ctx, conn, t); err != nil {
-			return nil, nil, fmt.Errorf("not a GeoPackage greenreach reads: %w", err)
-		}
-	}
-	var tables []string
-	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+	table, err := chooseTable(ctx, conn, opt.Table)
 	if err != nil {
-		return nil, nil, fmt.Errorf("not a GeoPackage (%v)", tooBig(err))
-	}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		tables = append(tables, t)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, nil, tooBig(err)
-	}
-	table := opt.Table
-	switch {
-	case table == "" && len(tables) == 1:
-		table = tables[0]
-	case table == "":
-		return nil, nil, fmt.Errorf("holds %d feature tables (%s): choose one with --table", len(tables), strings.Join(tables, ", "))
-	default:
-		found := false
-		for _, t := range tables {
-			found = found || t == table
-		}
-		if !found {
-			return nil, nil, fmt.Errorf("no feature table %q (it has: %s)", table, strings.Join(tables, ", "))
-		}
-	}
-	if err := realTable(ctx, conn, table); err != nil {
 		return nil, nil, err
 	}
-	var geomCol string
-	var srsID int64
-	if err := conn.QueryRowContext(ctx, "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", table).Scan(&geomCol, &srsID); err != nil {
-		return nil, nil, fmt.Errorf("table %s: no geometry column registered: %v", table, err)
-	}
-	def := opt.CRS
-	if def == "" {
-		var org sql.NullString
-		var code sql.NullInt64
-		var wkt sql.NullString
-		if err := conn.QueryRowContext(ctx, "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?", srsID).Scan(&org, &code, &wkt); err != nil {
-			return nil, nil, fmt.Errorf("table %s: spatial reference system %d not described: %v", table, srsID, err)
-		}
-		switch {
-		case strings.EqualFold(org.String, "EPSG") && code.Valid:
-			def = "EPSG:" + strconv.FormatInt(code.Int64, 10)
-		case wkt.Valid && wkt.String != "" && wkt.String != "undefined":
-			def = wkt.String
-		default:
-			def = "EPSG:4326"
-		}
+	geomCol, def, err := tableCRS(ctx, conn, table, opt.CRS)
+	if err != nil {
+		return nil, nil, err
 	}
 	tr, err := crs.New(def)
 	if err != nil {
@@ -152,44 +100,126 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 	if opt.Source == "" {
 		opt.Source = "gpkg:" + filepath.Base(path) + "/" + table
 	}
-	var pk string
-	var selected []string
-	cols, err := conn.QueryContext(ctx, "SELECT name, pk, hidden FROM pragma_table_xinfo(?)", table)
+	col, err := importer.NewCollector(path, "gpkg", opt.Layer, opt.Source, opt.Fields, tr)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := readRows(ctx, conn, table, geomCol, opt.IDField, col); err != nil {
+		return nil, nil, err
+	}
+	feats, sum := col.Done()
+	return feats, sum, nil
+}
+
+// chooseTable checks that the file's GeoPackage tables are real tables and
+// returns the feature table to read: want, or the only one when want is
+// empty; the chosen table must be a real table too.
+func chooseTable(ctx context.Context, conn *sql.Conn, want string) (string, error) {
+	for _, t := range []string{"gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"} {
+		if err := realTable(ctx, conn, t); err != nil {
+			return "", fmt.Errorf("not a GeoPackage greenreach reads: %w", err)
+		}
+	}
+	var tables []string
+	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+	if err != nil {
+		return "", fmt.Errorf("not a GeoPackage (%v)", tooBig(err))
+	}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return "", err
+		}
+		tables = append(tables, t)
+	}
+	if err := rows.Close(); err != nil {
+		return "", tooBig(err)
+	}
+	table := want
+	switch {
+	case table == "" && len(tables) == 1:
+		table = tables[0]
+	case table == "":
+		return "", fmt.Errorf("holds %d feature tables (%s): choose one with --table", len(tables), strings.Join(tables, ", "))
+	case !slices.Contains(tables, table):
+		return "", fmt.Errorf("no feature table %q (it has: %s)", table, strings.Join(tables, ", "))
+	}
+	if err := realTable(ctx, conn, table); err != nil {
+		return "", err
+	}
+	return table, nil
+}
+
+// tableCRS returns the geometry column of table and the definition of its
+// coordinate system for crs.New: override when given, else the EPSG code
+// or WKT of gpkg_spatial_ref_sys, else WGS84.
+func tableCRS(ctx context.Context, conn *sql.Conn, table, override string) (geomCol, def string, err error) {
+	var srsID int64
+	if err := conn.QueryRowContext(ctx, "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", table).Scan(&geomCol, &srsID); err != nil {
+		return "", "", fmt.Errorf("table %s: no geometry column registered: %v", table, err)
+	}
+	if override != "" {
+		return geomCol, override, nil
+	}
+	var org sql.NullString
+	var code sql.NullInt64
+	var wkt sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?", srsID).Scan(&org, &code, &wkt); err != nil {
+		return "", "", fmt.Errorf("table %s: spatial reference system %d not described: %v", table, srsID, err)
+	}
+	switch {
+	case strings.EqualFold(org.String, "EPSG") && code.Valid:
+		return geomCol, "EPSG:" + strconv.FormatInt(code.Int64, 10), nil
+	case wkt.Valid && wkt.String != "" && wkt.String != "undefined":
+		return geomCol, wkt.String, nil
+	}
+	return geomCol, "EPSG:4326", nil
+}
+
+// columns returns the primary key of table (rowid when it has none) and
+// its quoted columns; a column computed on read is an error.
+func columns(ctx context.Context, conn *sql.Conn, table string) (pk string, selected []string, err error) {
+	cols, err := conn.QueryContext(ctx, "SELECT name, pk, hidden FROM pragma_table_xinfo(?)", table)
+	if err != nil {
+		return "", nil, err
+	}
+	defer cols.Close()
 	for cols.Next() {
 		var name string
 		var isPK, hidden int
 		if err := cols.Scan(&name, &isPK, &hidden); err != nil {
-			cols.Close()
-			return nil, nil, err
+			return "", nil, err
 		}
 		if hidden == 2 { // a VIRTUAL generated column: computed on every read
-			cols.Close()
-			return nil, nil, fmt.Errorf("table %s: column %s is computed when read (a generated column); greenreach reads stored values only", table, name)
+			return "", nil, fmt.Errorf("table %s: column %s is computed when read (a generated column); greenreach reads stored values only", table, name)
 		}
 		if isPK == 1 {
 			pk = name
 		}
 		selected = append(selected, quote(name))
 	}
-	cols.Close()
 	if pk == "" {
 		pk = "rowid"
 	}
-	rows, err = conn.QueryContext(ctx, fmt.Sprintf("SELECT %s AS gr_fid, %s FROM %s ORDER BY %s", quote(pk), strings.Join(selected, ", "), quote(table), quote(pk)))
+	return pk, selected, nil
+}
+
+// readRows hands every row of table, in key order, to col: its id (the
+// key, or the idField column), its geometry and its other columns.
+func readRows(ctx context.Context, conn *sql.Conn, table, geomCol, idField string, col *importer.Collector) error {
+	pk, selected, err := columns(ctx, conn, table)
 	if err != nil {
-		return nil, nil, fmt.Errorf("table %s: %w", table, tooBig(err))
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s AS gr_fid, %s FROM %s ORDER BY %s", quote(pk), strings.Join(selected, ", "), quote(table), quote(pk)))
+	if err != nil {
+		return fmt.Errorf("table %s: %w", table, tooBig(err))
 	}
 	defer rows.Close()
 	names, err := rows.Columns()
 	if err != nil {
-		return nil, nil, err
-	}
-	col, err := importer.NewCollector(path, "gpkg", opt.Layer, opt.Source, opt.Fields, tr)
-	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	vals := make([]any, len(names))
 	ptrs := make([]any, len(names))
@@ -198,46 +228,55 @@ func read(ctx context.Context, path string, opt Options) ([]*geo.Feature, *impor
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, fmt.Errorf("table %s: %w", table, tooBig(err))
+			return fmt.Errorf("table %s: %w", table, tooBig(err))
 		}
-		sid := fmt.Sprint(vals[0])
-		props := map[string]any{}
-		var blob []byte
-		for i, n := range names[1:] {
-			v := vals[i+1]
-			if n == geomCol {
-				blob, _ = v.([]byte)
-				continue
-			}
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			if v != nil {
-				props[n] = v
-			}
-		}
-		if opt.IDField != "" {
-			v, ok := props[opt.IDField]
-			if !ok {
-				return nil, nil, fmt.Errorf("table %s: row %s has no %s (the --id column)", table, sid, opt.IDField)
-			}
-			sid = fmt.Sprint(v)
-		}
-		var g orb.Geometry
-		if len(blob) > 0 {
-			if g, _, err = gpkg.DecodeGeometry(blob); err != nil {
-				return nil, nil, fmt.Errorf("table %s: row %s: %w", table, sid, err)
-			}
+		sid, g, props, err := rowFeature(table, names, vals, geomCol, idField)
+		if err != nil {
+			return err
 		}
 		if err := col.Add(sid, g, props); err != nil {
-			return nil, nil, fmt.Errorf("table %s: row %s: %w", table, sid, err)
+			return fmt.Errorf("table %s: row %s: %w", table, sid, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("table %s: %w", table, tooBig(err))
+		return fmt.Errorf("table %s: %w", table, tooBig(err))
 	}
-	feats, sum := col.Done()
-	return feats, sum, nil
+	return nil
+}
+
+// rowFeature splits one row of table (its key first, then the columns
+// names[1:]) into the source id, the decoded geometry and the other
+// columns' values.
+func rowFeature(table string, names []string, vals []any, geomCol, idField string) (sid string, g orb.Geometry, props map[string]any, err error) {
+	sid = fmt.Sprint(vals[0])
+	props = map[string]any{}
+	var blob []byte
+	for i, n := range names[1:] {
+		v := vals[i+1]
+		if n == geomCol {
+			blob, _ = v.([]byte)
+			continue
+		}
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		if v != nil {
+			props[n] = v
+		}
+	}
+	if idField != "" {
+		v, ok := props[idField]
+		if !ok {
+			return sid, nil, nil, fmt.Errorf("table %s: row %s has no %s (the --id column)", table, sid, idField)
+		}
+		sid = fmt.Sprint(v)
+	}
+	if len(blob) > 0 {
+		if g, _, err = gpkg.DecodeGeometry(blob); err != nil {
+			return sid, nil, nil, fmt.Errorf("table %s: row %s: %w", table, sid, err)
+		}
+	}
+	return sid, g, props, nil
 }
 
 // open opens the file read-only with its schema untrusted (its views and

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	posm "github.com/paulmach/osm"
@@ -118,7 +118,7 @@ func (b *builder) assemble(r relRec) (orb.MultiPolygon, string) {
 	}
 	mp := make(orb.MultiPolygon, 0, len(polys))
 	for _, p := range polys {
-		importer.Orient(p.p)
+		repair.Orient(p.p)
 		mp = append(mp, p.p)
 	}
 	return mp, ""

@@ -10,14 +10,16 @@ import (
 	"strings"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/importer"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	posm "github.com/paulmach/osm"
 )
 
-// Skip reasons of the OSM importer (besides importer.Reason*); "%s as
-// point" and "%s as line" name the rule's value ("park as point").
+// Skip reasons of the OSM importer (besides repair.Reason* and
+// importer.Reason*); "%s as point" and "%s as line" name the rule's value
+// ("park as point").
 const (
 	ReasonIncompleteRelation = "incomplete relation"
 	ReasonIncompleteWay      = "incomplete way"
@@ -107,7 +109,7 @@ func (b *builder) way(id posm.WayID, w *wayRec) *element {
 	if closed && w.tags.Find("area") != "no" {
 		r := orb.Ring(slices.Clone(ls))
 		p := orb.Polygon{r}
-		importer.Orient(p)
+		repair.Orient(p)
 		e.kind, e.poly = gPolygon, orb.MultiPolygon{p}
 	} else {
 		e.kind = gLine
@@ -204,7 +206,7 @@ func (b *builder) geometry(sc *geo.Schema, r Rule, e *element) (orb.Geometry, st
 			return nil, r.label() + " as line"
 		}
 	}
-	return nil, importer.ReasonWrongGeometry
+	return nil, repair.ReasonWrongGeometry
 }
 
 // feature builds the feature of a layer with its attributes.

@@ -68,6 +68,10 @@ const MaxAdminLevel = 12
 
 func ptr(b bool) *bool { return &b }
 
+// The table of the default mapping in the package documentation (osm.go)
+// is rendered from DefaultMapping; TestMappingTable fails when they differ.
+//go:generate go test -run ^TestMappingTable$ -update .
+
 // DefaultMapping returns the mapping of the package documentation.
 func DefaultMapping() *Mapping {
 	rules := []Rule{
@@ -193,112 +197,152 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 		}
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
-	errAt := func(n *yaml.Node, format string, args ...any) error {
-		return fmt.Errorf("%s: line %d: %s", name, n.Line, fmt.Sprintf(format, args...))
-	}
+	mf := mappingFile(name)
 	top := &doc
 	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
 		top = top.Content[0]
 	}
 	if top.Kind != yaml.MappingNode {
-		return nil, errAt(top, "want a mapping of layer ids to rule lists")
+		return nil, mf.errAt(top, "want a mapping of layer ids to rule lists")
 	}
 	replace := false
-	type entry struct {
-		rule Rule
-		off  bool
-	}
-	var entries []entry
+	var entries []ruleEntry
 	levels := importer.ChinaAdminLevels()
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
-		if k.Value == "replace" {
+		switch {
+		case k.Value == "replace":
 			if err := v.Decode(&replace); err != nil {
-				return nil, errAt(v, "replace: want true or false")
+				return nil, mf.errAt(v, "replace: want true or false")
 			}
-			continue
-		}
-		if k.Value == "admin_levels" {
-			if v.Kind != yaml.MappingNode {
-				return nil, errAt(v, "admin_levels: want a mapping of admin_level numbers to district, subdistrict, community or skip")
+		case k.Value == "admin_levels":
+			if err := mf.adminLevels(v, levels); err != nil {
+				return nil, err
 			}
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				lk, lv := v.Content[j], v.Content[j+1]
-				n, err := strconv.Atoi(lk.Value)
-				if err != nil || n < 1 || n > MaxAdminLevel {
-					return nil, errAt(lk, "admin_levels: %q: want an admin_level 1–%d", lk.Value, MaxAdminLevel)
+		case geo.SchemaOf(k.Value) == nil:
+			return nil, mf.errAt(k, "unknown layer %q (want one of green, parcels, roads, waste, areas, or replace, admin_levels)", k.Value)
+		case v.Kind != yaml.SequenceNode:
+			return nil, mf.errAt(v, "%s: want a list of rules", k.Value)
+		default:
+			for _, item := range v.Content {
+				e, err := mf.rule(k.Value, item)
+				if err != nil {
+					return nil, err
 				}
-				switch lv.Value {
-				case importer.District, importer.Subdistrict, importer.Community:
-					levels[n] = lv.Value
-				case "skip":
-					delete(levels, n)
-				default:
-					return nil, errAt(lv, "admin_levels: %d: %q: want district, subdistrict, community or skip", n, lv.Value)
-				}
+				entries = append(entries, e)
 			}
-			continue
-		}
-		if geo.SchemaOf(k.Value) == nil {
-			return nil, errAt(k, "unknown layer %q (want one of green, parcels, roads, waste, areas, or replace, admin_levels)", k.Value)
-		}
-		if v.Kind != yaml.SequenceNode {
-			return nil, errAt(v, "%s: want a list of rules", k.Value)
-		}
-		for _, item := range v.Content {
-			e := entry{rule: Rule{Layer: k.Value}}
-			var tag string
-			switch item.Kind {
-			case yaml.ScalarNode:
-				tag = item.Value
-			case yaml.MappingNode:
-				for j := 0; j+1 < len(item.Content); j += 2 {
-					fk, fv := item.Content[j], item.Content[j+1]
-					var err error
-					switch fk.Value {
-					case "tag":
-						err = fv.Decode(&tag)
-					case "kind":
-						err = fv.Decode(&e.rule.Kind)
-					case "walkable":
-						var b bool
-						err = fv.Decode(&b)
-						e.rule.Walkable = &b
-					case "public":
-						var b bool
-						err = fv.Decode(&b)
-						e.rule.Public = &b
-					case "off":
-						err = fv.Decode(&e.off)
-					default:
-						return nil, errAt(fk, "unknown rule field %q (want tag, kind, walkable, public or off)", fk.Value)
-					}
-					if err != nil {
-						return nil, errAt(fv, "%s: %v", fk.Value, err)
-					}
-				}
-			default:
-				return nil, errAt(item, "want a rule: \"key=value\" or {tag: key=value, ...}")
-			}
-			key, val, ok := strings.Cut(tag, "=")
-			key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-			if !ok || key == "" || val == "" {
-				return nil, errAt(item, "rule tag %q: want key=value (value * for any)", tag)
-			}
-			e.rule.Key, e.rule.Value = key, val
-			if e.rule.Walkable != nil && e.rule.Layer != geo.Roads {
-				return nil, errAt(item, "walkable applies to roads only")
-			}
-			if e.rule.Public != nil && e.rule.Layer != geo.Green {
-				return nil, errAt(item, "public applies to green only")
-			}
-			entries = append(entries, e)
 		}
 	}
 	m := &Mapping{AdminLevels: levels}
 	if !replace {
 		m.Rules = DefaultMapping().Rules
 	}
+	m.merge(entries)
+	m.index()
+	return m, nil
+}
+
+// mappingFile is the name of a mapping file being parsed.
+type mappingFile string
+
+// errAt is an error at node n of the file, naming the file and line.
+func (mf mappingFile) errAt(n *yaml.Node, format string, args ...any) error {
+	return fmt.Errorf("%s: line %d: %s", string(mf), n.Line, fmt.Sprintf(format, args...))
+}
+
+// ruleEntry is one rule of a mapping file, or with off the removal of the
+// rule of its tag.
+type ruleEntry struct {
+	rule Rule
+	off  bool
+}
+
+// adminLevels applies the admin_levels mapping v to levels.
+func (mf mappingFile) adminLevels(v *yaml.Node, levels map[int]string) error {
+	if v.Kind != yaml.MappingNode {
+		return mf.errAt(v, "admin_levels: want a mapping of admin_level numbers to district, subdistrict, community or skip")
+	}
+	for j := 0; j+1 < len(v.Content); j += 2 {
+		lk, lv := v.Content[j], v.Content[j+1]
+		n, err := strconv.Atoi(lk.Value)
+		if err != nil || n < 1 || n > MaxAdminLevel {
+			return mf.errAt(lk, "admin_levels: %q: want an admin_level 1–%d", lk.Value, MaxAdminLevel)
+		}
+		switch lv.Value {
+		case importer.District, importer.Subdistrict, importer.Community:
+			levels[n] = lv.Value
+		case "skip":
+			delete(levels, n)
+		default:
+			return mf.errAt(lv, "admin_levels: %d: %q: want district, subdistrict, community or skip", n, lv.Value)
+		}
+	}
+	return nil
+}
+
+// rule reads one rule of layer: "key=value" or a mapping of its fields.
+func (mf mappingFile) rule(layer string, item *yaml.Node) (ruleEntry, error) {
+	e := ruleEntry{rule: Rule{Layer: layer}}
+	var tag string
+	switch item.Kind {
+	case yaml.ScalarNode:
+		tag = item.Value
+	case yaml.MappingNode:
+		if err := mf.ruleFields(item, &e, &tag); err != nil {
+			return e, err
+		}
+	default:
+		return e, mf.errAt(item, "want a rule: \"key=value\" or {tag: key=value, ...}")
+	}
+	key, val, ok := strings.Cut(tag, "=")
+	key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+	if !ok || key == "" || val == "" {
+		return e, mf.errAt(item, "rule tag %q: want key=value (value * for any)", tag)
+	}
+	e.rule.Key, e.rule.Value = key, val
+	if e.rule.Walkable != nil && e.rule.Layer != geo.Roads {
+		return e, mf.errAt(item, "walkable applies to roads only")
+	}
+	if e.rule.Public != nil && e.rule.Layer != geo.Green {
+		return e, mf.errAt(item, "public applies to green only")
+	}
+	return e, nil
+}
+
+// ruleFields reads the fields of a rule written as a mapping into e and
+// its tag.
+func (mf mappingFile) ruleFields(item *yaml.Node, e *ruleEntry, tag *string) error {
+	for j := 0; j+1 < len(item.Content); j += 2 {
+		fk, fv := item.Content[j], item.Content[j+1]
+		var err error
+		switch fk.Value {
+		case "tag":
+			err = fv.Decode(tag)
+		case "kind":
+			err = fv.Decode(&e.rule.Kind)
+		case "walkable":
+			var b bool
+			err = fv.Decode(&b)
+			e.rule.Walkable = &b
+		case "public":
+			var b bool
+			err = fv.Decode(&b)
+			e.rule.Public = &b
+		case "off":
+			err = fv.Decode(&e.off)
+		default:
+			return mf.errAt(fk, "unknown rule field %q (want tag, kind, walkable, public or off)", fk.Value)
+		}
+		if err != nil {
+			return mf.errAt(fv, "%s: %v", fk.Value, err)
+		}
+	}
+	return nil
+}
+
+// merge applies the rules of a mapping file in order: a rule replaces the
+// rule of the same layer and tag in place, or is appended; off removes it.
+func (m *Mapping) merge(entries []ruleEntry) {
 	for _, e := range entries {
 		at := -1
 		for i, r := range m.Rules {
@@ -317,8 +361,6 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			m.Rules = append(m.Rules, e.rule)
 		}
 	}
-	m.index()
-	return m, nil
 }
 
 // WriteYAML writes the mapping in the file format of ParseMapping (with

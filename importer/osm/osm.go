@@ -94,7 +94,7 @@
 // what it cut away leaves them open), is skipped as "incomplete relation",
 // a way with a missing node as "incomplete way" — never fatal; other
 // relation types (route, site, ...) are skipped as "relation type=X".
-// Polygons then go through importer.Validator: invalid ones are repaired
+// Polygons then go through repair.Validator: invalid ones are repaired
 // with GEOS MakeValid (counted as repaired), degenerate ones skipped.
 //
 // # Population estimate
@@ -155,7 +155,7 @@ type Options struct {
 }
 
 // Read reads a whole OSM file from r and returns the features to write
-// (already checked and repaired by importer.Validator) and the summary so
+// (already checked and repaired by repair.Validator) and the summary so
 // far. name is used in the summary and errors. Nothing is returned from a
 // file that cannot be read to its end.
 func Read(ctx context.Context, r io.Reader, name string, opt Options) ([]*geo.Feature, *importer.Summary, error) {

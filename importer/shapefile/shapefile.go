@@ -158,66 +158,20 @@ func read(ctx context.Context, shpPath, name string, opt Options) ([]*geo.Featur
 	if opt.Source == "" {
 		opt.Source = "shapefile:" + filepath.Base(shpPath)
 	}
-	def := opt.CRS
-	if def == "" {
-		prj, ok, err := sidecar(shpPath, ".prj")
-		if err != nil {
-			return fail(err)
-		}
-		def = "EPSG:4326"
-		if ok {
-			def = prj
-		}
-	}
-	tr, err := crs.New(def)
+	tr, err := transformer(shpPath, opt.CRS)
 	if err != nil {
 		return fail(err)
 	}
 	defer tr.Close()
-	enc := opt.Encoding
-	if enc == "" {
-		if enc, _, err = sidecar(shpPath, ".cpg"); err != nil {
-			return fail(err)
-		}
-	}
-	decode, err := decoderFor(enc)
+	decode, err := textDecoder(shpPath, opt.Encoding)
 	if err != nil {
 		return fail(err)
 	}
-	dbf, dbfSize, ok, err := openSidecar(shpPath, ".dbf")
+	recs, err := openRecords(shpPath, decode, opt.IDField)
 	if err != nil {
 		return fail(err)
 	}
-	if !ok {
-		return fail(errors.New("the .dbf (attributes) is missing beside the .shp"))
-	}
-	defer dbf.Close()
-	tbl, err := openTable(dbf, dbfSize)
-	if err != nil {
-		return fail(err)
-	}
-	shx, shxSize, ok, err := openSidecar(shpPath, ".shx")
-	if err != nil {
-		return fail(err)
-	}
-	var index io.ReaderAt // nil without a .shx: records are read in sequence
-	if ok {
-		defer shx.Close()
-		index = shx
-	}
-	f, err := os.Open(shpPath)
-	if err != nil {
-		return fail(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	recs, err := newShapes(f, st.Size(), index, shxSize)
-	if err != nil {
-		return fail(err)
-	}
+	defer recs.close()
 	col, err := importer.NewCollector(name, "shapefile", opt.Layer, opt.Source, opt.Fields, tr)
 	if err != nil {
 		return nil, nil, err
@@ -226,43 +180,143 @@ func read(ctx context.Context, shpPath, name string, opt Options) ([]*geo.Featur
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		n, sh, err := recs.Next()
-		if err == io.EOF {
+		more, err := recs.add(col)
+		if err != nil {
+			return fail(err)
+		}
+		if !more {
 			break
-		}
-		if err != nil {
-			return fail(err)
-		}
-		row, err := tbl.row(n)
-		if err != nil {
-			return fail(err)
-		}
-		props := make(map[string]any, len(tbl.fields))
-		for _, fld := range tbl.fields {
-			v := strings.Trim(fld.value(row), "\x00 ")
-			if v == "" || strings.Trim(v, "*") == "" { // dBase writes a NULL number as asterisks
-				continue
-			}
-			s, err := decode(v)
-			if err != nil {
-				return fail(fmt.Errorf("record %d, field %s: %w", n, fld.name, err))
-			}
-			props[fld.name] = s
-		}
-		sid := fmt.Sprintf("#%d", n)
-		if opt.IDField != "" {
-			v, ok := props[opt.IDField].(string)
-			if !ok {
-				return fail(fmt.Errorf("record %d has no %s (the --id field)", n, opt.IDField))
-			}
-			sid = v
-		}
-		if err := col.Add(sid, geometry(sh), props); err != nil {
-			return fail(fmt.Errorf("record %d: %w", n, err))
 		}
 	}
 	feats, sum := col.Done()
 	return feats, sum, nil
+}
+
+// transformer converts from the coordinate system def, else the .prj's,
+// else WGS84.
+func transformer(shpPath, def string) (*crs.Transformer, error) {
+	if def == "" {
+		prj, ok, err := sidecar(shpPath, ".prj")
+		if err != nil {
+			return nil, err
+		}
+		def = "EPSG:4326"
+		if ok {
+			def = prj
+		}
+	}
+	return crs.New(def)
+}
+
+// textDecoder decodes the .dbf's text in the encoding enc, else the
+// .cpg's, else UTF-8 or GB18030 as each value looks.
+func textDecoder(shpPath, enc string) (decoder, error) {
+	if enc == "" {
+		var err error
+		if enc, _, err = sidecar(shpPath, ".cpg"); err != nil {
+			return nil, err
+		}
+	}
+	return decoderFor(enc)
+}
+
+// records reads a shapefile's shapes, in order, with their attribute rows.
+type records struct {
+	tbl     *table
+	shapes  *shapes
+	decode  decoder
+	idField string
+	files   []*os.File
+}
+
+// openRecords opens the .dbf, the .shx if there is one, and the .shp, and
+// checks their headers.
+func openRecords(shpPath string, decode decoder, idField string) (*records, error) {
+	rs := &records{decode: decode, idField: idField}
+	if err := rs.open(shpPath); err != nil {
+		rs.close()
+		return nil, err
+	}
+	return rs, nil
+}
+
+func (rs *records) open(shpPath string) error {
+	dbf, dbfSize, ok, err := openSidecar(shpPath, ".dbf")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the .dbf (attributes) is missing beside the .shp")
+	}
+	rs.files = append(rs.files, dbf)
+	if rs.tbl, err = openTable(dbf, dbfSize); err != nil {
+		return err
+	}
+	shx, shxSize, ok, err := openSidecar(shpPath, ".shx")
+	if err != nil {
+		return err
+	}
+	var index io.ReaderAt // nil without a .shx: records are read in sequence
+	if ok {
+		rs.files = append(rs.files, shx)
+		index = shx
+	}
+	f, err := os.Open(shpPath)
+	if err != nil {
+		return err
+	}
+	rs.files = append(rs.files, f)
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	rs.shapes, err = newShapes(f, st.Size(), index, shxSize)
+	return err
+}
+
+func (rs *records) close() {
+	for _, f := range rs.files {
+		f.Close()
+	}
+}
+
+// add reads the next record into col; false after the last one.
+func (rs *records) add(col *importer.Collector) (bool, error) {
+	n, sh, err := rs.shapes.Next()
+	if err == io.EOF {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	row, err := rs.tbl.row(n)
+	if err != nil {
+		return false, err
+	}
+	props := make(map[string]any, len(rs.tbl.fields))
+	for _, fld := range rs.tbl.fields {
+		v := strings.Trim(fld.value(row), "\x00 ")
+		if v == "" || strings.Trim(v, "*") == "" { // dBase writes a NULL number as asterisks
+			continue
+		}
+		s, err := rs.decode(v)
+		if err != nil {
+			return false, fmt.Errorf("record %d, field %s: %w", n, fld.name, err)
+		}
+		props[fld.name] = s
+	}
+	sid := fmt.Sprintf("#%d", n)
+	if rs.idField != "" {
+		v, ok := props[rs.idField].(string)
+		if !ok {
+			return false, fmt.Errorf("record %d has no %s (the --id field)", n, rs.idField)
+		}
+		sid = v
+	}
+	if err := col.Add(sid, geometry(sh), props); err != nil {
+		return false, fmt.Errorf("record %d: %w", n, err)
+	}
+	return true, nil
 }
 
 // parts splits a multi-part shape's points at its part offsets; nil when

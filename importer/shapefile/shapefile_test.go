@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -178,7 +178,7 @@ func TestBadFiles(t *testing.T) {
 			}
 		})
 	}
-	_ = importer.ReasonEmpty
+	_ = repair.ReasonEmpty
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/greenreach/greenreach/store/storetest"
 
+	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store"
 	"github.com/jackc/pgx/v5"

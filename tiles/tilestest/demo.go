@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/importer/demotown"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 )

@@ -1,4 +1,4 @@
-package importer_test
+package repair_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/paulmach/orb"
 )
 
@@ -45,7 +45,7 @@ func bowtieAt(dx float64) *geo.Feature {
 // before GEOS is asked, with a reason naming the limit; one within them is
 // repaired as before.
 func TestRepairLimits(t *testing.T) {
-	v := importer.NewValidator()
+	v := repair.NewValidator()
 	f := randomPark(1, 500)
 	geom := f.Geom
 	start := time.Now()
@@ -84,7 +84,7 @@ func TestRepairLimits(t *testing.T) {
 // TestRepairShared: a request's Validator spends one budget on all its
 // features, so many features just under the limit cost no more than one.
 func TestRepairShared(t *testing.T) {
-	v := importer.NewValidator()
+	v := repair.NewValidator()
 	v.MaxCrossings, v.Shared = 2, true
 	for i := 0; i < 2; i++ {
 		if repaired, reason := v.Fix(bowtieAt(0.01 * float64(i))); !repaired || reason != "" {
@@ -102,7 +102,7 @@ func TestRepairShared(t *testing.T) {
 // TestRepairGate: every GEOS repair passes the gate, and only repairs do;
 // a gate that refuses gives ReasonBusy.
 func TestRepairGate(t *testing.T) {
-	v := importer.NewValidator()
+	v := repair.NewValidator()
 	var calls, done int
 	v.Gate = func() (func(), error) { calls++; return func() { done++ }, nil }
 	v.Fix(bowtieAt(0))
@@ -111,8 +111,8 @@ func TestRepairGate(t *testing.T) {
 		t.Errorf("a repair and a valid polygon: the gate was passed %d times and released %d, want 1 and 1", calls, done)
 	}
 	v.Gate = func() (func(), error) { return nil, errors.New("full") }
-	if repaired, reason := v.Fix(bowtieAt(0)); repaired || reason != importer.ReasonBusy {
-		t.Errorf("a closed gate: %v %q, want %q", repaired, reason, importer.ReasonBusy)
+	if repaired, reason := v.Fix(bowtieAt(0)); repaired || reason != repair.ReasonBusy {
+		t.Errorf("a closed gate: %v %q, want %q", repaired, reason, repair.ReasonBusy)
 	}
 }
 
@@ -132,7 +132,7 @@ func TestRepairSharedEdges(t *testing.T) {
 	}
 	inner = append(inner, orb.Point{104 + 1000*d, 30 + 10*d}, orb.Point{104 + d, 30 + 10*d}, orb.Point{104 + d, 30})
 	f := &geo.Feature{Layer: geo.Green, Source: "t", SourceID: "1", Geom: orb.Polygon{outer, inner}}
-	if repaired, reason := importer.NewValidator().Fix(f); !repaired || reason != "" {
+	if repaired, reason := repair.NewValidator().Fix(f); !repaired || reason != "" {
 		t.Errorf("a hole sharing 999 segments with its shell: %v %q, want repaired", repaired, reason)
 	}
 	var petals orb.Ring
@@ -142,7 +142,59 @@ func TestRepairSharedEdges(t *testing.T) {
 	}
 	petals = append(petals, orb.Point{104, 30})
 	f = &geo.Feature{Layer: geo.Green, Source: "t", SourceID: "1", Geom: orb.Polygon{petals}}
-	if _, reason := importer.NewValidator().Fix(f); reason != "the polygon's edges are too tangled (many meeting at one vertex, or lying close together) to count where they cross; repairing it is refused: simplify it" {
+	if _, reason := repair.NewValidator().Fix(f); reason != "the polygon's edges are too tangled (many meeting at one vertex, or lying close together) to count where they cross; repairing it is refused: simplify it" {
 		t.Errorf("200 petals through one vertex: %q", reason)
+	}
+}
+
+func sq(x, y, d float64) orb.Polygon {
+	return orb.Polygon{{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}}
+}
+
+func TestFix(t *testing.T) {
+	x, y := 104.06, 30.66
+	bowtie := orb.Polygon{{{x, y}, {x + 0.001, y + 0.001}, {x + 0.001, y}, {x, y + 0.001}, {x, y}}}
+	tests := []struct {
+		name     string
+		layer    string
+		geom     orb.Geometry
+		props    map[string]any
+		repaired bool
+		reason   string
+		polys    int // MultiPolygon parts after Fix, when > 0
+	}{
+		{"valid polygon", geo.Green, sq(x, y, 0.001), nil, false, "", 1},
+		{"bowtie repaired", geo.Green, bowtie, nil, true, "", 2},
+		{"multipolygon kept", geo.Parcels, orb.MultiPolygon{sq(x, y, 0.001), sq(x+0.01, y, 0.001)}, nil, false, "", 2},
+		{"three-point ring", geo.Green, orb.Polygon{{{x, y}, {x + 0.001, y}, {x, y}}}, nil, false, repair.ReasonDegeneratePolygon, 0},
+		{"collinear ring", geo.Green, orb.Polygon{{{x, y}, {x + 0.001, y}, {x + 0.002, y}, {x, y}}}, nil, false, repair.ReasonDegeneratePolygon, 0},
+		{"repeated points only", geo.Areas, orb.Polygon{{{x, y}, {x, y}, {x, y}, {x, y}}}, nil, false, repair.ReasonDegeneratePolygon, 0},
+		{"empty polygon", geo.Green, orb.Polygon{}, nil, false, repair.ReasonEmpty, 0},
+		{"nil geometry", geo.Green, nil, nil, false, repair.ReasonEmpty, 0},
+		{"line", geo.Roads, orb.LineString{{x, y}, {x, y}, {x + 0.001, y}}, nil, false, "", 0},
+		{"one-point line", geo.Roads, orb.LineString{{x, y}, {x, y}}, nil, false, repair.ReasonDegenerateLine, 0},
+		{"point in polygon layer", geo.Green, orb.Point{x, y}, nil, false, repair.ReasonWrongGeometry, 0},
+		{"polygon in point layer", geo.Waste, sq(x, y, 0.001), nil, false, repair.ReasonWrongGeometry, 0},
+		{"bad attribute", geo.Waste, orb.Point{x, y}, map[string]any{"colour": "red"}, false, repair.ReasonSchema, 0},
+		{"off the globe", geo.Waste, orb.Point{x, 95}, nil, false, repair.ReasonSchema, 0},
+	}
+	v := repair.NewValidator()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &geo.Feature{Layer: tc.layer, Source: "t", SourceID: "1", Geom: tc.geom, Props: tc.props}
+			repaired, reason := v.Fix(f)
+			if repaired != tc.repaired || reason != tc.reason {
+				t.Fatalf("Fix = %v %q, want %v %q", repaired, reason, tc.repaired, tc.reason)
+			}
+			if tc.polys > 0 {
+				mp, ok := f.Geom.(orb.MultiPolygon)
+				if !ok || len(mp) != tc.polys {
+					t.Fatalf("geometry %T %v, want a MultiPolygon of %d", f.Geom, f.Geom, tc.polys)
+				}
+				if f.Float("area_m2") <= 0 {
+					t.Errorf("area_m2 = %v", f.Props["area_m2"])
+				}
+			}
+		})
 	}
 }

@@ -90,3 +90,17 @@ func idOf(prefix string, n ...int) string {
 	}
 	return string(b)
 }
+
+// parkName names the one-block park at (i, j).
+func (t *town) parkName(i, j int) string {
+	return parkWords[t.rng(tagName, i, j).IntN(len(parkWords))] + "公园"
+}
+
+// blockParkName names the park of block (i, j) if it is a one-block or a
+// large park.
+func (t *town) blockParkName(i, j int) string {
+	if b := t.bigAt(i, j); b >= 0 {
+		return t.bigParks[b].name
+	}
+	return t.parkName(i, j)
+}
