@@ -31,9 +31,12 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	if e != nil {
 		return e
 	}
-	wn := s.walk(snap)
+	wn, err := s.walks.Walks(r.Context(), snap.Layer(geo.Roads))
+	if err != nil {
+		return errInternal(err) // past the deadline: 503
+	}
 	fc := geojson.NewFeatureCollection()
-	reach, ok, err := wn.g.ReachContext(r.Context(), p, m)
+	reach, ok, err := wn.Graph.ReachContext(r.Context(), p, m)
 	if err != nil {
 		return errInternal(err) // past the deadline: 503
 	}
@@ -63,7 +66,7 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	}
 	var parks []park
 	snap.Layer(geo.Green).Search(geo.RadiusBound(p, m), func(f *geo.Feature) bool {
-		if d, ok := wn.walkTo(reach, geo.Green, f); ok {
+		if d, ok := wn.WalkTo(reach, geo.Green, f); ok {
 			parks = append(parks, park{f, d})
 		}
 		return true

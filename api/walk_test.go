@@ -47,22 +47,25 @@ func TestReachAndWalkNearest(t *testing.T) {
 	if a := geo.Area(poly); a < 1e4 || a > math.Pi*800*800 {
 		t.Errorf("reach area %.0f m²", a)
 	}
-	wn := s.walk(snap)
+	wn, err := s.walks.Walks(context.Background(), snap.Layer(geo.Roads))
+	if err != nil {
+		t.Fatal(err)
+	}
 	parks := fc.Features[2:]
 	for _, pf := range parks {
 		id := int64(pf.ID.(float64))
 		f, _ := snap.Layer(geo.Green).Get(id)
 		d := pf.Properties.MustFloat64("distance_m", -1)
-		if line := geo.DistanceTo(origin, f.Geom); d+0.1 < line-ParkGap {
+		if line := geo.DistanceTo(origin, f.Geom); d+0.1 < line-network.AccessGap {
 			t.Errorf("park %d: walk %.1f m shorter than the straight line %.1f m", id, d, line)
 		}
 		// The other way round: from the park's access to the origin.
 		var srcs []network.Source
-		for _, a := range wn.accessOf(geo.Green, f) {
+		for _, a := range wn.AccessOf(geo.Green, f) {
 			srcs = append(srcs, a.Source(0))
 		}
-		at, acc, _ := wn.g.Snap(origin, 800)
-		back, _ := wn.g.Multi(srcs, 0).To(at)
+		at, acc, _ := wn.Graph.Snap(origin, 800)
+		back, _ := wn.Graph.Multi(srcs, 0).To(at)
 		if math.Abs(back+acc-d) > 0.1 {
 			t.Errorf("park %d: %.1f m there, %.1f m back", id, d, back+acc)
 		}
