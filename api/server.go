@@ -122,7 +122,7 @@ type Server struct {
 	walks *network.Cache // walking networks of the latest roads versions
 
 	rules  *coverage.RuleSet
-	audits auditCache
+	audits *coverage.Cache // audits per snapshot and mode
 	scens  scenarioSnaps
 
 	router  *mux.Router
@@ -158,6 +158,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	}
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.walks = network.NewCache(0, log)
+	s.audits = coverage.NewCache(rules, s.walks)
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	wait := cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second) // one wait for every queue
 	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, wait)

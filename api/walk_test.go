@@ -114,9 +114,10 @@ func TestAudit(t *testing.T) {
 	if err := json.Unmarshal(get(t, h, "/api/audit").Body.Bytes(), &rj); err != nil || rj.Mode != "walk" || len(rj.Results) != len(coverage.Default().Rules) {
 		t.Fatalf("audit json: %v %+v", err, rj)
 	}
-	first := s.audits.byMo["walk"]
+	req := httptest.NewRequest("GET", "/", nil)
+	first, _ := s.audit(req, "walk")
 	get(t, h, "/api/audit?format=csv")
-	if s.audits.byMo["walk"] != first {
+	if again, _ := s.audit(req, "walk"); again != first {
 		t.Error("audit recomputed for the same snapshot")
 	}
 	if rec := get(t, h, "/api/audit?mode=straight"); rec.Code != 200 {
@@ -145,7 +146,10 @@ func TestCoverageTiles(t *testing.T) {
 	if err != nil || len(ls) != 1 || ls[0].Name != "coverage" || len(ls[0].Features) == 0 {
 		t.Fatalf("coverage tile: %v %v", ls, err)
 	}
-	a := s.audits.byMo["walk"]
+	a, err := s.audit(httptest.NewRequest("GET", "/", nil), "walk")
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := a.Results[0]
 	checked := 0
 	for _, f := range ls[0].Features {
