@@ -7,10 +7,10 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/scenario"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -67,21 +67,14 @@ func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, id
 	if err != nil || id < 1 {
 		return errBadRequest("scenario=%q is not a positive whole number", idText)
 	}
-	puts, dels, e := s.scenarioEdits(r, id)
+	ed, e := s.scenarioEdits(r, id)
 	if e != nil {
 		return e
 	}
-	start := time.Now()
-	before, err := s.audit(r, mode)
+	d, err := scenario.WhatIf(r.Context(), s.audits, s.index.Snapshot(), ed, mode)
 	if err != nil {
 		return errInternal(err)
 	}
-	after, err := coverage.Run(r.Context(), s.index.Snapshot().With(puts, dels), s.rules, coverage.Options{Mode: mode})
-	if err != nil {
-		return errInternal(err)
-	}
-	d := coverage.Compare(before, after)
-	d.Added, d.Elapsed = puts, time.Since(start)
 	return writeJSON(w, http.StatusOK, whatIfJSON(mode, d))
 }
 
@@ -114,7 +107,7 @@ func (s *Server) readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 		if gf.Geometry == nil {
 			return nil, errBadRequest("feature %d has no geometry", i+1)
 		}
-		if n := vertices(gf.Geometry); n > maxVertices {
+		if n := scenario.Vertices(gf.Geometry); n > maxVertices {
 			return nil, errBadRequest("feature %d has %d vertices: at most %d", i+1, n, maxVertices)
 		}
 		props := map[string]any{}
@@ -179,35 +172,6 @@ func setDefault(m map[string]any, k string, v any) {
 	if _, ok := m[k]; !ok {
 		m[k] = v
 	}
-}
-
-func vertices(g orb.Geometry) int {
-	n := 0
-	switch t := g.(type) {
-	case orb.Point:
-		n = 1
-	case orb.MultiPoint:
-		n = len(t)
-	case orb.LineString:
-		n = len(t)
-	case orb.MultiLineString:
-		for _, l := range t {
-			n += len(l)
-		}
-	case orb.Polygon:
-		for _, r := range t {
-			n += len(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range t {
-			n += vertices(p)
-		}
-	case orb.Collection:
-		for _, c := range t {
-			n += vertices(c)
-		}
-	}
-	return n
 }
 
 type whatIfFig struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
 )
@@ -123,7 +124,10 @@ type Server struct {
 
 	rules  *coverage.RuleSet
 	audits *coverage.Cache // audits per snapshot and mode
-	scens  scenarioSnaps
+	scens  *scenario.Snapshots
+	// scenBuilding, when set (tests only), is called as a scenario's
+	// snapshot starts to be built.
+	scenBuilding func(id int64)
 
 	router  *mux.Router
 	metrics *metrics
@@ -159,6 +163,7 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.walks = network.NewCache(0, log)
 	s.audits = coverage.NewCache(rules, s.walks)
+	s.scens = s.scenarioSnapshots()
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	wait := cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second) // one wait for every queue
 	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, wait)
