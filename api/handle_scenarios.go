@@ -90,20 +90,24 @@ func (s *Server) scenarioEdits(r *http.Request, id int64) (*scenario.Edits, *app
 	}
 	ed, err := scenario.Parse(sc.Edits, s.validator(r.Context()))
 	if err != nil {
-		return nil, s.editsError(err)
+		return nil, s.domainError(err, "Invalid edit")
 	}
 	return ed, nil
 }
 
-// editsError is the answer to edits scenario.Parse refused.
-func (s *Server) editsError(err error) *appError {
+// domainError is the answer to input package scenario refused; title
+// names what was refused ("Invalid edit").
+func (s *Server) domainError(err error, title string) *appError {
 	var inv *scenario.InvalidError
+	var geom *scenario.GeometryError
 	var ref *scenario.RefusedError
 	switch {
 	case errors.As(err, &inv):
 		return errBadRequest("%s", inv.Detail)
+	case errors.As(err, &geom):
+		return &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid geometry", Detail: geom.Detail}
 	case errors.As(err, &ref):
-		return s.fixRefused("Invalid edit", ref.Which, ref.Reason)
+		return s.fixRefused(title, ref.Which, ref.Reason)
 	}
 	return errInternal(err)
 }
@@ -155,7 +159,7 @@ func (s *Server) readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
 		b.Edits = json.RawMessage(`{"type":"FeatureCollection","features":[]}`)
 	}
 	if _, err := scenario.Parse(b.Edits, s.validator(r.Context())); err != nil {
-		return nil, s.editsError(err)
+		return nil, s.domainError(err, "Invalid edit")
 	}
 	return &b, nil
 }

@@ -58,7 +58,7 @@ func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string,
 	case errors.Is(err, scenario.ErrAbandoned):
 		return nil, "", errUnavailable(scenario.ErrAbandoned.Error(), r.Context().Err())
 	case err != nil:
-		return nil, "", s.editsError(err)
+		return nil, "", s.domainError(err, "Invalid edit")
 	}
 	return snap, tag, nil
 }
