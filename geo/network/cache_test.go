@@ -3,7 +3,6 @@ package network
 import (
 	"context"
 	"errors"
-	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -137,32 +136,5 @@ func TestCacheWaitsWithContext(t *testing.T) {
 	w := <-first
 	if again, _ := c.Walks(context.Background(), a); w == nil || again != w || buildsA.Load() != 1 {
 		t.Errorf("the build did not serve the callers after it: %d builds", buildsA.Load())
-	}
-}
-
-// TestWalksNearest: on a grid of 50 m blocks, the nearest points by walk
-// are at their distances along the streets (not the straight line), and
-// k bounds the answer.
-func TestWalksNearest(t *testing.T) {
-	snap := streets(4).With([]*geo.Feature{
-		{ID: 1, Layer: geo.Waste, Geom: m(100, 50)},  // 150 m along the streets, 112 m straight
-		{ID: 2, Layer: geo.Waste, Geom: m(200, 200)}, // 400 m, 283 m straight
-		{ID: 3, Layer: geo.Waste, Geom: m(5000, 0)},  // beyond the walk
-	}, nil)
-	w, err := NewCache(0, nil).Walks(context.Background(), snap.Layer(geo.Roads))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hits, ok, err := w.Nearest(context.Background(), snap.Layer(geo.Waste), geo.Waste, m(0, 0), 3, 1000)
-	if err != nil || !ok || len(hits) != 2 {
-		t.Fatalf("nearest: %v %v %v", hits, ok, err)
-	}
-	for i, want := range []float64{150, 400} {
-		if hits[i].Feature.ID != int64(i+1) || math.Abs(hits[i].Distance-want) > 1 {
-			t.Errorf("hit %d: %d at %.1f m, want %d at %.0f m", i, hits[i].Feature.ID, hits[i].Distance, i+1, want)
-		}
-	}
-	if hits, _, _ := w.Nearest(context.Background(), snap.Layer(geo.Waste), geo.Waste, m(0, 0), 1, 1000); len(hits) != 1 || hits[0].Feature.ID != 1 {
-		t.Errorf("k=1: %v", hits)
 	}
 }

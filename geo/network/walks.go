@@ -107,28 +107,46 @@ func (w *Walks) Nearest(ctx context.Context, l *index.Layer, layer string, p orb
 		if err != nil {
 			return nil, false, err
 		}
-		hits = nil
 		if ok {
-			l.Search(geo.RadiusBound(p, lim), func(f *geo.Feature) bool {
-				if d, ok := w.WalkTo(r, layer, f); ok {
-					hits = append(hits, index.Hit{Feature: f, Distance: d})
-				}
-				return true
-			})
+			hits = w.reached(r, l, layer)
 		} else {
 			hits = Holding(l, p)
 		}
 		if len(hits) >= k || lim >= maxMeters {
-			sort.Slice(hits, func(i, j int) bool {
-				if hits[i].Distance != hits[j].Distance {
-					return hits[i].Distance < hits[j].Distance
-				}
-				return hits[i].Feature.ID < hits[j].Feature.ID
-			})
+			sortHits(hits)
 			if len(hits) > k {
 				hits = hits[:k]
 			}
 			return hits, ok || len(hits) > 0, nil
 		}
 	}
+}
+
+// Reached returns the features of a layer that a reach gets to, with
+// their walking distances, nearest first.
+func (w *Walks) Reached(r *Reach, l *index.Layer, layer string) []index.Hit {
+	hits := w.reached(r, l, layer)
+	sortHits(hits)
+	return hits
+}
+
+func (w *Walks) reached(r *Reach, l *index.Layer, layer string) []index.Hit {
+	var hits []index.Hit
+	l.Search(geo.RadiusBound(r.Origin, r.Meters), func(f *geo.Feature) bool {
+		if d, ok := w.WalkTo(r, layer, f); ok {
+			hits = append(hits, index.Hit{Feature: f, Distance: d})
+		}
+		return true
+	})
+	return hits
+}
+
+// sortHits orders hits nearest first, ties by id.
+func sortHits(hits []index.Hit) {
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Distance != hits[j].Distance {
+			return hits[i].Distance < hits[j].Distance
+		}
+		return hits[i].Feature.ID < hits[j].Feature.ID
+	})
 }
