@@ -37,9 +37,6 @@ func NewCache(rs *RuleSet, networks *network.Cache) *Cache {
 	return &Cache{rules: rs, networks: networks, turn: make(chan struct{}, 1)}
 }
 
-// Rules returns the rule set the cache's audits apply.
-func (c *Cache) Rules() *RuleSet { return c.rules }
-
 // Audit returns the audit of snap in mode, running it if the cache does
 // not hold it; base is the current baseline's snapshot.
 func (c *Cache) Audit(ctx context.Context, snap, base *index.Snapshot, mode string) (*Audit, error) {
