@@ -13,14 +13,19 @@ import (
 // TestAuditCache: audits are kept per snapshot and mode; a new baseline
 // replaces the old one's; a scenario's snapshot has its own, and shares
 // the baseline's walking network when it leaves the roads alone; the
-// kept audit's figures are those of a fresh run.
+// kept audit's figures are those of a fresh run; audits walk the
+// networks of the cache they are given.
 func TestAuditCache(t *testing.T) {
 	ctx := context.Background()
 	base := fixtureTown(t)
-	c := NewCache(Default(), network.NewCache(0, nil))
+	networks := network.NewCache(0, nil)
+	c := NewCache(Default(), networks)
 	walk, err := c.Audit(ctx, base, base, Walk)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if w, _ := networks.Walks(ctx, base.Layer(geo.Roads)); walk.graph != w.Graph {
+		t.Error("the audit did not walk the cache's network")
 	}
 	if again, _ := c.Audit(ctx, base, base, Walk); again != walk {
 		t.Error("the baseline's audit was run again")
