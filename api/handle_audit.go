@@ -6,26 +6,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
 )
-
-// auditCache keeps audits per snapshot and mode: any edit makes a new
-// snapshot, and so a new audit on demand. byMo holds the current
-// baseline's; scenario snapshots' go in other, a few at a time.
-type auditCache struct {
-	mu    sync.Mutex
-	snap  *index.Snapshot
-	byMo  map[string]*coverage.Audit
-	other map[auditKey]*coverage.Audit
-}
-
-type auditKey struct {
-	snap *index.Snapshot
-	mode string
-}
 
 var auditTypes = map[string]string{
 	"json":    "application/json",
@@ -71,44 +55,16 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 	return nil
 }
 
+// audit returns the audit of the current baseline in mode.
 func (s *Server) audit(r *http.Request, mode string) (*coverage.Audit, error) {
-	return s.auditOf(r, s.index.Snapshot(), mode)
+	snap := s.index.Snapshot()
+	return s.audits.Audit(r.Context(), snap, snap, mode)
 }
 
 // auditOf returns the audit of a snapshot: the baseline's, or a
 // scenario's.
 func (s *Server) auditOf(r *http.Request, snap *index.Snapshot, mode string) (*coverage.Audit, error) {
-	if snap != s.index.Snapshot() {
-		s.audits.mu.Lock()
-		defer s.audits.mu.Unlock()
-		k := auditKey{snap, mode}
-		if a, ok := s.audits.other[k]; ok {
-			return a, nil
-		}
-		a, err := coverage.Run(r.Context(), snap, s.rules, coverage.Options{Mode: mode})
-		if err != nil {
-			return nil, err
-		}
-		if s.audits.other == nil || len(s.audits.other) >= 8 {
-			s.audits.other = map[auditKey]*coverage.Audit{}
-		}
-		s.audits.other[k] = a
-		return a, nil
-	}
-	s.audits.mu.Lock()
-	defer s.audits.mu.Unlock()
-	if s.audits.snap != snap {
-		s.audits.snap, s.audits.byMo = snap, map[string]*coverage.Audit{}
-	}
-	if a, ok := s.audits.byMo[mode]; ok {
-		return a, nil
-	}
-	a, err := coverage.Run(r.Context(), snap, s.rules, coverage.Options{Mode: mode})
-	if err != nil {
-		return nil, err
-	}
-	s.audits.byMo[mode] = a
-	return a, nil
+	return s.audits.Audit(r.Context(), snap, s.index.Snapshot(), mode)
 }
 
 // modeParam reads ?mode=walk|straight (default walk): how walk rules

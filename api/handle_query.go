@@ -66,7 +66,11 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) *appError
 			m = maxWalk
 		}
 		return s.costly(func(w http.ResponseWriter, r *http.Request) *appError {
-			hits, _, err := s.walk(snap).nearestByWalk(r.Context(), l, name, p, k, m)
+			wn, err := s.walks.Walks(r.Context(), snap.Layer(geo.Roads))
+			if err != nil {
+				return errInternal(err) // past the deadline: 503
+			}
+			hits, _, err := wn.Nearest(r.Context(), l, name, p, k, m)
 			if err != nil {
 				return errInternal(err) // past the deadline: 503
 			}

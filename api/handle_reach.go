@@ -3,7 +3,6 @@ package api
 import (
 	"math"
 	"net/http"
-	"sort"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
@@ -31,9 +30,12 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	if e != nil {
 		return e
 	}
-	wn := s.walk(snap)
+	wn, err := s.walks.Walks(r.Context(), snap.Layer(geo.Roads))
+	if err != nil {
+		return errInternal(err) // past the deadline: 503
+	}
 	fc := geojson.NewFeatureCollection()
-	reach, ok, err := wn.g.ReachContext(r.Context(), p, m)
+	reach, ok, err := wn.Graph.ReachContext(r.Context(), p, m)
 	if err != nil {
 		return errInternal(err) // past the deadline: 503
 	}
@@ -57,26 +59,9 @@ func (s *Server) handleReach(w http.ResponseWriter, r *http.Request) *appError {
 	lf := geojson.NewFeature(reach.Lines())
 	lf.Properties = geojson.Properties{"kind": "walked"}
 	fc.Append(lf)
-	type park struct {
-		f *geo.Feature
-		d float64
-	}
-	var parks []park
-	snap.Layer(geo.Green).Search(geo.RadiusBound(p, m), func(f *geo.Feature) bool {
-		if d, ok := wn.walkTo(reach, geo.Green, f); ok {
-			parks = append(parks, park{f, d})
-		}
-		return true
-	})
-	sort.Slice(parks, func(i, j int) bool {
-		if parks[i].d != parks[j].d {
-			return parks[i].d < parks[j].d
-		}
-		return parks[i].f.ID < parks[j].f.ID
-	})
-	for _, pk := range parks {
-		gf := featureJSON(geo.Green, pk.f)
-		gf.Properties["distance_m"] = round1(pk.d)
+	for _, h := range wn.Reached(reach, snap.Layer(geo.Green), geo.Green) {
+		gf := featureJSON(geo.Green, h.Feature)
+		gf.Properties["distance_m"] = round1(h.Distance)
 		fc.Append(gf)
 	}
 	return writeGeoJSON(w, fc)

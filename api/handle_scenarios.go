@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,15 +11,9 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
-	"github.com/paulmach/orb/geojson"
 )
-
-// Scenario edits are a GeoJSON FeatureCollection; each feature's
-// properties carry "op" (add, change or delete), "layer", and for change
-// and delete "fid", the baseline feature's id. Added and changed features
-// carry their geometry and attributes.
 
 func (s *Server) routesScenarios(r *mux.Router) {
 	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioList))).Methods(http.MethodGet, http.MethodHead)
@@ -89,14 +82,34 @@ func (s *Server) writeScenario(w http.ResponseWriter, r *http.Request, id int64)
 	return writeJSON(w, http.StatusOK, scenarioJSON(sc))
 }
 
-// scenarioEdits reads a stored scenario's edits: features to put and ids
-// to delete by layer.
-func (s *Server) scenarioEdits(r *http.Request, id int64) ([]*geo.Feature, map[string][]int64, *appError) {
+// scenarioEdits reads a stored scenario's edits (package scenario).
+func (s *Server) scenarioEdits(r *http.Request, id int64) (*scenario.Edits, *appError) {
 	sc, e := s.readScenario(r, id)
 	if e != nil {
-		return nil, nil, e
+		return nil, e
 	}
-	return s.parseEdits(r.Context(), sc.Edits)
+	ed, err := scenario.Parse(sc.Edits, s.validator(r.Context()))
+	if err != nil {
+		return nil, s.domainError(err, "Invalid edit")
+	}
+	return ed, nil
+}
+
+// domainError is the answer to input package scenario refused; title
+// names what was refused ("Invalid edit").
+func (s *Server) domainError(err error, title string) *appError {
+	var inv *scenario.InvalidError
+	var geom *scenario.GeometryError
+	var ref *scenario.RefusedError
+	switch {
+	case errors.As(err, &inv):
+		return errBadRequest("%s", inv.Detail)
+	case errors.As(err, &geom):
+		return &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid geometry", Detail: geom.Detail}
+	case errors.As(err, &ref):
+		return s.fixRefused(title, ref.Which, ref.Reason)
+	}
+	return errInternal(err)
 }
 
 // scenarioAt reads the scenario id of a write and the version its
@@ -145,70 +158,10 @@ func (s *Server) readScenarioBody(r *http.Request) (*scenarioBody, *appError) {
 	if len(b.Edits) == 0 {
 		b.Edits = json.RawMessage(`{"type":"FeatureCollection","features":[]}`)
 	}
-	if _, _, e := s.parseEdits(r.Context(), b.Edits); e != nil {
-		return nil, e
+	if _, err := scenario.Parse(b.Edits, s.validator(r.Context())); err != nil {
+		return nil, s.domainError(err, "Invalid edit")
 	}
 	return &b, nil
-}
-
-// parseEdits turns a scenario's edits into features to put and ids to
-// delete, each checked and repaired as an import would (within the
-// repair limits of a request).
-func (s *Server) parseEdits(ctx context.Context, raw []byte) ([]*geo.Feature, map[string][]int64, *appError) {
-	fc, err := geojson.UnmarshalFeatureCollection(raw)
-	if err != nil || fc.Type != "FeatureCollection" {
-		return nil, nil, errBadRequest("edits must be a GeoJSON FeatureCollection")
-	}
-	if len(fc.Features) > 10000 {
-		return nil, nil, errBadRequest("%d edits: at most 10000", len(fc.Features))
-	}
-	v := s.validator(ctx)
-	var puts []*geo.Feature
-	dels := map[string][]int64{}
-	for i, gf := range fc.Features {
-		op, _ := gf.Properties["op"].(string)
-		layer, _ := gf.Properties["layer"].(string)
-		if geo.SchemaOf(layer) == nil {
-			return nil, nil, errBadRequest("edit %d: layer %q is not one of %s", i+1, layer, strings.Join(layerIDs(), ", "))
-		}
-		fid := int64(0)
-		if f, ok := gf.Properties["fid"].(float64); ok {
-			fid = int64(f)
-		}
-		switch op {
-		case "delete":
-			if fid < 1 {
-				return nil, nil, errBadRequest("edit %d: delete needs fid", i+1)
-			}
-			dels[layer] = append(dels[layer], fid)
-			continue
-		case "change":
-			if fid < 1 {
-				return nil, nil, errBadRequest("edit %d: change needs fid", i+1)
-			}
-		case "add":
-		default:
-			return nil, nil, errBadRequest("edit %d: op %q: want add, change or delete", i+1, op)
-		}
-		if gf.Geometry == nil {
-			return nil, nil, errBadRequest("edit %d: %s needs a geometry", i+1, op)
-		}
-		if n := vertices(gf.Geometry); n > maxVertices {
-			return nil, nil, errBadRequest("edit %d has %d vertices: at most %d", i+1, n, maxVertices)
-		}
-		props := map[string]any{}
-		for k, val := range gf.Properties {
-			if k != "op" && k != "layer" && k != "fid" {
-				props[k] = val
-			}
-		}
-		f := &geo.Feature{ID: fid, Layer: layer, Geom: gf.Geometry, Props: props, Source: "scenario", SourceID: strconv.Itoa(i + 1)}
-		if _, reason := v.Fix(f); reason != "" {
-			return nil, nil, s.fixRefused("Invalid edit", fmt.Sprintf("edit %d", i+1), reason)
-		}
-		puts = append(puts, f)
-	}
-	return puts, dels, nil
 }
 
 func (s *Server) handleScenarioList(w http.ResponseWriter, r *http.Request) *appError {
@@ -327,57 +280,20 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 	if e != nil {
 		return e
 	}
-	puts, dels, e := s.scenarioEdits(r, id)
+	ed, e := s.scenarioEdits(r, id)
 	if e != nil {
 		return e
 	}
-	for _, f := range puts {
-		if f.ID == 0 {
-			f.Source = fmt.Sprintf("scenario-%d", id)
-		}
-	}
-	who := user(r)
-	// stale: an edit of a feature the baseline no longer has (not found
-	// while editing, as against the scenario itself not found).
-	var stale error
-	edit := func(err error) error {
-		if errors.Is(err, store.ErrNotFound) {
-			stale = err
-		}
-		return err
-	}
-	_, err := s.index.Write(r.Context(), s.store, func(tx store.Tx) error {
-		for layer, ids := range dels {
-			for _, fid := range ids {
-				if err := tx.Delete(r.Context(), layer, fid); err != nil {
-					return edit(err)
-				}
-			}
-		}
-		if len(puts) > 0 {
-			if err := tx.Put(r.Context(), puts); err != nil {
-				return edit(err)
-			}
-		}
-		return tx.CommitScenario(r.Context(), id, v, who)
-	})
-	if stale != nil && errors.Is(err, stale) {
+	err := scenario.Commit(r.Context(), s.index, s.store, id, v, user(r), ed)
+	var stale *scenario.StaleError
+	if errors.As(err, &stale) {
 		return &appError{Status: http.StatusUnprocessableEntity, Title: "Stale edit", Detail: stale.Error() + ": the scenario changes or deletes a feature the baseline no longer has"}
 	}
 	if err != nil {
 		return storeError(err)
 	}
-	s.logWrite(r, "scenario committed", "scenario", id, "put", len(puts), "deleted", deletedCount(dels))
+	s.logWrite(r, "scenario committed", "scenario", id, "put", len(ed.Puts), "deleted", ed.Deleted())
 	return s.writeScenario(w, r, id)
-}
-
-// deletedCount is the number of features dels names.
-func deletedCount(dels map[string][]int64) int {
-	n := 0
-	for _, ids := range dels {
-		n += len(ids)
-	}
-	return n
 }
 
 // user names the caller: the token's name; without a token (a deployment

@@ -7,20 +7,18 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/paulmach/orb"
+	"github.com/greenreach/greenreach/scenario"
 	"github.com/paulmach/orb/geojson"
 )
 
-// Limits of a what-if request.
+// Limits of a what-if request (package scenario has those of its
+// features).
 const (
-	maxBodyBytes    = 1 << 20
-	maxVertices     = 20000
-	maxWhatIfFeats  = 50
-	defaultBeltWide = 50.0
+	maxBodyBytes = 1 << 20
+	maxVertices  = scenario.MaxVertices
 )
 
 // handleWhatIf: POST /api/whatif with a GeoJSON Feature, FeatureCollection
@@ -67,25 +65,19 @@ func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, id
 	if err != nil || id < 1 {
 		return errBadRequest("scenario=%q is not a positive whole number", idText)
 	}
-	puts, dels, e := s.scenarioEdits(r, id)
+	ed, e := s.scenarioEdits(r, id)
 	if e != nil {
 		return e
 	}
-	start := time.Now()
-	before, err := s.audit(r, mode)
+	d, err := scenario.WhatIf(r.Context(), s.audits, s.index.Snapshot(), ed, mode)
 	if err != nil {
 		return errInternal(err)
 	}
-	after, err := coverage.Run(r.Context(), s.index.Snapshot().With(puts, dels), s.rules, coverage.Options{Mode: mode})
-	if err != nil {
-		return errInternal(err)
-	}
-	d := coverage.Compare(before, after)
-	d.Added, d.Elapsed = puts, time.Since(start)
 	return writeJSON(w, http.StatusOK, whatIfJSON(mode, d))
 }
 
-// readWhatIf parses the body into features to add.
+// readWhatIf parses the body into drawn features, and those into
+// features to add (scenario.Drawn).
 func (s *Server) readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
 	if err != nil {
@@ -105,109 +97,11 @@ func (s *Server) readWhatIf(r *http.Request) ([]*geo.Feature, *appError) {
 	} else {
 		return nil, errBadRequest("the body is not a GeoJSON Feature, FeatureCollection or geometry")
 	}
-	if len(gfs) == 0 || len(gfs) > maxWhatIfFeats {
-		return nil, errBadRequest("%d features: send 1–%d", len(gfs), maxWhatIfFeats)
+	feats, err := scenario.Drawn(gfs, s.validator(r.Context()))
+	if err != nil {
+		return nil, s.domainError(err, "Invalid feature")
 	}
-	var out []*geo.Feature
-	validator := s.validator(r.Context())
-	for i, gf := range gfs {
-		if gf.Geometry == nil {
-			return nil, errBadRequest("feature %d has no geometry", i+1)
-		}
-		if n := vertices(gf.Geometry); n > maxVertices {
-			return nil, errBadRequest("feature %d has %d vertices: at most %d", i+1, n, maxVertices)
-		}
-		props := map[string]any{}
-		for k, v := range gf.Properties {
-			props[k] = v
-		}
-		f := &geo.Feature{Props: props}
-		switch g := gf.Geometry.(type) {
-		case orb.Polygon, orb.MultiPolygon:
-			f.Layer, f.Geom = geo.Green, g
-			setDefault(props, "kind", "park")
-			setDefault(props, "public", true)
-		case orb.LineString:
-			width := defaultBeltWide
-			if v, ok := props["width_m"].(float64); ok {
-				width = v
-			}
-			if width <= 0 || width > 500 || math.IsNaN(width) {
-				return nil, errBadRequest("feature %d: width_m %v: want 0–500", i+1, props["width_m"])
-			}
-			delete(props, "width_m")
-			belt, err := coverage.Belt(g, width)
-			if err != nil {
-				return nil, &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid geometry", Detail: fmt.Sprintf("feature %d: %v", i+1, err)}
-			}
-			f.Layer, f.Geom = geo.Green, belt
-			setDefault(props, "kind", "belt")
-			setDefault(props, "public", true)
-		case orb.Point:
-			f.Layer, f.Geom = geo.Waste, g
-			setDefault(props, "kind", "collection_point")
-		default:
-			return nil, errBadRequest("feature %d: a %s: send polygons (parks), lines (belts) or points (collection points)", i+1, g.GeoJSONType())
-		}
-		if l, ok := props["layer"].(string); ok {
-			if l != geo.Green && l != geo.Waste {
-				return nil, errBadRequest("feature %d: layer %q: want green or waste", i+1, l)
-			}
-			f.Layer = l
-			delete(props, "layer")
-		}
-		// Attributes the layer does not have (a drawing tool's own) are
-		// dropped; the rest are checked and repaired as an import would:
-		// rings closed, GEOS validity (a self-crossing drawing is made
-		// valid), attribute types.
-		sc := geo.SchemaOf(f.Layer)
-		for k := range props {
-			if _, ok := sc.Field(k); !ok {
-				delete(props, k)
-			}
-		}
-		f.Source, f.SourceID = "whatif", fmt.Sprint(i+1)
-		if _, reason := validator.Fix(f); reason != "" {
-			return nil, s.fixRefused("Invalid feature", fmt.Sprintf("feature %d", i+1), reason)
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
-func setDefault(m map[string]any, k string, v any) {
-	if _, ok := m[k]; !ok {
-		m[k] = v
-	}
-}
-
-func vertices(g orb.Geometry) int {
-	n := 0
-	switch t := g.(type) {
-	case orb.Point:
-		n = 1
-	case orb.MultiPoint:
-		n = len(t)
-	case orb.LineString:
-		n = len(t)
-	case orb.MultiLineString:
-		for _, l := range t {
-			n += len(l)
-		}
-	case orb.Polygon:
-		for _, r := range t {
-			n += len(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range t {
-			n += vertices(p)
-		}
-	case orb.Collection:
-		for _, c := range t {
-			n += vertices(c)
-		}
-	}
-	return n
+	return feats, nil
 }
 
 type whatIfFig struct {

@@ -117,7 +117,7 @@ func TestScenarioSnapshotsDoNotBlock(t *testing.T) {
 	a, b := ids[0], ids[1]
 	entered, release := make(chan struct{}), make(chan struct{})
 	var buildsA atomic.Int32
-	s.scens.building = func(id int64) {
+	s.scenBuilding = func(id int64) {
 		if id == a && buildsA.Add(1) == 1 {
 			close(entered)
 			<-release

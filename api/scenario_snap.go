@@ -5,40 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
 )
-
-// scenarioSnaps caches the snapshots of scenarios: the baseline snapshot
-// with a scenario version's edits applied. Each snapshot is built once, by
-// the first request that needs it, outside the lock: requests for the same
-// scenario version wait for that build, requests for others do not.
-type scenarioSnaps struct {
-	mu sync.Mutex
-	m  map[scenKey]*scenBuild
-	// building, when set (tests only), is called before a snapshot is
-	// built, outside the lock.
-	building func(id int64)
-}
-
-type scenKey struct {
-	id, version int64
-	base        *index.Snapshot
-}
-
-// scenBuild is one snapshot's build: done is closed once snap or err is
-// set.
-type scenBuild struct {
-	done chan struct{}
-	snap *index.Snapshot
-	err  *appError
-}
-
-// maxScenarioSnaps bounds the snapshots kept; past it the cache starts
-// afresh (builds under way finish for those waiting on them).
-const maxScenarioSnaps = 32
 
 // readScenario returns scenario id for a caller who may see it. Drafts
 // are for planners and above: for a caller below, the answer is the same
@@ -82,64 +53,29 @@ func (s *Server) snapshotFor(r *http.Request) (snap *index.Snapshot, tag string,
 		return nil, "", e
 	}
 	tag = "s" + strconv.FormatInt(id, 10) + "v" + strconv.FormatInt(sc.Version, 10)
-	k := scenKey{id, sc.Version, base}
-	s.scens.mu.Lock()
-	b, ok := s.scens.m[k]
-	if !ok {
-		if s.scens.m == nil || len(s.scens.m) >= maxScenarioSnaps {
-			s.scens.m = map[scenKey]*scenBuild{}
-		}
-		b = &scenBuild{done: make(chan struct{})}
-		s.scens.m[k] = b
+	snap, err = s.scens.Snapshot(r.Context(), base, sc)
+	switch {
+	case errors.Is(err, scenario.ErrAbandoned):
+		return nil, "", errUnavailable(scenario.ErrAbandoned.Error(), r.Context().Err())
+	case err != nil:
+		return nil, "", s.domainError(err, "Invalid edit")
 	}
-	hook := s.scens.building
-	s.scens.mu.Unlock()
-	if !ok {
-		if hook != nil {
-			hook(id)
-		}
-		s.buildScenario(r.Context(), k, b, sc)
-	}
-	select {
-	case <-b.done:
-	case <-r.Context().Done():
-		return nil, "", errUnavailable("the request ended while the scenario's snapshot was built", r.Context().Err())
-	}
-	if b.err != nil {
-		return nil, "", b.err
-	}
-	return b.snap, tag, nil
+	return snap, tag, nil
 }
 
-// buildScenario applies a scenario's edits to its key's base and
-// completes b. A build that failed is not kept: the next request tries
-// again.
-func (s *Server) buildScenario(ctx context.Context, k scenKey, b *scenBuild, sc *store.Scenario) {
-	defer func() {
-		if b.snap == nil && b.err == nil { // a panic, on its way up
-			b.err = errInternal(errors.New("building the scenario's snapshot failed"))
+// scenarioSnapshots returns the cache of scenario snapshots: each build
+// reads the edits as a request would, repairs within a request's limits
+// and its time within QueryTimeout; a repair may still wait for a slot.
+func (s *Server) scenarioSnapshots() *scenario.Snapshots {
+	return scenario.NewSnapshots(func(ctx context.Context, sc *store.Scenario) (*scenario.Edits, error) {
+		if t := s.cfg.QueryTimeout; t > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, t)
+			defer cancel()
 		}
-		if b.err != nil {
-			s.scens.mu.Lock()
-			if s.scens.m[k] == b {
-				delete(s.scens.m, k)
-			}
-			s.scens.mu.Unlock()
+		if s.scenBuilding != nil {
+			s.scenBuilding(sc.ID)
 		}
-		close(b.done)
-	}()
-	// The build serves every request waiting for it, so it does not end with
-	// the first one's; a repair in it may still wait for a pool slot.
-	ctx = context.WithoutCancel(ctx)
-	if t := s.cfg.QueryTimeout; t > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t)
-		defer cancel()
-	}
-	puts, dels, e := s.parseEdits(ctx, sc.Edits)
-	if e != nil {
-		b.err = e
-		return
-	}
-	b.snap = k.base.With(puts, dels)
+		return scenario.Parse(sc.Edits, s.validator(ctx))
+	})
 }

@@ -14,13 +14,14 @@ import (
 	"net/netip"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/repair"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
 )
@@ -119,12 +120,14 @@ type Server struct {
 	tiles *tiles.Cache
 	log   *slog.Logger
 
-	walkMu  sync.Mutex
-	walkNet *walkNet // the walking network of the latest roads seen
+	walks *network.Cache // walking networks of the latest roads versions
 
 	rules  *coverage.RuleSet
-	audits auditCache
-	scens  scenarioSnaps
+	audits *coverage.Cache // audits per snapshot and mode
+	scens  *scenario.Snapshots
+	// scenBuilding, when set (tests only), is called as a scenario's
+	// snapshot starts to be built.
+	scenBuilding func(id int64)
 
 	router  *mux.Router
 	metrics *metrics
@@ -158,6 +161,9 @@ func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server 
 		rules = coverage.Default()
 	}
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
+	s.walks = network.NewCache(0, log)
+	s.audits = coverage.NewCache(rules, s.walks)
+	s.scens = s.scenarioSnapshots()
 	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	wait := cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second) // one wait for every queue
 	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, wait)

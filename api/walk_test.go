@@ -47,22 +47,25 @@ func TestReachAndWalkNearest(t *testing.T) {
 	if a := geo.Area(poly); a < 1e4 || a > math.Pi*800*800 {
 		t.Errorf("reach area %.0f m²", a)
 	}
-	wn := s.walk(snap)
+	wn, err := s.walks.Walks(context.Background(), snap.Layer(geo.Roads))
+	if err != nil {
+		t.Fatal(err)
+	}
 	parks := fc.Features[2:]
 	for _, pf := range parks {
 		id := int64(pf.ID.(float64))
 		f, _ := snap.Layer(geo.Green).Get(id)
 		d := pf.Properties.MustFloat64("distance_m", -1)
-		if line := geo.DistanceTo(origin, f.Geom); d+0.1 < line-ParkGap {
+		if line := geo.DistanceTo(origin, f.Geom); d+0.1 < line-network.AccessGap {
 			t.Errorf("park %d: walk %.1f m shorter than the straight line %.1f m", id, d, line)
 		}
 		// The other way round: from the park's access to the origin.
 		var srcs []network.Source
-		for _, a := range wn.accessOf(geo.Green, f) {
+		for _, a := range wn.AccessOf(geo.Green, f) {
 			srcs = append(srcs, a.Source(0))
 		}
-		at, acc, _ := wn.g.Snap(origin, 800)
-		back, _ := wn.g.Multi(srcs, 0).To(at)
+		at, acc, _ := wn.Graph.Snap(origin, 800)
+		back, _ := wn.Graph.Multi(srcs, 0).To(at)
 		if math.Abs(back+acc-d) > 0.1 {
 			t.Errorf("park %d: %.1f m there, %.1f m back", id, d, back+acc)
 		}
@@ -111,9 +114,10 @@ func TestAudit(t *testing.T) {
 	if err := json.Unmarshal(get(t, h, "/api/audit").Body.Bytes(), &rj); err != nil || rj.Mode != "walk" || len(rj.Results) != len(coverage.Default().Rules) {
 		t.Fatalf("audit json: %v %+v", err, rj)
 	}
-	first := s.audits.byMo["walk"]
+	req := httptest.NewRequest("GET", "/", nil)
+	first, _ := s.audit(req, "walk")
 	get(t, h, "/api/audit?format=csv")
-	if s.audits.byMo["walk"] != first {
+	if again, _ := s.audit(req, "walk"); again != first {
 		t.Error("audit recomputed for the same snapshot")
 	}
 	if rec := get(t, h, "/api/audit?mode=straight"); rec.Code != 200 {
@@ -142,7 +146,10 @@ func TestCoverageTiles(t *testing.T) {
 	if err != nil || len(ls) != 1 || ls[0].Name != "coverage" || len(ls[0].Features) == 0 {
 		t.Fatalf("coverage tile: %v %v", ls, err)
 	}
-	a := s.audits.byMo["walk"]
+	a, err := s.audit(httptest.NewRequest("GET", "/", nil), "walk")
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := a.Results[0]
 	checked := 0
 	for _, f := range ls[0].Features {

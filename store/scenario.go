@@ -21,7 +21,7 @@ type Scenario struct {
 	// a token, or before owners were kept: then only admins may.
 	Owner   string
 	Version int64  // 1 when created, one more on every update
-	Edits   []byte // a GeoJSON FeatureCollection of edits (see package api)
+	Edits   []byte // a GeoJSON FeatureCollection of edits (see package scenario)
 	Created time.Time
 	Updated time.Time
 	// Committed is set once the scenario went into the baseline, by whom.

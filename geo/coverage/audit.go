@@ -23,10 +23,11 @@ const (
 )
 
 // AccessGap is how far (m) a path may pass from a polygon target's
-// boundary and still reach it; SnapLimit how far a parcel's centre or a
-// point target may lie from the nearest path (farther: not reached).
+// boundary and still reach it: the walking network's; SnapLimit how far a
+// parcel's centre or a point target may lie from the nearest path
+// (farther: not reached).
 const (
-	AccessGap = 20
+	AccessGap = network.AccessGap
 	SnapLimit = 1000
 	// CorridorStep is the spacing (m) of the samples along a corridor road.
 	CorridorStep = 10
@@ -41,6 +42,9 @@ type Options struct {
 	GridSize int
 	// Progress, when set, hears each stage as it starts.
 	Progress func(stage string)
+	// Networks, when set, holds the walking networks of the roads versions
+	// the audits share with walks; nil: the audit builds its own.
+	Networks *network.Cache
 }
 
 // Audit is the evaluation of a rule set on one snapshot.
@@ -216,9 +220,11 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	var g *network.Graph
 	if opt.Mode == Walk {
 		stage("walking network")
-		var roads []*geo.Feature
-		snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool { roads = append(roads, f); return true })
-		g = network.Build(roads)
+		w, err := opt.Networks.Walks(ctx, snap.Layer(geo.Roads))
+		if err != nil {
+			return nil, err
+		}
+		g = w.Graph
 		a.graph = g
 		a.Network = g.String()
 		if err := ctx.Err(); err != nil {
