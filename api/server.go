@@ -19,8 +19,8 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
 )
@@ -115,7 +115,7 @@ func DefaultConfig() Config {
 type Server struct {
 	cfg   Config
 	store store.Store
-	index *index.Index
+	index *live.Index
 	tiles *tiles.Cache
 	log   *slog.Logger
 
@@ -142,14 +142,13 @@ type Server struct {
 }
 
 // New returns a server. The index must hold the store's layers.
-func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server {
+func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
 	c.Admit(cfg.TileCacheDoorkeeper)
 	c.Watch(ix)
-	ix.OnApply(tiles.ForgetAttrs) // attribute slots let go of features that left
 	if _, ok := roleRank[cfg.Anonymous]; !ok {
 		cfg.Anonymous = store.RolePublic
 	}
