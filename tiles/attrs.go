@@ -29,8 +29,7 @@ type attrs struct {
 // memory allocated with it when small, so that a tile reads a feature
 // from one place instead of seven or eight (the feature, its geometry's
 // interface box, slice header, rings and points, the attrs, their values
-// and bytes). Cutting a tile whose data were not in the processor's
-// caches took 1.6× the time of cutting it again straight after.
+// and bytes): cutting tiles is bound by cache misses (bench/RESULTS.md).
 type kept struct {
 	f     *geo.Feature   // the feature it was made from
 	block unsafe.Pointer // pts, ends, parts, vals, data back to back
@@ -176,7 +175,7 @@ var valueSeed = maphash.MakeSeed()
 // of hashing and comparing its bytes. The numbers of values are never
 // taken back: once it holds max values it numbers no more, and values
 // first seen after that go without (0), to be found by hash and bytes.
-// A value so has one number, or none, for as long as the process runs.
+// A value so has one number, or none, for as long as the encoder lives.
 type valueNumbers struct {
 	mu  sync.Mutex
 	ids map[string]uint32
