@@ -84,8 +84,9 @@ func (ix *Index) Write(ctx context.Context, st store.Store, fn func(store.Tx) er
 
 // Through returns st with every Write made by ix.Write, for code that
 // writes to a store.Store (importer.Load): its writes take the index's
-// lock and reach the index in the store's commit order. Everything else is
-// st's.
+// lock and reach the index in the store's commit order. Its other methods
+// are st's store.Store methods (optional ones, such as Watcher, are not
+// passed on).
 func (ix *Index) Through(st store.Store) store.Store { return through{st, ix} }
 
 type through struct {
