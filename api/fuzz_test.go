@@ -10,7 +10,7 @@ import (
 
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 )
@@ -61,7 +61,7 @@ func FuzzRequest(f *testing.F) {
 	}); err != nil {
 		f.Fatal(err)
 	}
-	ix, err := index.Load(f.Context(), st, nil)
+	ix, err := live.Load(f.Context(), st, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -181,7 +181,7 @@ func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.Vi
 			tileBufs.Put(bufs)
 		}
 	}()
-	raw, err := tiles.AppendViews(bufs.raw[:0], snap, views, key.Tile)
+	raw, err := s.index.Tiles().AppendViews(bufs.raw[:0], snap, views, key.Tile)
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/importer"
+	"github.com/greenreach/greenreach/live/livetest"
 	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/greenreach/greenreach/tiles/tilestest"
 )
 
 // parksFC is a FeatureCollection of n small parks with ids p1…pn.
@@ -89,7 +89,7 @@ func TestImportNeverDeletesUnasked(t *testing.T) {
 // write timeout is stopped with 503 naming the budget, and nothing of it is
 // stored (issue 16, item 6: imports, like queries, have a time budget).
 func TestImportTimeBudget(t *testing.T) {
-	st, ix := tilestest.Demo(t, "small")
+	st, ix := livetest.Demo(t, "small")
 	cfg := openConfig()
 	cfg.WriteTimeout = time.Nanosecond // spent before the file is read
 	s := New(cfg, st, ix, slog.New(slog.NewTextHandler(io.Discard, nil)))

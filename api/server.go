@@ -18,9 +18,9 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/geo/network"
+	"github.com/greenreach/greenreach/geo/repair"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
@@ -116,7 +116,7 @@ func DefaultConfig() Config {
 type Server struct {
 	cfg   Config
 	store store.Store
-	index *index.Index
+	index *live.Index
 	tiles *tiles.Cache
 	log   *slog.Logger
 
@@ -145,14 +145,13 @@ type Server struct {
 }
 
 // New returns a server. The index must hold the store's layers.
-func New(cfg Config, st store.Store, ix *index.Index, log *slog.Logger) *Server {
+func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
 	c := tiles.NewCache(cfg.TileCacheBytes)
 	c.Admit(cfg.TileCacheDoorkeeper)
 	c.Watch(ix)
-	ix.OnApply(tiles.ForgetAttrs) // attribute slots let go of features that left
 	if _, ok := roleRank[cfg.Anonymous]; !ok {
 		cfg.Anonymous = store.RolePublic
 	}

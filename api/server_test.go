@@ -11,13 +11,13 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/store/storetest"
 )
 
-func newTestServer(t *testing.T) (*Server, *memstore.Store, *index.Index) {
+func newTestServer(t *testing.T) (*Server, *memstore.Store, *live.Index) {
 	t.Helper()
 	st := memstore.New()
 	ctx := context.Background()
@@ -26,7 +26,7 @@ func newTestServer(t *testing.T) (*Server, *memstore.Store, *index.Index) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

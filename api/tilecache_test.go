@@ -15,18 +15,18 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
+	"github.com/greenreach/greenreach/live/livetest"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/gzip"
-	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
 
-func demoServer(t *testing.T) (*Server, store.Store, *index.Index) {
+func demoServer(t *testing.T) (*Server, store.Store, *live.Index) {
 	t.Helper()
-	st, ix := tilestest.Demo(t, "small")
+	st, ix := livetest.Demo(t, "small")
 	return New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))), st, ix
 }
 
@@ -84,7 +84,7 @@ func TestTileCacheInvalidation(t *testing.T) {
 		layers := tileSources[src].layers
 		for _, tl := range all {
 			rec := fetch(src, tl)
-			raw, err := tiles.Encode(now, layers, tl)
+			raw, err := tiles.NewEncoder().Encode(now, layers, tl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestTileCacheUnderEdits(t *testing.T) {
 			continue
 		}
 		checked++
-		raw, _ := tiles.Encode(final, []string{geo.Green}, tl)
+		raw, _ := tiles.NewEncoder().Encode(final, []string{geo.Green}, tl)
 		got, err := gunzip(e.Gzip, e.Raw)
 		if err != nil || !bytes.Equal(got, raw) {
 			t.Errorf("cached %v is stale", tl)

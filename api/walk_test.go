@@ -14,8 +14,8 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
@@ -326,7 +326,7 @@ func TestWalkFromInsideAPark(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

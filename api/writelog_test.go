@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenreach/greenreach/live/livetest"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/tiles/tilestest"
 )
 
 // TestWriteLog: each write — an import, a scenario's creation, change,
 // commit and deletion — logs exactly one line naming the token's name and
 // role; reads and refused writes log none at info level.
 func TestWriteLog(t *testing.T) {
-	st, ix := tilestest.Demo(t, "small")
+	st, ix := livetest.Demo(t, "small")
 	var logs bytes.Buffer
 	cfg := DefaultConfig()
 	s := New(cfg, st, ix, slog.New(slog.NewJSONHandler(&logs, nil)))

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -21,7 +21,7 @@ func (e *StaleError) Unwrap() error { return e.Err }
 // it), in one transaction written through ix, so that tiles, queries and
 // audits see it on the next request. Added features are sourced
 // "scenario-ID".
-func Commit(ctx context.Context, ix *index.Index, st store.Store, id, version int64, who string, e *Edits) error {
+func Commit(ctx context.Context, ix *live.Index, st store.Store, id, version int64, who string, e *Edits) error {
 	for _, f := range e.Puts {
 		if f.ID == 0 {
 			f.Source = fmt.Sprintf("scenario-%d", id)

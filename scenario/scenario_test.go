@@ -14,6 +14,7 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
@@ -130,7 +131,7 @@ func TestParse(t *testing.T) {
 // ErrAbandoned; callers for another version do not wait; a failed build
 // is not kept.
 func TestSnapshots(t *testing.T) {
-	base := index.New().Snapshot()
+	base := index.Empty()
 	var builds atomic.Int32
 	entered, release := make(chan struct{}), make(chan struct{})
 	fail := atomic.Bool{}
@@ -186,7 +187,7 @@ func TestSnapshots(t *testing.T) {
 
 // town is a store and its index: a street, a residential parcel 300 m
 // along it, and a park at its west end.
-func town(t *testing.T) (store.Store, *index.Index) {
+func town(t *testing.T) (store.Store, *live.Index) {
 	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
@@ -198,7 +199,7 @@ func town(t *testing.T) (store.Store, *index.Index) {
 	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

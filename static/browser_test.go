@@ -15,13 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/static"
 	"github.com/greenreach/greenreach/store"
@@ -45,7 +45,7 @@ func required(t *testing.T, ok bool, what string) {
 
 // browserServer serves an OSM extract of testdata/osm from a memory
 // store, as `greenreach serve` would, and checks the browser test's parts.
-func browserServer(t *testing.T, extract string) (*httptest.Server, *index.Index, store.Store) {
+func browserServer(t *testing.T, extract string) (*httptest.Server, *live.Index, store.Store) {
 	t.Helper()
 	needBrowser(t)
 	path := storetest.SharedData(t, extract)
@@ -376,7 +376,7 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 
 // demoBrowserServer serves the small demo town from a GeoPackage (the
 // default store) in a temporary directory.
-func demoBrowserServer(t *testing.T) (*httptest.Server, *index.Index, store.Store) {
+func demoBrowserServer(t *testing.T) (*httptest.Server, *live.Index, store.Store) {
 	t.Helper()
 	needBrowser(t)
 	ctx := context.Background()
@@ -392,9 +392,9 @@ func demoBrowserServer(t *testing.T) (*httptest.Server, *index.Index, store.Stor
 }
 
 // serve indexes st and serves it as `greenreach serve` would.
-func serve(t *testing.T, st store.Store) (*httptest.Server, *index.Index, store.Store) {
+func serve(t *testing.T, st store.Store) (*httptest.Server, *live.Index, store.Store) {
 	t.Helper()
-	ix, err := index.Load(context.Background(), st, nil)
+	ix, err := live.Load(context.Background(), st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

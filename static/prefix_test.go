@@ -12,8 +12,8 @@ import (
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/store/storetest"
 )
@@ -30,7 +30,7 @@ func TestPublicMapUnderPrefix(t *testing.T) {
 	if _, _, err := osm.ImportFile(ctx, st, storetest.SharedData(t, "chengdu.osm.pbf"), osm.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

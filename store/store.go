@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/paulmach/orb"
 )
 
 var (
@@ -22,15 +21,9 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 )
 
-// LayerInfo summarises one layer.
-type LayerInfo struct {
-	ID      string     `json:"id"`
-	Title   string     `json:"title"`
-	Count   int64      `json:"count"`
-	BBox    *orb.Bound `json:"-"` // nil when the layer is empty
-	Version int64      `json:"version"`
-	Updated time.Time  `json:"-"` // zero when never written
-}
+// LayerInfo summarises one layer (geo.LayerInfo: the index, below the
+// store, summarises its layers the same way).
+type LayerInfo = geo.LayerInfo
 
 // Store is a set of layers (geo.Schemas) kept durably.
 type Store interface {

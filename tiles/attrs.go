@@ -16,7 +16,7 @@ import (
 // attrs are a feature's attributes encoded as MVT Value messages, each
 // framed as a layer's values field (tag, length, message: the bytes a
 // tile's value table holds), in schema order, each with its number in
-// keptValues (0 if it has none): what a layer writer needs to add them to
+// the encoder's values (0 if it has none): what a layer writer needs to add them to
 // a tile's value table without looking at the feature's property map.
 type attrs struct {
 	f    *geo.Feature // the feature they were made from
@@ -29,8 +29,7 @@ type attrs struct {
 // memory allocated with it when small, so that a tile reads a feature
 // from one place instead of seven or eight (the feature, its geometry's
 // interface box, slice header, rings and points, the attrs, their values
-// and bytes). Cutting a tile whose data were not in the processor's
-// caches took 1.6× the time of cutting it again straight after.
+// and bytes): cutting tiles is bound by cache misses (bench/RESULTS.md).
 type kept struct {
 	f     *geo.Feature   // the feature it was made from
 	block unsafe.Pointer // pts, ends, parts, vals, data back to back
@@ -164,7 +163,7 @@ func appendRings(pts []orb.Point, ends []uint32, p orb.Polygon) ([]orb.Point, []
 // attrValue is one value of attrs (its number, field and end side by
 // side: a tile reads them together, feature after feature).
 type attrValue struct {
-	id    uint32 // the value's number in keptValues; 0: none
+	id    uint32 // the value's number in the encoder's values; 0: none
 	end   uint32 // end of the value in data
 	field uint8  // the schema field
 }
@@ -176,18 +175,17 @@ var valueSeed = maphash.MakeSeed()
 // of hashing and comparing its bytes. The numbers of values are never
 // taken back: once it holds max values it numbers no more, and values
 // first seen after that go without (0), to be found by hash and bytes.
-// A value so has one number, or none, for as long as the process runs.
+// A value so has one number, or none, for as long as the encoder lives.
 type valueNumbers struct {
 	mu  sync.Mutex
 	ids map[string]uint32
 	max int
 }
 
-// keptValues numbers the values of the attributes kept in attribute slots
-// (all layers): 14,914 features of the city town hold 80,532 values, of
-// which 9,408 differ; a million is ample for a city and bounds it to a
-// few tens of megabytes.
-var keptValues = valueNumbers{ids: map[string]uint32{}, max: 1 << 20}
+// maxKeptValues bounds the values an Encoder numbers (all layers): a
+// million is ample for a city (its distinct values number in the
+// thousands) and bounds the numbering to a few tens of megabytes.
+const maxKeptValues = 1 << 20
 
 // id returns v's number, giving it the next one if it has none and there
 // is room; 0 when there is not.
@@ -297,20 +295,8 @@ type attrSlots struct {
 // maxCachedID bounds the slots of a layer (8 bytes each).
 const maxCachedID = 1 << 26
 
-// cachedAttrs holds the slots of geo.Schemas' layers, made when the
-// package starts, so finding a layer's takes no lock; nil for other names.
-var cachedAttrs = func() map[string]*attrSlots {
-	m := map[string]*attrSlots{}
-	for _, sc := range geo.Schemas {
-		s := &attrSlots{}
-		s.slots.Store(&[]atomic.Pointer[kept]{})
-		m[sc.ID] = s
-	}
-	return m
-}()
-
 // get returns what is kept of f under sc, making it on a miss.
-func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *kept {
+func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema, nums *valueNumbers) *kept {
 	id := f.ID
 	if id <= 0 || id >= maxCachedID {
 		return nil
@@ -322,22 +308,28 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema) *kept {
 		}
 	}
 	var made attrs
-	made.fill(f, sc, f.Props, &keptValues)
+	made.fill(f, sc, f.Props, nums)
 	a := made.keep(f.Geom)
 	s.grow(id)
 	(*s.slots.Load())[id].Store(a)
 	return a
 }
 
-// ForgetAttrs empties the attribute slots of the features that left an
-// index (index.Dirty.Left: deleted, or replaced by a new version), so that
-// the slots do not keep them alive; a slot that already holds another
-// feature (the new version, drawn meanwhile) is left as it is. Register it
-// with index.Index.OnApply. A clear racing with a grow may be lost, like a
-// store: that slot lets go when its id is drawn again.
-func ForgetAttrs(d index.Dirty) {
+// Forget empties the attribute slots of the features that left an index
+// (index.Dirty.Left: deleted, or replaced by a new version), and all the
+// slots of a layer read again whole (Dirty.Reloaded), so that the slots do
+// not keep them alive; a slot that already holds another feature (the new
+// version, drawn meanwhile) is left as it is. The index registers it with
+// its OnApply. A clear racing with a grow or a draw of the old snapshot may
+// be lost, like a store: that slot lets go when its id is drawn again.
+func (e *Encoder) Forget(d index.Dirty) {
+	for layer := range d.Reloaded {
+		if s := e.slots[layer]; s != nil {
+			s.reset()
+		}
+	}
 	for layer, fs := range d.Left {
-		s := cachedAttrs[layer]
+		s := e.slots[layer]
 		if s == nil {
 			continue
 		}
@@ -351,6 +343,13 @@ func ForgetAttrs(d index.Dirty) {
 			}
 		}
 	}
+}
+
+// reset empties every slot.
+func (s *attrSlots) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slots.Store(&[]atomic.Pointer[kept]{})
 }
 
 // grow makes room for slot id. A store racing with a grow may be lost:

@@ -15,7 +15,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
@@ -28,7 +28,8 @@ import (
 // and the old snapshot's tile still the old one, in either order, serially
 // and from eight goroutines at once (run with -race in CI).
 func TestAttrsFollowEdits(t *testing.T) {
-	before := demoIndex(t).Snapshot()
+	before := demoIndex(t)
+	enc := NewEncoder()
 	var park *geo.Feature
 	before.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return f.String("name") == "" })
 	renamed := *park
@@ -37,7 +38,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 	after := before.With([]*geo.Feature{&renamed}, nil)
 	tile := maptile.At(park.Geom.Bound().Center(), 15)
 	name := func(snap *index.Snapshot) string {
-		b, err := Encode(snap, []string{geo.Green}, tile)
+		b, err := enc.Encode(snap, []string{geo.Green}, tile)
 		if err != nil {
 			t.Error(err)
 			return ""
@@ -70,7 +71,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 	want := map[string][]byte{}
 	for _, snap := range []*index.Snapshot{before, after} {
 		for _, tl := range ts {
-			b, err := Encode(snap, Public, tl)
+			b, err := enc.Encode(snap, Public, tl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +88,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 			for i := range ts {
 				tl := ts[(i*7+g*13)%len(ts)]
 				snap := map[bool]*index.Snapshot{false: before, true: after}[(i+g)%2 == 0]
-				b, err := Encode(snap, Public, tl)
+				b, err := enc.Encode(snap, Public, tl)
 				if err != nil || !bytes.Equal(b, want[fmt.Sprint(snap == after, tl)]) {
 					mu.Lock()
 					bad++
@@ -109,9 +110,9 @@ func TestAttrsFollowEdits(t *testing.T) {
 // untouched feature keeps its slot and a slot already holding a newer
 // version is left alone.
 func TestForgetAttrs(t *testing.T) {
-	ix := demoIndex(t)
-	ix.OnApply(ForgetAttrs)
-	snap := ix.Snapshot()
+	cur := demoIndex(t)
+	enc := NewEncoder()
+	snap := cur
 	var fs []*geo.Feature // to delete, to replace, to keep
 	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool {
 		if f.ID > 0 {
@@ -124,20 +125,11 @@ func TestForgetAttrs(t *testing.T) {
 	}
 	draw := func(snap *index.Snapshot, f *geo.Feature) {
 		t.Helper()
-		if _, err := Encode(snap, []string{geo.Green}, maptile.At(f.Geom.Bound().Center(), 16)); err != nil {
+		if _, err := enc.Encode(snap, []string{geo.Green}, maptile.At(f.Geom.Bound().Center(), 16)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	slot := func(id int64) *geo.Feature {
-		slots := *cachedAttrs[geo.Green].slots.Load()
-		if id >= int64(len(slots)) {
-			return nil
-		}
-		if a := slots[id].Load(); a != nil {
-			return a.f
-		}
-		return nil
-	}
+	slot := func(id int64) *geo.Feature { return slotOf(enc, geo.Green, id) }
 	for _, f := range fs {
 		draw(snap, f)
 		if slot(f.ID) != f {
@@ -150,10 +142,12 @@ func TestForgetAttrs(t *testing.T) {
 	renamed.Props = maps.Clone(fs[1].Props)
 	renamed.Props["name"] = "改名公园"
 	fs, snap = nil, nil
-	ix.Apply(&store.Changes{
+	// The edit applied as the live index applies it: a new snapshot, its
+	// news to the encoder.
+	cur = applyEdit(cur, enc, index.Edit{
 		Put:      []*geo.Feature{&renamed},
 		Deleted:  map[string][]int64{geo.Green: {ids[0]}},
-		Versions: map[string]int64{geo.Green: ix.Snapshot().Layer(geo.Green).Version + 1},
+		Versions: map[string]int64{geo.Green: cur.Layer(geo.Green).Version + 1},
 	})
 	for _, id := range ids {
 		if f := slot(id); f != nil {
@@ -170,10 +164,85 @@ func TestForgetAttrs(t *testing.T) {
 	}
 	// The new version drawn, then told that the old one left (an edit's
 	// news arriving after a cut of the new snapshot): the slot keeps it.
-	draw(ix.Snapshot(), &renamed)
-	ForgetAttrs(index.Dirty{Left: map[string][]*geo.Feature{geo.Green: {{ID: renamed.ID}}}})
+	draw(cur, &renamed)
+	enc.Forget(index.Dirty{Left: map[string][]*geo.Feature{geo.Green: {{ID: renamed.ID}}}})
 	if slot(renamed.ID) != &renamed {
 		t.Error("a slot holding the new version was emptied for the old one")
+	}
+}
+
+// applyEdit returns snap with e applied and tells enc what left.
+func applyEdit(snap *index.Snapshot, enc *Encoder, e index.Edit) *index.Snapshot {
+	next, dirty := snap.Apply(e)
+	enc.Forget(dirty)
+	return next
+}
+
+// slotOf is the feature whose attrs enc keeps in a layer's slot id, if any.
+func slotOf(enc *Encoder, layer string, id int64) *geo.Feature {
+	slots := *enc.slots[layer].slots.Load()
+	if id >= int64(len(slots)) {
+		return nil
+	}
+	if a := slots[id].Load(); a != nil {
+		return a.f
+	}
+	return nil
+}
+
+// TestForgetReloaded: once a layer is read again whole (a sync after
+// another process wrote it), the encoder keeps none of its features of
+// the version before (a weak pointer to one is cleared by the garbage
+// collector), while other layers keep their slots.
+func TestForgetReloaded(t *testing.T) {
+	st, snap := tilestest.Demo(t, "small")
+	enc := NewEncoder()
+	first := func(layer string) *geo.Feature {
+		var found *geo.Feature
+		snap.Layer(layer).Scan(func(f *geo.Feature) bool { found = f; return f.ID <= 0 })
+		if _, err := enc.Encode(snap, []string{layer}, maptile.At(firstVertex(found.Geom), 16)); err != nil {
+			t.Fatal(err)
+		}
+		if slotOf(enc, layer, found.ID) != found {
+			t.Fatalf("%s %d drawn, yet not in its slot", layer, found.ID)
+		}
+		return found
+	}
+	park, road := first(geo.Green), first(geo.Roads)
+	parkID, old := park.ID, weak.Make(park)
+	park = nil
+	var green []geo.LayerInfo
+	infos, err := st.Layers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		if info.ID == geo.Green {
+			green = append(green, info)
+		}
+	}
+	next, dirty, err := snap.Reload(t.Context(), green, st.Scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc.Forget(dirty)
+	if !dirty.Reloaded[geo.Green] || len(dirty.Reloaded) != 1 {
+		t.Fatalf("reloaded %v, want green alone", dirty.Reloaded)
+	}
+	snap, dirty = next, index.Dirty{}
+	if f := slotOf(enc, geo.Green, parkID); f != nil {
+		t.Errorf("green slot %d still holds the park of the version before", parkID)
+	}
+	if slotOf(enc, geo.Roads, road.ID) != road {
+		t.Errorf("roads slot %d lost its road", road.ID)
+	}
+	runtime.GC()
+	runtime.GC()
+	if old.Value() != nil {
+		t.Error("the park of the version before is kept alive")
+	}
+	if _, ok := snap.Layer(geo.Green).Get(parkID); !ok {
+		t.Errorf("park %d is not in the reloaded layer", parkID)
 	}
 }
 
@@ -309,7 +378,7 @@ func heldGeometry(k *kept) orb.Geometry {
 // exactly as from the feature's own (the same command stream, kept or
 // not).
 func TestHeldDrawsAsGeometry(t *testing.T) {
-	snap := demoIndex(t).Snapshot()
+	snap := demoIndex(t)
 	c, w := new(cutter), newLayerWriter("x", geo.SchemaOf(geo.Green))
 	n, crossing := 0, 0
 	for _, layer := range Public {
@@ -370,7 +439,7 @@ func firstVertex(g orb.Geometry) orb.Point {
 // new snapshots, asked in turn, equal those drawn from the features' own
 // geometries (a view with its own Props keeps nothing).
 func TestHeldFollowsEdits(t *testing.T) {
-	before := demoIndex(t).Snapshot()
+	before := demoIndex(t)
 	var park *geo.Feature
 	before.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return false })
 	moved := *park
@@ -378,14 +447,15 @@ func TestHeldFollowsEdits(t *testing.T) {
 	after := before.With([]*geo.Feature{&moved}, nil)
 	tile := maptile.At(park.Geom.Bound().Center(), 16)
 	held := LayerViews([]string{geo.Green})
+	enc := NewEncoder()
 	own := []View{{Name: geo.Green, From: geo.Green, Props: func(f *geo.Feature) map[string]any { return f.Props }}}
 	var tiles [2][]byte
 	for i, snap := range []*index.Snapshot{before, after, before, after, after, before} {
-		got, err := AppendViews(nil, snap, held, tile)
+		got, err := enc.AppendViews(nil, snap, held, tile)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := AppendViews(nil, snap, own, tile)
+		want, err := enc.AppendViews(nil, snap, own, tile)
 		if err != nil {
 			t.Fatal(err)
 		}

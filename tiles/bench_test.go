@@ -27,29 +27,33 @@ func BenchmarkEncode(b *testing.B) {
 	if _, _, err := osm.ImportFile(ctx, st, storetest.SharedData(b, "chengdu.osm.pbf"), osm.Options{}); err != nil {
 		b.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	infos, err := st.Layers(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchTiles(b, ix.Snapshot())
+	snap, err := index.Read(ctx, infos, st.Scan, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchTiles(b, NewEncoder(), snap)
 }
 
-func benchTiles(b *testing.B, snap *index.Snapshot) {
+func benchTiles(b *testing.B, enc *Encoder, snap *index.Snapshot) {
 	bd, _ := snap.Layer(geo.Roads).Bound()
 	ts := coverTiles(bd, 12, 16)
 	b.ResetTimer()
-	encodeEach(b, snap, ts)
+	encodeEach(b, enc, snap, ts)
 }
 
 // encodeEach cuts b.N tiles, cycling through ts, into one reused buffer
 // as the service does (a fresh slice per tile would have the garbage
 // collector mark the whole index again and again: ~17% of the time).
-func encodeEach(b *testing.B, snap *index.Snapshot, ts []maptile.Tile) {
+func encodeEach(b *testing.B, enc *Encoder, snap *index.Snapshot, ts []maptile.Tile) {
 	views := LayerViews(Public)
 	var out []byte
 	var err error
 	for i := 0; i < b.N; i++ {
-		if out, err = AppendViews(out[:0], snap, views, ts[i%len(ts)]); err != nil {
+		if out, err = enc.AppendViews(out[:0], snap, views, ts[i%len(ts)]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -59,12 +63,13 @@ func encodeEach(b *testing.B, snap *index.Snapshot, ts []maptile.Tile) {
 // zooms 12–16, then those of single zooms (z12: a few tiles of thousands
 // of features each; z16: many small ones).
 func BenchmarkEncodeCity(b *testing.B) {
-	snap := demoIndexSize(b, "city").Snapshot()
-	b.Run("z12-16", func(b *testing.B) { benchTiles(b, snap) })
+	snap := demoIndexSize(b, "city")
+	enc := NewEncoder() // kept from run to run, as in a running service
+	b.Run("z12-16", func(b *testing.B) { benchTiles(b, enc, snap) })
 	bd, _ := LayersBound(snap, Public)
 	for _, z := range []maptile.Zoom{12, 14, 16} {
 		ts := slices.Collect(Covering(bd, z).All())
-		b.Run(fmt.Sprintf("z%d", z), func(b *testing.B) { encodeEach(b, snap, ts) })
+		b.Run(fmt.Sprintf("z%d", z), func(b *testing.B) { encodeEach(b, enc, snap, ts) })
 	}
 }
 
@@ -75,11 +80,12 @@ func BenchmarkEncodeCity(b *testing.B) {
 // features removed, marshalled), alternating tile by tile, and reports
 // orb's time over ours (x-orb) and each one's µs per tile.
 func BenchmarkEncodeVsOrb(b *testing.B) {
-	snap := demoIndexSize(b, "city").Snapshot()
+	snap := demoIndexSize(b, "city")
 	bd, _ := snap.Layer(geo.Roads).Bound()
 	ts := coverTiles(bd, 12, 16)
+	enc := NewEncoder()
 	for _, t := range ts { // attributes encoded once, as in a running service
-		if _, err := Encode(snap, Public, t); err != nil {
+		if _, err := enc.Encode(snap, Public, t); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -88,7 +94,7 @@ func BenchmarkEncodeVsOrb(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		t := ts[i%len(ts)]
 		t0 := time.Now()
-		if _, err := Encode(snap, Public, t); err != nil {
+		if _, err := enc.Encode(snap, Public, t); err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()

@@ -116,7 +116,7 @@ func NewCache(maxBytes int64) *Cache {
 }
 
 // Watch makes edits applied to ix invalidate the tiles they touch.
-func (c *Cache) Watch(ix *index.Index) { ix.OnApply(c.Invalidate) }
+func (c *Cache) Watch(ix interface{ OnApply(func(index.Dirty)) }) { ix.OnApply(c.Invalidate) }
 
 // Get returns a cached tile.
 func (c *Cache) Get(k Key) (*Entry, bool) {

@@ -164,7 +164,7 @@ func clipByRect(g orb.Geometry) orb.Geometry {
 // with a hole, some in pairs) around and across the box: rings leaving and
 // re-entering, wrapping round the box, cutting its corners, holding it.
 func TestClipRectMatchesGEOS(t *testing.T) {
-	snap := demoIndexSize(t, "city").Snapshot()
+	snap := demoIndexSize(t, "city")
 	gc := geos.NewContext()
 	toGEOS := func(g orb.Geometry) *geos.Geom {
 		if g == nil {

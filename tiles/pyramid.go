@@ -13,6 +13,7 @@ import (
 // Pyramid cuts every tile of layers from zoom minZ to maxZ that holds a
 // feature, over the layers' extent, and hands each (uncompressed MVT) to
 // add; progress, if not nil, hears of each zoom's tiles as they are cut.
+// It cuts them with an Encoder of its own, let go when it returns.
 func Pyramid(ctx context.Context, snap *index.Snapshot, layers []string, minZ, maxZ int, add func(maptile.Tile, []byte) error, progress func(z, done, total int)) (orb.Bound, error) {
 	if minZ < 0 || maxZ > MaxZoom || minZ > maxZ {
 		return orb.Bound{}, fmt.Errorf("%w: zooms %d–%d (want 0 ≤ min ≤ max ≤ %d)", ErrBadTile, minZ, maxZ, MaxZoom)
@@ -26,6 +27,7 @@ func Pyramid(ctx context.Context, snap *index.Snapshot, layers []string, minZ, m
 	if !found {
 		return orb.Bound{}, fmt.Errorf("layers %v hold no features", layers)
 	}
+	enc := NewEncoder()
 	for z := minZ; z <= maxZ; z++ {
 		r := Covering(ext, maptile.Zoom(z))
 		total, done := r.Len(), 0
@@ -37,7 +39,7 @@ func Pyramid(ctx context.Context, snap *index.Snapshot, layers []string, minZ, m
 			if !holds(snap, layers, SearchBound(t)) {
 				continue
 			}
-			b, err := Encode(snap, layers, t)
+			b, err := enc.Encode(snap, layers, t)
 			if err != nil {
 				return ext, err
 			}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
@@ -66,9 +67,30 @@ func within(inner, outer orb.Bound) bool {
 // clipBound is the tile plus its buffer, in tile units.
 var clipBound = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 
+// Encoder cuts tiles from the snapshots of one index. It keeps each
+// feature as tiles read it (kept: attributes and geometry), made the first
+// time a tile draws it, and numbers the attribute values; whoever owns the
+// index tells it of features that leave (Forget) so that it lets go of
+// them. It is safe for concurrent use.
+type Encoder struct {
+	values valueNumbers
+	slots  map[string]*attrSlots // geo.Schemas' layers, made with the encoder: read without a lock
+}
+
+// NewEncoder returns an encoder keeping nothing yet.
+func NewEncoder() *Encoder {
+	e := &Encoder{values: valueNumbers{ids: map[string]uint32{}, max: maxKeptValues}, slots: map[string]*attrSlots{}}
+	for _, sc := range geo.Schemas {
+		s := &attrSlots{}
+		s.slots.Store(&[]atomic.Pointer[kept]{})
+		e.slots[sc.ID] = s
+	}
+	return e
+}
+
 // Encode returns the uncompressed MVT of the named layers at t.
-func Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, error) {
-	return AppendViews(nil, snap, LayerViews(layers), t)
+func (e *Encoder) Encode(snap *index.Snapshot, layers []string, t maptile.Tile) ([]byte, error) {
+	return e.AppendViews(nil, snap, LayerViews(layers), t)
 }
 
 // LayerViews draws each named layer as it is.
@@ -90,7 +112,7 @@ type View struct {
 }
 
 // AppendViews appends the uncompressed MVT of the views at t to out.
-func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
+func (e *Encoder) AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile) ([]byte, error) {
 	c := cutterPool.Get().(*cutter)
 	defer cutterPool.Put(c)
 	c.bound = SearchBound(t)
@@ -113,11 +135,11 @@ func AppendViews(out []byte, snap *index.Snapshot, views []View, t maptile.Tile)
 		// feature.
 		var cache *attrSlots
 		if v.Props == nil && sc == l.Schema {
-			cache = cachedAttrs[v.From]
+			cache = e.slots[v.From]
 		}
 		l.SearchBounds(c.bound, func(f *geo.Feature, fb orb.Bound) bool {
 			if cache != nil {
-				if k := cache.get(f, sc); k != nil {
+				if k := cache.get(f, sc, &e.values); k != nil {
 					if typ, ok := c.held(w, k, fb); ok {
 						w.addEncoded(f.ID, k.vals(), k.data(), typ)
 					}

@@ -11,14 +11,14 @@ import (
 	"github.com/paulmach/orb/maptile"
 )
 
-// demoIndex is the index of the small demo town.
-func demoIndex(t testing.TB) *index.Index { t.Helper(); return demoIndexSize(t, "small") }
+// demoIndex is a snapshot of the small demo town.
+func demoIndex(t testing.TB) *index.Snapshot { t.Helper(); return demoIndexSize(t, "small") }
 
-// demoIndexSize is the index of a demo town of the given size (seed 1).
-func demoIndexSize(t testing.TB, size string) *index.Index {
+// demoIndexSize is a snapshot of a demo town of the given size (seed 1).
+func demoIndexSize(t testing.TB, size string) *index.Snapshot {
 	t.Helper()
-	_, ix := tilestest.Demo(t, size)
-	return ix
+	_, snap := tilestest.Demo(t, size)
+	return snap
 }
 
 func TestAddress(t *testing.T) {
@@ -40,13 +40,13 @@ func TestAddress(t *testing.T) {
 // polygons keep their parts and holes; each feature whose geometry clearly
 // lies inside the tile is in it.
 func TestTilesDecode(t *testing.T) {
-	ix := demoIndex(t)
-	snap := ix.Snapshot()
+	snap := demoIndex(t)
+	enc := NewEncoder()
 	b, _ := snap.Layer(geo.Green).Bound()
 	tilesSeen, holes := 0, 0
 	for z := maptile.Zoom(9); z <= 14; z++ { // tile edges nest: a park on a z12 edge lies on every deeper one
 		for tile := range Covering(b, z).All() {
-			data, err := Encode(snap, []string{geo.Green, geo.Parcels, geo.Roads}, tile)
+			data, err := enc.Encode(snap, []string{geo.Green, geo.Parcels, geo.Roads}, tile)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,11 +111,11 @@ func TestTilesDecode(t *testing.T) {
 // layers and as many features as orb decodes.
 func TestGDALReadsTile(t *testing.T) {
 	tilestest.NeedOgrinfo(t)
-	ix := demoIndex(t)
-	snap := ix.Snapshot()
+	snap := demoIndex(t)
+	enc := NewEncoder()
 	b, _ := snap.Layer(geo.Parcels).Bound()
 	tile := maptile.At(b.Center(), 14)
-	data, err := Encode(snap, Public, tile)
+	data, err := enc.Encode(snap, Public, tile)
 	if err != nil {
 		t.Fatal(err)
 	}

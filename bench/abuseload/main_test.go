@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/api"
-	"github.com/greenreach/greenreach/tiles/tilestest"
+	"github.com/greenreach/greenreach/live/livetest"
 )
 
 func TestPercentile(t *testing.T) {
@@ -168,7 +168,7 @@ func TestFloodAndProbe(t *testing.T) {
 // measure nothing), a random method is refused, a huge query is answered,
 // and the huge queries stay under the server's 1 MB header limit.
 func TestFloodsReachTheirRoutes(t *testing.T) {
-	st, ix := tilestest.Demo(t, "small")
+	st, ix := livetest.Demo(t, "small")
 	srv := httptest.NewServer(api.New(api.DefaultConfig(), st, ix, nil).Handler())
 	defer srv.Close()
 	bb, err := townBound(srv.URL)

@@ -22,6 +22,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -50,7 +51,7 @@ func run(ctx context.Context, dsn, data string) error {
 	if err != nil {
 		return err
 	}
-	ix := index.New()
+	ix := live.New()
 	ch := &store.Changes{Put: feats, Versions: map[string]int64{}, Deleted: map[string][]int64{}}
 	ids := map[string]int64{}
 	for _, f := range feats {

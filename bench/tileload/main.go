@@ -28,8 +28,8 @@ import (
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/demotown"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/postgis"
 	"github.com/greenreach/greenreach/tiles"
@@ -86,7 +86,7 @@ func run(ctx context.Context, dsn, data string, conns int, dur time.Duration, mi
 	if err := load(ctx, pg, data); err != nil {
 		return err
 	}
-	ix, err := index.Load(ctx, pg, nil)
+	ix, err := live.Load(ctx, pg, nil)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 )
@@ -45,7 +45,7 @@ func run(ctx context.Context, size string, n int) error {
 	}); err != nil {
 		return err
 	}
-	ix := index.New()
+	ix := live.New()
 	ch := &store.Changes{Put: feats, Versions: map[string]int64{}, Deleted: map[string][]int64{}}
 	ids := map[string]int64{}
 	for _, f := range feats {

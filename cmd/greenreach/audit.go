@@ -11,7 +11,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/grid"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 )
 
 func runAudit(ctx context.Context, cfg *config, args []string) error {
@@ -53,7 +53,7 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		return err
 	}

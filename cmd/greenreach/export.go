@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/pmtiles"
 )
@@ -39,7 +40,7 @@ func runExport(ctx context.Context, cfg *config, args []string) error {
 		return err
 	}
 	defer st.Close()
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		return err
 	}

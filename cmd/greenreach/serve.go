@@ -9,7 +9,7 @@ import (
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo/coverage"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -116,7 +116,7 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	ix, err := index.Load(ctx, st, func(layer string, n int) {
+	ix, err := live.Load(ctx, st, func(layer string, n int) {
 		cfg.log.Info("loading", "layer", layer, "features", n, "elapsed", time.Since(start).Round(time.Millisecond))
 	})
 	if err != nil {

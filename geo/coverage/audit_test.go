@@ -11,6 +11,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
@@ -74,7 +75,7 @@ func fixtureTown(t *testing.T) *index.Snapshot {
 	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store/open"
 	"github.com/greenreach/greenreach/store/storetest"
 	"github.com/jackc/pgx/v5"
@@ -26,7 +27,7 @@ func postgisCity(t *testing.T, ctx context.Context, name, prefix string) (*index
 	if _, _, err := osm.ImportFile(ctx, st, file, osm.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 )
@@ -24,7 +24,7 @@ func BenchmarkWhatIfCity(b *testing.B) {
 	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
 		b.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

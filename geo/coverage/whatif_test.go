@@ -10,6 +10,7 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/greenreach/greenreach/store/storetest"
@@ -23,7 +24,7 @@ func snapshotOf(t *testing.T, feats []*geo.Feature) *index.Snapshot {
 	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, feats) }); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

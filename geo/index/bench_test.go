@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 )
 
@@ -15,11 +14,11 @@ import (
 // 30°N), built once per size.
 var benchIndex = struct {
 	sync.Mutex
-	m map[int]*Index
+	m map[int]*Snapshot
 	f map[int][]*geo.Feature
-}{m: map[int]*Index{}, f: map[int][]*geo.Feature{}}
+}{m: map[int]*Snapshot{}, f: map[int][]*geo.Feature{}}
 
-func parcelIndex(b *testing.B, n int) (*Index, []*geo.Feature) {
+func parcelIndex(b *testing.B, n int) (*Snapshot, []*geo.Feature) {
 	benchIndex.Lock()
 	defer benchIndex.Unlock()
 	if ix, ok := benchIndex.m[n]; ok {
@@ -32,8 +31,7 @@ func parcelIndex(b *testing.B, n int) (*Index, []*geo.Feature) {
 		fs[i] = &geo.Feature{ID: int64(i + 1), Layer: geo.Parcels, Source: "b", SourceID: fmt.Sprint(i),
 			Geom: orb.MultiPolygon{{{{x, y}, {x + 0.9*d, y}, {x + 0.9*d, y + 0.9*d}, {x, y + 0.9*d}, {x, y}}}}}
 	}
-	ix := New()
-	ix.Apply(&store.Changes{Put: fs, Deleted: map[string][]int64{}, Versions: map[string]int64{geo.Parcels: 1}})
+	ix, _ := Empty().Apply(Edit{Put: fs, Deleted: map[string][]int64{}, Versions: map[string]int64{geo.Parcels: 1}})
 	benchIndex.m[n], benchIndex.f[n] = ix, fs
 	return ix, fs
 }
@@ -56,7 +54,7 @@ func BenchmarkWindowQuery(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
 		ix, fs := parcelIndex(b, n)
 		ws := windows(n)
-		layer := ix.Snapshot().Layer(geo.Parcels)
+		layer := ix.Layer(geo.Parcels)
 		b.Run(fmt.Sprintf("rtree/n=%d", n), func(b *testing.B) {
 			found := 0
 			for i := 0; b.Loop(); i++ {
@@ -90,6 +88,6 @@ func BenchmarkEdit(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		f := *fs[i%len(fs)]
 		f.Version++
-		ix.Apply(&store.Changes{Put: []*geo.Feature{&f}, Deleted: map[string][]int64{}, Versions: map[string]int64{geo.Parcels: int64(i + 2)}})
+		ix, _ = ix.Apply(Edit{Put: []*geo.Feature{&f}, Deleted: map[string][]int64{}, Versions: map[string]int64{geo.Parcels: int64(i + 2)}})
 	}
 }

@@ -1,42 +1,33 @@
 // Package index keeps every layer in memory in an R-tree (tidwall/rtree) and
-// an id map (tidwall/btree), both copy-on-write. Readers take a Snapshot and
-// see one committed state of every layer for as long as they hold it; a write
-// goes to the store in one transaction and then, under the same lock, into a
-// new snapshot that replaces the old one atomically, so no reader ever sees
-// half of an edit.
+// an id map (tidwall/btree), both copy-on-write, as immutable snapshots: a
+// Snapshot is one committed state of every layer, seen whole by a reader
+// for as long as it holds it; an edit (Apply, With) or a reload (Reload)
+// makes a new one, sharing what it did not touch. The package knows no
+// store: package live keeps a current snapshot in step with one.
 package index
 
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/btree"
 	"github.com/tidwall/rtree"
 )
 
-// Index is the in-memory copy of a store's layers.
-type Index struct {
-	mu        sync.Mutex // serialises writers
-	cur       atomic.Pointer[Snapshot]
-	listeners []func(Dirty)
-}
-
 // Dirty says where an applied edit changed each layer: the bounds of every
 // feature's geometry before and after, or the whole layer when the edit
 // was too large to list; and which features left the index, deleted or
 // replaced by a new version (all of them, however large the edit; not
-// listed when a sync reloads a whole layer), for those who keep something
-// per feature.
+// listed when a reload reads a whole layer again, which Reloaded names),
+// for those who keep something per feature.
 type Dirty struct {
-	Bounds map[string][]orb.Bound
-	All    map[string]bool
-	Left   map[string][]*geo.Feature
+	Bounds   map[string][]orb.Bound
+	All      map[string]bool
+	Left     map[string][]*geo.Feature
+	Reloaded map[string]bool // layers read again whole: all of their features left
 }
 
 // maxDirtyBounds is how many bounds an edit lists per layer before it
@@ -55,15 +46,6 @@ func (d *Dirty) add(layer string, b orb.Bound) {
 	d.Bounds[layer] = append(d.Bounds[layer], b)
 }
 
-// OnApply registers fn to be called after every edit is applied, once the
-// new snapshot is visible, with where it changed the layers. Calls are
-// serialised with writers: fn must not write to the index.
-func (ix *Index) OnApply(fn func(Dirty)) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.listeners = append(ix.listeners, fn)
-}
-
 // Snapshot is one committed state of every layer. It is immutable.
 type Snapshot struct {
 	layers map[string]*Layer
@@ -78,51 +60,97 @@ type Layer struct {
 	byID    *btree.Map[int64, *geo.Feature]
 }
 
-// New returns an empty index holding every layer of geo.Schemas.
-func New() *Index {
+func newLayer(sc *geo.Schema, version int64, updated time.Time) *Layer {
+	return &Layer{Schema: sc, Version: version, Updated: updated, tree: &rtree.RTreeG[*geo.Feature]{}, byID: &btree.Map[int64, *geo.Feature]{}}
+}
+
+// Empty returns a snapshot holding every layer of geo.Schemas, empty.
+func Empty() *Snapshot {
 	s := &Snapshot{layers: map[string]*Layer{}}
 	for _, sc := range geo.Schemas {
-		s.layers[sc.ID] = &Layer{Schema: sc, tree: &rtree.RTreeG[*geo.Feature]{}, byID: &btree.Map[int64, *geo.Feature]{}}
+		s.layers[sc.ID] = newLayer(sc, 0, time.Time{})
 	}
-	ix := &Index{}
-	ix.cur.Store(s)
-	return ix
+	return s
 }
 
 // Progress is told how many features of a layer have been loaded so far.
 type Progress func(layer string, loaded int)
 
-// Load reads every layer of a store into a new index.
-func Load(ctx context.Context, st store.Store, progress Progress) (*Index, error) {
-	infos, err := st.Layers(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("index: list layers: %w", err)
-	}
-	ix := New()
-	snap := ix.cur.Load()
+// ScanFunc calls fn for every feature of a layer until fn returns an
+// error, which it returns (store.Store.Scan has this shape).
+type ScanFunc func(ctx context.Context, layer string, fn func(*geo.Feature) error) error
+
+// Read returns a snapshot of every layer of geo.Schemas, those of infos
+// read with scan and given their version and update time. progress, if not
+// nil, hears of each layer every 100,000 features and at its end. A layer
+// of infos that geo.Schemas lacks is an error.
+func Read(ctx context.Context, infos []geo.LayerInfo, scan ScanFunc, progress Progress) (*Snapshot, error) {
+	s := Empty()
 	for _, info := range infos {
-		l := snap.layers[info.ID]
-		if l == nil {
+		if s.layers[info.ID] == nil {
 			return nil, fmt.Errorf("index: store has unknown layer %q", info.ID)
 		}
-		l.Version, l.Updated = info.Version, info.Updated
-		n := 0
-		err := st.Scan(ctx, info.ID, func(f *geo.Feature) error {
-			l.insert(f)
-			n++
-			if progress != nil && n%100000 == 0 {
-				progress(info.ID, n)
-			}
-			return nil
-		})
+		l, err := readLayer(ctx, info, scan, progress)
 		if err != nil {
 			return nil, fmt.Errorf("index: load %s: %w", info.ID, err)
 		}
-		if progress != nil {
+		s.layers[info.ID] = l
+	}
+	return s, nil
+}
+
+// Reload returns s with the layers of infos read again whole with scan,
+// and where that changed them: everywhere (Dirty.All, Dirty.Reloaded).
+// Layers that s lacks are passed over.
+func (s *Snapshot) Reload(ctx context.Context, infos []geo.LayerInfo, scan ScanFunc) (*Snapshot, Dirty, error) {
+	next := s.shallow()
+	dirty := Dirty{Bounds: map[string][]orb.Bound{}, All: map[string]bool{}, Reloaded: map[string]bool{}}
+	for _, info := range infos {
+		if s.layers[info.ID] == nil {
+			continue
+		}
+		l, err := readLayer(ctx, info, scan, nil)
+		if err != nil {
+			return nil, Dirty{}, fmt.Errorf("index: sync %s: %w", info.ID, err)
+		}
+		next.layers[info.ID] = l
+		dirty.All[info.ID], dirty.Reloaded[info.ID] = true, true
+	}
+	return next, dirty, nil
+}
+
+func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress Progress) (*Layer, error) {
+	l := newLayer(geo.SchemaOf(info.ID), info.Version, info.Updated)
+	n := 0
+	err := scan(ctx, info.ID, func(f *geo.Feature) error {
+		l.insert(f)
+		n++
+		if progress != nil && n%100000 == 0 {
 			progress(info.ID, n)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return ix, nil
+	if progress != nil {
+		progress(info.ID, n)
+	}
+	return l, nil
+}
+
+// shallow returns a new snapshot sharing every layer of s.
+func (s *Snapshot) shallow() *Snapshot {
+	next := &Snapshot{layers: make(map[string]*Layer, len(s.layers))}
+	for id, l := range s.layers {
+		next.layers[id] = l
+	}
+	return next
+}
+
+// copyLayer returns a copy of l (copy on write) with a version and time.
+func copyLayer(l *Layer, version int64, updated time.Time) *Layer {
+	return &Layer{Schema: l.Schema, Version: version, Updated: updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
 }
 
 // With returns a snapshot that is s with the features put (replacing any
@@ -130,17 +158,14 @@ func Load(ctx context.Context, st store.Store, progress Progress) (*Index, error
 // ids deleted, for drafts and what-ifs: s is not changed, layers not
 // touched are shared, touched ones copied on write. Versions are kept.
 func (s *Snapshot) With(put []*geo.Feature, deleted map[string][]int64) *Snapshot {
-	next := &Snapshot{layers: make(map[string]*Layer, len(s.layers))}
-	for id, l := range s.layers {
-		next.layers[id] = l
-	}
+	next := s.shallow()
 	touch := func(id string) *Layer {
 		l := next.layers[id]
 		if l == nil {
 			return nil
 		}
 		if l == s.layers[id] {
-			l = &Layer{Schema: l.Schema, Version: l.Version, Updated: l.Updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
+			l = copyLayer(l, l.Version, l.Updated)
 			next.layers[id] = l
 		}
 		return l
@@ -176,50 +201,32 @@ func (s *Snapshot) With(put []*geo.Feature, deleted map[string][]int64) *Snapsho
 	return next
 }
 
-// Snapshot returns the current committed state.
-func (ix *Index) Snapshot() *Snapshot { return ix.cur.Load() }
-
-// Write runs fn in one store transaction and, once it has committed, applies
-// its changes to the index. Writers are serialised so the index follows the
-// store's commit order.
-func (ix *Index) Write(ctx context.Context, st store.Store, fn func(store.Tx) error) (*store.Changes, error) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ch, err := st.Write(ctx, fn)
-	if err != nil {
-		return nil, err
-	}
-	ix.apply(ch)
-	return ch, nil
+// Edit is a committed write, as a store reports it: the features put, with
+// their ids and versions; the ids deleted, by layer; the new version of
+// each layer touched; and when.
+type Edit struct {
+	Put      []*geo.Feature
+	Deleted  map[string][]int64
+	Versions map[string]int64
+	Updated  time.Time
 }
 
-// Apply applies changes committed elsewhere (e.g. by another replica).
-func (ix *Index) Apply(ch *store.Changes) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.apply(ch)
-}
-
-func (ix *Index) apply(ch *store.Changes) {
-	if len(ch.Versions) == 0 {
-		return
-	}
-	old := ix.cur.Load()
+// Apply returns s with e applied, and where that changed the layers. A
+// touched layer whose new version is not one more than s's was written by
+// someone s has not seen: its version becomes -1, so that the next reload
+// reads it again.
+func (s *Snapshot) Apply(e Edit) (*Snapshot, Dirty) {
 	dirty := Dirty{Bounds: map[string][]orb.Bound{}, All: map[string]bool{}, Left: map[string][]*geo.Feature{}}
-	next := &Snapshot{layers: make(map[string]*Layer, len(old.layers))}
-	for id, l := range old.layers {
-		if ch.Touched(id) {
-			v := ch.Versions[id]
+	next := s.shallow()
+	for id, l := range s.layers {
+		if v, ok := e.Versions[id]; ok {
 			if v != l.Version+1 {
-				// Another process wrote this layer since we last read it:
-				// our copy lacks that; mark it so the next Sync reloads it.
 				v = -1
 			}
-			l = &Layer{Schema: l.Schema, Version: v, Updated: ch.Updated, tree: l.tree.Copy(), byID: l.byID.Copy()}
+			next.layers[id] = copyLayer(l, v, e.Updated)
 		}
-		next.layers[id] = l
 	}
-	for layer, ids := range ch.Deleted {
+	for layer, ids := range e.Deleted {
 		l := next.layers[layer]
 		for _, id := range ids {
 			if f, ok := l.byID.Delete(id); ok {
@@ -230,7 +237,7 @@ func (ix *Index) apply(ch *store.Changes) {
 			}
 		}
 	}
-	for _, f := range ch.Put {
+	for _, f := range e.Put {
 		l := next.layers[f.Layer]
 		if prev, ok := l.byID.Get(f.ID); ok {
 			b := prev.Bound()
@@ -241,10 +248,7 @@ func (ix *Index) apply(ch *store.Changes) {
 		l.insert(f)
 		dirty.add(f.Layer, f.Bound())
 	}
-	ix.cur.Store(next)
-	for _, fn := range ix.listeners {
-		fn(dirty)
-	}
+	return next, dirty
 }
 
 func (l *Layer) insert(f *geo.Feature) {
@@ -257,11 +261,11 @@ func (l *Layer) insert(f *geo.Feature) {
 func (s *Snapshot) Layer(id string) *Layer { return s.layers[id] }
 
 // Infos summarises every layer in geo.Schemas order.
-func (s *Snapshot) Infos() []store.LayerInfo {
-	out := make([]store.LayerInfo, 0, len(geo.Schemas))
+func (s *Snapshot) Infos() []geo.LayerInfo {
+	out := make([]geo.LayerInfo, 0, len(geo.Schemas))
 	for _, sc := range geo.Schemas {
 		l := s.layers[sc.ID]
-		info := store.LayerInfo{ID: sc.ID, Title: sc.Title, Count: int64(l.Len()), Version: l.Version, Updated: l.Updated}
+		info := geo.LayerInfo{ID: sc.ID, Title: sc.Title, Count: int64(l.Len()), Version: l.Version, Updated: l.Updated}
 		if b, ok := l.Bound(); ok {
 			info.BBox = &b
 		}

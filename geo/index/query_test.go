@@ -30,11 +30,7 @@ func TestNearestWithin(t *testing.T) {
 	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := ix.Snapshot().Layer(geo.Green)
+	l := load(t, st).Layer(geo.Green)
 	brute := func(p orb.Point) []Hit {
 		var hs []Hit
 		l.Scan(func(f *geo.Feature) bool { hs = append(hs, Hit{f, geo.DistanceTo(p, f.Geom)}); return true })
@@ -89,8 +85,7 @@ func TestWith(t *testing.T) {
 	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
 		t.Fatal(err)
 	}
-	ix, _ := Load(ctx, st, nil)
-	base := ix.Snapshot()
+	base := load(t, st)
 	add := &geo.Feature{Layer: geo.Waste, Geom: orb.Point{104.5, 30.6}}
 	d := base.With([]*geo.Feature{add}, map[string][]int64{geo.Waste: {fs[0].ID}})
 	if add.ID >= 0 || d.Layer(geo.Waste).Len() != 3 || base.Layer(geo.Waste).Len() != 3 {
@@ -109,40 +104,16 @@ func TestWith(t *testing.T) {
 	}
 }
 
-// TestSyncTwoWriters: two indexes over one store, each writing in turn;
-// after Sync each holds both writers' features, including when a local
-// write came after a remote one it had not seen.
-func TestSyncTwoWriters(t *testing.T) {
-	ctx := context.Background()
-	data := memstore.NewData()
-	sa, sb := data.Open(), data.Open()
-	a, _ := Load(ctx, sa, nil)
-	b, _ := Load(ctx, sb, nil)
-	put := func(ix *Index, st store.Store, id string, x float64) {
-		if _, err := ix.Write(ctx, st, func(tx store.Tx) error {
-			return tx.Put(ctx, []*geo.Feature{{Layer: geo.Waste, Source: "t", SourceID: id, Geom: orb.Point{x, 30.6}, Props: map[string]any{}}})
-		}); err != nil {
-			t.Fatal(err)
-		}
+// load reads a store's layers into a snapshot.
+func load(t *testing.T, st store.Store) *Snapshot {
+	t.Helper()
+	infos, err := st.Layers(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
-	put(a, sa, "a1", 104.0)
-	put(b, sb, "b1", 104.1) // b had not seen a1: its copy is behind
-	if v := b.Snapshot().Layer(geo.Waste).Version; v != -1 {
-		t.Errorf("b's waste version %d after a write over an unseen one, want -1 (stale)", v)
+	s, err := Read(t.Context(), infos, st.Scan, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, ix := range []*Index{a, b} {
-		st := store.Store(sa)
-		if ix == b {
-			st = sb
-		}
-		if _, err := ix.Sync(ctx, st); err != nil {
-			t.Fatal(err)
-		}
-		if n := ix.Snapshot().Layer(geo.Waste).Len(); n != 2 {
-			t.Errorf("after sync: %d waste points, want 2", n)
-		}
-	}
-	if layers, _ := a.Sync(ctx, sa); len(layers) != 0 {
-		t.Errorf("a second sync reloaded %v", layers)
-	}
+	return s
 }

@@ -26,7 +26,7 @@ func streets(n int) *index.Snapshot {
 		feats = append(feats, road(id, true, ew...), road(id+1, true, ns...))
 		id += 2
 	}
-	return index.New().Snapshot().With(feats, nil)
+	return index.Empty().With(feats, nil)
 }
 
 // counting returns a cache of size whose builds are counted per roads

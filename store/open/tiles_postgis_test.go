@@ -6,10 +6,10 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/store/postgis"
 	"github.com/greenreach/greenreach/tiles"
@@ -38,7 +38,7 @@ func TestPostGISTilesMatchSTAsMVT(t *testing.T) {
 	if _, _, err := osm.ImportFile(ctx, st, file, osm.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +55,9 @@ func TestPostGISTilesMatchSTAsMVT(t *testing.T) {
 	}
 	var feats, onlyOurs, onlyPG, compared, backtrack int
 	var worstOurs, worstPG float64
+	enc := tiles.NewEncoder()
 	for _, tile := range sortedTiles(ts) {
-		ours, err := tiles.Encode(snap, layers, tile)
+		ours, err := enc.Encode(snap, layers, tile)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,3 +1,5 @@
+//go:build cgo && !purego
+
 package gzip
 
 // AppendLibdeflate is libdeflate alone, for the benchmark against it.

@@ -1,62 +1,13 @@
-// Package gzip compresses with libdeflate (Debian's libdeflate-dev) and,
-// at the fastest level from 4 KB up, Intel's ISA-L (libisal-dev), both via
-// cgo. libdeflate's level 1 is about twice as fast as klauspost/compress's
-// fastest level on tile-sized inputs (4 KB: 14 µs against 29 µs here) and
-// smaller (52% against 58% of the input); ISA-L's level 1 is as fast as
-// libdeflate's at 2–4 KB and faster above (the city town's tiles: 5 KB
-// 1.2×, 12 KB 1.4×, 20–130 KB 2×) for 1–3% more bytes. Compressors are
+// Package gzip compresses tiles as gzip members. Built with cgo it uses
+// libdeflate (Debian's libdeflate-dev) and, at the fastest level on larger
+// inputs, Intel's ISA-L (libisal-dev): on tile-sized inputs both are faster
+// and smaller than the pure-Go compressors (bench/RESULTS.md). Built
+// without cgo, or with the purego tag, it uses klauspost/compress, so the
+// package builds where those libraries are missing. Compressors are
 // pooled; each serves one call at a time.
 package gzip
 
-/*
-#cgo LDFLAGS: -ldeflate -lisal
-#include <stdlib.h>
-#include <libdeflate.h>
-#include <isa-l/igzip_lib.h>
-
-// isal_gzip compresses in[0:n] into out[0:cap] as one gzip member with
-// ISA-L's level 1, returning the bytes written, or 0 when they do not fit.
-// The stream and level buffer are C memory; the caller's pointers are
-// cleared from them before returning.
-static size_t isal_gzip(struct isal_zstream *s, uint8_t *lvl, uint8_t *in, uint32_t n, uint8_t *out, uint32_t cap) {
-	isal_deflate_stateless_init(s);
-	s->level = 1;
-	s->level_buf = lvl;
-	s->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-	s->gzip_flag = IGZIP_GZIP;
-	s->end_of_stream = 1;
-	s->flush = NO_FLUSH;
-	s->next_in = in;
-	s->avail_in = n;
-	s->next_out = out;
-	s->avail_out = cap;
-	int rc = isal_deflate_stateless(s);
-	size_t written = s->total_out;
-	s->next_in = NULL;
-	s->next_out = NULL;
-	return rc == COMP_OK ? written : 0;
-}
-
-static struct isal_zstream *isal_alloc(uint8_t **lvl) {
-	struct isal_zstream *s = malloc(sizeof *s);
-	*lvl = malloc(ISAL_DEF_LVL1_DEFAULT);
-	if (s == NULL || *lvl == NULL) {
-		free(s);
-		free(*lvl);
-		return NULL;
-	}
-	return s;
-}
-*/
-import "C"
-
-import (
-	"errors"
-	"runtime"
-	"slices"
-	"sync"
-	"unsafe"
-)
+import "errors"
 
 // Levels: 0 stores (gzip framing, no compression), 1 is the fastest that
 // compresses, 12 the smallest.
@@ -67,15 +18,9 @@ const (
 )
 
 // StoreBelow: inputs shorter than this many bytes are stored, not
-// compressed. Tiles of 300–1,000 bytes (Chengdu) shrink by only 6–15% —
-// less than an HTTP response's own headers — and compressing 400 bytes
-// takes 7 µs against 0.1 µs to store them.
+// compressed: small tiles shrink by less than an HTTP response's own
+// headers, and storing them costs a fraction of compressing them.
 const StoreBelow = 1024
-
-// IsalFrom: at level Fast, inputs of at least this many bytes are
-// compressed by ISA-L, shorter ones by libdeflate (measured on the town's
-// tiles: 2–4 KB 21 µs either way, 4–8 KB 30 µs against 26 µs).
-const IsalFrom = 4096
 
 // ForSize is the level for an input of n bytes: Store below StoreBelow,
 // else Fast.
@@ -86,109 +31,10 @@ func ForSize(n int) int {
 	return Fast
 }
 
-type compressor struct {
-	c *C.struct_libdeflate_compressor
-}
-
-var pools [Best + 1]sync.Pool
-
-func get(level int) (*compressor, error) {
-	if z, ok := pools[level].Get().(*compressor); ok {
-		return z, nil
-	}
-	c := C.libdeflate_alloc_compressor(C.int(level))
-	if c == nil {
-		return nil, errors.New("gzip: libdeflate could not make a compressor")
-	}
-	z := &compressor{c: c}
-	// A pooled compressor the garbage collector drops frees its C state.
-	runtime.AddCleanup(z, func(c *C.struct_libdeflate_compressor) { C.libdeflate_free_compressor(c) }, c)
-	return z, nil
-}
-
-// isal is an ISA-L stream and its level 1 buffer, in C memory.
-type isal struct {
-	s   *C.struct_isal_zstream
-	lvl *C.uint8_t
-}
-
-var isals sync.Pool
-
-func getIsal() (*isal, error) {
-	if z, ok := isals.Get().(*isal); ok {
-		return z, nil
-	}
-	var lvl *C.uint8_t
-	s := C.isal_alloc(&lvl)
-	if s == nil {
-		return nil, errors.New("gzip: no memory for an ISA-L stream")
-	}
-	z := &isal{s: s, lvl: lvl}
-	runtime.AddCleanup(z, func(z isal) { C.free(unsafe.Pointer(z.s)); C.free(unsafe.Pointer(z.lvl)) }, *z)
-	return z, nil
-}
-
-// Append appends src gzip-compressed at level (0–12) to dst: by ISA-L at
-// level Fast when src has IsalFrom bytes or more, else by libdeflate.
+// Append appends src gzip-compressed at level (0–12) to dst.
 func Append(dst, src []byte, level int) ([]byte, error) {
 	if level < Store || level > Best {
 		return dst, errors.New("gzip: level outside 0–12")
 	}
-	if level == Fast && len(src) >= IsalFrom {
-		return appendIsal(dst, src)
-	}
-	return appendLibdeflate(dst, src, level)
-}
-
-// appendIsal is Append by ISA-L's level 1, into room for the input and an
-// eighth more; when that does not fit (it should not: ISA-L falls back to
-// stored blocks), or the input is too long for ISA-L's 32-bit lengths, by
-// libdeflate.
-func appendIsal(dst, src []byte) ([]byte, error) {
-	if len(src) > 1<<30 {
-		return appendLibdeflate(dst, src, Fast)
-	}
-	z, err := getIsal()
-	if err != nil {
-		return dst, err
-	}
-	defer isals.Put(z)
-	bound := len(src) + len(src)/8 + 1024
-	dst = slices.Grow(dst, bound)
-	n := isalInto(z, dst[len(dst):len(dst)+bound], src)
-	if n == 0 {
-		return appendLibdeflate(dst, src, Fast)
-	}
-	return dst[:len(dst)+n], nil
-}
-
-// isalInto compresses src into out by ISA-L's level 1 and returns the
-// bytes written, 0 when they do not fit.
-func isalInto(z *isal, out, src []byte) int {
-	n := C.isal_gzip(z.s, z.lvl, (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(src))), C.uint32_t(len(src)),
-		(*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(out))), C.uint32_t(len(out)))
-	runtime.KeepAlive(src)
-	runtime.KeepAlive(out)
-	return int(n)
-}
-
-func appendLibdeflate(dst, src []byte, level int) ([]byte, error) {
-	z, err := get(level)
-	if err != nil {
-		return dst, err
-	}
-	defer pools[level].Put(z)
-	bound := int(C.libdeflate_gzip_compress_bound(z.c, C.size_t(len(src))))
-	dst = slices.Grow(dst, bound)
-	out := dst[len(dst) : len(dst)+bound]
-	var in unsafe.Pointer
-	if len(src) > 0 {
-		in = unsafe.Pointer(unsafe.SliceData(src))
-	}
-	n := C.libdeflate_gzip_compress(z.c, in, C.size_t(len(src)), unsafe.Pointer(unsafe.SliceData(out)), C.size_t(bound))
-	runtime.KeepAlive(src)
-	if n == 0 {
-		return dst, errors.New("gzip: libdeflate's output exceeded its own bound")
-	}
-	return dst[:len(dst)+int(n)], nil
+	return appendLevel(dst, src, level)
 }

@@ -10,18 +10,30 @@ import (
 	"github.com/greenreach/greenreach/store/memstore"
 )
 
-// Demo returns the demo town of a size (small, city, metro; seed 1) in a
-// memory store, and the store's index.
-func Demo(t testing.TB, size string) (store.Store, *index.Index) {
+// Town returns the demo town of a size (small, city, metro; seed 1) in a
+// memory store.
+func Town(t testing.TB, size string) store.Store {
 	t.Helper()
-	ctx := context.Background()
 	st := memstore.New()
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: size}); err != nil {
+	if _, err := demotown.Into(context.Background(), st, demotown.Options{Seed: 1, Size: size}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Load(ctx, st, nil)
+	return st
+}
+
+// Demo returns the demo town of a size (small, city, metro; seed 1) in a
+// memory store, and a snapshot of the store's layers.
+func Demo(t testing.TB, size string) (store.Store, *index.Snapshot) {
+	t.Helper()
+	ctx := context.Background()
+	st := Town(t, size)
+	infos, err := st.Layers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, ix
+	snap, err := index.Read(ctx, infos, st.Scan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, snap
 }

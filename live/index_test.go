@@ -1,4 +1,4 @@
-package index
+package live
 
 import (
 	"context"

@@ -1,15 +1,11 @@
-package index
+package live
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
-	"github.com/paulmach/orb"
-	"github.com/tidwall/btree"
-	"github.com/tidwall/rtree"
 )
 
 // Sync brings the index up to the store's layer versions: a layer some
@@ -34,35 +30,23 @@ func (ix *Index) Sync(ctx context.Context, st store.Store) ([]string, error) {
 	defer ix.mu.Unlock()
 	old := ix.cur.Load()
 	var stale []store.LayerInfo
+	var done []string
 	for _, info := range infos {
-		if l := old.layers[info.ID]; l != nil && l.Version != info.Version {
+		if l := old.Layer(info.ID); l != nil && l.Version != info.Version {
 			stale = append(stale, info)
+			done = append(done, info.ID)
 		}
 	}
 	if len(stale) == 0 {
 		return nil, nil
 	}
-	next := &Snapshot{layers: make(map[string]*Layer, len(old.layers))}
-	for id, l := range old.layers {
-		next.layers[id] = l
+	// A write committed between Layers and Scan shows in the scan; the
+	// version then lags and the next sync reads the layer again.
+	next, dirty, err := old.Reload(ctx, stale, st.Scan)
+	if err != nil {
+		return nil, err
 	}
-	dirty := Dirty{Bounds: map[string][]orb.Bound{}, All: map[string]bool{}}
-	var done []string
-	for _, info := range stale {
-		l := &Layer{Schema: geo.SchemaOf(info.ID), Version: info.Version, Updated: info.Updated, tree: &rtree.RTreeG[*geo.Feature]{}, byID: &btree.Map[int64, *geo.Feature]{}}
-		if err := st.Scan(ctx, info.ID, func(f *geo.Feature) error { l.insert(f); return nil }); err != nil {
-			return nil, fmt.Errorf("index: sync %s: %w", info.ID, err)
-		}
-		// A write committed between Layers and Scan shows in the scan;
-		// the version then lags and the next sync reads the layer again.
-		next.layers[info.ID] = l
-		dirty.All[info.ID] = true
-		done = append(done, info.ID)
-	}
-	ix.cur.Store(next)
-	for _, fn := range ix.listeners {
-		fn(dirty)
-	}
+	ix.publish(next, dirty)
 	return done, nil
 }
 
