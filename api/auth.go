@@ -2,10 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -27,20 +23,6 @@ var roleRank = map[string]int{store.RolePublic: 0, store.RolePlanner: 1, store.R
 // tokenTTL is how long a token lookup is trusted before the store is
 // asked again: a revoked token stops working within it.
 const tokenTTL = 30 * time.Second
-
-// NewToken returns a new secret and the hash stored for it.
-func NewToken() (secret, hash string) {
-	var b [32]byte
-	rand.Read(b[:])
-	secret = "gr_" + base64.RawURLEncoding.EncodeToString(b[:])
-	return secret, HashToken(secret)
-}
-
-// HashToken is the hex SHA-256 of a secret, as stored.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
 
 type caller struct {
 	role   string
@@ -79,7 +61,7 @@ func (s *Server) authenticate(r *http.Request) (caller, *appError) {
 	if !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > 200 {
 		return caller{}, errUnauthorized("send Authorization: Bearer <token> (greenreach token create)")
 	}
-	hash := HashToken(secret)
+	hash := store.HashToken(secret)
 	now := time.Now()
 	s.toks.mu.Lock()
 	e, ok := s.toks.m[hash]
