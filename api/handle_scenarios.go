@@ -22,15 +22,6 @@ import (
 // and delete "fid", the baseline feature's id. Added and changed features
 // carry their geometry and attributes.
 
-func (s *Server) routesScenarios(r *mux.Router) {
-	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioList))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioCreate))).Methods(http.MethodPost)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioGet))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioUpdate))).Methods(http.MethodPatch, http.MethodPut)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioDelete))).Methods(http.MethodDelete)
-	r.Handle("/api/scenarios/{id}/commit", s.wrap(s.role(store.RoleAdmin, s.handleScenarioCommit))).Methods(http.MethodPost)
-}
-
 // ScenarioJSON is a scenario as the API shows it.
 type ScenarioJSON struct {
 	ID          int64           `json:"id"`
@@ -262,7 +253,7 @@ func (s *Server) mayChange(r *http.Request, id int64) *appError {
 		return e
 	}
 	c := callerOf(r)
-	if c.allowed(store.RoleAdmin) || sc.Owner != "" && c.bearer && c.name == sc.Owner {
+	if c.Allowed(store.RoleAdmin) || sc.Owner != "" && c.Bearer && c.Name == sc.Owner {
 		return nil
 	}
 	whose := "has no owner: only admins may change or delete it"
@@ -276,8 +267,8 @@ func (s *Server) mayChange(r *http.Request, id int64) *appError {
 // nobody (admins only) for a caller without a token, whose X-User anyone
 // can send.
 func owner(r *http.Request) string {
-	if c := callerOf(r); c.bearer {
-		return c.name
+	if c := callerOf(r); c.Bearer {
+		return c.Name
 	}
 	return ""
 }
@@ -383,8 +374,8 @@ func deletedCount(dels map[string][]int64) int {
 // user names the caller: the token's name; without a token (a deployment
 // whose anonymous role may write) the X-User header, else "anonymous".
 func user(r *http.Request) string {
-	if c := callerOf(r); c.bearer {
-		return c.name
+	if c := callerOf(r); c.Bearer {
+		return c.Name
 	}
 	if u := strings.TrimSpace(r.Header.Get("X-User")); u != "" && len(u) <= 100 {
 		return u

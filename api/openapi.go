@@ -4,6 +4,8 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/store"
@@ -13,15 +15,18 @@ import (
 // built from the layer schemas so that every collection's property
 // filters are listed (GDAL's OAPIF driver reads the items limit from it).
 // TestOpenAPIRoutes keeps it in step with the router.
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) *appError {
-	if e := jsonOnly(r); e != nil {
-		return e
+func handleOpenAPI() handlerFunc {
+	// The document is the same for every request but its server URL: made
+	// once, the rest shared, read only.
+	shared := openAPI("")
+	return func(w http.ResponseWriter, r *http.Request) *appError {
+		if e := jsonOnly(r); e != nil {
+			return e
+		}
+		doc := maps.Clone(shared)
+		doc["servers"] = []obj{{"url": web.BaseURL(r)}}
+		return writeJSONAs(w, mediaOpenAPI, doc)
 	}
-	// The document is the same for every request but its server URL:
-	// share the rest, read only.
-	doc := maps.Clone(s.openapi)
-	doc["servers"] = []obj{{"url": baseURL(r)}}
-	return writeJSONAs(w, mediaOpenAPI, doc)
 }
 
 type obj = map[string]any
@@ -211,10 +216,10 @@ func openAPI(base string) obj {
 		c := "/collections/" + sc.ID
 		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", nil, oaOkJSON("the collection", "Collection")))
 		ps := []obj{
-			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": ogcLimitMax, "default": ogcLimitDefault}, false),
+			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": features.LimitMax, "default": features.LimitDefault}, false),
 			param("offset", "features to skip (next links carry it)", obj{"type": "integer", "minimum": 0, "default": 0}, false),
 			param("bbox", "minLon,minLat,maxLon,maxLat (CRS84)", obj{"type": "array", "minItems": 4, "maxItems": 6, "items": num}, false),
-			param("bbox-crs", "only CRS84", obj{"type": "string", "enum": []string{crs84}}, false),
+			param("bbox-crs", "only CRS84", obj{"type": "string", "enum": []string{features.CRS84}}, false),
 			param("datetime", "last update: an RFC 3339 instant or interval (.. for open)", obj{"type": "string"}, false),
 			param("f", "json or geojson", obj{"type": "string", "enum": []string{"json", "geojson"}}, false),
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
@@ -82,11 +83,11 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return usageError{"--workers, --queue-wait, --rate-burst, --rate-clients, --repair-crossings, --repair-vertices and --repair-workers must be positive; --queue and --rate-limit 0 or more"}
 	}
 	var perr error
-	if acfg.TrustedProxies, perr = api.ParseProxies(*proxies); perr != nil {
+	if acfg.TrustedProxies, perr = web.ParseProxies(*proxies); perr != nil {
 		return usageError{"--trusted-proxies: " + perr.Error()}
 	}
 	if *publicURL != "" {
-		if acfg.PublicURL, perr = api.ParsePublicURL(*publicURL); perr != nil {
+		if acfg.PublicURL, perr = web.ParsePublicURL(*publicURL); perr != nil {
 			return usageError{"--public-url: " + perr.Error()}
 		}
 	}
