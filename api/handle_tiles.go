@@ -34,9 +34,8 @@ var tileSources = func() map[string]tileSource {
 }()
 
 // tileRoute is the tile route's template. The route matches with its own
-// parser (splitTilePath) instead of the template's regular expression, which the
-// router ran twice per request, to match and to take the variables: a
-// fifth of the time of answering a cached tile.
+// parser (splitTilePath) rather than the template's regular expression,
+// which costs much of a cached tile's time (bench/RESULTS.md).
 const tileRoute = "/tiles/{layer}/{z}/{x}/{y}.mvt"
 
 // splitTilePath splits a path of tileRoute's shape into its layer, z, x and y,
@@ -68,10 +67,9 @@ func matchTilePath(r *http.Request, _ *mux.RouteMatch) bool {
 	return ok
 }
 
-// tileTimed: a tile of the index is cut in memory in bounded time, with
-// no timer (a timer and its context were 5 of the 21 allocations around a
-// cached tile); a scenario's tile reads the store and the coverage layer's
-// runs an audit, under Config.QueryTimeout like other queries.
+// tileTimed: a tile of the index is cut in memory in bounded time, so it
+// goes without a timer; a scenario's tile reads the store and the coverage
+// layer's runs an audit, under Config.QueryTimeout like other queries.
 func tileTimed(r *http.Request) bool {
 	return r.URL.RawQuery != "" || strings.HasPrefix(r.URL.Path, "/tiles/"+coverageLayer+"/")
 }

@@ -27,8 +27,8 @@ func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.Vi
 	if bufs.gz, err = gzip.Append(bufs.gz[:0], raw, gzip.ForSize(len(raw))); err != nil {
 		return nil, err
 	}
-	// The ETag hashes the tile's bytes (xxHash64: a tenth of SHA-256's
-	// cost, and 64 bits tell a tile's versions apart).
+	// The ETag hashes the tile's bytes: xxHash64 is cheap, and 64 bits
+	// tell a tile's versions apart.
 	sum := xxhash.Sum64(raw)
 	gz := append([]byte(nil), bufs.gz...) // the buffers go back to the pool
 	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: gz, Raw: len(raw), ETag: `"` + strconv.FormatUint(sum, 16) + `"`}
