@@ -15,9 +15,10 @@ import (
 	"github.com/greenreach/greenreach/store"
 )
 
-// The middleware that routes compose: observe around the router, and
-// around each handler serve (wrap, untimed), with costly for expensive
-// work and role for what needs a token.
+// The middleware that routes.go composes: observe around the router
+// (request id, CORS, query check, authentication, metrics), serve around
+// each handler (wrap, untimed: its time bound and its error path), costly
+// for expensive work; role (roles.go) for what needs a token.
 
 // observe counts and times every request by its route template (of the
 // routes s.router has now), method and status code, and gives
