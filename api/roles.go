@@ -19,7 +19,7 @@ func callerOf(r *http.Request) web.Caller { return web.CallerOf(r) }
 // role wraps a handler that needs a role.
 func role(role string, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) *appError {
-		if e := web.Need(w, r, role, r.Method+" "+r.URL.Path); e != nil {
+		if e := callerOf(r).Need(w, role, r.Method+" "+r.URL.Path); e != nil {
 			return e
 		}
 		return h(w, r)
@@ -38,7 +38,7 @@ func layerRole(layer string) string {
 // needLayers refuses layers the caller may not read.
 func needLayers(w http.ResponseWriter, r *http.Request, layers ...string) *appError {
 	for _, l := range layers {
-		if e := web.Need(w, r, layerRole(l), "layer "+l); e != nil {
+		if e := callerOf(r).Need(w, layerRole(l), "layer "+l); e != nil {
 			return e
 		}
 	}

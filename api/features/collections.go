@@ -79,7 +79,7 @@ func (s *Service) collection(w http.ResponseWriter, r *http.Request) (*geo.Schem
 	if sc == nil {
 		return nil, nil, web.NotFound("no collection %q (collections: %s)", id, strings.Join(web.LayerIDs(), ", "))
 	}
-	if e := web.Need(w, r, s.LayerRole(id), "layer "+id); e != nil {
+	if e := web.CallerOf(r).Need(w, s.LayerRole(id), "layer "+id); e != nil {
 		return nil, nil, e
 	}
 	return sc, s.Index.Snapshot().Layer(id), nil

@@ -26,22 +26,12 @@ type Caller struct {
 	Bearer bool   // a token was sent
 }
 
-// CallerOf is the request's authenticated caller (kept in its Info), the
-// public before that.
-func CallerOf(r *http.Request) Caller {
-	if in := InfoOf(r.Context()); in != nil {
-		return in.Caller
-	}
-	return Caller{Role: store.RolePublic}
-}
-
 // Allowed reports whether the caller's role is at least role.
 func (c Caller) Allowed(role string) bool { return roleRank[c.Role] >= roleRank[role] }
 
-// Need refuses a caller below role: 401 (with a Bearer challenge) when no
-// token was sent, 403 when the token's role is too low.
-func Need(w http.ResponseWriter, r *http.Request, role, what string) *Error {
-	c := CallerOf(r)
+// Need refuses the caller below role: 401 (with a Bearer challenge on w)
+// when no token was sent, 403 when the token's role is too low.
+func (c Caller) Need(w http.ResponseWriter, role, what string) *Error {
 	if c.Allowed(role) {
 		return nil
 	}

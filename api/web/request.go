@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+
+	"github.com/greenreach/greenreach/store"
 )
 
 // Info is what the server learns about a request before routing it, kept
@@ -82,4 +84,13 @@ func BaseURL(r *http.Request) string {
 		return in.Front.Base(r)
 	}
 	return (&Front{}).Base(r)
+}
+
+// CallerOf is the request's authenticated caller (kept in its Info), the
+// public before that.
+func CallerOf(r *http.Request) Caller {
+	if in := InfoOf(r.Context()); in != nil {
+		return in.Caller
+	}
+	return Caller{Role: store.RolePublic}
 }
