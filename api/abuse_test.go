@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/api/features"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -143,7 +144,7 @@ func TestStreamedAnswers(t *testing.T) {
 		NumberMatched  int
 		NumberReturned int
 		TimeStamp      string
-		Links          []link
+		Links          []features.Link
 	}
 	if err := json.Unmarshal(items.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)

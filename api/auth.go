@@ -1,165 +1,37 @@
 package api
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/store"
 )
 
-// Roles, from least to most trusted; each has what the ones below have:
-// public (anonymous: public layers, no population anywhere), planner
-// (+ parcels and coverage, what-ifs, scenarios, suggestions), auditor
-// (+ audits), admin (+ commits, metrics). Tokens are managed with
-// `greenreach token`.
-var roleRank = map[string]int{store.RolePublic: 0, store.RolePlanner: 1, store.RoleAuditor: 2, store.RoleAdmin: 3}
-
-// tokenTTL is how long a token lookup is trusted before the store is
-// asked again: a revoked token stops working within it.
-const tokenTTL = 30 * time.Second
-
-// NewToken returns a new secret and the hash stored for it.
-func NewToken() (secret, hash string) {
-	var b [32]byte
-	rand.Read(b[:])
-	secret = "gr_" + base64.RawURLEncoding.EncodeToString(b[:])
-	return secret, HashToken(secret)
-}
-
-// HashToken is the hex SHA-256 of a secret, as stored.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-type caller struct {
-	role   string
-	name   string // the token's name; "" for anonymous
-	bearer bool   // a token was sent
-}
-
-// callerOf is the request's authenticated caller (observe puts it in the
-// request's reqInfo), the public before that.
-func callerOf(r *http.Request) caller {
-	if in := reqInfoOf(r.Context()); in != nil {
-		return in.caller
-	}
-	return anonymous
-}
-
-type tokenCache struct {
-	mu sync.Mutex
-	m  map[string]tokenEntry
-}
-
-type tokenEntry struct {
-	tok   *store.Token
-	until time.Time
-}
+// Authentication and CORS, which observe applies before routing.
 
 // authenticate resolves the Authorization header to a caller: no header is
 // the anonymous role; a bad or revoked token is 401.
-func (s *Server) authenticate(r *http.Request) (caller, *appError) {
+func (s *Server) authenticate(r *http.Request) (web.Caller, *appError) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return caller{role: s.cfg.Anonymous}, nil
+		return web.Caller{Role: s.cfg.Anonymous}, nil
 	}
 	scheme, secret, _ := strings.Cut(h, " ")
 	secret = strings.TrimSpace(secret)
 	if !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > 200 {
-		return caller{}, errUnauthorized("send Authorization: Bearer <token> (greenreach token create)")
+		return web.Caller{}, errUnauthorized("send Authorization: Bearer <token> (greenreach token create)")
 	}
-	hash := HashToken(secret)
-	now := time.Now()
-	s.toks.mu.Lock()
-	e, ok := s.toks.m[hash]
-	s.toks.mu.Unlock()
-	if !ok || now.After(e.until) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.PingTimeout)
-		tok, err := s.store.TokenByHash(ctx, hash)
-		cancel()
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			tok = nil
-		case err != nil:
-			return caller{}, errUnavailable("the store could not check the token", err)
-		}
-		e = tokenEntry{tok, now.Add(tokenTTL)}
-		s.toks.mu.Lock()
-		if s.toks.m == nil || len(s.toks.m) > 10000 {
-			s.toks.m = map[string]tokenEntry{}
-		}
-		s.toks.m[hash] = e
-		s.toks.mu.Unlock()
+	tok, err := s.toks.lookup(r.Context(), s.store, store.HashToken(secret), s.cfg.PingTimeout)
+	if err != nil {
+		return web.Caller{}, errUnavailable("the store could not check the token", err)
 	}
-	if e.tok == nil {
-		return caller{}, errUnauthorized("the token is unknown or revoked")
+	if tok == nil {
+		return web.Caller{}, errUnauthorized("the token is unknown or revoked")
 	}
-	return caller{role: e.tok.Role, name: e.tok.Name, bearer: true}, nil
+	return web.Caller{Role: tok.Role, Name: tok.Name, Bearer: true}, nil
 }
-
-func errUnauthorized(detail string) *appError {
-	return &appError{Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: detail}
-}
-
-// allowed reports whether the caller's role is at least role.
-func (c caller) allowed(role string) bool { return roleRank[c.role] >= roleRank[role] }
-
-// need refuses a caller below role: 401 (with a Bearer challenge) when no
-// token was sent, 403 when the token's role is too low.
-func need(w http.ResponseWriter, r *http.Request, role, what string) *appError {
-	c := callerOf(r)
-	if c.allowed(role) {
-		return nil
-	}
-	if !c.bearer {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="greenreach"`)
-		return errUnauthorized(what + " needs a token of role " + role + " or higher (Authorization: Bearer …)")
-	}
-	return &appError{Status: http.StatusForbidden, Title: "Forbidden", Detail: what + " needs role " + role + " or higher; this token is " + c.role}
-}
-
-// role wraps a handler that needs a role.
-func (s *Server) role(role string, h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) *appError {
-		if e := need(w, r, role, r.Method+" "+r.URL.Path); e != nil {
-			return e
-		}
-		return h(w, r)
-	}
-}
-
-// layerRole is the role a layer (or tile layer) needs: parcels and the
-// coverage layer carry residents.
-func layerRole(layer string) string {
-	if layer == geo.Parcels || layer == coverageLayer {
-		return store.RolePlanner
-	}
-	return store.RolePublic
-}
-
-// needLayers refuses layers the caller may not read.
-func needLayers(w http.ResponseWriter, r *http.Request, layers ...string) *appError {
-	for _, l := range layers {
-		if e := need(w, r, layerRole(l), "layer "+l); e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
-// readable reports whether the caller may read a layer.
-func readable(r *http.Request, layer string) bool { return callerOf(r).allowed(layerRole(layer)) }
 
 // cors answers preflights and sets Access-Control-Allow-Origin for the
 // configured origins ("*" for any). Other origins may still read the

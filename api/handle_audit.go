@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -65,17 +64,4 @@ func (s *Server) audit(r *http.Request, mode string) (*coverage.Audit, error) {
 // scenario's.
 func (s *Server) auditOf(r *http.Request, snap *index.Snapshot, mode string) (*coverage.Audit, error) {
 	return s.audits.Audit(r.Context(), snap, s.index.Snapshot(), mode)
-}
-
-// modeParam reads ?mode=walk|straight (default walk): how walk rules
-// measure distance.
-func modeParam(q url.Values) (string, *appError) {
-	switch mode := q.Get("mode"); mode {
-	case "":
-		return coverage.Walk, nil
-	case coverage.Walk, coverage.Straight:
-		return mode, nil
-	default:
-		return "", errBadRequest("mode=%q: want walk or straight", mode)
-	}
 }

@@ -10,10 +10,6 @@ import (
 	"github.com/greenreach/greenreach/tiles"
 )
 
-// coverageLayer is the tile source of parcels coloured by their walking
-// distance to the nearest qualifying green space.
-const coverageLayer = "coverage"
-
 // coverageSchema is its fields.
 var coverageSchema = &geo.Schema{ID: coverageLayer, Title: "Parcels by walking distance to the nearest qualifying green space", Fields: []geo.Field{
 	{Name: "name", Type: geo.Text},

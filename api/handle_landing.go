@@ -5,13 +5,16 @@ import (
 	"strings"
 )
 
-// handleLanding: GET /. Browsers get the public map; clients asking for JSON
-// (Accept: application/json, or ?f=json) get the OGC API landing page.
-func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) *appError {
-	if wantsHTML(r) {
-		return s.handleMapPage(w, r)
+// landing: GET /. Browsers get the public map (page); clients asking for
+// JSON (Accept: application/json, or ?f=json) get the OGC API landing page
+// (doc).
+func landing(page, doc handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) *appError {
+		if wantsHTML(r) {
+			return page(w, r)
+		}
+		return doc(w, r)
 	}
-	return s.handleOGCLanding(w, r)
 }
 
 // wantsHTML reports whether the request asks for HTML: ?f=html, or an

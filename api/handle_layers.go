@@ -6,29 +6,7 @@ import (
 	"github.com/greenreach/greenreach/store"
 )
 
-// LayerJSON is one entry of GET /api/layers and `greenreach layers --json`.
-type LayerJSON struct {
-	ID      string      `json:"id"`
-	Title   string      `json:"title"`
-	Count   int64       `json:"count"`
-	BBox    *[4]float64 `json:"bbox"` // [west, south, east, north]; null when empty
-	Version int64       `json:"version"`
-}
-
-// LayersJSON converts layer summaries to their JSON form.
-func LayersJSON(infos []store.LayerInfo) []LayerJSON {
-	out := make([]LayerJSON, 0, len(infos))
-	for _, l := range infos {
-		j := LayerJSON{ID: l.ID, Title: l.Title, Count: l.Count, Version: l.Version}
-		if l.BBox != nil {
-			j.BBox = &[4]float64{l.BBox.Min[0], l.BBox.Min[1], l.BBox.Max[0], l.BBox.Max[1]}
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
 // handleLayers: GET /api/layers, from the in-memory index.
 func (s *Server) handleLayers(w http.ResponseWriter, r *http.Request) *appError {
-	return writeJSON(w, http.StatusOK, LayersJSON(s.index.Snapshot().Infos()))
+	return writeJSON(w, http.StatusOK, store.LayersJSON(s.index.Snapshot().Infos()))
 }

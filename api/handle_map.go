@@ -12,18 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/static"
 )
-
-// routesMap mounts the web pages' assets and the glyph endpoint their
-// labels ask for; the public map itself is / for browsers.
-func (s *Server) routesMap(r *mux.Router) {
-	r.PathPrefix("/static/").Handler(s.wrap(s.handleStatic)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(http.MethodGet, http.MethodHead)
-}
 
 // handlePlannerPage: GET /planner — draw parks and belts, see every rule
 // move, save and compare scenarios, ask for sites.

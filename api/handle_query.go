@@ -1,38 +1,20 @@
 package api
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
-// Limits of the spatial queries.
-const (
-	maxK          = 100
-	maxMeters     = 50000
-	maxSearch     = 100
-	maxWalk       = 5000
-	defaultSearch = 10
-)
-
-// routesQuery mounts the spatial queries. Distances are geodesic metres on
-// WGS84, measured to the nearest point of each feature (0 inside a polygon).
-func (s *Server) routesQuery(r *mux.Router) {
-	r.Handle("/api/nearest", s.wrap(s.handleNearest)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/within", s.wrap(s.handleWithin)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/at", s.wrap(s.handleAt)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/search", s.wrap(s.handleSearch)).Methods(http.MethodGet, http.MethodHead)
-}
+// The spatial queries. Distances are geodesic metres on WGS84, measured
+// to the nearest point of each feature (0 inside a polygon).
 
 // handleNearest: GET /api/nearest?lon=&lat=[&layer=green][&k=5][&meters=]
 // [&by=line|walk] — the k features nearest to the point, in a straight line
@@ -264,98 +246,4 @@ func (s *Server) queryLayer(w http.ResponseWriter, r *http.Request, snap *index.
 		return nil, "", e
 	}
 	return l, name, nil
-}
-
-// onlyParams rejects query parameters the route does not know, so a typo
-// (lng=, radius=) is an error rather than silently ignored.
-func onlyParams(q url.Values, known ...string) *appError {
-	for k := range q {
-		ok := false
-		for _, n := range known {
-			ok = ok || k == n
-		}
-		if !ok {
-			return errBadRequest("unknown parameter %q (this route takes %s)", k, strings.Join(known, ", "))
-		}
-	}
-	return nil
-}
-
-// lonLat parses ?lon=&lat= as WGS84 degrees.
-func lonLat(q url.Values) (orb.Point, *appError) {
-	if q.Get("lon") == "" || q.Get("lat") == "" {
-		return orb.Point{}, errBadRequest("lon and lat are required (WGS84 degrees)")
-	}
-	lon, e := floatParam(q, "lon", 0, -180, 180)
-	if e != nil {
-		return orb.Point{}, e
-	}
-	lat, e := floatParam(q, "lat", 0, -90, 90)
-	if e != nil {
-		return orb.Point{}, e
-	}
-	return orb.Point{lon, lat}, nil
-}
-
-func floatParam(q url.Values, name string, def, lo, hi float64) (float64, *appError) {
-	v := q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, errBadRequest("%s=%q is not a number", name, v)
-	}
-	if f < lo || f > hi {
-		return 0, errBadRequest("%s=%s is outside %g–%g", name, v, lo, hi)
-	}
-	return f, nil
-}
-
-func intParam(q url.Values, name string, def, lo, hi int) (int, *appError) {
-	v := q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, errBadRequest("%s=%q is not a whole number", name, v)
-	}
-	if n < lo || n > hi {
-		return 0, errBadRequest("%s=%d is outside %d–%d", name, n, lo, hi)
-	}
-	return n, nil
-}
-
-// featureJSON is a feature as GeoJSON: its id, bbox, geometry and
-// attributes, plus "layer".
-func featureJSON(layer string, f *geo.Feature) *geojson.Feature {
-	gf := geojson.NewFeature(f.Geom)
-	gf.ID = f.ID
-	b := f.Geom.Bound()
-	gf.BBox = geojson.BBox{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-	for k, v := range f.Props {
-		gf.Properties[k] = v
-	}
-	gf.Properties["layer"] = layer
-	return gf
-}
-
-func writeHits(w http.ResponseWriter, layer string, hits []index.Hit) *appError {
-	return writeFeatures(w, len(hits), func(i int) *geojson.Feature {
-		gf := featureJSON(layer, hits[i].Feature)
-		gf.Properties["distance_m"] = math.Round(hits[i].Distance*10) / 10
-		return gf
-	}, nil)
-}
-
-func writeGeoJSON(w http.ResponseWriter, v any) *appError {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return errInternal(err)
-	}
-	w.Header().Set("Content-Type", "application/geo+json")
-	w.WriteHeader(http.StatusOK)
-	w.Write(append(b, '\n'))
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"net/http"
 
-	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb/geojson"
 )
@@ -12,10 +11,6 @@ import (
 // reachBuffer is how far either side of a walked path the reach polygon
 // extends (metres): the frontage a walker reaches from the path.
 const reachBuffer = 25
-
-func (s *Server) routesWalk(r *mux.Router) {
-	r.Handle("/api/reach", s.wrap(s.costly(s.handleReach))).Methods(http.MethodGet, http.MethodHead)
-}
 
 // handleReach: GET /api/reach?lon=&lat=&meters=500 — what a walk of that
 // length from the point reaches: the walked paths buffered by 25 m as a

@@ -15,14 +15,10 @@ import (
 	"github.com/greenreach/greenreach/store"
 )
 
-func (s *Server) routesScenarios(r *mux.Router) {
-	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioList))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/scenarios", s.wrap(s.role(store.RolePlanner, s.handleScenarioCreate))).Methods(http.MethodPost)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioGet))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioUpdate))).Methods(http.MethodPatch, http.MethodPut)
-	r.Handle("/api/scenarios/{id}", s.wrap(s.role(store.RolePlanner, s.handleScenarioDelete))).Methods(http.MethodDelete)
-	r.Handle("/api/scenarios/{id}/commit", s.wrap(s.role(store.RoleAdmin, s.handleScenarioCommit))).Methods(http.MethodPost)
-}
+// Scenario edits are a GeoJSON FeatureCollection; each feature's
+// properties carry "op" (add, change or delete), "layer", and for change
+// and delete "fid", the baseline feature's id. Added and changed features
+// carry their geometry and attributes.
 
 // ScenarioJSON is a scenario as the API shows it.
 type ScenarioJSON struct {
@@ -215,7 +211,7 @@ func (s *Server) mayChange(r *http.Request, id int64) *appError {
 		return e
 	}
 	c := callerOf(r)
-	if c.allowed(store.RoleAdmin) || sc.Owner != "" && c.bearer && c.name == sc.Owner {
+	if c.Allowed(store.RoleAdmin) || sc.Owner != "" && c.Bearer && c.Name == sc.Owner {
 		return nil
 	}
 	whose := "has no owner: only admins may change or delete it"
@@ -229,8 +225,8 @@ func (s *Server) mayChange(r *http.Request, id int64) *appError {
 // nobody (admins only) for a caller without a token, whose X-User anyone
 // can send.
 func owner(r *http.Request) string {
-	if c := callerOf(r); c.bearer {
-		return c.name
+	if c := callerOf(r); c.Bearer {
+		return c.Name
 	}
 	return ""
 }
@@ -299,8 +295,8 @@ func (s *Server) handleScenarioCommit(w http.ResponseWriter, r *http.Request) *a
 // user names the caller: the token's name; without a token (a deployment
 // whose anonymous role may write) the X-User header, else "anonymous".
 func user(r *http.Request) string {
-	if c := callerOf(r); c.bearer {
-		return c.name
+	if c := callerOf(r); c.Bearer {
+		return c.Name
 	}
 	if u := strings.TrimSpace(r.Header.Get("X-User")); u != "" && len(u) <= 100 {
 		return u

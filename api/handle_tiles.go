@@ -7,16 +7,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	kgzip "github.com/klauspost/compress/gzip"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/tiles"
-	"github.com/greenreach/greenreach/tiles/gzip"
 )
 
 // tileSource is what a tile layer name draws from the index: its layers
@@ -37,9 +34,8 @@ var tileSources = func() map[string]tileSource {
 }()
 
 // tileRoute is the tile route's template. The route matches with its own
-// parser (splitTilePath) instead of the template's regular expression, which the
-// router ran twice per request, to match and to take the variables: a
-// fifth of the time of answering a cached tile.
+// parser (splitTilePath) rather than the template's regular expression,
+// which costs much of a cached tile's time (bench/RESULTS.md).
 const tileRoute = "/tiles/{layer}/{z}/{x}/{y}.mvt"
 
 // splitTilePath splits a path of tileRoute's shape into its layer, z, x and y,
@@ -71,10 +67,9 @@ func matchTilePath(r *http.Request, _ *mux.RouteMatch) bool {
 	return ok
 }
 
-// tileTimed: a tile of the index is cut in memory in bounded time, with
-// no timer (a timer and its context were 5 of the 21 allocations around a
-// cached tile); a scenario's tile reads the store and the coverage layer's
-// runs an audit, under Config.QueryTimeout like other queries.
+// tileTimed: a tile of the index is cut in memory in bounded time, so it
+// goes without a timer; a scenario's tile reads the store and the coverage
+// layer's runs an audit, under Config.QueryTimeout like other queries.
 func tileTimed(r *http.Request) bool {
 	return r.URL.RawQuery != "" || strings.HasPrefix(r.URL.Path, "/tiles/"+coverageLayer+"/")
 }
@@ -172,39 +167,6 @@ var (
 	hdrPrivate        = []string{"private, no-cache"}
 )
 
-// cut encodes views of snap (the baseline base, or a scenario's snapshot
-// on it); the cache keeps the tile unless an edit has replaced base since.
-func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
-	bufs := tileBufs.Get().(*tileBuf)
-	defer func() {
-		if cap(bufs.raw) <= 4<<20 { // don't keep a huge tile's buffers
-			tileBufs.Put(bufs)
-		}
-	}()
-	raw, err := s.index.Tiles().AppendViews(bufs.raw[:0], snap, views, key.Tile)
-	if err != nil {
-		return nil, err
-	}
-	bufs.raw = raw
-	if bufs.gz, err = gzip.Append(bufs.gz[:0], raw, gzip.ForSize(len(raw))); err != nil {
-		return nil, err
-	}
-	// The ETag hashes the tile's bytes (xxHash64: a tenth of SHA-256's
-	// cost, and 64 bits tell a tile's versions apart).
-	sum := xxhash.Sum64(raw)
-	gz := append([]byte(nil), bufs.gz...) // the buffers go back to the pool
-	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: gz, Raw: len(raw), ETag: `"` + strconv.FormatUint(sum, 16) + `"`}
-	s.tiles.Put(e, func() bool { return s.index.Snapshot() == base })
-	return e, nil
-}
-
-// tileBuf holds a tile being cut and compressed; tileBufs reuses them.
-type tileBuf struct {
-	raw, gz []byte
-}
-
-var tileBufs = sync.Pool{New: func() any { return new(tileBuf) }}
-
 // acceptsGzip reports whether Accept-Encoding allows gzip (and does not
 // refuse it with q=0).
 func acceptsGzip(r *http.Request) bool {
@@ -231,14 +193,6 @@ func gunzip(data []byte, size int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func layerIDs() []string {
-	out := make([]string, len(geo.Schemas))
-	for i, sc := range geo.Schemas {
-		out[i] = sc.ID
-	}
-	return out
 }
 
 // TileJSON is the TileJSON 3.0.0 document of a tile layer.
@@ -271,7 +225,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	}
 	snap := s.index.Snapshot()
 	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0, MaxZoom: tiles.MaxZoom,
-		Tiles: []string{baseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
+		Tiles: []string{web.BaseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
 	var versions []string
 	for _, l := range layers {
 		ly := snap.Layer(l)

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -12,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/greenreach/greenreach/geo/repair"
 )
 
 // workQueue lets a fixed number of expensive jobs run at once; a bounded
@@ -72,55 +68,9 @@ func (q *workQueue) busy(detail string) *appError {
 	return &appError{Status: http.StatusServiceUnavailable, Title: "Busy", Detail: detail + "; retry later", RetryAfter: max(1, int(math.Ceil(q.wait.Seconds())))}
 }
 
-// costly runs h as expensive work: an anonymous caller first spends a
-// token of its address's rate limit (429 without one), then every caller
-// waits for a turn in the work queue (503 when it is full).
-func (s *Server) costly(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) *appError {
-		if !callerOf(r).bearer && s.rate != nil {
-			if wait, ok := s.rate.take(s.net.clientAddr(r), time.Now()); !ok {
-				return &appError{Status: http.StatusTooManyRequests, Title: "Too many requests",
-					Detail:     fmt.Sprintf("anonymous callers may make %g expensive requests a second (bursts of %d) from one address; retry later or use a token", s.cfg.RateLimit, s.cfg.RateBurst),
-					RetryAfter: max(1, int(math.Ceil(wait.Seconds())))}
-			}
-		}
-		release, e := s.work.acquire(r.Context())
-		if e != nil {
-			return e
-		}
-		defer release()
-		return h(w, r)
-	}
-}
-
 // defaultRepairVertices bounds the vertices of a request's invalid
 // polygons: GEOS repairs 20,000 in about half a second.
 const defaultRepairVertices = 20000
-
-// validator returns the Validator of one request's features: GEOS repairs
-// within the request's budget of crossings and vertices, each taking a
-// turn in the repair pool for no longer than the request's deadline.
-func (s *Server) validator(ctx context.Context) *repair.Validator {
-	v := repair.NewValidator()
-	v.MaxCrossings, v.MaxVertices, v.Shared = s.cfg.RepairCrossings, cmp.Or(s.cfg.RepairVertices, defaultRepairVertices), true
-	v.Gate = func() (func(), error) {
-		release, e := s.repairs.acquire(ctx)
-		if e != nil {
-			return nil, errors.New(e.Detail)
-		}
-		return release, nil
-	}
-	return v
-}
-
-// fixRefused is the answer to a feature Fix refused: 503 when no repair
-// could start, else 422 with the reason (which names any limit).
-func (s *Server) fixRefused(title, which, reason string) *appError {
-	if reason == repair.ReasonBusy {
-		return s.repairs.busy(fmt.Sprintf("%s: no GEOS repair could start: %d run at once", which, cap(s.repairs.slots)))
-	}
-	return &appError{Status: http.StatusUnprocessableEntity, Title: title, Detail: which + ": " + reason}
-}
 
 // rateLimiter is a token bucket per client address for anonymous callers:
 // rate tokens a second, up to burst. It tracks at most size clients: when

@@ -3,11 +3,11 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/tiles"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,7 +21,9 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func (s *Server) newMetrics() *metrics {
+// newMetrics registers the request metrics and those of the tile cache and
+// of the index's current snapshot.
+func newMetrics(tc *tiles.Cache, snapshot func() *index.Snapshot) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "greenreach_http_requests_total", Help: "HTTP requests by route, method and status code."}, []string{"route", "method", "code"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "greenreach_http_request_duration_seconds", Help: "HTTP request latency by route.",
@@ -31,23 +33,23 @@ func (s *Server) newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		cache("hits_total", "Tiles served from the cache.", func() float64 { return float64(s.tiles.Stats().Hits) }),
-		cache("misses_total", "Tiles cut because the cache did not hold them.", func() float64 { return float64(s.tiles.Stats().Misses) }),
-		cache("evictions_total", "Tiles dropped to stay within the cache's bytes.", func() float64 { return float64(s.tiles.Stats().Evicted) }),
-		cache("invalidations_total", "Tiles dropped because an edit touched them.", func() float64 { return float64(s.tiles.Stats().Invalidated) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "greenreach_tile_cache_bytes", Help: "Bytes of gzipped tiles in the cache."}, func() float64 { return float64(s.tiles.Stats().Bytes) }),
+		cache("hits_total", "Tiles served from the cache.", func() float64 { return float64(tc.Stats().Hits) }),
+		cache("misses_total", "Tiles cut because the cache did not hold them.", func() float64 { return float64(tc.Stats().Misses) }),
+		cache("evictions_total", "Tiles dropped to stay within the cache's bytes.", func() float64 { return float64(tc.Stats().Evicted) }),
+		cache("invalidations_total", "Tiles dropped because an edit touched them.", func() float64 { return float64(tc.Stats().Invalidated) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "greenreach_tile_cache_bytes", Help: "Bytes of gzipped tiles in the cache."}, func() float64 { return float64(tc.Stats().Bytes) }),
 	)
 	for _, sc := range geo.Schemas {
 		layer := sc.ID
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "greenreach_index_features", Help: "Features in the in-memory index, by layer.", ConstLabels: prometheus.Labels{"layer": layer}},
-			func() float64 { return float64(s.index.Snapshot().Layer(layer).Len()) }))
+			func() float64 { return float64(snapshot().Layer(layer).Len()) }))
 	}
 	return m
 }
 
-// handleMetrics: GET /metrics in the Prometheus text format (admins).
-func (s *Server) handleMetrics() handlerFunc {
-	h := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+// handler: GET /metrics in the Prometheus text format.
+func (m *metrics) handler() handlerFunc {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return func(w http.ResponseWriter, r *http.Request) *appError {
 		h.ServeHTTP(w, r)
 		return nil
@@ -121,53 +123,4 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 		w.code = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
-}
-
-// observe counts and times every request by its route template (of the
-// routes s.router has now), method and status code, and gives
-// it a request id (the client's X-Request-Id when it is sane, else a new
-// one), echoed in the response and put in the request's log lines. It
-// refuses a malformed query string before any route sees it (checkQuery).
-func (s *Server) observe(next http.Handler) http.Handler {
-	known := routeLabels(s.router)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
-			id = newRequestID()
-		}
-		w.Header()["X-Request-Id"] = []string{id}
-		// One context value carries the id and, once known, the caller.
-		in := &reqInfo{id: id, caller: anonymous, net: &s.net}
-		r = r.WithContext(withReqInfo(r.Context(), in))
-		rec := &statusRecorder{ResponseWriter: w}
-		start := time.Now()
-		if !s.cors(rec, r) {
-			if e := checkQuery(r); e != nil {
-				e.write(rec, r)
-			} else if c, e := s.authenticate(r); e != nil {
-				e.write(rec, r)
-			} else {
-				in.caller = c
-				next.ServeHTTP(rec, r)
-			}
-		}
-		route := rec.route
-		if route == "" { // not routed: refused first, or no route
-			route = "unmatched"
-			var match mux.RouteMatch
-			if s.router.Match(r, &match) && match.Route != nil {
-				if t := routeLabel(match.Route); t != "" {
-					route = t
-				}
-			}
-		}
-		if !known[route] {
-			route = "unmatched"
-		}
-		if rec.code == 0 {
-			rec.code = http.StatusOK
-		}
-		s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), codeLabel(rec.code)).Inc()
-		s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	})
 }

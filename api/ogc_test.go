@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/greenreach/greenreach/api/features"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/tiles/tilestest"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -26,10 +27,10 @@ type ogcPage struct {
 		ID         int64          `json:"id"`
 		Properties map[string]any `json:"properties"`
 	} `json:"features"`
-	Links []link `json:"links"`
+	Links []features.Link `json:"links"`
 }
 
-func linkOf(links []link, rel string) string {
+func linkOf(links []features.Link, rel string) string {
 	for _, l := range links {
 		if l.Rel == rel {
 			return l.Href
@@ -89,7 +90,7 @@ func TestOGCFeatures(t *testing.T) {
 
 	// Landing, conformance, collections and the API definition.
 	rec := get(t, h, "/?f=json")
-	var landing struct{ Links []link }
+	var landing struct{ Links []features.Link }
 	json.Unmarshal(rec.Body.Bytes(), &landing)
 	for _, rel := range []string{"self", "service-desc", "conformance", "data"} {
 		if linkOf(landing.Links, rel) == "" {
@@ -102,7 +103,7 @@ func TestOGCFeatures(t *testing.T) {
 	}
 	rec = get(t, h, "/collections")
 	var cols struct {
-		Collections []collectionJSON `json:"collections"`
+		Collections []features.CollectionJSON `json:"collections"`
 	}
 	json.Unmarshal(rec.Body.Bytes(), &cols)
 	if len(cols.Collections) != len(geo.Schemas) {
@@ -186,7 +187,7 @@ func TestOGCFeatures(t *testing.T) {
 	rec = get(t, h, fmt.Sprintf("/collections/parcels/items/%d", id))
 	var one struct {
 		ID    int64
-		Links []link
+		Links []features.Link
 	}
 	json.Unmarshal(rec.Body.Bytes(), &one)
 	if rec.Code != 200 || one.ID != id || linkOf(one.Links, "collection") == "" {

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/store"
@@ -13,15 +15,18 @@ import (
 // built from the layer schemas so that every collection's property
 // filters are listed (GDAL's OAPIF driver reads the items limit from it).
 // TestOpenAPIRoutes keeps it in step with the router.
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) *appError {
-	if e := jsonOnly(r); e != nil {
-		return e
+func handleOpenAPI() handlerFunc {
+	// The document is the same for every request but its server URL: made
+	// once, the rest shared, read only.
+	shared := openAPI("")
+	return func(w http.ResponseWriter, r *http.Request) *appError {
+		if e := jsonOnly(r); e != nil {
+			return e
+		}
+		doc := maps.Clone(shared)
+		doc["servers"] = []obj{{"url": web.BaseURL(r)}}
+		return writeJSONAs(w, mediaOpenAPI, doc)
 	}
-	// The document is the same for every request but its server URL:
-	// share the rest, read only.
-	doc := maps.Clone(s.openapi)
-	doc["servers"] = []obj{{"url": baseURL(r)}}
-	return writeJSONAs(w, mediaOpenAPI, doc)
 }
 
 type obj = map[string]any
@@ -109,15 +114,38 @@ func oaWithHeaders(rs obj, code string, names ...string) obj {
 	return rs
 }
 
+// openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
-	num := obj{"type": "number"}
-	lonLat := []obj{
-		param("lon", "longitude, WGS84 degrees", obj{"type": "number", "minimum": -180, "maximum": 180}, true),
-		param("lat", "latitude, WGS84 degrees", obj{"type": "number", "minimum": -90, "maximum": 90}, true),
+	paths := obj{}
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths()} {
+		maps.Copy(paths, group)
 	}
-	layer := param("layer", "layer id", obj{"type": "string", "enum": layerIDs()}, false)
-	withPoint := func(ps ...obj) []obj { return append(append([]obj{}, lonLat...), ps...) }
-	paths := obj{
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title": "greenreach", "version": "1",
+			"description": "Parks, green belts, residential parcels, roads, waste points and administrative areas, served as OGC API – Features, vector tiles and spatial queries, with coverage audits, what-if analysis and planners' scenarios. Without a token a request has the anonymous role (public unless the deployment raises it); send Authorization: Bearer <token> for more.",
+			"license":     obj{"name": "data: see attribution (OpenStreetMap data © OpenStreetMap contributors, ODbL)"},
+		},
+		"servers":  []obj{{"url": base}},
+		"security": []obj{{}, {"bearer": []string{}}},
+		"paths":    paths,
+		"components": obj{
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin) decides what it may read and write"}},
+			"responses": obj{"Problem": obj{
+				"description": "an RFC 9457 problem",
+				"content":     oaContent("application/problem+json", oaRef("Problem")),
+			}},
+			"schemas": oaSchemas(),
+		},
+	}
+}
+
+// oaServicePaths: the paths of the service's own documents: landing,
+// conformance, collections, this definition, layers, rules, health and
+// metrics.
+func oaServicePaths() obj {
+	return obj{
 		"/": oaGet(oaOp("getLandingPage", "Landing page: JSON for ?f=json or Accept: application/json, else the public map", "",
 			[]obj{param("f", "json or html", obj{"type": "string", "enum": []string{"json", "html"}}, false)},
 			oaResponses("200", "links to the API, or the map page", obj{mediaJSON: obj{"schema": oaRef("Landing")}, "text/html": obj{"schema": obj{"type": "string"}}}))),
@@ -126,6 +154,22 @@ func openAPI(base string) obj {
 		"/api":         oaGet(oaOp("getAPI", "This document", "", nil, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
 		"/api/layers":  oaGet(oaOp("getLayers", "Layer summaries: count, bbox, version", "", nil, oaResponses("200", "layers", oaContent(mediaJSON, oaArrayOf(oaRef("Layer")))))),
 		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", nil, oaOkJSON("the rule set", "Rules"))),
+		"/healthz":     oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
+		"/readyz":      oaGet(oaOp("readyz", "Readiness: the store answers and the index is loaded", "", nil, oaOkJSON("ready", "Ready"))),
+		"/metrics":     oaGet(oaOp("metrics", "Prometheus metrics", store.RoleAdmin, nil, oaText("text/plain", "the Prometheus text format"))),
+	}
+}
+
+// oaQueryPaths: the paths of the spatial queries and the walk.
+func oaQueryPaths() obj {
+	num := obj{"type": "number"}
+	lonLat := []obj{
+		param("lon", "longitude, WGS84 degrees", obj{"type": "number", "minimum": -180, "maximum": 180}, true),
+		param("lat", "latitude, WGS84 degrees", obj{"type": "number", "minimum": -90, "maximum": 90}, true),
+	}
+	layer := param("layer", "layer id", obj{"type": "string", "enum": layerIDs()}, false)
+	withPoint := func(ps ...obj) []obj { return append(append([]obj{}, lonLat...), ps...) }
+	return obj{
 		"/api/nearest": oaGet(oaOp("nearest", "The k features nearest a point, in a straight line (geodesic) or by walking", "", withPoint(layer,
 			param("k", "how many", obj{"type": "integer", "minimum": 1, "maximum": maxK, "default": 5}, false),
 			param("meters", "at most this far", num, false),
@@ -142,6 +186,12 @@ func openAPI(base string) obj {
 		"/api/reach": oaGet(oaOp("reach", "What a walk from a point reaches: the reach polygon, the walked paths and the green spaces reached, nearest first", "", withPoint(
 			param("meters", "length of the walk", obj{"type": "number", "minimum": 1, "maximum": maxWalk, "default": 500}, false),
 			oaScenarioParam()), oaResponses("200", "the reach (kind reach), the paths (kind walked) and green spaces with distance_m", oaGeoJSONBody("FeatureCollection"), "429"))),
+	}
+}
+
+// oaCoveragePaths: the paths of the audit, suggestions, what-if and imports.
+func oaCoveragePaths() obj {
+	return obj{
 		"/api/audit": oaGet(oaOp("audit", "Every coverage rule for the city, its districts and communities", store.RoleAuditor, []obj{oaMode(),
 			param("format", "the report's format", obj{"type": "string", "enum": coverage.Formats, "default": "json"}, false)},
 			oaResponses("200", "the audit", obj{
@@ -167,6 +217,12 @@ func openAPI(base string) obj {
 			param("replace", "delete the source's features the file no longer has", obj{"type": "boolean", "default": false}, false),
 		}, oaResponses("200", "what was read, imported, replaced, deleted and skipped", oaJSONBody("ImportSummary"), "408", "413", "422")),
 			"the file's bytes (a Shapefile as a zip)", true, obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}})},
+	}
+}
+
+// oaScenarioPaths: the paths of the planners' scenarios.
+func oaScenarioPaths() obj {
+	return obj{
 		"/api/scenarios": obj{
 			"get": oaOp("listScenarios", "The scenarios (drafts and committed)", store.RolePlanner, nil, oaResponses("200", "scenarios", oaContent(mediaJSON, oaArrayOf(oaRef("Scenario"))))),
 			"post": oaWithBody(oaOp("createScenario", "Create a scenario", store.RolePlanner, nil,
@@ -187,6 +243,13 @@ func openAPI(base string) obj {
 		},
 		"/api/scenarios/{id}/commit": obj{"post": oaOp("commitScenario", "Commit a scenario's edits into the baseline, in one transaction", store.RoleAdmin, []obj{oaScenarioID(), oaIfMatchHeader()},
 			oaWithHeaders(oaResponses("200", "the committed scenario", oaJSONBody("Scenario"), "404", "409", "412", "422", "428"), "200", "ETag"))},
+	}
+}
+
+// oaMapPaths: the paths of tiles, TileJSON and the web pages with their
+// assets.
+func oaMapPaths() obj {
+	return obj{
 		tileRoute: oaGet(oaOp("getTile", "A Mapbox Vector Tile of one layer, the public composite or the coverage layer", "", []obj{
 			oaPathParam("layer", "layer id, public or coverage (auditor)", obj{"type": "string"}),
 			oaPathParam("z", "zoom", obj{"type": "integer", "minimum": 0, "maximum": 24}),
@@ -195,9 +258,6 @@ func openAPI(base string) obj {
 			oaScenarioParam(),
 		}, oaWithHeaders(oaResponses("200", "the tile (gzip when accepted)", oaContent("application/vnd.mapbox-vector-tile", obj{"type": "string", "format": "binary"}), "304", "404"), "200", "ETag", "Cache-Control"))),
 		"/tiles/{layer}.json": oaGet(oaOp("getTileJSON", "TileJSON 3.0.0 of a tile layer", "", []obj{oaPathParam("layer", "layer id, public or coverage", obj{"type": "string"})}, oaOkJSON("TileJSON", "TileJSON"))),
-		"/healthz":            oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
-		"/readyz":             oaGet(oaOp("readyz", "Readiness: the store answers and the index is loaded", "", nil, oaOkJSON("ready", "Ready"))),
-		"/metrics":            oaGet(oaOp("metrics", "Prometheus metrics", store.RoleAdmin, nil, oaText("text/plain", "the Prometheus text format"))),
 		"/planner":            oaGet(oaOp("plannerPage", "The planner's page (scenarios, what-if)", "", nil, oaText("text/html", "an HTML page"))),
 		"/auditor":            oaGet(oaOp("auditorPage", "The auditor's page (the audit on the map)", "", nil, oaText("text/html", "an HTML page"))),
 		"/static/{asset}": oaGet(oaOp("staticAsset", "The pages' scripts, styles and map libraries (asset may hold slashes)", "",
@@ -207,14 +267,21 @@ func openAPI(base string) obj {
 			oaPathParam("range", "first-last code point, e.g. 0-255", obj{"type": "string"}),
 		}, oaResponses("200", "glyph protobuf", oaContent("application/x-protobuf", obj{"type": "string", "format": "binary"}), "404"))),
 	}
+}
+
+// oaCollectionPaths: the paths of each collection of OGC API – Features:
+// its description, its items with a filter per attribute, one item.
+func oaCollectionPaths() obj {
+	num := obj{"type": "number"}
+	paths := obj{}
 	for _, sc := range geo.Schemas {
 		c := "/collections/" + sc.ID
 		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", nil, oaOkJSON("the collection", "Collection")))
 		ps := []obj{
-			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": ogcLimitMax, "default": ogcLimitDefault}, false),
+			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": features.LimitMax, "default": features.LimitDefault}, false),
 			param("offset", "features to skip (next links carry it)", obj{"type": "integer", "minimum": 0, "default": 0}, false),
 			param("bbox", "minLon,minLat,maxLon,maxLat (CRS84)", obj{"type": "array", "minItems": 4, "maxItems": 6, "items": num}, false),
-			param("bbox-crs", "only CRS84", obj{"type": "string", "enum": []string{crs84}}, false),
+			param("bbox-crs", "only CRS84", obj{"type": "string", "enum": []string{features.CRS84}}, false),
 			param("datetime", "last update: an RFC 3339 instant or interval (.. for open)", obj{"type": "string"}, false),
 			param("f", "json or geojson", obj{"type": "string", "enum": []string{"json", "geojson"}}, false),
 		}
@@ -231,25 +298,7 @@ func openAPI(base string) obj {
 			oaPathParam("featureId", "feature id", obj{"type": "integer"}),
 		}, oaResponses("200", "the feature", oaGeoJSONBody("Feature"), "404")))
 	}
-	return obj{
-		"openapi": "3.0.3",
-		"info": obj{
-			"title": "greenreach", "version": "1",
-			"description": "Parks, green belts, residential parcels, roads, waste points and administrative areas, served as OGC API – Features, vector tiles and spatial queries, with coverage audits, what-if analysis and planners' scenarios. Without a token a request has the anonymous role (public unless the deployment raises it); send Authorization: Bearer <token> for more.",
-			"license":     obj{"name": "data: see attribution (OpenStreetMap data © OpenStreetMap contributors, ODbL)"},
-		},
-		"servers":  []obj{{"url": base}},
-		"security": []obj{{}, {"bearer": []string{}}},
-		"paths":    paths,
-		"components": obj{
-			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin) decides what it may read and write"}},
-			"responses": obj{"Problem": obj{
-				"description": "an RFC 9457 problem",
-				"content":     oaContent("application/problem+json", oaRef("Problem")),
-			}},
-			"schemas": oaSchemas(),
-		},
-	}
+	return paths
 }
 
 // withBody adds a request body to an operation.

@@ -194,7 +194,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	s, st, _ := demoServer(t)
 	s.cfg.Anonymous = store.RolePublic
 	ctx := context.Background()
-	secret, hash := NewToken()
+	secret, hash := store.NewToken()
 	if err := st.CreateToken(ctx, &store.Token{Name: "oa-admin", Role: store.RoleAdmin, Hash: hash}); err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func TestRolesAndTokens(t *testing.T) {
 	tokens := map[string]string{}
 	ids := map[string]int64{}
 	for _, role := range store.Roles {
-		secret, hash := NewToken()
+		secret, hash := store.NewToken()
 		tk := &store.Token{Name: role + "-1", Role: role, Hash: hash}
 		if err := st.CreateToken(ctx, tk); err != nil {
 			t.Fatal(err)

@@ -24,7 +24,7 @@ func tokenCaller(t *testing.T, s *Server, st store.Store, roles map[string]strin
 	t.Helper()
 	secrets := map[string]string{}
 	for name, role := range roles {
-		secret, hash := NewToken()
+		secret, hash := store.NewToken()
 		if err := st.CreateToken(context.Background(), &store.Token{Name: name, Role: role, Hash: hash}); err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ import (
 // ids cannot be told apart or enumerated. Every route that reads a
 // scenario (?scenario= or the path) goes through here.
 func (s *Server) readScenario(r *http.Request, id int64) (*store.Scenario, *appError) {
-	if !callerOf(r).allowed(store.RolePlanner) {
+	if !callerOf(r).Allowed(store.RolePlanner) {
 		return nil, scenarioNotFound(id)
 	}
 	sc, err := s.store.GetScenario(r.Context(), id)

@@ -1,22 +1,22 @@
-// Package api is greenreach's HTTP service: routes, handlers and the JSON and
-// problem+json they answer with. Handlers read the in-memory index
-// (geo/index) and write through it to the store.
+// Package api is greenreach's HTTP service: its routes (routes.go, the one
+// place they are mounted, with their middleware), handlers and the JSON
+// they answer with. Handlers parse the request (params.go), call the
+// domain and write the answer (respond.go); OGC API – Features is
+// api/features, and the plumbing both share (problems, parameters,
+// writers, the request's caller) is api/web. Handlers read the in-memory
+// index (geo/index) and write through it to the store.
 package api
 
 import (
 	"cmp"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"net/netip"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/geo/repair"
@@ -133,10 +133,9 @@ type Server struct {
 	metrics *metrics
 
 	tileCacheControl []string // the Cache-Control header of tiles, made once
-	openapi          obj      // the OpenAPI document but its servers, made once (handleOpenAPI)
 	toks             tokenCache
 
-	net     front        // trusted proxies, public URL
+	net     web.Front    // trusted proxies, public URL
 	work    *workQueue   // expensive requests
 	reads   *workQueue   // heavy reads
 	repairs *workQueue   // GEOS repairs
@@ -152,7 +151,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	c := tiles.NewCache(cfg.TileCacheBytes)
 	c.Admit(cfg.TileCacheDoorkeeper)
 	c.Watch(ix)
-	if _, ok := roleRank[cfg.Anonymous]; !ok {
+	if !web.KnownRole(cfg.Anonymous) {
 		cfg.Anonymous = store.RolePublic
 	}
 	rules := cfg.Rules
@@ -163,147 +162,12 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.walks = network.NewCache(0, log)
 	s.audits = coverage.NewCache(rules, s.walks)
 	s.scens = s.scenarioSnapshots()
-	s.net = front{trusted: cfg.TrustedProxies, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
+	s.net = web.Front{Trusted: cfg.TrustedProxies, PublicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	wait := cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second) // one wait for every queue
 	s.work = newWorkQueue("expensive requests", cmp.Or(cfg.Workers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.QueueLength, wait)
 	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.ReadQueue, wait)
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
-	s.metrics = s.newMetrics()
-	s.openapi = openAPI("")
+	s.metrics = newMetrics(c, ix.Snapshot)
 	return s
-}
-
-// Handler returns the routed handler, observed (metrics, request ids).
-func (s *Server) Handler() http.Handler {
-	r := mux.NewRouter()
-	s.router = r
-	// Tiles first: the router tries routes in order, and most requests are
-	// for tiles.
-	r.NewRoute().Name(tileRoute).MatcherFunc(matchTilePath).Methods(http.MethodGet, http.MethodHead).Handler(s.serve(s.handleTile, tileTimed))
-	r.Handle("/metrics", s.wrap(s.role(store.RoleAdmin, s.handleMetrics()))).Methods(http.MethodGet)
-	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}.json", s.wrap(s.handleTileJSON)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/", s.wrap(s.handleLanding)).Methods(http.MethodGet, http.MethodHead)
-	s.routesQuery(r) // handle_query.go: /api/nearest, /api/within, /api/at, /api/search
-	s.routesWalk(r)  // handle_reach.go: /api/reach
-	r.Handle("/api/audit", s.wrap(s.role(store.RoleAuditor, s.costly(s.handleAudit)))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/import", s.untimed(s.role(store.RoleAdmin, s.handleImport))).Methods(http.MethodPost)
-	r.Handle("/api/rules", s.wrap(s.handleRules)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/api/whatif", s.wrap(s.role(store.RolePlanner, s.costly(s.handleWhatIf)))).Methods(http.MethodPost)
-	s.routesScenarios(r) // handle_scenarios.go: /api/scenarios…
-	r.Handle("/api/suggest", s.wrap(s.role(store.RolePlanner, s.costly(s.handleSuggest)))).Methods(http.MethodGet, http.MethodHead)
-	s.routesOGC(r) // ogc*.go: OGC API – Features and /api (OpenAPI)
-	s.routesMap(r) // handle_map.go: the public map's assets (the page itself is / for browsers)
-	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
-		return errNotFound("no route for %s", r.URL.Path)
-	})
-	r.MethodNotAllowedHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
-		return &appError{Status: http.StatusMethodNotAllowed, Title: "Method not allowed", Detail: r.Method + " is not allowed on " + r.URL.Path}
-	})
-	return s.observe(r)
-}
-
-// httpServer is the http.Server that ListenAndServe runs: the handler with
-// the configured timeouts.
-func (s *Server) httpServer() *http.Server {
-	return &http.Server{
-		Addr:              s.cfg.Addr,
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       s.cfg.ReadTimeout,
-		WriteTimeout:      s.cfg.WriteTimeout,
-		MaxHeaderBytes:    cmp.Or(s.cfg.MaxHeaderBytes, 64<<10),
-	}
-}
-
-// ListenAndServe serves until ctx is cancelled, then drains requests.
-func (s *Server) ListenAndServe(ctx context.Context) error {
-	srv := s.httpServer()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	s.log.Info("serving", "addr", s.cfg.Addr, "store", s.store.Kind())
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down: draining requests")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-type handlerFunc func(w http.ResponseWriter, r *http.Request) *appError
-
-// wrap turns a handler returning *appError into an http.Handler that bounds
-// its work by Config.QueryTimeout (503 past it), writes the error as
-// problem+json and logs it.
-func (s *Server) wrap(h handlerFunc) http.Handler { return s.serve(h, always) }
-
-// untimed is wrap for work bounded otherwise than by Config.QueryTimeout
-// (an upload is bounded by its size and its pace, see pacedBody).
-func (s *Server) untimed(h handlerFunc) http.Handler { return s.serve(h, never) }
-
-func always(*http.Request) bool { return true }
-func never(*http.Request) bool  { return false }
-
-// serve is wrap with the timeout applied to the requests timed reports.
-func (s *Server) serve(h handlerFunc, timed func(*http.Request) bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		if rec, ok := w.(*statusRecorder); ok {
-			if rt := mux.CurrentRoute(r); rt != nil {
-				rec.route = routeLabel(rt)
-			}
-		}
-		if limit := s.cfg.QueryTimeout; limit > 0 && timed(r) {
-			ctx, cancel := context.WithTimeout(r.Context(), limit)
-			defer cancel()
-			r = r.WithContext(ctx)
-		}
-		if e := h(w, r); e != nil {
-			if e.Status >= 500 && errors.Is(e.Err, context.DeadlineExceeded) && r.Context().Err() != nil {
-				e = &appError{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: fmt.Sprintf("the request took longer than %s; ask for less (a smaller area, fewer features)", s.cfg.QueryTimeout), Err: e.Err}
-			}
-			e.write(w, r)
-			if e.RetryAfter > 0 {
-				s.refused.note(s.log, e) // a flood of them: one line a second
-				return
-			}
-			lvl := slog.LevelInfo
-			if e.Status >= 500 {
-				lvl = slog.LevelError
-			}
-			s.log.Log(r.Context(), lvl, "request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", e.Status, "detail", e.Detail, "err", e.Err, "ms", time.Since(start).Milliseconds())
-		}
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) *appError {
-	return writeJSONStatus(w, status, "application/json", v)
-}
-
-// writeJSONAs writes v as JSON (200) with another media type.
-func writeJSONAs(w http.ResponseWriter, media string, v any) *appError {
-	return writeJSONStatus(w, http.StatusOK, media, v)
-}
-
-func writeJSONStatus(w http.ResponseWriter, status int, media string, v any) *appError {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return errInternal(err)
-	}
-	w.Header().Set("Content-Type", media)
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-	return nil
 }

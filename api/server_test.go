@@ -43,19 +43,19 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 func TestLayers(t *testing.T) {
 	s, st, ix := newTestServer(t)
 	h := s.Handler()
-	decode := func() map[string]LayerJSON {
+	decode := func() map[string]store.LayerJSON {
 		rec := get(t, h, "/api/layers")
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json" {
 			t.Fatalf("status %d %s", rec.Code, rec.Header().Get("Content-Type"))
 		}
-		var ls []LayerJSON
+		var ls []store.LayerJSON
 		if err := json.Unmarshal(rec.Body.Bytes(), &ls); err != nil {
 			t.Fatal(err)
 		}
 		if len(ls) != len(geo.Schemas) {
 			t.Fatalf("%d layers", len(ls))
 		}
-		m := map[string]LayerJSON{}
+		m := map[string]store.LayerJSON{}
 		for i, l := range ls {
 			if l.ID != geo.Schemas[i].ID {
 				t.Errorf("layer %d is %s", i, l.ID)

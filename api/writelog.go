@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/greenreach/greenreach/api/web"
 )
 
 // logWrite logs one line for a write that succeeded (an import, a
@@ -9,9 +11,9 @@ import (
 // made it ("anonymous" without one), its role and the request's id.
 func (s *Server) logWrite(r *http.Request, msg string, args ...any) {
 	c := callerOf(r)
-	name := c.name
-	if !c.bearer {
+	name := c.Name
+	if !c.Bearer {
 		name = "anonymous"
 	}
-	s.log.InfoContext(r.Context(), msg, append([]any{"token", name, "role", c.role, "request_id", requestID(r.Context())}, args...)...)
+	s.log.InfoContext(r.Context(), msg, append([]any{"token", name, "role", c.Role, "request_id", web.RequestID(r.Context())}, args...)...)
 }

@@ -25,7 +25,7 @@ func TestWriteLog(t *testing.T) {
 	ctx := context.Background()
 	secrets := map[string]string{}
 	for _, tk := range []struct{ name, role string }{{"王工 planner", store.RolePlanner}, {"ops-admin", store.RoleAdmin}} {
-		secret, hash := NewToken()
+		secret, hash := store.NewToken()
 		if err := st.CreateToken(ctx, &store.Token{Name: tk.name, Role: tk.role, Hash: hash}); err != nil {
 			t.Fatal(err)
 		}

@@ -292,7 +292,7 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 	// that role, as `greenreach token create` makes them.
 	var env []string
 	for _, tk := range []struct{ name, role, env string }{{"planner1", store.RolePlanner, "PLANNER_TOKEN"}, {"auditor1", store.RoleAuditor, "AUDITOR_TOKEN"}} {
-		secret, hash := api.NewToken()
+		secret, hash := store.NewToken()
 		if err := st.CreateToken(ctx, &store.Token{Name: tk.name, Role: tk.role, Hash: hash}); err != nil {
 			t.Fatal(err)
 		}

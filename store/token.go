@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"time"
 )
 
@@ -38,4 +42,18 @@ type Tokens interface {
 	ListTokens(ctx context.Context) ([]Token, error)
 	// RevokeToken revokes a token (ErrNotFound if there is none).
 	RevokeToken(ctx context.Context, id int64) error
+}
+
+// NewToken returns a new secret and the hash stored for it.
+func NewToken() (secret, hash string) {
+	var b [32]byte
+	rand.Read(b[:])
+	secret = "gr_" + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, HashToken(secret)
+}
+
+// HashToken is the hex SHA-256 of a secret, as stored.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/store"
 	_ "modernc.org/sqlite"
 )
 
@@ -53,7 +53,7 @@ func TestDemoThenLayers(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("layers: %d %s", code, errs)
 	}
-	var ls []api.LayerJSON
+	var ls []store.LayerJSON
 	if err := json.Unmarshal([]byte(out), &ls); err != nil {
 		t.Fatalf("layers --json is not the API's array: %v\n%s", err, out)
 	}
@@ -170,7 +170,7 @@ func TestServe(t *testing.T) {
 		code, _, _ := runCLI(t, ctx, "--db", db, "serve", "--addr", addr)
 		done <- code
 	}()
-	var ls []api.LayerJSON
+	var ls []store.LayerJSON
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/api/layers")

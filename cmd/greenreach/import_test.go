@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/importer"
@@ -201,7 +201,7 @@ func layerCounts(t *testing.T, db string) map[string]int64 {
 	if code != 0 {
 		t.Fatalf("layers: %d %s", code, errs)
 	}
-	var ls []api.LayerJSON
+	var ls []store.LayerJSON
 	if err := json.Unmarshal([]byte(out), &ls); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/store"
 )
 
 func runLayers(ctx context.Context, cfg *config, args []string) error {
@@ -23,7 +23,7 @@ func runLayers(ctx context.Context, cfg *config, args []string) error {
 	if err != nil {
 		return err
 	}
-	ls := api.LayersJSON(infos)
+	ls := store.LayersJSON(infos)
 	if *asJSON {
 		return cfg.printJSON(ls)
 	}

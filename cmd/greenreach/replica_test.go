@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/storetest"
 
 	"github.com/greenreach/greenreach/api"
@@ -47,7 +48,7 @@ func greenCount(t *testing.T, base string) int64 {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var ls []api.LayerJSON
+	var ls []store.LayerJSON
 	json.NewDecoder(resp.Body).Decode(&ls)
 	for _, l := range ls {
 		if l.ID == "green" {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -69,7 +68,7 @@ func tokenCreate(ctx context.Context, cfg *config, args []string) error {
 			}
 		}
 	}
-	secret, hash := api.NewToken()
+	secret, hash := store.NewToken()
 	t := &store.Token{Name: *name, Role: *role, Hash: hash}
 	if err := st.CreateToken(ctx, t); err != nil {
 		return fmt.Errorf("creating the token: %w", err)

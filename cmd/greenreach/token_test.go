@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/greenreach/greenreach/api"
+	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/open"
 )
 
@@ -25,7 +25,7 @@ func TestTokenCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := st.TokenByHash(ctx, api.HashToken(secret))
+	tk, err := st.TokenByHash(ctx, store.HashToken(secret))
 	st.Close()
 	if err != nil || tk.Name != "alice" || tk.Role != "planner" || tk.Hash == secret {
 		t.Fatalf("stored: %+v %v", tk, err)

@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 	"strings"
 )
 
-// front is what the server knows of the network in front of it: the
+// Front is what the server knows of the network in front of it: the
 // proxies whose X-Forwarded-* headers it believes and its public URL.
-type front struct {
-	trusted   []netip.Prefix
-	publicURL string // without a trailing slash; "" when not configured
+type Front struct {
+	Trusted   []netip.Prefix
+	PublicURL string // without a trailing slash; "" when not configured
 }
 
 // ParsePublicURL checks a --public-url: an absolute http(s) URL with a
@@ -47,9 +47,9 @@ func ParseProxies(s string) ([]netip.Prefix, error) {
 }
 
 // trusts reports whether a is one of the trusted proxies.
-func (n *front) trusts(a netip.Addr) bool {
+func (n *Front) trusts(a netip.Addr) bool {
 	a = a.Unmap()
-	for _, p := range n.trusted {
+	for _, p := range n.Trusted {
 		if p.Contains(a) {
 			return true
 		}
@@ -67,10 +67,10 @@ func peer(r *http.Request) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// clientAddr is the address of the client a request comes from: the
+// ClientAddr is the address of the client a request comes from: the
 // peer, or, when the peer is a trusted proxy, the last address of
 // X-Forwarded-For that is not one (a client may put anything before it).
-func (n *front) clientAddr(r *http.Request) netip.Addr {
+func (n *Front) ClientAddr(r *http.Request) netip.Addr {
 	c := peer(r)
 	if !n.trusts(c) {
 		return c
@@ -92,13 +92,13 @@ func (n *front) clientAddr(r *http.Request) netip.Addr {
 	return c
 }
 
-// base is the scheme and host (and path prefix) of the links a response
+// Base is the scheme and host (and path prefix) of the links a response
 // gives: the public URL when configured; else the request's own, with
 // X-Forwarded-Proto and -Host believed only from a trusted proxy, and ""
 // (links relative to the host) when the host is not a plain host name.
-func (n *front) base(r *http.Request) string {
-	if n.publicURL != "" {
-		return n.publicURL
+func (n *Front) Base(r *http.Request) string {
+	if n.PublicURL != "" {
+		return n.PublicURL
 	}
 	scheme, host := "http", r.Host
 	if r.TLS != nil {
@@ -116,14 +116,6 @@ func (n *front) base(r *http.Request) string {
 		return ""
 	}
 	return scheme + "://" + host
-}
-
-// baseURL is the base of a request's links (see front.base).
-func baseURL(r *http.Request) string {
-	if in := reqInfoOf(r.Context()); in != nil && in.net != nil {
-		return in.net.base(r)
-	}
-	return (&front{}).base(r)
 }
 
 func lastValue(h string) string {

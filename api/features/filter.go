@@ -1,0 +1,201 @@
+package features
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+)
+
+// itemFilter is what /collections/{id}/items selects: features meeting
+// any of the boxes (two when the bbox crosses the antimeridian), every
+// property filter and the datetime interval.
+type itemFilter struct {
+	boxes    []orb.Bound
+	props    []propFilter
+	from, to *time.Time // on the feature's last update; nil: open
+}
+
+type propFilter struct {
+	field geo.Field
+	text  string
+	num   float64
+	flag  bool
+}
+
+func (p propFilter) match(f *geo.Feature) bool {
+	v, ok := f.Props[p.field.Name]
+	if !ok || v == nil {
+		return false
+	}
+	switch p.field.Type {
+	case geo.Int, geo.Real:
+		return f.Float(p.field.Name) == p.num
+	case geo.Bool:
+		return f.Bool(p.field.Name) == p.flag
+	}
+	return f.String(p.field.Name) == p.text
+}
+
+func (fl *itemFilter) match(f *geo.Feature) bool {
+	if fl.boxes != nil {
+		hit := false
+		for _, b := range fl.boxes {
+			hit = hit || geo.IntersectsBound(f.Geom, b)
+		}
+		if !hit {
+			return false
+		}
+	}
+	for _, p := range fl.props {
+		if !p.match(f) {
+			return false
+		}
+	}
+	if fl.from != nil && f.Updated.Before(*fl.from) {
+		return false
+	}
+	if fl.to != nil && f.Updated.After(*fl.to) {
+		return false
+	}
+	return true
+}
+
+// parseItemQuery reads limit, offset, bbox, bbox-crs, datetime and the
+// property filters (one per attribute of the layer, equality).
+func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset int, e *web.Error) {
+	known := []string{"f", "limit", "offset", "bbox", "bbox-crs", "datetime"}
+	for _, f := range sc.Fields {
+		known = append(known, f.Name)
+	}
+	if e = web.OnlyParams(q, known...); e != nil {
+		return
+	}
+	for _, k := range known {
+		if n := len(q[k]); n > 1 {
+			e = web.BadRequest("%s is given %d times; give each parameter once", k, n)
+			return
+		}
+	}
+	if f := q.Get("f"); f != "" && f != "json" && f != "geojson" {
+		e = web.NotAcceptable("f=" + f + ": items are served as GeoJSON only (f=json)")
+		return
+	}
+	if limit, e = web.IntParam(q, "limit", LimitDefault, 1, LimitMax); e != nil {
+		return
+	}
+	if offset, e = web.IntParam(q, "offset", 0, 0, 1<<31-1); e != nil {
+		return
+	}
+	if c := q.Get("bbox-crs"); c != "" && c != CRS84 {
+		e = web.BadRequest("bbox-crs=%q: only %s (longitude, latitude) is supported", c, CRS84)
+		return
+	}
+	if v := q.Get("bbox"); v != "" {
+		if fl.boxes, e = parseBBox(v); e != nil {
+			return
+		}
+	}
+	if v := q.Get("datetime"); v != "" {
+		if fl.from, fl.to, e = parseDatetime(v); e != nil {
+			return
+		}
+	}
+	for _, f := range sc.Fields {
+		v, ok := q[f.Name]
+		if !ok {
+			continue
+		}
+		p := propFilter{field: f, text: v[0]}
+		var err error
+		switch f.Type {
+		case geo.Int, geo.Real:
+			p.num, err = strconv.ParseFloat(v[0], 64)
+		case geo.Bool:
+			p.flag, err = strconv.ParseBool(v[0])
+		}
+		if err != nil {
+			e = web.BadRequest("%s=%q: %s is %s", f.Name, v[0], f.Name, f.Type)
+			return
+		}
+		fl.props = append(fl.props, p)
+	}
+	return
+}
+
+// parseBBox reads minLon,minLat,maxLon,maxLat (or the six-number form with
+// heights, which are ignored). A box with minLon > maxLon crosses the
+// antimeridian and becomes two.
+func parseBBox(v string) ([]orb.Bound, *web.Error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 4 && len(parts) != 6 {
+		return nil, web.BadRequest("bbox=%q: want minLon,minLat,maxLon,maxLat", v)
+	}
+	n := make([]float64, len(parts))
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f != f || f > 1e300 || f < -1e300 {
+			return nil, web.BadRequest("bbox=%q: %q is not a number", v, p)
+		}
+		n[i] = f
+	}
+	if len(n) == 6 {
+		n = []float64{n[0], n[1], n[3], n[4]}
+	}
+	for i, c := range n {
+		lim := 180.0
+		if i%2 == 1 {
+			lim = 90
+		}
+		if c < -lim || c > lim {
+			return nil, web.BadRequest("bbox=%q: %g is outside ±%g (bbox is in longitude, latitude degrees)", v, c, lim)
+		}
+	}
+	if n[1] > n[3] {
+		return nil, web.BadRequest("bbox=%q: its south edge %g is north of its north edge %g", v, n[1], n[3])
+	}
+	if n[0] > n[2] {
+		return []orb.Bound{
+			{Min: orb.Point{n[0], n[1]}, Max: orb.Point{180, n[3]}},
+			{Min: orb.Point{-180, n[1]}, Max: orb.Point{n[2], n[3]}},
+		}, nil
+	}
+	return []orb.Bound{{Min: orb.Point{n[0], n[1]}, Max: orb.Point{n[2], n[3]}}}, nil
+}
+
+// parseDatetime reads an RFC 3339 instant or interval (start/end, either
+// open as ".." or empty).
+func parseDatetime(v string) (from, to *time.Time, e *web.Error) {
+	one := func(s string) (*time.Time, *web.Error) {
+		if s == "" || s == ".." {
+			return nil, nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, web.BadRequest("datetime=%q: %q is not an RFC 3339 date-time", v, s)
+		}
+		return &t, nil
+	}
+	a, b, interval := strings.Cut(v, "/")
+	if !interval {
+		if a == ".." || a == "" {
+			return nil, nil, web.BadRequest("datetime=%q: an instant cannot be open", v)
+		}
+		t, e := one(a)
+		return t, t, e
+	}
+	if from, e = one(a); e != nil {
+		return
+	}
+	if to, e = one(b); e != nil {
+		return
+	}
+	if from != nil && to != nil && to.Before(*from) {
+		e = web.BadRequest("datetime=%q: the interval ends before it starts", v)
+	}
+	return
+}

@@ -1,0 +1,76 @@
+// Package features serves OGC API – Features, Part 1 Core (OGC 17-069r4),
+// with GeoJSON and an OpenAPI 3.0 definition: the routes QGIS and GDAL's
+// OAPIF driver read. Collections are the layers; items are served from the
+// in-memory index in id order, so paging is stable while the data is
+// unchanged. The api package mounts the handlers and writes the definition.
+package features
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/geo/index"
+)
+
+// Limits of a page of items, and the media type of the API definition.
+const (
+	LimitDefault = 100
+	LimitMax     = 10000
+	MediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+)
+
+// CRS84 is the only coordinate system served: longitude, latitude.
+const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+var conformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+}
+
+// Link is a link of a landing page, collection or page of items.
+type Link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// Service answers the OGC API routes from the index's snapshots.
+type Service struct {
+	// Index gives the current snapshot of the layers.
+	Index interface{ Snapshot() *index.Snapshot }
+	// Reads waits for a turn among the heavy reads (a page of items can
+	// hold a whole layer); the caller releases it when done.
+	Reads func(ctx context.Context) (release func(), e *web.Error)
+	// LayerRole is the least role that may read a layer.
+	LayerRole func(layer string) string
+}
+
+// Landing: GET / for JSON clients.
+func (s *Service) Landing(w http.ResponseWriter, r *http.Request) *web.Error {
+	if e := web.JSONOnly(r); e != nil {
+		return e
+	}
+	base := web.BaseURL(r)
+	return web.WriteJSON(w, http.StatusOK, map[string]any{
+		"title":       "greenreach",
+		"description": "Parks, green belts, residential parcels, roads, waste points and administrative areas, with coverage rules (OGC API – Features)",
+		"links": []Link{
+			{base + "/?f=json", "self", web.MediaJSON, "this document"},
+			{base + "/?f=html", "alternate", "text/html", "the public map"},
+			{base + "/api", "service-desc", MediaOpenAPI, "the API definition"},
+			{base + "/conformance", "conformance", web.MediaJSON, "OGC API conformance classes implemented"},
+			{base + "/collections", "data", web.MediaJSON, "the layers"},
+		},
+	})
+}
+
+// ConformanceDoc: GET /conformance.
+func (s *Service) ConformanceDoc(w http.ResponseWriter, r *http.Request) *web.Error {
+	if e := web.JSONOnly(r); e != nil {
+		return e
+	}
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"conformsTo": conformance})
+}

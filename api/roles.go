@@ -1,0 +1,49 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/store"
+)
+
+// coverageLayer is the tile source of parcels coloured by their walking
+// distance to the nearest qualifying green space.
+const coverageLayer = "coverage"
+
+// callerOf is the request's authenticated caller (observe puts it in the
+// request's web.Info), the public before that.
+func callerOf(r *http.Request) web.Caller { return web.CallerOf(r) }
+
+// role wraps a handler that needs a role.
+func role(role string, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) *appError {
+		if e := callerOf(r).Need(w, role, r.Method+" "+r.URL.Path); e != nil {
+			return e
+		}
+		return h(w, r)
+	}
+}
+
+// layerRole is the role a layer (or tile layer) needs: parcels and the
+// coverage layer carry residents.
+func layerRole(layer string) string {
+	if layer == geo.Parcels || layer == coverageLayer {
+		return store.RolePlanner
+	}
+	return store.RolePublic
+}
+
+// needLayers refuses layers the caller may not read.
+func needLayers(w http.ResponseWriter, r *http.Request, layers ...string) *appError {
+	for _, l := range layers {
+		if e := callerOf(r).Need(w, layerRole(l), "layer "+l); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// readable reports whether the caller may read a layer.
+func readable(r *http.Request, layer string) bool { return callerOf(r).Allowed(layerRole(layer)) }

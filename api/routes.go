@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/store"
+)
+
+// Handler returns the routed handler, observed (metrics, request ids,
+// CORS, authentication).
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	s.router = r
+	s.routes(r)
+	r.NotFoundHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
+		return errNotFound("no route for %s", r.URL.Path)
+	})
+	r.MethodNotAllowedHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
+		return &appError{Status: http.StatusMethodNotAllowed, Title: "Method not allowed", Detail: r.Method + " is not allowed on " + r.URL.Path}
+	})
+	return s.observe(r)
+}
+
+// routes mounts every route of the service, each with its middleware:
+// wrap (or untimed) writes its errors and bounds its time, role asks for a
+// token, costly queues expensive work. The router tries routes in order.
+func (s *Server) routes(r *mux.Router) {
+	get, post := []string{http.MethodGet, http.MethodHead}, []string{http.MethodPost}
+	ogc := &features.Service{Index: s.index, Reads: s.reads.acquire, LayerRole: layerRole}
+	// Tiles first: most requests are for tiles.
+	r.NewRoute().Name(tileRoute).MatcherFunc(matchTilePath).Methods(get...).Handler(s.serve(s.handleTile, tileTimed))
+	r.Handle("/metrics", s.wrap(role(store.RoleAdmin, s.metrics.handler()))).Methods(http.MethodGet)
+	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(get...)
+	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(get...)
+	r.Handle("/api/layers", s.wrap(s.handleLayers)).Methods(get...)
+	r.Handle("/tiles/{layer}.json", s.wrap(s.handleTileJSON)).Methods(get...)
+	r.Handle("/", s.wrap(landing(s.handleMapPage, ogc.Landing))).Methods(get...)
+
+	// Spatial queries (handle_query.go, handle_reach.go).
+	r.Handle("/api/nearest", s.wrap(s.handleNearest)).Methods(get...)
+	r.Handle("/api/within", s.wrap(s.handleWithin)).Methods(get...)
+	r.Handle("/api/at", s.wrap(s.handleAt)).Methods(get...)
+	r.Handle("/api/search", s.wrap(s.handleSearch)).Methods(get...)
+	r.Handle("/api/reach", s.wrap(s.costly(s.handleReach))).Methods(get...)
+
+	// Coverage: audit, rules, what-if; imports.
+	r.Handle("/api/audit", s.wrap(role(store.RoleAuditor, s.costly(s.handleAudit)))).Methods(get...)
+	r.Handle("/api/import", s.untimed(role(store.RoleAdmin, s.handleImport))).Methods(post...)
+	r.Handle("/api/rules", s.wrap(s.handleRules)).Methods(get...)
+	r.Handle("/api/whatif", s.wrap(role(store.RolePlanner, s.costly(s.handleWhatIf)))).Methods(post...)
+
+	// Scenarios (handle_scenarios.go).
+	r.Handle("/api/scenarios", s.wrap(role(store.RolePlanner, s.handleScenarioList))).Methods(get...)
+	r.Handle("/api/scenarios", s.wrap(role(store.RolePlanner, s.handleScenarioCreate))).Methods(post...)
+	r.Handle("/api/scenarios/{id}", s.wrap(role(store.RolePlanner, s.handleScenarioGet))).Methods(get...)
+	r.Handle("/api/scenarios/{id}", s.wrap(role(store.RolePlanner, s.handleScenarioUpdate))).Methods(http.MethodPatch, http.MethodPut)
+	r.Handle("/api/scenarios/{id}", s.wrap(role(store.RolePlanner, s.handleScenarioDelete))).Methods(http.MethodDelete)
+	r.Handle("/api/scenarios/{id}/commit", s.wrap(role(store.RoleAdmin, s.handleScenarioCommit))).Methods(post...)
+	r.Handle("/api/suggest", s.wrap(role(store.RolePlanner, s.costly(s.handleSuggest)))).Methods(get...)
+
+	// OGC API – Features (api/features) and its definition; "/" is above.
+	r.Handle("/conformance", s.wrap(ogc.ConformanceDoc)).Methods(get...)
+	r.Handle("/collections", s.wrap(ogc.Collections)).Methods(get...)
+	r.Handle("/collections/{id}", s.wrap(ogc.Collection)).Methods(get...)
+	r.Handle("/collections/{id}/items", s.wrap(ogc.Items)).Methods(get...)
+	r.Handle("/collections/{id}/items/{fid}", s.wrap(ogc.Item)).Methods(get...)
+	r.Handle("/api", s.wrap(handleOpenAPI())).Methods(get...)
+
+	// The web pages' assets and the glyphs their labels ask for; the
+	// public map itself is / for browsers (handle_map.go).
+	r.PathPrefix("/static/").Handler(s.wrap(s.handleStatic)).Methods(get...)
+	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(get...)
+	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(get...)
+	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(get...)
+}

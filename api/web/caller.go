@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/greenreach/greenreach/store"
+)
+
+// Roles, from least to most trusted; each has what the ones below have:
+// public (anonymous: public layers, no population anywhere), planner
+// (+ parcels and coverage, what-ifs, scenarios, suggestions), auditor
+// (+ audits), admin (+ commits, metrics). Tokens are managed with
+// `greenreach token`.
+var roleRank = map[string]int{store.RolePublic: 0, store.RolePlanner: 1, store.RoleAuditor: 2, store.RoleAdmin: 3}
+
+// KnownRole reports whether role is one of the roles.
+func KnownRole(role string) bool {
+	_, ok := roleRank[role]
+	return ok
+}
+
+// Caller is who makes a request.
+type Caller struct {
+	Role   string
+	Name   string // the token's name; "" for anonymous
+	Bearer bool   // a token was sent
+}
+
+// Allowed reports whether the caller's role is at least role.
+func (c Caller) Allowed(role string) bool { return roleRank[c.Role] >= roleRank[role] }
+
+// Need refuses the caller below role: 401 (with a Bearer challenge on w)
+// when no token was sent, 403 when the token's role is too low.
+func (c Caller) Need(w http.ResponseWriter, role, what string) *Error {
+	if c.Allowed(role) {
+		return nil
+	}
+	if !c.Bearer {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="greenreach"`)
+		return Unauthorized(what + " needs a token of role " + role + " or higher (Authorization: Bearer …)")
+	}
+	return &Error{Status: http.StatusForbidden, Title: "Forbidden", Detail: what + " needs role " + role + " or higher; this token is " + c.Role}
+}
