@@ -6,6 +6,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -143,7 +144,7 @@ func openAPI(base string) obj {
 			param("meters", "length of the walk", obj{"type": "number", "minimum": 1, "maximum": maxWalk, "default": 500}, false),
 			oaScenarioParam()), oaResponses("200", "the reach (kind reach), the paths (kind walked) and green spaces with distance_m", oaGeoJSONBody("FeatureCollection"), "429"))),
 		"/api/audit": oaGet(oaOp("audit", "Every coverage rule for the city, its districts and communities", store.RoleAuditor, []obj{oaMode(),
-			param("format", "the report's format", obj{"type": "string", "enum": coverage.Formats, "default": "json"}, false)},
+			param("format", "the report's format", obj{"type": "string", "enum": report.Formats, "default": "json"}, false)},
 			oaResponses("200", "the audit", obj{
 				mediaJSON:    obj{"schema": oaRef("Audit")},
 				mediaGeoJSON: obj{"schema": oaRef("FeatureCollection")},
