@@ -209,7 +209,7 @@ func segmentMeets(g orb.Geometry, p, q orb.Point) bool {
 	}
 	for _, r := range rings {
 		for j := 1; j < len(r); j++ {
-			if crosses(p, q, r[j-1], r[j]) {
+			if segmentsCross(p, q, r[j-1], r[j]) {
 				return true
 			}
 		}
@@ -217,7 +217,8 @@ func segmentMeets(g orb.Geometry, p, q orb.Point) bool {
 	return false
 }
 
-func crosses(a, b, c, d orb.Point) bool {
+// segmentsCross reports whether segments ab and cd cross properly.
+func segmentsCross(a, b, c, d orb.Point) bool {
 	o := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
 	d1, d2, d3, d4 := o(c, d, a), o(c, d, b), o(a, b, c), o(a, b, d)
 	return ((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0))

@@ -12,6 +12,14 @@ import (
 	"github.com/twpayne/go-geos"
 )
 
+// radiusGrid is the precision grid (degrees, about 0.1 mm) a cell's
+// overlay is snapped to when GEOS's floating overlay fails on it.
+const radiusGrid = 1e-9
+
+// radiusRepairCrossings bounds the self-intersections of one land polygon
+// that a cell's overlay repairs with MakeValid (its time grows with them).
+const radiusRepairCrossings = 10000
+
 // geosPanic is a panic of GEOS (go-geos panics on its exceptions).
 type geosPanic struct{ v any }
 

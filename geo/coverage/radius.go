@@ -11,30 +11,12 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/project"
-	"github.com/tidwall/rtree"
 	"github.com/twpayne/go-geos"
 )
-
-// RadiusCell is the side, in degrees, of the grid cells the radius rule's
-// overlay is cut into: each cell unions only the land and the radii that
-// reach it, so no GEOS call sees more than a cell's worth of geometry.
-const RadiusCell = 0.01
 
 // radiusQuadSegs is the segments per quarter circle of a radius's buffer,
 // as PostGIS ST_Buffer's default.
 const radiusQuadSegs = 8
-
-// radiusGrid is the precision grid (degrees, about 0.1 mm) a cell's
-// overlay is snapped to when GEOS's floating overlay fails on it.
-const radiusGrid = 1e-9
-
-// radiusRepairCrossings bounds the self-intersections of one land polygon
-// that a cell's overlay repairs with MakeValid (its time grows with them).
-const radiusRepairCrossings = 10000
-
-// radiusWorkers bounds the goroutines (each with its own GEOS context) an
-// audit's radius overlay runs on.
-const radiusWorkers = 4
 
 // radiusCoverage is GB/T 50563's method: the share of residential land
 // (residentialLand) lying inside the union of the targets' service radii
@@ -101,26 +83,9 @@ func residentialLand(f *geo.Feature) bool {
 // radiusState is what a radius rule's figure is made of, kept so that a
 // what-if can recompute only the cells its new radii reach.
 type radiusState struct {
-	rule  *Rule
-	units []*Unit // the units reported on, the city first
-	land  rtree.RTreeG[orb.Geometry]
-	bufs  []*indexed // the radii, with their edges indexed
-	btree rtree.RTreeG[int]
+	rule *Rule
+	radiusCells
 	cells []radiusCellArea // every cell holding land, in grid order
-}
-
-// radiusCellArea is one cell's land and covered land (m²), in total and
-// per unit (indexes into radiusState.units; the city, 0, is the total).
-type radiusCellArea struct {
-	ix, iy         int
-	prec           float64 // the overlay's grid (0: floating)
-	land, covered  float64
-	unit           []int
-	uland, ucovers []float64
-}
-
-func (c *radiusCellArea) bound() orb.Bound {
-	return orb.Bound{Min: orb.Point{float64(c.ix) * RadiusCell, float64(c.iy) * RadiusCell}, Max: orb.Point{float64(c.ix+1) * RadiusCell, float64(c.iy+1) * RadiusCell}}
 }
 
 func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*UnitResult) (*radiusState, error) {
@@ -194,19 +159,6 @@ func (st *radiusState) addBuffer(g orb.Geometry) {
 	b := g.Bound()
 	st.btree.Insert(b.Min, b.Max, len(st.bufs))
 	st.bufs = append(st.bufs, newIndexed(geo.Polygons(g)))
-}
-
-// cellsOf lists the grid cells a bound touches.
-func cellsOf(b orb.Bound) [][2]int {
-	x0, y0 := int(math.Floor(b.Min[0]/RadiusCell)), int(math.Floor(b.Min[1]/RadiusCell))
-	x1, y1 := int(math.Floor(b.Max[0]/RadiusCell)), int(math.Floor(b.Max[1]/RadiusCell))
-	var out [][2]int
-	for y := y0; y <= y1; y++ {
-		for x := x0; x <= x1; x++ {
-			out = append(out, [2]int{x, y})
-		}
-	}
-	return out
 }
 
 // apply sums the cells (in grid order) into the units' land figures and

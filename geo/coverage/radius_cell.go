@@ -12,13 +12,58 @@ import (
 	"github.com/twpayne/go-geos"
 )
 
+// RadiusCell is the side, in degrees, of the grid cells the radius rule's
+// overlay is cut into: each cell unions only the land and the radii that
+// reach it, so no GEOS call sees more than a cell's worth of geometry.
+const RadiusCell = 0.01
+
+// radiusWorkers bounds the goroutines (each with its own GEOS context) an
+// audit's radius overlay runs on.
+const radiusWorkers = 4
+
+// radiusCells is what a radius rule's cells are overlaid from: the
+// residential land, the radii and the units reported on.
+type radiusCells struct {
+	units []*Unit // the units reported on, the city first
+	land  rtree.RTreeG[orb.Geometry]
+	bufs  []*indexed // the radii, with their edges indexed
+	btree rtree.RTreeG[int]
+}
+
+// radiusCellArea is one cell's land and covered land (m²), in total and
+// per unit (indexes into radiusState.units; the city, 0, is the total).
+type radiusCellArea struct {
+	ix, iy         int
+	prec           float64 // the overlay's grid (0: floating)
+	land, covered  float64
+	unit           []int
+	uland, ucovers []float64
+}
+
+func (c *radiusCellArea) bound() orb.Bound {
+	return orb.Bound{Min: orb.Point{float64(c.ix) * RadiusCell, float64(c.iy) * RadiusCell}, Max: orb.Point{float64(c.ix+1) * RadiusCell, float64(c.iy+1) * RadiusCell}}
+}
+
+// cellsOf lists the grid cells a bound touches.
+func cellsOf(b orb.Bound) [][2]int {
+	x0, y0 := int(math.Floor(b.Min[0]/RadiusCell)), int(math.Floor(b.Min[1]/RadiusCell))
+	x1, y1 := int(math.Floor(b.Max[0]/RadiusCell)), int(math.Floor(b.Max[1]/RadiusCell))
+	var out [][2]int
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			out = append(out, [2]int{x, y})
+		}
+	}
+	return out
+}
+
 // measure fills cells[which] with their land and covered land, the radii
-// being st.bufs and extra. With prev (the audit's cells, a what-if's
+// being rc.bufs and extra. With prev (the audit's cells, a what-if's
 // extra radii adding only coverage), each unit's land in a cell is taken
 // from prev[i] when overlaid the same way rather than overlaid again. The cells are handed to the workers one at a
 // time and the context looked at before each (by this goroutine only, so
 // the deadline is seen once and in order).
-func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea) error {
+func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea) error {
 	var etree rtree.RTreeG[int]
 	for i, x := range extra {
 		etree.Insert(x.b.Min, x.b.Max, i)
@@ -38,7 +83,7 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 				if prev != nil {
 					p = &prev[i]
 				}
-				first = st.measureCell(gc, &cells[i], extra, &etree, p)
+				first = rc.measureCell(gc, &cells[i], extra, &etree, p)
 			}
 			errs <- first
 		}()
@@ -64,18 +109,18 @@ func (st *radiusState) measure(ctx context.Context, cells []radiusCellArea, whic
 // themselves, or on near-coincident edges), the cell is overlaid again with
 // its land made valid and every union and intersection snapped to
 // radiusGrid, which GEOS's OverlayNG carries out robustly.
-func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) error {
+func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) error {
 	at := *c
 	if prev != nil && prev.prec == 0 && prev.ix == c.ix && prev.iy == c.iy {
-		if st.deltaCell(overlay{gc: gc}, c, prev, extra, etree) == nil {
+		if rc.deltaCell(overlay{gc: gc}, c, prev, extra, etree) == nil {
 			return nil
 		}
 		*c = at
 	}
-	err := st.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
+	err := rc.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
 	if _, ok := err.(geosPanic); ok {
 		*c = at
-		err = st.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev)
+		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev)
 	}
 	if err != nil {
 		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
@@ -88,14 +133,14 @@ func (st *radiusState) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 // grows by the land inside the extra radii and outside the old ones, which
 // only the land reaching the extra radii's bounds is overlaid for. Any
 // error (a GEOS exception) leaves the cell to overlayCell.
-func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
+func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
 		}
 	}()
 	cb := c.bound()
-	lands := st.deltaLand(cb, extra, etree)
+	lands := rc.deltaLand(cb, extra, etree)
 	*c = *prev
 	if len(lands) == 0 {
 		return nil
@@ -105,7 +150,7 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 	var oldX, newX []*indexed
 	for _, p := range disjointOrUnion(ov, lands) {
 		var inOld, inNew bool
-		if oldX, inOld = sortRadii(&st.btree, st.bufs, p.b, p.at, oldX[:0]); inOld {
+		if oldX, inOld = sortRadii(&rc.btree, rc.bufs, p.b, p.at, oldX[:0]); inOld {
 			continue
 		}
 		if newX, inNew = sortRadii(etree, extra, p.b, p.at, newX[:0]); !inNew && len(newX) == 0 {
@@ -128,25 +173,25 @@ func (st *radiusState) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 	if len(add) == 0 {
 		return nil
 	}
-	return st.addCovered(ov, c, prev, add)
+	return rc.addCovered(ov, c, prev, add)
 }
 
 // deltaLand lists the land's polygons within the cell (cb) and the extra
 // radii's bounds that an extra radius's bound reaches. They stay whole;
 // each piece's overlay is cut to the cell later.
-func (st *radiusState) deltaLand(cb orb.Bound, extra []*indexed, etree *rtree.RTreeG[int]) []piece {
+func (rc *radiusCells) deltaLand(cb orb.Bound, extra []*indexed, etree *rtree.RTreeG[int]) []piece {
 	sb := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, x := range extra {
 		sb = sb.Union(x.b)
 	}
-	sb = within(sb, cb)
+	sb = boundIn(sb, cb)
 	var lands []piece
-	st.land.Search(sb.Min, sb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+	rc.land.Search(sb.Min, sb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
 		for _, poly := range geo.Polygons(g) {
 			if len(poly) == 0 || len(poly[0]) < 4 {
 				continue
 			}
-			if pb := poly.Bound(); pb.Intersects(sb) && reaches(etree, pb) {
+			if pb := poly.Bound(); pb.Intersects(sb) && meetsAny(etree, pb) {
 				lands = append(lands, piece{o: poly, b: pb, at: poly[0][0]})
 			}
 		}
@@ -155,8 +200,8 @@ func (st *radiusState) deltaLand(cb orb.Bound, extra []*indexed, etree *rtree.RT
 	return lands
 }
 
-// reaches reports whether a bound in tree meets b.
-func reaches(tree *rtree.RTreeG[int], b orb.Bound) bool {
+// meetsAny reports whether a bound in tree meets b.
+func meetsAny(tree *rtree.RTreeG[int], b orb.Bound) bool {
 	hit := false
 	tree.Search(b.Min, b.Max, func(_, _ [2]float64, _ int) bool {
 		hit = true
@@ -165,8 +210,8 @@ func reaches(tree *rtree.RTreeG[int], b orb.Bound) bool {
 	return hit
 }
 
-// within is the part of bound b within the cell's bound cb.
-func within(b, cb orb.Bound) orb.Bound {
+// boundIn is the part of bound b within the cell's bound cb.
+func boundIn(b, cb orb.Bound) orb.Bound {
 	return orb.Bound{Min: orb.Point{math.Max(b.Min[0], cb.Min[0]), math.Max(b.Min[1], cb.Min[1])}, Max: orb.Point{math.Min(b.Max[0], cb.Max[0]), math.Min(b.Max[1], cb.Max[1])}}
 }
 
@@ -205,19 +250,19 @@ type radiusClips struct {
 	made map[*indexed]*geos.Geom
 }
 
-func (rc *radiusClips) clip(x *indexed, b orb.Bound) (*geos.Geom, error) {
-	g, ok := rc.made[x]
+func (cl *radiusClips) clipTo(x *indexed, b orb.Bound) (*geos.Geom, error) {
+	g, ok := cl.made[x]
 	if !ok {
 		var err error
-		if rc.cell != nil {
-			g, err = clipToCell(rc.gc, x.poly, *rc.cell)
+		if cl.cell != nil {
+			g, err = clipToCell(cl.gc, x.poly, *cl.cell)
 		} else {
-			g, err = toGEOS(rc.gc, x.poly)
+			g, err = toGEOS(cl.gc, x.poly)
 		}
 		if err != nil {
 			return nil, err
 		}
-		rc.made[x] = g
+		cl.made[x] = g
 	}
 	return g.ClipByRect(b.Min[0], b.Min[1], b.Max[0], b.Max[1]), nil
 }
@@ -225,9 +270,9 @@ func (rc *radiusClips) clip(x *indexed, b orb.Bound) (*geos.Geom, error) {
 // newLand is the part of piece p within the cell (cb) that the extra radii
 // cover: all of it when one holds it (inNew), else its overlay with those
 // crossing it (newX); nil when none.
-func (rc *radiusClips) newLand(ov overlay, p *piece, cb orb.Bound, inNew bool, newX []*indexed) (*geos.Geom, error) {
-	r := within(p.b, cb)
-	g := p.geom(rc.gc)
+func (cl *radiusClips) newLand(ov overlay, p *piece, cb orb.Bound, inNew bool, newX []*indexed) (*geos.Geom, error) {
+	r := boundIn(p.b, cb)
+	g := p.geom(cl.gc)
 	if inNew {
 		if r != p.b {
 			if g = g.ClipByRect(r.Min[0], r.Min[1], r.Max[0], r.Max[1]); g == nil || g.IsEmpty() {
@@ -238,7 +283,7 @@ func (rc *radiusClips) newLand(ov overlay, p *piece, cb orb.Bound, inNew bool, n
 	}
 	var bs []*geos.Geom
 	for _, x := range newX {
-		b, err := rc.clip(x, r)
+		b, err := cl.clipTo(x, r)
 		if err != nil {
 			return nil, err
 		}
@@ -254,7 +299,7 @@ func (rc *radiusClips) newLand(ov overlay, p *piece, cb orb.Bound, inNew bool, n
 // the extra radii cover there; nil when an old radius holds all of it.
 // They are tested again against g's own bound, and then, one at a time,
 // against what is left (most land is gone after the first).
-func (rc *radiusClips) withoutOld(g *geos.Geom, oldX []*indexed) (*geos.Geom, error) {
+func (cl *radiusClips) withoutOld(g *geos.Geom, oldX []*indexed) (*geos.Geom, error) {
 	gb := geomBound(g)
 	at := gb.Center() // no radius crossing gb: all of it on one side
 	cut := oldX[:0]
@@ -276,7 +321,7 @@ func (rc *radiusClips) withoutOld(g *geos.Geom, oldX []*indexed) (*geos.Geom, er
 				continue
 			}
 		}
-		b, err := rc.clip(x, gb)
+		b, err := cl.clipTo(x, gb)
 		if err != nil {
 			return nil, err
 		}
@@ -289,7 +334,7 @@ func (rc *radiusClips) withoutOld(g *geos.Geom, oldX []*indexed) (*geos.Geom, er
 
 // addCovered adds the newly covered pieces (add) to the cell's covered
 // land (c, a copy of prev), in total and within each unit they reach.
-func (st *radiusState) addCovered(ov overlay, c, prev *radiusCellArea, add []piece) error {
+func (rc *radiusCells) addCovered(ov overlay, c, prev *radiusCellArea, add []piece) error {
 	cb := c.bound()
 	c.covered += sumArea(add)
 	c.ucovers = append([]float64(nil), prev.ucovers...)
@@ -299,7 +344,7 @@ func (st *radiusState) addCovered(ov overlay, c, prev *radiusCellArea, add []pie
 		ab = ab.Union(p.b)
 	}
 	for k, ui := range c.unit {
-		u := st.units[ui]
+		u := rc.units[ui]
 		if !u.Geom.Bound().Intersects(ab) {
 			continue // none of the new covered land is in the unit
 		}
@@ -329,14 +374,14 @@ func (st *radiusState) addCovered(ov overlay, c, prev *radiusCellArea, add []pie
 // ellipsoid. A unit's land is prev's when prev (the same cell, the same
 // land) was overlaid on the same grid: the same GEOS calls on the same
 // pieces would give it again.
-func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) (err error) {
+func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
 		}
 	}()
 	cb := c.bound()
-	lands, err := st.cellLand(ov, cb)
+	lands, err := rc.cellLand(ov, cb)
 	if err != nil {
 		return err
 	}
@@ -349,12 +394,12 @@ func (st *radiusState) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 	}
 	landP := disjointOrUnion(ov, lands)
 	c.land = sumArea(landP)
-	covP, err := st.coveredLand(ov, cb, landP, extra, etree)
+	covP, err := rc.coveredLand(ov, cb, landP, extra, etree)
 	if err != nil {
 		return err
 	}
 	c.covered = sumArea(covP)
-	return st.unitLand(ov, c, prev, landP, covP)
+	return rc.unitLand(ov, c, prev, landP, covP)
 }
 
 // clipToCell is g in GEOS, clipped to the cell's bound cb unless within it.
@@ -373,10 +418,10 @@ func clipToCell(gc *geos.Context, g orb.Geometry, cb orb.Bound) (*geos.Geom, err
 // cellLand lists the land's polygons in the cell (cb): whole ones stay in
 // Go; those the cell's edges cut are clipped by GEOS (and all of them made
 // valid on a snapped overlay).
-func (st *radiusState) cellLand(ov overlay, cb orb.Bound) ([]piece, error) {
+func (rc *radiusCells) cellLand(ov overlay, cb orb.Bound) ([]piece, error) {
 	var lands []piece
 	var err error
-	st.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+	rc.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
 		for _, poly := range geo.Polygons(g) {
 			pb := poly.Bound()
 			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) {
@@ -420,13 +465,13 @@ func cutLand(ov overlay, poly orb.Polygon, cb orb.Bound, whole bool) ([]piece, e
 // coveredLand is the land (landP) inside the radii: each piece inside a
 // radius, outside all, or crossed by some — only those crossing it are
 // overlaid with it.
-func (st *radiusState) coveredLand(ov overlay, cb orb.Bound, landP []piece, extra []*indexed, etree *rtree.RTreeG[int]) ([]piece, error) {
+func (rc *radiusCells) coveredLand(ov overlay, cb orb.Bound, landP []piece, extra []*indexed, etree *rtree.RTreeG[int]) ([]piece, error) {
 	var covP []piece
 	var crossing []*indexed
 	clips := radiusClips{gc: ov.gc, cell: &cb, made: map[*indexed]*geos.Geom{}}
 	for _, p := range landP {
 		var inside bool
-		crossing, inside = sortRadii(&st.btree, st.bufs, p.b, p.at, crossing[:0])
+		crossing, inside = sortRadii(&rc.btree, rc.bufs, p.b, p.at, crossing[:0])
 		if !inside {
 			crossing, inside = sortRadii(etree, extra, p.b, p.at, crossing)
 		}
@@ -436,7 +481,7 @@ func (st *radiusState) coveredLand(ov overlay, cb orb.Bound, landP []piece, extr
 		case len(crossing) > 0:
 			var bs []*geos.Geom
 			for _, x := range crossing {
-				g, err := clips.clip(x, p.b)
+				g, err := clips.clipTo(x, p.b)
 				if err != nil {
 					return nil, err
 				}
@@ -450,10 +495,10 @@ func (st *radiusState) coveredLand(ov overlay, cb orb.Bound, landP []piece, extr
 
 // unitLand fills the cell's land and covered land within each unit
 // reaching it (the city, unit 0, is the cell's total).
-func (st *radiusState) unitLand(ov overlay, c, prev *radiusCellArea, landP, covP []piece) error {
+func (rc *radiusCells) unitLand(ov overlay, c, prev *radiusCellArea, landP, covP []piece) error {
 	cb := c.bound()
 	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
-	for ui, u := range st.units {
+	for ui, u := range rc.units {
 		if ui == 0 || !u.Geom.Bound().Intersects(cb) {
 			continue
 		}
