@@ -31,7 +31,7 @@ type radiusCells struct {
 }
 
 // radiusCellArea is one cell's land and covered land (m²), in total and
-// per unit (indexes into radiusState.units; the city, 0, is the total).
+// per unit (indexes into radiusCells.units; the city, 0, is the total).
 type radiusCellArea struct {
 	ix, iy         int
 	prec           float64 // the overlay's grid (0: floating)
@@ -60,9 +60,10 @@ func cellsOf(b orb.Bound) [][2]int {
 // measure fills cells[which] with their land and covered land, the radii
 // being rc.bufs and extra. With prev (the audit's cells, a what-if's
 // extra radii adding only coverage), each unit's land in a cell is taken
-// from prev[i] when overlaid the same way rather than overlaid again. The cells are handed to the workers one at a
-// time and the context looked at before each (by this goroutine only, so
-// the deadline is seen once and in order).
+// from prev[i] when overlaid the same way rather than overlaid again. The
+// cells are handed to the workers one at a time and the context looked at
+// before each (by this goroutine only, so the deadline is seen once and in
+// order).
 func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea) error {
 	var etree rtree.RTreeG[int]
 	for i, x := range extra {
