@@ -22,12 +22,10 @@ const (
 	Straight = "straight" // in a straight line, as the standards' radii do
 )
 
-// AccessGap is how far (m) a path may pass from a polygon target's
-// boundary and still reach it: the walking network's; SnapLimit how far a
-// parcel's centre or a point target may lie from the nearest path
-// (farther: not reached).
+// SnapLimit is how far (m) a parcel's centre or a point target may lie
+// from the nearest path (farther: not reached); polygon targets are
+// reached within network.AccessGap of their boundary.
 const (
-	AccessGap = network.AccessGap
 	SnapLimit = 1000
 	// CorridorStep is the spacing (m) of the samples along a corridor road.
 	CorridorStep = 10
@@ -398,7 +396,7 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
 				}
 			default:
-				for _, acc := range g.AccessPoints(t, AccessGap, false) {
+				for _, acc := range g.AccessPoints(t, network.AccessGap, false) {
 					srcs = append(srcs, acc.Source(int32(i)))
 				}
 			}
