@@ -104,7 +104,7 @@ func TestGridUnitsChengdu(t *testing.T) {
 		landOnly++
 		held := false
 		for _, f := range feats {
-			if f.Layer != geo.Parcels || f.String("kind") == "building" && f.Int("population") <= 0 {
+			if f.Layer != geo.Parcels || f.Text("kind") == "building" && f.Int("population") <= 0 {
 				continue
 			}
 			if part := clip.Geometry(u.Geom.Bound(), orb.Clone(f.Geom)); part != nil && geo.Area(part) > 0 {

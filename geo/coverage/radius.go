@@ -77,7 +77,7 @@ func maxTierRadius(r *Rule) float64 {
 // inside a block adds nothing the block does not already cover, and the
 // union counts overlaps once).
 func residentialLand(f *geo.Feature) bool {
-	return f.String("kind") != "building" || f.Int("population") > 0
+	return f.Text("kind") != "building" || f.Int("population") > 0
 }
 
 // radiusState is what a radius rule's figure is made of, kept so that a

@@ -76,7 +76,7 @@ type Filter struct {
 // caller). For roads, Ring and Classes are alternatives: a road that is a
 // ring road or of one of the classes matches.
 func (fl *Filter) Match(f *geo.Feature) bool {
-	if len(fl.Kinds) > 0 && !slices.Contains(fl.Kinds, f.String("kind")) {
+	if len(fl.Kinds) > 0 && !slices.Contains(fl.Kinds, f.Text("kind")) {
 		return false
 	}
 	if fl.MinArea > 0 && f.Float("area_m2") < fl.MinArea {
@@ -90,7 +90,7 @@ func (fl *Filter) Match(f *geo.Feature) bool {
 	}
 	if fl.Ring != nil || len(fl.Classes) > 0 {
 		ring := fl.Ring != nil && f.Bool("ring") == *fl.Ring
-		class := slices.Contains(fl.Classes, f.String("class"))
+		class := slices.Contains(fl.Classes, f.Text("class"))
 		if !ring && !class {
 			return false
 		}
