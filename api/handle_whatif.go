@@ -11,6 +11,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -262,7 +263,7 @@ func whatIfJSON(mode string, d *coverage.Delta) whatIfAnswer {
 		out.Added.Append(gf)
 	}
 	for _, rd := range d.Rules {
-		wr := whatIfRule{ID: rd.Rule.ID, Title: rd.Rule.Title, Type: rd.Rule.Type, Measure: coverage.Measure(rd.Rule.Type), NewlyCovered: rd.NewlyCovered, Parcels: rd.Parcels}
+		wr := whatIfRule{ID: rd.Rule.ID, Title: rd.Rule.Title.In(i18n.EN), Type: rd.Rule.Type, Measure: coverage.Measure(rd.Rule.Type), NewlyCovered: rd.NewlyCovered, Parcels: rd.Parcels}
 		if wr.Parcels == nil {
 			wr.Parcels = []int64{}
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/paulmach/orb"
 )
 
@@ -50,7 +51,7 @@ func (a *Audit) htmlData() htmlData {
 		d.Residents += p.Population
 	}
 	for _, r := range a.Results {
-		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title, Measure: Measure(r.Rule.Type), Threshold: threshold(r.Rule), Source: r.Rule.Source, Walk: r.Rule.Type == WalkAccess, Corridor: r.Rule.Type == Corridor}
+		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title.In(i18n.EN), Measure: Measure(r.Rule.Type), Threshold: threshold(r.Rule), Source: r.Rule.Source, Walk: r.Rule.Type == WalkAccess, Corridor: r.Rule.Type == Corridor}
 		for _, u := range r.Units {
 			row := htmlRow{Unit: u.Unit.Name, Level: u.Unit.Level, Value: format(r.Rule, u), Verdict: verdict(u), Status: u.Status(), Pass: u.Pass, NA: u.NA, Residents: u.Residents, Covered: u.Covered, Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor}
 			if hr.Walk {
@@ -138,7 +139,7 @@ func (a *Audit) svgMap() (template.HTML, string, []legendItem) {
 	title := ""
 	if rule != nil {
 		m := rule.Rule.Meters
-		title = rule.Rule.Title
+		title = rule.Rule.Title.In(i18n.EN)
 		legend = []legendItem{
 			{"#1a9850", fmt.Sprintf("≤ %.0f m", m)},
 			{"#fdae61", fmt.Sprintf("%.0f–%.0f m", m, 2*m)},

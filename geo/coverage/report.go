@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -144,7 +145,7 @@ func (a *Audit) JSON() ReportJSON {
 		out.Residents += p.Population
 	}
 	for _, r := range a.Results {
-		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title, Type: r.Rule.Type, Measure: Measure(r.Rule.Type), Source: r.Rule.Source}
+		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(i18n.EN), Type: r.Rule.Type, Measure: Measure(r.Rule.Type), Source: r.Rule.Source}
 		for _, u := range r.Units {
 			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
 				Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),
@@ -224,7 +225,7 @@ func (a *Audit) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "units: %s\n", a.UnitsNote())
 	for _, r := range a.Results {
-		fmt.Fprintf(w, "\n%s — %s\n  %s, pass %s", r.Rule.ID, r.Rule.Title, Measure(r.Rule.Type), threshold(r.Rule))
+		fmt.Fprintf(w, "\n%s — %s\n  %s, pass %s", r.Rule.ID, r.Rule.Title.In(i18n.EN), Measure(r.Rule.Type), threshold(r.Rule))
 		if r.Rule.Source != "" {
 			fmt.Fprintf(w, "; source: %s", r.Rule.Source)
 		}
