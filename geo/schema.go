@@ -105,6 +105,20 @@ func (s *Schema) Columns() []Column {
 	return cols
 }
 
+// Comment is the layer's title and description in one line, Chinese
+// first, for a store's one comment field ("绿地：… / Green spaces: …").
+func (s *Schema) Comment() string {
+	return comment(i18n.Text{ZH: s.TitleZH, EN: s.Title}, s.Description)
+}
+
+// Comment is the column's alias and what it holds in one line, Chinese
+// first ("面积（平方米）：… / Area (m²): …").
+func (c Column) Comment() string { return comment(c.Alias, c.Doc) }
+
+func comment(name, doc i18n.Text) string {
+	return name.ZH + "：" + doc.ZH + " / " + name.EN + ": " + doc.EN
+}
+
 func both(zh, en string) i18n.Text { return i18n.Text{ZH: zh, EN: en} }
 
 // Field returns the named field and whether it exists.
