@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/paulmach/orb"
 )
 
@@ -52,7 +53,7 @@ func newHTMLData(a *coverage.Audit) htmlData {
 		d.Residents += p.Population
 	}
 	for _, r := range a.Results {
-		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title, Measure: coverage.Measure(r.Rule.Type), Threshold: threshold(r.Rule), Source: r.Rule.Source, Walk: r.Rule.Type == coverage.WalkAccess, Corridor: r.Rule.Type == coverage.Corridor}
+		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title.In(i18n.EN), Measure: coverage.Measure(r.Rule.Type), Threshold: threshold(r.Rule), Source: r.Rule.Source, Walk: r.Rule.Type == coverage.WalkAccess, Corridor: r.Rule.Type == coverage.Corridor}
 		for _, u := range r.Units {
 			row := htmlRow{Unit: u.Unit.Name, Level: u.Unit.Level, Value: format(r.Rule, u), Verdict: verdict(u), Status: u.Status(), Pass: u.Pass, NA: u.NA, Residents: u.Residents, Covered: u.Covered, Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor}
 			if hr.Walk {
@@ -198,7 +199,7 @@ func distanceColours(a *coverage.Audit) (colour func(id int64) string, title str
 		}
 		return "#d73027"
 	}
-	return colour, rule.Rule.Title, legend
+	return colour, rule.Rule.Title.In(i18n.EN), legend
 }
 
 // bound of everything the report draws.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -105,7 +106,7 @@ func NewJSON(a *coverage.Audit) JSON {
 		out.Residents += p.Population
 	}
 	for _, r := range a.Results {
-		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title, Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source}
+		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(i18n.EN), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source}
 		for _, u := range r.Units {
 			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
 				Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),

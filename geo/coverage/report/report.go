@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/i18n"
 )
 
 // Formats an audit can be written in.
@@ -102,7 +103,7 @@ func WriteTable(w io.Writer, a *coverage.Audit) error {
 	}
 	fmt.Fprintf(w, "units: %s\n", a.UnitsNote())
 	for _, r := range a.Results {
-		fmt.Fprintf(w, "\n%s — %s\n  %s, pass %s", r.Rule.ID, r.Rule.Title, coverage.Measure(r.Rule.Type), threshold(r.Rule))
+		fmt.Fprintf(w, "\n%s — %s\n  %s, pass %s", r.Rule.ID, r.Rule.Title.In(i18n.EN), coverage.Measure(r.Rule.Type), threshold(r.Rule))
 		if r.Rule.Source != "" {
 			fmt.Fprintf(w, "; source: %s", r.Rule.Source)
 		}
