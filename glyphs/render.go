@@ -3,6 +3,7 @@ package glyphs
 import (
 	"fmt"
 	"image"
+	"math"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/sfnt"
@@ -39,11 +40,18 @@ func (r *Renderer) Glyph(c rune) (g Glyph, ok bool, err error) {
 	if err != nil || x == 0 {
 		return Glyph{}, false, err
 	}
-	bounds, advance, err := r.font.GlyphBounds(&r.buf, x, ppem, font.HintingNone)
+	bounds, _, err := r.font.GlyphBounds(&r.buf, x, ppem, font.HintingNone)
 	if err != nil {
 		return Glyph{}, false, fmt.Errorf("U+%04X: %w", c, err)
 	}
-	g = Glyph{ID: c, Advance: advance.Round()}
+	// The advance from the font's own units: at 24 px in 26.6 fixed point,
+	// 11.496 px comes out as 11.5 and would round up.
+	upem := fixed.Int26_6(r.font.UnitsPerEm())
+	units, err := r.font.GlyphAdvance(&r.buf, x, upem<<6, font.HintingNone)
+	if err != nil {
+		return Glyph{}, false, fmt.Errorf("U+%04X: %w", c, err)
+	}
+	g = Glyph{ID: c, Advance: int(math.Round(float64(units>>6) * Size / float64(upem)))}
 	// The box in whole pixels; sfnt's y axis points down from the baseline.
 	left, right := bounds.Min.X.Floor(), bounds.Max.X.Ceil()
 	top, bottom := -bounds.Min.Y.Floor(), bounds.Max.Y.Ceil() // top: pixels above the baseline
