@@ -63,7 +63,12 @@ func Build(ctx context.Context, f *sfnt.Font, stack, dir string, workers int) (B
 			}
 		})
 	}
-	for start := rune(0); start <= MaxCodePoint && ctx.Err() == nil; start += RangeSize {
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return first != nil
+	}
+	for start := rune(0); start <= MaxCodePoint && ctx.Err() == nil && !failed(); start += RangeSize {
 		starts <- start
 	}
 	close(starts)
