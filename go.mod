@@ -16,6 +16,7 @@ require (
 	github.com/tidwall/rtree v1.10.0
 	github.com/twpayne/go-geos v0.20.4
 	github.com/twpayne/go-proj/v10 v10.5.0
+	golang.org/x/image v0.45.0
 	golang.org/x/text v0.41.0
 	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.61.1
