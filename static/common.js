@@ -76,6 +76,14 @@ const GR = (() => {
     if (typeof s !== 'string') { missing.add(key); s = key; }
     return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
   }
+  // tHTML is t as HTML: the message escaped, the vars given as HTML (a
+  // name from the data goes in as dataHTML(name)).
+  function tHTML(key, vars) {
+    return esc(t(key)).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+  }
+  // dataHTML marks words from the data (names of places, parks, people)
+  // as not ours to translate.
+  function dataHTML(s) { return `<span translate="no">${esc(s)}</span>`; }
   // translate fills the page's own words: data-i18n (text), data-i18n-html
   // (our catalogue's markup), data-i18n-title/-placeholder/-aria-label.
   function translate(root = document) {
@@ -288,6 +296,6 @@ const GR = (() => {
   }
   return {
     style, newMap, area, metres, esc, kind, level, unitName, rule, json, problem, errorHTML, green, auth, token, tokenButton, url,
-    lang, t, has, translate, num, date, ready, missing, beforeSwitch, switchLang,
+    lang, t, tHTML, dataHTML, has, translate, num, date, ready, missing, beforeSwitch, switchLang,
   };
 })();

@@ -151,7 +151,7 @@
     const res = draw.addFeatures(feats);
     (res || []).filter(x => x.valid === false).forEach(x => state.errors.push('not drawable: ' + x.reason));
     history.replaceState(null, '', `?scenario=${s.id}${location.hash}`);
-    $('save-status').textContent = t('scen.loaded', { name: s.name, version: s.version });
+    $('save-status').innerHTML = GR.tHTML('scen.loaded', { name: GR.dataHTML(s.name), version: s.version });
     await recompute();
   }
 
@@ -177,7 +177,7 @@
     }
     state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
     history.replaceState(null, '', `?scenario=${s.id}${location.hash}`);
-    $('save-status').textContent = t('scen.saved', { name: s.name, version: s.version });
+    $('save-status').innerHTML = GR.tHTML('scen.saved', { name: GR.dataHTML(s.name), version: s.version });
     await listScenarios();
   });
 
