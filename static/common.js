@@ -182,15 +182,19 @@ const GR = (() => {
       </div></form>`;
     document.body.appendChild(dlg);
     const input = dlg.querySelector('input');
-    b.addEventListener('click', () => { input.value = ''; dlg.returnValue = ''; dlg.showModal(); input.focus(); });
-    dlg.addEventListener('close', () => {
+    b.addEventListener('click', () => { input.value = ''; dlg.showModal(); input.focus(); });
+    // Act on the submit itself: a dialog's close event comes later, maybe
+    // after it was opened again and typed into.
+    dlg.querySelector('form').addEventListener('submit', (e) => {
+      const action = e.submitter ? e.submitter.value : 'save';
       const v = input.value.trim();
-      input.value = '';
-      if (dlg.returnValue === 'save' && v) localStorage.setItem('gr_token', v);
-      else if (dlg.returnValue === 'clear') localStorage.removeItem('gr_token');
-      else return;
+      if (action === 'save' && v) localStorage.setItem('gr_token', v);
+      else if (action === 'clear') localStorage.removeItem('gr_token');
+      else return; // cancel: the dialog closes
+      e.preventDefault();
       location.reload();
     });
+    dlg.addEventListener('close', () => { if (!dlg.open) input.value = ''; });
     nav.appendChild(b);
   }
 

@@ -41,7 +41,7 @@ async function measure(page, locale, name, step) {
   const htmlLang = await page.evaluate(() => document.documentElement.lang);
   result.words.push({ locale, page: name, step, htmlLang, han: w.han, latin: w.latin, chinese: w.chinese, english: w.english,
     samples: locale.startsWith('zh') ? w.latinSamples.slice(0, 12) : w.hanSamples.slice(0, 12) });
-  result.missing.push(...(await page.evaluate(() => [...((window.GR && GR.missing) || ['(no catalogue)'])])).map(k => `${name}: ${k}`));
+  result.missing.push(...(await page.evaluate(() => (typeof GR !== 'undefined' && GR.missing ? [...GR.missing] : ['(no catalogue)']))).map(k => `${name}: ${k}`));
 }
 
 async function mapPage(locale) {
