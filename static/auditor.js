@@ -88,9 +88,10 @@
       e.preventDefault();
       const r = await fetch($(id).href, { headers: GR.auth() });
       state.exported = Object.assign(state.exported || {}, { [id]: r.status });
+      $('export-status').textContent = '';
       if (!r.ok) {
         const err = GR.problem(r.status, await r.json().catch(() => ({})));
-        $('summary').innerHTML = GR.errorHTML(Object.assign(new Error(t('aud.exportFailed', { msg: err.message })), { detail: err.detail }));
+        $('export-status').innerHTML = GR.errorHTML(Object.assign(new Error(t('aud.exportFailed', { msg: err.message })), { detail: err.detail }));
         return;
       }
       const url = URL.createObjectURL(await r.blob());
