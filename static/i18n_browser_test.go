@@ -79,6 +79,7 @@ func TestPagesInBothLanguages(t *testing.T) {
 				Label   string
 				Buttons []string
 			}
+			ReopenKeeps string
 			AfterEscape struct {
 				Open  bool
 				Token *string
@@ -160,6 +161,9 @@ func TestPagesInBothLanguages(t *testing.T) {
 	}
 	if d := tk.Dialog; d.Type != "password" || !d.Focused || d.Label != "令牌" || !slices.Equal(d.Buttons, []string{"登录", "取消"}) {
 		t.Errorf("the token dialog: %+v", d)
+	}
+	if tk.ReopenKeeps != "typed" {
+		t.Errorf("the token dialog closed and opened again at once: what was typed became %q", tk.ReopenKeeps)
 	}
 	if tk.AfterEscape.Open || tk.AfterEscape.Token != nil {
 		t.Errorf("Escape did not cancel: %+v", tk.AfterEscape)

@@ -201,6 +201,17 @@ try {
     });
     await page.screenshot({ path: `${outDir}/i18n-token-dialog-zh-CN.png` });
     await page.keyboard.press('Escape');
+    // Closed and at once opened again: the first close's late event must
+    // not wipe what is typed in the second.
+    tk.reopenKeeps = await page.evaluate(async () => {
+      const d = document.querySelector('dialog.token-dialog'), b = document.querySelector('.nav button.token'), i = d.querySelector('input');
+      b.click(); d.close(); b.click(); i.value = 'typed';
+      await new Promise(r => setTimeout(r, 100));
+      const v = i.value;
+      d.close();
+      await new Promise(r => setTimeout(r, 100));
+      return v;
+    });
     tk.afterEscape = await page.evaluate(() => ({ open: document.querySelector('dialog.token-dialog').open, token: localStorage.getItem('gr_token') }));
     await page.focus('.nav button.token');
     await page.keyboard.press('Enter');
