@@ -4,13 +4,21 @@
 'use strict';
 
 (async () => {
+  await GR.ready;
+  const t = GR.t;
   GR.tokenButton();
   const $ = (id) => document.getElementById(id);
   const state = window.__gr = { ready: false, audit: null };
   const pct = (m) => /share|÷/.test(m);
-  const fmt = (v, m) => v == null ? '–' : pct(m) ? (v * 100).toFixed(1) + '%' : v.toLocaleString('en', { maximumFractionDigits: 1 });
+  const fmt = (v, m) => v == null ? '–' : pct(m) ? (v * 100).toFixed(1) + '%' : GR.num(v, { maximumFractionDigits: 1 });
   // A unit's figure: null is either nothing to measure or no target at all.
-  const val = (x, m) => x.status === 'no_target' ? '∞ (no target)' : x.status === 'not_applicable' ? 'n/a' : fmt(x.value, m);
+  const val = (x, m) => x.status === 'no_target' ? t('aud.noTarget') : x.status === 'not_applicable' ? t('aud.na') : fmt(x.value, m);
+  // network: the API's "N nodes, E edges, K km, C components" in the
+  // reader's words.
+  function network(s) {
+    const m = /^(\d+) nodes, (\d+) edges, ([\d.]+) km, (\d+) components$/.exec(String(s || ''));
+    return m ? t('aud.network', { nodes: GR.num(+m[1]), edges: GR.num(+m[2]), km: m[3], components: m[4] }) : String(s || '');
+  }
   const levelRank = { city: 0, district: 1, subdistrict: 2, community: 3 };
 
   async function run() {
@@ -18,8 +26,9 @@
     for (const [id, f] of [['csv', 'csv'], ['geojson', 'geojson'], ['html', 'html']]) $(id).href = `api/audit?format=${f}&mode=${mode}`;
     const a = await GR.json(`api/audit?mode=${mode}`);
     state.audit = a;
-    $('generated').textContent = `${new Date(a.generated).toLocaleString()} · ${mode === 'walk' ? 'walking distance' : 'straight line'}`;
-    $('summary').textContent = `${a.parcels.toLocaleString('en')} residential parcels, ${a.residents.toLocaleString('en')} residents; walking network ${a.network}.`;
+    $('generated').textContent = t('aud.generated', { date: GR.date(a.generated), mode: t(mode === 'walk' ? 'aud.byWalk' : 'aud.byLine') });
+    $('summary').textContent = t('aud.summary', { parcels: GR.num(a.parcels), residents: GR.num(a.residents), network: network(a.network) });
+    $('printed').textContent = t('aud.printed', { date: GR.date(new Date()) });
     // Units: rows in the order of the first rule reporting each, city first.
     const units = new Map();
     for (const r of a.results) for (const u of r.units) if (!units.has(u.unit_id)) units.set(u.unit_id, u);
@@ -28,16 +37,18 @@
       .sort((x, y) => (levelRank[x.level] ?? 9) - (levelRank[y.level] ?? 9) || x.unit.localeCompare(y.unit, 'zh'));
     const byRule = a.results.map(r => new Map(r.units.map(u => [u.unit_id, u])));
     let fails = 0, cells = 0;
-    const head = `<thead><tr><th>Unit</th>${a.results.map(r => `<th title="${GR.esc(r.source)}">${GR.esc(r.title)}</th>`).join('')}</tr></thead>`;
-    const body = rows.map(u => `<tr class="lvl-${u.level}"><th>${GR.esc(u.unit)} <small>${u.level}</small></th>` + a.results.map((r, i) => {
+    const head = `<thead><tr><th>${GR.esc(t('aud.unit'))}</th>${a.results.map(r => { const ru = GR.rule(r); return `<th title="${GR.esc(ru.desc + ' — ' + ru.source)}">${GR.esc(ru.title)}</th>`; }).join('')}</tr></thead>`;
+    const body = rows.map(u => `<tr class="lvl-${u.level}"><th><span translate="no">${GR.esc(GR.unitName(u))}</span>${u.level === 'city' ? '' : ` <small>${GR.esc(GR.level(u.level))}</small>`}</th>` + a.results.map((r, i) => {
       const x = byRule[i].get(u.unit_id);
       if (!x) return '<td class="na">–</td>';
       cells++; if (!x.pass) fails++;
-      return `<td class="${x.pass ? 'pass' : 'fail'}" title="threshold ${fmt(x.threshold, r.measure)}">${val(x, r.measure)}</td>`;
+      return `<td class="${x.pass ? 'pass' : 'fail'}" title="${GR.esc(t('aud.threshold', { v: fmt(x.threshold, r.measure) }))}">${val(x, r.measure)}</td>`;
     }).join('') + '</tr>');
     $('table').innerHTML = head + '<tbody>' + body.join('') + '</tbody>';
     state.table = { rows: rows.length, cells, fails };
-    $('rule').innerHTML = a.results.map(r => `<option value="${GR.esc(r.id)}">${GR.esc(r.title)}</option>`).join('');
+    const chosen = $('rule').value;
+    $('rule').innerHTML = a.results.map(r => `<option value="${GR.esc(r.id)}">${GR.esc(GR.rule(r).title)}</option>`).join('');
+    if (a.results.some(r => r.id === chosen)) $('rule').value = chosen;
     chart();
   }
 
@@ -51,16 +62,18 @@
     const max = Math.max(r.units[0].threshold || 0, ...us.map(u => u.value || 0)) * 1.1 || 1;
     const W = 720, bar = 18, gap = 4, left = 170, H = us.length * (bar + gap) + 30;
     const x = (v) => left + (W - left - 60) * (v / max);
-    const t = r.units[0].threshold;
+    const th = r.units[0].threshold;
     const bars = us.map((u, i) => {
       const y = 10 + i * (bar + gap);
-      return `<g><text x="${left - 6}" y="${y + bar - 5}" text-anchor="end">${GR.esc(u.unit)}</text>
-        <rect class="${u.pass ? 'pass' : 'fail'}" x="${left}" y="${y}" width="${Math.max(0, x(u.value || 0) - left)}" height="${bar}"><title>${GR.esc(u.unit)}: ${fmt(u.value, r.measure)}</title></rect>
+      return `<g><text x="${left - 6}" y="${y + bar - 5}" text-anchor="end" translate="no">${GR.esc(GR.unitName(u))}</text>
+        <rect class="${u.pass ? 'pass' : 'fail'}" x="${left}" y="${y}" width="${Math.max(0, x(u.value || 0) - left)}" height="${bar}"><title>${GR.esc(GR.unitName(u))}: ${fmt(u.value, r.measure)}</title></rect>
         <text x="${x(u.value || 0) + 4}" y="${y + bar - 5}">${fmt(u.value, r.measure)}</text></g>`;
     }).join('');
-    const line = t ? `<line class="threshold" x1="${x(t)}" x2="${x(t)}" y1="4" y2="${H - 18}"/><text x="${x(t)}" y="${H - 4}" text-anchor="middle">threshold ${fmt(t, r.measure)}</text>` : '';
+    const line = th ? `<line class="threshold" x1="${x(th)}" x2="${x(th)}" y1="4" y2="${H - 18}"/><text x="${x(th)}" y="${H - 4}" text-anchor="middle">${GR.esc(t('aud.threshold', { v: fmt(th, r.measure) }))}</text>` : '';
     $('chart').innerHTML = `<svg class="bars" viewBox="0 0 ${W} ${H}" width="100%" height="${H}" xmlns="http://www.w3.org/2000/svg">${bars}${line}</svg>`;
-    $('chart').setAttribute('aria-label', `${r.title} by unit`);
+    const ru = GR.rule(r);
+    $('chart').setAttribute('aria-label', t('aud.chartLabel', { rule: ru.title }));
+    $('rule-desc').textContent = ru.desc;
     state.chart = { rule: r.id, bars: us.length };
   }
 
@@ -75,7 +88,12 @@
       e.preventDefault();
       const r = await fetch($(id).href, { headers: GR.auth() });
       state.exported = Object.assign(state.exported || {}, { [id]: r.status });
-      if (!r.ok) { alert(`Export failed: HTTP ${r.status}`); return; }
+      $('export-status').textContent = '';
+      if (!r.ok) {
+        const err = GR.problem(r.status, await r.json().catch(() => ({})));
+        $('export-status').innerHTML = GR.errorHTML(Object.assign(new Error(t('aud.exportFailed', { msg: err.message })), { detail: err.detail }));
+        return;
+      }
       const url = URL.createObjectURL(await r.blob());
       if (id === 'html') { window.open(url, '_blank'); return; }
       const a = Object.assign(document.createElement('a'), { href: url, download: name });
@@ -120,5 +138,5 @@
 })().catch(err => {
   console.error(err);
   (window.__gr || {}).fatal = String(err.message || err);
-  document.getElementById('summary').innerHTML = `<span class="error">${String(err.message || err)}</span>`;
+  document.getElementById('summary').innerHTML = GR.errorHTML(err);
 });

@@ -1,5 +1,6 @@
-// Shared by the pages: the map style over greenreach's tiles, and small
-// formatting helpers. No framework; MapLibre GL JS from static/lib. Every
+// Shared by the pages: the map style over greenreach's tiles, the pages'
+// language (Chinese or English message catalogues), the token dialog and
+// small formatting helpers. No framework; MapLibre GL JS from static/lib. Every
 // path is relative to the page, so the service may live under a prefix
 // (https://gis.example.cn/greenreach/) behind a proxy.
 'use strict';
@@ -50,6 +51,95 @@ const GR = (() => {
     };
   }
 
+  // ---- Language ----
+  // The pages speak Chinese or English: the reader's choice (the switch,
+  // kept in localStorage), else the first of the browser's languages we
+  // have a catalogue for, else Chinese. Catalogues are static/i18n/*.json,
+  // with the same keys; t(key, {var}) fills {var} in the message.
+  const langs = ['zh-CN', 'en'];
+  function pickLang() {
+    const saved = localStorage.getItem('gr_lang');
+    if (langs.includes(saved)) return saved;
+    for (const l of navigator.languages || [navigator.language || '']) {
+      const s = String(l).toLowerCase();
+      if (s.startsWith('zh')) return 'zh-CN';
+      if (s.startsWith('en')) return 'en';
+    }
+    return 'zh-CN';
+  }
+  const lang = pickLang();
+  let messages = {};
+  // missing collects keys asked for that the catalogue lacks (tests read it).
+  const missing = new Set();
+  function has(key) { return typeof messages[key] === 'string'; }
+  function t(key, vars) {
+    let s = messages[key];
+    if (typeof s !== 'string') { missing.add(key); s = key; }
+    return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
+  }
+  // tHTML is t as HTML: the message escaped, the vars given as HTML (a
+  // name from the data goes in as dataHTML(name)).
+  function tHTML(key, vars) {
+    return esc(t(key)).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+  }
+  // dataHTML marks words from the data (names of places, parks, people)
+  // as not ours to translate.
+  function dataHTML(s) { return `<span translate="no">${esc(s)}</span>`; }
+  // translate fills the page's own words: data-i18n (text), data-i18n-html
+  // (our catalogue's markup), data-i18n-title/-placeholder/-aria-label.
+  function translate(root = document) {
+    root.querySelectorAll('[data-i18n]').forEach(el => { el.textContent = t(el.dataset.i18n); });
+    root.querySelectorAll('[data-i18n-html]').forEach(el => { el.innerHTML = t(el.dataset.i18nHtml); });
+    for (const attr of ['title', 'placeholder', 'aria-label']) {
+      root.querySelectorAll(`[data-i18n-${attr}]`).forEach(el => el.setAttribute(attr, t(el.getAttribute(`data-i18n-${attr}`))));
+    }
+  }
+  // beforeSwitch: pages register what to keep across the reload a switch
+  // of language does (the planner's unsaved drawing).
+  const keepers = [];
+  function beforeSwitch(fn) { keepers.push(fn); }
+  function switchLang(l) {
+    if (!langs.includes(l) || l === lang) return;
+    keepers.forEach(fn => { try { fn(); } catch (e) { console.warn(e); } });
+    localStorage.setItem('gr_lang', l);
+    location.reload();
+  }
+  // langSwitch adds 中文 / English to the header bar; each name is in its
+  // own language (lang attribute), the current one pressed.
+  function langSwitch() {
+    const nav = document.querySelector('.nav');
+    if (!nav || nav.querySelector('.lang')) return;
+    const g = document.createElement('span');
+    g.className = 'lang';
+    g.setAttribute('role', 'group');
+    g.setAttribute('aria-label', t('lang.switch'));
+    for (const [l, name] of [['zh-CN', '中文'], ['en', 'English']]) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.lang = l;
+      b.dataset.lang = l;
+      b.textContent = name;
+      b.setAttribute('aria-pressed', String(l === lang));
+      b.addEventListener('click', () => switchLang(l));
+      g.appendChild(b);
+    }
+    nav.appendChild(g);
+  }
+  // numbers and dates as the reader's language writes them.
+  const locale = lang === 'zh-CN' ? 'zh-CN' : 'en';
+  function num(v, opts) { return Number(v).toLocaleString(locale, opts); }
+  function date(s) { return new Date(s).toLocaleString(locale); }
+  // ready: the catalogue is loaded and the page's static words are in place;
+  // every page script awaits it first.
+  const ready = fetch(url(`static/i18n/${lang}.json`))
+    .then(r => { if (!r.ok) throw new Error(`static/i18n/${lang}.json: HTTP ${r.status}`); return r.json(); })
+    .then(m => {
+      messages = m;
+      document.documentElement.lang = lang;
+      translate();
+      langSwitch();
+    });
+
   // The caller's API token (greenreach token create), kept in this
   // browser's localStorage and sent as Authorization: Bearer.
   const token = () => localStorage.getItem('gr_token') || '';
@@ -61,21 +151,51 @@ const GR = (() => {
     const t = token();
     return t ? Object.assign({ Authorization: 'Bearer ' + t }, headers) : headers;
   }
-  // tokenButton adds a key button to the header bar to set or clear it.
+  // A key icon drawn inline, so it shows without an emoji font.
+  const keyIcon = '<svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">' +
+    '<circle cx="7.5" cy="15.5" r="4.5" fill="none" stroke="currentColor" stroke-width="2"/>' +
+    '<path d="M10.7 12.3 20 3M16 7l3 3M13.5 9.5l2 2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>';
+  // tokenButton adds a key button to the header bar; it opens a small
+  // dialog (password field, sign in / sign out / cancel) to set or clear
+  // the token.
   function tokenButton() {
     const nav = document.querySelector('.nav');
     if (!nav) return;
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'token';
-    b.textContent = token() ? '🔑 signed in' : '🔑 token';
-    b.title = 'Set the API token this page sends (greenreach token create --role planner|auditor|admin)';
-    b.addEventListener('click', () => {
-      const t = prompt('API token (empty to sign out):', '');
-      if (t === null) return;
-      if (t.trim()) localStorage.setItem('gr_token', t.trim()); else localStorage.removeItem('gr_token');
+    b.setAttribute('aria-haspopup', 'dialog');
+    b.innerHTML = keyIcon + `<span class="label">${esc(token() ? t('token.signedIn') : t('token.button'))}</span>`;
+    b.title = t('token.title');
+    const dlg = document.createElement('dialog');
+    dlg.className = 'token-dialog';
+    dlg.setAttribute('aria-labelledby', 'token-heading');
+    dlg.innerHTML = `<form method="dialog">
+      <h2 id="token-heading">${esc(t('token.heading'))}</h2>
+      <p class="hint">${t('token.hint')}</p>
+      ${token() ? `<p class="hint">${esc(t('token.current'))}</p>` : ''}
+      <label for="token-input">${esc(t('token.label'))}</label>
+      <input id="token-input" name="token" type="password" autocomplete="off" spellcheck="false" required>
+      <div class="buttons">
+        <button type="submit" value="save" class="primary">${esc(t('token.save'))}</button>
+        ${token() ? `<button type="submit" value="clear" formnovalidate>${esc(t('token.clear'))}</button>` : ''}
+        <button type="submit" value="cancel" formnovalidate>${esc(t('token.cancel'))}</button>
+      </div></form>`;
+    document.body.appendChild(dlg);
+    const input = dlg.querySelector('input');
+    b.addEventListener('click', () => { input.value = ''; dlg.showModal(); input.focus(); });
+    // Act on the submit itself: a dialog's close event comes later, maybe
+    // after it was opened again and typed into.
+    dlg.querySelector('form').addEventListener('submit', (e) => {
+      const action = e.submitter ? e.submitter.value : 'save';
+      const v = input.value.trim();
+      if (action === 'save' && v) localStorage.setItem('gr_token', v);
+      else if (action === 'clear') localStorage.removeItem('gr_token');
+      else return; // cancel: the dialog closes
+      e.preventDefault();
       location.reload();
     });
+    dlg.addEventListener('close', () => { if (!dlg.open) input.value = ''; });
     nav.appendChild(b);
   }
 
@@ -83,7 +203,7 @@ const GR = (() => {
   async function newMap(container, opts = {}) {
     if (typeof maplibregl === 'undefined') {
       document.getElementById('missing').hidden = false;
-      throw new Error('MapLibre GL JS is not installed (make assets)');
+      throw new Error(t('error.noMapLib'));
     }
     // ?pmtiles=URL: the public tiles from a PMTiles archive (greenreach
     // export) on any static host, read with HTTP range requests.
@@ -111,6 +231,7 @@ const GR = (() => {
       localIdeographFontFamily: false, // CJK from the served glyphs too
       attributionControl: { compact: false, customAttribution: tj.attribution ? undefined : 'greenreach' },
       preserveDrawingBuffer: true, // screenshots in tests and for print
+      locale: mapStrings(),
       // Our own tiles carry the token (coverage tiles need a planner's).
       transformRequest: (u) => (u.startsWith(url('./')) && token() ? { url: u, headers: auth() } : { url: u }),
     }, opts.map || {}));
@@ -120,23 +241,66 @@ const GR = (() => {
     return map;
   }
 
+  // mapStrings: MapLibre's own control labels in the reader's language.
+  function mapStrings() {
+    const out = {};
+    for (const k of Object.keys(messages)) if (k.startsWith('maplibre.')) out[k.slice(9)] = messages[k];
+    return out;
+  }
+
   function area(m2) {
     if (m2 == null) return '';
-    return m2 >= 10000 ? `${(m2 / 10000).toFixed(2)} ha (${Math.round(m2).toLocaleString('en')} m²)` : `${Math.round(m2).toLocaleString('en')} m²`;
+    const sq = num(Math.round(m2));
+    return m2 >= 10000 ? t('area.ha', { ha: (m2 / 10000).toFixed(2), m2: sq }) : t('area.m2', { m2: sq });
   }
-  function metres(m) { return m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`; }
+  function metres(m) { return m >= 1000 ? t('dist.km', { km: (m / 1000).toFixed(2) }) : t('dist.m', { m: Math.round(m) }); }
   function esc(s) { return String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
-  const kindNames = { park: '公园 park', garden: '花园 garden', playground: '游乐场 playground', belt: '绿带 green belt',
-    forest: '林地 forest', wood: '林地 wood', lawn: '草坪 lawn', scrub: '灌木 scrub', recreation_ground: '游憩地 recreation ground' };
-  function kind(k) { return kindNames[k] || k || ''; }
+  function kind(k) { return has('kind.' + k) ? t('kind.' + k) : (k || ''); }
+  // level names an administrative level (区, 街道, 社区); unitName is a
+  // unit's name, the whole city's in the reader's language.
+  function level(l) { return has('level.' + l) ? t('level.' + l) : (l || ''); }
+  function unitName(u) { return u.level === 'city' ? t('unit.city') : u.unit; }
+  // rule gives a rule's title, description and source in the reader's
+  // language, from the catalogue by the rule's id; a rule the catalogue
+  // does not know keeps the server's words.
+  function rule(r) {
+    const k = `rule.${r.id}.`;
+    return {
+      title: has(k + 'title') ? t(k + 'title') : r.title,
+      desc: has(k + 'desc') ? t(k + 'desc') : (has('measure.' + r.type) ? t('measure.' + r.type) : r.measure || ''),
+      source: has(k + 'source') ? t(k + 'source') : r.source || '',
+      known: has(k + 'title'),
+    };
+  }
+  // problem turns an API error answer (problem+json) into an Error whose
+  // message is the catalogue's for its title (else its status); the
+  // server's own words stay in .detail.
+  function problem(status, body) {
+    body = body || {};
+    const slug = String(body.title || '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+    const key = ['problem.' + slug, status === 401 ? 'problem.unauthorized' : status === 403 ? 'problem.forbidden' : ''].find(has);
+    const msg = key ? t(key) : t('problem.other', { status });
+    return Object.assign(new Error(msg), { status, body, detail: [body.title, body.detail].filter(Boolean).join(': ') });
+  }
+  // errorHTML shows an error: our message, and the server's detail (in
+  // English, so marked lang="en") beside it.
+  function errorHTML(err) {
+    const d = err && err.detail ? ` <small class="api-detail" lang="en">${esc(err.detail)}</small>` : '';
+    return `<span class="error">${esc(err && err.message || err)}</span>${d}`;
+  }
   async function json(url, init) {
-    const r = await fetch(url, Object.assign({}, init, { headers: auth((init || {}).headers) }));
-    const body = await r.json().catch(() => ({}));
-    if (r.status === 401 || r.status === 403) {
-      throw Object.assign(new Error((body.detail || body.title) + ' — set a token with the 🔑 button'), { status: r.status, body });
+    let r;
+    try {
+      r = await fetch(url, Object.assign({}, init, { headers: auth((init || {}).headers) }));
+    } catch (e) {
+      throw Object.assign(new Error(t('problem.network')), { detail: String(e.message || e) });
     }
-    if (!r.ok) throw Object.assign(new Error(body.detail || body.title || r.statusText), { status: r.status, body });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw problem(r.status, body);
     return body;
   }
-  return { style, newMap, area, metres, esc, kind, json, green, auth, token, tokenButton, url };
+  return {
+    style, newMap, area, metres, esc, kind, level, unitName, rule, json, problem, errorHTML, green, auth, token, tokenButton, url,
+    lang, t, tHTML, dataHTML, has, translate, num, date, ready, missing, beforeSwitch, switchLang,
+  };
 })();

@@ -4,7 +4,9 @@
 'use strict';
 
 (async () => {
-  const panel = document.getElementById('panel');
+  await GR.ready;
+  const t = GR.t;
+  const panel = document.getElementById('panel-body');
   const state = window.__gr = { ready: false, selected: null, nearest: null, searched: null };
   const map = await GR.newMap('map', {
     sources: {
@@ -24,11 +26,11 @@
   const popup = new maplibregl.Popup({ maxWidth: '280px' });
 
   function parkHTML(p, distance) {
-    return `<div class="park"><h3>${GR.esc(p.name || '(unnamed)')}</h3>
-      <dl><dt>Kind</dt><dd>${GR.esc(GR.kind(p.kind))}</dd>
-      <dt>Area</dt><dd class="area">${GR.area(p.area_m2)}</dd>
-      ${p.public === false ? '<dt>Access</dt><dd>not public</dd>' : ''}
-      ${distance != null ? `<dt>Distance</dt><dd>${distance}</dd>` : ''}</dl></div>`;
+    return `<div class="park"><h3 translate="no">${GR.esc(p.name || t('park.unnamed'))}</h3>
+      <dl><dt>${t('park.kind')}</dt><dd>${GR.esc(GR.kind(p.kind))}</dd>
+      <dt>${t('park.area')}</dt><dd class="area">${GR.area(p.area_m2)}</dd>
+      ${p.public === false ? `<dt>${t('park.access')}</dt><dd>${t('park.notPublic')}</dd>` : ''}
+      ${distance != null ? `<dt>${t('park.distance')}</dt><dd>${distance}</dd>` : ''}</dl></div>`;
   }
 
   // show selects a park feature (GeoJSON from our API): outline, popup, panel.
@@ -56,7 +58,7 @@
   async function nearest(ll) {
     popup.remove();
     map.getSource('picked').setData({ type: 'FeatureCollection', features: [] });
-    panel.innerHTML = '<p class="hint">Finding the nearest parks…</p>';
+    panel.innerHTML = `<p class="hint">${GR.esc(t('near.finding'))}</p>`;
     const q = `lon=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}&layer=green&k=5`;
     let by = 'walk';
     let fc = await GR.json(`api/nearest?${q}&by=walk&meters=3000`).catch(() => null);
@@ -70,15 +72,15 @@
       const c = [(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2];
       marks.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[ll.lng, ll.lat], c] }, properties: {} });
       const d = GR.metres(f.properties.distance_m);
-      const mins = by === 'walk' ? ` · ${Math.max(1, Math.round(f.properties.distance_m / 80))} min walk` : ' straight line';
-      return `<li><button data-i="${i}"><b>${GR.esc(f.properties.name || '(unnamed)')}</b>
+      const mins = ' · ' + (by === 'walk' ? t('near.walkMin', { min: Math.max(1, Math.round(f.properties.distance_m / 80)) }) : t('near.straight'));
+      return `<li><button data-i="${i}"><b translate="no">${GR.esc(f.properties.name || t('park.unnamed'))}</b>
         <span>${GR.esc(GR.kind(f.properties.kind))}, ${GR.area(f.properties.area_m2)}</span>
         <span class="dist">${d}${mins}</span></button></li>`;
     });
     map.getSource('near').setData({ type: 'FeatureCollection', features: marks });
     panel.innerHTML = fc.features.length === 0
-      ? '<p class="hint">No green space within 5 km.</p>'
-      : `<h2>Nearest parks ${by === 'walk' ? 'by walking' : '(straight line; no path found)'}</h2><ol class="list">${items.join('')}</ol>`;
+      ? `<p class="hint">${GR.esc(t('near.none'))}</p>`
+      : `<h2>${GR.esc(t(by === 'walk' ? 'near.headWalk' : 'near.headLine'))}</h2><ol class="list">${items.join('')}</ol>`;
     panel.querySelectorAll('button[data-i]').forEach(b => b.addEventListener('click', () => {
       const f = fc.features[+b.dataset.i];
       map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 60, maxZoom: 17 });
@@ -96,8 +98,8 @@
     const fc = await GR.json(`api/search?q=${encodeURIComponent(q)}&layer=green&limit=8`);
     found = fc.features;
     state.searched = { q, names: found.map(f => f.properties.name) };
-    results.innerHTML = found.length === 0 ? '<li class="none">No park by that name</li>'
-      : found.map((f, i) => `<li role="option"><button type="button" data-i="${i}">${GR.esc(f.properties.name)}
+    results.innerHTML = found.length === 0 ? `<li class="none">${GR.esc(t('search.none'))}</li>`
+      : found.map((f, i) => `<li role="option"><button type="button" data-i="${i}"><span translate="no">${GR.esc(f.properties.name)}</span>
           <small>${GR.esc(GR.kind(f.properties.kind))} · ${GR.area(f.properties.area_m2)}</small></button></li>`).join('');
     results.hidden = false;
   }
@@ -120,6 +122,6 @@
   });
 })().catch(err => {
   console.error(err);
-  const p = document.getElementById('panel');
-  if (p) p.innerHTML = `<p class="error">${String(err.message || err)}</p>`;
+  const p = document.getElementById('panel-body');
+  if (p) p.innerHTML = `<p>${GR.errorHTML(err)}</p>`;
 });

@@ -5,6 +5,8 @@
 'use strict';
 
 (async () => {
+  await GR.ready;
+  const t = GR.t;
   GR.tokenButton();
   const $ = (id) => document.getElementById(id);
   const state = window.__gr = { ready: false, delta: null, saved: null, scenarios: [], requests: 0, errors: [] };
@@ -38,6 +40,10 @@
   });
   draw.start();
   state.draw = draw;
+  // A switch of language reloads the page: the unsaved drawing survives it.
+  GR.beforeSwitch(() => sessionStorage.setItem('gr_planner_draft', JSON.stringify({
+    features: draw.getSnapshot(), width: $('belt-width').value, mode: $('mode').value,
+  })));
   const modeButtons = document.querySelectorAll('.tools button[data-mode]');
   function setMode(m) {
     draw.setMode(m);
@@ -56,14 +62,14 @@
     const width = Math.min(500, Math.max(5, +$('belt-width').value || 50));
     return draw.getSnapshot().filter(f => f.geometry.type === 'Polygon' || f.geometry.type === 'LineString').map(f => ({
       type: 'Feature', geometry: f.geometry,
-      properties: f.geometry.type === 'Polygon' ? { kind: 'park', public: true, name: f.properties.name || '规划公园' } : { kind: 'belt', width_m: width, name: '规划绿带' },
+      properties: f.geometry.type === 'Polygon' ? { kind: 'park', public: true, name: f.properties.name || t('draw.newPark') } : { kind: 'belt', width_m: width, name: t('draw.newBelt') },
     }));
   }
 
   function fmt(v, measure) {
     if (v == null || Number.isNaN(v)) return '–';
     if (/share|÷/.test(measure)) return (v * 100).toFixed(1) + '%';
-    return v.toLocaleString('en', { maximumFractionDigits: 1 });
+    return GR.num(v, { maximumFractionDigits: 1 });
   }
   function cell(f, measure) { return `<td class="${f.pass ? 'pass' : 'fail'}">${fmt(f.value, measure)}</td>`; }
 
@@ -86,7 +92,7 @@
     } catch (err) {
       $('elapsed').textContent = '';
       $('delta-hint').hidden = false;
-      $('delta-hint').textContent = 'Could not measure this shape: ' + err.message;
+      $('delta-hint').innerHTML = GR.errorHTML(Object.assign(new Error(t('delta.error', { msg: err.message })), { detail: err.detail }));
       state.errors.push(err.message);
       return;
     }
@@ -97,13 +103,14 @@
   function showDelta(d) {
     state.delta = d;
     $('delta-hint').hidden = true;
-    $('elapsed').textContent = `${d.elapsed_ms.toFixed(1)} ms`;
+    $('elapsed').textContent = t('unit.ms', { ms: d.elapsed_ms.toFixed(1) });
     const rows = d.rules.map(r => {
       const b = r.city.before, a = r.city.after, ch = a.value - b.value;
       const sign = ch > 0 ? '+' : '';
-      return `<tr data-rule="${GR.esc(r.id)}"><th title="${GR.esc(r.id)}">${GR.esc(r.title)}</th>${cell(b, r.measure)}${cell(a, r.measure)}
+      const ru = GR.rule(r);
+      return `<tr data-rule="${GR.esc(r.id)}"><th title="${GR.esc(ru.desc)}">${GR.esc(ru.title)}</th>${cell(b, r.measure)}${cell(a, r.measure)}
         <td class="${ch > 0 ? 'up' : ch < 0 ? 'down' : ''}">${ch === 0 ? '–' : sign + fmt(ch, r.measure)}</td>
-        <td>${r.residents_newly_covered ? '+' + r.residents_newly_covered.toLocaleString('en') : ''}</td></tr>`;
+        <td>${r.residents_newly_covered ? '+' + GR.num(r.residents_newly_covered) : ''}</td></tr>`;
     });
     $('delta').querySelector('tbody').innerHTML = rows.join('');
     $('delta').hidden = false;
@@ -116,9 +123,9 @@
   async function listScenarios() {
     state.scenarios = await GR.json('api/scenarios');
     const ul = $('scenarios');
-    ul.innerHTML = state.scenarios.map(s => `<li data-id="${s.id}"><label><input type="checkbox" class="cmp" value="${s.id}" title="compare"></label>
-      <button class="load" data-id="${s.id}">${GR.esc(s.name)}</button>
-      <small>v${s.version} · ${GR.esc(s.author || '')} · ${new Date(s.updated).toLocaleString()}${s.committed ? ' · committed' : ''}</small></li>`).join('') || '<li class="hint">No saved scenario yet.</li>';
+    ul.innerHTML = state.scenarios.map(s => `<li data-id="${s.id}"><label><input type="checkbox" class="cmp" value="${s.id}" title="${GR.esc(t('scen.compare'))}" aria-label="${GR.esc(t('scen.compare'))}"></label>
+      <button class="load" data-id="${s.id}" translate="no">${GR.esc(s.name)}</button>
+      <small>${GR.esc(t('scen.version', { n: s.version }))} · <span translate="no">${GR.esc(s.author || '')}</span> · ${GR.date(s.updated)}${s.committed ? ' · ' + GR.esc(t('scen.committed')) : ''}</small></li>`).join('') || `<li class="hint">${GR.esc(t('scen.none'))}</li>`;
     ul.querySelectorAll('button.load').forEach(b => b.addEventListener('click', () => load(+b.dataset.id)));
     ul.querySelectorAll('input.cmp').forEach(c => c.addEventListener('change', compare));
   }
@@ -135,8 +142,8 @@
 
   async function load(id) {
     const r = await fetch(`api/scenarios/${id}`, { headers: GR.auth() });
-    const s = await r.json();
-    if (!r.ok) throw new Error(s.detail || r.statusText);
+    const s = await r.json().catch(() => ({}));
+    if (!r.ok) throw GR.problem(r.status, s);
     state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
     $('scenario-name').value = s.name;
     draw.clear();
@@ -144,13 +151,13 @@
     const res = draw.addFeatures(feats);
     (res || []).filter(x => x.valid === false).forEach(x => state.errors.push('not drawable: ' + x.reason));
     history.replaceState(null, '', `?scenario=${s.id}${location.hash}`);
-    $('save-status').textContent = `Loaded “${s.name}”, version ${s.version}.`;
+    $('save-status').innerHTML = GR.tHTML('scen.loaded', { name: GR.dataHTML(s.name), version: s.version });
     await recompute();
   }
 
   $('save').addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (!state.delta) { $('save-status').textContent = 'Draw something first.'; return; }
+    if (!state.delta) { $('save-status').textContent = t('scen.drawFirst'); return; }
     const edits = { type: 'FeatureCollection', features: state.delta.added.features.map(f => ({ type: 'Feature', geometry: f.geometry, properties: Object.assign({}, f.properties, { op: 'add' }) })) };
     const body = JSON.stringify({ name: $('scenario-name').value.trim(), edits });
     const again = state.saved && state.saved.name === $('scenario-name').value.trim();
@@ -158,15 +165,19 @@
       method: again ? 'PATCH' : 'POST', body,
       headers: GR.auth(Object.assign({ 'Content-Type': 'application/json' }, again ? { 'If-Match': state.saved.etag } : {})),
     });
-    const s = await r.json();
+    const s = await r.json().catch(() => ({}));
     if (r.status === 412) {
-      $('save-status').textContent = 'Someone saved this scenario after you loaded it: load it again, redo your change, and save.';
+      $('save-status').textContent = t('scen.conflict');
       return;
     }
-    if (!r.ok) { $('save-status').textContent = 'Not saved: ' + (s.detail || r.statusText); return; }
+    if (!r.ok) {
+      const err = GR.problem(r.status, s);
+      $('save-status').innerHTML = GR.errorHTML(Object.assign(new Error(t('scen.notSaved', { msg: err.message })), { detail: err.detail }));
+      return;
+    }
     state.saved = { id: s.id, version: s.version, etag: r.headers.get('ETag'), name: s.name };
     history.replaceState(null, '', `?scenario=${s.id}${location.hash}`);
-    $('save-status').textContent = `Saved “${s.name}”, version ${s.version}.`;
+    $('save-status').innerHTML = GR.tHTML('scen.saved', { name: GR.dataHTML(s.name), version: s.version });
     await listScenarios();
   });
 
@@ -176,8 +187,8 @@
     if (ids.length < 2) { box.hidden = true; return; }
     const ds = await Promise.all(ids.map(id => GR.json(`api/whatif?scenario=${id}&mode=${$('mode').value}`, { method: 'POST' })));
     const names = ids.map(id => (state.scenarios.find(s => s.id === id) || {}).name || id);
-    box.innerHTML = `<table class="rules"><thead><tr><th>Rule</th><th>Baseline</th>${names.map(n => `<th>${GR.esc(n)}</th>`).join('')}</tr></thead><tbody>` +
-      ds[0].rules.map((r, i) => `<tr><th>${GR.esc(r.title)}</th>${cell(r.city.before, r.measure)}${ds.map(d => cell(d.rules[i].city.after, r.measure)).join('')}</tr>`).join('') +
+    box.innerHTML = `<table class="rules"><thead><tr><th>${GR.esc(t('delta.rule'))}</th><th>${GR.esc(t('scen.baseline'))}</th>${names.map(n => `<th translate="no">${GR.esc(n)}</th>`).join('')}</tr></thead><tbody>` +
+      ds[0].rules.map((r, i) => `<tr><th>${GR.esc(GR.rule(r).title)}</th>${cell(r.city.before, r.measure)}${ds.map(d => cell(d.rules[i].city.after, r.measure)).join('')}</tr>`).join('') +
       '</tbody></table>';
     box.hidden = false;
     state.compared = ids;
@@ -186,19 +197,19 @@
   // Suggestions.
   const rules = await GR.json('api/rules');
   $('suggest-rule').innerHTML = rules.rules.filter(r => r.type === 'walk_access' || r.type === 'radius_coverage')
-    .map(r => `<option value="${GR.esc(r.id)}">${GR.esc(r.title)}</option>`).join('');
+    .map(r => `<option value="${GR.esc(r.id)}">${GR.esc(GR.rule(r).title)}</option>`).join('');
   $('suggest').addEventListener('submit', async (e) => {
     e.preventDefault();
     const list = $('suggestions');
-    list.innerHTML = '<li class="hint">Searching…</li>';
+    list.innerHTML = `<li class="hint">${GR.esc(t('suggest.searching'))}</li>`;
     let fc;
     try {
       fc = await GR.json(`api/suggest?rule=${encodeURIComponent($('suggest-rule').value)}&size_m2=${+$('suggest-size').value}&count=3&mode=${$('mode').value}`);
-    } catch (err) { list.innerHTML = `<li class="error">${GR.esc(err.message)}</li>`; return; }
+    } catch (err) { list.innerHTML = `<li>${GR.errorHTML(err)}</li>`; return; }
     state.suggested = fc.features.map(f => f.properties);
     map.getSource('cand').setData(fc);
-    list.innerHTML = fc.features.map((f, i) => `<li>+${f.properties.gain_residents.toLocaleString('en')} residents (${f.properties.parcels} parcels), ${GR.area(f.properties.area_m2)}
-      <button data-i="${i}" class="use">Use</button></li>`).join('') || '<li class="hint">No site would cover anyone new.</li>';
+    list.innerHTML = fc.features.map((f, i) => `<li>${GR.esc(t('suggest.item', { gain: GR.num(f.properties.gain_residents), parcels: GR.num(f.properties.parcels), area: GR.area(f.properties.area_m2) }))}
+      <button data-i="${i}" class="use">${GR.esc(t('suggest.use'))}</button></li>`).join('') || `<li class="hint">${GR.esc(t('suggest.none'))}</li>`;
     list.querySelectorAll('button.use').forEach(b => b.addEventListener('click', () => {
       const f = fc.features[+b.dataset.i];
       draw.addFeatures(toDraw({ features: [f] }));
@@ -208,12 +219,25 @@
 
   await listScenarios();
   const want = new URLSearchParams(location.search).get('scenario');
-  if (want) await load(+want).catch(err => { $('save-status').textContent = 'Could not load scenario ' + want + ': ' + err.message; });
+  if (want) {
+    await load(+want).catch(err => {
+      $('save-status').innerHTML = GR.errorHTML(Object.assign(new Error(t('scen.loadFailed', { id: want, msg: err.message })), { detail: err.detail }));
+    });
+  }
+  const draft = JSON.parse(sessionStorage.getItem('gr_planner_draft') || 'null');
+  sessionStorage.removeItem('gr_planner_draft');
+  if (draft) {
+    $('belt-width').value = draft.width;
+    $('mode').value = draft.mode;
+    draw.clear();
+    draw.addFeatures(draft.features || []);
+    await recompute();
+  }
   setMode('polygon');
   state.ready = true;
 })().catch(err => {
   console.error(err);
   (window.__gr || {}).fatal = String(err.message || err);
   const h = document.getElementById('delta-hint');
-  if (h) { h.hidden = false; h.textContent = String(err.message || err); h.className = 'error'; }
+  if (h) { h.hidden = false; h.innerHTML = GR.errorHTML(err); h.className = ''; }
 });

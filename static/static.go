@@ -10,7 +10,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.html *.css *.js *.svg all:lib
+//go:embed *.html *.css *.js *.svg i18n/*.json all:lib
 var files embed.FS
 
 // FS is the pages and their assets.
