@@ -98,18 +98,47 @@ func Parse(name string, data []byte) (*Rules, error) {
 	if len(data) > MaxRulesSize {
 		return nil, bad("larger than %d bytes", MaxRulesSize)
 	}
+	// Decoded field by field, so that every error names its field.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var y rulesYAML
-	if err := dec.Decode(&y); err != nil {
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
 			return nil, bad("empty")
 		}
 		return nil, bad("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	var more any
+	var more yaml.Node
 	if err := dec.Decode(&more); err != io.EOF {
 		return nil, bad("more than one YAML document")
+	}
+	var y rulesYAML
+	fields := map[string]any{
+		"start": &y.Start, "floor": &y.Floor, "overdue_per_day": &y.OverduePerDay,
+		"reopen": &y.Reopen, "case_cap": &y.CaseCap, "street_score": &y.StreetScore,
+		"counted_states": &y.Counted, "ignored_states": &y.Ignored,
+		"max_weight": &y.MaxWeight, "max_reopens": &y.MaxReopens,
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, bad("line %d: want a mapping of fields", root.Line)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		f, ok := fields[k.Value]
+		if !ok {
+			return nil, bad("line %d: unknown field %q", k.Line, k.Value)
+		}
+		if seen[k.Value] {
+			return nil, bad("line %d: field %s is already defined", k.Line, k.Value)
+		}
+		seen[k.Value] = true
+		if err := v.Decode(f); err != nil {
+			return nil, bad("%s (line %d): %s", k.Value, k.Line, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
 	}
 	r := &Rules{Name: name, StreetScore: y.StreetScore, states: map[string]bool{}}
 	// points reads a required amount within [lo, hi] with one decimal.
