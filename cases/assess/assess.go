@@ -35,7 +35,10 @@ type Unit struct {
 	Until  Month // last month it exists; zero: still
 }
 
-// Input is what is assessed: the units and every case.
+// Input is what is assessed: the units and the cases. Cases may be all of
+// them; for month M only those matter that were reported before M ended
+// and were open at, or closed after, the start of M−1, so a store may pass
+// just those.
 type Input struct {
 	Units []Unit
 	Cases []Record

@@ -332,6 +332,7 @@ max_reopens: 100
 		{"not a mapping", "- 1\n- 2\n", "want a mapping"},
 		{"duplicate field", base + "reopen: 0\n", "already defined"},
 		{"list for a number", set("case_cap", "[1, 2]"), "case_cap (line 5)"},
+		{"alias bomb", set("ignored_states", "") + "ignored_states:\n" + laughs(), "ignored_states (line 10)"},
 		{"too large", base + "# " + strings.Repeat("x", MaxRulesSize) + "\n", "larger than 65536 bytes"},
 	} {
 		_, err := Parse("hostile.yaml", []byte(c.yaml))
@@ -339,4 +340,14 @@ max_reopens: 100
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
+}
+
+// laughs is a billion-laughs YAML list: nine levels of nine aliases.
+func laughs() string {
+	var b strings.Builder
+	b.WriteString("  - &l0 [a, a, a, a, a, a, a, a, a]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "  - &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	return b.String()
 }
