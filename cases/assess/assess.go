@@ -30,15 +30,15 @@ type Record struct {
 type Unit struct {
 	ID     string
 	Name   string
-	Street string
-	From   Month // first month it exists; zero: always
-	Until  Month // last month it exists; zero: still
+	Street string // the street it is ranked in, wherever its cases lie
+	From   Month  // first month it exists; zero: always
+	Until  Month  // last month it exists; zero: still
 }
 
 // Input is what is assessed: the units and the cases. Cases may be all of
-// them; for month M only those matter that were reported before M ended
-// and were open at, or closed after, the start of M−1, so a store may pass
-// just those.
+// them; for month M (and its change from M−1) only cases reported in M−1
+// or M and earlier ones open at, or closed after, the start of M−1 matter,
+// so a store may pass just those when every unit is listed.
 type Input struct {
 	Units []Unit
 	Cases []Record
@@ -115,15 +115,15 @@ type MonthReport struct {
 // Month assesses month m with what is known at the clock: cases reported
 // before it, overdue days counted up to it.
 func (r *Rules) Month(ctx context.Context, in *Input, m Month, clock time.Time) (*MonthReport, error) {
-	b, err := r.prepare(ctx, in, clock)
-	if err != nil {
-		return nil, err
-	}
 	if !m.valid() {
 		return nil, fmt.Errorf("%w: month %s: want a year 1991–2200", ErrInput, m)
 	}
 	if !m.Start().Before(clock) {
 		return nil, fmt.Errorf("%w: month %s has not begun at the clock %s", ErrInput, m, clock.In(Zone).Format(time.RFC3339))
+	}
+	b, err := r.prepare(ctx, in, clock)
+	if err != nil {
+		return nil, err
 	}
 	k := m.index()
 	accs, err := b.accumulate(ctx, in, k-1, k, true)
@@ -198,13 +198,13 @@ type YearReport struct {
 // Year assesses year y's months that have ended by the clock; each unit's
 // year is the mean of the months in which it existed.
 func (r *Rules) Year(ctx context.Context, in *Input, y int, clock time.Time) (*YearReport, error) {
-	b, err := r.prepare(ctx, in, clock)
-	if err != nil {
-		return nil, err
-	}
 	first := Month{y, time.January}
 	if !first.valid() {
 		return nil, fmt.Errorf("%w: year %d: want 1991–2200", ErrInput, y)
+	}
+	b, err := r.prepare(ctx, in, clock)
+	if err != nil {
+		return nil, err
 	}
 	rep := &YearReport{Rules: r.Name, Year: y, Clock: clock}
 	lo := first.index()

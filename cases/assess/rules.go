@@ -29,7 +29,8 @@ const (
 const MaxRulesSize = 64 << 10
 
 // Rules are the assessment's rules, read from YAML (see rules.yaml). Amounts
-// are in Points (tenths of a point).
+// are in Points (tenths of a point). Rules are not changed after Parse, so
+// they are safe for concurrent use.
 type Rules struct {
 	Name          string // the file, or "default"
 	Start         Points
