@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
 )
@@ -28,7 +27,7 @@ func TestPagesInBothLanguages(t *testing.T) {
 	ctx := context.Background()
 	var park *geo.Feature
 	ix.Snapshot().Layer(geo.Green).Scan(func(f *geo.Feature) bool {
-		if f.String("kind") == "park" && f.String("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
+		if f.Text("kind") == "park" && f.Text("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
 			park = f
 		}
 		return true
@@ -39,7 +38,7 @@ func TestPagesInBothLanguages(t *testing.T) {
 	var env []string
 	secrets := map[string]string{}
 	for _, tk := range []struct{ name, role, env string }{{"planner1", store.RolePlanner, "PLANNER_TOKEN"}, {"auditor1", store.RoleAuditor, "AUDITOR_TOKEN"}} {
-		secret, hash := api.NewToken()
+		secret, hash := store.NewToken()
 		if err := st.CreateToken(ctx, &store.Token{Name: tk.name, Role: tk.role, Hash: hash}); err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +101,7 @@ func TestPagesInBothLanguages(t *testing.T) {
 		}
 	}
 	dir := artifacts(t)
-	runNode(t, &got, env, "test/i18n.test.mjs", srv.URL, park.String("name"), dir)
+	runNode(t, &got, env, "test/i18n.test.mjs", srv.URL, park.Text("name"), dir)
 
 	for part, msg := range got.Failed {
 		t.Errorf("%s: %s", part, msg)
