@@ -100,7 +100,8 @@ func Parse(name string, data []byte) (*Catalog, error) {
 	dec.KnownFields(true)
 	c := &Catalog{Name: name}
 	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCatalog, name, strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n  ", " ")
+		return nil, fmt.Errorf("%w: %s: %s", ErrCatalog, name, msg)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
