@@ -10,6 +10,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -66,7 +67,9 @@ type Step struct {
 	Note   string
 	// Unit overrides auto-dispatch (register, dispatch); Zone goes with it.
 	Unit, Zone string
-	Photos     []store.Photo
+	// Duplicate is the open case a merge names (merge by hand).
+	Duplicate int64
+	Photos    []store.Photo
 }
 
 // Sources of a report.
@@ -194,7 +197,31 @@ func (s *Service) check(ctx context.Context, who Actor, id, ifVersion int64, st 
 	if t.Photo && len(photos) == 0 {
 		return nil, nil, nil, inputErr("photos", "%s needs a photo", st.Action)
 	}
+	if t.Action == ActMerge {
+		if err := s.openOther(ctx, c, st.Duplicate); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	return c, t, photos, nil
+}
+
+// openOther checks that case dup, which c is merged into, is another open
+// case of c's category.
+func (s *Service) openOther(ctx context.Context, c *store.Case, dup int64) error {
+	if dup == 0 || dup == c.ID {
+		return inputErr("duplicate", "a merge names the open case it duplicates")
+	}
+	d, err := s.Store.GetCase(ctx, dup)
+	if errors.Is(err, store.ErrNotFound) {
+		return inputErr("duplicate", "case %d does not exist", dup)
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(Open, d.State) || d.Category != c.Category {
+		return inputErr("duplicate", "case %d is %s %s, not an open case of %s", dup, d.State, d.Category, c.Category)
+	}
+	return nil
 }
 
 // apply writes transition t of case c (read at its version) with its
@@ -208,8 +235,10 @@ func (s *Service) apply(ctx context.Context, who Actor, c *store.Case, t *Transi
 	case ActRegister:
 		dl := now.Add(time.Duration(s.Catalog.Category(c.Category).DeadlineHours) * time.Hour)
 		c.Registered, c.Deadline = &now, &dl
-	case ActReject, ActMerge, ActReturn, ActSendBack:
+	case ActReject, ActReturn, ActSendBack:
 		c.Reason = st.Note
+	case ActMerge:
+		c.Reason, c.DuplicateOf = st.Note, st.Duplicate
 	case ActDispatch:
 		if st.Unit == "" {
 			return inputErr("unit", "dispatch names a unit (no zone holds the case's point)")
@@ -244,12 +273,11 @@ func (s *Service) Register(ctx context.Context, who Actor, id, ifVersion int64, 
 		return nil, err
 	}
 	if dup != nil {
-		c.DuplicateOf = dup.ID
 		note := fmt.Sprintf("duplicate of case %d", dup.ID)
 		if st.Note != "" {
 			note += ": " + st.Note
 		}
-		return c, s.apply(ctx, who, c, transition(ActMerge, Reported), Step{Note: note}, photos)
+		return c, s.apply(ctx, who, c, transition(ActMerge, Reported), Step{Note: note, Duplicate: dup.ID}, photos)
 	}
 	if err := s.apply(ctx, who, c, t, st, photos); err != nil {
 		return nil, err
@@ -311,17 +339,7 @@ func Overdue(c *store.Case, now time.Time) bool {
 // OverdueAt lists the open cases past their deadline at now (at most
 // store.MaxCaseList, newest first).
 func (s *Service) OverdueAt(ctx context.Context, now time.Time) ([]store.Case, error) {
-	open, err := s.Store.ListCases(ctx, store.CaseFilter{States: Open})
-	if err != nil {
-		return nil, err
-	}
-	var out []store.Case
-	for _, c := range open {
-		if Overdue(&c, now) {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return s.Store.ListCases(ctx, store.CaseFilter{States: Open, DueBefore: &now})
 }
 
 // History returns a case's events, oldest first.

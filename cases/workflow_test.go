@@ -195,3 +195,30 @@ func TestBadReports(t *testing.T) {
 		t.Errorf("bad reports stored %d cases: %v", len(cs), err)
 	}
 }
+
+// TestMergeByHand: a dispatcher merges a report into an open case of its
+// category; a merge that names no case, itself, a closed case or another
+// category's is refused.
+func TestMergeByHand(t *testing.T) {
+	clk := &clock{}
+	svc := newService(memstore.New(), clk)
+	ctx := context.Background()
+	open := inState(t, svc, clk, Dispatched)
+	closed := inState(t, svc, clk, Closed)
+	c := inState(t, svc, clk, Reported)
+	clk.set(t0)
+	toilet, err := svc.Report(ctx, inspector, Report{Category: "dirty_toilet", Point: orb.Point{104.09, 30.69}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toilet = step(t, svc, clk, t0.Add(time.Hour), dispatcher, toilet, Step{Action: ActRegister})
+	for _, dup := range []int64{0, c.ID, closed.ID, toilet.ID, 98765} {
+		if _, err := svc.Take(ctx, dispatcher, c.ID, c.Version, Step{Action: ActMerge, Note: "同一处", Duplicate: dup}); !errors.Is(err, ErrInput) {
+			t.Errorf("merge into %d: %v", dup, err)
+		}
+	}
+	c = step(t, svc, clk, t0.Add(2*time.Hour), dispatcher, c, Step{Action: ActMerge, Note: "同一处", Duplicate: open.ID})
+	if c.State != Rejected || c.DuplicateOf != open.ID || c.Reason != "同一处" {
+		t.Errorf("merged: %+v", c)
+	}
+}

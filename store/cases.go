@@ -65,6 +65,9 @@ type CaseFilter struct {
 	Category string
 	Unit     string
 	Bound    *orb.Bound // the case's point inside (edges included)
+	// DueBefore selects cases with a deadline before it (overdue at it
+	// when still open).
+	DueBefore *time.Time
 	// Limit caps the answer (newest first); 0 or more than MaxCaseList
 	// means MaxCaseList.
 	Limit int

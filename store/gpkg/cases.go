@@ -19,6 +19,7 @@ func migrateCases(ctx context.Context, tx *sql.Tx) error {
 		`CREATE TABLE gr_cases (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, version INTEGER NOT NULL, category TEXT NOT NULL, state TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, description TEXT NOT NULL, source TEXT NOT NULL, reporter TEXT NOT NULL, contact TEXT NOT NULL, zone TEXT NOT NULL, unit TEXT NOT NULL, duplicate_of INTEGER NOT NULL, reason TEXT NOT NULL, reopens INTEGER NOT NULL, reported DATETIME NOT NULL, registered DATETIME, deadline DATETIME, closed DATETIME, updated DATETIME NOT NULL)`,
 		`CREATE INDEX gr_cases_state ON gr_cases (state, category)`,
 		`CREATE INDEX gr_cases_lonlat ON gr_cases (lon, lat)`,
+		`CREATE INDEX gr_cases_deadline ON gr_cases (deadline)`,
 		`CREATE TABLE gr_case_events (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, case_id INTEGER NOT NULL REFERENCES gr_cases (id), at DATETIME NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, note TEXT NOT NULL, unit TEXT NOT NULL)`,
 		`CREATE INDEX gr_case_events_case ON gr_case_events (case_id, id)`,
 		`CREATE TABLE gr_case_photos (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, case_id INTEGER NOT NULL REFERENCES gr_cases (id), event_id INTEGER NOT NULL REFERENCES gr_case_events (id), type TEXT NOT NULL, data BLOB NOT NULL)`,
@@ -134,6 +135,9 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	}
 	if b := f.Bound; b != nil {
 		where, args = append(where, `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`), append(args, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	}
+	if f.DueBefore != nil {
+		where, args = append(where, `deadline < ?`), append(args, formatTime(*f.DueBefore))
 	}
 	q := `SELECT ` + caseCols + ` FROM gr_cases`
 	if len(where) > 0 {

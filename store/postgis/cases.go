@@ -37,6 +37,7 @@ func migrateCases(schema string) string {
 );
 CREATE INDEX gr_cases_geom_gist ON %[1]s.gr_cases USING gist (geom);
 CREATE INDEX gr_cases_state ON %[1]s.gr_cases (state, category);
+CREATE INDEX gr_cases_deadline ON %[1]s.gr_cases (deadline);
 CREATE TABLE %[1]s.gr_case_events (
   id bigserial PRIMARY KEY,
   case_id bigint NOT NULL REFERENCES %[1]s.gr_cases (id),
@@ -144,6 +145,9 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	}
 	if b := f.Bound; b != nil {
 		where = append(where, fmt.Sprintf(`geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)`, arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1])))
+	}
+	if f.DueBefore != nil {
+		where = append(where, `deadline < `+arg(*f.DueBefore))
 	}
 	q := fmt.Sprintf(`SELECT %s FROM %s.gr_cases`, caseCols, s.schema)
 	if len(where) > 0 {

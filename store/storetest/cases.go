@@ -92,7 +92,7 @@ func testCases(t *testing.T, open Opener) {
 	if got := mustEvents(t, s, a.ID); !reflect.DeepEqual(got, wantEvents) {
 		t.Fatalf("history:\n got %+v\nwant %+v", got, wantEvents)
 	}
-	testCaseList(t, s, a)
+	testCaseList(t, s, &want)
 	s.Close()
 	s = mustOpen(t, open)
 	if got, err := s.GetCase(c, a.ID); err != nil || !reflect.DeepEqual(got, &want) {
@@ -127,6 +127,7 @@ func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 		}
 		return fmt.Sprint(out)
 	}
+	after := a.Deadline.Add(time.Millisecond)
 	near := orb.Bound{Min: orb.Point{104.06, 30.67}, Max: orb.Point{104.07, 30.68}} // b on its corner
 	for _, tc := range []struct {
 		f    store.CaseFilter
@@ -140,6 +141,9 @@ func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 		{store.CaseFilter{Bound: &near}, []int64{b.ID, a.ID}},
 		{store.CaseFilter{Bound: &near, Category: "broken_branch", States: []string{"registered"}}, []int64{a.ID}},
 		{store.CaseFilter{Limit: 2}, []int64{d.ID, b.ID}},
+		{store.CaseFilter{DueBefore: a.Deadline}, nil},
+		{store.CaseFilter{DueBefore: &after}, []int64{a.ID}},
+		{store.CaseFilter{DueBefore: &after, States: []string{"reported"}}, nil},
 	} {
 		if got := ids(tc.f); got != fmt.Sprint(tc.want) {
 			t.Errorf("list %+v: %s, want %v", tc.f, got, tc.want)
