@@ -86,6 +86,9 @@ func (s *Service) limits() *Limits {
 func (s *Service) now() time.Time { return s.Clock().UTC().Truncate(time.Millisecond) }
 
 func (s *Service) actor(who Actor) error {
+	if who.Name == "" {
+		return inputErr("who", "every step records who took it: the actor needs a name")
+	}
 	if err := text("who", who.Name, s.limits().Name); err != nil {
 		return err
 	}
@@ -115,7 +118,10 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (*store.Case,
 		return nil, err
 	}
 	if r.Source == "" {
-		r.Source = map[bool]string{true: "citizen", false: "inspector"}[who.Role == store.RolePublic]
+		r.Source = "inspector"
+		if who.Role == store.RolePublic {
+			r.Source = "citizen"
+		}
 	}
 	if !slices.Contains(sources, r.Source) {
 		return nil, inputErr("source", "%q: want inspector, citizen or 12345", r.Source)
@@ -178,6 +184,14 @@ func (s *Service) check(ctx context.Context, who Actor, id, ifVersion int64, st 
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// Who may act comes first, so that a refused actor learns nothing of
+	// the case's version or state.
+	if !mayTake(who.Role, st.Action) {
+		return nil, nil, nil, &RoleError{Case: id, Role: who.Role, Action: st.Action}
+	}
+	if who.Role == RoleUnit && c.Unit != who.Unit {
+		return nil, nil, nil, &RoleError{Case: id, Role: who.Role, Action: st.Action, Unit: who.Unit}
+	}
 	if c.Version != ifVersion {
 		return nil, nil, nil, fmt.Errorf("case %d is at version %d, not %d: %w", id, c.Version, ifVersion, store.ErrConflict)
 	}
@@ -187,9 +201,6 @@ func (s *Service) check(ctx context.Context, who Actor, id, ifVersion int64, st 
 	}
 	if !slices.Contains(t.Roles, who.Role) {
 		return nil, nil, nil, &RoleError{Case: id, Role: who.Role, Action: st.Action}
-	}
-	if who.Role == RoleUnit && c.Unit != who.Unit {
-		return nil, nil, nil, &RoleError{Case: id, Role: who.Role, Action: st.Action, Unit: who.Unit}
 	}
 	if t.Note && st.Note == "" {
 		return nil, nil, nil, inputErr("note", "%s needs a reason", st.Action)
@@ -261,7 +272,9 @@ func (s *Service) apply(ctx context.Context, who Actor, c *store.Case, t *Transi
 // category lies within the catalog's duplicate radius: then the case is
 // merged into the nearest (rejected, DuplicateOf set). A registered case
 // is dispatched at once to st.Unit if given, else to the unit of its zone
-// (Zones); where no zone holds it, it waits for a dispatcher.
+// (Zones); where no zone holds it, it waits for a dispatcher. When the
+// dispatch fails after the registration was stored, the registered case
+// is returned with the error.
 func (s *Service) Register(ctx context.Context, who Actor, id, ifVersion int64, st Step) (*store.Case, error) {
 	st.Action = ActRegister
 	c, t, photos, err := s.check(ctx, who, id, ifVersion, st)

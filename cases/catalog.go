@@ -111,14 +111,14 @@ func Parse(name string, data []byte) (*Catalog, error) {
 	if c.DuplicateRadius <= 0 || c.DuplicateRadius > maxDuplicateRadius || math.IsNaN(c.DuplicateRadius) {
 		return nil, bad(keyLine(&root, "duplicate_radius_m"), "duplicate_radius_m %g: want a distance in (0, %d] m", c.DuplicateRadius, maxDuplicateRadius)
 	}
-	groups, err := checkLabels(c.Groups, lines("groups"), "group", nil, bad)
+	groups, err := checkLabels(c.Groups, lines("groups"), keyLine(&root, "groups"), "group", nil, bad)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkLabels(c.States, lines("states"), "state", states, bad); err != nil {
+	if _, err := checkLabels(c.States, lines("states"), keyLine(&root, "states"), "state", states, bad); err != nil {
 		return nil, err
 	}
-	if _, err := checkLabels(c.Actions, lines("actions"), "action", actions, bad); err != nil {
+	if _, err := checkLabels(c.Actions, lines("actions"), keyLine(&root, "actions"), "action", actions, bad); err != nil {
 		return nil, err
 	}
 	if len(c.Categories) == 0 {
@@ -151,8 +151,8 @@ func Parse(name string, data []byte) (*Catalog, error) {
 
 // checkLabels checks a list of labels (each code once, named in both
 // languages) and, when want is given, that it labels exactly those codes.
-// It returns the set of codes.
-func checkLabels(ls []Label, lines []int, what string, want []string, bad func(int, string, ...any) error) (map[string]bool, error) {
+// It returns the set of codes. key is the line of the list.
+func checkLabels(ls []Label, lines []int, key int, what string, want []string, bad func(int, string, ...any) error) (map[string]bool, error) {
 	seen := map[string]bool{}
 	for i, l := range ls {
 		if err := checkLabel(l, what, at(lines, i), bad); err != nil {
@@ -168,11 +168,11 @@ func checkLabels(ls []Label, lines []int, what string, want []string, bad func(i
 	}
 	for _, w := range want {
 		if !seen[w] {
-			return nil, bad(1, "%s %q of the workflow has no label", what, w)
+			return nil, bad(key, "%s %q of the workflow has no label", what, w)
 		}
 	}
 	if len(ls) == 0 {
-		return nil, bad(1, "no %ss", what)
+		return nil, bad(key, "no %ss", what)
 	}
 	return seen, nil
 }

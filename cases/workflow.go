@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/greenreach/greenreach/store"
 )
@@ -75,6 +76,16 @@ var Workflow = []Transition{
 	{Action: ActVerify, From: Handled, To: Verified, Roles: []string{RoleInspector, admin}},
 	{Action: ActSendBack, From: Handled, To: Dispatched, Roles: []string{RoleInspector, admin}, Note: true},
 	{Action: ActClose, From: Verified, To: Closed, Roles: []string{RoleDispatcher, admin}},
+}
+
+// mayTake reports whether role may take action from some state.
+func mayTake(role, action string) bool {
+	for _, t := range Workflow {
+		if t.Action == action && slices.Contains(t.Roles, role) {
+			return true
+		}
+	}
+	return false
 }
 
 // transition finds the row of action from state, nil if there is none.

@@ -62,7 +62,8 @@ func TestRefusals(t *testing.T) {
 		st    Step
 		want  error
 	}{
-		{"handle a reported case", Reported, unitWest, Step{Action: ActHandle, Note: "x", Photos: []store.Photo{photo(1)}}, ErrImpossible},
+		{"handle a reported case", Reported, Actor{Name: "root", Role: store.RoleAdmin}, Step{Action: ActHandle, Note: "x", Photos: []store.Photo{photo(1)}}, ErrImpossible},
+		{"a unit handles a case not yet dispatched", Reported, unitWest, Step{Action: ActHandle, Note: "x", Photos: []store.Photo{photo(1)}}, ErrForbidden},
 		{"close a handled case", Handled, dispatcher, Step{Action: ActClose}, ErrImpossible},
 		{"register twice", Dispatched, dispatcher, Step{Action: ActRegister}, ErrImpossible},
 		{"verify a rejected case", Rejected, inspector, Step{Action: ActVerify}, ErrImpossible},
@@ -97,6 +98,10 @@ func TestRefusals(t *testing.T) {
 		c := inState(t, svc, clk, Reported)
 		if _, err := svc.Take(ctx, dispatcher, c.ID, c.Version+1, Step{Action: ActRegister}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("%v, want ErrConflict", err)
+		}
+		// A refused actor learns nothing of the version.
+		if _, err := svc.Take(ctx, inspector, c.ID, c.Version+1, Step{Action: ActRegister}); !errors.Is(err, ErrForbidden) {
+			t.Errorf("an inspector registering at a stale version: %v, want ErrForbidden", err)
 		}
 		if _, err := svc.Take(ctx, dispatcher, 987654, 1, Step{Action: ActRegister}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("missing case: %v", err)
