@@ -197,44 +197,49 @@ func (s *Store) CaseEvents(ctx context.Context, id int64) ([]store.CaseEvent, er
 	if _, err := s.GetCase(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.at, e.who, e.role, e.action, e.from_state, e.to_state, e.note, e.unit, (SELECT group_concat(p.id) FROM (SELECT id FROM gr_case_photos WHERE event_id = e.id ORDER BY id) p) FROM gr_case_events e WHERE e.case_id = ? ORDER BY e.id`, id)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, who, role, action, from_state, to_state, note, unit FROM gr_case_events WHERE case_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, s.unavailable(err)
 	}
 	defer rows.Close()
 	var out []store.CaseEvent
+	byID := map[int64]int{}
 	for rows.Next() {
 		ev := store.CaseEvent{CaseID: id}
 		var at any
-		var photos sql.NullString
-		if err := rows.Scan(&ev.ID, &at, &ev.Who, &ev.Role, &ev.Action, &ev.From, &ev.To, &ev.Note, &ev.Unit, &photos); err != nil {
+		if err := rows.Scan(&ev.ID, &at, &ev.Who, &ev.Role, &ev.Action, &ev.From, &ev.To, &ev.Note, &ev.Unit); err != nil {
 			return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
 		}
 		if ev.At, err = parseTime(at); err != nil {
 			return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
 		}
-		if ev.Photos, err = idList(photos.String); err != nil {
-			return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
-		}
+		byID[ev.ID] = len(out)
 		out = append(out, ev)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
+	}
+	return out, s.eventPhotos(ctx, id, out, byID)
 }
 
-// idList parses group_concat's comma-separated ids.
-func idList(s string) ([]int64, error) {
-	if s == "" {
-		return nil, nil
+// eventPhotos fills in the photo ids of a case's events (byID: event id →
+// index in evs).
+func (s *Store) eventPhotos(ctx context.Context, id int64, evs []store.CaseEvent, byID map[int64]int) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, event_id FROM gr_case_photos WHERE case_id = ? ORDER BY id`, id)
+	if err != nil {
+		return s.unavailable(err)
 	}
-	var out []int64
-	for _, f := range strings.Split(s, ",") {
-		var id int64
-		if _, err := fmt.Sscan(f, &id); err != nil {
-			return nil, fmt.Errorf("photo id %q: %w", f, err)
+	defer rows.Close()
+	for rows.Next() {
+		var pid, eid int64
+		if err := rows.Scan(&pid, &eid); err != nil {
+			return fmt.Errorf("gpkg: case %d photos: %w", id, err)
 		}
-		out = append(out, id)
+		if i, ok := byID[eid]; ok {
+			evs[i].Photos = append(evs[i].Photos, pid)
+		}
 	}
-	return out, nil
+	return rows.Err()
 }
 
 func (s *Store) CasePhoto(ctx context.Context, id int64) (*store.Photo, error) {

@@ -70,8 +70,14 @@ func testCases(t *testing.T, open Opener) {
 	step.State, step.Zone, step.Unit, step.Reason, step.Reopens, step.DuplicateOf = "registered", "Z-01", "绿化一公司", "ok", 2, 0
 	step.Registered, step.Deadline, step.Updated, step.Reported = &reg, &dl, reg, caseAt(9, 9)
 	sev := &store.CaseEvent{At: reg, Who: "disp1", Role: "dispatcher", Action: "register", From: "reported", To: "registered", Note: "立案"}
-	if err := s.StepCase(c, &step, 1, sev, nil); err != nil || step.Version != 2 || sev.ID <= ev.ID {
+	two := []*store.Photo{{Type: "image/png", Data: []byte("png 1")}, {Type: "image/webp", Data: []byte("webp 2")}}
+	if err := s.StepCase(c, &step, 1, sev, two); err != nil || step.Version != 2 || sev.ID <= ev.ID || len(sev.Photos) != 2 || sev.Photos[0] >= sev.Photos[1] {
 		t.Fatalf("step: %v %+v %+v", err, step, sev)
+	}
+	for _, p := range two {
+		if got, err := s.CasePhoto(c, p.ID); err != nil || got.Type != p.Type || !bytes.Equal(got.Data, p.Data) || got.EventID != sev.ID {
+			t.Errorf("step photo %d: %+v %v", p.ID, got, err)
+		}
 	}
 	want := step
 	want.Reported = a.Reported
