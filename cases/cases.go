@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -41,6 +42,11 @@ type Service struct {
 	Clock   func() time.Time // now
 	Bound   orb.Bound        // reports outside are refused
 	Limits  Limits           // zero: DefaultLimits
+
+	// regMu makes the duplicate check and the registration one step
+	// within this Service: of two reports of one problem registered at
+	// once, the second sees the first as open and is merged into it.
+	regMu sync.Mutex
 }
 
 // Actor is who takes a step: a token's name and role, and for role unit
@@ -154,7 +160,10 @@ func (s *Service) Take(ctx context.Context, who Actor, id, ifVersion int64, st S
 	if err != nil {
 		return nil, err
 	}
-	return c, s.apply(ctx, who, c, t, st, photos)
+	if err := s.apply(ctx, who, c, t, st, photos); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // check validates a step against its input limits, the case's version and
@@ -235,10 +244,13 @@ func (s *Service) openOther(ctx context.Context, c *store.Case, dup int64) error
 	return nil
 }
 
-// apply writes transition t of case c (read at its version) with its
-// event, changing c to the stored case.
-func (s *Service) apply(ctx context.Context, who Actor, c *store.Case, t *Transition, st Step, photos []*store.Photo) error {
+// apply writes transition t of case orig (read at its version) with its
+// event; once stored, orig becomes the stored case, and is left as it was
+// when the write fails.
+func (s *Service) apply(ctx context.Context, who Actor, orig *store.Case, t *Transition, st Step, photos []*store.Photo) error {
 	now := s.now()
+	next := *orig
+	c := &next
 	ifVersion := c.Version
 	from := c.State
 	c.State, c.Updated = t.To, now
@@ -265,7 +277,11 @@ func (s *Service) apply(ctx context.Context, who Actor, c *store.Case, t *Transi
 	if t.Action == ActDispatch {
 		ev.Unit = c.Unit
 	}
-	return s.Store.StepCase(ctx, c, ifVersion, ev, photos)
+	if err := s.Store.StepCase(ctx, c, ifVersion, ev, photos); err != nil {
+		return err
+	}
+	*orig = next
+	return nil
 }
 
 // Register registers a reported case (立案), unless an open case of its
@@ -276,24 +292,12 @@ func (s *Service) apply(ctx context.Context, who Actor, c *store.Case, t *Transi
 // dispatch fails after the registration was stored, the registered case
 // is returned with the error.
 func (s *Service) Register(ctx context.Context, who Actor, id, ifVersion int64, st Step) (*store.Case, error) {
-	st.Action = ActRegister
-	c, t, photos, err := s.check(ctx, who, id, ifVersion, st)
+	c, merged, err := s.registerOrMerge(ctx, who, id, ifVersion, st)
 	if err != nil {
 		return nil, err
 	}
-	dup, err := s.duplicate(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	if dup != nil {
-		note := fmt.Sprintf("duplicate of case %d", dup.ID)
-		if st.Note != "" {
-			note += ": " + st.Note
-		}
-		return c, s.apply(ctx, who, c, transition(ActMerge, Reported), Step{Note: note, Duplicate: dup.ID}, photos)
-	}
-	if err := s.apply(ctx, who, c, t, st, photos); err != nil {
-		return nil, err
+	if merged {
+		return c, nil
 	}
 	d := Step{Action: ActDispatch, Unit: st.Unit, Zone: st.Zone, Note: "override"}
 	if d.Unit == "" && s.Zones != nil {
@@ -309,7 +313,37 @@ func (s *Service) Register(ctx context.Context, who Actor, id, ifVersion int64, 
 	if d.Unit == "" {
 		return c, nil
 	}
-	return c, s.apply(ctx, who, c, transition(ActDispatch, Registered), d, nil)
+	if err := s.apply(ctx, who, c, transition(ActDispatch, Registered), d, nil); err != nil {
+		return c, fmt.Errorf("case %d registered, not dispatched: %w", c.ID, err)
+	}
+	return c, nil
+}
+
+// registerOrMerge registers case id, or merges it into an open case
+// nearby (merged true).
+func (s *Service) registerOrMerge(ctx context.Context, who Actor, id, ifVersion int64, st Step) (c *store.Case, merged bool, err error) {
+	st.Action = ActRegister
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	c, t, photos, err := s.check(ctx, who, id, ifVersion, st)
+	if err != nil {
+		return nil, false, err
+	}
+	dup, err := s.duplicate(ctx, c)
+	if err != nil {
+		return nil, false, err
+	}
+	if dup != nil {
+		note := fmt.Sprintf("duplicate of case %d", dup.ID)
+		if st.Note != "" {
+			note += ": " + st.Note
+		}
+		t, st = transition(ActMerge, Reported), Step{Note: note, Duplicate: dup.ID}
+	}
+	if err := s.apply(ctx, who, c, t, st, photos); err != nil {
+		return nil, false, err
+	}
+	return c, dup != nil, nil
 }
 
 // duplicate returns the open case of c's category nearest to it within

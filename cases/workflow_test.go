@@ -227,3 +227,60 @@ func TestMergeByHand(t *testing.T) {
 		t.Errorf("merged: %+v", c)
 	}
 }
+
+// barrierStore holds each duplicate search's answer until a second search
+// has its own or a moment passes, so that two registrations both search
+// before either writes unless something keeps them apart.
+type barrierStore struct {
+	store.Store
+	arrived chan struct{}
+}
+
+func (b *barrierStore) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
+	cs, err := b.Store.ListCases(ctx, f)
+	select {
+	case b.arrived <- struct{}{}:
+	case <-b.arrived:
+	case <-time.After(300 * time.Millisecond):
+	}
+	return cs, err
+}
+
+// TestConcurrentDuplicates: two reports of one problem 10 m apart,
+// registered at the same moment by two dispatchers: one is registered,
+// the other merged into it.
+func TestConcurrentDuplicates(t *testing.T) {
+	st := &barrierStore{Store: memstore.New(), arrived: make(chan struct{})}
+	clk := &clock{t: t0}
+	svc := newService(st, clk)
+	ctx := context.Background()
+	var reps []*store.Case
+	for i := range 2 {
+		// 0.00009° of latitude is 10 m.
+		c, err := svc.Report(ctx, inspector, Report{Category: "construction_dumping", Point: orb.Point{104.07, 30.63 + 0.00009*float64(i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, c)
+	}
+	done := make(chan *store.Case, 2)
+	for _, c := range reps {
+		go func(c *store.Case) {
+			got, err := svc.Take(ctx, dispatcher, c.ID, c.Version, Step{Action: ActRegister})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- got
+		}(c)
+	}
+	a, b := <-done, <-done
+	if a == nil || b == nil {
+		t.FailNow()
+	}
+	if a.State == Rejected {
+		a, b = b, a
+	}
+	if a.State != Dispatched || b.State != Rejected || b.DuplicateOf != a.ID {
+		t.Errorf("two registrations of one problem: %+v and %+v", a, b)
+	}
+}
