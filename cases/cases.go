@@ -110,6 +110,9 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (*store.Case,
 	if err := s.actor(who); err != nil {
 		return nil, err
 	}
+	if !mayTake(who.Role, ActReport) {
+		return nil, &RoleError{Role: who.Role, Action: ActReport}
+	}
 	cat := s.Catalog.Category(r.Category)
 	if cat == nil {
 		return nil, inputErr("category", "%q is not a case category", r.Category)
@@ -135,9 +138,6 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (*store.Case,
 	photos, err := l.photos(r.Photos)
 	if err != nil {
 		return nil, err
-	}
-	if t := transition(ActReport, ""); !slices.Contains(t.Roles, who.Role) {
-		return nil, &RoleError{Role: who.Role, Action: ActReport}
 	}
 	now := s.now()
 	c := &store.Case{Category: cat.Code, State: Reported, Point: r.Point, Description: r.Description, Source: r.Source,
