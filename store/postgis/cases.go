@@ -83,8 +83,25 @@ func scanCase(r pgx.Row) (*store.Case, error) {
 	return &c, nil
 }
 
+// caseTx runs fn in a transaction of its own; a server out of reach at
+// its start or commit is store.ErrUnavailable, like every statement's.
+func (s *Store) caseTx(ctx context.Context, what string, fn func(pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return dbErr(what, err)
+	}
+	defer tx.Rollback(context.Background())
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return dbErr(what, err)
+	}
+	return nil
+}
+
 func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEvent, photos []*store.Photo) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.caseTx(ctx, "create case", func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_cases (version, category, state, geom, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated)
 VALUES (1, $1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`, s.schema),
 			c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
@@ -174,7 +191,7 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 }
 
 func (s *Store) StepCase(ctx context.Context, c *store.Case, ifVersion int64, ev *store.CaseEvent, photos []*store.Photo) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.caseTx(ctx, fmt.Sprintf("step case %d", c.ID), func(tx pgx.Tx) error {
 		var v int64
 		err := tx.QueryRow(ctx, fmt.Sprintf(`UPDATE %s.gr_cases SET version = version + 1, category = $1, state = $2, geom = ST_SetSRID(ST_MakePoint($3, $4), 4326), description = $5, source = $6, reporter = $7, contact = $8, zone = $9, unit = $10, duplicate_of = $11, reason = $12, reopens = $13, registered = $14, deadline = $15, closed = $16, updated = $17
 WHERE id = $18 AND version = $19 RETURNING version`, s.schema),
