@@ -47,6 +47,7 @@ type Store interface {
 	Close() error
 	Scenarios
 	Tokens
+	Cases
 }
 
 // Tx is a write transaction.

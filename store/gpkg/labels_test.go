@@ -78,6 +78,7 @@ func TestLabelsMigrated(t *testing.T) {
 			t.Fatalf("%s: %v", st, err)
 		}
 	}
+	undoCases(t, db)
 	db.Close()
 	before := map[string]int{}
 	s, err := Open(ctx, path)

@@ -33,6 +33,7 @@ func TestScenarioOwnerMigration(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	undoCases(t, db)
 	db.Close()
 	s, err = Open(ctx, path)
 	if err != nil {

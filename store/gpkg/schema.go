@@ -36,6 +36,7 @@ var migrations = []migration{
 	{"gr_scenarios.owner", migrateScenarioOwner},
 	{"gr_tokens out of gpkg_contents", migrateHideTokens},
 	{"layer titles and column aliases (gpkg_schema)", migrateLabels},
+	{"gr_cases, gr_case_events, gr_case_photos", migrateCases},
 }
 
 // schemaExtension is the GeoPackage schema extension (1.3, F.9), which

@@ -67,6 +67,7 @@ func TestTokensNotALayer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	undoCases(t, db)
 	db.Close()
 	if n, ver := registered(); n != 1 || ver != "4" {
 		t.Fatalf("setup: %d %s", n, ver)

@@ -40,6 +40,7 @@ type Data struct {
 	nextScen  int64
 	tokens    []*store.Token // guarded by wmu
 	nextToken int64
+	cases     caseData // guarded by wmu
 }
 
 // NewData returns empty data.

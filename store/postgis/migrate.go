@@ -59,6 +59,8 @@ var migrations = []func(schema string) string{
 	},
 	// 5: layer titles and column aliases for GIS tools, Chinese first.
 	labelComments,
+	// 6: cases, their append-only history and photos (cases.go).
+	migrateCases,
 }
 
 // labelComments names each layer's table and its columns for people where

@@ -45,6 +45,8 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"ScenarioRaceOneWins", testScenarioRace},
 		{"ScenarioCommitAtomic", testScenarioCommit},
 		{"Tokens", testTokens},
+		{"Cases", testCases},
+		{"CaseRaceOneWins", testCaseRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })

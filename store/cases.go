@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Case is a reported problem (数字城管 事件) on its way from report to
+// closure. The store keeps it versioned, like a scenario; what a step may
+// change and when is package cases's business, the store only guards the
+// version and appends the step's event in the same transaction.
+type Case struct {
+	ID          int64
+	Version     int64 // 1 when reported, one more on every step
+	Category    string
+	State       string
+	Point       orb.Point // WGS84 lon/lat
+	Description string
+	Source      string // inspector, citizen, 12345…
+	Reporter    string // who reported (a token's name), never public
+	Contact     string // the reporter's contact, never public
+	Zone        string // responsibility zone, once dispatched
+	Unit        string // responsible unit the case is dispatched to
+	DuplicateOf int64  // the open case this one was merged into
+	Reason      string // why not registered, or the last note sent back
+	Reopens     int    // times sent back to 处置 by a failed 核查
+	Reported    time.Time
+	Registered  *time.Time
+	Deadline    *time.Time // set on registration from the category
+	Closed      *time.Time
+	Updated     time.Time
+}
+
+// CaseEvent is one step of a case's history; events are only ever
+// appended.
+type CaseEvent struct {
+	ID     int64
+	CaseID int64
+	At     time.Time
+	Who    string
+	Role   string
+	Action string
+	From   string // state before ("" for the report)
+	To     string // state after
+	Note   string
+	Unit   string  // the unit dispatched to, for dispatch steps
+	Photos []int64 // ids of the photos taken with this step
+}
+
+// Photo is an image attached to a step, kept as given (checking and
+// stripping it is package cases/photo's).
+type Photo struct {
+	ID      int64
+	CaseID  int64
+	EventID int64
+	Type    string // MIME type
+	Data    []byte
+}
+
+// CaseFilter selects cases for ListCases; zero fields select everything.
+type CaseFilter struct {
+	States   []string
+	Category string
+	Unit     string
+	Bound    *orb.Bound // the case's point inside (edges included)
+	// DueBefore selects cases with a deadline before it (overdue at it
+	// when still open).
+	DueBefore *time.Time
+	// Limit caps the answer (newest first); 0 or more than MaxCaseList
+	// means MaxCaseList.
+	Limit int
+}
+
+// MaxCaseList is the most cases one ListCases returns.
+const MaxCaseList = 10000
+
+// Cases keeps cases, their events and photos beside the layers.
+type Cases interface {
+	// CreateCase stores a new case with its first event and that event's
+	// photos in one transaction, setting c.ID, c.Version (1), ev.ID,
+	// ev.CaseID, ev.Photos and each photo's ID, CaseID and EventID. Times
+	// are the caller's.
+	CreateCase(ctx context.Context, c *Case, ev *CaseEvent, photos []*Photo) error
+	// GetCase returns one case or ErrNotFound.
+	GetCase(ctx context.Context, id int64) (*Case, error)
+	// ListCases returns the cases the filter selects, newest first.
+	ListCases(ctx context.Context, f CaseFilter) ([]Case, error)
+	// StepCase writes every field of c but ID, Reported and Version if its
+	// stored version is ifVersion (ErrConflict otherwise, ErrNotFound when
+	// there is no such case), raising the version by one and setting
+	// c.Version, and appends ev with its photos in the same transaction.
+	// The check and the write are one statement, so of two concurrent
+	// steps from the same version exactly one succeeds.
+	StepCase(ctx context.Context, c *Case, ifVersion int64, ev *CaseEvent, photos []*Photo) error
+	// CaseEvents returns a case's history, oldest first (ErrNotFound if
+	// there is no such case).
+	CaseEvents(ctx context.Context, id int64) ([]CaseEvent, error)
+	// CasePhoto returns one photo with its data, or ErrNotFound.
+	CasePhoto(ctx context.Context, id int64) (*Photo, error)
+}

@@ -1,0 +1,255 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/greenreach/greenreach/store"
+)
+
+// migrateCases adds cases, their append-only history and photos. The
+// tables hold reporters' contacts and photos, so like gr_tokens they are
+// not registered in gpkg_contents: no GIS client offers them as a layer.
+func migrateCases(ctx context.Context, tx *sql.Tx) error {
+	for _, st := range []string{
+		`CREATE TABLE gr_cases (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, version INTEGER NOT NULL, category TEXT NOT NULL, state TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, description TEXT NOT NULL, source TEXT NOT NULL, reporter TEXT NOT NULL, contact TEXT NOT NULL, zone TEXT NOT NULL, unit TEXT NOT NULL, duplicate_of INTEGER NOT NULL, reason TEXT NOT NULL, reopens INTEGER NOT NULL, reported DATETIME NOT NULL, registered DATETIME, deadline DATETIME, closed DATETIME, updated DATETIME NOT NULL)`,
+		`CREATE INDEX gr_cases_state ON gr_cases (state, category)`,
+		`CREATE INDEX gr_cases_lonlat ON gr_cases (lon, lat)`,
+		`CREATE INDEX gr_cases_deadline ON gr_cases (deadline)`,
+		`CREATE TABLE gr_case_events (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, case_id INTEGER NOT NULL REFERENCES gr_cases (id), at DATETIME NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, note TEXT NOT NULL, unit TEXT NOT NULL)`,
+		`CREATE INDEX gr_case_events_case ON gr_case_events (case_id, id)`,
+		`CREATE TABLE gr_case_photos (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, case_id INTEGER NOT NULL REFERENCES gr_cases (id), event_id INTEGER NOT NULL REFERENCES gr_case_events (id), type TEXT NOT NULL, data BLOB NOT NULL)`,
+		`CREATE INDEX gr_case_photos_case ON gr_case_photos (case_id, event_id)`,
+		`CREATE TRIGGER gr_case_events_no_update BEFORE UPDATE ON gr_case_events BEGIN SELECT RAISE(ABORT, 'case history is append-only'); END`,
+		`CREATE TRIGGER gr_case_events_no_delete BEFORE DELETE ON gr_case_events BEGIN SELECT RAISE(ABORT, 'case history is append-only'); END`,
+		`CREATE TRIGGER gr_case_photos_no_update BEFORE UPDATE ON gr_case_photos BEGIN SELECT RAISE(ABORT, 'case photos are append-only'); END`,
+	} {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(st), err)
+		}
+	}
+	return nil
+}
+
+const caseCols = `id, version, category, state, lon, lat, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated`
+
+func scanCase(r rowScan) (*store.Case, error) {
+	var c store.Case
+	var reported, registered, deadline, closed, updated any
+	if err := r.Scan(&c.ID, &c.Version, &c.Category, &c.State, &c.Point[0], &c.Point[1], &c.Description, &c.Source, &c.Reporter, &c.Contact,
+		&c.Zone, &c.Unit, &c.DuplicateOf, &c.Reason, &c.Reopens, &reported, &registered, &deadline, &closed, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.Reported, err = parseTime(reported); err != nil {
+		return nil, err
+	}
+	if c.Updated, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	for _, p := range []struct {
+		v   any
+		dst **time.Time
+	}{{registered, &c.Registered}, {deadline, &c.Deadline}, {closed, &c.Closed}} {
+		if p.v == nil {
+			continue
+		}
+		t, err := parseTime(p.v)
+		if err != nil {
+			return nil, err
+		}
+		*p.dst = &t
+	}
+	return &c, nil
+}
+
+// optTime is a nullable DATETIME.
+func optTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEvent, photos []*store.Photo) error {
+	return s.scenarioWrite(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO gr_cases (`+strings.TrimPrefix(caseCols, "id, ")+`) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
+			formatTime(c.Reported), optTime(c.Registered), optTime(c.Deadline), optTime(c.Closed), formatTime(c.Updated)).Scan(&c.ID)
+		if err != nil {
+			return fmt.Errorf("gpkg: create case: %w", err)
+		}
+		c.Version = 1
+		return appendEvent(ctx, tx, c.ID, ev, photos)
+	})
+}
+
+// appendEvent inserts ev and its photos for case id inside tx.
+func appendEvent(ctx context.Context, tx *sql.Tx, id int64, ev *store.CaseEvent, photos []*store.Photo) error {
+	err := tx.QueryRowContext(ctx, `INSERT INTO gr_case_events (case_id, at, who, role, action, from_state, to_state, note, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		id, formatTime(ev.At), ev.Who, ev.Role, ev.Action, ev.From, ev.To, ev.Note, ev.Unit).Scan(&ev.ID)
+	if err != nil {
+		return fmt.Errorf("gpkg: case %d event: %w", id, err)
+	}
+	ev.CaseID, ev.Photos = id, nil
+	for _, p := range photos {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO gr_case_photos (case_id, event_id, type, data) VALUES (?, ?, ?, ?) RETURNING id`,
+			id, ev.ID, p.Type, p.Data).Scan(&p.ID); err != nil {
+			return fmt.Errorf("gpkg: case %d photo: %w", id, err)
+		}
+		p.CaseID, p.EventID = id, ev.ID
+		ev.Photos = append(ev.Photos, p.ID)
+	}
+	return nil
+}
+
+func (s *Store) GetCase(ctx context.Context, id int64) (*store.Case, error) {
+	c, err := scanCase(s.r.QueryRowContext(ctx, `SELECT `+caseCols+` FROM gr_cases WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("case %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
+	var where []string
+	var args []any
+	if len(f.States) > 0 {
+		where = append(where, `state IN (?`+strings.Repeat(`, ?`, len(f.States)-1)+`)`)
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+	}
+	if f.Category != "" {
+		where, args = append(where, `category = ?`), append(args, f.Category)
+	}
+	if f.Unit != "" {
+		where, args = append(where, `unit = ?`), append(args, f.Unit)
+	}
+	if b := f.Bound; b != nil {
+		where, args = append(where, `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`), append(args, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	}
+	if f.DueBefore != nil {
+		where, args = append(where, `deadline < ?`), append(args, formatTime(*f.DueBefore))
+	}
+	q := `SELECT ` + caseCols + ` FROM gr_cases`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > store.MaxCaseList {
+		limit = store.MaxCaseList
+	}
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, s.unavailable(err)
+	}
+	defer rows.Close()
+	var out []store.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("gpkg: cases: %w", err)
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) StepCase(ctx context.Context, c *store.Case, ifVersion int64, ev *store.CaseEvent, photos []*store.Photo) error {
+	return s.scenarioWrite(ctx, func(tx *sql.Tx) error {
+		var v int64
+		err := tx.QueryRowContext(ctx, `UPDATE gr_cases SET version = version + 1, category = ?, state = ?, lon = ?, lat = ?, description = ?, source = ?, reporter = ?, contact = ?, zone = ?, unit = ?, duplicate_of = ?, reason = ?, reopens = ?, registered = ?, deadline = ?, closed = ?, updated = ? WHERE id = ? AND version = ? RETURNING version`,
+			c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
+			optTime(c.Registered), optTime(c.Deadline), optTime(c.Closed), formatTime(c.Updated), c.ID, ifVersion).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return caseWhy(ctx, tx, c.ID, ifVersion)
+		}
+		if err != nil {
+			return fmt.Errorf("gpkg: step case %d: %w", c.ID, err)
+		}
+		c.Version = v
+		return appendEvent(ctx, tx, c.ID, ev, photos)
+	})
+}
+
+// caseWhy explains a guarded step that changed nothing.
+func caseWhy(ctx context.Context, tx *sql.Tx, id, v int64) error {
+	var cur int64
+	err := tx.QueryRowContext(ctx, `SELECT version FROM gr_cases WHERE id = ?`, id).Scan(&cur)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("case %d: %w", id, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("gpkg: case %d: %w", id, err)
+	}
+	return fmt.Errorf("case %d is at version %d, not %d: %w", id, cur, v, store.ErrConflict)
+}
+
+func (s *Store) CaseEvents(ctx context.Context, id int64) ([]store.CaseEvent, error) {
+	if _, err := s.GetCase(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, who, role, action, from_state, to_state, note, unit FROM gr_case_events WHERE case_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, s.unavailable(err)
+	}
+	defer rows.Close()
+	var out []store.CaseEvent
+	byID := map[int64]int{}
+	for rows.Next() {
+		ev := store.CaseEvent{CaseID: id}
+		var at any
+		if err := rows.Scan(&ev.ID, &at, &ev.Who, &ev.Role, &ev.Action, &ev.From, &ev.To, &ev.Note, &ev.Unit); err != nil {
+			return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
+		}
+		if ev.At, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
+		}
+		byID[ev.ID] = len(out)
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("gpkg: case %d events: %w", id, err)
+	}
+	return out, s.eventPhotos(ctx, id, out, byID)
+}
+
+// eventPhotos fills in the photo ids of a case's events (byID: event id →
+// index in evs).
+func (s *Store) eventPhotos(ctx context.Context, id int64, evs []store.CaseEvent, byID map[int64]int) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, event_id FROM gr_case_photos WHERE case_id = ? ORDER BY id`, id)
+	if err != nil {
+		return s.unavailable(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, eid int64
+		if err := rows.Scan(&pid, &eid); err != nil {
+			return fmt.Errorf("gpkg: case %d photos: %w", id, err)
+		}
+		if i, ok := byID[eid]; ok {
+			evs[i].Photos = append(evs[i].Photos, pid)
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Store) CasePhoto(ctx context.Context, id int64) (*store.Photo, error) {
+	p := &store.Photo{ID: id}
+	err := s.r.QueryRowContext(ctx, `SELECT case_id, event_id, type, data FROM gr_case_photos WHERE id = ?`, id).Scan(&p.CaseID, &p.EventID, &p.Type, &p.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("photo %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: photo %d: %w", id, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,208 @@
+package storetest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/store"
+	"github.com/paulmach/orb"
+)
+
+// caseAt is a millisecond time on 2 March 2026 (Beijing morning), h hours
+// and m minutes after 00:00 UTC.
+func caseAt(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 7, 123e6, time.UTC) }
+
+func newCase(cat string, p orb.Point, at time.Time) (*store.Case, *store.CaseEvent) {
+	c := &store.Case{Category: cat, State: "reported", Point: p, Description: "东湖公园北门 断枝 " + cat, Source: "inspector",
+		Reporter: "insp1", Contact: "138 0000 0000", Reported: at, Updated: at}
+	return c, &store.CaseEvent{At: at, Who: "insp1", Role: "inspector", Action: "report", To: "reported", Note: "北门"}
+}
+
+func mustEvents(t *testing.T, s store.Store, id int64) []store.CaseEvent {
+	t.Helper()
+	evs, err := s.CaseEvents(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// testCases: a case, its first event and photo round-trip; a step writes
+// the row and appends its event; a stale step changes nothing; filters
+// select; everything survives a reopen.
+func testCases(t *testing.T, open Opener) {
+	s := mustOpen(t, open)
+	c := ctx(t)
+	a, ev := newCase("broken_branch", orb.Point{104.0612345, 30.6712345}, caseAt(1, 0))
+	jpeg := []byte("\xff\xd8\xff\xe0 not really a jpeg \x00\x01\x02")
+	ph := &store.Photo{Type: "image/jpeg", Data: jpeg}
+	if err := s.CreateCase(c, a, ev, []*store.Photo{ph}); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == 0 || a.Version != 1 || ev.ID == 0 || ev.CaseID != a.ID || ph.ID == 0 || ph.EventID != ev.ID || !reflect.DeepEqual(ev.Photos, []int64{ph.ID}) {
+		t.Fatalf("created %+v %+v %+v", a, ev, ph)
+	}
+	got, err := s.GetCase(c, a.ID)
+	if err != nil || !reflect.DeepEqual(got, a) {
+		t.Fatalf("get:\n got %+v %v\nwant %+v", got, err, a)
+	}
+	if p, err := s.CasePhoto(c, ph.ID); err != nil || !bytes.Equal(p.Data, jpeg) || p.Type != "image/jpeg" || p.CaseID != a.ID || p.EventID != ev.ID {
+		t.Fatalf("photo: %+v %v", p, err)
+	}
+	if _, err := s.CasePhoto(c, 999999); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing photo: %v", err)
+	}
+	if _, err := s.GetCase(c, 999999); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing case: %v", err)
+	}
+	if _, err := s.CaseEvents(c, 999999); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("events of a missing case: %v", err)
+	}
+
+	// A step: every mutable field changes, Reported does not.
+	reg, dl := caseAt(2, 0), caseAt(50, 0)
+	step := *a
+	step.State, step.Zone, step.Unit, step.Reason, step.Reopens, step.DuplicateOf = "registered", "Z-01", "绿化一公司", "ok", 2, 0
+	step.Registered, step.Deadline, step.Updated, step.Reported = &reg, &dl, reg, caseAt(9, 9)
+	sev := &store.CaseEvent{At: reg, Who: "disp1", Role: "dispatcher", Action: "register", From: "reported", To: "registered", Note: "立案"}
+	two := []*store.Photo{{Type: "image/png", Data: []byte("png 1")}, {Type: "image/webp", Data: []byte("webp 2")}}
+	if err := s.StepCase(c, &step, 1, sev, two); err != nil || step.Version != 2 || sev.ID <= ev.ID || len(sev.Photos) != 2 || sev.Photos[0] >= sev.Photos[1] {
+		t.Fatalf("step: %v %+v %+v", err, step, sev)
+	}
+	for _, p := range two {
+		if got, err := s.CasePhoto(c, p.ID); err != nil || got.Type != p.Type || !bytes.Equal(got.Data, p.Data) || got.EventID != sev.ID {
+			t.Errorf("step photo %d: %+v %v", p.ID, got, err)
+		}
+	}
+	want := step
+	want.Reported = a.Reported
+	if got, _ := s.GetCase(c, a.ID); !reflect.DeepEqual(got, &want) {
+		t.Fatalf("after step:\n got %+v\nwant %+v", got, &want)
+	}
+	stale := want
+	stale.State = "rejected"
+	if err := s.StepCase(c, &stale, 1, &store.CaseEvent{At: reg, Who: "x", Action: "reject", From: "reported", To: "rejected"}, []*store.Photo{{Type: "image/png", Data: []byte("x")}}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale step: %v, want ErrConflict", err)
+	}
+	missing := want
+	missing.ID = 999999
+	if err := s.StepCase(c, &missing, 1, &store.CaseEvent{At: reg, Action: "x"}, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("step of a missing case: %v", err)
+	}
+	wantEvents := []store.CaseEvent{*ev, *sev}
+	if got := mustEvents(t, s, a.ID); !reflect.DeepEqual(got, wantEvents) {
+		t.Fatalf("history:\n got %+v\nwant %+v", got, wantEvents)
+	}
+	testCaseList(t, s, &want)
+	s.Close()
+	s = mustOpen(t, open)
+	if got, err := s.GetCase(c, a.ID); err != nil || !reflect.DeepEqual(got, &want) {
+		t.Errorf("after reopen: %+v %v", got, err)
+	}
+	if got := mustEvents(t, s, a.ID); !reflect.DeepEqual(got, wantEvents) {
+		t.Errorf("history after reopen: %+v", got)
+	}
+}
+
+// testCaseList: ListCases filters by state, category, unit and bound,
+// newest first, and keeps to its limit. a is case 1, registered.
+func testCaseList(t *testing.T, s store.Store, a *store.Case) {
+	c := ctx(t)
+	b, ev := newCase("overflowing_bin", orb.Point{104.07, 30.68}, caseAt(3, 0))
+	if err := s.CreateCase(c, b, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, ev := newCase("broken_branch", orb.Point{104.2, 30.9}, caseAt(4, 0))
+	if err := s.CreateCase(c, d, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(f store.CaseFilter) string {
+		t.Helper()
+		cs, err := s.ListCases(c, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, x := range cs {
+			out = append(out, x.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	after := a.Deadline.Add(time.Millisecond)
+	near := orb.Bound{Min: orb.Point{104.06, 30.67}, Max: orb.Point{104.07, 30.68}} // b on its corner
+	for _, tc := range []struct {
+		f    store.CaseFilter
+		want []int64
+	}{
+		{store.CaseFilter{}, []int64{d.ID, b.ID, a.ID}},
+		{store.CaseFilter{States: []string{"reported"}}, []int64{d.ID, b.ID}},
+		{store.CaseFilter{States: []string{"registered", "closed"}}, []int64{a.ID}},
+		{store.CaseFilter{Category: "broken_branch"}, []int64{d.ID, a.ID}},
+		{store.CaseFilter{Unit: "绿化一公司"}, []int64{a.ID}},
+		{store.CaseFilter{Bound: &near}, []int64{b.ID, a.ID}},
+		{store.CaseFilter{Bound: &near, Category: "broken_branch", States: []string{"registered"}}, []int64{a.ID}},
+		{store.CaseFilter{Limit: 2}, []int64{d.ID, b.ID}},
+		{store.CaseFilter{DueBefore: a.Deadline}, nil},
+		{store.CaseFilter{DueBefore: &after}, []int64{a.ID}},
+		{store.CaseFilter{DueBefore: &after, States: []string{"reported"}}, nil},
+	} {
+		if got := ids(tc.f); got != fmt.Sprint(tc.want) {
+			t.Errorf("list %+v: %s, want %v", tc.f, got, tc.want)
+		}
+	}
+}
+
+// testCaseRace: many steps of one case from the same version at once;
+// exactly one wins, the rest get ErrConflict, and the history holds the
+// winner's event only.
+func testCaseRace(t *testing.T, open Opener) {
+	s := mustOpen(t, open)
+	c := ctx(t)
+	a, ev := newCase("exposed_garbage", orb.Point{104.06, 30.67}, caseAt(1, 0))
+	if err := s.CreateCase(c, a, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			step := *a
+			step.State = "registered"
+			step.Reason = fmt.Sprint("writer ", i)
+			errs[i] = s.StepCase(c, &step, 1, &store.CaseEvent{At: caseAt(2, i), Who: fmt.Sprint("disp", i), Role: "dispatcher", Action: "register", From: "reported", To: "registered"},
+				[]*store.Photo{{Type: "image/png", Data: []byte{byte(i)}}})
+		}(i)
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if won >= 0 {
+				t.Fatalf("writers %d and %d both won", won, i)
+			}
+			won = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("nobody won")
+	}
+	got, _ := s.GetCase(c, a.ID)
+	evs := mustEvents(t, s, a.ID)
+	if got.Version != 2 || got.Reason != fmt.Sprint("writer ", won) || len(evs) != 2 || evs[1].Who != fmt.Sprint("disp", won) || len(evs[1].Photos) != 1 {
+		t.Fatalf("the winner was %d: case %+v, history %+v", won, got, evs)
+	}
+	if p, err := s.CasePhoto(c, evs[1].Photos[0]); err != nil || !bytes.Equal(p.Data, []byte{byte(won)}) {
+		t.Errorf("the winner's photo: %+v %v", p, err)
+	}
+}
