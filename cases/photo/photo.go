@@ -173,7 +173,7 @@ func inspect(b []byte, lim Limits) (*Info, color.Model, error) {
 		Orientation: orientation(l.exif),
 		Bytes:       int64(len(b)),
 	}
-	info.Memory = decodeMemory(info, l, cfg.ColorModel) + cleanMemory(info, cfg.ColorModel) + thumbMemory(cfg.Width, cfg.Height, ThumbSide)
+	info.Memory = decodeMemory(info, l, cfg.ColorModel) + cleanMemory(info, l, cfg.ColorModel) + thumbMemory(cfg.Width, cfg.Height, ThumbSide)
 	if info.Memory > lim.MaxMemory {
 		return nil, nil, &LimitError{Limit: "memory", Got: info.Memory, Max: lim.MaxMemory}
 	}
@@ -217,14 +217,16 @@ func decodeMemory(i *Info, l *layout, m color.Model) int64 {
 	case WebP:
 		// VP8: 4:2:0 planes in 16×16 macroblocks; VP8L: 4 bytes a pixel and
 		// a transform's copy; alpha: a plane and its VP8L decoding.
+		// The layout, not the header's colour model, tells them apart: a
+		// VP8X header answers YCbCr whatever follows it.
 		pw, ph := (w+15)/16*16, (h+15)/16*16
-		switch m {
-		case color.YCbCrModel:
-			return pw*ph*3/2 + slack
-		case color.NYCbCrAModel:
+		switch {
+		case l.lossless:
+			return 8*px + slack
+		case l.alpha:
 			return pw*ph*3/2 + 9*px + slack
 		}
-		return 8*px + slack
+		return pw*ph*3/2 + slack
 	}
 	return 0
 }
@@ -232,7 +234,7 @@ func decodeMemory(i *Info, l *layout, m color.Model) int64 {
 // cleanMemory bounds what Clean allocates: a 4-byte copy of the pixels
 // when they must be converted or turned, and the encoded output (a
 // bytes.Buffer may hold up to twice it while growing).
-func cleanMemory(i *Info, m color.Model) int64 {
+func cleanMemory(i *Info, l *layout, m color.Model) int64 {
 	px := int64(i.Width) * int64(i.Height)
 	var n int64
 	if i.Format == PNG {
@@ -243,7 +245,8 @@ func cleanMemory(i *Info, m color.Model) int64 {
 		// Deflate never grows data by more than a few bytes a block.
 		n += 2 * (bpp*px + int64(i.Height) + px/1024)
 	} else {
-		if i.Orientation != 1 || m != color.YCbCrModel && m != color.GrayModel {
+		converted := m != color.YCbCrModel && m != color.GrayModel || l.lossless || l.alpha
+		if i.Orientation != 1 || converted {
 			n += 4 * px
 		}
 		// Baseline JPEG at quality 85 stays well under 3 bytes a pixel

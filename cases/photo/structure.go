@@ -13,6 +13,9 @@ type layout struct {
 	// JPEG frame (SOF): sampling factors per component, progressive.
 	progressive bool
 	comps       [][2]int // h, v of each component
+
+	// WebP: the bitstream is lossless (VP8L); an ALPH chunk is present.
+	lossless, alpha bool
 }
 
 // walk checks that b is one whole image of format f, with nothing but
@@ -217,7 +220,12 @@ func walkWebP(b []byte, l *layout) (int, error) {
 		}
 		data := b[pos+8 : pos+8+int(n)]
 		pos += 8 + int(n) + int(n&1) // chunks are padded to even
-		if typ == "EXIF" && l.exif == nil {
+		switch {
+		case typ == "VP8L":
+			l.lossless = true
+		case typ == "ALPH":
+			l.alpha = true
+		case typ == "EXIF" && l.exif == nil:
 			// Some writers keep the JPEG APP1 prefix.
 			if len(data) > len(exifHeader) && string(data[:len(exifHeader)]) == string(exifHeader) {
 				data = data[len(exifHeader):]
