@@ -599,7 +599,7 @@ func TestThumbDownscalesWithoutAliasing(t *testing.T) {
 		return m
 	}
 	for _, c := range []struct{ w, h, tw, th int }{
-		{1000, 700, 320, 224}, // Catmull-Rom alone
+		{1000, 700, 320, 224},  // Catmull-Rom alone
 		{4000, 3000, 320, 240}, // block averages, then Catmull-Rom
 		{5000, 10, 320, 1},
 		{120, 80, 120, 80}, // never enlarged
