@@ -254,7 +254,7 @@ func TestOrientationApplied(t *testing.T) {
 
 // pngHeader makes a PNG of a w×h RGB image whose IDAT holds only a little
 // compressed data: a decompression bomb's header.
-func pngHeader(t *testing.T, w, h uint32) []byte {
+func pngHeader(_ testing.TB, w, h uint32) []byte {
 	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, w), h)
 	ihdr = append(ihdr, 8, 2, 0, 0, 0)
 	var z bytes.Buffer
@@ -646,4 +646,22 @@ func TestIdentifyIgnoresNames(t *testing.T) {
 		t.Errorf("got %v %v", f, err)
 	}
 	var _ io.Reader // Check takes a bare reader
+}
+
+// TestThumbMemoryIndependentOfPhotoSize: a thumbnail of a large photo
+// allocates about what one of a small photo does, thanks to the block
+// averages before Catmull-Rom (whose buffer grows with the source height).
+func TestThumbMemoryIndependentOfPhotoSize(t *testing.T) {
+	m := image.NewGray(image.Rect(0, 0, 6000, 4000))
+	p := mustCheck(t, encPNG(t, m))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := p.Thumb(0); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if used := after.TotalAlloc - before.TotalAlloc; used > 12<<20 {
+		t.Errorf("a thumbnail of 6000x4000 allocated %d bytes", used)
+	}
 }
