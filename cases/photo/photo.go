@@ -7,8 +7,10 @@
 // scans. A decompression bomb — a small file claiming a huge image — is
 // thus refused after reading a few header bytes. A file must be one whole
 // image: truncated files, and files with other data after the image's end
-// (polyglots, e.g. a JPEG followed by a ZIP), are refused; phones'
-// "motion photos", which append a video after the JPEG, are refused too.
+// (polyglots, e.g. a JPEG followed by a ZIP), are refused. Whole JPEGs
+// after a JPEG (the gain maps and previews phones declare in an MPF
+// segment) are taken; a video after one (a "motion photo") is refused, and
+// the refusal names it.
 //
 // Clean re-encodes a checked photo from its pixels alone, so no metadata
 // survives (EXIF with GPS, XMP, IPTC, ICC profiles, comments, PNG text

@@ -510,20 +510,31 @@ func TestPolyglotsRefused(t *testing.T) {
 	html := []byte("<html><script>alert(document.cookie)</script></html>")
 	ins := validInputs(t)
 	cases := map[string][]byte{
-		"jpeg+zip":  append(slices.Clone(ins["jpeg"]), zipBuf.Bytes()...),
-		"jpeg+pdf":  append(slices.Clone(ins["jpeg"]), "%PDF-1.4\n"...),
-		"png+html":  append(slices.Clone(ins["png"]), html...),
-		"webp+zip":  append(slices.Clone(ins["webp"]), zipBuf.Bytes()...),
-		"jpeg+jpeg": append(slices.Clone(ins["jpeg"]), ins["jpeg"]...),
+		"jpeg+zip":      append(slices.Clone(ins["jpeg"]), zipBuf.Bytes()...),
+		"jpeg+pdf":      append(slices.Clone(ins["jpeg"]), "%PDF-1.4\n"...),
+		"png+html":      append(slices.Clone(ins["png"]), html...),
+		"webp+zip":      append(slices.Clone(ins["webp"]), zipBuf.Bytes()...),
+		"jpeg+jpeg+zip": slices.Concat(ins["jpeg"], ins["jpeg"], zipBuf.Bytes()),
+		"jpeg+mp4":      slices.Concat(ins["jpeg"], []byte("\x00\x00\x00\x1cftypmp42\x00\x00\x00\x00mp42isom")),
+		"jpeg+jpeg cut": slices.Concat(ins["jpeg"], ins["jpeg"][:100]),
 	}
+	names := map[string]string{"jpeg+zip": "ZIP", "jpeg+pdf": "PDF", "png+html": "HTML", "webp+zip": "ZIP",
+		"jpeg+jpeg+zip": "ZIP", "jpeg+mp4": "MP4", "jpeg+jpeg cut": "appended at"}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := photo.CheckBytes(in, photo.Limits{})
 			var ie *photo.InvalidError
-			if !errors.As(err, &ie) || !strings.Contains(err.Error(), "after the end") {
-				t.Fatalf("got %v, want a refusal of the data after the end", err)
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), names[name]) {
+				t.Fatalf("got %v, want a refusal naming %s", err, names[name])
 			}
 		})
+	}
+	// Whole JPEGs after a JPEG are how phones store gain maps and
+	// previews (MPF): taken, and only the first is the photo.
+	gainMap := encJPEG(t, image.NewGray(image.Rect(0, 0, 10, 5)), 80)
+	p, err := photo.CheckBytes(slices.Concat(ins["jpeg"], gainMap, gainMap), photo.Limits{})
+	if err != nil || p.Width != 40 || p.Height != 30 {
+		t.Errorf("JPEG with appended JPEGs: %v", err)
 	}
 	// Padding after the end carries nothing and is taken.
 	for name, in := range ins {
@@ -534,7 +545,7 @@ func TestPolyglotsRefused(t *testing.T) {
 	// Script inside a comment segment is inside the image: the photo is
 	// taken, and the script is not in what is shown.
 	in := withSegments(encJPEG(t, gradient(40, 30), 90), segment(0xfe, html))
-	p := mustCheck(t, in)
+	p = mustCheck(t, in)
 	for _, out := range []func() (*photo.File, error){p.Clean, func() (*photo.File, error) { return p.Thumb(0) }} {
 		f, err := out()
 		if err != nil {

@@ -1,7 +1,10 @@
 package photo
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 )
 
 // layout is what a walk over a file's blocks (JPEG segments, PNG chunks,
@@ -38,8 +41,30 @@ func walk(f Format, b []byte, maxScans int) (*layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	if extra := b[end:]; !padding(extra) {
-		return nil, invalid(f, "%d bytes of other data after the end of the image (a polyglot or an appended file)", len(extra))
+	extra := b[end:]
+	if f == JPEG {
+		// Phones append further whole JPEGs after the first, declared in
+		// an MPF segment: Ultra HDR and iPhone gain maps, previews. They
+		// are images too, walked by the same rules, and never decoded.
+		for {
+			next := bytes.TrimLeft(extra, "\x00")
+			if !bytes.HasPrefix(next, []byte{0xff, 0xd8, 0xff}) {
+				break
+			}
+			at := len(b) - len(next)
+			n, err := walkJPEG(next, &layout{}, maxScans)
+			if err != nil {
+				var ie *InvalidError
+				if errors.As(err, &ie) {
+					ie.Detail = fmt.Sprintf("the JPEG appended at byte %d: %s", at, ie.Detail)
+				}
+				return nil, err
+			}
+			extra = next[n:]
+		}
+	}
+	if !padding(extra) {
+		return nil, invalid(f, "%d bytes after the end of the image (%s): a polyglot or an appended file", len(extra), describe(extra))
 	}
 	return &l, nil
 }
@@ -221,6 +246,8 @@ func walkWebP(b []byte, l *layout) (int, error) {
 		data := b[pos+8 : pos+8+int(n)]
 		pos += 8 + int(n) + int(n&1) // chunks are padded to even
 		switch {
+		case typ == "ANIM" || typ == "ANMF":
+			return 0, invalid(WebP, "animated WebP is not taken")
 		case typ == "VP8L":
 			l.lossless = true
 		case typ == "ALPH":
