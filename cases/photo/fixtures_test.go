@@ -390,17 +390,20 @@ func (w *bits) bytes() []byte {
 // vp8l encodes a lossless WebP bitstream of m's pixels, which must each be
 // black or white: every channel but green has one symbol (zero bits a
 // pixel), green two (0 and 255, one bit a pixel).
-func vp8l(m *image.Gray) []byte {
+func vp8l(m *image.Gray) []byte { return vp8lAlpha(m, 255) }
+
+// vp8lAlpha is vp8l with every pixel's alpha a.
+func vp8lAlpha(m *image.Gray, a uint8) []byte {
 	var w bits
 	r := m.Bounds()
 	w.put(0x2f, 8)
 	w.put(uint64(r.Dx()-1), 14)
 	w.put(uint64(r.Dy()-1), 14)
-	w.put(0, 1) // alpha unused
-	w.put(0, 3) // version 0
-	w.put(0, 1) // no transform
-	w.put(0, 1) // no colour cache
-	w.put(0, 1) // no meta prefix codes
+	w.put(uint64(a>>7^1), 1) // alpha used (a hint)
+	w.put(0, 3)              // version 0
+	w.put(0, 1)              // no transform
+	w.put(0, 1)              // no colour cache
+	w.put(0, 1)              // no meta prefix codes
 	// Green: a simple code of two 8-bit symbols, 0 and 255.
 	w.put(1, 1)
 	w.put(1, 1)
@@ -414,11 +417,11 @@ func vp8l(m *image.Gray) []byte {
 		w.put(1, 1)
 		w.put(0, 8)
 	}
-	// Alpha: 255.
+	// Alpha: a.
 	w.put(1, 1)
 	w.put(0, 1)
 	w.put(1, 1)
-	w.put(255, 8)
+	w.put(uint64(a), 8)
 	// Distance: one 1-bit symbol, 0.
 	w.put(1, 1)
 	w.put(0, 1)

@@ -87,8 +87,7 @@ func (i *Info) Upright() (w, h int) {
 // Photo is a checked, decoded photo.
 type Photo struct {
 	Info
-	img   image.Image
-	model color.Model
+	img image.Image
 }
 
 // Check reads a photo from r (at most lim.MaxBytes, and one byte more to
@@ -104,7 +103,7 @@ func Check(r io.Reader, lim Limits) (*Photo, error) {
 
 // CheckBytes checks b with Inspect and only then decodes its pixels.
 func CheckBytes(b []byte, lim Limits) (*Photo, error) {
-	info, model, err := inspect(b, lim)
+	info, _, err := inspect(b, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +120,11 @@ func CheckBytes(b []byte, lim Limits) (*Photo, error) {
 		return nil, invalid(info.Format, "%v", err)
 	}
 	if r := img.Bounds(); r.Dx() != info.Width || r.Dy() != info.Height {
-		// The decoders read the size they decode from the header read
-		// before; a difference would mean the bound above was not it.
+		// The decoders allocate by the header DecodeConfig read; another
+		// size would mean the limits bounded a different image.
 		return nil, invalid(info.Format, "decoded %dx%d, header says %dx%d", r.Dx(), r.Dy(), info.Width, info.Height)
 	}
-	return &Photo{Info: *info, img: img, model: model}, nil
+	return &Photo{Info: *info, img: img}, nil
 }
 
 // Inspect identifies b by content, walks its blocks (segments or chunks)
@@ -149,6 +148,8 @@ func inspect(b []byte, lim Limits) (*Info, color.Model, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The format's own DecodeConfig, not image.DecodeConfig, which would
+	// take any format some package of the binary registers (GIF, BMP…).
 	var cfg image.Config
 	switch f {
 	case JPEG:

@@ -676,3 +676,45 @@ func TestThumbMemoryIndependentOfPhotoSize(t *testing.T) {
 		t.Errorf("a thumbnail of 6000x4000 allocated %d bytes", used)
 	}
 }
+
+// TestTransparencyOnWhite: a transparent PNG stays transparent when
+// cleaned; its thumbnail, and a transparent WebP cleaned to JPEG, are laid
+// on white, not on black.
+func TestTransparencyOnWhite(t *testing.T) {
+	seeThrough := image.NewNRGBA(image.Rect(0, 0, 30, 20))
+	for i := 0; i < len(seeThrough.Pix); i += 4 {
+		seeThrough.Pix[i] = 255 // red, alpha 0
+	}
+	p := mustCheck(t, encPNG(t, seeThrough))
+	c, err := p.Clean()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := png.Decode(bytes.NewReader(c.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, a := m.At(5, 5).RGBA(); a != 0 {
+		t.Errorf("cleaned PNG alpha %d, want 0", a)
+	}
+	webp := webpFile(riffChunk("VP8L", vp8lAlpha(marked(30, 20, 10, 5), 0)))
+	q := mustCheck(t, webp)
+	for name, out := range map[string]func() (*photo.File, error){
+		"png thumb":  func() (*photo.File, error) { return p.Thumb(0) },
+		"webp clean": q.Clean,
+		"webp thumb": func() (*photo.File, error) { return q.Thumb(0) },
+	} {
+		f, err := out()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := jpeg.Decode(bytes.NewReader(f.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, g, b, _ := m.At(2, 2).RGBA()
+		if r>>8 < 245 || g>>8 < 245 || b>>8 < 245 {
+			t.Errorf("%s: transparent pixel is %d,%d,%d, want white", name, r>>8, g>>8, b>>8)
+		}
+	}
+}

@@ -21,8 +21,8 @@ type layout struct {
 	lossless, alpha bool
 }
 
-// walk checks that b is one whole image of format f, with nothing but
-// padding after its end, and gathers its layout. maxScans bounds the
+// walk checks that b is one whole image of format f, followed by nothing
+// but padding (or, after a JPEG, by whole JPEGs), and gathers its layout. maxScans bounds the
 // scans of a JPEG (each costs a pass over every block).
 func walk(f Format, b []byte, maxScans int) (*layout, error) {
 	var (
