@@ -61,9 +61,10 @@ func (p *Photo) Clean() (*File, error) {
 
 // Thumb makes an upright JPEG whose longest side is at most side pixels
 // (ThumbSide when side is 0; never enlarged), laid on white, with no
-// metadata. The image is first reduced by averaging whole blocks to within
-// twice the target, then scaled with Catmull-Rom, so that neither step
-// aliases nor needs memory in proportion to the photo.
+// metadata. The image is first reduced by averaging whole blocks to two to
+// four times the target, then scaled with Catmull-Rom, so that neither
+// step aliases nor needs memory in proportion to the photo. Info.Memory
+// counts a thumbnail of ThumbSide; a larger side needs more.
 func (p *Photo) Thumb(side int) (*File, error) {
 	if side == 0 {
 		side = ThumbSide

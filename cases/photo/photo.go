@@ -31,6 +31,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math"
 
 	"golang.org/x/image/webp"
 )
@@ -74,6 +75,11 @@ type Info struct {
 	Orientation   int   // EXIF orientation 1–8 (1: upright, also when absent)
 	Bytes         int64 // size of the file
 	Memory        int64 // upper bound of the bytes Check, Clean and Thumb(ThumbSide) allocate
+
+	// Metadata names the metadata blocks of the file ("EXIF with GPS
+	// position", "XMP", "ICC profile", "PNG tEXt"…), which Clean and Thumb
+	// drop: for a log line or a warning to the uploader.
+	Metadata []string
 }
 
 // Upright answers the width and height once the orientation is applied.
@@ -127,6 +133,22 @@ func CheckBytes(b []byte, lim Limits) (*Photo, error) {
 	return &Photo{Info: *info, img: img}, nil
 }
 
+// Metadata names the metadata blocks of a JPEG, PNG or WebP file, like
+// Info.Metadata, without reading its header or pixels: a check that a
+// file about to be served carries none (Clean's and Thumb's output never
+// does). A file that is not one whole image is an error.
+func Metadata(b []byte) ([]string, error) {
+	f, err := Identify(b)
+	if err != nil {
+		return nil, err
+	}
+	l, err := walk(f, b, math.MaxInt)
+	if err != nil {
+		return nil, err
+	}
+	return l.metadata(), nil
+}
+
 // Inspect identifies b by content, walks its blocks (segments or chunks)
 // and reads its header, and refuses it if it is not one whole JPEG, PNG or
 // WebP or is over a limit — all before any pixel is decoded.
@@ -175,6 +197,7 @@ func inspect(b []byte, lim Limits) (*Info, color.Model, error) {
 		Height:      cfg.Height,
 		Orientation: orientation(l.exif),
 		Bytes:       int64(len(b)),
+		Metadata:    l.metadata(),
 	}
 	info.Memory = decodeMemory(info, l, cfg.ColorModel) + cleanMemory(info, l, cfg.ColorModel) + thumbMemory(cfg.Width, cfg.Height, ThumbSide)
 	if info.Memory > lim.MaxMemory {

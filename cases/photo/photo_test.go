@@ -119,6 +119,9 @@ func TestCleanJPEGDropsCameraMetadata(t *testing.T) {
 	if p.Format != photo.JPEG || p.Width != 160 || p.Height != 120 || p.Orientation != 1 {
 		t.Errorf("info %+v", p.Info)
 	}
+	if want := []string{"EXIF with GPS position", "XMP", "ICC profile", "IPTC (Photoshop)", "comment"}; !slices.Equal(p.Metadata, want) {
+		t.Errorf("metadata %q, want %q", p.Metadata, want)
+	}
 	clean, err := p.Clean()
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +130,9 @@ func TestCleanJPEGDropsCameraMetadata(t *testing.T) {
 		t.Errorf("clean is %s", clean.ContentType())
 	}
 	assertNoJPEGMetadata(t, clean.Data)
+	if m, err := photo.Metadata(clean.Data); len(m) != 0 || err != nil {
+		t.Errorf("clean has metadata %q (%v)", m, err)
+	}
 	got, err := jpeg.Decode(bytes.NewReader(clean.Data))
 	if err != nil {
 		t.Fatal(err)
@@ -158,9 +164,15 @@ func TestCleanPNGDropsChunks(t *testing.T) {
 		}
 	}
 	p := mustCheck(t, in)
+	if want := []string{"EXIF with GPS position (eXIf)", "PNG iCCP", "PNG tEXt", "PNG iTXt", "PNG tIME"}; !slices.Equal(p.Metadata, want) {
+		t.Errorf("metadata %q, want %q", p.Metadata, want)
+	}
 	clean, err := p.Clean()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m, err := photo.Metadata(clean.Data); len(m) != 0 || err != nil {
+		t.Errorf("clean has metadata %q (%v)", m, err)
 	}
 	if clean.Format != photo.PNG {
 		t.Fatalf("a PNG cleans to %s", clean.Format)
@@ -716,5 +728,38 @@ func TestTransparencyOnWhite(t *testing.T) {
 		if r>>8 < 245 || g>>8 < 245 || b>>8 < 245 {
 			t.Errorf("%s: transparent pixel is %d,%d,%d, want white", name, r>>8, g>>8, b>>8)
 		}
+	}
+}
+
+func TestMetadataNamed(t *testing.T) {
+	m := marked(40, 30, 8, 4)
+	webp := webpFile(vp8x(0x08|0x04, 40, 30), riffChunk("VP8L", vp8l(m)),
+		riffChunk("EXIF", cameraEXIF(binary.LittleEndian, 1)), riffChunk("XMP ", []byte(secretXMP)))
+	p := mustCheck(t, webp)
+	if want := []string{"EXIF with GPS position", "XMP"}; !slices.Equal(p.Metadata, want) {
+		t.Errorf("webp metadata %q, want %q", p.Metadata, want)
+	}
+	for _, f := range []func() (*photo.File, error){p.Clean, func() (*photo.File, error) { return p.Thumb(0) }} {
+		out, err := f()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md, err := photo.Metadata(out.Data); len(md) != 0 || err != nil {
+			t.Errorf("output has metadata %q (%v)", md, err)
+		}
+		assertNoSecrets(t, out.Data)
+	}
+
+	// Thousands of empty comments: named up to a bound, then counted.
+	segs := make([][]byte, 5000)
+	for i := range segs {
+		segs[i] = segment(0xfe, nil)
+	}
+	md, err := photo.Metadata(withSegments(encJPEG(t, m, 90), segs...))
+	if err != nil || len(md) != 17 || md[0] != "comment" || md[16] != "4984 more" {
+		t.Errorf("got %d names, last %q (%v)", len(md), md[len(md)-1], err)
+	}
+	if _, err := photo.Metadata([]byte("GIF89a")); !errors.Is(err, photo.ErrRefused) {
+		t.Errorf("GIF: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // layout is what a walk over a file's blocks (JPEG segments, PNG chunks,
@@ -19,6 +20,59 @@ type layout struct {
 
 	// WebP: the bitstream is lossless (VP8L); an ALPH chunk is present.
 	lossless, alpha bool
+
+	meta  []string // names of the first maxMeta metadata blocks
+	metaN int      // how many there are
+}
+
+// maxMeta bounds the metadata blocks named (a file may hold millions of
+// empty ones).
+const maxMeta = 16
+
+// addMeta records a metadata block, naming it while there are few.
+func (l *layout) addMeta(name func() string) {
+	l.metaN++
+	if l.metaN <= maxMeta {
+		l.meta = append(l.meta, name())
+	}
+}
+
+// metadata names the metadata blocks found.
+func (l *layout) metadata() []string {
+	if l.metaN > maxMeta {
+		return append(slices.Clip(l.meta), fmt.Sprintf("%d more", l.metaN-maxMeta))
+	}
+	return l.meta
+}
+
+// exifName names an EXIF block, saying when it holds a GPS position.
+func exifName(tiff []byte) string {
+	if hasGPS(tiff) {
+		return "EXIF with GPS position"
+	}
+	return "EXIF"
+}
+
+// jpegMeta names a JPEG APPn or COM segment by its marker and signature.
+func jpegMeta(m byte, seg []byte) string {
+	sig := func(s string) bool { return bytes.HasPrefix(seg, []byte(s)) }
+	switch {
+	case m == 0xfe:
+		return "comment"
+	case m == 0xe0 && sig("JFIF\x00"):
+		return "JFIF"
+	case m == 0xe1 && sig("Exif\x00\x00"):
+		return exifName(seg[len(exifHeader):])
+	case m == 0xe1 && sig("http://ns.adobe.com/xap/1.0/"):
+		return "XMP"
+	case m == 0xe2 && sig("ICC_PROFILE\x00"):
+		return "ICC profile"
+	case m == 0xe2 && sig("MPF\x00"):
+		return "MPF"
+	case m == 0xed && sig("Photoshop 3.0\x00"):
+		return "IPTC (Photoshop)"
+	}
+	return fmt.Sprintf("APP%d", m-0xe0)
 }
 
 // walk checks that b is one whole image of format f, followed by nothing
@@ -52,7 +106,8 @@ func walk(f Format, b []byte, maxScans int) (*layout, error) {
 				break
 			}
 			at := len(b) - len(next)
-			n, err := walkJPEG(next, &layout{}, maxScans)
+			var appended layout
+			n, err := walkJPEG(next, &appended, maxScans)
 			if err != nil {
 				var ie *InvalidError
 				if errors.As(err, &ie) {
@@ -61,6 +116,7 @@ func walk(f Format, b []byte, maxScans int) (*layout, error) {
 				return nil, err
 			}
 			extra = next[n:]
+			l.addMeta(func() string { return fmt.Sprintf("appended JPEG (%d bytes)", n) })
 		}
 	}
 	if !padding(extra) {
@@ -124,10 +180,11 @@ func walkJPEG(b []byte, l *layout, maxScans int) (int, error) {
 		seg := b[pos+2 : pos+n]
 		pos += n
 		switch {
-		case m == 0xe1: // APP1: EXIF or XMP
-			if l.exif == nil && len(seg) > len(exifHeader) && string(seg[:len(exifHeader)]) == string(exifHeader) {
+		case m >= 0xe0 && m <= 0xef || m == 0xfe: // APPn, COM
+			if m == 0xe1 && l.exif == nil && len(seg) > len(exifHeader) && string(seg[:len(exifHeader)]) == string(exifHeader) {
 				l.exif = seg[len(exifHeader):]
 			}
+			l.addMeta(func() string { return jpegMeta(m, seg) })
 		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc: // SOFn
 			if sof {
 				return 0, invalid(JPEG, "more than one frame (SOF marker)")
@@ -217,10 +274,14 @@ func walkPNG(b []byte, l *layout) (int, error) {
 		switch typ {
 		case "IEND":
 			return pos, nil
+		case "IHDR", "PLTE", "IDAT", "tRNS":
 		case "eXIf":
 			if l.exif == nil {
 				l.exif = data
 			}
+			l.addMeta(func() string { return exifName(data) + " (eXIf)" })
+		default:
+			l.addMeta(func() string { return "PNG " + typ })
 		}
 	}
 }
@@ -252,12 +313,22 @@ func walkWebP(b []byte, l *layout) (int, error) {
 			l.lossless = true
 		case typ == "ALPH":
 			l.alpha = true
-		case typ == "EXIF" && l.exif == nil:
+		case typ == "VP8 " || typ == "VP8X":
+		case typ == "EXIF":
 			// Some writers keep the JPEG APP1 prefix.
 			if len(data) > len(exifHeader) && string(data[:len(exifHeader)]) == string(exifHeader) {
 				data = data[len(exifHeader):]
 			}
-			l.exif = data
+			if l.exif == nil {
+				l.exif = data
+			}
+			l.addMeta(func() string { return exifName(data) })
+		case typ == "XMP ":
+			l.addMeta(func() string { return "XMP" })
+		case typ == "ICCP":
+			l.addMeta(func() string { return "ICC profile" })
+		default:
+			l.addMeta(func() string { return "WebP " + typ })
 		}
 	}
 	return end, nil
