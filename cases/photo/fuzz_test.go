@@ -51,6 +51,9 @@ func FuzzCheck(f *testing.F) {
 		if err != nil {
 			t.Fatalf("clean does not decode: %v", err)
 		}
+		if md, err := photo.Metadata(clean.Data); len(md) != 0 || err != nil {
+			t.Fatalf("clean has metadata %q (%v)", md, err)
+		}
 		if s := m.Bounds().Size(); s.X != uw || s.Y != uh {
 			t.Fatalf("clean is %v, upright is %dx%d", s, uw, uh)
 		}
