@@ -6,14 +6,22 @@ GO ?= go
 DB ?= ./data/greenreach.gpkg
 ADDR ?= :8080
 DIST ?= dist
+GLYPH_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+GLYPHS := glyphs/ranges/data/0-255.pbf.gz
 
 .PHONY: run test build assets deb
 build: assets
 	$(GO) build -o bin/greenreach ./cmd/greenreach
 
-# The map libraries, from npm into static/lib (embedded by the build).
-assets:
+# The map libraries, from npm into static/lib, and the map labels' glyph
+# ranges into glyphs/ranges/data (both embedded by the build).
+assets: $(GLYPHS)
 	cd static && npm ci --no-audit --no-fund --loglevel=error && npm run --silent assets
+
+# The glyph ranges, drawn from Debian's fonts-noto-cjk (.ci/setup); again
+# when the font or the drawing code is newer than them.
+$(GLYPHS): $(wildcard $(GLYPH_FONT)) $(filter-out %_test.go,$(wildcard glyphs/*.go glyphs/mkglyphs/*.go))
+	$(GO) run ./glyphs/mkglyphs -font $(GLYPH_FONT) -out glyphs/ranges/data
 
 run:
 	.ci/setup run

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/geo/index"
 )
 
@@ -34,15 +35,15 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 	if format == "" {
 		format = "json"
 	}
-	if !slices.Contains(coverage.Formats, format) {
-		return errBadRequest("format=%q: want %s", format, strings.Join(coverage.Formats, ", "))
+	if !slices.Contains(report.Formats, format) {
+		return errBadRequest("format=%q: want %s", format, strings.Join(report.Formats, ", "))
 	}
 	a, err := s.audit(r, mode)
 	if err != nil {
 		return errInternal(err)
 	}
 	var buf bytes.Buffer
-	if err := a.Write(&buf, format); err != nil {
+	if err := report.Write(&buf, a, format); err != nil {
 		return errInternal(err)
 	}
 	w.Header().Set("Content-Type", auditTypes[format])

@@ -42,17 +42,6 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) *appError 
 	return serveAsset(w, r, name)
 }
 
-// handleGlyphs: GET /fonts/{stack}/{range}.pbf. The pages draw Chinese,
-// Japanese and Korean labels with the browser's own fonts
-// (localIdeographFontFamily); no glyph ranges are shipped, so every range
-// is an empty glyph set and other scripts are not labelled.
-func (s *Server) handleGlyphs(w http.ResponseWriter, r *http.Request) *appError {
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	w.WriteHeader(http.StatusOK)
-	return nil
-}
-
 type asset struct {
 	body []byte
 	etag string

@@ -180,7 +180,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) *appError 
 	}
 	var ms []match
 	l.Scan(func(f *geo.Feature) bool {
-		n := strings.ToLower(f.String("name"))
+		n := strings.ToLower(f.Text("name"))
 		if n == "" || !strings.Contains(n, text) {
 			return true
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/i18n"
 )
 
 // RuleJSON is one coverage rule as GET /api/rules lists it.
@@ -25,7 +26,7 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) *appError {
 	}
 	out := make([]RuleJSON, 0, len(s.rules.Rules))
 	for _, ru := range s.rules.Rules {
-		out = append(out, RuleJSON{ID: ru.ID, Title: ru.Title, Type: ru.Type, Measure: coverage.Measure(ru.Type), Level: ru.Level, Meters: ru.Meters, Source: ru.Source})
+		out = append(out, RuleJSON{ID: ru.ID, Title: ru.Title.In(i18n.EN), Type: ru.Type, Measure: coverage.Measure(ru.Type), Level: ru.Level, Meters: ru.Meters, Source: ru.Source})
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"name": s.rules.Name, "rules": out})
 }

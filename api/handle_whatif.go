@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/greenreach/greenreach/scenario"
 	"github.com/paulmach/orb/geojson"
 )
@@ -156,7 +157,7 @@ func whatIfJSON(mode string, d *coverage.Delta) whatIfAnswer {
 		out.Added.Append(gf)
 	}
 	for _, rd := range d.Rules {
-		wr := whatIfRule{ID: rd.Rule.ID, Title: rd.Rule.Title, Type: rd.Rule.Type, Measure: coverage.Measure(rd.Rule.Type), NewlyCovered: rd.NewlyCovered, Parcels: rd.Parcels}
+		wr := whatIfRule{ID: rd.Rule.ID, Title: rd.Rule.Title.In(i18n.EN), Type: rd.Rule.Type, Measure: coverage.Measure(rd.Rule.Type), NewlyCovered: rd.NewlyCovered, Parcels: rd.Parcels}
 		if wr.Parcels == nil {
 			wr.Parcels = []int64{}
 		}

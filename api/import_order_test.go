@@ -104,7 +104,7 @@ func TestUploadOrderedWithCommit(t *testing.T) {
 		t.Fatalf("the store still has the park the commit deleted: %v", err)
 	}
 	if f, ok := ix.Snapshot().Layer(geo.Green).Get(park.ID); ok {
-		t.Errorf("the index has park %d (%s), which the store deleted", f.ID, f.String("name"))
+		t.Errorf("the index has park %d (%s), which the store deleted", f.ID, f.Text("name"))
 	}
 	fresh, err := live.Load(ctx, mem, nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -193,7 +194,7 @@ func oaQueryPaths() obj {
 func oaCoveragePaths() obj {
 	return obj{
 		"/api/audit": oaGet(oaOp("audit", "Every coverage rule for the city, its districts and communities", store.RoleAuditor, []obj{oaMode(),
-			param("format", "the report's format", obj{"type": "string", "enum": coverage.Formats, "default": "json"}, false)},
+			param("format", "the report's format", obj{"type": "string", "enum": report.Formats, "default": "json"}, false)},
 			oaResponses("200", "the audit", obj{
 				mediaJSON:    obj{"schema": oaRef("Audit")},
 				mediaGeoJSON: obj{"schema": oaRef("FeatureCollection")},

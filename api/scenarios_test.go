@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -128,7 +129,7 @@ func TestScenarios(t *testing.T) {
 	if n := ix.Snapshot().Layer(geo.Green).Len(); n != greenBefore+1 {
 		t.Errorf("green %d → %d after commit", greenBefore, n)
 	}
-	var after coverage.ReportJSON
+	var after report.JSON
 	json.Unmarshal(do(t, h, "GET", "/api/audit", "").Body.Bytes(), &after)
 	if got := *after.Results[0].Units[0].Value; got != *wi.Rules[0].City.After.Value {
 		t.Errorf("audit after commit %.6f, scenario what-if said %.6f", got, *wi.Rules[0].City.After.Value)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
@@ -110,7 +111,7 @@ func TestAudit(t *testing.T) {
 			t.Errorf("%s: %d %s %d bytes", format, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
 		}
 	}
-	var rj coverage.ReportJSON
+	var rj report.JSON
 	if err := json.Unmarshal(get(t, h, "/api/audit").Body.Bytes(), &rj); err != nil || rj.Mode != "walk" || len(rj.Results) != len(coverage.Default().Rules) {
 		t.Fatalf("audit json: %v %+v", err, rj)
 	}
@@ -253,7 +254,7 @@ func TestWhatIf(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var after coverage.ReportJSON
+	var after report.JSON
 	json.Unmarshal(get(t, h, "/api/audit").Body.Bytes(), &after)
 	if got := *after.Results[0].Units[0].Value; math.Abs(got-*r0.City.After.Value) > 1e-6 {
 		t.Errorf("after adding the park the audit says %.6f, the what-if said %.6f", got, *r0.City.After.Value)

@@ -158,7 +158,7 @@ func TestFeatures(t *testing.T) {
 				if kinds[f.Layer] == nil {
 					kinds[f.Layer] = map[string]int{}
 				}
-				kinds[f.Layer][f.String(key)]++
+				kinds[f.Layer][f.Text(key)]++
 				if f.Layer == geo.Parcels {
 					residents += f.Int("population")
 				}
@@ -224,7 +224,7 @@ func checkProps(t *testing.T, f *geo.Feature) {
 			t.Fatalf("%s %s: %s = %v (%T), want %s", f.Layer, f.SourceID, k, v, v, fd.Type)
 		}
 	}
-	if f.String("name") == "" && !(f.Layer == geo.Waste && f.String("kind") == "") {
+	if f.Text("name") == "" && !(f.Layer == geo.Waste && f.Text("kind") == "") {
 		t.Fatalf("%s %s has no name", f.Layer, f.SourceID)
 	}
 }
@@ -374,7 +374,7 @@ func checkParkSizes(t *testing.T, fs []*geo.Feature, all bool) {
 	buckets := []float64{0, 1000, 2000, 5000, 30000, 100000, math.Inf(1)}
 	n := make([]int, len(buckets)-1)
 	for _, f := range byLayer(fs, geo.Green) {
-		if f.String("kind") != "park" || !f.Bool("public") {
+		if f.Text("kind") != "park" || !f.Bool("public") {
 			continue
 		}
 		a := f.Float("area_m2")
@@ -407,7 +407,7 @@ func checkParcels(t *testing.T, fs []*geo.Feature) {
 		if d := float64(pop) / (a / 1e4); d < 140 || d > 610 {
 			t.Errorf("parcel %s: %.0f residents/ha", p.SourceID, d)
 		}
-		switch p.String("pop_source") {
+		switch p.Text("pop_source") {
 		case "estimated":
 			est++
 			if want := int64(math.Round(a * float64(lv) * estCoverage / estFloorM2)); pop != want {
@@ -415,7 +415,7 @@ func checkParcels(t *testing.T, fs []*geo.Feature) {
 			}
 		case "given":
 		default:
-			t.Errorf("parcel %s: pop_source %q", p.SourceID, p.String("pop_source"))
+			t.Errorf("parcel %s: pop_source %q", p.SourceID, p.Text("pop_source"))
 		}
 	}
 	if f := float64(est) / float64(len(ps)); f < 0.05 || f > 0.16 {
@@ -441,10 +441,10 @@ func checkRoads(t *testing.T, fs []*geo.Feature) {
 	t.Helper()
 	g := walkGraph(fs)
 	for _, f := range byLayer(fs, geo.Roads) {
-		if want := f.String("class") != "motorway"; f.Bool("walkable") != want {
-			t.Errorf("road %s %s: walkable %v", f.SourceID, f.String("class"), f.Bool("walkable"))
+		if want := f.Text("class") != "motorway"; f.Bool("walkable") != want {
+			t.Errorf("road %s %s: walkable %v", f.SourceID, f.Text("class"), f.Bool("walkable"))
 		}
-		if f.Bool("ring") != (f.String("class") == "trunk") {
+		if f.Bool("ring") != (f.Text("class") == "trunk") {
 			t.Errorf("road %s: ring %v", f.SourceID, f.Bool("ring"))
 		}
 		l := lineOf(f)
@@ -474,18 +474,18 @@ func checkAreas(t *testing.T, fs []*geo.Feature) {
 			town = b
 		}
 		town = town.Union(b)
-		if f.String("level") == "district" {
-			dists[f.String("code")] = f
+		if f.Text("level") == "district" {
+			dists[f.Text("code")] = f
 			dArea += f.Float("area_m2")
 		} else {
-			d := dists[f.String("parent")]
-			if d == nil || !strings.HasPrefix(f.String("code"), f.String("parent")+"-C") {
-				t.Fatalf("community %s: parent %q", f.String("code"), f.String("parent"))
+			d := dists[f.Text("parent")]
+			if d == nil || !strings.HasPrefix(f.Text("code"), f.Text("parent")+"-C") {
+				t.Fatalf("community %s: parent %q", f.Text("code"), f.Text("parent"))
 			}
 			if !polyContains(polygonOf(d), centroid(polygonOf(f))) {
-				t.Fatalf("community %s outside its district", f.String("code"))
+				t.Fatalf("community %s outside its district", f.Text("code"))
 			}
-			cArea[f.String("parent")] += f.Float("area_m2")
+			cArea[f.Text("parent")] += f.Float("area_m2")
 		}
 	}
 	if len(dists) < 2 {
@@ -739,13 +739,13 @@ func ruleGreenRatio(t *testing.T, fs []*geo.Feature, _ *town) {
 	greens := byLayer(fs, geo.Green)
 	hi, lo := 0, 0
 	for _, c := range byLayer(fs, geo.Areas) {
-		if c.String("level") != "community" {
+		if c.Text("level") != "community" {
 			continue
 		}
 		pg := polygonOf(c)
 		b := pg.Bound()
 		if len(pg[0]) != 5 || math.Abs(math.Abs(signedArea(pg[0]))-(b.Max[0]-b.Min[0])*(b.Max[1]-b.Min[1])) > 1e-12 {
-			t.Fatalf("community %s is not a box", c.String("code"))
+			t.Fatalf("community %s is not a box", c.Text("code"))
 		}
 		var ga float64
 		for _, g := range greens {
@@ -773,7 +773,7 @@ func ruleGreenRatio(t *testing.T, fs []*geo.Feature, _ *town) {
 func collectionPoints(fs []*geo.Feature) []orb.Point {
 	var pts []orb.Point
 	for _, f := range byLayer(fs, geo.Waste) {
-		if f.String("kind") == "collection_point" {
+		if f.Text("kind") == "collection_point" {
 			pts = append(pts, f.Geom.(orb.Point))
 		}
 	}
@@ -811,7 +811,7 @@ func ruleResidentsPerPoint(t *testing.T, fs []*geo.Feature, _ *town) {
 	ps, cs := parcelCentroids(fs)
 	hi, lo := 0, 0
 	for _, d := range byLayer(fs, geo.Areas) {
-		if d.String("level") != "district" {
+		if d.Text("level") != "district" {
 			continue
 		}
 		pg := polygonOf(d)
@@ -828,7 +828,7 @@ func ruleResidentsPerPoint(t *testing.T, fs []*geo.Feature, _ *town) {
 			}
 		}
 		per := float64(res) / float64(max(n, 1))
-		t.Logf("%s: %d residents, %d collection points, %.0f per point", d.String("code"), res, n, per)
+		t.Logf("%s: %d residents, %d collection points, %.0f per point", d.Text("code"), res, n, per)
 		if per > 500 {
 			hi++
 		} else {
@@ -843,7 +843,7 @@ func ruleResidentsPerPoint(t *testing.T, fs []*geo.Feature, _ *town) {
 func ruleOneCommunity(t *testing.T, fs []*geo.Feature, _ *town) {
 	var comms []*geo.Feature
 	for _, a := range byLayer(fs, geo.Areas) {
-		if a.String("level") == "community" {
+		if a.Text("level") == "community" {
 			comms = append(comms, a)
 		}
 	}
@@ -867,7 +867,7 @@ func ruleOneCommunity(t *testing.T, fs []*geo.Feature, _ *town) {
 func ruleBeltGaps(t *testing.T, fs []*geo.Feature, tw *town) {
 	var belts []*geo.Feature
 	for _, f := range byLayer(fs, geo.Green) {
-		if f.String("kind") == "belt" {
+		if f.Text("kind") == "belt" {
 			belts = append(belts, f)
 		}
 	}
@@ -992,7 +992,7 @@ func ruleRiver(t *testing.T, fs []*geo.Feature, tw *town) {
 	ps, cs := parcelCentroids(fs)
 	var parks []*geo.Feature
 	for _, f := range byLayer(fs, geo.Green) {
-		if f.String("kind") == "park" && f.Bool("public") && f.Bound().Min[1] > north {
+		if f.Text("kind") == "park" && f.Bool("public") && f.Bound().Min[1] > north {
 			parks = append(parks, f)
 		}
 	}
@@ -1013,7 +1013,7 @@ func ruleRiver(t *testing.T, fs []*geo.Feature, tw *town) {
 			walk := gr.dijkstra(gr.nearest(ct))[gr.nearest(centroid(polygonOf(pk)))]
 			if walk/d > best {
 				best = walk / d
-				t.Logf("parcel %s and park %s across the river: %.0f m apart, %.0f m on foot", ps[k].SourceID, pk.String("name"), d, walk)
+				t.Logf("parcel %s and park %s across the river: %.0f m apart, %.0f m on foot", ps[k].SourceID, pk.Text("name"), d, walk)
 			}
 		}
 	}

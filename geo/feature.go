@@ -26,8 +26,8 @@ type Feature struct {
 // Bound returns the feature's bounding box.
 func (f *Feature) Bound() orb.Bound { return f.Geom.Bound() }
 
-// String returns the named text attribute or "".
-func (f *Feature) String(name string) string {
+// Text returns the named text attribute or "".
+func (f *Feature) Text(name string) string {
 	s, _ := f.Props[name].(string)
 	return s
 }

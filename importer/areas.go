@@ -76,10 +76,10 @@ func CheckArea(f *geo.Feature) string {
 	if f.Float("area_m2") < MinAdminArea {
 		return ReasonTinyArea
 	}
-	if strings.TrimSpace(f.String("name")) == "" {
+	if strings.TrimSpace(f.Text("name")) == "" {
 		return ReasonUnnamedArea
 	}
-	raw := f.String("level")
+	raw := f.Text("level")
 	if strings.TrimSpace(raw) == "" {
 		return ReasonNoLevel
 	}

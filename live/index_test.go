@@ -59,10 +59,10 @@ func TestLoadSearchEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := ix.Snapshot()
-	if got, _ := now.Layer(geo.Green).Get(park.ID); got.String("name") != "moved" || got.Version != 2 {
+	if got, _ := now.Layer(geo.Green).Get(park.ID); got.Text("name") != "moved" || got.Version != 2 {
 		t.Errorf("edited park: %v", got)
 	}
-	if got, _ := old.Layer(geo.Green).Get(park.ID); got.String("name") == "moved" {
+	if got, _ := old.Layer(geo.Green).Get(park.ID); got.Text("name") == "moved" {
 		t.Errorf("old snapshot changed")
 	}
 	n := 0

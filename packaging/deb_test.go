@@ -246,6 +246,7 @@ func TestInstallAsREADME(t *testing.T) {
 		`-rw-r--r-- root/root .* \./lib/systemd/system/greenreach\.service`,
 		`-rw-r----- root/root .* \./etc/greenreach/greenreach\.env`,
 		`-rw-r--r-- root/root .* \./usr/share/doc/greenreach/copyright`,
+		`-rw-r--r-- root/root .* \./usr/share/doc/greenreach/OFL-1\.1\.txt`, // the glyph ranges' font
 	} {
 		if !regexp.MustCompile(want).MatchString(contents) {
 			t.Errorf("dpkg-deb -c lacks %s:\n%s", want, contents)

@@ -131,7 +131,7 @@ func TestPublicMapInBrowser(t *testing.T) {
 	// The largest named park: its name is what a visitor would type.
 	var park *geo.Feature
 	green.Scan(func(f *geo.Feature) bool {
-		if f.String("kind") == "park" && f.String("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
+		if f.Text("kind") == "park" && f.Text("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
 			park = f
 		}
 		return true
@@ -164,7 +164,7 @@ func TestPublicMapInBrowser(t *testing.T) {
 		Problems []string
 	}
 	dir := artifacts(t)
-	runNode(t, &got, nil, "test/map.test.mjs", srv.URL, park.String("name"), dir)
+	runNode(t, &got, nil, "test/map.test.mjs", srv.URL, park.Text("name"), dir)
 
 	// Every rendered park is a stored green feature.
 	for _, id := range got.Rendered {
@@ -178,11 +178,11 @@ func TestPublicMapInBrowser(t *testing.T) {
 	if !strings.Contains(got.Attribution, "OpenStreetMap contributors") {
 		t.Errorf("attribution %q", got.Attribution)
 	}
-	if len(got.Results) == 0 || !strings.HasPrefix(got.Results[0], park.String("name")) {
-		t.Errorf("search %q: results %q", park.String("name"), got.Results)
+	if len(got.Results) == 0 || !strings.HasPrefix(got.Results[0], park.Text("name")) {
+		t.Errorf("search %q: results %q", park.Text("name"), got.Results)
 	}
 	want := areaText(park.Float("area_m2"))
-	if got.Selected.ID != park.ID || got.SearchPopup.Title != park.String("name") || !strings.Contains(got.SearchPopup.Area, want) {
+	if got.Selected.ID != park.ID || got.SearchPopup.Title != park.Text("name") || !strings.Contains(got.SearchPopup.Area, want) {
 		t.Errorf("picked from search: %+v %+v; want park %d, area %s", got.Selected, got.SearchPopup, park.ID, want)
 	}
 	if got.ClickPopup.Selected.ID != park.ID || !strings.Contains(got.ClickPopup.Area, want) {
@@ -213,7 +213,7 @@ func TestPublicMapInBrowser(t *testing.T) {
 		t.Errorf("the page reported: %s", p)
 	}
 	t.Logf("%d parks rendered; %q found and clicked (%s); nearest %d by %s, first at %.0f m; screenshots in %s",
-		len(got.Rendered), park.String("name"), want, len(got.Nearest.Features), got.Nearest.By, got.Nearest.Features[0].DistanceM, dir)
+		len(got.Rendered), park.Text("name"), want, len(got.Nearest.Features), got.Nearest.By, got.Nearest.Features[0].DistanceM, dir)
 }
 
 // TestPlannerAndAuditorInBrowser: on the demo town, a planner draws a park

@@ -14,7 +14,8 @@ const GR = (() => {
   ];
 
   // style returns our MapLibre style: no basemap (it runs on an intranet),
-  // the public composite tile, and CJK labels drawn with the local font.
+  // the public composite tile, and labels in any script drawn from the
+  // glyph ranges the service serves (never the browser's fonts).
   function style(extraSources = {}, extraLayers = [], tilesSource = null) {
     return {
       version: 8,
@@ -43,7 +44,7 @@ const GR = (() => {
           paint: { 'circle-radius': 3.5, 'circle-color': '#6d4c41', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
         { id: 'green-label', type: 'symbol', source: 'gr', 'source-layer': 'green', minzoom: 13,
           filter: ['all', ['has', 'name'], ['>=', ['get', 'area_m2'], 1000]],
-          layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['Noto Sans Regular'] },
+          layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['Greenreach Sans Regular'] },
           paint: { 'text-color': '#1b5e20', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
       ],
     };
@@ -107,7 +108,7 @@ const GR = (() => {
       bounds: [[tj.bounds[0], tj.bounds[1]], [tj.bounds[2], tj.bounds[3]]],
       fitBoundsOptions: { padding: 20 },
       hash: true,
-      localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif',
+      localIdeographFontFamily: false, // CJK from the served glyphs too
       attributionControl: { compact: false, customAttribution: tj.attribution ? undefined : 'greenreach' },
       preserveDrawingBuffer: true, // screenshots in tests and for print
       // Our own tiles carry the token (coverage tiles need a planner's).

@@ -52,7 +52,7 @@ func TestPublicMapUnderPrefix(t *testing.T) {
 
 	var park *geo.Feature
 	ix.Snapshot().Layer(geo.Green).Scan(func(f *geo.Feature) bool {
-		if f.String("kind") == "park" && f.String("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
+		if f.Text("kind") == "park" && f.Text("name") != "" && (park == nil || f.Float("area_m2") > park.Float("area_m2")) {
 			park = f
 		}
 		return true
@@ -69,7 +69,7 @@ func TestPublicMapUnderPrefix(t *testing.T) {
 		}
 		Problems []string
 	}
-	runNode(t, &got, nil, "test/map.test.mjs", srv.URL+"/greenreach", park.String("name"), t.TempDir())
+	runNode(t, &got, nil, "test/map.test.mjs", srv.URL+"/greenreach", park.Text("name"), t.TempDir())
 	if len(got.Rendered) < 10 || got.Selected.ID != park.ID || len(got.Results) == 0 || len(got.Nearest.Features) == 0 {
 		t.Errorf("under the prefix: %d parks rendered, search %q picked %d (want %d), %d nearest", len(got.Rendered), got.Results, got.Selected.ID, park.ID, len(got.Nearest.Features))
 	}

@@ -31,7 +31,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 	before := demoIndex(t)
 	enc := NewEncoder()
 	var park *geo.Feature
-	before.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return f.String("name") == "" })
+	before.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return f.Text("name") == "" })
 	renamed := *park
 	renamed.Props = maps.Clone(park.Props)
 	renamed.Props["name"] = "改名公园"
@@ -57,7 +57,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 		t.Errorf("park %d not in tile %v", park.ID, tile)
 		return ""
 	}
-	old := park.String("name")
+	old := park.Text("name")
 	for i, snap := range []*index.Snapshot{before, after, before, after, after, before} {
 		want := map[*index.Snapshot]string{before: old, after: "改名公园"}[snap]
 		if got := name(snap); got != want {

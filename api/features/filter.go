@@ -38,7 +38,7 @@ func (p propFilter) match(f *geo.Feature) bool {
 	case geo.Bool:
 		return f.Bool(p.field.Name) == p.flag
 	}
-	return f.String(p.field.Name) == p.text
+	return f.Text(p.field.Name) == p.text
 }
 
 func (fl *itemFilter) match(f *geo.Feature) bool {

@@ -114,7 +114,7 @@ func run(ctx context.Context, dsn, data string) error {
 	var srcs []network.Source
 	snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool {
 		if rule.Target.Match(f) {
-			for _, acc := range g.AccessPoints(f.Geom, coverage.AccessGap, false) {
+			for _, acc := range g.AccessPoints(f.Geom, network.AccessGap, false) {
 				srcs = append(srcs, acc.Source(0))
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/geo/grid"
 	"github.com/greenreach/greenreach/live"
 )
@@ -18,7 +19,7 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 	fs := flags(cfg, "audit", "[--rules FILE] [--mode walk|straight] [--grid-size M] [--format table|json|csv|geojson|html] [--out FILE] [--print-rules]")
 	rulesFile := fs.String("rules", envOr("GREENREACH_RULES", ""), "coverage rules (YAML); default: the shipped set ($GREENREACH_RULES)")
 	mode := fs.String("mode", coverage.Walk, "distances for walk_access rules: walk (the network) or straight")
-	format := fs.String("format", "table", "output: "+strings.Join(coverage.Formats, ", "))
+	format := fs.String("format", "table", "output: "+strings.Join(report.Formats, ", "))
 	out := fs.String("out", "", "write the report to this file instead of standard output")
 	gridSize := fs.Int("grid-size", 0, "side in metres of the management cells reported on when the store has no administrative areas (100–100000; default: the rules' grid_size_m, else 1000 = 1 km²)")
 	printRules := fs.Bool("print-rules", false, "print the default rules (YAML) and exit")
@@ -29,8 +30,8 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 		_, err := cfg.stdout.Write(coverage.DefaultYAML())
 		return err
 	}
-	if !slices.Contains(coverage.Formats, *format) {
-		return usageError{fmt.Sprintf("--format %q: want %s", *format, strings.Join(coverage.Formats, ", "))}
+	if !slices.Contains(report.Formats, *format) {
+		return usageError{fmt.Sprintf("--format %q: want %s", *format, strings.Join(report.Formats, ", "))}
 	}
 	if *mode != coverage.Walk && *mode != coverage.Straight {
 		return usageError{fmt.Sprintf("--mode %q: want walk or straight", *mode)}
@@ -64,7 +65,7 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 		return err
 	}
 	if *out == "" {
-		return a.Write(cfg.stdout, *format)
+		return report.Write(cfg.stdout, a, *format)
 	}
 	// Write beside the target and rename, so a failed write leaves no
 	// half report.
@@ -73,7 +74,7 @@ func runAudit(ctx context.Context, cfg *config, args []string) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := a.Write(tmp, *format); err != nil {
+	if err := report.Write(tmp, a, *format); err != nil {
 		tmp.Close()
 		return fmt.Errorf("audit: write %s: %w", *out, err)
 	}

@@ -101,7 +101,7 @@ func TestKillDuringCommit(t *testing.T) {
 				defer st.Close()
 				n := 0
 				st.Scan(ctx, geo.Green, func(f *geo.Feature) error {
-					if strings.HasPrefix(f.String("name"), "kill ") {
+					if strings.HasPrefix(f.Text("name"), "kill ") {
 						n++
 					}
 					return nil

@@ -22,12 +22,10 @@ const (
 	Straight = "straight" // in a straight line, as the standards' radii do
 )
 
-// AccessGap is how far (m) a path may pass from a polygon target's
-// boundary and still reach it: the walking network's; SnapLimit how far a
-// parcel's centre or a point target may lie from the nearest path
-// (farther: not reached).
+// SnapLimit is how far (m) a parcel's centre or a point target may lie
+// from the nearest path (farther: not reached); polygon targets are
+// reached within network.AccessGap of their boundary.
 const (
-	AccessGap = network.AccessGap
 	SnapLimit = 1000
 	// CorridorStep is the spacing (m) of the samples along a corridor road.
 	CorridorStep = 10
@@ -272,7 +270,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	a.Units = append(a.Units, city)
 	var areas []*Unit
 	snap.Layer(geo.Areas).Scan(func(f *geo.Feature) bool {
-		areas = append(areas, &Unit{ID: f.ID, Name: f.String("name"), Level: f.String("level"), Geom: f.Geom, Area: f.Float("area_m2")})
+		areas = append(areas, &Unit{ID: f.ID, Name: f.Text("name"), Level: f.Text("level"), Geom: f.Geom, Area: f.Float("area_m2")})
 		return true
 	})
 	rank := map[string]int{"district": 1, "subdistrict": 2, "community": 3}
@@ -295,8 +293,8 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
 		}
-		p := &Parcel{ID: f.ID, Name: f.String("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
-			PopSource: popSource(f.String("pop_source"), f.String("kind")), Area: f.Float("area_m2"), Units: []*Unit{city}}
+		p := &Parcel{ID: f.ID, Name: f.Text("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
+			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2"), Units: []*Unit{city}}
 		a.Sources.add(p)
 		areasLayer.Search(orb.Bound{Min: p.Point, Max: p.Point}, func(af *geo.Feature) bool {
 			if geo.Contains(af.Geom, p.Point) {
@@ -398,7 +396,7 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
 				}
 			default:
-				for _, acc := range g.AccessPoints(t, AccessGap, false) {
+				for _, acc := range g.AccessPoints(t, network.AccessGap, false) {
 					srcs = append(srcs, acc.Source(int32(i)))
 				}
 			}

@@ -2,85 +2,24 @@ package coverage
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
-	"io"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/coverage/coveragetest"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/live"
-	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 )
 
 // The fixture town is laid out in metres east (x) and north (y) of a point
 // in Chengdu.
-var origin = orb.Point{104.06, 30.66}
+var origin = coveragetest.Origin
 
-func m(x, y float64) orb.Point {
-	const ky = 110852.0
-	kx := 111319.49 * math.Cos(origin[1]*math.Pi/180) * 1.0009
-	return orb.Point{origin[0] + x/kx, origin[1] + y/ky}
-}
+func m(x, y float64) orb.Point { return coveragetest.M(x, y) }
 
-func rect(x0, y0, x1, y1 float64) orb.Polygon {
-	return orb.Polygon{{m(x0, y0), m(x1, y0), m(x1, y1), m(x0, y1), m(x0, y0)}}
-}
+func rect(x0, y0, x1, y1 float64) orb.Polygon { return coveragetest.Rect(x0, y0, x1, y1) }
 
-func fixtureTown(t *testing.T) *index.Snapshot {
-	t.Helper()
-	n := 0
-	feat := func(layer string, g orb.Geometry, props map[string]any) *geo.Feature {
-		n++
-		return &geo.Feature{Layer: layer, Source: "fixture", SourceID: string(rune('a' + n)), Geom: g, Props: props}
-	}
-	street := func(a, b orb.Point, c orb.Point) *geo.Feature {
-		return feat(geo.Roads, orb.LineString{a, b, c}, map[string]any{"class": "residential", "walkable": true})
-	}
-	parcel := func(name string, x0, y0, x1, y1 float64, pop int64) *geo.Feature {
-		return feat(geo.Parcels, rect(x0, y0, x1, y1), map[string]any{"name": name, "kind": "compound", "population": pop, "pop_source": "given"})
-	}
-	green := func(name, kind string, public bool, p orb.Polygon) *geo.Feature {
-		return feat(geo.Green, p, map[string]any{"name": name, "kind": kind, "public": public})
-	}
-	fs := []*geo.Feature{
-		feat(geo.Areas, rect(0, 0, 2000, 1000), map[string]any{"name": "D", "level": "district"}),
-		feat(geo.Areas, rect(0, 0, 1000, 1000), map[string]any{"name": "C1", "level": "community"}),
-		feat(geo.Areas, rect(1000, 0, 2000, 1000), map[string]any{"name": "C2", "level": "community"}),
-		street(m(0, 500), m(500, 500), m(1000, 500)),
-		street(m(1000, 500), m(1500, 500), m(2000, 500)),
-		street(m(500, 0), m(500, 500), m(500, 1000)),
-		street(m(1500, 0), m(1500, 500), m(1500, 1000)),
-		// The ring road, not walkable, with belts: north side broken for
-		// 120 m (x 900–1020), south side whole.
-		feat(geo.Roads, orb.LineString{m(0, 950), m(2000, 950)}, map[string]any{"class": "trunk", "ring": true, "walkable": false}),
-		green("north belt W", "belt", false, rect(0, 960, 900, 990)),
-		green("north belt E", "belt", false, rect(1020, 960, 2000, 990)),
-		green("south belt", "belt", false, rect(0, 900, 2000, 940)),
-		parcel("P1", 400, 550, 480, 620, 1000),
-		parcel("P2", 100, 100, 180, 180, 500),
-		parcel("P3", 1520, 550, 1600, 620, 800),
-		parcel("P4", 1900, 100, 1980, 180, 700),
-		green("A", "park", true, rect(510, 510, 610, 610)),
-		green("B", "lawn", true, rect(1520, 420, 1550, 440)),
-		feat(geo.Waste, m(490, 600), map[string]any{"kind": "collection_point"}),
-	}
-	ctx := context.Background()
-	st := memstore.New()
-	if _, err := st.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, fs) }); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := live.Load(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix.Snapshot()
-}
+func fixtureTown(t *testing.T) *index.Snapshot { return snapshotOf(t, coveragetest.Town()) }
 
 func find(t *testing.T, a *Audit, rule, unit string) *UnitResult {
 	t.Helper()
@@ -207,143 +146,6 @@ func TestParseRules(t *testing.T) {
 	for _, tc := range bad {
 		if _, err := Parse("test.yaml", []byte(tc.yaml)); err == nil {
 			t.Errorf("%s: no error", tc.name)
-		}
-	}
-}
-
-// TestReportFormats: every format writes, and each says what the audit
-// found: the JSON round-trips the figures, the CSV has a row per rule and
-// unit, the GeoJSON holds the failing parcels and the gap, the HTML the map
-// and a table per rule.
-func TestReportFormats(t *testing.T) {
-	a, err := Run(context.Background(), fixtureTown(t), Default(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, f := range Formats {
-		var b strings.Builder
-		if err := a.Write(&b, f); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out[f] = b.String()
-	}
-	if err := a.Write(io.Discard, "pdf"); err == nil {
-		t.Error("pdf: no error")
-	}
-	var rj ReportJSON
-	if err := json.Unmarshal([]byte(out["json"]), &rj); err != nil || len(rj.Results) != 8 || rj.Residents != 3000 {
-		t.Fatalf("json: %v %+v", err, rj)
-	}
-	if v := rj.Results[0].Units[0].Value; v == nil || math.Abs(*v-1.0/3) > 1e-6 {
-		t.Errorf("json park-500m-walk city value %v", v)
-	}
-	rows, err := csv.NewReader(strings.NewReader(out["csv"])).ReadAll()
-	n := 0
-	for _, r := range a.Results {
-		n += len(r.Units)
-	}
-	if err != nil || len(rows) != n+1 {
-		t.Errorf("csv: %d rows, want %d: %v", len(rows), n+1, err)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection([]byte(out["geojson"]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kinds := map[string]int{}
-	for _, f := range fc.Features {
-		kinds[f.Properties.MustString("kind", "")]++
-	}
-	if kinds["unit"] != 3 || kinds["gap"] != 1 || kinds["failing_parcel"] == 0 {
-		t.Errorf("geojson kinds %v", kinds)
-	}
-	for _, want := range []string{"<svg", "ring-road-belts", "park-500m-walk", "FAIL", "green corridor gap"} {
-		if !strings.Contains(out["html"], want) {
-			t.Errorf("html lacks %q", want)
-		}
-	}
-	if strings.Contains(out["html"], "http://") && !strings.Contains(out["html"], `xmlns="http://www.w3.org/2000/svg"`) {
-		t.Error("html refers to another site")
-	}
-	if !strings.Contains(out["table"], "park-500m-walk") || !strings.Contains(out["table"], "33.3%") {
-		t.Errorf("table:\n%s", out["table"])
-	}
-}
-
-// TestNullStatus: a unit with residents but no collection point and one
-// without residents both have no value, but JSON, CSV and HTML tell them
-// apart: "no_target" (infinite, fails) and "not_applicable" (passes).
-func TestNullStatus(t *testing.T) {
-	c3 := &geo.Feature{ID: 9999, Layer: geo.Areas, Source: "fixture", SourceID: "c3", Geom: rect(2000, 0, 3000, 1000), Props: map[string]any{"name": "C3", "level": "community"}}
-	if err := geo.Prepare(c3); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Run(context.Background(), fixtureTown(t).With([]*geo.Feature{c3}, nil), Default(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]struct {
-		status string
-		pass   bool
-	}{"C2": {StatusNoTarget, false}, "C3": {StatusNA, true}, "C1": {StatusOK, false}}
-	var rj ReportJSON
-	var b strings.Builder
-	if err := a.Write(&b, "json"); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(b.String()), &rj); err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	for _, r := range rj.Results {
-		if r.ID != "residents-per-collection-point" {
-			continue
-		}
-		for _, u := range r.Units {
-			w, ok := want[u.Unit]
-			if !ok {
-				continue
-			}
-			seen++
-			if u.Status != w.status || u.Pass != w.pass || (u.Value == nil) != (w.status != StatusOK) {
-				t.Errorf("json %s: status %q pass %v value %v, want %q %v", u.Unit, u.Status, u.Pass, u.Value, w.status, w.pass)
-			}
-		}
-	}
-	if seen != 3 {
-		t.Errorf("json: %d of 3 units", seen)
-	}
-	b.Reset()
-	if err := a.Write(&b, "csv"); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	seen = 0
-	for _, row := range rows[1:] {
-		if w, ok := want[row[col["unit"]]]; ok && row[col["rule"]] == "residents-per-collection-point" {
-			seen++
-			if row[col["status"]] != w.status || (row[col["value"]] == "") != (w.status != StatusOK) {
-				t.Errorf("csv %s: status %q value %q, want %q", row[col["unit"]], row[col["status"]], row[col["value"]], w.status)
-			}
-		}
-	}
-	if seen != 3 {
-		t.Errorf("csv: %d of 3 units", seen)
-	}
-	b.Reset()
-	if err := a.Write(&b, "html"); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"∞ (no target)", `data-status="no_target"`, `data-status="not_applicable"`} {
-		if !strings.Contains(b.String(), s) {
-			t.Errorf("html lacks %s", s)
 		}
 	}
 }

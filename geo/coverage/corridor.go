@@ -14,43 +14,11 @@ import (
 // is the covered share of the road sides' length; runs without green
 // longer than MaxGap are listed as gaps with their stretch of road.
 func (a *Audit) corridor(snap *index.Snapshot, r *Rule) *Result {
-	res := &Result{Rule: r}
 	units := a.levelUnits(r)
-	type tally struct{ total, covered float64 }
-	sum := make([]tally, len(units))
-	gaps := make([][]Gap, len(units))
-	green := snap.Layer(r.Target.Layer)
-	areas := snap.Layer(geo.Areas)
-	unitIdx := map[int64]int{}
+	ct := &corridorTally{a: a, r: r, green: snap.Layer(r.Target.Layer), areas: snap.Layer(geo.Areas), unitIdx: map[int64]int{},
+		sum: make([]corridorSum, len(units)), gaps: make([][]Gap, len(units))}
 	for i, u := range units {
-		unitIdx[u.ID] = i
-	}
-	unitsAt := func(p orb.Point) []int {
-		out := []int{0}
-		areas.Search(orb.Bound{Min: p, Max: p}, func(f *geo.Feature) bool {
-			if i, ok := unitIdx[f.ID]; ok && i > 0 && geo.Contains(f.Geom, p) {
-				out = append(out, i)
-			}
-			return true
-		})
-		if a.cells != nil {
-			if i, ok := unitIdx[a.cells.g.At(p).ID()]; ok && i > 0 {
-				out = append(out, i)
-			}
-		}
-		return out
-	}
-	covered := func(p, q orb.Point) bool {
-		b := orb.Bound{Min: p, Max: p}.Extend(q)
-		hit := false
-		green.Search(b, func(f *geo.Feature) bool {
-			if r.Target.Match(f) && segmentMeets(f.Geom, p, q) {
-				hit = true
-				return false
-			}
-			return true
-		})
-		return hit
+		ct.unitIdx[u.ID] = i
 	}
 	snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool {
 		if !r.Roads.Match(f) {
@@ -64,63 +32,115 @@ func (a *Audit) corridor(snap *index.Snapshot, r *Rule) *Result {
 			lines = g
 		}
 		for _, l := range lines {
-			for _, sd := range []struct {
-				name string
-				sign float64
-			}{{"left", 1}, {"right", -1}} {
-				side, sign := sd.name, sd.sign
-				type run struct {
-					from, to float64
-					units    []int
-				}
-				var open *run
-				closeRun := func() {
-					if open != nil && open.to-open.from > r.MaxGap {
-						g := Gap{Road: f.ID, Side: side, Length: open.to - open.from, Geom: subLine(l, open.from, open.to)}
-						for _, ui := range open.units {
-							gaps[ui] = append(gaps[ui], g)
-						}
-					}
-					open = nil
-				}
-				walkLine(l, CorridorStep, func(p orb.Point, dir orb.Point, from, to float64) {
-					kx, ky := math.Cos(p[1]*math.Pi/180)*111195.08, 111195.08
-					// The normal, in metres, turned into degrees.
-					nx, ny := -dir[1]*sign, dir[0]*sign
-					out := func(m float64) orb.Point { return orb.Point{p[0] + nx*m/kx, p[1] + ny*m/ky} }
-					ok := covered(out(0), out(r.Meters))
-					us := unitsAt(p)
-					for _, ui := range us {
-						sum[ui].total += to - from
-						if ok {
-							sum[ui].covered += to - from
-						}
-					}
-					if ok {
-						closeRun()
-						return
-					}
-					if open == nil {
-						open = &run{from: from, units: us}
-					}
-					open.to = to
-				})
-				closeRun()
-			}
+			ct.side(f.ID, l, "left", 1)
+			ct.side(f.ID, l, "right", -1)
 		}
 		return true
 	})
+	res := &Result{Rule: r}
 	for i, u := range units {
-		ur := &UnitResult{Unit: u, Threshold: r.Pass, Numerator: sum[i].covered, Denominator: sum[i].total, Gaps: gaps[i]}
-		if sum[i].total == 0 {
+		sum := ct.sum[i]
+		ur := &UnitResult{Unit: u, Threshold: r.Pass, Numerator: sum.covered, Denominator: sum.total, Gaps: ct.gaps[i]}
+		if sum.total == 0 {
 			ur.NA, ur.Pass = true, true
 		} else {
-			ur.Value = sum[i].covered / sum[i].total
+			ur.Value = sum.covered / sum.total
 			ur.Pass = ur.Value >= r.Pass && len(ur.Gaps) == 0
 		}
 		res.Units = append(res.Units, ur)
 	}
 	return res
+}
+
+// corridorTally sums a corridor rule's road sides per unit (indexes into
+// the rule's units, the city first) and gathers their gaps.
+type corridorTally struct {
+	a            *Audit
+	r            *Rule
+	green, areas *index.Layer
+	unitIdx      map[int64]int // unit id → index
+	sum          []corridorSum
+	gaps         [][]Gap
+}
+
+// corridorSum is the length (m) of road sides in a unit, and of those
+// covered by green.
+type corridorSum struct{ total, covered float64 }
+
+// side walks one side of road line l (sign 1: left, -1: right) step by
+// step, summing its length and the covered length in the units each step
+// lies in, and listing the runs without green longer than MaxGap as gaps
+// of the units where they begin.
+func (ct *corridorTally) side(road int64, l orb.LineString, side string, sign float64) {
+	type run struct {
+		from, to float64
+		units    []int
+	}
+	var open *run
+	closeRun := func() {
+		if open != nil && open.to-open.from > ct.r.MaxGap {
+			g := Gap{Road: road, Side: side, Length: open.to - open.from, Geom: subLine(l, open.from, open.to)}
+			for _, ui := range open.units {
+				ct.gaps[ui] = append(ct.gaps[ui], g)
+			}
+		}
+		open = nil
+	}
+	walkLine(l, CorridorStep, func(p orb.Point, dir orb.Point, from, to float64) {
+		kx, ky := math.Cos(p[1]*math.Pi/180)*111195.08, 111195.08
+		// The normal, in metres, turned into degrees.
+		nx, ny := -dir[1]*sign, dir[0]*sign
+		out := func(m float64) orb.Point { return orb.Point{p[0] + nx*m/kx, p[1] + ny*m/ky} }
+		ok := ct.covered(out(0), out(ct.r.Meters))
+		us := ct.unitsAt(p)
+		for _, ui := range us {
+			ct.sum[ui].total += to - from
+			if ok {
+				ct.sum[ui].covered += to - from
+			}
+		}
+		if ok {
+			closeRun()
+			return
+		}
+		if open == nil {
+			open = &run{from: from, units: us}
+		}
+		open.to = to
+	})
+	closeRun()
+}
+
+// unitsAt lists the units p lies in: the city, its areas of the rule's
+// levels, its grid cell.
+func (ct *corridorTally) unitsAt(p orb.Point) []int {
+	out := []int{0}
+	ct.areas.Search(orb.Bound{Min: p, Max: p}, func(f *geo.Feature) bool {
+		if i, ok := ct.unitIdx[f.ID]; ok && i > 0 && geo.Contains(f.Geom, p) {
+			out = append(out, i)
+		}
+		return true
+	})
+	if ct.a.cells != nil {
+		if i, ok := ct.unitIdx[ct.a.cells.g.At(p).ID()]; ok && i > 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// covered reports whether the segment p–q meets a target polygon.
+func (ct *corridorTally) covered(p, q orb.Point) bool {
+	b := orb.Bound{Min: p, Max: p}.Extend(q)
+	hit := false
+	ct.green.Search(b, func(f *geo.Feature) bool {
+		if ct.r.Target.Match(f) && segmentMeets(f.Geom, p, q) {
+			hit = true
+			return false
+		}
+		return true
+	})
+	return hit
 }
 
 // walkLine calls fn for each step of a line: the step's middle point, the
@@ -189,7 +209,7 @@ func segmentMeets(g orb.Geometry, p, q orb.Point) bool {
 	}
 	for _, r := range rings {
 		for j := 1; j < len(r); j++ {
-			if crosses(p, q, r[j-1], r[j]) {
+			if segmentsCross(p, q, r[j-1], r[j]) {
 				return true
 			}
 		}
@@ -197,7 +217,8 @@ func segmentMeets(g orb.Geometry, p, q orb.Point) bool {
 	return false
 }
 
-func crosses(a, b, c, d orb.Point) bool {
+// segmentsCross reports whether segments ab and cd cross properly.
+func segmentsCross(a, b, c, d orb.Point) bool {
 	o := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
 	d1, d2, d3, d4 := o(c, d, a), o(c, d, b), o(a, b, c), o(a, b, d)
 	return ((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0))

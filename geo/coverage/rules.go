@@ -15,6 +15,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/grid"
+	"github.com/greenreach/greenreach/i18n"
 	"gopkg.in/yaml.v3"
 )
 
@@ -39,19 +40,21 @@ type RuleSet struct {
 
 // Rule is one coverage rule. Which fields apply depends on Type.
 type Rule struct {
-	ID     string  `yaml:"id"`
-	Title  string  `yaml:"title"`
-	Type   string  `yaml:"type"`
-	Level  string  `yaml:"level,omitempty"` // evaluate for this level only (and the city)
-	Target Filter  `yaml:"target"`
-	Meters float64 `yaml:"meters,omitempty"`
-	Tiers  []Tier  `yaml:"tiers,omitempty"`
-	Pass   float64 `yaml:"pass,omitempty"` // share that passes (walk_access, radius_coverage, corridor)
-	Min    float64 `yaml:"min,omitempty"`  // area_ratio: ratio; per_capita: m² per resident
-	Max    float64 `yaml:"max,omitempty"`  // residents_per_target
-	Roads  Filter  `yaml:"roads,omitempty"`
-	MaxGap float64 `yaml:"max_gap_m,omitempty"`
-	Source string  `yaml:"source,omitempty"`
+	ID string `yaml:"id"`
+	// Title and Description are in Chinese and English: r.Title.In(lang).
+	Title       i18n.Text `yaml:"title"`
+	Description i18n.Text `yaml:"description,omitempty"`
+	Type        string    `yaml:"type"`
+	Level       string    `yaml:"level,omitempty"` // evaluate for this level only (and the city)
+	Target      Filter    `yaml:"target"`
+	Meters      float64   `yaml:"meters,omitempty"`
+	Tiers       []Tier    `yaml:"tiers,omitempty"`
+	Pass        float64   `yaml:"pass,omitempty"` // share that passes (walk_access, radius_coverage, corridor)
+	Min         float64   `yaml:"min,omitempty"`  // area_ratio: ratio; per_capita: m² per resident
+	Max         float64   `yaml:"max,omitempty"`  // residents_per_target
+	Roads       Filter    `yaml:"roads,omitempty"`
+	MaxGap      float64   `yaml:"max_gap_m,omitempty"`
+	Source      string    `yaml:"source,omitempty"`
 }
 
 // Tier is a service radius for targets of at least MinArea m².
@@ -76,7 +79,7 @@ type Filter struct {
 // caller). For roads, Ring and Classes are alternatives: a road that is a
 // ring road or of one of the classes matches.
 func (fl *Filter) Match(f *geo.Feature) bool {
-	if len(fl.Kinds) > 0 && !slices.Contains(fl.Kinds, f.String("kind")) {
+	if len(fl.Kinds) > 0 && !slices.Contains(fl.Kinds, f.Text("kind")) {
 		return false
 	}
 	if fl.MinArea > 0 && f.Float("area_m2") < fl.MinArea {
@@ -90,7 +93,7 @@ func (fl *Filter) Match(f *geo.Feature) bool {
 	}
 	if fl.Ring != nil || len(fl.Classes) > 0 {
 		ring := fl.Ring != nil && f.Bool("ring") == *fl.Ring
-		class := slices.Contains(fl.Classes, f.String("class"))
+		class := slices.Contains(fl.Classes, f.Text("class"))
 		if !ring && !class {
 			return false
 		}
@@ -155,8 +158,8 @@ func Parse(name string, data []byte) (*RuleSet, error) {
 			return nil, bad("id is used twice")
 		}
 		seen[r.ID] = true
-		if r.Title == "" {
-			r.Title = r.ID
+		if r.Title == (i18n.Text{}) {
+			r.Title = i18n.Text{ZH: r.ID, EN: r.ID}
 		}
 		if r.Level != "" && r.Level != "district" && r.Level != "subdistrict" && r.Level != "community" {
 			return nil, bad("level %q: want district, subdistrict or community", r.Level)

@@ -44,60 +44,11 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 	if r.Type != WalkAccess && r.Type != RadiusCoverage {
 		return nil, fmt.Errorf("%w: rule %s is %s: suggestions need walk_access or radius_coverage", ErrRules, r.ID, r.Type)
 	}
-	// covered reports whether resident point i of parcel p is covered.
-	covered := func(p *Parcel, i int32) bool {
-		if r.Type == RadiusCoverage {
-			return !math.IsInf(res.Distance[p.ID], 1)
-		}
-		return res.pointDist[i] <= r.Meters
-	}
-	// Uncovered residents per grid cell, by their points.
-	type cell struct {
-		pop, sx, sy float64
-	}
-	cells := map[[2]int]*cell{}
-	owner := map[int32]*Parcel{} // uncovered points' parcels
-	for _, p := range a.Parcels {
-		if p.Population <= 0 {
-			continue
-		}
-		w := float64(p.Population) / float64(p.count)
-		for i := p.first; i < p.first+p.count; i++ {
-			if covered(p, i) {
-				continue
-			}
-			owner[i] = p
-			pt := a.pts[i]
-			kx := 111195.08 * math.Cos(pt[1]*math.Pi/180)
-			k := [2]int{int(math.Floor(pt[0] * kx / SuggestCell)), int(math.Floor(pt[1] * 111195.08 / SuggestCell))}
-			c := cells[k]
-			if c == nil {
-				c = &cell{}
-				cells[k] = c
-			}
-			c.pop += w
-			c.sx += pt[0] * w
-			c.sy += pt[1] * w
-		}
-	}
-	var cs []*cell
-	for _, c := range cells {
-		cs = append(cs, c)
-	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].pop != cs[j].pop {
-			return cs[i].pop > cs[j].pop
-		}
-		return cs[i].sx < cs[j].sx
-	})
+	cs, owner := a.uncoveredCells(res)
 	if len(cs) > candidates {
 		cs = cs[:candidates]
 	}
-	type cand struct {
-		f      *geo.Feature
-		points []int32
-	}
-	var all []cand
+	var all []candidate
 	for i, c := range cs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -114,8 +65,77 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 		if err := a.shareDelta(ctx, res, rd, []*geo.Feature{f}); err != nil {
 			return nil, err
 		}
-		all = append(all, cand{f, rd.points})
+		all = append(all, candidate{f, rd.points})
 	}
+	return pickSites(all, owner, count), nil
+}
+
+// suggestCell is a grid cell's uncovered residents, and the sums of their
+// points' coordinates weighted by them.
+type suggestCell struct {
+	pop, sx, sy float64
+}
+
+// uncoveredCells groups the uncovered residents by their points into
+// cells of SuggestCell metres, most residents first, and says which parcel
+// each uncovered point is of.
+func (a *Audit) uncoveredCells(res *Result) ([]*suggestCell, map[int32]*Parcel) {
+	r := res.Rule
+	// covered reports whether resident point i of parcel p is covered.
+	covered := func(p *Parcel, i int32) bool {
+		if r.Type == RadiusCoverage {
+			return !math.IsInf(res.Distance[p.ID], 1)
+		}
+		return res.pointDist[i] <= r.Meters
+	}
+	cells := map[[2]int]*suggestCell{}
+	owner := map[int32]*Parcel{} // uncovered points' parcels
+	for _, p := range a.Parcels {
+		if p.Population <= 0 {
+			continue
+		}
+		w := float64(p.Population) / float64(p.count)
+		for i := p.first; i < p.first+p.count; i++ {
+			if covered(p, i) {
+				continue
+			}
+			owner[i] = p
+			pt := a.pts[i]
+			kx := 111195.08 * math.Cos(pt[1]*math.Pi/180)
+			k := [2]int{int(math.Floor(pt[0] * kx / SuggestCell)), int(math.Floor(pt[1] * 111195.08 / SuggestCell))}
+			c := cells[k]
+			if c == nil {
+				c = &suggestCell{}
+				cells[k] = c
+			}
+			c.pop += w
+			c.sx += pt[0] * w
+			c.sy += pt[1] * w
+		}
+	}
+	var cs []*suggestCell
+	for _, c := range cells {
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].pop != cs[j].pop {
+			return cs[i].pop > cs[j].pop
+		}
+		return cs[i].sx < cs[j].sx
+	})
+	return cs, owner
+}
+
+// candidate is a site measured as a what-if: the resident points it would
+// newly cover. f is nil once picked.
+type candidate struct {
+	f      *geo.Feature
+	points []int32
+}
+
+// pickSites picks up to count candidates greedily, each by the residents
+// (of the points' parcels, owner) it covers beyond those picked before it.
+func pickSites(all []candidate, owner map[int32]*Parcel, count int) []Site {
 	// Residents of an uncovered point.
 	weight := func(i int32) float64 {
 		p := owner[i]
@@ -160,7 +180,7 @@ func (a *Audit) Suggest(ctx context.Context, ruleID string, size float64, count,
 		all[best].f = nil
 		out = append(out, site)
 	}
-	return out, nil
+	return out
 }
 
 // siteFeature is a new target at centre: a square public park of size m²

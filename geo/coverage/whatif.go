@@ -113,105 +113,18 @@ func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error
 // drops to within the rule's, and the units they lie in.
 func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, added []*geo.Feature) error {
 	r := res.Rule
-	reach := r.Meters
-	radius := func(f *geo.Feature) float64 { return r.Meters }
+	sc := &shareScan{a: a, res: res, reach: r.Meters, newly: map[*Parcel][]int32{}, straightNewly: map[*Parcel]int{}, seen: map[int32]bool{}, seenStraight: map[int32]bool{}}
 	if r.Type == RadiusCoverage {
-		reach = maxTierRadius(r)
-		radius = func(f *geo.Feature) float64 {
-			if m, ok := tierRadius(r, f); ok {
-				return m
-			}
-			return -1
-		}
+		sc.reach = maxTierRadius(r)
 	}
-	var walked *network.Distances
 	if r.Type == WalkAccess && a.Mode == Walk {
-		var srcs []network.Source
-		for _, f := range added {
-			switch t := f.Geom.(type) {
-			case orb.Point:
-				if at, dd, ok := a.graph.Snap(t, SnapLimit); ok {
-					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: dd})
-				}
-			default:
-				for _, acc := range a.graph.AccessPoints(t, AccessGap, false) {
-					srcs = append(srcs, acc.Source(0))
-				}
-			}
-		}
 		var err error
-		if walked, err = a.graph.MultiContext(ctx, srcs, r.Meters); err != nil {
+		if sc.walked, err = a.walkFrom(ctx, r, added); err != nil {
 			return err
 		}
 	}
-	// Points newly covered, per parcel (radius_coverage measures a parcel
-	// from its inside point: all its points at once).
-	newly := map[*Parcel][]int32{}
-	straightNewly := map[*Parcel]int{}
-	seen := map[int32]bool{}         // points (radius: parcels' first) newly covered
-	seenStraight := map[int32]bool{} // points newly within in a straight line
 	for _, f := range added {
-		b := f.Geom.Bound()
-		search := geo.PadBound(b, reach)
-		// A point outside near is farther than the rule's metres in a
-		// straight line, by any of the measures (a margin for their
-		// differences), so its straight distance need not be worked out.
-		m := r.Meters*1.05 + 1
-		near := geo.PadBound(b, m)
-		a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
-			if r.Type == RadiusCoverage {
-				if !math.IsInf(res.Distance[p.ID], 1) || seen[p.first] {
-					return true
-				}
-				if rad := radius(f); rad >= 0 && geo.DistanceTo(p.Point, f.Geom) <= rad {
-					seen[p.first] = true
-					for i := p.first; i < p.first+p.count; i++ {
-						newly[p] = append(newly[p], i)
-					}
-				}
-				return true
-			}
-			for i := p.first; i < p.first+p.count; i++ {
-				wasIn := res.pointDist[i] <= r.Meters || seen[i]
-				wasStraight := res.pointStraight[i] <= r.Meters || seenStraight[i]
-				if wasIn && wasStraight {
-					continue
-				}
-				straight := -1.0
-				switch {
-				case !near.Contains(a.pts[i]):
-					straight = math.Inf(1)
-				case walked == nil: // the figure itself: geodesic, as the audit's
-					straight = geo.DistanceTo(a.pts[i], f.Geom)
-				case !wasStraight: // the share beside it, measured as the audit does
-					straight = localDistance(a.pts[i], geo.ClosestPoint(a.pts[i], f.Geom))
-				}
-				in := false
-				if !wasIn {
-					if walked != nil {
-						if b.Contains(a.pts[i]) && geo.Contains(f.Geom, a.pts[i]) { // inside the new target
-							in = true
-						} else if !math.IsInf(a.access[i], 1) {
-							if w, lab := walked.To(a.at[i]); lab >= 0 && w+a.access[i] <= r.Meters {
-								in = true
-							}
-						}
-					} else {
-						in = straight <= r.Meters
-					}
-				}
-				inStraight := !wasStraight && straight <= r.Meters
-				if in {
-					newly[p] = append(newly[p], i)
-					seen[i] = true
-				}
-				if inStraight {
-					straightNewly[p]++
-					seenStraight[i] = true
-				}
-			}
-			return true
-		})
+		sc.scan(f)
 	}
 	after := make(map[*Unit]*UnitResult, len(res.Units))
 	copies := make([]UnitResult, len(res.Units))
@@ -220,29 +133,8 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 		copies[i].Failing = nil
 		after[u.Unit] = &copies[i]
 	}
+	sc.count(rd, after)
 	rd.Units = make([]UnitDelta, 0, len(res.Units))
-	var newlyCovered float64
-	for p, pts := range newly {
-		frac := float64(len(pts)) / float64(p.count)
-		rd.Parcels = append(rd.Parcels, p.ID)
-		rd.points = append(rd.points, pts...)
-		newlyCovered += float64(p.Population) * frac
-		for _, u := range p.Units {
-			if ur, ok := after[u]; ok {
-				ur.covered += float64(p.Population) * frac
-				ur.LandCovered += p.Area * frac
-			}
-		}
-	}
-	sort.Slice(rd.Parcels, func(i, j int) bool { return rd.Parcels[i] < rd.Parcels[j] })
-	rd.NewlyCovered = int64(math.Round(newlyCovered))
-	for p, k := range straightNewly {
-		for _, u := range p.Units {
-			if ur, ok := after[u]; ok && ur.Residents > 0 {
-				ur.Straight += float64(p.Population) * float64(k) / float64(p.count) / float64(ur.Residents)
-			}
-		}
-	}
 	if res.radius != nil {
 		// The land inside the radii, from the cells the new radii reach.
 		urs := make([]*UnitResult, len(res.Units))
@@ -273,6 +165,146 @@ func (a *Audit) shareDelta(ctx context.Context, res *Result, rd *RuleDelta, adde
 		rd.Units = append(rd.Units, UnitDelta{u, ur})
 	}
 	return nil
+}
+
+// walkFrom walks the network from the added targets (a point from where
+// it snaps, a polygon from its access points) as far as the rule's metres.
+func (a *Audit) walkFrom(ctx context.Context, r *Rule, added []*geo.Feature) (*network.Distances, error) {
+	var srcs []network.Source
+	for _, f := range added {
+		switch t := f.Geom.(type) {
+		case orb.Point:
+			if at, dd, ok := a.graph.Snap(t, SnapLimit); ok {
+				srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: dd})
+			}
+		default:
+			for _, acc := range a.graph.AccessPoints(t, network.AccessGap, false) {
+				srcs = append(srcs, acc.Source(0))
+			}
+		}
+	}
+	return a.graph.MultiContext(ctx, srcs, r.Meters)
+}
+
+// shareScan gathers, target by target, the resident points that a
+// what-if's added targets newly cover.
+type shareScan struct {
+	a      *Audit
+	res    *Result
+	walked *network.Distances // walk_access by walking: from the added targets
+	reach  float64            // how far any added target reaches
+
+	// Points newly covered, per parcel (radius_coverage measures a parcel
+	// from its inside point: all its points at once), and how many are
+	// newly within the rule's metres in a straight line.
+	newly         map[*Parcel][]int32
+	straightNewly map[*Parcel]int
+	seen          map[int32]bool // points (radius: parcels' first) newly covered
+	seenStraight  map[int32]bool // points newly within in a straight line
+}
+
+// scan looks at the parcels within reach of the added target f.
+func (sc *shareScan) scan(f *geo.Feature) {
+	r := sc.res.Rule
+	b := f.Geom.Bound()
+	search := geo.PadBound(b, sc.reach)
+	// A point outside near is farther than the rule's metres in a
+	// straight line, by any of the measures (a margin for their
+	// differences), so its straight distance need not be worked out.
+	near := geo.PadBound(b, r.Meters*1.05+1)
+	sc.a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
+		if r.Type == RadiusCoverage {
+			sc.radiusParcel(p, f)
+			return true
+		}
+		for i := p.first; i < p.first+p.count; i++ {
+			sc.point(p, i, f, b, near)
+		}
+		return true
+	})
+}
+
+// radiusParcel: a parcel outside every radius is newly covered, all its
+// points at once, when its inside point lies within f's radius.
+func (sc *shareScan) radiusParcel(p *Parcel, f *geo.Feature) {
+	if !math.IsInf(sc.res.Distance[p.ID], 1) || sc.seen[p.first] {
+		return
+	}
+	if rad, ok := tierRadius(sc.res.Rule, f); ok && geo.DistanceTo(p.Point, f.Geom) <= rad {
+		sc.seen[p.first] = true
+		for i := p.first; i < p.first+p.count; i++ {
+			sc.newly[p] = append(sc.newly[p], i)
+		}
+	}
+}
+
+// point: resident point i of parcel p, newly covered by f (walking or in
+// a straight line, as the audit measures), and newly within the rule's
+// metres of it in a straight line. b is f's bound, near it padded as scan
+// says.
+func (sc *shareScan) point(p *Parcel, i int32, f *geo.Feature, b, near orb.Bound) {
+	a, res, meters := sc.a, sc.res, sc.res.Rule.Meters
+	wasIn := res.pointDist[i] <= meters || sc.seen[i]
+	wasStraight := res.pointStraight[i] <= meters || sc.seenStraight[i]
+	if wasIn && wasStraight {
+		return
+	}
+	straight := -1.0
+	switch {
+	case !near.Contains(a.pts[i]):
+		straight = math.Inf(1)
+	case sc.walked == nil: // the figure itself: geodesic, as the audit's
+		straight = geo.DistanceTo(a.pts[i], f.Geom)
+	case !wasStraight: // the share beside it, measured as the audit does
+		straight = localDistance(a.pts[i], geo.ClosestPoint(a.pts[i], f.Geom))
+	}
+	in := false
+	switch {
+	case wasIn:
+	case sc.walked == nil:
+		in = straight <= meters
+	case b.Contains(a.pts[i]) && geo.Contains(f.Geom, a.pts[i]): // inside the new target
+		in = true
+	case !math.IsInf(a.access[i], 1):
+		w, lab := sc.walked.To(a.at[i])
+		in = lab >= 0 && w+a.access[i] <= meters
+	}
+	if in {
+		sc.newly[p] = append(sc.newly[p], i)
+		sc.seen[i] = true
+	}
+	if !wasStraight && straight <= meters {
+		sc.straightNewly[p]++
+		sc.seenStraight[i] = true
+	}
+}
+
+// count adds the newly covered points to the rule's delta and to the
+// units' figures (after, copies of the audit's): residents and land
+// covered, and the straight-line share.
+func (sc *shareScan) count(rd *RuleDelta, after map[*Unit]*UnitResult) {
+	var newlyCovered float64
+	for p, pts := range sc.newly {
+		frac := float64(len(pts)) / float64(p.count)
+		rd.Parcels = append(rd.Parcels, p.ID)
+		rd.points = append(rd.points, pts...)
+		newlyCovered += float64(p.Population) * frac
+		for _, u := range p.Units {
+			if ur, ok := after[u]; ok {
+				ur.covered += float64(p.Population) * frac
+				ur.LandCovered += p.Area * frac
+			}
+		}
+	}
+	sort.Slice(rd.Parcels, func(i, j int) bool { return rd.Parcels[i] < rd.Parcels[j] })
+	rd.NewlyCovered = int64(math.Round(newlyCovered))
+	for p, k := range sc.straightNewly {
+		for _, u := range p.Units {
+			if ur, ok := after[u]; ok && ur.Residents > 0 {
+				ur.Straight += float64(p.Population) * float64(k) / float64(p.count) / float64(ur.Residents)
+			}
+		}
+	}
 }
 
 // areaDelta: the new target area not already covered by targets there,

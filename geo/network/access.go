@@ -53,19 +53,15 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 		return nil
 	}
 	pb := poly.Bound()
-	toXY := localPlane(pb.Center())
-	var segs []ringSeg
+	z := &zoneFinder{g: g, poly: poly, pb: pb, gap: gap, toXY: localPlane(pb.Center())}
 	for _, r := range rings {
 		for j := 1; j < len(r); j++ {
-			a, b := toXY(r[j-1]), toXY(r[j])
-			segs = append(segs, ringSeg{a, b, orb.Bound{Min: a, Max: a}.Extend(b)})
+			a, b := z.toXY(r[j-1]), z.toXY(r[j])
+			z.segs = append(z.segs, ringSeg{a, b, orb.Bound{Min: a, Max: a}.Extend(b)})
 		}
 	}
 	search := geo.PadBound(pb, gap)
 	var out []Access
-	var near, edgeNear []ringSeg
-	var insides [][2]float64
-	var runs []gapAt // the zone's stretches along an edge, as pairs of ends
 	g.tree.Search(search.Min, search.Max, func(_, _ [2]float64, ei int32) bool {
 		e := &g.Edges[ei]
 		if g.CompLength[g.Comp[e.From]] < g.MinComponent {
@@ -73,110 +69,12 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 		}
 		xy := make([]orb.Point, len(e.Geom))
 		for i, p := range e.Geom {
-			xy[i] = toXY(p)
+			xy[i] = z.toXY(p)
 		}
 		if enterOnly {
-			for i := 1; i < len(xy); i++ {
-				for _, s := range segs {
-					if t, ok := segmentCross(xy[i-1], xy[i], s.a, s.b); ok {
-						off := e.cum[i-1] + t*(e.cum[i]-e.cum[i-1])
-						out = append(out, Access{At: Loc{ei, off}, End: off})
-					}
-				}
-			}
-			return true
-		}
-		edgeNear, insides, runs = edgeNear[:0], insides[:0], runs[:0]
-		open := false // whether the last run is still growing
-		zone := func(p, q gapAt) {
-			if n := len(runs); open && runs[n-1].off >= p.off {
-				runs[n-1] = q
-				return
-			}
-			runs = append(runs, p, q)
-			open = true
-		}
-		for i := 1; i < len(xy); i++ {
-			a, b := xy[i-1], xy[i]
-			sb := orb.Bound{Min: a, Max: a}.Extend(b)
-			sb = orb.Bound{Min: orb.Point{sb.Min[0] - gap, sb.Min[1] - gap}, Max: orb.Point{sb.Max[0] + gap, sb.Max[1] + gap}}
-			near = near[:0]
-			for _, s := range segs {
-				if s.bound.Intersects(sb) && segmentDistance(a, b, s.a, s.b) <= gap {
-					near = append(near, s)
-				}
-			}
-			edgeNear = append(edgeNear, near...)
-			off := func(t float64) float64 { return e.cum[i-1] + t*(e.cum[i]-e.cum[i-1]) }
-			lonlat := func(t float64) orb.Point {
-				p, q := e.Geom[i-1], e.Geom[i]
-				return orb.Point{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])}
-			}
-			inside := func(t0, t1 float64) {
-				insides = append(insides, [2]float64{off(t0), off(t1)})
-				zone(gapAt{off(t0), 0}, gapAt{off(t1), 0})
-			}
-			if len(near) == 0 {
-				// No boundary within gap: wholly inside, or wholly beyond gap.
-				if mid := lonlat(0.5); pb.Contains(mid) && geo.Contains(poly, mid) {
-					inside(0, 1)
-				} else {
-					open = false
-				}
-				continue
-			}
-			// Split the segment where it crosses the boundary; each part
-			// is inside (gap 0) or outside (gap measured) throughout.
-			ts := []float64{0, 1}
-			for _, s := range near {
-				if t, ok := segmentCross(a, b, s.a, s.b); ok {
-					ts = append(ts, t)
-				}
-			}
-			sort.Float64s(ts)
-			dist := func(t float64) float64 {
-				return boundaryDist(orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}, near)
-			}
-			for k := 1; k < len(ts); k++ {
-				t0, t1 := ts[k-1], ts[k]
-				if t1 <= t0 {
-					continue
-				}
-				if mid := lonlat((t0 + t1) / 2); pb.Contains(mid) && geo.Contains(poly, mid) {
-					inside(t0, t1)
-					continue
-				}
-				for _, p := range gapProfile(dist, t0, t1, planar.Distance(a, b), gap, feet(a, b, near, t0, t1)) {
-					if p.in {
-						zone(gapAt{off(p.t0), p.g0}, gapAt{off(p.t1), p.g1})
-					} else {
-						open = false
-					}
-				}
-			}
-		}
-		if len(runs) == 0 {
-			return true
-		}
-		// The gap at any offset of the edge's stretches: 0 inside, else
-		// the distance to the boundary near the edge.
-		nearE := append([]ringSeg(nil), edgeNear...)
-		ins := append([][2]float64(nil), insides...)
-		along := func(x float64) float64 {
-			for _, iv := range ins {
-				if x >= iv[0] && x <= iv[1] {
-					return 0
-				}
-			}
-			return boundaryDist(toXY(g.Point(Loc{ei, x})), nearE)
-		}
-		for k := 0; k+1 < len(runs); k += 2 {
-			p, q := runs[k], runs[k+1]
-			a := Access{At: Loc{ei, p.off}, End: q.off, Gap: p.gap, Rise: q.gap - p.gap, Along: along}
-			if q.off <= p.off {
-				a = Access{At: Loc{ei, p.off}, End: p.off, Gap: math.Min(p.gap, q.gap)}
-			}
-			out = append(out, a)
+			out = z.crossings(out, ei, xy)
+		} else {
+			out = z.edge(out, ei, xy)
 		}
 		return true
 	})
@@ -187,6 +85,146 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 		return out[i].At.Offset < out[j].At.Offset
 	})
 	return out
+}
+
+// zoneFinder finds, edge by edge, the stretches within gap metres of a
+// polygon (the zone), in a plane in metres centred on it (toXY).
+type zoneFinder struct {
+	g    *Graph
+	poly orb.Geometry
+	pb   orb.Bound
+	gap  float64
+	toXY func(orb.Point) orb.Point
+	segs []ringSeg // the polygon's boundary
+
+	// One edge's, reused: the boundary near a segment and near any, the
+	// offsets inside the polygon, and the zone's stretches as pairs of
+	// ends, the last still growing while open.
+	near, edgeNear []ringSeg
+	insides        [][2]float64
+	runs           []gapAt
+	open           bool
+}
+
+// crossings appends the points where edge ei (xy, in the plane) crosses
+// the polygon's boundary, at gap 0.
+func (z *zoneFinder) crossings(out []Access, ei int32, xy []orb.Point) []Access {
+	e := &z.g.Edges[ei]
+	for i := 1; i < len(xy); i++ {
+		for _, s := range z.segs {
+			if t, ok := segmentCross(xy[i-1], xy[i], s.a, s.b); ok {
+				off := e.cum[i-1] + t*(e.cum[i]-e.cum[i-1])
+				out = append(out, Access{At: Loc{ei, off}, End: off})
+			}
+		}
+	}
+	return out
+}
+
+// edge appends the zone's stretches along edge ei (xy, in the plane),
+// each with the gap at its ends and along it.
+func (z *zoneFinder) edge(out []Access, ei int32, xy []orb.Point) []Access {
+	z.edgeNear, z.insides, z.runs = z.edgeNear[:0], z.insides[:0], z.runs[:0]
+	z.open = false
+	for i := 1; i < len(xy); i++ {
+		z.segment(ei, i, xy[i-1], xy[i])
+	}
+	if len(z.runs) == 0 {
+		return out
+	}
+	// The gap at any offset of the edge's stretches: 0 inside, else
+	// the distance to the boundary near the edge.
+	nearE := append([]ringSeg(nil), z.edgeNear...)
+	ins := append([][2]float64(nil), z.insides...)
+	along := func(x float64) float64 {
+		for _, iv := range ins {
+			if x >= iv[0] && x <= iv[1] {
+				return 0
+			}
+		}
+		return boundaryDist(z.toXY(z.g.Point(Loc{ei, x})), nearE)
+	}
+	for k := 0; k+1 < len(z.runs); k += 2 {
+		p, q := z.runs[k], z.runs[k+1]
+		a := Access{At: Loc{ei, p.off}, End: q.off, Gap: p.gap, Rise: q.gap - p.gap, Along: along}
+		if q.off <= p.off {
+			a = Access{At: Loc{ei, p.off}, End: p.off, Gap: math.Min(p.gap, q.gap)}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// segment adds to the zone the parts of segment i of edge ei (from a to b
+// in the plane) that lie inside the polygon or within gap of its boundary.
+func (z *zoneFinder) segment(ei int32, i int, a, b orb.Point) {
+	e := &z.g.Edges[ei]
+	gap := z.gap
+	sb := orb.Bound{Min: a, Max: a}.Extend(b)
+	sb = orb.Bound{Min: orb.Point{sb.Min[0] - gap, sb.Min[1] - gap}, Max: orb.Point{sb.Max[0] + gap, sb.Max[1] + gap}}
+	near := z.near[:0]
+	for _, s := range z.segs {
+		if s.bound.Intersects(sb) && segmentDistance(a, b, s.a, s.b) <= gap {
+			near = append(near, s)
+		}
+	}
+	z.near = near
+	z.edgeNear = append(z.edgeNear, near...)
+	off := func(t float64) float64 { return e.cum[i-1] + t*(e.cum[i]-e.cum[i-1]) }
+	inside := func(t0, t1 float64) bool {
+		p, q := e.Geom[i-1], e.Geom[i]
+		t := (t0 + t1) / 2
+		mid := orb.Point{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])}
+		if !z.pb.Contains(mid) || !geo.Contains(z.poly, mid) {
+			return false
+		}
+		z.insides = append(z.insides, [2]float64{off(t0), off(t1)})
+		z.zone(gapAt{off(t0), 0}, gapAt{off(t1), 0})
+		return true
+	}
+	if len(near) == 0 {
+		// No boundary within gap: wholly inside, or wholly beyond gap.
+		if !inside(0, 1) {
+			z.open = false
+		}
+		return
+	}
+	// Split the segment where it crosses the boundary; each part is
+	// inside (gap 0) or outside (gap measured) throughout.
+	ts := []float64{0, 1}
+	for _, s := range near {
+		if t, ok := segmentCross(a, b, s.a, s.b); ok {
+			ts = append(ts, t)
+		}
+	}
+	sort.Float64s(ts)
+	dist := func(t float64) float64 {
+		return boundaryDist(orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}, near)
+	}
+	for k := 1; k < len(ts); k++ {
+		t0, t1 := ts[k-1], ts[k]
+		if t1 <= t0 || inside(t0, t1) {
+			continue
+		}
+		for _, p := range gapProfile(dist, t0, t1, planar.Distance(a, b), gap, feet(a, b, near, t0, t1)) {
+			if p.in {
+				z.zone(gapAt{off(p.t0), p.g0}, gapAt{off(p.t1), p.g1})
+			} else {
+				z.open = false
+			}
+		}
+	}
+}
+
+// zone adds the stretch p–q to the zone, joining it to the last stretch
+// when that is still growing and reaches p.
+func (z *zoneFinder) zone(p, q gapAt) {
+	if n := len(z.runs); z.open && z.runs[n-1].off >= p.off {
+		z.runs[n-1] = q
+		return
+	}
+	z.runs = append(z.runs, p, q)
+	z.open = true
 }
 
 // localPlane returns a projection to a plane in metres centred on c, with

@@ -48,7 +48,7 @@ func TestAreasLevelField(t *testing.T) {
 	}
 	var got []string
 	for _, f := range feats {
-		got = append(got, f.String("name")+" "+f.String("level"))
+		got = append(got, f.Text("name")+" "+f.Text("level"))
 	}
 	sort.Strings(got)
 	want := []string{"春熙路街道 subdistrict", "红星路社区 community", "锦江区 district", "青羊区 district"}

@@ -43,7 +43,7 @@ func TestReadParks(t *testing.T) {
 		t.Fatalf("%d features, want 2", len(feats))
 	}
 	p := feats[0]
-	if p.SourceID != "p1" || p.Source != "geojson:test.geojson" || p.String("name") != "人民公园" || !p.Bool("public") || p.Int("trees") != 120 {
+	if p.SourceID != "p1" || p.Source != "geojson:test.geojson" || p.Text("name") != "人民公园" || !p.Bool("public") || p.Int("trees") != 120 {
 		t.Errorf("park: %s %s %v", p.Source, p.SourceID, p.Props)
 	}
 	// area_m2 is computed (about 0.01° × 0.01° at 30.66°N), not taken from the file.
@@ -83,7 +83,7 @@ func TestFieldMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(feats) != 1 || feats[0].String("name") != "锦华苑" || feats[0].Int("population") != 1200 || feats[0].Int("households") != 400 || feats[0].SourceID != "#0" {
+	if len(feats) != 1 || feats[0].Text("name") != "锦华苑" || feats[0].Int("population") != 1200 || feats[0].Int("households") != 400 || feats[0].SourceID != "#0" {
 		t.Fatalf("got %v", feats)
 	}
 	for _, bad := range []string{"colour: COLOUR\n", "area_m2: A\n", "name: [\n"} {

@@ -53,7 +53,7 @@ func TestForeignGeoPackage(t *testing.T) {
 		t.Fatalf("%d features, summary %+v", len(feats), sum.Layer(geo.Green))
 	}
 	p := feats[0]
-	if p.SourceID != "G7" || p.Source != "gpkg:qgis.gpkg/parks" || p.String("name") != "东湖公园" || p.Int("trees") != 250 || !p.Bool("public") {
+	if p.SourceID != "G7" || p.Source != "gpkg:qgis.gpkg/parks" || p.Text("name") != "东湖公园" || p.Int("trees") != 250 || !p.Bool("public") {
 		t.Errorf("park: %s %s %v", p.Source, p.SourceID, p.Props)
 	}
 	want := []orb.Point{{104.08, 30.62}, {104.085, 30.62}, {104.085, 30.625}, {104.08, 30.625}}

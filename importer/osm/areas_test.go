@@ -103,7 +103,7 @@ func TestAdminAreasMatchOsmium(t *testing.T) {
 			sum := importFile(t, st, path, osm.Options{})
 			var got []string
 			for _, f := range scan(t, st, geo.Areas) {
-				got = append(got, f.SourceID+" "+f.String("level")+" "+f.String("name"))
+				got = append(got, f.SourceID+" "+f.Text("level")+" "+f.Text("name"))
 			}
 			sort.Strings(got)
 			if !reflect.DeepEqual(got, want) {
@@ -143,10 +143,10 @@ func TestDegenerateAdminAreasSkipped(t *testing.T) {
 	st := memstore.New()
 	sum := importFile(t, st, path, osm.Options{})
 	areas := scan(t, st, geo.Areas)
-	if len(areas) != 1 || areas[0].String("name") != "少城街道" || areas[0].String("level") != "subdistrict" {
+	if len(areas) != 1 || areas[0].Text("name") != "少城街道" || areas[0].Text("level") != "subdistrict" {
 		var got []string
 		for _, f := range areas {
-			got = append(got, f.SourceID+" "+f.String("name")+" "+f.String("level")+" "+strconv.FormatFloat(f.Float("area_m2"), 'f', 0, 64))
+			got = append(got, f.SourceID+" "+f.Text("name")+" "+f.Text("level")+" "+strconv.FormatFloat(f.Float("area_m2"), 'f', 0, 64))
 		}
 		t.Fatalf("areas imported: %v, want 少城街道 only", got)
 	}
@@ -187,7 +187,7 @@ func TestAdminLevelsMapping(t *testing.T) {
 	sum := importFile(t, st, degenerateCity().write(t, "city.osm"), osm.Options{Mapping: m})
 	var got []string
 	for _, f := range scan(t, st, geo.Areas) {
-		got = append(got, f.String("name")+" "+f.String("level"))
+		got = append(got, f.Text("name")+" "+f.Text("level"))
 	}
 	if !reflect.DeepEqual(got, []string{"成都市 district"}) {
 		t.Errorf("areas %v, want 成都市 as a district", got)

@@ -228,7 +228,7 @@ func uniqueCodes(cands []*cand) {
 		if c.f.Layer != geo.Areas {
 			continue
 		}
-		code := c.f.String("code")
+		code := c.f.Text("code")
 		if seen[code] {
 			code = "osm:" + c.f.SourceID
 			c.f.Props["code"] = code

@@ -149,7 +149,7 @@ func TestClassCountsMatchOsmium(t *testing.T) {
 			for _, sc := range geo.Schemas {
 				kinds[sc.ID] = map[string]int{}
 				for _, f := range scan(t, st, sc.ID) {
-					k := f.String("kind")
+					k := f.Text("kind")
 					if sc.ID == geo.Roads {
 						k = "road"
 					}
@@ -210,7 +210,7 @@ func TestMonacoIncompleteRelations(t *testing.T) {
 		t.Errorf("only %d parcels imported", n)
 	}
 	for _, f := range scan(t, st, geo.Parcels) {
-		if f.String("pop_source") != "estimated" || f.Int("population") < 0 {
+		if f.Text("pop_source") != "estimated" || f.Int("population") < 0 {
 			t.Fatalf("parcel %s: %v", f.SourceID, f.Props)
 		}
 	}
@@ -305,7 +305,7 @@ func TestBowtieRepaired(t *testing.T) {
 			bow = f
 		}
 	}
-	if bow == nil || bow.String("name") != "蝴蝶公园" {
+	if bow == nil || bow.Text("name") != "蝴蝶公园" {
 		t.Fatalf("bowtie park not stored: %v", fs)
 	}
 	// two triangles of a quarter of the square each
@@ -504,8 +504,8 @@ func TestPopulationEstimate(t *testing.T) {
 	got := map[string]*geo.Feature{}
 	for _, f := range scan(t, st, geo.Parcels) {
 		got[f.SourceID] = f
-		if f.String("pop_source") != "estimated" {
-			t.Errorf("%s pop_source %q", f.SourceID, f.String("pop_source"))
+		if f.Text("pop_source") != "estimated" {
+			t.Errorf("%s pop_source %q", f.SourceID, f.Text("pop_source"))
 		}
 		if want := int64(math.Round(float64(f.Int("population")) / osm.HouseholdSize)); f.Int("households") != want {
 			t.Errorf("%s households %d, want %d", f.SourceID, f.Int("households"), want)
@@ -529,10 +529,10 @@ func TestPopulationEstimate(t *testing.T) {
 			t.Fatalf("%s not stored", id)
 		}
 		if p := f.Int("population"); p != int64(math.Round(w)) {
-			t.Errorf("%s (%s) population %d, want %.0f", id, f.String("kind"), p, w)
+			t.Errorf("%s (%s) population %d, want %.0f", id, f.Text("kind"), p, w)
 		}
 	}
-	if got["w200"].String("kind") != "block" || got["w210"].String("kind") != "building" || got["w210"].Int("levels") != 10 {
+	if got["w200"].Text("kind") != "block" || got["w210"].Text("kind") != "building" || got["w210"].Int("levels") != 10 {
 		t.Errorf("kinds/levels: %v %v", got["w200"].Props, got["w210"].Props)
 	}
 	if _, ok := got["w230"].Props["levels"]; ok {
@@ -574,7 +574,7 @@ roads:
 	sum := importFile(t, st, x.write(t, "city.osm"), osm.Options{Mapping: m})
 	kinds := map[string]*geo.Feature{}
 	for _, f := range scan(t, st, geo.Green) {
-		kinds[f.String("kind")] = f
+		kinds[f.Text("kind")] = f
 	}
 	if kinds["pitch"] == nil || kinds["grass"] == nil || !kinds["grass"].Bool("public") {
 		t.Errorf("green: %v", kinds)
@@ -583,7 +583,7 @@ roads:
 		t.Errorf("buildings still mapped: %+v", sum.Layers[geo.Parcels])
 	}
 	for _, f := range scan(t, st, geo.Roads) {
-		if f.String("class") == "primary" && f.Bool("walkable") {
+		if f.Text("class") == "primary" && f.Bool("walkable") {
 			t.Errorf("walkable override ignored: %v", f.Props)
 		}
 	}

@@ -50,7 +50,7 @@ func estimatePopulation(cands []*cand) {
 		if c.f.Layer != geo.Parcels {
 			continue
 		}
-		if c.f.String("kind") == "building" {
+		if c.f.Text("kind") == "building" {
 			buildings = append(buildings, c)
 			continue
 		}

@@ -86,7 +86,7 @@ func TestGKZoneGBK(t *testing.T) {
 			}
 			for i, f := range feats {
 				wp := want.Features[i].Properties
-				if f.String("name") != wp["name"] || f.Int("population") != int64(wp["population"].(float64)) || f.SourceID != wp["code"] {
+				if f.Text("name") != wp["name"] || f.Int("population") != int64(wp["population"].(float64)) || f.SourceID != wp["code"] {
 					t.Errorf("feature %d: %s %v, want %v", i, f.SourceID, f.Props, wp)
 				}
 				got, exp := vertices(f.Geom), vertices(want.Features[i].Geometry)
@@ -137,8 +137,8 @@ func TestNoCPG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if feats[0].String("name") != "锦华苑三期" || feats[0].SourceID != "#0" {
-		t.Errorf("got %q %s", feats[0].String("name"), feats[0].SourceID)
+	if feats[0].Text("name") != "锦华苑三期" || feats[0].SourceID != "#0" {
+		t.Errorf("got %q %s", feats[0].Text("name"), feats[0].SourceID)
 	}
 }
 

@@ -260,7 +260,7 @@ func TestSchema(t *testing.T) {
 	for _, sc := range geo.Schemas {
 		r := query(`SELECT c.data_type, c.identifier, c.srs_id, g.column_name, g.geometry_type_name, g.srs_id, c.min_x, c.max_y, c.last_change
 			FROM gpkg_contents c JOIN gpkg_geometry_columns g USING (table_name) WHERE table_name = ?`, sc.ID)
-		if len(r) != 1 || r[0][0] != "features" || r[0][1] != sc.Title || r[0][2] != int64(4326) || r[0][3] != "geom" ||
+		if len(r) != 1 || r[0][0] != "features" || r[0][1] != sc.TitleZH || r[0][2] != int64(4326) || r[0][3] != "geom" ||
 			r[0][4] != string(sc.Geom) || r[0][5] != int64(4326) || r[0][6] == nil || r[0][7] == nil || r[0][8] == nil {
 			t.Errorf("%s registration: %v", sc.ID, r)
 		}

@@ -35,6 +35,49 @@ var migrations = []migration{
 	{"gr_tokens", migrateTokens},
 	{"gr_scenarios.owner", migrateScenarioOwner},
 	{"gr_tokens out of gpkg_contents", migrateHideTokens},
+	{"layer titles and column aliases (gpkg_schema)", migrateLabels},
+}
+
+// schemaExtension is the GeoPackage schema extension (1.3, F.9), which
+// gpkg_data_columns belongs to.
+const schemaExtension = `http://www.geopackage.org/spec/#extension_schema`
+
+// migrateLabels names the layers and their columns for people, Chinese
+// first, where GIS tools look: each layer's gpkg_contents identifier (its
+// Chinese title) and description (title and description in both
+// languages), and gpkg_data_columns, whose name GDAL and QGIS show as the
+// field's alias (the Chinese one), with the English alias as its title and
+// both descriptions. It replaces what it wrote before, so a later
+// migration may run it again when the labels change.
+func migrateLabels(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		// The extension's two tables as GeoPackage 1.3 defines them (F.9;
+		// annex C.11 and C.12).
+		`CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), CONSTRAINT gdc_tn UNIQUE (table_name, name))`,
+		`CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))`,
+	}
+	for _, table := range []string{"gpkg_data_columns", "gpkg_data_column_constraints"} {
+		// NULL column_name: the UNIQUE constraint does not catch a second row.
+		stmts = append(stmts, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) SELECT `+lit(table)+`, NULL, 'gpkg_schema', `+lit(schemaExtension)+`, 'read-write'
+			WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = `+lit(table)+` AND extension_name = 'gpkg_schema')`)
+	}
+	for _, s := range geo.Schemas {
+		// identifier is UNIQUE: a table the user added under the same
+		// title keeps it, and the layer its English one.
+		stmts = append(stmts, `UPDATE gpkg_contents SET identifier = `+lit(s.TitleZH)+` WHERE table_name = `+lit(s.ID)+
+			` AND NOT EXISTS (SELECT 1 FROM gpkg_contents WHERE identifier = `+lit(s.TitleZH)+` AND table_name <> `+lit(s.ID)+`)`,
+			`UPDATE gpkg_contents SET description = `+lit(s.Comment())+` WHERE table_name = `+lit(s.ID))
+		for _, c := range s.Columns() {
+			stmts = append(stmts, `INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description) VALUES (`+
+				lit(s.ID)+`, `+lit(c.Name)+`, `+lit(c.Alias.ZH)+`, `+lit(c.Alias.EN)+`, `+lit(c.Doc.Both())+`)`)
+		}
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(st), err)
+		}
+	}
+	return nil
 }
 
 // migrateHideTokens takes the token table out of gpkg_contents: registered,

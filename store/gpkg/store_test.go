@@ -287,7 +287,7 @@ func TestReplace(t *testing.T) {
 		}
 	}
 	got, err := s.Get(ctx, geo.Green, fs[0].ID)
-	if err != nil || got.String("name") != "renamed" || !reflect.DeepEqual(got.Geom, fs[0].Geom) {
+	if err != nil || got.Text("name") != "renamed" || !reflect.DeepEqual(got.Geom, fs[0].Geom) {
 		t.Errorf("after replace: %v %v", got, err)
 	}
 	var rtreeAfter string

@@ -57,7 +57,29 @@ var migrations = []func(schema string) string{
 	func(schema string) string {
 		return fmt.Sprintf(`ALTER TABLE %s.gr_scenarios ADD COLUMN owner text NOT NULL DEFAULT '';`, schema)
 	},
+	// 5: layer titles and column aliases for GIS tools, Chinese first.
+	labelComments,
 }
+
+// labelComments names each layer's table and its columns for people where
+// GIS tools (QGIS, pgAdmin, DBeaver) look: COMMENT ON TABLE and COLUMN,
+// the Chinese title or alias first, then what it holds, then the same in
+// English. A comment replaces the one before, so a later step may run it
+// again when the labels change.
+func labelComments(schema string) string {
+	var b strings.Builder
+	for _, sc := range geo.Schemas {
+		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", schema, sc.ID, pgLit(sc.Comment()))
+		for _, c := range sc.Columns() {
+			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", schema, sc.ID, c.Name, pgLit(c.Comment()))
+		}
+	}
+	return b.String()
+}
+
+// pgLit quotes a standard string literal, which reads backslashes as they
+// are (standard_conforming_strings, on since PostgreSQL 9.1).
+func pgLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func pgGeom(k geo.GeomKind) string {
 	switch k {

@@ -320,7 +320,7 @@ func testPutByID(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.String("name") != "edited" || got.Version != 2 {
+	if got.Text("name") != "edited" || got.Version != 2 {
 		t.Errorf("after edit: %v v%d", got.Props, got.Version)
 	}
 }
