@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/greenreach/greenreach/cases/photo"
@@ -24,6 +26,12 @@ func FuzzCheck(f *testing.F) {
 	f.Add(encJPEG(f, gradient(16, 16), 50))
 	f.Add(encPNG(f, marked(9, 7, 3, 2)))
 	f.Add(webpFile(riffChunk("VP8L", vp8l(marked(9, 7, 3, 2)))))
+	files, _ := filepath.Glob("testdata/*.*p*g")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
 	lim := photo.Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 18, MaxMemory: 64 << 20, MaxScans: 20}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := photo.CheckBytes(b, lim)

@@ -14,12 +14,15 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/cases/photo"
+	_ "golang.org/x/image/webp" // image.Decode of the originals
 )
 
 // gradient makes a smooth w×h colour image, like a photo compresses.
@@ -761,5 +764,78 @@ func TestMetadataNamed(t *testing.T) {
 	}
 	if _, err := photo.Metadata([]byte("GIF89a")); !errors.Is(err, photo.ErrRefused) {
 		t.Errorf("GIF: %v", err)
+	}
+}
+
+// TestDecoderPaths runs the files the Go encoders cannot make (see
+// testdata/README.md) through Check, Clean and Thumb: each is taken,
+// cleaned to its upright size with its picture kept, within its memory
+// estimate.
+func TestDecoderPaths(t *testing.T) {
+	for _, name := range []string{
+		"video-001.q50.420.progressive.jpeg",
+		"video-005.gray.q50.2x2.progressive.jpeg",
+		"video-001.cmyk.jpeg",
+		"video-001.rgb.jpeg",
+		"video-001.lossy.webp",
+		"yellow_rose.lossy-with-alpha.webp",
+		"gopher-doc.8bpp.lossless.webp",
+	} {
+		t.Run(name, func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			p, err := photo.CheckBytes(in, photo.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clean, err := p.Clean()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Thumb(0); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			if used := int64(after.TotalAlloc - before.TotalAlloc); used > p.Memory {
+				t.Errorf("allocated %d bytes, estimate %d", used, p.Memory)
+			}
+			orig, _, err := image.Decode(bytes.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := image.Decode(bytes.NewReader(clean.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(name, "alpha") {
+				// Laid on white: compare only the size.
+				if got.Bounds().Size() != orig.Bounds().Size() {
+					t.Errorf("clean %v, original %v", got.Bounds().Size(), orig.Bounds().Size())
+				}
+				return
+			}
+			// An RGB JPEG keeps full colour detail, which 4:2:0 halves.
+			if d := meanDiff(t, orig, got); d > 8 {
+				t.Errorf("clean differs from the original by %.1f levels on average", d)
+			}
+		})
+	}
+	// A progressive JPEG whose later scans were dropped is still a whole
+	// file (ending in EOI) and a coarser picture: taken. Cut, it is not.
+	in, err := os.ReadFile(filepath.Join("testdata", "video-001.progressive.truncated.jpeg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := photo.CheckBytes(in, photo.Limits{}); err != nil {
+		t.Errorf("progressive JPEG without its last scans: %v", err)
+	}
+	var ie *photo.InvalidError
+	if _, err := photo.CheckBytes(in[:len(in)/2], photo.Limits{}); !errors.As(err, &ie) {
+		t.Errorf("cut progressive JPEG: %v", err)
 	}
 }
