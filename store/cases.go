@@ -68,6 +68,9 @@ type CaseFilter struct {
 	// DueBefore selects cases with a deadline before it (overdue at it
 	// when still open).
 	DueBefore *time.Time
+	// ReportedFrom and ReportedBefore select cases reported at or after
+	// the one and before the other (Open311's start_date and end_date).
+	ReportedFrom, ReportedBefore *time.Time
 	// Limit caps the answer (newest first); 0 or more than MaxCaseList
 	// means MaxCaseList.
 	Limit int
