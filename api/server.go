@@ -16,14 +16,19 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/api/open311"
 	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/cases"
+	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
+	"github.com/paulmach/orb"
 )
 
 // Config is the service's typed configuration.
@@ -141,6 +146,9 @@ type Server struct {
 	repairs *workQueue   // GEOS repairs
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 	refused refusalLog   // 429 and busy 503s, logged in sum
+
+	// Open311 GeoReport v2 (api/open311) on the cases workflow.
+	open311 *open311.Service
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -169,5 +177,28 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = newMetrics(c, ix.Snapshot)
+
+	// Open311: citizens report inside the city's extent at start (its
+	// administrative areas, else every layer).
+	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
+		Cases: &cases.Service{Store: st, Catalog: cases.Default(), Clock: time.Now, Bound: cityBound(ix.Snapshot())}}
 	return s
+}
+
+// cityBound is the extent of the areas layer, else of every layer.
+func cityBound(snap *index.Snapshot) orb.Bound {
+	if b, ok := snap.Layer(geo.Areas).Bound(); ok {
+		return b
+	}
+	var all orb.Bound
+	found := false
+	for _, sc := range geo.Schemas {
+		if b, ok := snap.Layer(sc.ID).Bound(); ok {
+			if !found {
+				all, found = b, true
+			}
+			all = all.Union(b)
+		}
+	}
+	return all
 }
