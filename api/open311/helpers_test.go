@@ -272,3 +272,15 @@ func georeportError(t *testing.T, rec *httptest.ResponseRecorder, status int) st
 	}
 	return errs[0]["description"].(string)
 }
+
+// register registers case id (dispatching it to U01) as a dispatcher.
+func (e *env) register(t *testing.T, id int64) {
+	t.Helper()
+	c, err := e.st.GetCase(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Cases.Take(context.Background(), cases.Actor{Name: secretDispatch, Role: cases.RoleDispatcher}, id, c.Version, cases.Step{Action: cases.ActRegister, Note: secretNote}); err != nil {
+		t.Fatal(err)
+	}
+}
