@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -83,3 +85,58 @@ func TestOpen311(t *testing.T) {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// TestOpen311OpenAPI: Open311 requests and their answers validate against
+// the document (kin-openapi), as TestOpenAPIAnswers does for the rest.
+func TestOpen311OpenAPI(t *testing.T) {
+	s, _, ix := demoServer(t)
+	h := s.Handler()
+	doc, _ := servedOpenAPI(t, h)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cityBound(ix.Snapshot()).Center()
+	form := url.Values{"service_code": {"broken_branch"}, "lat": {ftoa(c[1])}, "long": {ftoa(c[0])}, "description": {"断枝"}, "phone": {"13800000000"}}.Encode()
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
+	for _, st := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/open311/v2/discovery.json", "", 200},
+		{"GET", "/open311/v2/services.json?lang=en", "", 200},
+		{"POST", "/open311/v2/requests.json", form, 200},
+		{"GET", "/open311/v2/requests.json?status=open&service_code=broken_branch", "", 200},
+		{"GET", "/open311/v2/requests/1.json", "", 200},
+		{"GET", "/open311/v2/requests/99.json", "", 404},
+		{"GET", "/open311/v2/requests.json?status=nope", "", 400},
+		{"GET", "/open311/v2/media/1.jpg", "", 404},
+	} {
+		what := st.method + " " + st.path
+		req := httptest.NewRequest(st.method, st.path, strings.NewReader(st.body))
+		if st.body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Errorf("%s: not in the document: %v", what, err)
+			continue
+		}
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil && st.want < 400 {
+			t.Errorf("%s: the request does not match the document: %v", what, err)
+		}
+		req.Body = io.NopCloser(strings.NewReader(st.body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != st.want {
+			t.Errorf("%s: %d, want %d: %s", what, rec.Code, st.want, rec.Body)
+			continue
+		}
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: opts}
+		out.SetBodyBytes(rec.Body.Bytes())
+		if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+			t.Errorf("%s: the %d answer does not match the document: %v", what, rec.Code, err)
+		}
+	}
+}
