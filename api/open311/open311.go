@@ -107,6 +107,9 @@ func (s *Service) Handle(h web.HandlerFunc) web.HandlerFunc {
 		if e == nil {
 			return nil
 		}
+		if e.Status >= 500 && errors.Is(e.Err, context.DeadlineExceeded) && r.Context().Err() != nil {
+			e = &web.Error{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: "the request took too long; ask for less (a shorter range, fewer ids)", Err: e.Err}
+		}
 		desc := e.Title
 		if e.Detail != "" {
 			desc += ": " + e.Detail
@@ -114,8 +117,12 @@ func (s *Service) Handle(h web.HandlerFunc) web.HandlerFunc {
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
-		if e.Status >= 500 && s.Log != nil {
-			s.Log.Error("open311 request failed", "request_id", web.RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", e.Status, "detail", e.Detail, "err", e.Err)
+		if s.Log != nil && e.RetryAfter == 0 {
+			lvl := slog.LevelInfo
+			if e.Status >= 500 {
+				lvl = slog.LevelError
+			}
+			s.Log.Log(r.Context(), lvl, "request failed", "request_id", web.RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", e.Status, "detail", e.Detail, "err", e.Err)
 		}
 		s.write(w, r, e.Status, errorList{Errors: []Error{{Code: e.Status, Description: desc}}})
 		return nil

@@ -157,7 +157,16 @@ func (s *Service) report(form url.Values, media []byte) (*cases.Report, *web.Err
 			return nil, web.BadRequest("description and address_string: %d characters together, more than the limit of %d", n, lim.Description)
 		}
 	}
-	rep := &cases.Report{Category: code, Point: orb.Point{lon, lat}, Description: desc, Source: "citizen", Contact: contact(form)}
+	// The cheap checks of the workflow come first, before a photo is decoded.
+	pt := orb.Point{lon, lat}
+	if b := s.Cases.Bound; !b.Contains(pt) {
+		return nil, web.BadRequest("lat/long: (%g, %g) is outside the city's bounds [%g, %g – %g, %g]", lat, lon, b.Min[1], b.Min[0], b.Max[1], b.Max[0])
+	}
+	who := contact(form)
+	if n := utf8.RuneCountInString(who); n > lim.Contact {
+		return nil, web.BadRequest("email, first_name, last_name, phone and device_id together: %d characters, more than the limit of %d", n, lim.Contact)
+	}
+	rep := &cases.Report{Category: code, Point: pt, Description: desc, Source: "citizen", Contact: who}
 	if media != nil {
 		p, err := photo.CheckBytes(media, s.photoLimits())
 		if err != nil {

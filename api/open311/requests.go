@@ -262,6 +262,8 @@ func dateParam(name, v string) (*time.Time, *web.Error) {
 
 func (s *Service) filtered(ctx context.Context, codes, status, start, end string) ([]store.Case, *web.Error) {
 	cs := list(codes)
+	slices.Sort(cs)
+	cs = slices.Compact(cs)
 	if len(cs) > len(s.Cases.Catalog.Categories) {
 		return nil, web.BadRequest("service_code: %d codes, more than the %d services there are", len(cs), len(s.Cases.Catalog.Categories))
 	}

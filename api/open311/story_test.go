@@ -208,6 +208,8 @@ func TestBadReports(t *testing.T) {
 			{"no service_code", without("service_code"), nil, 400, "service_code is required"},
 			{"lat outside the city", with("lat", "31.5"), nil, 400, "outside the city"},
 			{"long outside the city", with("long", "116.4"), nil, 400, "outside the city"},
+			{"outside the city, checked before the photo is decoded", with("lat", "31.5"), []byte("not an image"), 400, "outside the city"},
+			{"duplicated field", url.Values{"service_code": {"broken_branch", "exposed_garbage"}, "lat": {"30.6"}, "long": {"104.1"}, "description": {"x"}}, nil, 400, "service_code is given 2 times"},
 			{"lat not a number", with("lat", "north"), nil, 400, `lat="north" is not a number`},
 			{"long NaN", with("long", "NaN"), nil, 400, "long=\"NaN\" is not a number"},
 			{"lat past the pole", with("lat", "91"), nil, 400, "outside ±90"},
