@@ -44,7 +44,7 @@ const Reporter = "open311"
 // api_key and jurisdiction_id are ignored (reports are anonymous, the
 // endpoint serves one city), and so is account_id (there are no accounts).
 var postFields = []string{"service_code", "lat", "long", "address_string", "address_id", "email", "device_id", "account_id",
-	"first_name", "last_name", "phone", "description", "media_url", "media", "jurisdiction_id", "api_key"}
+	"first_name", "last_name", "phone", "description", "media_url", "jurisdiction_id", "api_key"}
 
 // limits are the workflow's input limits.
 func (s *Service) limits() cases.Limits {
@@ -99,10 +99,16 @@ func (s *Service) PostRequest(w http.ResponseWriter, r *http.Request) *web.Error
 func (s *Service) report(form url.Values, media []byte) (*cases.Report, *web.Error) {
 	for k, v := range form {
 		if !contains(postFields, k) {
+			if len(k) > 64 {
+				k = k[:64] + "…"
+			}
+			if k == "media" {
+				return nil, web.BadRequest("media is a photo: send it as the file part media of a multipart/form-data report")
+			}
 			if strings.HasPrefix(k, "attribute") {
 				return nil, web.BadRequest("%s: no service has attributes (their metadata is false)", k)
 			}
-			return nil, web.BadRequest("unknown field %q (a report takes %s)", k, strings.Join(postFields, ", "))
+			return nil, web.BadRequest("unknown field %q (a report takes %s and, in multipart/form-data, the photo media)", k, strings.Join(postFields, ", "))
 		}
 		if len(v) > 1 {
 			return nil, web.BadRequest("%s is given %d times", k, len(v))

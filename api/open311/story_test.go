@@ -240,6 +240,9 @@ func TestBadReports(t *testing.T) {
 			})
 		}
 		// Form-encoded: the same checks, and a body over the form's limit.
+		if says := georeportError(t, e.postForm(t, with("media", "/9j/4AAQ")), 400); !strings.Contains(says, "multipart/form-data") {
+			t.Error(says)
+		}
 		says := georeportError(t, e.postForm(t, with("service_code", "nope")), 404)
 		if !strings.Contains(says, "nope") {
 			t.Error(says)
