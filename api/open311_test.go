@@ -79,6 +79,22 @@ func TestOpen311(t *testing.T) {
 			t.Errorf("%s: %d %s", path, rec.Code, rec.Header().Get("Content-Type"))
 		}
 	}
+	// Any origin's page may read the public view, not post through CORS.
+	req := httptest.NewRequest("GET", "/open311/v2/services.json", nil)
+	req.Header.Set("Origin", "https://citizen-app.example")
+	cors := httptest.NewRecorder()
+	h.ServeHTTP(cors, req)
+	if cors.Code != 200 || cors.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("services from another origin: %d %s", cors.Code, cors.Header())
+	}
+	req = httptest.NewRequest("OPTIONS", "/open311/v2/requests.json", nil)
+	req.Header.Set("Origin", "https://citizen-app.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	cors = httptest.NewRecorder()
+	h.ServeHTTP(cors, req)
+	if cors.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("a POST preflight from another origin is allowed: %s", cors.Header())
+	}
 	if rec := get(t, h, "/open311/v2/requests.json"); rec.Code != 200 || strings.Contains(rec.Body.String(), "citizen@example.cn") || strings.Count(rec.Body.String(), "service_request_id") != 2 {
 		t.Errorf("requests: %d %s", rec.Code, rec.Body)
 	}
