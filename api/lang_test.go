@@ -7,9 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
+	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/coverage/report"
+	"github.com/greenreach/greenreach/i18n"
 )
 
 // checkLang checks an answer's language headers: Content-Language as
@@ -145,4 +149,62 @@ func TestWhatIfLanguage(t *testing.T) {
 		}
 	}
 	checkBadLang(t, do(t, h, "POST", "/api/whatif?lang=ja", edit, "Content-Type", "application/geo+json"))
+}
+
+// TestCollectionsAndTileJSONLanguage: OGC collections and TileJSON
+// documents titled in the reader's language, for GIS tools.
+func TestCollectionsAndTileJSONLanguage(t *testing.T) {
+	s, _, _ := newTestServer(t)
+	h := s.Handler()
+	green := geo.SchemaOf(geo.Green)
+	for _, tc := range []struct {
+		accept, query, lang, title, desc string
+	}{
+		{"", "", "zh-CN", green.TitleZH, green.Description.ZH},
+		{"zh-CN,zh;q=0.9", "", "zh-CN", green.TitleZH, green.Description.ZH},
+		{"en-US,en;q=0.9", "", "en", green.Title, green.Description.EN},
+		{"en-US", "?lang=zh-CN", "zh-CN", green.TitleZH, green.Description.ZH},
+	} {
+		var one features.CollectionJSON
+		rec := do(t, h, "GET", "/collections/green"+tc.query, "", "Accept-Language", tc.accept)
+		checkLang(t, "/collections/green "+tc.accept, rec, tc.lang)
+		if err := json.Unmarshal(rec.Body.Bytes(), &one); err != nil || one.Title != tc.title || !strings.HasPrefix(one.Description, tc.desc) ||
+			!strings.Contains(one.Description, "name, kind") || linkTitle(one.Links, "self") != tc.title || !strings.Contains(linkTitle(one.Links, "items"), tc.title) {
+			t.Errorf("/collections/green [%s]: %v %+v", tc.accept, err, one)
+		}
+		var all struct{ Collections []features.CollectionJSON }
+		rec = do(t, h, "GET", "/collections"+tc.query, "", "Accept-Language", tc.accept)
+		checkLang(t, "/collections "+tc.accept, rec, tc.lang)
+		json.Unmarshal(rec.Body.Bytes(), &all)
+		for _, c := range all.Collections {
+			if sc := geo.SchemaOf(c.ID); c.Title != sc.TitleIn(i18n.Lang(tc.lang)) {
+				t.Errorf("/collections [%s] %s: %q", tc.accept, c.ID, c.Title)
+			}
+		}
+
+		var tj TileJSON
+		rec = do(t, h, "GET", "/tiles/green.json"+tc.query, "", "Accept-Language", tc.accept)
+		checkLang(t, "/tiles/green.json "+tc.accept, rec, tc.lang)
+		if err := json.Unmarshal(rec.Body.Bytes(), &tj); err != nil || tj.Name != "greenreach "+tc.title || tj.Description != tc.desc || tj.VectorLayers[0].Description != tc.title {
+			t.Errorf("/tiles/green.json [%s]: %v name %q description %q layer %q", tc.accept, err, tj.Name, tj.Description, tj.VectorLayers[0].Description)
+		}
+		rec = do(t, h, "GET", "/tiles/public.json"+tc.query, "", "Accept-Language", tc.accept)
+		json.Unmarshal(rec.Body.Bytes(), &tj)
+		if han := strings.ContainsFunc(tj.Name+tj.Description, func(r rune) bool { return unicode.Is(unicode.Han, r) }); han != (tc.lang == "zh-CN") ||
+			!strings.Contains(tj.Description, green.TitleIn(i18n.Lang(tc.lang))) {
+			t.Errorf("/tiles/public.json [%s]: name %q description %q", tc.accept, tj.Name, tj.Description)
+		}
+	}
+	for _, bad := range []string{"/collections?lang=fr", "/collections/green?lang=xx-YY", "/tiles/green.json?lang=ja"} {
+		checkBadLang(t, get(t, h, bad))
+	}
+}
+
+func linkTitle(ls []features.Link, rel string) string {
+	for _, l := range ls {
+		if l.Rel == rel {
+			return l.Title
+		}
+	}
+	return ""
 }
