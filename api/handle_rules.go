@@ -36,7 +36,7 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) *appError {
 	out := make([]RuleJSON, 0, len(s.rules.Rules))
 	for _, ru := range s.rules.Rules {
 		out = append(out, RuleJSON{ID: ru.ID, Title: ru.Title.In(lang), Description: ru.Description.In(lang), Type: ru.Type, Measure: coverage.Measure(ru.Type),
-			Level: ru.Level, Meters: ru.Meters, Source: ru.Source})
+			Level: ru.Level, Meters: ru.Meters, Source: ru.Source.In(lang)})
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"name": s.rules.Name, "rules": out})
 }

@@ -74,7 +74,7 @@ func newHTMLData(a *coverage.Audit, w words) htmlData {
 	for _, r := range a.Results {
 		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Line: w.t("rule.line", Measure(r.Rule.Type, w.lang), w.threshold(r.Rule)),
 			Walk: r.Rule.Type == coverage.WalkAccess, Corridor: r.Rule.Type == coverage.Corridor}
-		hr.Source = r.Rule.Source // one language in the rule file: data
+		hr.Source = r.Rule.Source.In(w.lang)
 		for _, u := range r.Units {
 			row := htmlRow{Unit: w.unit(u.Unit), Level: w.level(u.Unit.Level), Value: w.value(r.Rule, u), Verdict: w.verdict(u), Status: u.Status(), StatusText: w.status(u),
 				Pass: u.Pass, NA: u.NA, Residents: group(u.Residents), Covered: group(u.Covered), Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor, Named: u.Unit.Level != "city"}

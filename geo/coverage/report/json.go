@@ -111,7 +111,7 @@ func NewJSON(a *coverage.Audit, l i18n.Lang) JSON {
 		out.Residents += p.Population
 	}
 	for _, r := range a.Results {
-		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source}
+		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source.In(w.lang)}
 		for _, u := range r.Units {
 			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
 				Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	stdhtml "html"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,8 @@ func TestReportChinese(t *testing.T) {
 	html := write(t, a, "html", Options{})
 	for _, want := range []string{`<html lang="zh-CN">`, "<h1>公园绿地服务覆盖考核</h1>", "未达标", "绿带缺口", "∞（无设施）", "居民 3,000 人", "2026年12月6日 17:15（北京时间）",
 		"达标线 ≥ 80%", "人均公园绿地面积（平方米）", `aria-label="覆盖情况地图"`, "<td>区</td>", "<td>社区</td>", "<td>全市</td>",
-		"居住人口中，沿步行道路 500 米内可到达"} { // a rule's description
+		"居住人口中，沿步行道路 500 米内可到达", // a rule's description
+		"依据：市级目标；GB 55014-2021 覆盖率大于 80%"} { // and its source
 		if !strings.Contains(html, want) {
 			t.Errorf("zh html lacks %q", want)
 		}
@@ -95,11 +97,17 @@ func TestReportChinese(t *testing.T) {
 		}
 	}
 	// The English page's own words hold no Chinese (the fixture's names
-	// are Latin; the rules' titles and descriptions quote the bureaus'
-	// terms, 见园, 绿地率).
+	// are Latin; the rules' titles, descriptions and sources quote the
+	// bureaus' terms, 见园, 绿地率, 绿不断线).
 	enOwn := stdhtml.UnescapeString(tagRE.ReplaceAllString(dataRE.ReplaceAllString(en, ""), " "))
+	var ruleWords []string
 	for _, r := range a.Rules.Rules {
-		enOwn = strings.ReplaceAll(strings.ReplaceAll(enOwn, r.Title.EN, ""), r.Description.EN, "")
+		ruleWords = append(ruleWords, r.Title.EN, r.Description.EN, r.Source.EN)
+	}
+	// Longest first: one rule's source may hold another's.
+	slices.SortFunc(ruleWords, func(x, y string) int { return len(y) - len(x) })
+	for _, x := range ruleWords {
+		enOwn = strings.ReplaceAll(enOwn, x, "")
 	}
 	if h := hanRE.FindAllString(enOwn, -1); len(h) > 0 {
 		t.Errorf("en html has Chinese of its own: %q", strings.Join(h, ""))

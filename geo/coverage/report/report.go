@@ -152,8 +152,8 @@ func WriteTable(out io.Writer, a *coverage.Audit, l i18n.Lang) error {
 	fmt.Fprintln(&b, w.t("units", w.unitsNote(a)))
 	for _, r := range a.Results {
 		fmt.Fprintf(&b, "\n%s — %s\n  %s", r.Rule.ID, r.Rule.Title.In(w.lang), w.t("rule.line", Measure(r.Rule.Type, w.lang), w.threshold(r.Rule)))
-		if r.Rule.Source != "" {
-			fmt.Fprintf(&b, "%s%s", sep, w.t("rule.source", r.Rule.Source))
+		if src := r.Rule.Source.In(w.lang); src != "" {
+			fmt.Fprintf(&b, "%s%s", sep, w.t("rule.source", src))
 		}
 		fmt.Fprintln(&b)
 		head := []string{w.t("col.level"), w.t("col.value"), w.t("col.verdict"), w.t("col.residents"), w.t("col.covered")}
