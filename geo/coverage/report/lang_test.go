@@ -73,7 +73,7 @@ func TestReportChinese(t *testing.T) {
 	html := write(t, a, "html", Options{})
 	for _, want := range []string{`<html lang="zh-CN">`, "<h1>公园绿地服务覆盖考核</h1>", "未达标", "绿带缺口", "∞（无设施）", "居民 3,000 人", "2026年12月6日 17:15（北京时间）",
 		"达标线 ≥ 80%", "人均公园绿地面积（平方米）", `aria-label="覆盖情况地图"`, "<td>区</td>", "<td>社区</td>", "<td>全市</td>",
-		"居住人口中，沿步行道路 500 米内可到达", // a rule's description
+		"居住人口中，沿步行道路 500 米内可到达",             // a rule's description
 		"依据：市级目标；GB 55014-2021 覆盖率大于 80%"} { // and its source
 		if !strings.Contains(html, want) {
 			t.Errorf("zh html lacks %q", want)
