@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/coverage/report"
 	"github.com/greenreach/greenreach/geo/index"
@@ -19,12 +21,13 @@ var auditTypes = map[string]string{
 	"table":   "text/plain; charset=utf-8",
 }
 
-// handleAudit: GET /api/audit[?mode=walk|straight][&format=json|csv|geojson|html|table]
+// handleAudit: GET /api/audit[?mode=walk|straight][&format=json|csv|geojson|html|table][&lang=zh-CN|en][&bom=false]
 // — every rule of the service's rule set for the city, each district and
-// each community.
+// each community, in the language of lang, else Accept-Language, else
+// Chinese; a CSV starts with a UTF-8 byte-order mark unless bom=false.
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 	q := queryOf(r)
-	if e := onlyParams(q, "mode", "format"); e != nil {
+	if e := onlyParams(q, "mode", "format", "lang", "bom"); e != nil {
 		return e
 	}
 	mode, e := modeParam(q)
@@ -38,12 +41,26 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 	if !slices.Contains(report.Formats, format) {
 		return errBadRequest("format=%q: want %s", format, strings.Join(report.Formats, ", "))
 	}
+	opt := report.Options{}
+	if v := q.Get("bom"); v != "" {
+		bom, err := strconv.ParseBool(v)
+		if err != nil {
+			return errBadRequest("bom=%q: want true or false", v)
+		}
+		opt.NoBOM = !bom
+	}
+	if opt.Lang, e = web.Lang(w, r); e != nil {
+		return e
+	}
+	if !report.Depends(format) {
+		w.Header().Del("Content-Language") // the evidence holds codes and names only
+	}
 	a, err := s.audit(r, mode)
 	if err != nil {
 		return errInternal(err)
 	}
 	var buf bytes.Buffer
-	if err := report.Write(&buf, a, format); err != nil {
+	if err := report.Write(&buf, a, format, opt); err != nil {
 		return errInternal(err)
 	}
 	w.Header().Set("Content-Type", auditTypes[format])

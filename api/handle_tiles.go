@@ -199,6 +199,7 @@ func gunzip(data []byte, size int) ([]byte, error) {
 type TileJSON struct {
 	TileJSON     string              `json:"tilejson"`
 	Name         string              `json:"name"`
+	Description  string              `json:"description,omitempty"`
 	Tiles        []string            `json:"tiles"`
 	VectorLayers []tiles.VectorLayer `json:"vector_layers"`
 	Bounds       [4]float64          `json:"bounds"`
@@ -223,8 +224,12 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	if e := needLayers(w, r, name); e != nil {
 		return e
 	}
+	lang, e := web.Lang(w, r)
+	if e != nil {
+		return e
+	}
 	snap := s.index.Snapshot()
-	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0, MaxZoom: tiles.MaxZoom,
+	tj := TileJSON{TileJSON: "3.0.0", MinZoom: 0, MaxZoom: tiles.MaxZoom,
 		Tiles: []string{web.BaseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
 	var versions []string
 	for _, l := range layers {
@@ -233,7 +238,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		if name == coverageLayer {
 			sc, id = coverageSchema, coverageLayer
 		}
-		tj.VectorLayers = append(tj.VectorLayers, tiles.VectorLayerOf(id, sc))
+		tj.VectorLayers = append(tj.VectorLayers, tiles.VectorLayerIn(id, sc, lang))
 		versions = append(versions, fmt.Sprintf("%s:%d", l, ly.Version))
 	}
 	if b, ok := tiles.LayersBound(snap, layers); ok {
@@ -242,5 +247,6 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, 14}
 	tj.Version = strings.Join(versions, ",")
 	tj.Attribution = tiles.Attribution(snap, layers)
+	tj.Name, tj.Description = tiles.Titles(name, lang)
 	return writeJSON(w, http.StatusOK, tj)
 }

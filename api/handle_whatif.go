@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/i18n"
@@ -30,15 +31,19 @@ const (
 // changed. ?mode=straight measures walk rules in a straight line.
 func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError {
 	q := queryOf(r)
-	if e := onlyParams(q, "mode", "scenario"); e != nil {
+	if e := onlyParams(q, "mode", "scenario", "lang"); e != nil {
 		return e
 	}
 	mode, e := modeParam(q)
 	if e != nil {
 		return e
 	}
+	lang, e := web.Lang(w, r)
+	if e != nil {
+		return e
+	}
 	if q.Has("scenario") {
-		return s.scenarioWhatIf(w, r, mode, q.Get("scenario"))
+		return s.scenarioWhatIf(w, r, mode, lang, q.Get("scenario"))
 	}
 	feats, e := s.readWhatIf(r)
 	if e != nil {
@@ -55,13 +60,13 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) *appError 
 	if err != nil {
 		return errInternal(err)
 	}
-	return writeJSON(w, http.StatusOK, whatIfJSON(mode, d))
+	return writeJSON(w, http.StatusOK, whatIfJSON(mode, lang, d))
 }
 
 // scenarioWhatIf: the delta of a saved scenario (adds, changes, deletes):
 // the audit of the baseline with the scenario's edits against the
 // baseline's.
-func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, idText string) *appError {
+func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode string, lang i18n.Lang, idText string) *appError {
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil || id < 1 {
 		return errBadRequest("scenario=%q is not a positive whole number", idText)
@@ -74,7 +79,7 @@ func (s *Server) scenarioWhatIf(w http.ResponseWriter, r *http.Request, mode, id
 	if err != nil {
 		return errInternal(err)
 	}
-	return writeJSON(w, http.StatusOK, whatIfJSON(mode, d))
+	return writeJSON(w, http.StatusOK, whatIfJSON(mode, lang, d))
 }
 
 // readWhatIf parses the body into drawn features, and those into
@@ -146,7 +151,8 @@ func fig(u *coverage.UnitResult) whatIfFig {
 	return f
 }
 
-func whatIfJSON(mode string, d *coverage.Delta) whatIfAnswer {
+// whatIfJSON is the answer, the rules' titles in lang.
+func whatIfJSON(mode string, lang i18n.Lang, d *coverage.Delta) whatIfAnswer {
 	out := whatIfAnswer{Mode: mode, ElapsedMS: float64(d.Elapsed.Microseconds()) / 1000, Added: geojson.NewFeatureCollection()}
 	for _, f := range d.Added {
 		gf := geojson.NewFeature(f.Geom)
@@ -157,7 +163,7 @@ func whatIfJSON(mode string, d *coverage.Delta) whatIfAnswer {
 		out.Added.Append(gf)
 	}
 	for _, rd := range d.Rules {
-		wr := whatIfRule{ID: rd.Rule.ID, Title: rd.Rule.Title.In(i18n.EN), Type: rd.Rule.Type, Measure: coverage.Measure(rd.Rule.Type), NewlyCovered: rd.NewlyCovered, Parcels: rd.Parcels}
+		wr := whatIfRule{ID: rd.Rule.ID, Title: rd.Rule.Title.In(lang), Type: rd.Rule.Type, Measure: coverage.Measure(rd.Rule.Type), NewlyCovered: rd.NewlyCovered, Parcels: rd.Parcels}
 		if wr.Parcels == nil {
 			wr.Parcels = []int64{}
 		}

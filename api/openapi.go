@@ -94,6 +94,9 @@ func oaOkGeo(doc, schema string) obj  { return oaResponses("200", doc, oaGeoJSON
 func oaMode() obj {
 	return param("mode", "how walk rules measure distance", obj{"type": "string", "enum": []string{coverage.Walk, coverage.Straight}, "default": coverage.Walk}, false)
 }
+func oaLangParam() obj {
+	return param("lang", "the language of titles, descriptions and report words: zh-CN (the default) or en; without it, Accept-Language", obj{"type": "string", "example": "en"}, false)
+}
 func oaScenarioParam() obj {
 	return param("scenario", "answer as if the planner's scenario with this id were committed (planner or above)", obj{"type": "integer", "minimum": 1}, false)
 }
@@ -154,7 +157,7 @@ func oaServicePaths() obj {
 		"/collections": oaGet(oaOp("getCollections", "The layers as OGC API collections", "", nil, oaOkJSON("collections", "Collections"))),
 		"/api":         oaGet(oaOp("getAPI", "This document", "", nil, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
 		"/api/layers":  oaGet(oaOp("getLayers", "Layer summaries: count, bbox, version", "", nil, oaResponses("200", "layers", oaContent(mediaJSON, oaArrayOf(oaRef("Layer")))))),
-		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", nil, oaOkJSON("the rule set", "Rules"))),
+		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", []obj{oaLangParam()}, oaOkJSON("the rule set", "Rules"))),
 		"/healthz":     oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
 		"/readyz":      oaGet(oaOp("readyz", "Readiness: the store answers and the index is loaded", "", nil, oaOkJSON("ready", "Ready"))),
 		"/metrics":     oaGet(oaOp("metrics", "Prometheus metrics", store.RoleAdmin, nil, oaText("text/plain", "the Prometheus text format"))),
@@ -194,7 +197,8 @@ func oaQueryPaths() obj {
 func oaCoveragePaths() obj {
 	return obj{
 		"/api/audit": oaGet(oaOp("audit", "Every coverage rule for the city, its districts and communities", store.RoleAuditor, []obj{oaMode(),
-			param("format", "the report's format", obj{"type": "string", "enum": report.Formats, "default": "json"}, false)},
+			param("format", "the report's format", obj{"type": "string", "enum": report.Formats, "default": "json"}, false), oaLangParam(),
+			param("bom", "start a CSV with a UTF-8 byte-order mark (for spreadsheet programs)", obj{"type": "boolean", "default": true}, false)},
 			oaResponses("200", "the audit", obj{
 				mediaJSON:    obj{"schema": oaRef("Audit")},
 				mediaGeoJSON: obj{"schema": oaRef("FeatureCollection")},
@@ -209,7 +213,7 @@ func oaCoveragePaths() obj {
 			param("candidates", "candidate sites tried", obj{"type": "integer", "minimum": 1, "maximum": 1000, "default": 150}, false),
 			oaMode()}, oaResponses("200", "sites ranked, each with gain_residents", oaGeoJSONBody("FeatureCollection"), "429"))),
 		"/api/whatif": obj{"post": oaWithBody(oaOp("whatIf", "Each rule's figures before and after new green spaces (polygons), belts (lines, width_m) or collection points (points)", store.RolePlanner,
-			[]obj{oaMode(), oaScenarioParam()}, oaResponses("200", "figures before and after, residents newly covered", oaJSONBody("WhatIf"), "413", "422", "429")),
+			[]obj{oaMode(), oaScenarioParam(), oaLangParam()}, oaResponses("200", "figures before and after, residents newly covered", oaJSONBody("WhatIf"), "413", "422", "429")),
 			"a GeoJSON FeatureCollection, Feature or geometry (not needed with ?scenario=)", false, obj{mediaGeoJSON: obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}})},
 		"/api/import": obj{"post": oaWithBody(oaOp("import", "Import a file into the store, all or nothing; never deletes unless replace=true", store.RoleAdmin, []obj{
 			param("format", "the file's format", obj{"type": "string", "enum": []string{"osm", "pbf", "osm.gz", "geojson", "gpkg", "shp"}}, true),
@@ -356,12 +360,12 @@ func oaSchemas() obj {
 			"id": str, "title": str, "count": integer, "version": integer,
 			"bbox": obj{"type": "array", "items": num, "minItems": 4, "maxItems": 4, "nullable": true, "description": "west, south, east, north; null when empty"},
 		}),
-		"Rule":  object([]string{"id", "title", "type", "measure"}, obj{"id": str, "title": str, "type": str, "measure": str, "level": str, "meters": num, "source": str}),
+		"Rule":  object([]string{"id", "title", "type", "measure"}, obj{"id": str, "title": str, "description": str, "type": str, "measure": str, "level": str, "meters": num, "source": str}),
 		"Rules": object([]string{"name", "rules"}, obj{"name": str, "rules": oaArrayOf(oaRef("Rule"))}),
 		"Audit": object([]string{"rules", "mode", "results"}, obj{
 			"rules": str, "mode": str, "generated": dateTime, "network": str, "parcels": integer, "residents": integer,
 			"results": oaArrayOf(object([]string{"id", "units"}, obj{
-				"id": str, "title": str, "type": str, "measure": str, "source": str,
+				"id": str, "title": str, "description": str, "type": str, "measure": str, "source": str,
 				"units": oaArrayOf(object([]string{"unit", "level"}, obj{
 					"unit": str, "unit_id": integer, "level": str, "value": obj{"type": "number", "nullable": true},
 					"threshold": num, "pass": boolean, "failing_parcels": oaArrayOf(integer),

@@ -23,7 +23,8 @@
 
   async function run() {
     const mode = $('mode').value;
-    for (const [id, f] of [['csv', 'csv'], ['geojson', 'geojson'], ['html', 'html']]) $(id).href = `api/audit?format=${f}&mode=${mode}`;
+    // The exports in the page's language, which its switch may have set apart from the browser's.
+    for (const [id, f] of [['csv', 'csv'], ['geojson', 'geojson'], ['html', 'html']]) $(id).href = `api/audit?format=${f}&mode=${mode}&lang=${GR.lang}`;
     const a = await GR.json(`api/audit?mode=${mode}`);
     state.audit = a;
     $('generated').textContent = t('aud.generated', { date: GR.date(a.generated), mode: t(mode === 'walk' ? 'aud.byWalk' : 'aud.byLine') });

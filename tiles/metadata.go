@@ -5,6 +5,7 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/i18n"
 )
 
 // VectorLayer describes a tile layer as TileJSON 3.0.0 and PMTiles
@@ -49,4 +50,50 @@ func Attribution(snap *index.Snapshot, layers []string) string {
 		}
 	}
 	return ""
+}
+
+// setWords name the tile sets that are not one layer's: the public map
+// (Public) and the coverage layer the API cuts from an audit.
+var setWords = i18n.Catalog{
+	"public.name":          {ZH: "公开地图", EN: "public map"},
+	"public.description":   {ZH: "公开地图的图层：%s", EN: "the public map's layers: %s"},
+	"coverage.name":        {ZH: "公园绿地步行覆盖", EN: "park coverage"},
+	"coverage.description": {ZH: "居住地块到最近达标绿地的步行距离", EN: "Parcels by walking distance to the nearest qualifying green space"},
+}
+
+// Titles are a tile set's TileJSON name and description in l: a layer's
+// title and description, or those of the public map or the coverage set.
+func Titles(set string, l i18n.Lang) (name, description string) {
+	if sc := geo.SchemaOf(set); sc != nil {
+		return "greenreach " + sc.TitleIn(l), sc.Description.In(l)
+	}
+	if !setWords.Has(set + ".name") {
+		return "greenreach " + set, ""
+	}
+	name = "greenreach " + setWords.T(l, set+".name")
+	if set != "public" {
+		return name, setWords.T(l, set+".description")
+	}
+	titles := make([]string, 0, len(Public))
+	for _, id := range Public {
+		if sc := geo.SchemaOf(id); sc != nil {
+			titles = append(titles, sc.TitleIn(l))
+		}
+	}
+	sep := ", "
+	if l != i18n.EN {
+		sep = "、"
+	}
+	return name, setWords.T(l, "public.description", strings.Join(titles, sep))
+}
+
+// VectorLayerIn is VectorLayerOf with its description, the layer's title,
+// in l.
+func VectorLayerIn(id string, sc *geo.Schema, l i18n.Lang) VectorLayer {
+	v := VectorLayerOf(id, sc)
+	v.Description = sc.TitleIn(l)
+	if sc.TitleZH == "" && setWords.Has(id+".description") {
+		v.Description = setWords.T(l, id+".description")
+	}
+	return v
 }

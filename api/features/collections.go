@@ -41,9 +41,14 @@ func collectionOf(base string, sc *geo.Schema, l *index.Layer) CollectionJSON {
 	return c
 }
 
-// Collections: GET /collections, the layers the caller may read.
+// Collections: GET /collections, the layers the caller may read, titled
+// in the reader's language (lang, else Accept-Language, else Chinese).
 func (s *Service) Collections(w http.ResponseWriter, r *http.Request) *web.Error {
-	if e := web.JSONOnly(r); e != nil {
+	if e := web.JSONOnly(r, "lang"); e != nil {
+		return e
+	}
+	lang, e := web.Lang(w, r)
+	if e != nil {
 		return e
 	}
 	base := web.BaseURL(r)
@@ -51,7 +56,9 @@ func (s *Service) Collections(w http.ResponseWriter, r *http.Request) *web.Error
 	cs := make([]CollectionJSON, 0, len(geo.Schemas))
 	for _, sc := range geo.Schemas {
 		if web.CallerOf(r).Allowed(s.LayerRole(sc.ID)) {
-			cs = append(cs, collectionOf(base, sc, snap.Layer(sc.ID)))
+			c := collectionOf(base, sc, snap.Layer(sc.ID))
+			inLang(&c, sc, lang)
+			cs = append(cs, c)
 		}
 	}
 	return web.WriteJSON(w, http.StatusOK, map[string]any{
@@ -60,16 +67,22 @@ func (s *Service) Collections(w http.ResponseWriter, r *http.Request) *web.Error
 	})
 }
 
-// Collection: GET /collections/{id}.
+// Collection: GET /collections/{id}, titled as in Collections.
 func (s *Service) Collection(w http.ResponseWriter, r *http.Request) *web.Error {
-	if e := web.JSONOnly(r); e != nil {
+	if e := web.JSONOnly(r, "lang"); e != nil {
 		return e
 	}
 	sc, l, e := s.collection(w, r)
 	if e != nil {
 		return e
 	}
-	return web.WriteJSON(w, http.StatusOK, collectionOf(web.BaseURL(r), sc, l))
+	lang, e := web.Lang(w, r)
+	if e != nil {
+		return e
+	}
+	c := collectionOf(web.BaseURL(r), sc, l)
+	inLang(&c, sc, lang)
+	return web.WriteJSON(w, http.StatusOK, c)
 }
 
 // collection resolves {id} to a layer the caller may read.

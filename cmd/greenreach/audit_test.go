@@ -16,16 +16,27 @@ func TestAuditCommand(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "town.gpkg")
 	demo(t, db, "small")
-	code, out, errs := runCLI(t, ctx, "--db", db, "audit")
+	// English on request (these words are English); Chinese by default.
+	code, out, errs := runCLI(t, ctx, "--db", db, "audit", "--lang", "en")
 	if code != 0 || !strings.Contains(out, "park-500m-walk") || !strings.Contains(out, "distances by walking") || !strings.Contains(out, "FAIL") {
 		t.Fatalf("audit: %d\n%s\n%s", code, out, errs)
 	}
+	code, out, errs = runCLI(t, ctx, "--db", db, "audit")
+	if code != 0 || !strings.Contains(out, "park-500m-walk") || !strings.Contains(out, "按步行路网计算距离") || !strings.Contains(out, "未达标") {
+		t.Fatalf("audit in Chinese: %d\n%s\n%s", code, out, errs)
+	}
 	report := filepath.Join(dir, "report.html")
+	if code, _, errs := runCLI(t, ctx, "--db", db, "audit", "--mode", "straight", "--format", "html", "--lang", "en", "--out", report); code != 0 {
+		t.Fatalf("html: %d %s", code, errs)
+	}
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "straight line") || !strings.Contains(string(b), `<html lang="en">`) {
+		t.Errorf("report: %v %d bytes", err, len(b))
+	}
 	if code, _, errs := runCLI(t, ctx, "--db", db, "audit", "--mode", "straight", "--format", "html", "--out", report); code != 0 {
 		t.Fatalf("html: %d %s", code, errs)
 	}
-	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "straight line") {
-		t.Errorf("report: %v %d bytes", err, len(b))
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), "按直线计算距离") || !strings.Contains(string(b), `<html lang="zh-CN">`) {
+		t.Errorf("zh report: %v %d bytes", err, len(b))
 	}
 	_, rules, _ := runCLI(t, ctx, "audit", "--print-rules")
 	if !strings.Contains(rules, "GB 55014-2021") {
@@ -43,6 +54,7 @@ func TestAuditCommand(t *testing.T) {
 		{[]string{"--db", db, "audit", "--rules", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
 		{[]string{"--db", db, "audit", "--format", "pdf"}, 2, "--format"},
 		{[]string{"--db", db, "audit", "--mode", "fly"}, 2, "--mode"},
+		{[]string{"--db", db, "audit", "--lang", "fr"}, 2, "--lang: bad lang \"fr\": want zh-CN or en"},
 	} {
 		code, _, errs := runCLI(t, ctx, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {

@@ -54,7 +54,7 @@ type Rule struct {
 	Max         float64   `yaml:"max,omitempty"`  // residents_per_target
 	Roads       Filter    `yaml:"roads,omitempty"`
 	MaxGap      float64   `yaml:"max_gap_m,omitempty"`
-	Source      string    `yaml:"source,omitempty"`
+	Source      i18n.Text `yaml:"source,omitempty"` // the standard or plan it comes from
 }
 
 // Tier is a service radius for targets of at least MinArea m².

@@ -13,71 +13,93 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// WriteHTML writes a self-contained report: a map (inline SVG, no
+// WriteHTML writes a self-contained report in l: a map (inline SVG, no
 // external requests, so it opens offline and prints) of the parcels
 // coloured by their distance under the first walk_access rule, the units
-// and the corridor gaps, then a table per rule.
-func WriteHTML(w io.Writer, a *coverage.Audit) error {
-	return reportTemplate.Execute(w, newHTMLData(a))
+// and the corridor gaps, then a table per rule. Names from the data are
+// marked translate="no".
+func WriteHTML(w io.Writer, a *coverage.Audit, l i18n.Lang) error {
+	return reportTemplate.Execute(w, newHTMLData(a, Options{Lang: l}.words()))
 }
 
 type htmlData struct {
+	words
+	Lang        i18n.Lang
 	A           *coverage.Audit
-	Residents   int64
+	Rules       []htmlRule
+	Summary     string
 	Sources     string
+	Generated   string
+	Network     string
+	Units       string
 	Map         template.HTML
 	MapRule     string
 	Legend      []legendItem
-	Rules       []htmlRule
 	Attribution string
+}
+
+// T is a word of the catalogue, for the template; a key it lacks is an
+// error, so no report goes out with a hole in it.
+func (d htmlData) T(key string, args ...any) (string, error) {
+	if !messages.Has(key) {
+		return "", fmt.Errorf("report: no message %q", key)
+	}
+	return d.t(key, args...), nil
 }
 
 type legendItem struct{ Colour, Label string }
 
 type htmlRule struct {
-	ID, Title, Measure, Threshold, Source string
-	Walk, Corridor                        bool
-	Rows                                  []htmlRow
+	ID, Title, Description, Line, Source string
+	Walk, Corridor                       bool
+	Rows                                 []htmlRow
 }
 
 type htmlRow struct {
-	Unit, Level, Value, Verdict, Straight, Status string
-	Pass, NA, Walk, Corridor                      bool
-	Residents, Covered                            int64
-	Gaps                                          int
+	Unit, Level, Value, Verdict, Straight, Status, StatusText string
+	Residents, Covered                                        string
+	Pass, NA, Walk, Corridor                                  bool
+	Named                                                     bool // Unit is a name from the data
+	Gaps                                                      int
 }
 
-func newHTMLData(a *coverage.Audit) htmlData {
-	d := htmlData{A: a, Attribution: a.Attribution, Sources: sourcesText(a.Sources)}
-	for _, p := range a.Parcels {
-		d.Residents += p.Population
+func newHTMLData(a *coverage.Audit, w words) htmlData {
+	d := htmlData{words: w, Lang: w.lang, A: a, Attribution: a.Attribution, Sources: w.sources(a.Sources), Generated: w.t("generated", w.date(a.Generated)),
+		Units: w.t("units", w.unitsNote(a))}
+	sep := " · "
+	d.Summary = w.t("rules", w.rulesName(a.Rules.Name)) + sep + w.mode(a) + sep + w.t("parcels", group(int64(len(a.Parcels))), group(residents(a)))
+	if a.Network != "" {
+		d.Network = w.t("network", w.network(a.Network))
 	}
 	for _, r := range a.Results {
-		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title.In(i18n.EN), Measure: coverage.Measure(r.Rule.Type), Threshold: threshold(r.Rule), Source: r.Rule.Source, Walk: r.Rule.Type == coverage.WalkAccess, Corridor: r.Rule.Type == coverage.Corridor}
+		hr := htmlRule{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Line: w.t("rule.line", Measure(r.Rule.Type, w.lang), w.threshold(r.Rule)),
+			Walk: r.Rule.Type == coverage.WalkAccess, Corridor: r.Rule.Type == coverage.Corridor}
+		hr.Source = r.Rule.Source.In(w.lang)
 		for _, u := range r.Units {
-			row := htmlRow{Unit: u.Unit.Name, Level: u.Unit.Level, Value: format(r.Rule, u), Verdict: verdict(u), Status: u.Status(), Pass: u.Pass, NA: u.NA, Residents: u.Residents, Covered: u.Covered, Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor}
+			row := htmlRow{Unit: w.unit(u.Unit), Level: w.level(u.Unit.Level), Value: w.value(r.Rule, u), Verdict: w.verdict(u), Status: u.Status(), StatusText: w.status(u),
+				Pass: u.Pass, NA: u.NA, Residents: group(u.Residents), Covered: group(u.Covered), Gaps: len(u.Gaps), Walk: hr.Walk, Corridor: hr.Corridor, Named: u.Unit.Level != "city"}
 			if hr.Walk {
-				row.Straight = fmt.Sprintf("%.1f%%", u.Straight*100)
+				row.Straight = w.t("value.percent", decimal(u.Straight*100, 1))
 			}
 			hr.Rows = append(hr.Rows, row)
 		}
 		d.Rules = append(d.Rules, hr)
 	}
-	d.Map, d.MapRule, d.Legend = svgMap(a)
+	d.Map, d.MapRule, d.Legend = svgMap(a, w)
 	return d
 }
 
 // svgMap draws the report's map in Web Mercator, fitted to 960 px wide.
-func svgMap(a *coverage.Audit) (template.HTML, string, []legendItem) {
+func svgMap(a *coverage.Audit, w words) (template.HTML, string, []legendItem) {
 	b := bound(a)
 	if b.IsEmpty() && len(a.Parcels) == 0 {
 		return "", "", nil
 	}
 	pj := fit(b)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="coverage map">`, mapWidth, pj.height)
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`, mapWidth, pj.height, template.HTMLEscapeString(w.t("map.label")))
 	sb.WriteString(`<rect width="100%" height="100%" fill="#f7f6f2"/>`)
-	colour, title, legend := distanceColours(a)
+	colour, title, legend := distanceColours(a, w)
 	for _, p := range a.Parcels {
 		fmt.Fprintf(&sb, `<path d="%s" fill="%s" fill-opacity="0.85" stroke="none"><title>%s</title></path>`, pj.path(p.Geom), colour(p.ID), template.HTMLEscapeString(p.Name))
 	}
@@ -89,11 +111,11 @@ func svgMap(a *coverage.Audit) (template.HTML, string, []legendItem) {
 	for _, r := range a.Results {
 		for _, g := range r.Units[0].Gaps {
 			gaps++
-			fmt.Fprintf(&sb, `<path d="%s" fill="none" stroke="#7b3294" stroke-width="5" stroke-linecap="round"><title>gap %.0f m (%s side)</title></path>`, pj.path(g.Geom), g.Length, g.Side)
+			fmt.Fprintf(&sb, `<path d="%s" fill="none" stroke="#7b3294" stroke-width="5" stroke-linecap="round"><title>%s</title></path>`, pj.path(g.Geom), template.HTMLEscapeString(w.t("gap", decimal(g.Length, 0), w.t("side."+g.Side))))
 		}
 	}
 	if gaps > 0 {
-		legend = append(legend, legendItem{"#7b3294", "green corridor gap"})
+		legend = append(legend, legendItem{"#7b3294", w.t("legend.gap")})
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String()), title, legend
@@ -173,7 +195,7 @@ func (pj projection) path(g orb.Geometry) string {
 // distanceColours colours parcels by their distance under the first
 // walk_access rule (grey without one), with that rule's title and the
 // legend.
-func distanceColours(a *coverage.Audit) (colour func(id int64) string, title string, legend []legendItem) {
+func distanceColours(a *coverage.Audit, w words) (colour func(id int64) string, title string, legend []legendItem) {
 	var rule *coverage.Result
 	for _, r := range a.Results {
 		if r.Rule.Type == coverage.WalkAccess {
@@ -186,9 +208,9 @@ func distanceColours(a *coverage.Audit) (colour func(id int64) string, title str
 	}
 	m := rule.Rule.Meters
 	legend = []legendItem{
-		{"#1a9850", fmt.Sprintf("≤ %.0f m", m)},
-		{"#fdae61", fmt.Sprintf("%.0f–%.0f m", m, 2*m)},
-		{"#d73027", fmt.Sprintf("> %.0f m or unreachable", 2*m)},
+		{"#1a9850", w.t("legend.near", decimal(m, 0))},
+		{"#fdae61", w.t("legend.mid", decimal(m, 0), decimal(2*m, 0))},
+		{"#d73027", w.t("legend.far", decimal(2*m, 0))},
 	}
 	colour = func(id int64) string {
 		switch d := rule.Distance[id]; {
@@ -199,7 +221,7 @@ func distanceColours(a *coverage.Audit) (colour func(id int64) string, title str
 		}
 		return "#d73027"
 	}
-	return colour, rule.Rule.Title.In(i18n.EN), legend
+	return colour, rule.Rule.Title.In(w.lang), legend
 }
 
 // bound of everything the report draws.

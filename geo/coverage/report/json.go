@@ -46,9 +46,12 @@ func sourcesJSON(s coverage.PopSources) SourcesJSON {
 
 // ResultJSON is one rule's results.
 type ResultJSON struct {
-	ID      string     `json:"id"`
-	Title   string     `json:"title"`
-	Type    string     `json:"type"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Type        string `json:"type"`
+	// Measure names what the value is, in English whatever the language
+	// (programs, and the pages, read it: "share …" values are shares).
 	Measure string     `json:"measure"`
 	Source  string     `json:"source,omitempty"`
 	Units   []UnitJSON `json:"units"`
@@ -95,10 +98,12 @@ func finite(v float64) *float64 {
 	return &r
 }
 
-// NewJSON returns the audit as JSON.
-func NewJSON(a *coverage.Audit) JSON {
+// NewJSON returns the audit as JSON, its titles, descriptions and units
+// note in l (codes — type, level, status, measure — and names as they are).
+func NewJSON(a *coverage.Audit, l i18n.Lang) JSON {
+	w := Options{Lang: l}.words()
 	out := JSON{Rules: a.Rules.Name, Mode: a.Mode, Generated: a.Generated, Network: a.Network, Parcels: len(a.Parcels), ResidentsBySource: sourcesJSON(a.Sources),
-		Units: "areas", GridSize: a.GridSize, UnitsNote: a.UnitsNote()}
+		Units: "areas", GridSize: a.GridSize, UnitsNote: w.unitsNote(a)}
 	if a.GridSize > 0 {
 		out.Units = coverage.Grid
 	}
@@ -106,7 +111,7 @@ func NewJSON(a *coverage.Audit) JSON {
 		out.Residents += p.Population
 	}
 	for _, r := range a.Results {
-		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(i18n.EN), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source}
+		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source.In(w.lang)}
 		for _, u := range r.Units {
 			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
 				Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),

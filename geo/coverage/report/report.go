@@ -1,5 +1,6 @@
 // Package report writes a coverage audit for people and programs: a table,
 // JSON, CSV, GeoJSON evidence and a self-contained HTML page with a map.
+// Whatever a person reads is in Chinese (the default) or English.
 package report
 
 import (
@@ -9,26 +10,44 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"text/tabwriter"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/i18n"
+	"golang.org/x/text/width"
 )
 
 // Formats an audit can be written in.
 var Formats = []string{"table", "json", "csv", "geojson", "html"}
 
+// Options say how a report is written.
+type Options struct {
+	// Lang is the language of the words people read ("": i18n.Default).
+	Lang i18n.Lang
+	// NoBOM leaves out the UTF-8 byte-order mark a CSV starts with (without
+	// it, Excel on Chinese Windows reads the names as the local code page).
+	NoBOM bool
+}
+
+func (o Options) words() words {
+	if o.Lang == "" {
+		return words{i18n.Default}
+	}
+	return words{o.Lang}
+}
+
 // Write writes the audit in a format of Formats.
-func Write(w io.Writer, a *coverage.Audit, format string) error {
+func Write(w io.Writer, a *coverage.Audit, format string, opt Options) error {
 	switch format {
 	case "table", "":
-		return WriteTable(w, a)
+		return WriteTable(w, a, opt.Lang)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(NewJSON(a))
+		return enc.Encode(NewJSON(a, opt.Lang))
 	case "csv":
-		return WriteCSV(w, a)
+		return WriteCSV(w, a, opt)
 	case "geojson":
 		b, err := json.Marshal(GeoJSON(a))
 		if err != nil {
@@ -37,48 +56,58 @@ func Write(w io.Writer, a *coverage.Audit, format string) error {
 		_, err = w.Write(append(b, '\n'))
 		return err
 	case "html":
-		return WriteHTML(w, a)
+		return WriteHTML(w, a, opt.Lang)
 	}
 	return fmt.Errorf("audit format %q: want table, json, csv, geojson or html", format)
 }
 
-// sourcesText is a coverage.PopSources for people.
-func sourcesText(s coverage.PopSources) string {
-	return fmt.Sprintf("residents given %d (%d parcels), estimated by building %d (%d), by area %d (%d)",
-		s.Given, s.GivenParcels, s.Building, s.BuildingParcels, s.Area, s.AreaParcels)
-}
+// Depends reports whether a format's words depend on the language (the
+// GeoJSON evidence holds codes only).
+func Depends(format string) bool { return format != "geojson" }
 
-// format renders a value for people.
-func format(r *coverage.Rule, u *coverage.UnitResult) string {
+// value renders a unit's figure for people.
+func (w words) value(r *coverage.Rule, u *coverage.UnitResult) string {
 	if u.NA {
-		return "n/a"
+		return w.t("value.na")
 	}
 	if math.IsInf(u.Value, 1) {
-		return "∞ (no target)"
+		return w.t("value.noTarget")
 	}
 	switch r.Type {
 	case coverage.WalkAccess, coverage.RadiusCoverage, coverage.AreaRatio, coverage.Corridor:
-		return fmt.Sprintf("%.1f%%", u.Value*100)
+		return w.t("value.percent", decimal(u.Value*100, 1))
 	case coverage.PerCapita:
-		return fmt.Sprintf("%.2f m²", u.Value)
+		return w.t("value.perCapita", decimal(u.Value, 2))
 	}
-	return fmt.Sprintf("%.0f", u.Value)
+	return decimal(u.Value, 0)
 }
 
-func threshold(r *coverage.Rule) string {
+// threshold is the rule's pass mark for people.
+func (w words) threshold(r *coverage.Rule) string {
 	switch r.Type {
 	case coverage.WalkAccess, coverage.RadiusCoverage, coverage.Corridor:
-		return fmt.Sprintf("≥ %.0f%%", r.Pass*100)
+		return w.t("threshold.share", decimal(r.Pass*100, 0))
 	case coverage.AreaRatio:
-		return fmt.Sprintf("≥ %.0f%%", r.Min*100)
+		return w.t("threshold.share", decimal(r.Min*100, 0))
 	case coverage.PerCapita:
-		return fmt.Sprintf("> %g m²", r.Min)
+		return w.t("threshold.min", short(r.Min))
 	case coverage.ResidentsPerTarget:
-		return fmt.Sprintf("≤ %g", r.Max)
+		return w.t("threshold.max", short(r.Max))
 	}
 	return ""
 }
 
+func (w words) verdict(u *coverage.UnitResult) string {
+	switch {
+	case u.NA:
+		return w.t("verdict.na")
+	case u.Pass:
+		return w.t("verdict.pass")
+	}
+	return w.t("verdict.fail")
+}
+
+// verdict is a unit's verdict as the GeoJSON evidence codes it.
 func verdict(u *coverage.UnitResult) string {
 	switch {
 	case u.NA:
@@ -89,65 +118,153 @@ func verdict(u *coverage.UnitResult) string {
 	return "FAIL"
 }
 
-// WriteTable writes a table per rule: unit, value, threshold, verdict and
-// the residents covered.
-func WriteTable(w io.Writer, a *coverage.Audit) error {
-	var residents int64
+// summary is the audit's first lines: the rules, the mode, the parcels
+// and residents and how their numbers were obtained.
+func (w words) mode(a *coverage.Audit) string {
+	if a.Mode == coverage.Walk {
+		return w.t("mode.walk")
+	}
+	return w.t("mode.straight")
+}
+
+func residents(a *coverage.Audit) int64 {
+	var n int64
 	for _, p := range a.Parcels {
-		residents += p.Population
+		n += p.Population
 	}
-	fmt.Fprintf(w, "coverage audit — rules %s, distances by %s, %d parcels, %d residents\n", a.Rules.Name, map[string]string{coverage.Walk: "walking", coverage.Straight: "straight line"}[a.Mode], len(a.Parcels), residents)
-	fmt.Fprintln(w, sourcesText(a.Sources))
+	return n
+}
+
+// WriteTable writes a table per rule: unit, value, threshold, verdict and
+// the residents covered, in l.
+func WriteTable(out io.Writer, a *coverage.Audit, l i18n.Lang) error {
+	w := Options{Lang: l}.words()
+	var b strings.Builder
+	sep := ", "
+	if w.lang == i18n.ZH {
+		sep = "，"
+	}
+	fmt.Fprintf(&b, "%s — %s%s%s%s%s\n", w.t("table.heading"), w.t("rules", w.rulesName(a.Rules.Name)), sep, w.mode(a), sep, w.t("parcels", group(int64(len(a.Parcels))), group(residents(a))))
+	fmt.Fprintln(&b, w.sources(a.Sources))
 	if a.Network != "" {
-		fmt.Fprintf(w, "walking network: %s\n", a.Network)
+		fmt.Fprintln(&b, w.t("network", w.network(a.Network)))
 	}
-	fmt.Fprintf(w, "units: %s\n", a.UnitsNote())
+	fmt.Fprintln(&b, w.t("units", w.unitsNote(a)))
 	for _, r := range a.Results {
-		fmt.Fprintf(w, "\n%s — %s\n  %s, pass %s", r.Rule.ID, r.Rule.Title.In(i18n.EN), coverage.Measure(r.Rule.Type), threshold(r.Rule))
-		if r.Rule.Source != "" {
-			fmt.Fprintf(w, "; source: %s", r.Rule.Source)
+		fmt.Fprintf(&b, "\n%s — %s\n  %s", r.Rule.ID, r.Rule.Title.In(w.lang), w.t("rule.line", Measure(r.Rule.Type, w.lang), w.threshold(r.Rule)))
+		if src := r.Rule.Source.In(w.lang); src != "" {
+			fmt.Fprintf(&b, "%s%s", sep, w.t("rule.source", src))
 		}
-		fmt.Fprintln(w)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		// The unit's name comes last: tabwriter counts runes, and Chinese
-		// names are two columns wide each.
-		head := "  level\tvalue\tverdict\tresidents\tcovered\t"
+		fmt.Fprintln(&b)
+		head := []string{w.t("col.level"), w.t("col.value"), w.t("col.verdict"), w.t("col.residents"), w.t("col.covered")}
 		if r.Rule.Type == coverage.WalkAccess {
-			head += "straight line\t"
+			head = append(head, w.t("col.straight"))
 		}
 		if r.Rule.Type == coverage.Corridor {
-			head += "gaps\t"
+			head = append(head, w.t("col.gaps"))
 		}
-		fmt.Fprintln(tw, head+"unit")
+		rows := [][]string{append(head, w.t("col.unit"))}
 		for _, u := range r.Units {
-			row := fmt.Sprintf("  %s\t%s\t%s\t%d\t%d\t", u.Unit.Level, format(r.Rule, u), verdict(u), u.Residents, u.Covered)
+			row := []string{w.level(u.Unit.Level), w.value(r.Rule, u), w.verdict(u), group(u.Residents), group(u.Covered)}
 			if r.Rule.Type == coverage.WalkAccess {
-				row += fmt.Sprintf("%.1f%%\t", u.Straight*100)
+				row = append(row, w.t("value.percent", decimal(u.Straight*100, 1)))
 			}
 			if r.Rule.Type == coverage.Corridor {
-				row += strconv.Itoa(len(u.Gaps)) + "\t"
+				row = append(row, strconv.Itoa(len(u.Gaps)))
 			}
-			fmt.Fprintln(tw, row+u.Unit.Name)
+			rows = append(rows, append(row, w.unit(u.Unit)))
 		}
-		if err := tw.Flush(); err != nil {
+		columns(&b, rows)
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// columns writes rows as columns two spaces apart, each as wide as its
+// widest cell on screen: a Chinese character takes two columns of a
+// terminal (tabwriter counts it as one).
+func columns(b *strings.Builder, rows [][]string) {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], cells(c))
+		}
+	}
+	for _, row := range rows {
+		b.WriteString("  ")
+		for i, c := range row {
+			b.WriteString(c)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-cells(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// cells is how many terminal columns s takes.
+func cells(s string) int {
+	n := 0
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// bom starts a CSV so that spreadsheet programs read it as UTF-8.
+const bom = "\ufeff"
+
+// cell makes a cell of text from the data (a unit's or rule's name) safe
+// from spreadsheet formulas: one starting with = + - @ or a control
+// character gets a leading '.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r\n", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// WriteCSV writes one row per rule and unit, headed in the language, with a
+// UTF-8 byte-order mark unless opt.NoBOM. Numbers are plain (no thousands
+// separators) for programs; levels, verdicts and statuses are words of the
+// language (English: the codes level, true/false, ok/not_applicable/no_target).
+func WriteCSV(out io.Writer, a *coverage.Audit, opt Options) error {
+	w := opt.words()
+	if !opt.NoBOM {
+		if _, err := io.WriteString(out, bom); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// WriteCSV writes one row per rule and unit.
-func WriteCSV(w io.Writer, a *coverage.Audit) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"rule", "type", "unit", "unit_id", "level", "value", "threshold", "pass", "residents", "residents_covered", "land_m2", "land_covered_m2", "straight_line_share", "gaps",
-		"status", "residents_given", "residents_estimated_building", "residents_estimated_area"})
+	cw := csv.NewWriter(out)
+	head := make([]string, len(csvColumns))
+	for i, k := range csvColumns {
+		head[i] = w.t(k)
+	}
+	cw.Write(head)
 	f := func(v float64) string {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return ""
 		}
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
+	yes := func(b bool) string {
+		if b {
+			return w.t("yes")
+		}
+		return w.t("no")
+	}
 	for _, r := range a.Results {
+		title := cell(r.Rule.Title.In(w.lang))
 		for _, u := range r.Units {
 			val, st := f(u.Value), ""
 			if u.NA {
@@ -156,9 +273,9 @@ func WriteCSV(w io.Writer, a *coverage.Audit) error {
 			if r.Rule.Type == coverage.WalkAccess {
 				st = f(u.Straight)
 			}
-			cw.Write([]string{r.Rule.ID, r.Rule.Type, u.Unit.Name, strconv.FormatInt(u.Unit.ID, 10), u.Unit.Level, val, f(u.Threshold), strconv.FormatBool(u.Pass),
+			cw.Write([]string{r.Rule.ID, r.Rule.Type, cell(w.unit(u.Unit)), strconv.FormatInt(u.Unit.ID, 10), w.level(u.Unit.Level), val, f(u.Threshold), yes(u.Pass),
 				strconv.FormatInt(u.Residents, 10), strconv.FormatInt(u.Covered, 10), f(math.Round(u.Land)), f(math.Round(u.LandCovered)), st, strconv.Itoa(len(u.Gaps)),
-				u.Status(), strconv.FormatInt(u.Sources.Given, 10), strconv.FormatInt(u.Sources.Building, 10), strconv.FormatInt(u.Sources.Area, 10)})
+				w.status(u), strconv.FormatInt(u.Sources.Given, 10), strconv.FormatInt(u.Sources.Building, 10), strconv.FormatInt(u.Sources.Area, 10), title})
 		}
 	}
 	cw.Flush()

@@ -14,6 +14,7 @@ import (
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/coverage/coveragetest"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
@@ -45,7 +46,8 @@ func snapshotOf(t *testing.T, feats []*geo.Feature) *index.Snapshot {
 // TestReportFormats: every format writes, and each says what the audit
 // found: the JSON round-trips the figures, the CSV has a row per rule and
 // unit, the GeoJSON holds the failing parcels and the gap, the HTML the map
-// and a table per rule.
+// and a table per rule. It reads the English report (Chinese is the
+// default: TestReportChinese).
 func TestReportFormats(t *testing.T) {
 	a, err := coverage.Run(context.Background(), town(t), coverage.Default(), coverage.Options{})
 	if err != nil {
@@ -54,12 +56,12 @@ func TestReportFormats(t *testing.T) {
 	out := map[string]string{}
 	for _, f := range Formats {
 		var b strings.Builder
-		if err := Write(&b, a, f); err != nil {
+		if err := Write(&b, a, f, Options{Lang: i18n.EN, NoBOM: true}); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		out[f] = b.String()
 	}
-	if err := Write(io.Discard, a, "pdf"); err == nil {
+	if err := Write(io.Discard, a, "pdf", Options{}); err == nil {
 		t.Error("pdf: no error")
 	}
 	var rj JSON
@@ -119,7 +121,8 @@ func TestNullStatus(t *testing.T) {
 	}{"C2": {coverage.StatusNoTarget, false}, "C3": {coverage.StatusNA, true}, "C1": {coverage.StatusOK, false}}
 	var rj JSON
 	var b strings.Builder
-	if err := Write(&b, a, "json"); err != nil {
+	en := Options{Lang: i18n.EN, NoBOM: true} // the English column names and words
+	if err := Write(&b, a, "json", en); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal([]byte(b.String()), &rj); err != nil {
@@ -145,7 +148,7 @@ func TestNullStatus(t *testing.T) {
 		t.Errorf("json: %d of 3 units", seen)
 	}
 	b.Reset()
-	if err := Write(&b, a, "csv"); err != nil {
+	if err := Write(&b, a, "csv", en); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
@@ -169,7 +172,7 @@ func TestNullStatus(t *testing.T) {
 		t.Errorf("csv: %d of 3 units", seen)
 	}
 	b.Reset()
-	if err := Write(&b, a, "html"); err != nil {
+	if err := Write(&b, a, "html", en); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"∞ (no target)", `data-status="no_target"`, `data-status="not_applicable"`} {
@@ -197,13 +200,13 @@ func TestGridUnitsReport(t *testing.T) {
 	}
 
 	// The reports say so.
-	j := NewJSON(a)
+	j := NewJSON(a, i18n.EN)
 	if j.Units != coverage.Grid || j.GridSize != 1000 || !strings.Contains(j.UnitsNote, "grid cells of 1000 × 1000 m") {
 		t.Errorf("JSON units %q, grid %d, note %q", j.Units, j.GridSize, j.UnitsNote)
 	}
 	for _, format := range []string{"csv", "html", "table"} {
 		var b bytes.Buffer
-		if err := Write(&b, a, format); err != nil {
+		if err := Write(&b, a, format, Options{Lang: i18n.EN}); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]string{"csv": ",grid,", "html": "grid cells of 1000", "table": "units: grid cells"}[format]
