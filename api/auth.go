@@ -30,7 +30,7 @@ func (s *Server) authenticate(r *http.Request) (web.Caller, *appError) {
 	if tok == nil {
 		return web.Caller{}, errUnauthorized("the token is unknown or revoked")
 	}
-	return web.Caller{Role: tok.Role, Name: tok.Name, Bearer: true}, nil
+	return web.Caller{Role: tok.Role, Name: tok.Name, Bearer: true, Unit: tok.Unit}, nil
 }
 
 // cors answers preflights and sets Access-Control-Allow-Origin for the

@@ -24,6 +24,7 @@ type Caller struct {
 	Role   string
 	Name   string // the token's name; "" for anonymous
 	Bearer bool   // a token was sent
+	Unit   string // the unit a token of role unit speaks for
 }
 
 // Allowed reports whether the caller's role is at least role.
