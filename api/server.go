@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/geo/repair"
@@ -24,6 +25,7 @@ import (
 	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/tiles"
+	"github.com/paulmach/orb"
 )
 
 // Config is the service's typed configuration.
@@ -101,6 +103,17 @@ type Config struct {
 	// (https://host[/prefix]), the base of the links it gives (TileJSON,
 	// OGC API). Without it links use the request's host, if a plain one.
 	PublicURL string
+
+	// Cases (handle_cases*.go): the categories (nil: cases.Default()), the
+	// zones registered cases are dispatched by (nil: none; dispatchers
+	// name the unit), the city's bound reports must lie in (zero: the
+	// extent of the served layers), the largest photo one may upload (0:
+	// DefaultCasePhotoBytes) and the workflow's clock (nil: time.Now).
+	CaseCatalog    *cases.Catalog
+	CaseZones      cases.Zones
+	CaseBound      orb.Bound
+	CasePhotoBytes int64
+	CaseClock      func() time.Time
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -141,6 +154,8 @@ type Server struct {
 	repairs *workQueue   // GEOS repairs
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 	refused refusalLog   // 429 and busy 503s, logged in sum
+
+	cases *cases.Service // the case workflow (handle_cases*.go)
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -169,5 +184,6 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = newMetrics(c, ix.Snapshot)
+	s.cases = newCaseService(cfg, st)
 	return s
 }
