@@ -58,7 +58,7 @@ func caseStory(t *testing.T, e *caseEnv) {
 	if md, err := photo.Metadata(raw); err != nil || !slices.Contains(md, "EXIF with GPS position") || !bytes.Contains(raw, []byte(secretComment)) {
 		t.Fatalf("the fixture photo lacks its GPS: %v %v", md, err)
 	}
-	b, ct := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.0612, "lat": 30.6512, "description": "东湖公园北门 断枝挂在树上", "contact": secretContact}, raw)
+	b, ct := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.06123, "lat": 30.65118, "description": "东湖公园北门 断枝挂在树上", "contact": secretContact}, raw)
 	rec := e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct})
 	c := e.ok(rec, 201, "report")
 	if c.State != cases.Reported || c.Version != 1 || c.Reporter != "insp-wang" || c.Contact != secretContact || c.Source != "inspector" ||

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenreach/greenreach/store/memstore"
+)
+
+// TestCaseBadInput: unknown category, point outside the city, a photo that
+// is not an image, an oversized photo, too many photos, a broken body and
+// the wrong unit's token are each a 4xx problem+json that names what was
+// wrong, and nothing is stored.
+func TestCaseBadInput(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	good := map[string]any{"category": "broken_branch", "lon": 104.0612, "lat": 30.6512, "description": "断枝"}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for a, b := range good {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	report := func(body any, photos ...[]byte) req {
+		b, ct := caseBodyOf(t, body, photos...)
+		return req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}
+	}
+	// One case, dispatched to U01, to step on.
+	c := e.ok(e.do(report(good)), 201, "report")
+	c = e.ok(e.step("disp-li", c, "register", caseT0.Add(time.Hour), nil), 200, "register")
+	n0, ev0, ph0 := caseCount(t, e.st)
+
+	oversized := append(phonePhoto(t, 1), bytes.Repeat([]byte{0}, DefaultCasePhotoBytes)...)
+	handle := func(as string, body any, photos ...[]byte) req {
+		b, ct := caseBodyOf(t, body, photos...)
+		return req{method: "POST", path: fmt.Sprintf("/api/cases/%d/handle", c.ID), as: as, ifMatch: c.Version, body: b, ctype: ct}
+	}
+	note := map[string]string{"note": "已处理"}
+	for _, tc := range []struct {
+		name   string
+		q      req
+		status int
+		says   string // in the detail
+	}{
+		{"unknown category", report(with("category", "ufo_landing")), 400, `"ufo_landing" is not a case category`},
+		{"point outside the city", report(with("lon", 116.39)), 422, "outside the city"},
+		{"no point", report(map[string]any{"category": "broken_branch"}), 400, "lon and lat are required"},
+		{"unknown field", report(with("password", "x")), 400, "unknown field"},
+		{"description over its limit", report(with("description", strings.Repeat("长", 2001))), 400, "limit of 2000"},
+		{"photo not an image", report(good, []byte("%PDF-1.7 this is a document")), 415, "photo 1: photo: not a JPEG, PNG or WebP image"},
+		{"photo a truncated JPEG", report(good, phonePhoto(t, 2)[:300]), 422, "photo 1: photo: invalid JPEG"},
+		{"oversized photo", report(good, oversized), 413, fmt.Sprintf("limit of %d bytes", DefaultCasePhotoBytes)},
+		{"too many photos", report(good, phonePhoto(t, 1), phonePhoto(t, 2), phonePhoto(t, 3), phonePhoto(t, 4), phonePhoto(t, 5)), 413, "limit of 4 photos"},
+		{"not JSON", req{method: "POST", path: "/api/cases", as: "insp-wang", body: []byte("category=x"), ctype: "application/x-www-form-urlencoded"}, 415, "multipart/form-data"},
+		{"broken JSON", req{method: "POST", path: "/api/cases", as: "insp-wang", body: []byte(`{"category":`), ctype: "application/json"}, 400, "JSON body"},
+		{"a unit may not report", func() req { q := report(good); q.as = "dh-team"; return q }(), 403, "may not report"},
+		{"a planner may not report", func() req { q := report(good); q.as = "plan-chen"; return q }(), 403, "needs role inspector"},
+		{"anonymous report", func() req { q := report(good); q.as = ""; return q }(), 401, "needs a token"},
+		{"wrong unit's token", handle("jj-team", note, phonePhoto(t, 6)), 403, "not dispatched to unit U02"},
+		{"handle without a photo", handle("dh-team", note), 400, "needs a photo"},
+		{"handle with a non-image", handle("dh-team", note, []byte("GIF89a not taken")), 415, "not a JPEG, PNG or WebP"},
+		{"unknown step", req{method: "POST", path: fmt.Sprintf("/api/cases/%d/explode", c.ID), as: "disp-li", ifMatch: c.Version}, 400, `"explode" is not a step`},
+		{"no such case", req{method: "POST", path: "/api/cases/999/verify", as: "insp-wang", ifMatch: 1}, 404, "999"},
+		{"no If-Match", req{method: "POST", path: fmt.Sprintf("/api/cases/%d/verify", c.ID), as: "insp-wang"}, 428, "If-Match"},
+		{"bad bbox", req{method: "GET", path: "/api/cases?bbox=1,2,3", as: "disp-li"}, 400, "bbox"},
+		{"bad state", req{method: "GET", path: "/api/cases?state=lost", as: "disp-li"}, 400, "state"},
+		{"list over its limit", req{method: "GET", path: "/api/cases?limit=100000", as: "disp-li"}, 400, "limit"},
+		{"public: unknown parameter", req{method: "GET", path: "/api/cases/public?contact=1"}, 400, "unknown parameter"},
+		{"public: unregistered state", req{method: "GET", path: "/api/cases/public?state=reported"}, 400, "the public view shows"},
+	} {
+		rec := e.do(tc.q)
+		var p struct{ Detail string }
+		json.Unmarshal(rec.Body.Bytes(), &p)
+		if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/problem+json" || !strings.Contains(p.Detail, tc.says) {
+			t.Errorf("%s: %d %s %q, want %d problem+json saying %q", tc.name, rec.Code, rec.Header().Get("Content-Type"), p.Detail, tc.status, tc.says)
+		}
+		if n, ev, ph := caseCount(t, e.st); n != n0 || ev != ev0 || ph != ph0 {
+			t.Fatalf("%s stored something: %d/%d/%d cases/events/photos, was %d/%d/%d", tc.name, n, ev, ph, n0, ev0, ph0)
+		}
+	}
+}
+
+// TestCasePrivacy: after the story, no answer the public can get from the
+// case routes carries the reporter's contact, the description, a staff
+// token's name, a unit, or a photo (or its metadata); the public view
+// holds status only, and its locations are coarsened.
+func TestCasePrivacy(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	caseStory(t, e)
+	var names []string
+	for _, tk := range caseTokens {
+		names = append(names, regexp.QuoteMeta(tk.Name))
+	}
+	secrets := regexp.MustCompile(regexp.QuoteMeta(secretContact) + "|" + regexp.QuoteMeta(secretComment) + "|东湖公园北门|" + strings.Join(names, "|") +
+		`|U01|U02|Z-W|Z-E|Exif|"photos?"|"contact"|"reporter"|"description"|104\.06123|30\.65118`)
+	public := 0
+	for _, path := range []string{"/api/cases/public", "/api/cases/public?lang=en", "/api/cases/public?state=closed", "/api/cases/categories", "/api/cases/categories?lang=en",
+		"/api/cases", "/api/cases/1", "/api/cases/1/photos/1", "/api/cases/1/photos/1/thumb", "/api/cases?state=closed"} {
+		rec := e.do(req{method: "GET", path: path})
+		if rec.Code == 401 {
+			continue
+		}
+		public++
+		if rec.Code != 200 {
+			t.Errorf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		if m := secrets.FindString(rec.Body.String()); m != "" {
+			t.Errorf("GET %s shows %q to the public", path, m)
+		}
+	}
+	if public != 5 {
+		t.Errorf("%d public answers, want 5", public)
+	}
+	// The public view: exactly the status keys, the story's three
+	// registered cases, points to 4 decimals.
+	rec := e.do(req{method: "GET", path: "/api/cases/public?lang=en"})
+	var fc struct {
+		Features []struct {
+			ID       int64
+			Geometry struct{ Coordinates []float64 }
+			Props    map[string]any `json:"properties"`
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &fc); err != nil || len(fc.Features) != 3 || rec.Header().Get("Content-Language") != "en" {
+		t.Fatalf("public view: %v %s", err, rec.Body)
+	}
+	for _, f := range fc.Features {
+		keys := []string{}
+		for k := range f.Props {
+			keys = append(keys, k)
+		}
+		if len(keys) != 7 || f.Props["category_name"] == "" || f.Props["reported"] == nil || len(f.Props["reported"].(string)) != len("2006-01-02") {
+			t.Errorf("public case %d: %v", f.ID, f.Props)
+		}
+		for _, v := range f.Geometry.Coordinates {
+			if math.Abs(v*1e4-math.Round(v*1e4)) > 1e-6 {
+				t.Errorf("public case %d at %v: not coarsened", f.ID, f.Geometry.Coordinates)
+			}
+		}
+	}
+	if fc.Features[len(fc.Features)-1].Props["category_name"] != "Broken branch" && !strings.Contains(rec.Body.String(), "branch") {
+		t.Errorf("public view not in English: %s", rec.Body)
+	}
+}
