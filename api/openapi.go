@@ -118,9 +118,11 @@ func oaWithHeaders(rs obj, code string, names ...string) obj {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaCasePaths()} {
 		maps.Copy(paths, group)
 	}
+	schemas := oaSchemas()
+	maps.Copy(schemas, oaCaseSchemas())
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -137,7 +139,7 @@ func openAPI(base string) obj {
 				"description": "an RFC 9457 problem",
 				"content":     oaContent("application/problem+json", oaRef("Problem")),
 			}},
-			"schemas": oaSchemas(),
+			"schemas": schemas,
 		},
 	}
 }

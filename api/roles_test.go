@@ -84,6 +84,14 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/static/":                      {"/static/map.js", "/static/planner.js"},
 		"/fonts/{stack}/{range}.pbf":    {"/fonts/Noto%20Sans%20Regular/0-255.pbf"},
 		"/planner":                      {"/planner"}, "/auditor": {"/auditor"},
+		// Cases (cases_test.go checks them with cases in the store).
+		"/api/cases/categories":                            {"/api/cases/categories", "/api/cases/categories?lang=en"},
+		"/api/cases/public":                                {"/api/cases/public", "/api/cases/public?bbox=103,30,105,31"},
+		"/api/cases":                                       {"/api/cases", "POST /api/cases"},
+		"/api/cases/{id:[0-9]+}":                           {"/api/cases/1"},
+		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}":       {"/api/cases/1/photos/1"},
+		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb": {"/api/cases/1/photos/1/thumb"},
+		"/api/cases/{id:[0-9]+}/{action:[a-z_]+}":          {"POST /api/cases/1/register"},
 	}
 	answered, refused := 0, 0
 	err := s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
