@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 )
 
@@ -147,5 +148,32 @@ func TestCasePrivacy(t *testing.T) {
 	}
 	if fc.Features[len(fc.Features)-1].Props["category_name"] != "Broken branch" && !strings.Contains(rec.Body.String(), "branch") {
 		t.Errorf("public view not in English: %s", rec.Body)
+	}
+}
+
+// TestCaseRolesBesideLadder: the case roles rank as the public on the
+// planning ladder (no parcels, audits or scenarios); admin may do
+// everything; a deployment whose anonymous role is raised records its
+// steps as "anonymous".
+func TestCaseRolesBesideLadder(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	for _, as := range []string{"insp-wang", "disp-li", "dh-team"} {
+		for _, path := range []string{"/collections/parcels/items?limit=1", "/api/audit", "/api/scenarios", "/metrics"} {
+			e.problem(e.do(req{method: "GET", path: path, as: as}), 403, as+" "+path)
+		}
+	}
+	if rec := e.do(req{method: "GET", path: "/api/cases", as: "root"}); rec.Code != 200 {
+		t.Errorf("admin lists cases: %d", rec.Code)
+	}
+	b, ct := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.05, "lat": 30.65})
+	c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "root", body: b, ctype: ct}), 201, "admin reports")
+	c = e.ok(e.step("root", c, "register", caseT0, nil), 200, "admin registers")
+	if c.Unit != "U01" || c.History[len(c.History)-1].Who != "root" {
+		t.Errorf("admin's steps: %+v", c)
+	}
+	e.s.cfg.Anonymous = store.RoleAdmin
+	c = e.ok(e.step("", c, "return", caseT0, map[string]string{"note": "不是我们的"}), 200, "anonymous admin returns")
+	if last := c.History[len(c.History)-1]; last.Who != "anonymous" || last.Role != store.RoleAdmin {
+		t.Errorf("anonymous step: %+v", last)
 	}
 }

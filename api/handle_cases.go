@@ -122,8 +122,15 @@ func forbidden(detail string) *appError {
 	return &appError{Status: http.StatusForbidden, Title: "Forbidden", Detail: detail}
 }
 
-// actorOf is the caller as the workflow records it.
-func actorOf(c web.Caller) cases.Actor { return cases.Actor{Name: c.Name, Role: c.Role, Unit: c.Unit} }
+// actorOf is the caller as the workflow records it; without a token (a
+// deployment whose anonymous role is raised) the name is "anonymous".
+func actorOf(c web.Caller) cases.Actor {
+	name := c.Name
+	if !c.Bearer && name == "" {
+		name = "anonymous"
+	}
+	return cases.Actor{Name: name, Role: c.Role, Unit: c.Unit}
+}
 
 // mayRead refuses a unit's token a case not dispatched to its unit.
 func mayRead(c web.Caller, k *store.Case) *appError {

@@ -134,7 +134,7 @@ func openAPI(base string) obj {
 		"security": []obj{{}, {"bearer": []string{}}},
 		"paths":    paths,
 		"components": obj{
-			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin) decides what it may read and write"}},
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin; inspector, dispatcher, unit for cases) decides what it may read and write"}},
 			"responses": obj{"Problem": obj{
 				"description": "an RFC 9457 problem",
 				"content":     oaContent("application/problem+json", oaRef("Problem")),
