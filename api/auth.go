@@ -80,8 +80,9 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) (done bool) {
 
 // publicRead reports whether path is one of the read routes a map or GIS
 // client on any origin may use: tiles and TileJSON, the OGC API's
-// collections and conformance, and the OpenAPI document.
+// collections and conformance, the OpenAPI document, and the public view
+// of cases with their categories.
 func publicRead(path string) bool {
 	return strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
-		path == "/conformance" || path == "/api"
+		path == "/conformance" || path == "/api" || path == "/api/cases/public" || path == "/api/cases/categories"
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -175,5 +176,21 @@ func TestCaseRolesBesideLadder(t *testing.T) {
 	c = e.ok(e.step("", c, "return", caseT0, map[string]string{"note": "不是我们的"}), 200, "anonymous admin returns")
 	if last := c.History[len(c.History)-1]; last.Who != "anonymous" || last.Role != store.RoleAdmin {
 		t.Errorf("anonymous step: %+v", last)
+	}
+}
+
+// TestCasePublicCORS: any origin's map may read the public view of cases
+// and the categories without a token; the staff routes get no CORS
+// headers.
+func TestCasePublicCORS(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	for path, want := range map[string]string{"/api/cases/public": "*", "/api/cases/categories": "*", "/api/cases": "", "/api/cases/1": ""} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Origin", "https://map.other.example")
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, r)
+		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("GET %s from another origin: Access-Control-Allow-Origin %q, want %q", path, got, want)
+		}
 	}
 }
