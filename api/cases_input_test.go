@@ -73,6 +73,8 @@ func TestCaseBadInput(t *testing.T) {
 		{"no If-Match", req{method: "POST", path: fmt.Sprintf("/api/cases/%d/verify", c.ID), as: "insp-wang"}, 428, "If-Match"},
 		{"bad bbox", req{method: "GET", path: "/api/cases?bbox=1,2,3", as: "disp-li"}, 400, "bbox"},
 		{"bad state", req{method: "GET", path: "/api/cases?state=lost", as: "disp-li"}, 400, "state"},
+		{"overdue closed cases", req{method: "GET", path: "/api/cases?overdue=true&state=closed", as: "disp-li"}, 400, "state closed is not open"},
+		{"zone over its limit", req{method: "GET", path: "/api/cases?zone=" + strings.Repeat("z", 401), as: "disp-li"}, 400, "limit of 400 bytes"},
 		{"list over its limit", req{method: "GET", path: "/api/cases?limit=100000", as: "disp-li"}, 400, "limit"},
 		{"public: unknown parameter", req{method: "GET", path: "/api/cases/public?contact=1"}, 400, "unknown parameter"},
 		{"public: unregistered state", req{method: "GET", path: "/api/cases/public?state=reported"}, 400, "the public view shows"},
@@ -192,5 +194,45 @@ func TestCasePublicCORS(t *testing.T) {
 		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != want {
 			t.Errorf("GET %s from another origin: Access-Control-Allow-Origin %q, want %q", path, got, want)
 		}
+	}
+}
+
+// TestCaseListPages: a list pages newest first through its next links,
+// keeping its filters, until a short page.
+func TestCaseListPages(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	var want []int64
+	for i := range 5 {
+		cat := "broken_branch"
+		if i == 2 {
+			cat = "exposed_garbage" // filtered out
+		}
+		b, ct := caseBodyOf(t, map[string]any{"category": cat, "lon": 104.01 + float64(i)*0.01, "lat": 30.65})
+		c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "report")
+		if cat == "broken_branch" {
+			want = append([]int64{c.ID}, want...)
+		}
+	}
+	var got []int64
+	path := "/api/cases?category=broken_branch&limit=3"
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("the pages do not end")
+		}
+		rec := e.do(req{method: "GET", path: path, as: "audit-zhao"})
+		var l CaseListJSON
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &l) != nil {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		for _, c := range l.Cases {
+			got = append(got, c.ID)
+			if c.Contact != "" || c.Category != "broken_branch" {
+				t.Errorf("an auditor's list: %+v", c)
+			}
+		}
+		path = strings.TrimPrefix(l.Next, "http://example.com")
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pages: %v, want %v", got, want)
 	}
 }

@@ -47,6 +47,7 @@ const (
 	maxCaseList     = 1000
 	maxPublicCases  = 5000
 	maxCaseJSON     = 64 << 10 // a report's or step's JSON
+	maxCodeBytes    = 400      // a zone or unit in a list's filter
 	// DefaultCasePhotoBytes is the largest photo one may upload.
 	DefaultCasePhotoBytes = 8 << 20
 )
@@ -314,7 +315,9 @@ func (s *Server) caseFilter(q url.Values, c web.Caller) (store.CaseFilter, *appE
 			if !slices.Contains(caseStates, st) {
 				return f, errBadRequest("state=%q: want one or more of %s", st, strings.Join(caseStates, ", "))
 			}
-			f.States = append(f.States, st)
+			if !slices.Contains(f.States, st) {
+				f.States = append(f.States, st)
+			}
 		}
 	}
 	if v := q.Get("category"); v != "" {
@@ -323,11 +326,10 @@ func (s *Server) caseFilter(q url.Values, c web.Caller) (store.CaseFilter, *appE
 		}
 		f.Category = v
 	}
-	for name, dst := range map[string]*string{"zone": &f.Zone, "unit": &f.Unit} {
-		if v := q.Get(name); len(v) > store.MaxUnitLen*4 {
-			return f, errBadRequest("%s: longer than %d bytes", name, store.MaxUnitLen*4)
-		} else {
-			*dst = v
+	f.Zone, f.Unit = q.Get("zone"), q.Get("unit")
+	for name, v := range map[string]string{"zone": f.Zone, "unit": f.Unit} {
+		if len(v) > maxCodeBytes {
+			return f, errBadRequest("%s: longer than its limit of %d bytes", name, maxCodeBytes)
 		}
 	}
 	if c.Role == store.RoleUnit {
@@ -339,8 +341,15 @@ func (s *Server) caseFilter(q url.Values, c web.Caller) (store.CaseFilter, *appE
 	switch v := q.Get("overdue"); v {
 	case "", "false":
 	case "true":
+		// Overdue: open past the deadline (a closed case's deadline is
+		// behind it whether it was late or not).
 		now := s.cases.Clock()
 		f.DueBefore = &now
+		for _, st := range f.States {
+			if !slices.Contains(cases.Open, st) {
+				return f, errBadRequest("overdue=true lists open cases: state %s is not open (%s)", st, strings.Join(cases.Open, ", "))
+			}
+		}
 		if f.States == nil {
 			f.States = cases.Open
 		}
