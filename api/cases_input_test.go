@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -235,4 +236,29 @@ func TestCaseListPages(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("pages: %v, want %v", got, want)
 	}
+}
+
+// TestCasePhotoUploadsBounded: bodies with photos are held a bounded
+// number at once; past the bound and its queue, one is refused with 503
+// and Retry-After before it is read, and nothing is stored. Reports
+// without photos go on.
+func TestCasePhotoUploadsBounded(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	e.s.photos = newWorkQueue("photo uploads", 1, 0, time.Second)
+	release, ae := e.s.photos.acquire(context.Background())
+	if ae != nil {
+		t.Fatal(ae)
+	}
+	defer release()
+	b, ct := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.05, "lat": 30.65}, phonePhoto(t, 1))
+	rec := e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct})
+	e.problem(rec, 503, "a photo upload past the bound")
+	if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "photo uploads") {
+		t.Errorf("refusal: %v %s", rec.Header(), rec.Body)
+	}
+	if n, _, _ := caseCount(t, e.st); n != 0 {
+		t.Fatalf("%d cases stored", n)
+	}
+	b, ct = caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.05, "lat": 30.65})
+	e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "a report without photos")
 }

@@ -465,10 +465,11 @@ func (s *Server) handleCaseReport(w http.ResponseWriter, r *http.Request) *appEr
 		return forbidden(fmt.Sprintf("role %q may not report cases", c.Role))
 	}
 	var b reportBody
-	raw, e := s.caseBody(w, r, &b)
+	raw, done, e := s.caseBody(w, r, &b)
 	if e != nil {
 		return e
 	}
+	defer done()
 	r, cancel := s.timed(r)
 	defer cancel()
 	// What is cheap to check comes before the photos' work.
@@ -533,10 +534,11 @@ func (s *Server) handleCaseStep(w http.ResponseWriter, r *http.Request) *appErro
 		return e
 	}
 	var b stepBody
-	raw, e := s.caseBody(w, r, &b)
+	raw, done, e := s.caseBody(w, r, &b)
 	if e != nil {
 		return e
 	}
+	defer done()
 	r, cancel := s.timed(r)
 	defer cancel()
 	// A refused caller spends no photo work and learns nothing of the

@@ -23,11 +23,18 @@ import (
 // queue; only the cleaned file is stored. Staff read them, and thumbnails
 // made from them, at /api/cases/{id}/photos/{pid}[/thumb].
 
+// maxPhotoUploads is how many bodies with photos are held at once.
+const maxPhotoUploads = 8
+
 // caseBody reads a report's or a step's body into v: JSON (an empty body
 // is {}), or multipart/form-data whose "data" part is that JSON and whose
 // "photo" parts are photos, at most the workflow's photos per step, each
 // at most the photo limit. The whole body is bounded before it is read.
-func (s *Server) caseBody(w http.ResponseWriter, r *http.Request, v any) ([][]byte, *appError) {
+// A body with photos holds one of maxPhotoUploads turns until the caller
+// calls done, once its photos are cleaned and stored: memory is bounded
+// by their number times the body's limit, however many phones upload.
+func (s *Server) caseBody(w http.ResponseWriter, r *http.Request, v any) (photos [][]byte, done func(), e *appError) {
+	done = func() {}
 	per := casePhotoBytes(s.cfg)
 	maxPhotos := s.cases.Limits.Photos
 	ct := r.Header.Get("Content-Type")
@@ -36,26 +43,40 @@ func (s *Server) caseBody(w http.ResponseWriter, r *http.Request, v any) ([][]by
 		media, err = "application/json", nil
 	}
 	if err != nil {
-		return nil, &appError{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type", Detail: fmt.Sprintf("Content-Type %q: send application/json or multipart/form-data", ct)}
+		return nil, done, &appError{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type", Detail: fmt.Sprintf("Content-Type %q: send application/json or multipart/form-data", ct)}
 	}
 	switch media {
 	case "application/json":
-		return nil, s.decodeCaseJSON(http.MaxBytesReader(w, r.Body, maxCaseJSON), v)
+		return nil, done, s.decodeCaseJSON(http.MaxBytesReader(w, r.Body, maxCaseJSON), v)
 	case "multipart/form-data":
 	default:
-		return nil, &appError{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type", Detail: fmt.Sprintf("Content-Type %s: send application/json, or multipart/form-data with a data part (the JSON) and photo parts", media)}
+		return nil, done, &appError{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type", Detail: fmt.Sprintf("Content-Type %s: send application/json, or multipart/form-data with a data part (the JSON) and photo parts", media)}
 	}
 	if params["boundary"] == "" {
-		return nil, errBadRequest("multipart/form-data without a boundary")
+		return nil, done, errBadRequest("multipart/form-data without a boundary")
 	}
+	release, e := s.photos.acquire(r.Context())
+	if e != nil {
+		return nil, done, e
+	}
+	photos, e = s.readMultipart(w, r, params["boundary"], v, maxPhotos, per)
+	if e != nil {
+		release()
+		return nil, done, e
+	}
+	return photos, release, nil
+}
+
+// readMultipart reads caseBody's multipart form.
+func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, boundary string, v any, maxPhotos int, per int64) ([][]byte, *appError) {
 	total := int64(maxPhotos)*per + maxCaseJSON + 64<<10 // parts' headers and boundaries
-	mr := multipart.NewReader(s.photoUpload(w, r, total), params["boundary"])
+	mr := multipart.NewReader(s.photoUpload(w, r, total), boundary)
 	var photos [][]byte
 	data := false
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			break
+			return photos, nil
 		}
 		if err != nil {
 			return nil, s.bodyError(err, total)
@@ -85,7 +106,6 @@ func (s *Server) caseBody(w http.ResponseWriter, r *http.Request, v any) ([][]by
 			return nil, errBadRequest("unknown part %q: send data (the JSON) and photo parts", part.FormName())
 		}
 	}
-	return photos, nil
 }
 
 // decodeCaseJSON decodes one JSON object from r (at most maxCaseJSON

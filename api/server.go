@@ -155,7 +155,8 @@ type Server struct {
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 	refused refusalLog   // 429 and busy 503s, logged in sum
 
-	cases *cases.Service // the case workflow (handle_cases*.go)
+	cases  *cases.Service // the case workflow (handle_cases*.go)
+	photos *workQueue     // case bodies with photos being read (each up to Photos × CasePhotoBytes)
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -185,5 +186,6 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = newMetrics(c, ix.Snapshot)
 	s.cases = newCaseService(cfg, st)
+	s.photos = newWorkQueue("photo uploads", maxPhotoUploads, 4*maxPhotoUploads, wait)
 	return s
 }
