@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 )
@@ -261,4 +262,38 @@ func TestCasePhotoUploadsBounded(t *testing.T) {
 	}
 	b, ct = caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.05, "lat": 30.65})
 	e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "a report without photos")
+}
+
+// TestCaseCategoriesLang: the categories answer in the language
+// Accept-Language or lang= asks for, Chinese by default, and say so.
+func TestCaseCategoriesLang(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	cat := cases.Default()
+	for _, tc := range []struct{ accept, query, lang string }{
+		{"", "", "zh-CN"}, {"en-US,en;q=0.9", "", "en"}, {"zh-TW, zh;q=0.9", "", "zh-CN"}, {"en", "?lang=zh-CN", "zh-CN"},
+	} {
+		r := httptest.NewRequest("GET", "/api/cases/categories"+tc.query, nil)
+		if tc.accept != "" {
+			r.Header.Set("Accept-Language", tc.accept)
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, r)
+		var got CaseCategoriesJSON
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &got) != nil || len(got.Categories) != len(cat.Categories) {
+			t.Fatalf("%q %s: %d %s", tc.accept, tc.query, rec.Code, rec.Body)
+		}
+		for i, k := range cat.Categories {
+			want := k.Zh
+			if tc.lang == "en" {
+				want = k.En
+			}
+			if got.Categories[i].Code != k.Code || got.Categories[i].Name != want || got.Categories[i].DeadlineHours != k.DeadlineHours {
+				t.Errorf("%q: category %d is %+v, want %s %s", tc.accept, i, got.Categories[i], k.Code, want)
+			}
+		}
+		if got.Lang != tc.lang || rec.Header().Get("Content-Language") != tc.lang || !strings.Contains(rec.Header().Get("Vary"), "Accept-Language") {
+			t.Errorf("%q: lang %s, headers %v", tc.accept, got.Lang, rec.Header())
+		}
+	}
+	e.problem(e.do(req{method: "GET", path: "/api/cases/categories?lang=fr"}), 400, "lang=fr")
 }
