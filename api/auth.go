@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/greenreach/greenreach/api/open311"
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/store"
 )
@@ -80,9 +81,10 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) (done bool) {
 
 // publicRead reports whether path is one of the read routes a map or GIS
 // client on any origin may use: tiles and TileJSON, the OGC API's
-// collections and conformance, the OpenAPI document, and the public view
-// of cases with their categories.
+// collections and conformance, the OpenAPI document, Open311's services
+// and public requests, and the public view of cases with their categories.
 func publicRead(path string) bool {
 	return strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
-		path == "/conformance" || path == "/api" || path == "/api/cases/public" || path == "/api/cases/categories"
+		path == "/conformance" || path == "/api" || strings.HasPrefix(path, open311.Prefix+"/") ||
+		path == "/api/cases/public" || path == "/api/cases/categories"
 }

@@ -79,26 +79,14 @@ func casePhotoBytes(cfg Config) int64 {
 }
 
 // caseBound is the area reports must lie in: the configured bound, else
-// the extent of the served layers (nothing is inside an empty service).
+// the city's extent as the served layers have it now (cityBound; nothing
+// is inside an empty service).
 func (s *Server) caseBound() (orb.Bound, bool) {
 	if s.cfg.CaseBound != (orb.Bound{}) {
 		return s.cfg.CaseBound, true
 	}
-	snap := s.index.Snapshot()
-	var out orb.Bound
-	found := false
-	for _, l := range snap.Infos() {
-		b, ok := snap.Layer(l.ID).Bound()
-		if !ok {
-			continue
-		}
-		if !found {
-			out, found = b, true
-		} else {
-			out = out.Union(b)
-		}
-	}
-	return out, found
+	b := cityBound(s.index.Snapshot())
+	return b, b != (orb.Bound{})
 }
 
 // caseCaller refuses callers who may not read cases: 401 without a token,

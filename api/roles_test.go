@@ -84,6 +84,11 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/static/":                      {"/static/map.js", "/static/planner.js"},
 		"/fonts/{stack}/{range}.pbf":    {"/fonts/Noto%20Sans%20Regular/0-255.pbf"},
 		"/planner":                      {"/planner"}, "/auditor": {"/auditor"},
+		"/open311/v2/discovery.{format:json|xml}":            {"/open311/v2/discovery.json", "/open311/v2/discovery.xml"},
+		"/open311/v2/services.{format:json|xml}":             {"/open311/v2/services.json", "/open311/v2/services.xml"},
+		"/open311/v2/requests.{format:json|xml}":             {"/open311/v2/requests.json", "/open311/v2/requests.xml", "POST /open311/v2/requests.json"},
+		"/open311/v2/requests/{id:[0-9]+}.{format:json|xml}": {"/open311/v2/requests/1.json", "/open311/v2/requests/1.xml"},
+		"/open311/v2/media/{id:[0-9]+}.jpg":                  {"/open311/v2/media/1.jpg"},
 		// Cases (cases_test.go checks them with cases in the store).
 		"/api/cases/categories":                            {"/api/cases/categories", "/api/cases/categories?lang=en"},
 		"/api/cases/public":                                {"/api/cases/public", "/api/cases/public?bbox=103,30,105,31"},

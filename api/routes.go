@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/api/open311"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -74,6 +75,18 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(get...)
 	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(get...)
 	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(get...)
+
+	// Open311 GeoReport v2 (api/open311): its errors, those of the rate
+	// limit and the queue included, in GeoReport's form. A report decodes
+	// a photo: it is costly.
+	o3 := s.open311
+	const o3ext = ".{format:json|xml}"
+	r.Handle(open311.Prefix+"/discovery"+o3ext, s.wrap(o3.Handle(o3.Discovery))).Methods(get...)
+	r.Handle(open311.Prefix+"/services"+o3ext, s.wrap(o3.Handle(o3.Services))).Methods(get...)
+	r.Handle(open311.Prefix+"/requests"+o3ext, s.wrap(o3.Handle(o3.Requests))).Methods(get...)
+	r.Handle(open311.Prefix+"/requests"+o3ext, s.wrap(o3.Handle(s.costly(o3.PostRequest)))).Methods(post...)
+	r.Handle(open311.Prefix+"/requests/{id:[0-9]+}"+o3ext, s.wrap(o3.Handle(o3.Request))).Methods(get...)
+	r.Handle(open311.Prefix+"/media/{id:[0-9]+}.jpg", s.wrap(o3.Handle(o3.Media))).Methods(get...)
 
 	// Cases (handle_cases*.go): the public view and categories for anyone;
 	// the rest for the case roles (see handle_cases.go), photos untimed

@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/greenreach/greenreach/api/open311"
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/cases"
+	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/geo/repair"
 	"github.com/greenreach/greenreach/live"
@@ -157,6 +160,9 @@ type Server struct {
 
 	cases  *cases.Service // the case workflow (handle_cases*.go)
 	photos *workQueue     // case bodies with photos being read (each up to Photos × CasePhotoBytes)
+
+	// Open311 GeoReport v2 (api/open311) on the cases workflow.
+	open311 *open311.Service
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -187,5 +193,29 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.metrics = newMetrics(c, ix.Snapshot)
 	s.cases = newCaseService(cfg, st)
 	s.photos = newWorkQueue("photo uploads", maxPhotoUploads, 4*maxPhotoUploads, wait)
+
+	// Open311: citizens report inside the city's extent at start (its
+	// administrative areas, else every layer), with the case routes'
+	// categories and clock.
+	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
+		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: cityBound(ix.Snapshot())}}
 	return s
+}
+
+// cityBound is the extent of the areas layer, else of every layer.
+func cityBound(snap *index.Snapshot) orb.Bound {
+	if b, ok := snap.Layer(geo.Areas).Bound(); ok {
+		return b
+	}
+	var all orb.Bound
+	found := false
+	for _, sc := range geo.Schemas {
+		if b, ok := snap.Layer(sc.ID).Bound(); ok {
+			if !found {
+				all, found = b, true
+			}
+			all = all.Union(b)
+		}
+	}
+	return all
 }

@@ -69,6 +69,9 @@ type CaseFilter struct {
 	// DueBefore selects cases with a deadline before it (overdue at it
 	// when still open).
 	DueBefore *time.Time
+	// ReportedFrom and ReportedBefore select cases reported at or after
+	// the one and before the other (Open311's start_date and end_date).
+	ReportedFrom, ReportedBefore *time.Time
 	// Before selects cases with an id below it: the next page of a list
 	// whose last case had that id.
 	Before int64

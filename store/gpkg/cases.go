@@ -145,6 +145,12 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if f.DueBefore != nil {
 		where, args = append(where, `deadline < ?`), append(args, formatTime(*f.DueBefore))
 	}
+	if f.ReportedFrom != nil {
+		where, args = append(where, `reported >= ?`), append(args, formatTime(*f.ReportedFrom))
+	}
+	if f.ReportedBefore != nil {
+		where, args = append(where, `reported < ?`), append(args, formatTime(*f.ReportedBefore))
+	}
 	q := `SELECT ` + caseCols + ` FROM gr_cases`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)

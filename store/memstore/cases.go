@@ -89,7 +89,9 @@ func caseMatches(f *store.CaseFilter, c *store.Case) bool {
 		(f.Zone == "" || f.Zone == c.Zone) &&
 		(f.Before <= 0 || c.ID < f.Before) &&
 		(f.Bound == nil || f.Bound.Contains(c.Point)) &&
-		(f.DueBefore == nil || c.Deadline != nil && c.Deadline.Before(*f.DueBefore))
+		(f.DueBefore == nil || c.Deadline != nil && c.Deadline.Before(*f.DueBefore)) &&
+		(f.ReportedFrom == nil || !c.Reported.Before(*f.ReportedFrom)) &&
+		(f.ReportedBefore == nil || c.Reported.Before(*f.ReportedBefore))
 }
 
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {

@@ -172,6 +172,12 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if f.DueBefore != nil {
 		where = append(where, `deadline < `+arg(*f.DueBefore))
 	}
+	if f.ReportedFrom != nil {
+		where = append(where, `reported >= `+arg(*f.ReportedFrom))
+	}
+	if f.ReportedBefore != nil {
+		where = append(where, `reported < `+arg(*f.ReportedBefore))
+	}
 	q := fmt.Sprintf(`SELECT %s FROM %s.gr_cases`, caseCols, s.schema)
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)

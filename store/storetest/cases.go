@@ -135,6 +135,7 @@ func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 		return fmt.Sprint(out)
 	}
 	after := a.Deadline.Add(time.Millisecond)
+	aAt, bAt, dAt := a.Reported, b.Reported, d.Reported
 	near := orb.Bound{Min: orb.Point{104.06, 30.67}, Max: orb.Point{104.07, 30.68}} // b on its corner
 	for _, tc := range []struct {
 		f    store.CaseFilter
@@ -155,6 +156,10 @@ func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 		{store.CaseFilter{DueBefore: a.Deadline}, nil},
 		{store.CaseFilter{DueBefore: &after}, []int64{a.ID}},
 		{store.CaseFilter{DueBefore: &after, States: []string{"reported"}}, nil},
+		{store.CaseFilter{ReportedFrom: &bAt}, []int64{d.ID, b.ID}},
+		{store.CaseFilter{ReportedBefore: &bAt}, []int64{a.ID}},
+		{store.CaseFilter{ReportedFrom: &aAt, ReportedBefore: &dAt}, []int64{b.ID, a.ID}},
+		{store.CaseFilter{ReportedFrom: &bAt, ReportedBefore: &bAt}, nil},
 	} {
 		if got := ids(tc.f); got != fmt.Sprint(tc.want) {
 			t.Errorf("list %+v: %s, want %v", tc.f, got, tc.want)
