@@ -124,6 +124,19 @@ func TestCasePrivacy(t *testing.T) {
 	if public != 5 {
 		t.Errorf("%d public answers, want 5", public)
 	}
+	// Open311 shows the cases the staff made too: never a contact, a
+	// staff name or photo metadata (descriptions and the responsible
+	// unit are GeoReport's public fields).
+	staff := regexp.MustCompile(regexp.QuoteMeta(secretContact) + "|" + regexp.QuoteMeta(secretComment) + "|" + strings.Join(names, "|") + "|Exif")
+	for _, path := range []string{"/open311/v2/requests.json", "/open311/v2/requests.xml", "/open311/v2/requests/1.json", "/open311/v2/requests/1.xml", "/open311/v2/media/1.jpg"} {
+		rec := e.do(req{method: "GET", path: path})
+		if rec.Code != 200 && rec.Code != 404 {
+			t.Errorf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		if m := staff.FindString(rec.Body.String()); m != "" {
+			t.Errorf("GET %s shows %q to the public", path, m)
+		}
+	}
 	// The public view: exactly the status keys, the story's three
 	// registered cases, points to 4 decimals.
 	rec := e.do(req{method: "GET", path: "/api/cases/public?lang=en"})
