@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/cases"
+	"github.com/greenreach/greenreach/cases/photo"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/paulmach/orb"
 )
 
 // TestCaseBadInput: unknown category, point outside the city, a photo that
@@ -63,6 +65,8 @@ func TestCaseBadInput(t *testing.T) {
 		{"oversized photo", report(good, oversized), 413, fmt.Sprintf("limit of %d bytes", DefaultCasePhotoBytes)},
 		{"too many photos", report(good, phonePhoto(t, 1), phonePhoto(t, 2), phonePhoto(t, 3), phonePhoto(t, 4), phonePhoto(t, 5)), 413, "limit of 4 photos"},
 		{"not JSON", req{method: "POST", path: "/api/cases", as: "insp-wang", body: []byte("category=x"), ctype: "application/x-www-form-urlencoded"}, 415, "multipart/form-data"},
+		{"JSON over its limit", report(with("description", strings.Repeat("x", 70<<10))), 413, "limit of 65536 bytes"},
+		{"multipart without a boundary", req{method: "POST", path: "/api/cases", as: "insp-wang", body: []byte("x"), ctype: "multipart/form-data"}, 400, "boundary"},
 		{"broken JSON", req{method: "POST", path: "/api/cases", as: "insp-wang", body: []byte(`{"category":`), ctype: "application/json"}, 400, "JSON body"},
 		{"a unit may not report", func() req { q := report(good); q.as = "dh-team"; return q }(), 403, "may not report"},
 		{"a planner may not report", func() req { q := report(good); q.as = "plan-chen"; return q }(), 403, "needs role inspector"},
@@ -309,4 +313,27 @@ func TestCaseCategoriesLang(t *testing.T) {
 		}
 	}
 	e.problem(e.do(req{method: "GET", path: "/api/cases/categories?lang=fr"}), 400, "lang=fr")
+}
+
+// TestCasePhotoNotCleanNotServed: a stored photo that carries metadata
+// anyway (written by another path than the case routes) is not served;
+// its thumbnail, made from its pixels alone, is.
+func TestCasePhotoNotCleanNotServed(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	ctx := context.Background()
+	c := &store.Case{Category: "broken_branch", State: "reported", Point: orb.Point{104.05, 30.65}, Source: "inspector", Reporter: "insp-wang", Reported: caseT0, Updated: caseT0}
+	ev := &store.CaseEvent{At: caseT0, Who: "insp-wang", Role: store.RoleInspector, Action: "report", To: "reported"}
+	if err := e.st.CreateCase(ctx, c, ev, []*store.Photo{{Type: "image/jpeg", Data: phonePhoto(t, 7)}}); err != nil {
+		t.Fatal(err)
+	}
+	p := fmt.Sprintf("/api/cases/%d/photos/%d", c.ID, ev.Photos[0])
+	rec := e.do(req{method: "GET", path: p, as: "insp-wang"})
+	e.problem(rec, 500, p)
+	if bytes.Contains(rec.Body.Bytes(), []byte(secretComment)) {
+		t.Errorf("%s: the refusal shows the metadata", p)
+	}
+	rec = e.do(req{method: "GET", path: p + "/thumb", as: "insp-wang"})
+	if md, err := photo.Metadata(rec.Body.Bytes()); rec.Code != 200 || err != nil || len(md) > 0 {
+		t.Errorf("%s/thumb: %d %v %v", p, rec.Code, md, err)
+	}
 }
