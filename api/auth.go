@@ -31,7 +31,7 @@ func (s *Server) authenticate(r *http.Request) (web.Caller, *appError) {
 	if tok == nil {
 		return web.Caller{}, errUnauthorized("the token is unknown or revoked")
 	}
-	return web.Caller{Role: tok.Role, Name: tok.Name, Bearer: true}, nil
+	return web.Caller{Role: tok.Role, Name: tok.Name, Bearer: true, Unit: tok.Unit}, nil
 }
 
 // cors answers preflights and sets Access-Control-Allow-Origin for the
@@ -81,9 +81,10 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) (done bool) {
 
 // publicRead reports whether path is one of the read routes a map or GIS
 // client on any origin may use: tiles and TileJSON, the OGC API's
-// collections and conformance, the OpenAPI document, and Open311's
-// services and public requests.
+// collections and conformance, the OpenAPI document, Open311's services
+// and public requests, and the public view of cases with their categories.
 func publicRead(path string) bool {
 	return strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
-		path == "/conformance" || path == "/api" || strings.HasPrefix(path, open311.Prefix+"/")
+		path == "/conformance" || path == "/api" || strings.HasPrefix(path, open311.Prefix+"/") ||
+		path == "/api/cases/public" || path == "/api/cases/categories"
 }

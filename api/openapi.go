@@ -121,9 +121,11 @@ func oaWithHeaders(rs obj, code string, names ...string) obj {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths()} {
 		maps.Copy(paths, group)
 	}
+	schemas := oaSchemas()
+	maps.Copy(schemas, oaCaseSchemas())
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -135,12 +137,12 @@ func openAPI(base string) obj {
 		"security": []obj{{}, {"bearer": []string{}}},
 		"paths":    paths,
 		"components": obj{
-			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin) decides what it may read and write"}},
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "a token from `greenreach token create`; its role (planner, auditor, admin; inspector, dispatcher, unit for cases) decides what it may read and write"}},
 			"responses": obj{"Problem": obj{
 				"description": "an RFC 9457 problem",
 				"content":     oaContent("application/problem+json", oaRef("Problem")),
 			}},
-			"schemas": oaSchemas(),
+			"schemas": schemas,
 		},
 	}
 }

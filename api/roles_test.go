@@ -89,6 +89,14 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/open311/v2/requests.{format:json|xml}":             {"/open311/v2/requests.json", "/open311/v2/requests.xml", "POST /open311/v2/requests.json"},
 		"/open311/v2/requests/{id:[0-9]+}.{format:json|xml}": {"/open311/v2/requests/1.json", "/open311/v2/requests/1.xml"},
 		"/open311/v2/media/{id:[0-9]+}.jpg":                  {"/open311/v2/media/1.jpg"},
+		// Cases (cases_test.go checks them with cases in the store).
+		"/api/cases/categories":                            {"/api/cases/categories", "/api/cases/categories?lang=en"},
+		"/api/cases/public":                                {"/api/cases/public", "/api/cases/public?bbox=103,30,105,31"},
+		"/api/cases":                                       {"/api/cases", "POST /api/cases"},
+		"/api/cases/{id:[0-9]+}":                           {"/api/cases/1"},
+		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}":       {"/api/cases/1/photos/1"},
+		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb": {"/api/cases/1/photos/1/thumb"},
+		"/api/cases/{id:[0-9]+}/{action:[a-z_]+}":          {"POST /api/cases/1/register"},
 	}
 	answered, refused := 0, 0
 	err := s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {

@@ -87,4 +87,16 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle(open311.Prefix+"/requests"+o3ext, s.wrap(o3.Handle(s.costly(o3.PostRequest)))).Methods(post...)
 	r.Handle(open311.Prefix+"/requests/{id:[0-9]+}"+o3ext, s.wrap(o3.Handle(o3.Request))).Methods(get...)
 	r.Handle(open311.Prefix+"/media/{id:[0-9]+}.jpg", s.wrap(o3.Handle(o3.Media))).Methods(get...)
+
+	// Cases (handle_cases*.go): the public view and categories for anyone;
+	// the rest for the case roles (see handle_cases.go), photos untimed
+	// as uploads are.
+	r.Handle("/api/cases/categories", s.wrap(s.handleCaseCategories)).Methods(get...)
+	r.Handle("/api/cases/public", s.wrap(s.handleCasesPublic)).Methods(get...)
+	r.Handle("/api/cases", s.wrap(s.handleCaseList)).Methods(get...)
+	r.Handle("/api/cases", s.untimed(s.handleCaseReport)).Methods(post...)
+	r.Handle("/api/cases/{id:[0-9]+}", s.wrap(s.handleCaseGet)).Methods(get...)
+	r.Handle("/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}", s.wrap(s.handleCasePhoto(false))).Methods(get...)
+	r.Handle("/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb", s.wrap(s.handleCasePhoto(true))).Methods(get...)
+	r.Handle("/api/cases/{id:[0-9]+}/{action:[a-z_]+}", s.untimed(s.handleCaseStep)).Methods(post...)
 }

@@ -106,6 +106,17 @@ type Config struct {
 	// (https://host[/prefix]), the base of the links it gives (TileJSON,
 	// OGC API). Without it links use the request's host, if a plain one.
 	PublicURL string
+
+	// Cases (handle_cases*.go): the categories (nil: cases.Default()), the
+	// zones registered cases are dispatched by (nil: none; dispatchers
+	// name the unit), the city's bound reports must lie in (zero: the
+	// extent of the served layers), the largest photo one may upload (0:
+	// DefaultCasePhotoBytes) and the workflow's clock (nil: time.Now).
+	CaseCatalog    *cases.Catalog
+	CaseZones      cases.Zones
+	CaseBound      orb.Bound
+	CasePhotoBytes int64
+	CaseClock      func() time.Time
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -147,6 +158,9 @@ type Server struct {
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 	refused refusalLog   // 429 and busy 503s, logged in sum
 
+	cases  *cases.Service // the case workflow (handle_cases*.go)
+	photos *workQueue     // case bodies with photos being read (each up to Photos × CasePhotoBytes)
+
 	// Open311 GeoReport v2 (api/open311) on the cases workflow.
 	open311 *open311.Service
 }
@@ -177,11 +191,14 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.metrics = newMetrics(c, ix.Snapshot)
+	s.cases = newCaseService(cfg, st)
+	s.photos = newWorkQueue("photo uploads", maxPhotoUploads, 4*maxPhotoUploads, wait)
 
 	// Open311: citizens report inside the city's extent at start (its
-	// administrative areas, else every layer).
+	// administrative areas, else every layer), with the case routes'
+	// categories and clock.
 	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
-		Cases: &cases.Service{Store: st, Catalog: cases.Default(), Clock: time.Now, Bound: cityBound(ix.Snapshot())}}
+		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: cityBound(ix.Snapshot())}}
 	return s
 }
 

@@ -64,6 +64,7 @@ type CaseFilter struct {
 	States   []string
 	Category string
 	Unit     string
+	Zone     string
 	Bound    *orb.Bound // the case's point inside (edges included)
 	// DueBefore selects cases with a deadline before it (overdue at it
 	// when still open).
@@ -71,6 +72,9 @@ type CaseFilter struct {
 	// ReportedFrom and ReportedBefore select cases reported at or after
 	// the one and before the other (Open311's start_date and end_date).
 	ReportedFrom, ReportedBefore *time.Time
+	// Before selects cases with an id below it: the next page of a list
+	// whose last case had that id.
+	Before int64
 	// Limit caps the answer (newest first); 0 or more than MaxCaseList
 	// means MaxCaseList.
 	Limit int

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Roles, from least to most trusted.
+// Roles of planning, from least to most trusted.
 const (
 	RolePublic  = "public"  // anonymous: public layers, no population
 	RolePlanner = "planner" // + parcels, scenarios, what-ifs, suggestions
@@ -17,8 +17,23 @@ const (
 	RoleAdmin   = "admin"   // + commits, metrics
 )
 
-// Roles lists the roles a token can have.
+// Roles of case management (package cases): they sit beside the planning
+// roles, not on their ladder, and read what the public reads on the map.
+const (
+	RoleInspector  = "inspector"  // 监督员: reports and checks cases
+	RoleDispatcher = "dispatcher" // 派遣员: registers, dispatches, closes
+	RoleUnit       = "unit"       // 责任单位: its own cases only (Token.Unit)
+)
+
+// Roles lists the planning roles a token can have (and an anonymous
+// caller may be given).
 var Roles = []string{RolePlanner, RoleAuditor, RoleAdmin}
+
+// CaseRoles lists the case roles a token can have.
+var CaseRoles = []string{RoleInspector, RoleDispatcher, RoleUnit}
+
+// MaxUnitLen bounds a unit code, in bytes.
+const MaxUnitLen = 40
 
 // Token is an API token. Only the SHA-256 of its secret is stored.
 type Token struct {
@@ -26,6 +41,7 @@ type Token struct {
 	Name    string
 	Role    string
 	Hash    string // hex SHA-256 of the secret
+	Unit    string // the unit a token of RoleUnit speaks for ("" otherwise)
 	Created time.Time
 	Revoked *time.Time
 }

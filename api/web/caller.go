@@ -10,7 +10,9 @@ import (
 // public (anonymous: public layers, no population anywhere), planner
 // (+ parcels and coverage, what-ifs, scenarios, suggestions), auditor
 // (+ audits), admin (+ commits, metrics). Tokens are managed with
-// `greenreach token`.
+// `greenreach token`. The case roles (inspector, dispatcher, unit) sit
+// beside this ladder and rank on it as the public; what they may do with
+// cases is package cases's workflow and the api's case routes.
 var roleRank = map[string]int{store.RolePublic: 0, store.RolePlanner: 1, store.RoleAuditor: 2, store.RoleAdmin: 3}
 
 // KnownRole reports whether role is one of the roles.
@@ -24,6 +26,7 @@ type Caller struct {
 	Role   string
 	Name   string // the token's name; "" for anonymous
 	Bearer bool   // a token was sent
+	Unit   string // the unit a token of role unit speaks for
 }
 
 // Allowed reports whether the caller's role is at least role.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -13,8 +14,9 @@ import (
 	"github.com/greenreach/greenreach/store"
 )
 
-// runToken: greenreach token create --name N --role R | list [--json] |
-// revoke ID. The secret is printed once, at creation; the store keeps
+// runToken: greenreach token create --name N --role R [--unit U] | list
+// [--json] | revoke ID. A token of role unit speaks for one unit (--unit,
+// its code) and acts only on that unit's cases. The secret is printed once, at creation; the store keeps
 // only its SHA-256.
 func runToken(ctx context.Context, cfg *config, args []string) error {
 	if len(args) == 0 {
@@ -23,7 +25,7 @@ func runToken(ctx context.Context, cfg *config, args []string) error {
 	switch args[0] {
 	case "-h", "-help", "--help":
 		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] token create|list|revoke [flags]\n\n"+
-			"  create --name NAME --role planner|auditor|admin [--if-none]\n"+
+			"  create --name NAME --role planner|auditor|admin|inspector|dispatcher|unit [--unit CODE] [--if-none]\n"+
 			"  list [--json]\n  revoke ID\n\n'greenreach token SUBCOMMAND -h' for a subcommand's flags.\n")
 		return flag.ErrHelp
 	case "create":
@@ -37,9 +39,10 @@ func runToken(ctx context.Context, cfg *config, args []string) error {
 }
 
 func tokenCreate(ctx context.Context, cfg *config, args []string) error {
-	fs := flags(cfg, "token create", "--name NAME --role planner|auditor|admin [--if-none]")
+	fs := flags(cfg, "token create", "--name NAME --role planner|auditor|admin|inspector|dispatcher|unit [--unit CODE] [--if-none]")
 	name := fs.String("name", "", "who or what holds the token (shown as the author of their scenarios)")
-	role := fs.String("role", "", "planner, auditor or admin")
+	role := fs.String("role", "", "planner, auditor or admin; inspector, dispatcher or unit (cases)")
+	unit := fs.String("unit", "", "for --role unit: the code of the unit the token speaks for (e.g. U01)")
 	ifNone := fs.Bool("if-none", false, "do nothing when an unrevoked token of this name exists")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,8 +51,12 @@ func tokenCreate(ctx context.Context, cfg *config, args []string) error {
 	if *name == "" || len(*name) > 100 {
 		return usageError{"--name is required (1–100 characters)"}
 	}
-	if !slices.Contains(store.Roles, *role) {
-		return usageError{fmt.Sprintf("--role %q: want %s", *role, strings.Join(store.Roles, ", "))}
+	roles := append(slices.Clone(store.Roles), store.CaseRoles...)
+	if !slices.Contains(roles, *role) {
+		return usageError{fmt.Sprintf("--role %q: want %s", *role, strings.Join(roles, ", "))}
+	}
+	if e := unitFlag(*role, *unit); e != "" {
+		return usageError{e}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -69,14 +76,32 @@ func tokenCreate(ctx context.Context, cfg *config, args []string) error {
 		}
 	}
 	secret, hash := store.NewToken()
-	t := &store.Token{Name: *name, Role: *role, Hash: hash}
+	t := &store.Token{Name: *name, Role: *role, Unit: *unit, Hash: hash}
 	if err := st.CreateToken(ctx, t); err != nil {
 		return fmt.Errorf("creating the token: %w", err)
 	}
 	cfg.log.Info("token created", "token", t.Name, "role", t.Role, "id", t.ID, "db", cfg.DB)
+	if t.Unit != "" {
+		fmt.Fprintf(cfg.stderr, "token %d speaks for unit %s\n", t.ID, t.Unit)
+	}
 	fmt.Fprintf(cfg.stderr, "token %d for %q, role %s; send it as Authorization: Bearer <token>. It is shown only now:\n", t.ID, t.Name, t.Role)
 	fmt.Fprintln(cfg.stdout, secret)
 	return nil
+}
+
+// unitFlag checks --unit against --role: a unit token names its unit (a
+// short code of letters, digits, - and _), no other token does.
+func unitFlag(role, unit string) string {
+	if role != store.RoleUnit {
+		if unit != "" {
+			return "--unit is only for --role unit"
+		}
+		return ""
+	}
+	if unit == "" || len(unit) > store.MaxUnitLen || strings.Trim(unit, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return fmt.Sprintf("--role unit needs --unit CODE: 1–%d letters, digits, - or _ (got %q)", store.MaxUnitLen, unit)
+	}
+	return ""
 }
 
 func tokenList(ctx context.Context, cfg *config, args []string) error {
@@ -99,12 +124,13 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 			ID      int64   `json:"id"`
 			Name    string  `json:"name"`
 			Role    string  `json:"role"`
+			Unit    string  `json:"unit,omitempty"`
 			Created string  `json:"created"`
 			Revoked *string `json:"revoked"`
 		}
 		out := []tj{}
 		for _, t := range list {
-			j := tj{ID: t.ID, Name: t.Name, Role: t.Role, Created: t.Created.Format("2006-01-02T15:04:05Z")}
+			j := tj{ID: t.ID, Name: t.Name, Role: t.Role, Unit: t.Unit, Created: t.Created.Format("2006-01-02T15:04:05Z")}
 			if t.Revoked != nil {
 				r := t.Revoked.Format("2006-01-02T15:04:05Z")
 				j.Revoked = &r
@@ -114,13 +140,14 @@ func tokenList(ctx context.Context, cfg *config, args []string) error {
 		return cfg.printJSON(out)
 	}
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "id\tname\trole\tcreated\trevoked")
+	fmt.Fprintln(tw, "id\tname\trole\tunit\tcreated\trevoked")
 	for _, t := range list {
 		rev := "-"
 		if t.Revoked != nil {
 			rev = t.Revoked.Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, t.Created.Format("2006-01-02 15:04"), rev)
+		unit := cmp.Or(t.Unit, "-")
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, unit, t.Created.Format("2006-01-02 15:04"), rev)
 	}
 	return tw.Flush()
 }

@@ -133,6 +133,12 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if f.Unit != "" {
 		where, args = append(where, `unit = ?`), append(args, f.Unit)
 	}
+	if f.Zone != "" {
+		where, args = append(where, `zone = ?`), append(args, f.Zone)
+	}
+	if f.Before > 0 {
+		where, args = append(where, `id < ?`), append(args, f.Before)
+	}
 	if b := f.Bound; b != nil {
 		where, args = append(where, `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`), append(args, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}

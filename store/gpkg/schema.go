@@ -37,6 +37,19 @@ var migrations = []migration{
 	{"gr_tokens out of gpkg_contents", migrateHideTokens},
 	{"layer titles and column aliases (gpkg_schema)", migrateLabels},
 	{"gr_cases, gr_case_events, gr_case_photos", migrateCases},
+	{"gr_tokens.unit", migrateTokenUnit},
+}
+
+// migrateTokenUnit adds the unit a token of role unit speaks for; older
+// tokens have none. It may run again on a store that has the column (a
+// schema version rolled back), and then leaves it.
+func migrateTokenUnit(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('gr_tokens') WHERE name = 'unit'`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `ALTER TABLE gr_tokens ADD COLUMN unit TEXT NOT NULL DEFAULT ''`)
+	return err
 }
 
 // schemaExtension is the GeoPackage schema extension (1.3, F.9), which

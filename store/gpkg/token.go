@@ -12,7 +12,7 @@ import (
 func scanToken(r rowScan) (*store.Token, error) {
 	var t store.Token
 	var created, revoked any
-	if err := r.Scan(&t.ID, &t.Name, &t.Role, &t.Hash, &created, &revoked); err != nil {
+	if err := r.Scan(&t.ID, &t.Name, &t.Role, &t.Unit, &t.Hash, &created, &revoked); err != nil {
 		return nil, err
 	}
 	var err error
@@ -32,7 +32,7 @@ func scanToken(r rowScan) (*store.Token, error) {
 func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 	now := store.Now()
 	return s.scenarioWrite(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO gr_tokens (name, role, hash, created) VALUES (?, ?, ?, ?) RETURNING id`, t.Name, t.Role, t.Hash, formatTime(now)).Scan(&t.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO gr_tokens (name, role, unit, hash, created) VALUES (?, ?, ?, ?, ?) RETURNING id`, t.Name, t.Role, t.Unit, t.Hash, formatTime(now)).Scan(&t.ID); err != nil {
 			return fmt.Errorf("gpkg: create token: %w", err)
 		}
 		t.Created, t.Revoked = now, nil
@@ -41,7 +41,7 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 }
 
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*store.Token, error) {
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT id, name, role, hash, created, revoked FROM gr_tokens WHERE hash = ? AND revoked IS NULL`, hash))
+	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT id, name, role, unit, hash, created, revoked FROM gr_tokens WHERE hash = ? AND revoked IS NULL`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", store.ErrNotFound)
 	}
@@ -52,7 +52,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*store.Token, err
 }
 
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, role, '', created, revoked FROM gr_tokens ORDER BY id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, role, unit, '', created, revoked FROM gr_tokens ORDER BY id`)
 	if err != nil {
 		return nil, s.unavailable(err)
 	}

@@ -86,6 +86,8 @@ func caseMatches(f *store.CaseFilter, c *store.Case) bool {
 	return (len(f.States) == 0 || slices.Contains(f.States, c.State)) &&
 		(f.Category == "" || f.Category == c.Category) &&
 		(f.Unit == "" || f.Unit == c.Unit) &&
+		(f.Zone == "" || f.Zone == c.Zone) &&
+		(f.Before <= 0 || c.ID < f.Before) &&
 		(f.Bound == nil || f.Bound.Contains(c.Point)) &&
 		(f.DueBefore == nil || c.Deadline != nil && c.Deadline.Before(*f.DueBefore)) &&
 		(f.ReportedFrom == nil || !c.Reported.Before(*f.ReportedFrom)) &&

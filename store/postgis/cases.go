@@ -160,6 +160,12 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if f.Unit != "" {
 		where = append(where, `unit = `+arg(f.Unit))
 	}
+	if f.Zone != "" {
+		where = append(where, `zone = `+arg(f.Zone))
+	}
+	if f.Before > 0 {
+		where = append(where, `id < `+arg(f.Before))
+	}
 	if b := f.Bound; b != nil {
 		where = append(where, fmt.Sprintf(`geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)`, arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1])))
 	}

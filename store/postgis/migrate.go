@@ -61,6 +61,11 @@ var migrations = []func(schema string) string{
 	labelComments,
 	// 6: cases, their append-only history and photos (cases.go).
 	migrateCases,
+	// 7: the unit a token of role unit speaks for; older tokens have none
+	// (IF NOT EXISTS: tests roll the steps back and run them again).
+	func(schema string) string {
+		return fmt.Sprintf(`ALTER TABLE %s.gr_tokens ADD COLUMN IF NOT EXISTS unit text NOT NULL DEFAULT '';`, schema)
+	},
 }
 
 // labelComments names each layer's table and its columns for people where

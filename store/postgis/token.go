@@ -13,7 +13,7 @@ import (
 func scanToken(r pgx.Row) (*store.Token, error) {
 	var t store.Token
 	var revoked *time.Time
-	if err := r.Scan(&t.ID, &t.Name, &t.Role, &t.Hash, &t.Created, &revoked); err != nil {
+	if err := r.Scan(&t.ID, &t.Name, &t.Role, &t.Unit, &t.Hash, &t.Created, &revoked); err != nil {
 		return nil, err
 	}
 	t.Created = t.Created.UTC()
@@ -26,7 +26,7 @@ func scanToken(r pgx.Row) (*store.Token, error) {
 
 func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 	now := store.Now()
-	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_tokens (name, role, hash, created) VALUES ($1, $2, $3, $4) RETURNING id`, s.schema), t.Name, t.Role, t.Hash, now).Scan(&t.ID); err != nil {
+	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_tokens (name, role, unit, hash, created) VALUES ($1, $2, $3, $4, $5) RETURNING id`, s.schema), t.Name, t.Role, t.Unit, t.Hash, now).Scan(&t.ID); err != nil {
 		return dbErr("create token", err)
 	}
 	t.Created, t.Revoked = now, nil
@@ -34,7 +34,7 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 }
 
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*store.Token, error) {
-	t, err := scanToken(s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT id, name, role, hash, created, revoked FROM %s.gr_tokens WHERE hash = $1 AND revoked IS NULL`, s.schema), hash))
+	t, err := scanToken(s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT id, name, role, unit, hash, created, revoked FROM %s.gr_tokens WHERE hash = $1 AND revoked IS NULL`, s.schema), hash))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", store.ErrNotFound)
 	}
@@ -45,7 +45,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*store.Token, err
 }
 
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT id, name, role, '', created, revoked FROM %s.gr_tokens ORDER BY id`, s.schema))
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT id, name, role, unit, '', created, revoked FROM %s.gr_tokens ORDER BY id`, s.schema))
 	if err != nil {
 		return nil, dbErr("tokens", err)
 	}

@@ -109,7 +109,8 @@ func testCases(t *testing.T, open Opener) {
 	}
 }
 
-// testCaseList: ListCases filters by state, category, unit and bound,
+// testCaseList: ListCases filters by state, category, unit, zone, bound
+// and id (a page's start),
 // newest first, and keeps to its limit. a is case 1, registered.
 func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 	c := ctx(t)
@@ -148,6 +149,10 @@ func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 		{store.CaseFilter{Bound: &near}, []int64{b.ID, a.ID}},
 		{store.CaseFilter{Bound: &near, Category: "broken_branch", States: []string{"registered"}}, []int64{a.ID}},
 		{store.CaseFilter{Limit: 2}, []int64{d.ID, b.ID}},
+		{store.CaseFilter{Before: d.ID}, []int64{b.ID, a.ID}},
+		{store.CaseFilter{Before: b.ID, Limit: 1}, []int64{a.ID}},
+		{store.CaseFilter{Zone: a.Zone}, []int64{a.ID}},
+		{store.CaseFilter{Zone: "no such zone"}, nil},
 		{store.CaseFilter{DueBefore: a.Deadline}, nil},
 		{store.CaseFilter{DueBefore: &after}, []int64{a.ID}},
 		{store.CaseFilter{DueBefore: &after, States: []string{"reported"}}, nil},
