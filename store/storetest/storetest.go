@@ -47,6 +47,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Tokens", testTokens},
 		{"Cases", testCases},
 		{"CaseRaceOneWins", testCaseRace},
+		{"UnitsAndZones", testUnits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
@@ -196,6 +197,7 @@ func testRoundTrip(t *testing.T, open Opener) {
 	s := mustOpen(t, open)
 	in := Sample("test", "1", 104.06, 30.66)
 	in = append(in, Sample("test", "2", 104.07, 30.67)...)
+	in = append(in, SampleZone("test", "1", "U01", 104.06, 30.66))
 	before := time.Now().Add(-time.Second)
 	ch := put(t, s, in)
 	if len(ch.Put) != len(in) {
@@ -264,9 +266,9 @@ func boundNear(a, b orb.Bound) bool {
 
 func testReplace(t *testing.T, open Opener) {
 	s := mustOpen(t, open)
-	first := Sample("osm", "1", 104.06, 30.66)
+	first := append(Sample("osm", "1", 104.06, 30.66), SampleZone("osm", "1", "U01", 104.06, 30.66))
 	put(t, s, first)
-	again := Sample("osm", "1", 104.08, 30.68)
+	again := append(Sample("osm", "1", 104.08, 30.68), SampleZone("osm", "1", "U02", 104.08, 30.68))
 	again[0].Props["name"] = "new name"
 	put(t, s, again)
 	for i := range again {
