@@ -2,6 +2,7 @@ package demotown
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
@@ -52,13 +53,16 @@ func (t *town) units() []*store.Unit {
 	for _, d := range t.dists {
 		add(d.name+"园林绿化养护有限公司", store.UnitMaintenance, "张工")
 		add(d.name+"环卫清运有限公司", store.UnitMaintenance, "刘队长")
-		add(d.name+"街道办事处", store.UnitStreetOffice, "王主任")
+		add(street(d.name)+"办事处", store.UnitStreetOffice, "王主任")
 	}
 	for _, w := range propertyWords[:propertyCompanies] {
 		add(fmt.Sprintf(propertyCompanyFmt, w), store.UnitProperty, "陈经理")
 	}
 	return out
 }
+
+// street names the street office (街道) of a district of the town.
+func street(district string) string { return strings.TrimSuffix(district, "区") + "街道" }
 
 // zoneUnit picks the unit of a zone of district d: mostly the district's
 // greening company, else its sanitation company, its street office or a
@@ -95,7 +99,7 @@ func (t *town) zones(e *emitter) {
 			code := fmt.Sprintf("%s-Z%d", c.code, h+1)
 			e.add("zone/"+code, orb.Polygon{t.rect(g(cuts[h]), g(c.r0), g(cuts[h+1]), g(c.r1))}, map[string]any{
 				"code": code, "name": c.name + cnNumber(h+1) + "片区", "unit": t.zoneUnit(c.d, k, h),
-				"street": d.name + "街道", "community": c.name,
+				"street": street(d.name), "community": c.name,
 			})
 		}
 	}
