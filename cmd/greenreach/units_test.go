@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/greenreach/greenreach/demotown"
+	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/open"
 )
@@ -66,5 +67,30 @@ func TestDemoUnitsAndCases(t *testing.T) {
 	}
 	if again := list(); !reflect.DeepEqual(again, after) {
 		t.Errorf("a refused file changed the units")
+	}
+}
+
+// TestImportZones: a GeoJSON of zones goes into the zones layer by name,
+// its properties into the zones' fields.
+func TestImportZones(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "z.gpkg")
+	gj := filepath.Join(dir, "zones.geojson")
+	os.WriteFile(gj, []byte(`{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"QY-01","name":"宽巷子片区","unit":"U07","street":"少城街道","community":"宽巷子社区"},
+ "geometry":{"type":"Polygon","coordinates":[[[104.05,30.66],[104.06,30.66],[104.06,30.67],[104.05,30.67],[104.05,30.66]]]}}]}`), 0o644)
+	if code, _, errs := runCLI(t, ctx, "--db", db, "import", "--layer", "zones", gj); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	st, err := open.Store(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []map[string]any
+	st.Scan(ctx, "zones", func(f *geo.Feature) error { got = append(got, f.Props); return nil })
+	if len(got) != 1 || got[0]["code"] != "QY-01" || got[0]["unit"] != "U07" || got[0]["street"] != "少城街道" || got[0]["community"] != "宽巷子社区" {
+		t.Fatalf("zones: %v", got)
 	}
 }
