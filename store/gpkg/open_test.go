@@ -58,8 +58,7 @@ func sampleStore(t *testing.T, path string, extra int) {
 	}
 	_, err = s.Write(ctx, func(tx store.Tx) error {
 		for i, p := range samplePlaces {
-			id := string(rune('a' + i))
-			if err := tx.Put(ctx, append(storetest.Sample("test", id, p[0], p[1]), storetest.SampleZone("test", id, "U01", p[0], p[1]))); err != nil {
+			if err := tx.Put(ctx, storetest.Sample("test", string(rune('a'+i)), p[0], p[1])); err != nil {
 				return err
 			}
 		}

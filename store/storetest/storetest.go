@@ -97,6 +97,7 @@ func Sample(source, id string, x, y float64) []*geo.Feature {
 		{Layer: geo.Areas, Source: source, SourceID: "a" + id,
 			Geom:  square(x-0.001, y-0.002, 0.006),
 			Props: map[string]any{"name": "少城社区", "level": "community", "code": "510105-001", "parent": "510105"}},
+		SampleZone(source, id, "U01", x, y),
 	}
 }
 
@@ -197,7 +198,6 @@ func testRoundTrip(t *testing.T, open Opener) {
 	s := mustOpen(t, open)
 	in := Sample("test", "1", 104.06, 30.66)
 	in = append(in, Sample("test", "2", 104.07, 30.67)...)
-	in = append(in, SampleZone("test", "1", "U01", 104.06, 30.66))
 	before := time.Now().Add(-time.Second)
 	ch := put(t, s, in)
 	if len(ch.Put) != len(in) {
@@ -266,9 +266,9 @@ func boundNear(a, b orb.Bound) bool {
 
 func testReplace(t *testing.T, open Opener) {
 	s := mustOpen(t, open)
-	first := append(Sample("osm", "1", 104.06, 30.66), SampleZone("osm", "1", "U01", 104.06, 30.66))
+	first := Sample("osm", "1", 104.06, 30.66)
 	put(t, s, first)
-	again := append(Sample("osm", "1", 104.08, 30.68), SampleZone("osm", "1", "U02", 104.08, 30.68))
+	again := Sample("osm", "1", 104.08, 30.68)
 	again[0].Props["name"] = "new name"
 	put(t, s, again)
 	for i := range again {

@@ -11,7 +11,7 @@ import (
 )
 
 // SampleZone returns a responsibility zone at (x, y) near Chengdu, every
-// attribute set, its unit unitID.
+// attribute set, its unit unitID (Sample's zone, of unit U01).
 func SampleZone(source, id, unitID string, x, y float64) *geo.Feature {
 	return &geo.Feature{Layer: geo.Zones, Source: source, SourceID: "z" + id, Geom: square(x, y, 0.004),
 		Props: map[string]any{"code": "Z-" + id, "name": "少城责任区 " + id, "unit": unitID, "street": "少城街道", "community": "宽巷子社区"}}
