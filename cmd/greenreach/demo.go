@@ -12,7 +12,7 @@ import (
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/demotown/month"
 	"github.com/greenreach/greenreach/geo"
-	"github.com/greenreach/greenreach/live"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -26,11 +26,18 @@ func demoCases(ctx context.Context, st store.Store, opt demotown.Options, end ti
 	if err := st.PutUnits(ctx, units); err != nil {
 		return nil, month.Stats{}, fmt.Errorf("units: %w", err)
 	}
-	ix, err := live.Load(ctx, st, nil)
+	// The month needs the places and zones only: the parcels of a metro
+	// town are not read.
+	infos, err := st.Layers(ctx)
 	if err != nil {
 		return nil, month.Stats{}, err
 	}
-	ms, err := month.Write(ctx, st, ix.Snapshot(), cases.Default(), month.Options{Seed: opt.Seed, End: end, PerDay: month.PerDay[opt.Size]})
+	infos = slices.DeleteFunc(infos, func(l store.LayerInfo) bool { return !slices.Contains(month.Layers, l.ID) })
+	snap, err := index.Read(ctx, infos, st.Scan, nil)
+	if err != nil {
+		return nil, month.Stats{}, err
+	}
+	ms, err := month.Write(ctx, st, snap, cases.Default(), month.Options{Seed: opt.Seed, End: end, PerDay: month.PerDay[opt.Size]})
 	return units, ms, err
 }
 

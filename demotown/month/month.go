@@ -39,6 +39,10 @@ type Options struct {
 // PerDay is the mean number of reports a day for each town size.
 var PerDay = map[string]int{"small": 5, "city": 15, "metro": 60}
 
+// Layers are the layers Write reads from its snapshot: the places of
+// cases, the zones, and the town's extent.
+var Layers = []string{geo.Green, geo.Waste, geo.Zones, geo.Areas}
+
 // Days is the length of the month.
 const Days = 30
 
@@ -173,8 +177,8 @@ func contact(k int, source string) string {
 	return fmt.Sprintf("139%08d", (k*7919)%100000000)
 }
 
-// townBound is the bound of the town's layers (street furniture on its
-// outer streets lies beyond its areas).
+// townBound is the bound of the town's layers in snap (street furniture
+// on its outer streets lies beyond its areas).
 func townBound(snap *index.Snapshot) (orb.Bound, bool) {
 	var b orb.Bound
 	ok := false
