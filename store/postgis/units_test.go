@@ -2,6 +2,8 @@ package postgis
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -13,6 +15,17 @@ import (
 // and units step.
 func undoZonesUnits(schema string) string {
 	return `DROP TABLE ` + schema + `.gr_units, ` + schema + `.zones; DELETE FROM ` + schema + `.gr_layers WHERE layer = 'zones'`
+}
+
+// zonesStep is the step of migrateZonesUnits (7 when it was written).
+func zonesStep(t *testing.T) int {
+	for i, m := range migrations {
+		if reflect.ValueOf(m).Pointer() == reflect.ValueOf(migrateZonesUnits).Pointer() {
+			return i + 1
+		}
+	}
+	t.Fatal("no zones step")
+	return 0
 }
 
 // TestZonesUnitsMigrated: a schema from before zones and units (step 6)
@@ -28,7 +41,7 @@ func TestZonesUnitsMigrated(t *testing.T) {
 	if _, err := s.Write(ctx, func(tx store.Tx) error { return tx.Put(ctx, storetest.Sample("old", "1", 104.06, 30.66)) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM `+s.schema+`.gr_schema_migrations WHERE step >= 7; `+undoZonesUnits(s.schema)); err != nil {
+	if _, err := s.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s.gr_schema_migrations WHERE step >= %d; `, s.schema, zonesStep(t))+undoZonesUnits(s.schema)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
