@@ -27,9 +27,10 @@ func role(role string, h handlerFunc) handlerFunc {
 }
 
 // layerRole is the role a layer (or tile layer) needs: parcels and the
-// coverage layer carry residents.
+// coverage layer carry residents; responsibility zones are staff's
+// working data, not published.
 func layerRole(layer string) string {
-	if layer == geo.Parcels || layer == coverageLayer {
+	if layer == geo.Parcels || layer == coverageLayer || layer == geo.Zones {
 		return store.RolePlanner
 	}
 	return store.RolePublic

@@ -130,7 +130,7 @@ func TestHealth(t *testing.T) {
 	if rec := get(t, h, "/healthz"); rec.Code != 200 {
 		t.Errorf("healthz %d", rec.Code)
 	}
-	if rec := get(t, h, "/readyz"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"features":10`) {
+	if rec := get(t, h, "/readyz"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"features":12`) {
 		t.Errorf("readyz %d %s", rec.Code, rec.Body)
 	}
 }

@@ -24,7 +24,11 @@
 //     name, population, households, levels and pop_source;
 //   - waste: collection points at some compound gates and intersections,
 //     transfer stations, recycling points, toilets in parks and along
-//     streets, litter bins along park paths and streets.
+//     streets, litter bins along park paths and streets;
+//   - zones: responsibility zones, each community's west and east halves
+//     (codes like "D1-C07-Z1"), each with a unit of Units: a district's
+//     greening or sanitation company, its street office or a property
+//     company.
 //
 // Sizes: "small" is 10×10 blocks (2 km), "city" 40×40 (8 km), "metro"
 // 262×262 blocks of 16 parcels each (about a million parcels). The same
@@ -77,7 +81,7 @@ func Sizes() []string { return []string{"small", "city", "metro"} }
 
 // Generate builds the town and streams it to emit in batches of at most
 // BatchSize features, one layer per batch, layers in the order areas, roads,
-// green, parcels, waste. Each batch is a fresh slice the callee may keep.
+// green, parcels, waste, zones. Each batch is a fresh slice the callee may keep.
 // Features are not yet prepared: area_m2 and length_m are left to
 // geo.Prepare. An error from emit stops generation and is returned.
 func Generate(opt Options, emit func(batch []*geo.Feature) error) (Stats, error) {
@@ -99,6 +103,7 @@ func Generate(opt Options, emit func(batch []*geo.Feature) error) (Stats, error)
 		{geo.Green, t.green},
 		{geo.Parcels, t.parcels},
 		{geo.Waste, t.waste},
+		{geo.Zones, t.zones},
 	}
 	for _, s := range steps {
 		e.layer = s.layer

@@ -22,7 +22,7 @@ import (
 func generate(t testing.TB, opt Options) ([]*geo.Feature, Stats) {
 	t.Helper()
 	var all []*geo.Feature
-	order := []string{geo.Areas, geo.Roads, geo.Green, geo.Parcels, geo.Waste}
+	order := []string{geo.Areas, geo.Roads, geo.Green, geo.Parcels, geo.Waste, geo.Zones}
 	at := 0
 	st, err := Generate(opt, func(b []*geo.Feature) error {
 		if len(b) == 0 || len(b) > BatchSize {
@@ -509,7 +509,7 @@ func TestMetro(t *testing.T) {
 	count := map[string]int{}
 	seen := map[[2]uint64]bool{}
 	at := 0
-	order := []string{geo.Areas, geo.Roads, geo.Green, geo.Parcels, geo.Waste}
+	order := []string{geo.Areas, geo.Roads, geo.Green, geo.Parcels, geo.Waste, geo.Zones}
 	n := 0
 	var residents int64
 	st, err := Generate(Options{Seed: 1, Size: "metro"}, func(b []*geo.Feature) error {

@@ -1,4 +1,4 @@
-// Package geo holds greenreach's feature model: the five layers, their typed
+// Package geo holds greenreach's feature model: the six layers, their typed
 // attribute schemas, and the geodesic measures (area, length) computed on WGS84.
 package geo
 
@@ -138,6 +138,7 @@ const (
 	Roads   = "roads"
 	Waste   = "waste"
 	Areas   = "areas"
+	Zones   = "zones"
 )
 
 // Schemas lists every layer in a fixed order (the order of /api/layers).
@@ -201,6 +202,19 @@ var Schemas = []*Schema{
 			{"level", Text, "district, subdistrict or community", both("层级", "Level"), "district 区、subdistrict 街道 或 community 社区"},
 			{"code", Text, "unit code, unique within the city", both("区划代码", "Code"), "单元代码，全市唯一"},
 			{"parent", Text, "code of the enclosing unit", both("上级代码", "Parent code"), "上级单元的代码"},
+			{"area_m2", Real, "geodesic area on WGS84, computed", both("面积（平方米）", "Area (m²)"), "WGS84 椭球面积，自动计算"},
+		},
+	},
+	{
+		ID: Zones, Title: "Responsibility zones", TitleZH: "责任区", Geom: MultiPolygon, Measure: "area_m2",
+		Description: both("分片承包的责任区（面），每片一个责任单位，案件按所在责任区派遣",
+			"responsibility zones (polygons), each with the unit responsible for it; cases are dispatched to the unit of their zone"),
+		Fields: []Field{
+			{"code", Text, "zone code, unique within the city", both("责任区编号", "Zone code"), "责任区编号，全市唯一"},
+			{"name", Text, "name", both("名称", "Name"), "名称"},
+			{"unit", Text, "id of the responsible unit (a units record, e.g. U01)", both("责任单位", "Responsible unit"), "责任单位编号（责任单位名录中的编号，如 U01）"},
+			{"street", Text, "street office (subdistrict) the zone belongs to", both("街道", "Street office"), "所属街道办事处"},
+			{"community", Text, "community the zone belongs to", both("社区", "Community"), "所属社区"},
 			{"area_m2", Real, "geodesic area on WGS84, computed", both("面积（平方米）", "Area (m²)"), "WGS84 椭球面积，自动计算"},
 		},
 	},

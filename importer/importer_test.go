@@ -100,8 +100,8 @@ func TestLoadReplacesAndDeletes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if progressed != 10 || len(ch.Put) != 10 {
-				t.Fatalf("progress %d, changes %d, want 10", progressed, len(ch.Put))
+			if n := 2 * len(geo.Schemas); progressed != n || len(ch.Put) != n {
+				t.Fatalf("progress %d, changes %d, want %d", progressed, len(ch.Put), n)
 			}
 			for _, l := range geo.Schemas {
 				if got := sum.Layers[l.ID]; got.Imported != 2 || got.Replaced != 0 || got.Deleted != 0 {

@@ -48,6 +48,7 @@ type Store interface {
 	Scenarios
 	Tokens
 	Cases
+	Units
 }
 
 // Tx is a write transaction.

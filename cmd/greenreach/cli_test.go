@@ -57,7 +57,7 @@ func TestDemoThenLayers(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &ls); err != nil {
 		t.Fatalf("layers --json is not the API's array: %v\n%s", err, out)
 	}
-	if len(ls) != 5 {
+	if len(ls) != 6 { // the five layers and zones
 		t.Fatalf("%d layers", len(ls))
 	}
 	for _, l := range ls {
@@ -184,7 +184,7 @@ func TestServe(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if len(ls) != 5 {
+	if len(ls) != 6 { // the five layers and zones
 		t.Fatalf("%d layers", len(ls))
 	}
 	for _, l := range ls {

@@ -15,6 +15,7 @@ import (
 // gone), for tests that open a store an older greenreach left.
 func undoCases(t *testing.T, db *sql.DB) {
 	t.Helper()
+	undoZonesUnits(t, db) // the migration after it
 	for _, st := range []string{`DROP TABLE gr_case_photos`, `DROP TABLE gr_case_events`, `DROP TABLE gr_cases`} {
 		if _, err := db.Exec(st); err != nil {
 			t.Fatalf("%s: %v", st, err)

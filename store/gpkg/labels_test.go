@@ -100,8 +100,12 @@ func TestLabelsMigrated(t *testing.T) {
 		n := 0
 		s.Scan(ctx, sc.ID, func(*geo.Feature) error { n++; return nil })
 		before[sc.ID] = n
-		if n != len(samplePlaces) {
-			t.Errorf("%s: %d features after migration, want %d", sc.ID, n, len(samplePlaces))
+		want := len(samplePlaces)
+		if sc.ID == geo.Zones {
+			want = 0 // a layer added after the labels starts empty
+		}
+		if n != want {
+			t.Errorf("%s: %d features after migration, want %d", sc.ID, n, want)
 		}
 	}
 	s.Close()

@@ -184,6 +184,9 @@ func validate(ctx context.Context, path, abs string) error {
 	// each layer also catches a damaged table root, short of a full
 	// integrity check.
 	for _, sc := range geo.Schemas {
+		if ver < layerSince(sc.ID) {
+			continue // its migration will create it
+		}
 		if !tables[sc.ID] {
 			return fmt.Errorf("%s: a greenreach store without layer table %q", path, sc.ID)
 		}

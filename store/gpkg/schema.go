@@ -35,9 +35,10 @@ var migrations = []migration{
 	{"gr_tokens", migrateTokens},
 	{"gr_scenarios.owner", migrateScenarioOwner},
 	{"gr_tokens out of gpkg_contents", migrateHideTokens},
-	{"layer titles and column aliases (gpkg_schema)", migrateLabels},
+	{"layer titles and column aliases (gpkg_schema)", labelsOf(initialLayers)},
 	{"gr_cases, gr_case_events, gr_case_photos", migrateCases},
 	{"gr_tokens.unit", migrateTokenUnit},
+	{migrationZones, migrateZonesUnits},
 }
 
 // migrateTokenUnit adds the unit a token of role unit speaks for; older
@@ -52,6 +53,45 @@ func migrateTokenUnit(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// initialLayers are the layers the first migration created. A layer added
+// later gets a migration of its own, which creates its table in stores
+// made before it; the first migration must not create it too.
+var initialLayers = []string{geo.Green, geo.Parcels, geo.Roads, geo.Waste, geo.Areas}
+
+// layerSince is the schema version from which a store has the table of
+// layer: 1 for the initial layers, else the migration that added it.
+func layerSince(layer string) int {
+	for i, m := range migrations {
+		if m.name == layerMigrations[layer] {
+			return i + 1
+		}
+	}
+	return 1
+}
+
+// migrationZones is the name of the migration adding the zones layer.
+const migrationZones = "zones layer, gr_units"
+
+// layerMigrations names the migration that created each layer past the
+// initial ones.
+var layerMigrations = map[string]string{geo.Zones: migrationZones}
+
+// schemasOf returns the schemas of layer ids.
+func schemasOf(ids []string) []*geo.Schema {
+	out := make([]*geo.Schema, len(ids))
+	for i, id := range ids {
+		if out[i] = geo.SchemaOf(id); out[i] == nil {
+			panic("gpkg: no layer " + id)
+		}
+	}
+	return out
+}
+
+// labelsOf is migrateLabels for the layers ids.
+func labelsOf(ids []string) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error { return migrateLabels(ctx, tx, schemasOf(ids)) }
+}
+
 // schemaExtension is the GeoPackage schema extension (1.3, F.9), which
 // gpkg_data_columns belongs to.
 const schemaExtension = `http://www.geopackage.org/spec/#extension_schema`
@@ -63,7 +103,7 @@ const schemaExtension = `http://www.geopackage.org/spec/#extension_schema`
 // field's alias (the Chinese one), with the English alias as its title and
 // both descriptions. It replaces what it wrote before, so a later
 // migration may run it again when the labels change.
-func migrateLabels(ctx context.Context, tx *sql.Tx) error {
+func migrateLabels(ctx context.Context, tx *sql.Tx, schemas []*geo.Schema) error {
 	stmts := []string{
 		// The extension's two tables as GeoPackage 1.3 defines them (F.9;
 		// annex C.11 and C.12).
@@ -75,7 +115,7 @@ func migrateLabels(ctx context.Context, tx *sql.Tx) error {
 		stmts = append(stmts, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) SELECT `+lit(table)+`, NULL, 'gpkg_schema', `+lit(schemaExtension)+`, 'read-write'
 			WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = `+lit(table)+` AND extension_name = 'gpkg_schema')`)
 	}
-	for _, s := range geo.Schemas {
+	for _, s := range schemas {
 		// identifier is UNIQUE: a table the user added under the same
 		// title keeps it, and the layer its English one.
 		stmts = append(stmts, `UPDATE gpkg_contents SET identifier = `+lit(s.TitleZH)+` WHERE table_name = `+lit(s.ID)+
@@ -202,7 +242,7 @@ func migrateInitial(ctx context.Context, tx *sql.Tx) error {
 		`INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('gr_layers', 'attributes', 'greenreach layer versions', 'version and last update of each greenreach layer')`,
 		`CREATE TABLE gr_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)`,
 	}
-	for _, s := range geo.Schemas {
+	for _, s := range schemasOf(initialLayers) {
 		stmts = append(stmts, layerDDL(s)...)
 	}
 	for _, st := range stmts {

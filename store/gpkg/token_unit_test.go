@@ -33,6 +33,7 @@ func TestTokenUnitMigration(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	undoZonesUnits(t, db) // migration 9 comes after, and runs again too
 	db.Close()
 	s, err = Open(ctx, path)
 	if err != nil {
@@ -54,6 +55,7 @@ func TestTokenUnitMigration(t *testing.T) {
 	if _, err := db.Exec(`UPDATE gr_meta SET value = '7' WHERE key = 'schema_version'`); err != nil {
 		t.Fatal(err)
 	}
+	undoZonesUnits(t, db)
 	db.Close()
 	s, err = Open(ctx, path)
 	if err != nil {

@@ -40,7 +40,8 @@ type Data struct {
 	nextScen  int64
 	tokens    []*store.Token // guarded by wmu
 	nextToken int64
-	cases     caseData // guarded by wmu
+	cases     caseData               // guarded by wmu
+	units     map[string]*store.Unit // guarded by wmu
 }
 
 // NewData returns empty data.

@@ -12,7 +12,7 @@ import (
 // undoCases is the SQL that takes a schema back to before the cases step,
 // for tests that open a schema an older greenreach left.
 func undoCases(schema string) string {
-	return `DROP TABLE ` + schema + `.gr_case_photos, ` + schema + `.gr_case_events, ` + schema + `.gr_cases; DROP FUNCTION ` + schema + `.gr_append_only()`
+	return undoZonesUnits(schema) + `; DROP TABLE ` + schema + `.gr_case_photos, ` + schema + `.gr_case_events, ` + schema + `.gr_cases; DROP FUNCTION ` + schema + `.gr_append_only()`
 }
 
 // TestCaseHistoryAppendOnly: the database itself refuses to change or

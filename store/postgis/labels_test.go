@@ -59,13 +59,13 @@ func TestPostGISLabelsMigrated(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "DELETE FROM %s.gr_schema_migrations WHERE step >= 5;\n", s.schema)
-	fmt.Fprintf(&b, "%s;\n", undoCases(s.schema)) // step 6 runs again
 	for _, sc := range geo.Schemas {
 		fmt.Fprintf(&b, "COMMENT ON TABLE %s IS NULL;\n", s.table(sc.ID))
 		for _, c := range sc.Columns() {
 			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s IS NULL;\n", s.table(sc.ID), c.Name)
 		}
 	}
+	fmt.Fprintf(&b, "%s;\n", undoCases(s.schema)) // steps 6 and 7 run again
 	if _, err := s.pool.Exec(ctx, b.String()); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +90,9 @@ func TestPostGISLabelsMigrated(t *testing.T) {
 			if cols[c.Name] != c.Comment() {
 				t.Errorf("%s.%s: comment %q, want %q", sc.ID, c.Name, cols[c.Name], c.Comment())
 			}
+		}
+		if sc.ID == geo.Zones {
+			continue // its table is new: no feature of old
 		}
 		if f, err := s.Get(ctx, sc.ID, 1); err != nil || f.Source != "old" {
 			t.Errorf("%s: feature 1 after the migration: %v %v", sc.ID, f, err)

@@ -14,7 +14,7 @@ var migrations = []func(schema string) string{
 	// 1: layer tables, GiST indexes, layer versions.
 	func(schema string) string {
 		var b strings.Builder
-		for _, sc := range geo.Schemas {
+		for _, sc := range schemasOf(initialLayers) {
 			fmt.Fprintf(&b, "CREATE TABLE %s.%s (\n  fid bigserial PRIMARY KEY,\n  geom geometry(%s, 4326) NOT NULL,\n  source text NOT NULL,\n  source_id text NOT NULL,\n  version bigint NOT NULL,\n  updated timestamptz NOT NULL", schema, sc.ID, pgGeom(sc.Geom))
 			for _, f := range sc.Fields {
 				fmt.Fprintf(&b, ",\n  %s %s", f.Name, pgType(f.Type))
@@ -23,7 +23,7 @@ var migrations = []func(schema string) string{
 			fmt.Fprintf(&b, "CREATE INDEX %[2]s_geom_gist ON %[1]s.%[2]s USING gist (geom);\n", schema, sc.ID)
 		}
 		fmt.Fprintf(&b, "CREATE TABLE %s.gr_layers (layer text PRIMARY KEY, version bigint NOT NULL DEFAULT 0, updated timestamptz);\n", schema)
-		for _, sc := range geo.Schemas {
+		for _, sc := range schemasOf(initialLayers) {
 			fmt.Fprintf(&b, "INSERT INTO %s.gr_layers (layer) VALUES ('%s');\n", schema, sc.ID)
 		}
 		return b.String()
@@ -58,7 +58,7 @@ var migrations = []func(schema string) string{
 		return fmt.Sprintf(`ALTER TABLE %s.gr_scenarios ADD COLUMN owner text NOT NULL DEFAULT '';`, schema)
 	},
 	// 5: layer titles and column aliases for GIS tools, Chinese first.
-	labelComments,
+	func(schema string) string { return labelComments(schema, schemasOf(initialLayers)) },
 	// 6: cases, their append-only history and photos (cases.go).
 	migrateCases,
 	// 7: the unit a token of role unit speaks for; older tokens have none
@@ -66,6 +66,38 @@ var migrations = []func(schema string) string{
 	func(schema string) string {
 		return fmt.Sprintf(`ALTER TABLE %s.gr_tokens ADD COLUMN IF NOT EXISTS unit text NOT NULL DEFAULT '';`, schema)
 	},
+	// 8: the zones layer and units records (units.go).
+	migrateZonesUnits,
+}
+
+// initialLayers are the layers step 1 created. A layer added later gets a
+// step of its own, which creates its table in schemas made before it;
+// step 1 must not create it too.
+var initialLayers = []string{geo.Green, geo.Parcels, geo.Roads, geo.Waste, geo.Areas}
+
+// schemasOf returns the schemas of layer ids.
+func schemasOf(ids []string) []*geo.Schema {
+	out := make([]*geo.Schema, len(ids))
+	for i, id := range ids {
+		if out[i] = geo.SchemaOf(id); out[i] == nil {
+			panic("postgis: no layer " + id)
+		}
+	}
+	return out
+}
+
+// layerDDL creates the table of one layer, its GiST index and its version
+// row.
+func layerDDL(schema string, sc *geo.Schema) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE %s.%s (\n  fid bigserial PRIMARY KEY,\n  geom geometry(%s, 4326) NOT NULL,\n  source text NOT NULL,\n  source_id text NOT NULL,\n  version bigint NOT NULL,\n  updated timestamptz NOT NULL", schema, sc.ID, pgGeom(sc.Geom))
+	for _, f := range sc.Fields {
+		fmt.Fprintf(&b, ",\n  %s %s", f.Name, pgType(f.Type))
+	}
+	fmt.Fprintf(&b, ",\n  UNIQUE (source, source_id)\n);\n")
+	fmt.Fprintf(&b, "CREATE INDEX %[2]s_geom_gist ON %[1]s.%[2]s USING gist (geom);\n", schema, sc.ID)
+	fmt.Fprintf(&b, "INSERT INTO %s.gr_layers (layer) VALUES ('%s');\n", schema, sc.ID)
+	return b.String()
 }
 
 // labelComments names each layer's table and its columns for people where
@@ -73,9 +105,9 @@ var migrations = []func(schema string) string{
 // the Chinese title or alias first, then what it holds, then the same in
 // English. A comment replaces the one before, so a later step may run it
 // again when the labels change.
-func labelComments(schema string) string {
+func labelComments(schema string, schemas []*geo.Schema) string {
 	var b strings.Builder
-	for _, sc := range geo.Schemas {
+	for _, sc := range schemas {
 		fmt.Fprintf(&b, "COMMENT ON TABLE %s.%s IS %s;\n", schema, sc.ID, pgLit(sc.Comment()))
 		for _, c := range sc.Columns() {
 			fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s.%s IS %s;\n", schema, sc.ID, c.Name, pgLit(c.Comment()))

@@ -82,8 +82,8 @@ func TestPostGISAreaMatchesGeography(t *testing.T) {
 		}
 		n++
 	}
-	if n != 16 {
-		t.Errorf("compared %d measures, want 16", n)
+	if n != 20 { // 4 places × 5 layers with a measure (zones included)
+		t.Errorf("compared %d measures, want 20", n)
 	}
 }
 

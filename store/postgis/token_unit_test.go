@@ -20,6 +20,7 @@ func TestTokenUnitMigration(t *testing.T) {
 	for _, q := range []string{
 		`ALTER TABLE ` + s.schema + `.gr_tokens DROP COLUMN unit`,
 		`DELETE FROM ` + s.schema + `.gr_schema_migrations WHERE step >= 7`,
+		undoZonesUnits(s.schema), // step 8 comes after, and runs again too
 		`INSERT INTO ` + s.schema + `.gr_tokens (name, role, hash, created) VALUES ('alice', 'planner', 'aa11', now())`,
 	} {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
@@ -38,8 +39,10 @@ func TestTokenUnitMigration(t *testing.T) {
 	if err := s.CreateToken(ctx, &store.Token{Name: "dh", Role: store.RoleUnit, Unit: "U01", Hash: "bb22"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM `+s.schema+`.gr_schema_migrations WHERE step >= 7`); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{`DELETE FROM ` + s.schema + `.gr_schema_migrations WHERE step >= 7`, undoZonesUnits(s.schema)} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s.Close()
 	s, err = Open(ctx, u)

@@ -47,6 +47,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Tokens", testTokens},
 		{"Cases", testCases},
 		{"CaseRaceOneWins", testCaseRace},
+		{"UnitsAndZones", testUnits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
@@ -96,6 +97,7 @@ func Sample(source, id string, x, y float64) []*geo.Feature {
 		{Layer: geo.Areas, Source: source, SourceID: "a" + id,
 			Geom:  square(x-0.001, y-0.002, 0.006),
 			Props: map[string]any{"name": "少城社区", "level": "community", "code": "510105-001", "parent": "510105"}},
+		SampleZone(source, id, "U01", x, y),
 	}
 }
 
