@@ -74,4 +74,7 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(get...)
 	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(get...)
 	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(get...)
+
+	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
+	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
 }

@@ -17,6 +17,7 @@ type CollectionJSON struct {
 	Description string         `json:"description"`
 	ItemType    string         `json:"itemType"`
 	CRS         []string       `json:"crs"`
+	StorageCRS  string         `json:"storageCrs"`
 	Extent      map[string]any `json:"extent,omitempty"`
 	Links       []Link         `json:"links"`
 }
@@ -27,12 +28,13 @@ func collectionOf(base string, sc *geo.Schema, l *index.Layer) CollectionJSON {
 		fields[i] = f.Name
 	}
 	c := CollectionJSON{
-		ID: sc.ID, Title: sc.Title, ItemType: "feature", CRS: []string{CRS84},
+		ID: sc.ID, Title: sc.Title, ItemType: "feature", CRS: CRSList, StorageCRS: CRS84,
 		Description: sc.Title + " (" + strings.ToLower(string(sc.Geom)) + "; attributes: " + strings.Join(fields, ", ") + ")",
 		Links: []Link{
 			{base + "/collections/" + sc.ID, "self", web.MediaJSON, sc.Title},
 			{base + "/collections/" + sc.ID + "/items", "items", web.MediaGeoJSON, sc.Title + " as GeoJSON"},
 			{base + "/tiles/" + sc.ID + ".json", "describedby", web.MediaJSON, "vector tiles (TileJSON)"},
+			{base + "/collections/" + sc.ID + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", MediaSchema, "what a filter may name"},
 		},
 	}
 	if b, ok := l.Bound(); ok {

@@ -20,13 +20,27 @@ const (
 	MediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
 )
 
-// CRS84 is the only coordinate system served: longitude, latitude.
+// CRS84 is the coordinate system the data is stored in, and served in
+// unless crs asks for another (CRSList): longitude, latitude.
 const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	// Part 2: coordinate systems by reference (crs.go).
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	// Part 3 and CQL2: queryables and filters (cql.go, geo/cql2).
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 }
 
 // Link is a link of a landing page, collection or page of items.
