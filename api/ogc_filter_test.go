@@ -191,6 +191,7 @@ func TestOGCFilter(t *testing.T) {
 		{"filter-lang=cql2-xml&filter=true", "not a filter language"},
 		{"filter-crs=EPSG:1234&filter=true", "served: http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
 		{"sortby=colour", "not a sortable"},
+		{"crs=EPSG:4490&crs=EPSG:4326", "given 2 times with different values"},
 		{"properties=colour", "no attribute"},
 	} {
 		start := time.Now()

@@ -3,12 +3,14 @@ package api
 import (
 	"maps"
 	"net/http"
+	"strings"
 
 	"github.com/greenreach/greenreach/api/features"
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/coverage/report"
+	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -21,8 +23,14 @@ func handleOpenAPI() handlerFunc {
 	// once, the rest shared, read only.
 	shared := openAPI("")
 	return func(w http.ResponseWriter, r *http.Request) *appError {
-		if e := jsonOnly(r); e != nil {
+		// A crs is checked, not used (see features.Collection).
+		if e := jsonOnly(r, "crs"); e != nil {
 			return e
+		}
+		if v := queryOf(r).Get("crs"); v != "" {
+			if _, _, ok := crs.ParseOGC(v); !ok {
+				return web.BadRequest("crs=%q: not a served coordinate system (served: %s)", v, strings.Join(features.CRSList, ", "))
+			}
 		}
 		doc := maps.Clone(shared)
 		doc["servers"] = []obj{{"url": web.BaseURL(r)}}
@@ -148,11 +156,11 @@ func openAPI(base string) obj {
 func oaServicePaths() obj {
 	return obj{
 		"/": oaGet(oaOp("getLandingPage", "Landing page: JSON for ?f=json or Accept: application/json, else the public map", "",
-			[]obj{param("f", "json or html", obj{"type": "string", "enum": []string{"json", "html"}}, false)},
+			[]obj{param("f", "json or html", obj{"type": "string", "enum": []string{"json", "html"}}, false), oaCRSChecked()},
 			oaResponses("200", "links to the API, or the map page", obj{mediaJSON: obj{"schema": oaRef("Landing")}, "text/html": obj{"schema": obj{"type": "string"}}}))),
 		"/conformance": oaGet(oaOp("getConformanceDeclaration", "OGC API conformance classes", "", nil, oaOkJSON("conformsTo", "Conformance"))),
 		"/collections": oaGet(oaOp("getCollections", "The layers as OGC API collections", "", nil, oaOkJSON("collections", "Collections"))),
-		"/api":         oaGet(oaOp("getAPI", "This document", "", nil, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
+		"/api":         oaGet(oaOp("getAPI", "This document", "", []obj{oaCRSChecked()}, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
 		"/api/layers":  oaGet(oaOp("getLayers", "Layer summaries: count, bbox, version", "", nil, oaResponses("200", "layers", oaContent(mediaJSON, oaArrayOf(oaRef("Layer")))))),
 		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", nil, oaOkJSON("the rule set", "Rules"))),
 		"/healthz":     oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
@@ -277,7 +285,7 @@ func oaCollectionPaths() obj {
 	paths := obj{}
 	for _, sc := range geo.Schemas {
 		c := "/collections/" + sc.ID
-		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", nil, oaOkJSON("the collection", "Collection")))
+		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", []obj{oaCRSChecked()}, oaOkJSON("the collection", "Collection")))
 		ps := []obj{
 			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": features.LimitMax, "default": features.LimitDefault}, false),
 			param("offset", "features to skip (next links carry it)", obj{"type": "integer", "minimum": 0, "default": 0}, false),
@@ -311,6 +319,12 @@ func oaCollectionPaths() obj {
 // Part 2): its URI (EPSG:n and [EPSG:n] are read too).
 func oaCRS() obj {
 	return obj{"type": "string", "enum": features.CRSList, "default": features.CRS84}
+}
+
+// oaCRSChecked is a crs checked but not used: clients that open a
+// collection by URL send its query with every request.
+func oaCRSChecked() obj {
+	return param("crs", "checked, not used (clients that open a collection by URL send its crs to every route)", oaCRS(), false)
 }
 
 // oaFilterParams are the items' parameters of Parts 2 and 3 and of

@@ -62,9 +62,14 @@ func (s *Service) Collections(w http.ResponseWriter, r *http.Request) *web.Error
 	})
 }
 
-// Collection: GET /collections/{id}.
+// Collection: GET /collections/{id}. A crs is checked, not used: clients
+// that open a collection by URL (GDAL's OAPIF driver before 3.7) send the
+// URL's query with every request, the items' crs among it.
 func (s *Service) Collection(w http.ResponseWriter, r *http.Request) *web.Error {
-	if e := web.JSONOnly(r); e != nil {
+	if e := web.JSONOnly(r, "crs"); e != nil {
+		return e
+	}
+	if _, _, e := parseCRS("crs", web.Query(r).Get("crs")); e != nil {
 		return e
 	}
 	sc, l, e := s.collection(w, r)

@@ -2,6 +2,7 @@ package features
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,9 +88,11 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, out itemOutput
 	if e = web.OnlyParams(q, known...); e != nil {
 		return
 	}
+	// The same value twice is one (GDAL's OAPIF driver adds the query it
+	// opened a collection with to our next links, which hold it already).
 	for _, k := range known {
-		if n := len(q[k]); n > 1 {
-			e = web.BadRequest("%s is given %d times; give each parameter once", k, n)
+		if vs := q[k]; len(vs) > 1 && slices.ContainsFunc(vs, func(v string) bool { return v != vs[0] }) {
+			e = web.BadRequest("%s is given %d times with different values; give each parameter once", k, len(vs))
 			return
 		}
 	}

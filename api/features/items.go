@@ -55,7 +55,7 @@ func (s *Service) Items(w http.ResponseWriter, r *http.Request) *web.Error {
 	pageURL := func(off int) string {
 		v := url.Values{}
 		for k, vs := range q {
-			v[k] = vs
+			v[k] = vs[:1] // repeats are equal (parseItemQuery)
 		}
 		v.Set("limit", strconv.Itoa(limit))
 		v.Set("offset", strconv.Itoa(off))

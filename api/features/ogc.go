@@ -62,9 +62,13 @@ type Service struct {
 	LayerRole func(layer string) string
 }
 
-// Landing: GET / for JSON clients.
+// Landing: GET / for JSON clients. A crs is checked, not used (see
+// Collection).
 func (s *Service) Landing(w http.ResponseWriter, r *http.Request) *web.Error {
-	if e := web.JSONOnly(r); e != nil {
+	if e := web.JSONOnly(r, "crs"); e != nil {
+		return e
+	}
+	if _, _, e := parseCRS("crs", web.Query(r).Get("crs")); e != nil {
 		return e
 	}
 	base := web.BaseURL(r)
