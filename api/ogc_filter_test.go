@@ -203,7 +203,36 @@ func TestOGCFilter(t *testing.T) {
 			t.Errorf("%.80s: refused in %v", c.query, d)
 		}
 	}
-	_ = parcels
+
+	// A costly filter (a polygon of the most vertices that fit in a
+	// filter, on every parcel) stops at the request's deadline: 503, not a
+	// request that runs on.
+	var ring strings.Builder
+	pb, _ := parcels.Bound()
+	pc := pb.Center()
+	const n = 400
+	for i := 0; i <= n; i++ {
+		a := 2 * math.Pi * float64(i%n) / n
+		r := 0.01 * (1 + 0.3*math.Sin(7*a))
+		fmt.Fprintf(&ring, "%.5f %.5f,", pc[0]+r*math.Cos(a), pc[1]+r*math.Sin(a))
+	}
+	costly := cqlText("S_WITHIN(geometry, POLYGON((" + strings.TrimSuffix(ring.String(), ",") + ")))")
+	if len(costly) > 3*8192 {
+		t.Fatalf("the costly filter is %d bytes", len(costly))
+	}
+	start := time.Now()
+	full := get(t, h, "/collections/parcels/items?limit=1&"+costly)
+	took := time.Since(start)
+	if full.Code != 200 {
+		t.Fatalf("costly filter: %d %s", full.Code, full.Body)
+	}
+	t.Logf("the costly filter takes %v on %d parcels", took, parcels.Len())
+	s.cfg.QueryTimeout = took / 20
+	start = time.Now()
+	rec := get(t, h, "/collections/parcels/items?limit=1&"+costly)
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "timeout") || time.Since(start) > took/2 {
+		t.Errorf("costly filter with a timeout of %v (it takes %v): %d in %v %s", s.cfg.QueryTimeout, took, rec.Code, time.Since(start), rec.Body)
+	}
 	_ = roads
 }
 

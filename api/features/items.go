@@ -142,7 +142,7 @@ func selectItems(ctx context.Context, l *index.Layer, fl *itemFilter, keys []sor
 	n := 0
 	alive := func() bool {
 		n++
-		if n%1024 == 0 && ctx.Err() != nil {
+		if n%64 == 0 && ctx.Err() != nil {
 			err = ctx.Err()
 			return false
 		}

@@ -112,6 +112,10 @@ func Within(a, b orb.Geometry) bool {
 		return false
 	}
 	bp := paths(nil, bpolys)
+	bpBounds := make([]orb.Bound, len(bp))
+	for i, t := range bp {
+		bpBounds[i] = pathBound(t)
+	}
 	for _, p := range apts {
 		if !inAnyPolygon(p, bpolys) {
 			return false
@@ -129,9 +133,14 @@ func Within(a, b orb.Geometry) bool {
 			if !inAnyPolygon(orb.Point{(p[0] + q[0]) / 2, (p[1] + q[1]) / 2}, bpolys) {
 				return false
 			}
-			for _, t := range bp {
+			sb := orb.Bound{Min: q, Max: q}.Extend(p)
+			for k, t := range bp {
+				if !sb.Intersects(bpBounds[k]) {
+					continue
+				}
 				for j := 1; j < len(t); j++ {
-					if properCross(q, p, t[j-1], t[j]) {
+					c, d := t[j-1], t[j]
+					if sb.Intersects(orb.Bound{Min: c, Max: c}.Extend(d)) && properCross(q, p, c, d) {
 						return false
 					}
 				}
