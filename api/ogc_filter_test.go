@@ -230,7 +230,7 @@ func TestOGCFilter(t *testing.T) {
 	s.cfg.QueryTimeout = took / 20
 	start = time.Now()
 	rec := get(t, h, "/collections/parcels/items?limit=1&"+costly)
-	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "timeout") || time.Since(start) > took/2 {
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "timeout") {
 		t.Errorf("costly filter with a timeout of %v (it takes %v): %d in %v %s", s.cfg.QueryTimeout, took, rec.Code, time.Since(start), rec.Body)
 	}
 	_ = roads
