@@ -2,7 +2,6 @@ package features
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,10 +88,11 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, out itemOutput
 		return
 	}
 	// The same value twice is one (GDAL's OAPIF driver adds the query it
-	// opened a collection with to our next links, which hold it already).
+	// opened a collection with to our next links, which hold it already);
+	// more, or two values, are refused.
 	for _, k := range known {
-		if vs := q[k]; len(vs) > 1 && slices.ContainsFunc(vs, func(v string) bool { return v != vs[0] }) {
-			e = web.BadRequest("%s is given %d times with different values; give each parameter once", k, len(vs))
+		if vs := q[k]; len(vs) > 2 || len(vs) == 2 && vs[0] != vs[1] {
+			e = web.BadRequest("%s is given %d times; give each parameter once", k, len(vs))
 			return
 		}
 	}
