@@ -29,7 +29,7 @@ func handleOpenAPI() handlerFunc {
 		}
 		if v := queryOf(r).Get("crs"); v != "" {
 			if _, _, ok := crs.ParseOGC(v); !ok {
-				return web.BadRequest("crs=%q: not a served coordinate system (served: %s)", v, strings.Join(features.CRSList, ", "))
+				return web.BadRequest("crs=%q: not a served coordinate system (served: %s)", v, strings.Join(features.CRSList(), ", "))
 			}
 		}
 		doc := maps.Clone(shared)
@@ -318,7 +318,7 @@ func oaCollectionPaths() obj {
 // oaCRS is a coordinate system served by reference (OGC API – Features
 // Part 2): its URI (EPSG:n and [EPSG:n] are read too).
 func oaCRS() obj {
-	return obj{"type": "string", "enum": features.CRSList, "default": features.CRS84}
+	return obj{"type": "string", "enum": features.CRSList(), "default": features.CRS84}
 }
 
 // oaCRSChecked is a crs checked but not used: clients that open a

@@ -28,7 +28,7 @@ func collectionOf(base string, sc *geo.Schema, l *index.Layer) CollectionJSON {
 		fields[i] = f.Name
 	}
 	c := CollectionJSON{
-		ID: sc.ID, Title: sc.Title, ItemType: "feature", CRS: CRSList, StorageCRS: CRS84,
+		ID: sc.ID, Title: sc.Title, ItemType: "feature", CRS: CRSList(), StorageCRS: CRS84,
 		Description: sc.Title + " (" + strings.ToLower(string(sc.Geom)) + "; attributes: " + strings.Join(fields, ", ") + ")",
 		Links: []Link{
 			{base + "/collections/" + sc.ID, "self", web.MediaJSON, sc.Title},

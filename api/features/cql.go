@@ -39,9 +39,9 @@ func parseFilter(src, lang, fcrs string, sc *geo.Schema) (*cql2.Filter, *web.Err
 	var e *cql2.Expr
 	var err error
 	if lang == LangJSON {
-		e, err = cql2.ParseJSON(src, cql2.DefaultLimits)
+		e, err = cql2.ParseJSON(src, cql2.Defaults())
 	} else {
-		e, err = cql2.ParseText(src, cql2.DefaultLimits)
+		e, err = cql2.ParseText(src, cql2.Defaults())
 	}
 	if err != nil {
 		return nil, web.BadRequest("filter (%s): %v", cmp.Or(lang, LangText), err)

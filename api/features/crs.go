@@ -17,7 +17,7 @@ import (
 // is converted through PROJ (geo/crs), in the system's own axis order.
 
 // CRSList is every system served, CRS84 (the storage system) first.
-var CRSList = crs.OGCURIs()
+func CRSList() []string { return crs.OGCURIs() }
 
 // parseCRS reads a crs, bbox-crs or filter-crs parameter: "" is CRS84.
 func parseCRS(name, v string) (uri string, code int, e *web.Error) {
@@ -26,7 +26,7 @@ func parseCRS(name, v string) (uri string, code int, e *web.Error) {
 	}
 	uri, code, ok := crs.ParseOGC(v)
 	if !ok {
-		return "", 0, web.BadRequest("%s=%q: not a served coordinate system (served: %s)", name, v, strings.Join(CRSList, ", "))
+		return "", 0, web.BadRequest("%s=%q: not a served coordinate system (served: %s)", name, v, strings.Join(CRSList(), ", "))
 	}
 	return uri, code, nil
 }

@@ -30,8 +30,10 @@ type Limits struct {
 	Vertices int // points of all geometry literals together
 }
 
-// DefaultLimits are the limits of a filter on a request.
-var DefaultLimits = Limits{Length: 8192, Depth: 20, Terms: 200, Literal: 1024, Vertices: 2000}
+// Defaults are the limits of a filter on a request.
+func Defaults() Limits {
+	return Limits{Length: 8192, Depth: 20, Terms: 200, Literal: 1024, Vertices: 2000}
+}
 
 // Error is an expression that cannot be read or used. Pos is the character
 // (from 1) where it was found, 0 when it concerns the whole expression.

@@ -22,16 +22,16 @@ func TestStandardExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := ParseText(string(text), DefaultLimits)
+		e, err := ParseText(string(text), Defaults())
 		if err != nil {
 			t.Errorf("%s: %v\n%s", name, err, text)
 			continue
 		}
 		other := strings.TrimSuffix(f, ".txt") + ".json"
-		parse := func(s string) (*Expr, error) { return ParseJSON(s, DefaultLimits) }
+		parse := func(s string) (*Expr, error) { return ParseJSON(s, Defaults()) }
 		if base, alt := strings.CutSuffix(name, "-alt01"); alt {
 			other = filepath.Join("testdata/examples", base+".txt")
-			parse = func(s string) (*Expr, error) { return ParseText(s, DefaultLimits) }
+			parse = func(s string) (*Expr, error) { return ParseText(s, Defaults()) }
 		}
 		src, err := os.ReadFile(other)
 		if err != nil {

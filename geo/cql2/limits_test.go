@@ -11,7 +11,7 @@ import (
 // TestHostile: expressions past each limit are refused quickly, naming the
 // limit, in both encodings; syntax errors name the character.
 func TestHostile(t *testing.T) {
-	lim := DefaultLimits
+	lim := Defaults()
 	deepText := strings.Repeat("(", 5000) + "a=1" + strings.Repeat(")", 5000)
 	deepNot := strings.Repeat("NOT ", 1000) + "a=1"
 	deepJSON := strings.Repeat(`{"op":"not","args":[`, 300) + `true` + strings.Repeat(`]}`, 300)
