@@ -186,6 +186,7 @@ func TestOGCFilter(t *testing.T) {
 		{cqlText(strings.Repeat("NOT ", 3000) + "kind='park'"), "the limit is 8192"},
 		{cqlText("name = '" + strings.Repeat("x", 5000) + "'"), "limit of a literal"},
 		{cqlText("kind IN (" + strings.Repeat("'a',", 500) + "'b')"), "limit of terms"},
+		{cqlJSON(","), "at character 1: not JSON"},
 		{cqlJSON(strings.Repeat("[", 5000) + strings.Repeat("]", 5000)), "the limit is 8192"},
 		{cqlJSON(strings.Repeat("[", 2000) + strings.Repeat("]", 2000)), "limit of nesting"},
 		{"filter-lang=cql2-xml&filter=true", "not a filter language"},

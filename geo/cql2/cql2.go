@@ -51,9 +51,7 @@ func (e *Error) Error() string {
 
 // errAt makes an Error at byte offset off of src.
 func errAt(src string, off int, format string, a ...any) *Error {
-	if off > len(src) {
-		off = len(src)
-	}
+	off = max(0, min(off, len(src)))
 	return &Error{Pos: utf8.RuneCountInString(src[:off]) + 1, Msg: fmt.Sprintf(format, a...)}
 }
 
