@@ -299,6 +299,12 @@ func TestOGCCRS(t *testing.T) {
 			t.Errorf("%s: %d %s", q, rec.Code, rec.Body)
 		}
 	}
+	// A zone far from the data: refused, not numbers no surveyor would use.
+	for _, q := range []string{"crs=EPSG:4513", "bbox-crs=EPSG:4534&bbox=3000000,1900000,3100000,2000000"} {
+		if rec := get(t, h, "/collections/waste/items?"+q); rec.Code != 400 || !strings.Contains(rec.Body.String(), "central meridian 75") {
+			t.Errorf("%s: %d %s", q, rec.Code, rec.Body)
+		}
+	}
 	if rec := get(t, h, "/conformance"); !strings.Contains(rec.Body.String(), "ogcapi-features-2/1.0/conf/crs") || !strings.Contains(rec.Body.String(), "cql2/1.0/conf/basic-cql2") {
 		t.Errorf("conformance: %s", rec.Body)
 	}

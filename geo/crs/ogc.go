@@ -86,12 +86,34 @@ type Projector struct {
 	pj   *proj.PJ // CRS84 → the system; nil for CRS84 itself
 	// swap: pj takes latitude first (its source is CGCS2000 itself).
 	swap bool
+	cm   float64 // a Gauss-Krüger zone's central meridian; NaN otherwise
+}
+
+// zoneMeridian is the central meridian of a CGCS2000 3° Gauss-Krüger zone,
+// NaN for other codes.
+func zoneMeridian(code int) float64 {
+	switch {
+	case code >= firstGK3 && code <= lastGKZ:
+		return 75 + 3*float64(code-firstGK3)
+	case code > lastGKZ && code <= lastGK3:
+		return 75 + 3*float64(code-lastGKZ-1)
+	}
+	return math.NaN()
+}
+
+// offZone refuses longitudes more than 6° from a zone's central meridian:
+// Transverse Mercator gives numbers there, but no surveyor's.
+func (p *Projector) offZone(lon float64) error {
+	if !math.IsNaN(p.cm) && math.Abs(lon-p.cm) > 6 {
+		return fmt.Errorf("%w: longitude %.4f°E is %.1f° from the central meridian %g°E of EPSG:%d (more than 6°: use the zone of the data)", ErrImplausible, lon, math.Abs(lon-p.cm), p.cm, p.code)
+	}
+	return nil
 }
 
 // NewProjector returns the projector for an EPSG code from OGCCodes, or 0
 // for CRS84 (which leaves coordinates as they are).
 func NewProjector(code int) (*Projector, error) {
-	p := &Projector{code: code}
+	p := &Projector{code: code, cm: zoneMeridian(code)}
 	if code == 0 {
 		return p, nil
 	}
@@ -134,6 +156,9 @@ func (p *Projector) Forward(q orb.Point) (orb.Point, error) {
 	if p.pj == nil {
 		return q, nil
 	}
+	if err := p.offZone(q[0]); err != nil {
+		return q, err
+	}
 	in := proj.NewCoord(q[0], q[1], 0, 0)
 	if p.swap {
 		in = proj.NewCoord(q[1], q[0], 0, 0)
@@ -167,6 +192,9 @@ func (p *Projector) Inverse(q orb.Point) (orb.Point, error) {
 	}
 	if !finite(ll[0], ll[1]) || ll[0] < -180 || ll[0] > 180 || ll[1] < -90 || ll[1] > 90 {
 		return q, fmt.Errorf("%w: %v lies outside EPSG:%d", ErrImplausible, q, p.code)
+	}
+	if err := p.offZone(ll[0]); err != nil {
+		return q, err
 	}
 	back, err := p.pj.Forward(c)
 	if err != nil || math.Hypot(back.X()-q[0], back.Y()-q[1]) > 0.01*math.Max(1, 1e-6*math.Hypot(q[0], q[1])) {
