@@ -47,7 +47,7 @@ func (s *Service) Items(w http.ResponseWriter, r *http.Request) *web.Error {
 	if err != nil {
 		return web.Unavailable("the filter did not finish in time", err)
 	}
-	feats, e := answerFeatures(sc.ID, page, out)
+	feats, e := answerFeatures(r.Context(), sc.ID, page, out)
 	if e != nil {
 		return e
 	}
@@ -112,7 +112,7 @@ func (s *Service) Item(w http.ResponseWriter, r *http.Request) *web.Error {
 		return nil
 	}
 	base := web.BaseURL(r)
-	feats, e := answerFeatures(sc.ID, []*geo.Feature{f}, out)
+	feats, e := answerFeatures(r.Context(), sc.ID, []*geo.Feature{f}, out)
 	if e != nil {
 		return e
 	}
@@ -198,7 +198,7 @@ func selectItems(ctx context.Context, l *index.Layer, fl *itemFilter, keys []sor
 // system (converted before anything is written, so that a feature PROJ
 // cannot convert is an error rather than a cut answer), attributes limited
 // to those asked.
-func answerFeatures(layer string, page []*geo.Feature, out itemOutput) (func(i int) *geojson.Feature, *web.Error) {
+func answerFeatures(ctx context.Context, layer string, page []*geo.Feature, out itemOutput) (func(i int) *geojson.Feature, *web.Error) {
 	keep := func(gf *geojson.Feature) *geojson.Feature {
 		if out.props != nil {
 			for k := range gf.Properties {
@@ -219,6 +219,9 @@ func answerFeatures(layer string, page []*geo.Feature, out itemOutput) (func(i i
 	defer p.Close()
 	gfs := make([]*geojson.Feature, len(page))
 	for i, f := range page {
+		if i%64 == 63 && ctx.Err() != nil {
+			return nil, web.Unavailable("the coordinates were not converted in time", ctx.Err())
+		}
 		gf, err := featureIn(layer, f, p)
 		if err != nil {
 			return nil, web.BadRequest("crs=%s: feature %d cannot be given in it: %v", out.crs, f.ID, err)
