@@ -1,6 +1,7 @@
 // Package features serves OGC API – Features, Part 1 Core (OGC 17-069r4),
 // with GeoJSON and an OpenAPI 3.0 definition: the routes QGIS and GDAL's
-// OAPIF driver read. Collections are the layers; items are served from the
+// OAPIF driver read; Part 2, coordinate systems by reference (crs.go); and
+// Part 3, queryables and CQL2 filters (cql.go, on geo/cql2). Collections are the layers; items are served from the
 // in-memory index in id order, so paging is stable while the data is
 // unchanged. The api package mounts the handlers and writes the definition.
 package features
