@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +27,8 @@ type pgCase struct {
 
 // TestOGCFilterPostGIS: on Monaco imported into PostGIS, every filter
 // selects, through /collections/{id}/items, exactly the ids PostGIS selects
-// with the same condition in SQL on the stored tables — comparisons,
+// with the same condition in SQL on the stored tables, and the same
+// features as on Monaco imported into a GeoPackage — comparisons,
 // three-valued NOT and NULL, LIKE, BETWEEN, IN, the spatial predicates
 // against ST_Intersects, ST_Within, ST_Contains and ST_Disjoint, and the
 // Basic CQL2 conformance class's logical combination
@@ -55,6 +58,33 @@ func TestOGCFilterPostGIS(t *testing.T) {
 	u, _ := url.Parse(dsn)
 	schema := u.Query().Get("schema")
 	h := New(openConfig(), st, ix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	// The same city in a GeoPackage: the same filter selects the same
+	// features (by source id; the stores number them each their own way).
+	gst, err := open.Store(ctx, filepath.Join(t.TempDir(), "monaco.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gst.Close() })
+	if _, _, err := osm.ImportFile(ctx, gst, file, osm.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	gix, err := live.Load(ctx, gst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := New(openConfig(), gst, gix, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	sourceIDs := func(ix *live.Index, layer string, ids []int64) []string {
+		var out []string
+		for _, id := range ids {
+			f, ok := ix.Snapshot().Layer(layer).Get(id)
+			if !ok {
+				t.Fatalf("%s: no feature %d", layer, id)
+			}
+			out = append(out, f.SourceID)
+		}
+		slices.Sort(out)
+		return out
+	}
 
 	poly := "POLYGON((7.4180 43.7310, 7.4260 43.7290, 7.4290 43.7350, 7.4230 43.7390, 7.4170 43.7360, 7.4180 43.7310))"
 	line := "LINESTRING(7.4100 43.7250, 7.4200 43.7320, 7.4300 43.7330, 7.4400 43.7450)"
@@ -128,6 +158,9 @@ func TestOGCFilterPostGIS(t *testing.T) {
 		}
 		if len(want) > 0 {
 			nonEmpty++
+		}
+		if g := filterIDs(t, gh, c.layer, q); fmt.Sprint(sourceIDs(gix, c.layer, g)) != fmt.Sprint(sourceIDs(ix, c.layer, got)) {
+			t.Errorf("%s: %s: the GeoPackage answers %d features, PostGIS %d, or others", c.layer, c.cql, len(g), len(got))
 		}
 		total := 0
 		conn.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM %s.%s", schema, c.layer)).Scan(&total)
