@@ -3,12 +3,14 @@ package api
 import (
 	"maps"
 	"net/http"
+	"strings"
 
 	"github.com/greenreach/greenreach/api/features"
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/coverage/report"
+	"github.com/greenreach/greenreach/geo/crs"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -21,8 +23,14 @@ func handleOpenAPI() handlerFunc {
 	// once, the rest shared, read only.
 	shared := openAPI("")
 	return func(w http.ResponseWriter, r *http.Request) *appError {
-		if e := jsonOnly(r); e != nil {
+		// A crs is checked, not used (see features.Collection).
+		if e := jsonOnly(r, "crs"); e != nil {
 			return e
+		}
+		if v := queryOf(r).Get("crs"); v != "" {
+			if _, _, ok := crs.ParseOGC(v); !ok {
+				return web.BadRequest("crs=%q: not a served coordinate system (served: %s)", v, strings.Join(features.CRSList(), ", "))
+			}
 		}
 		doc := maps.Clone(shared)
 		doc["servers"] = []obj{{"url": web.BaseURL(r)}}
@@ -153,11 +161,11 @@ func openAPI(base string) obj {
 func oaServicePaths() obj {
 	return obj{
 		"/": oaGet(oaOp("getLandingPage", "Landing page: JSON for ?f=json or Accept: application/json, else the public map", "",
-			[]obj{param("f", "json or html", obj{"type": "string", "enum": []string{"json", "html"}}, false)},
+			[]obj{param("f", "json or html", obj{"type": "string", "enum": []string{"json", "html"}}, false), oaCRSChecked()},
 			oaResponses("200", "links to the API, or the map page", obj{mediaJSON: obj{"schema": oaRef("Landing")}, "text/html": obj{"schema": obj{"type": "string"}}}))),
 		"/conformance": oaGet(oaOp("getConformanceDeclaration", "OGC API conformance classes", "", nil, oaOkJSON("conformsTo", "Conformance"))),
 		"/collections": oaGet(oaOp("getCollections", "The layers as OGC API collections", "", nil, oaOkJSON("collections", "Collections"))),
-		"/api":         oaGet(oaOp("getAPI", "This document", "", nil, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
+		"/api":         oaGet(oaOp("getAPI", "This document", "", []obj{oaCRSChecked()}, oaResponses("200", "OpenAPI 3.0", oaContent(mediaOpenAPI, obj{"type": "object"})))),
 		"/api/layers":  oaGet(oaOp("getLayers", "Layer summaries: count, bbox, version", "", nil, oaResponses("200", "layers", oaContent(mediaJSON, oaArrayOf(oaRef("Layer")))))),
 		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", []obj{oaLangParam()}, oaOkJSON("the rule set", "Rules"))),
 		"/healthz":     oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
@@ -283,15 +291,16 @@ func oaCollectionPaths() obj {
 	paths := obj{}
 	for _, sc := range geo.Schemas {
 		c := "/collections/" + sc.ID
-		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", nil, oaOkJSON("the collection", "Collection")))
+		paths[c] = oaGet(oaOp("describe_"+sc.ID, sc.Title, "", []obj{oaCRSChecked()}, oaOkJSON("the collection", "Collection")))
 		ps := []obj{
 			param("limit", "features per page", obj{"type": "integer", "minimum": 1, "maximum": features.LimitMax, "default": features.LimitDefault}, false),
 			param("offset", "features to skip (next links carry it)", obj{"type": "integer", "minimum": 0, "default": 0}, false),
-			param("bbox", "minLon,minLat,maxLon,maxLat (CRS84)", obj{"type": "array", "minItems": 4, "maxItems": 6, "items": num}, false),
-			param("bbox-crs", "only CRS84", obj{"type": "string", "enum": []string{features.CRS84}}, false),
+			param("bbox", "minLon,minLat,maxLon,maxLat in CRS84, or the corners in bbox-crs's axis order", obj{"type": "array", "minItems": 4, "maxItems": 6, "items": num}, false),
+			param("bbox-crs", "the coordinate system of bbox (default CRS84)", oaCRS(), false),
 			param("datetime", "last update: an RFC 3339 instant or interval (.. for open)", obj{"type": "string"}, false),
 			param("f", "json or geojson", obj{"type": "string", "enum": []string{"json", "geojson"}}, false),
 		}
+		ps = append(ps, oaFilterParams()...)
 		for _, f := range sc.Fields {
 			t := map[geo.FieldType]string{geo.Text: "string", geo.Int: "integer", geo.Real: "number", geo.Bool: "boolean"}[f.Type]
 			ps = append(ps, param(f.Name, "equals: "+f.Doc, obj{"type": t}, false))
@@ -300,12 +309,41 @@ func oaCollectionPaths() obj {
 		if role == store.RolePublic {
 			role = ""
 		}
-		paths[c+"/items"] = oaGet(oaOp("getFeatures_"+sc.ID, sc.Title+": features, paged", role, ps, oaOkGeo("a page of features", "FeatureCollection")))
+		paths[c+"/items"] = oaGet(oaOp("getFeatures_"+sc.ID, sc.Title+": features, paged", role, ps,
+			oaWithHeaders(oaOkGeo("a page of features", "FeatureCollection"), "200", "Content-Crs", "ETag")))
 		paths[c+"/items/{featureId}"] = oaGet(oaOp("getFeature_"+sc.ID, sc.Title+": one feature", role, []obj{
 			oaPathParam("featureId", "feature id", obj{"type": "integer"}),
-		}, oaResponses("200", "the feature", oaGeoJSONBody("Feature"), "404")))
+			param("crs", "the coordinate system of the answer (default CRS84), in its axis order", oaCRS(), false),
+		}, oaWithHeaders(oaResponses("200", "the feature", oaGeoJSONBody("Feature"), "404"), "200", "Content-Crs", "ETag", "Last-Modified")))
+		paths[c+"/queryables"] = oaGet(oaOp("getQueryables_"+sc.ID, sc.Title+": what a filter may name (JSON Schema)", role, nil,
+			oaResponses("200", "the queryables", oaContent(features.MediaSchema, oaRef("Queryables")), "404")))
 	}
 	return paths
+}
+
+// oaCRS is a coordinate system served by reference (OGC API – Features
+// Part 2): its URI (EPSG:n and [EPSG:n] are read too).
+func oaCRS() obj {
+	return obj{"type": "string", "enum": features.CRSList(), "default": features.CRS84}
+}
+
+// oaCRSChecked is a crs checked but not used: clients that open a
+// collection by URL send its query with every request.
+func oaCRSChecked() obj {
+	return param("crs", "checked, not used (clients that open a collection by URL send its crs to every route)", oaCRS(), false)
+}
+
+// oaFilterParams are the items' parameters of Parts 2 and 3 and of
+// sorting and property selection.
+func oaFilterParams() []obj {
+	return []obj{
+		param("crs", "the coordinate system of the answer (default CRS84), in its axis order: EPSG:4326 and 4490 latitude first, the CGCS2000 Gauss-Krüger zones northing first", oaCRS(), false),
+		param("filter", "a CQL2 expression on the queryables (Basic CQL2, LIKE, BETWEEN, IN, S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT); at most 8192 bytes, nesting 20, 200 terms, literals of 1024 bytes, 2000 vertices", obj{"type": "string", "maxLength": 8192}, false),
+		param("filter-lang", "the filter's encoding", obj{"type": "string", "enum": []string{features.LangText, features.LangJSON}, "default": features.LangText}, false),
+		param("filter-crs", "the coordinate system of the filter's geometries (default CRS84)", oaCRS(), false),
+		param("sortby", "queryables to order by, each + (ascending, the default) or - (descending); missing values last", obj{"type": "array", "maxItems": 8, "items": obj{"type": "string"}}, false),
+		param("properties", "the attributes to answer (default all)", obj{"type": "array", "items": obj{"type": "string"}}, false),
+	}
 }
 
 // withBody adds a request body to an operation.
@@ -353,9 +391,13 @@ func oaSchemas() obj {
 		"Landing":     object([]string{"links"}, obj{"title": str, "description": str, "links": oaArrayOf(oaRef("Link"))}),
 		"Conformance": object([]string{"conformsTo"}, obj{"conformsTo": oaArrayOf(str)}),
 		"Collection": object([]string{"id", "links"}, obj{
-			"id": str, "title": str, "description": str, "itemType": str, "crs": oaArrayOf(str),
+			"id": str, "title": str, "description": str, "itemType": str, "crs": oaArrayOf(str), "storageCrs": str,
 			"extent": object(nil, obj{"spatial": object(nil, obj{"bbox": oaArrayOf(bbox), "crs": str})}),
 			"links":  oaArrayOf(oaRef("Link")),
+		}),
+		"Queryables": object([]string{"type", "properties"}, obj{
+			"$schema": str, "$id": str, "type": str, "title": str, "additionalProperties": boolean,
+			"properties": obj{"type": "object", "additionalProperties": obj{"type": "object"}},
 		}),
 		"Collections": object([]string{"collections"}, obj{"collections": oaArrayOf(oaRef("Collection")), "links": oaArrayOf(oaRef("Link"))}),
 		"Layer": object([]string{"id", "title", "count", "bbox", "version"}, obj{

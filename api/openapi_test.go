@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -218,6 +219,11 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{"GET", "/collections/green", "", nil, 200},
 		{"GET", "/collections/green/items?limit=2&bbox=103.5,30.4,103.7,30.5&kind=park", "", nil, 200},
 		{"GET", "/collections/green/items/1", "", nil, 200},
+		{"GET", "/collections/green/items/1?crs=http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F4490", "", nil, 200},
+		{"GET", "/collections/green/queryables", "", nil, 200},
+		{"GET", "/collections/green/items?limit=3&filter=" + url.QueryEscape("kind = 'park' AND S_INTERSECTS(geometry, BBOX(103.5,30.4,103.7,30.5))") + "&sortby=-area_m2,name&properties=name,kind&crs=" + url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4544"), "", nil, 200},
+		{"GET", "/collections/green/items?limit=3&filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":">","args":[{"property":"area_m2"},1000]}`), "", nil, 200},
+		{"GET", "/collections/green/items?filter=" + url.QueryEscape("kind = = 'park'"), "", nil, 400},
 		{"GET", "/collections/green/items/999999", "", nil, 404},
 		{"GET", "/collections/parcels/items?limit=1", "", nil, 401},
 		{"GET", "/api/layers", "", nil, 200},

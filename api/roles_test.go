@@ -80,6 +80,7 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/collections/{id}":             {"/collections/{L}"},
 		"/collections/{id}/items":       {"/collections/{L}/items?limit=10000"},
 		"/collections/{id}/items/{fid}": {"/collections/{L}/items/1", "/collections/{L}/items/2"},
+		"/collections/{id}/queryables":  {"/collections/{L}/queryables"},
 		"/api":                          {"/api"},
 		"/static/":                      {"/static/map.js", "/static/planner.js"},
 		"/fonts/{stack}/{range}.pbf":    {"/fonts/Noto%20Sans%20Regular/0-255.pbf"},

@@ -99,4 +99,7 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}", s.wrap(s.handleCasePhoto(false))).Methods(get...)
 	r.Handle("/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb", s.wrap(s.handleCasePhoto(true))).Methods(get...)
 	r.Handle("/api/cases/{id:[0-9]+}/{action:[a-z_]+}", s.untimed(s.handleCaseStep)).Methods(post...)
+
+	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
+	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
 }

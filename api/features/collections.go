@@ -17,6 +17,7 @@ type CollectionJSON struct {
 	Description string         `json:"description"`
 	ItemType    string         `json:"itemType"`
 	CRS         []string       `json:"crs"`
+	StorageCRS  string         `json:"storageCrs"`
 	Extent      map[string]any `json:"extent,omitempty"`
 	Links       []Link         `json:"links"`
 }
@@ -27,12 +28,13 @@ func collectionOf(base string, sc *geo.Schema, l *index.Layer) CollectionJSON {
 		fields[i] = f.Name
 	}
 	c := CollectionJSON{
-		ID: sc.ID, Title: sc.Title, ItemType: "feature", CRS: []string{CRS84},
+		ID: sc.ID, Title: sc.Title, ItemType: "feature", CRS: CRSList(), StorageCRS: CRS84,
 		Description: sc.Title + " (" + strings.ToLower(string(sc.Geom)) + "; attributes: " + strings.Join(fields, ", ") + ")",
 		Links: []Link{
 			{base + "/collections/" + sc.ID, "self", web.MediaJSON, sc.Title},
 			{base + "/collections/" + sc.ID + "/items", "items", web.MediaGeoJSON, sc.Title + " as GeoJSON"},
 			{base + "/tiles/" + sc.ID + ".json", "describedby", web.MediaJSON, "vector tiles (TileJSON)"},
+			{base + "/collections/" + sc.ID + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", MediaSchema, "what a filter may name"},
 		},
 	}
 	if b, ok := l.Bound(); ok {
@@ -67,9 +69,14 @@ func (s *Service) Collections(w http.ResponseWriter, r *http.Request) *web.Error
 	})
 }
 
-// Collection: GET /collections/{id}, titled as in Collections.
+// Collection: GET /collections/{id}, titled as in Collections. A crs is checked, not used: clients
+// that open a collection by URL (GDAL's OAPIF driver before 3.7) send the
+// URL's query with every request, the items' crs among it.
 func (s *Service) Collection(w http.ResponseWriter, r *http.Request) *web.Error {
-	if e := web.JSONOnly(r, "lang"); e != nil {
+	if e := web.JSONOnly(r, "crs", "lang"); e != nil {
+		return e
+	}
+	if _, _, e := parseCRS("crs", web.Query(r).Get("crs")); e != nil {
 		return e
 	}
 	sc, l, e := s.collection(w, r)

@@ -8,16 +8,27 @@ import (
 
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/cql2"
 	"github.com/paulmach/orb"
 )
 
 // itemFilter is what /collections/{id}/items selects: features meeting
 // any of the boxes (two when the bbox crosses the antimeridian), every
-// property filter and the datetime interval.
+// property filter, the datetime interval and the CQL2 filter.
 type itemFilter struct {
 	boxes    []orb.Bound
 	props    []propFilter
 	from, to *time.Time // on the feature's last update; nil: open
+	cql      *cql2.Filter
+}
+
+// itemOutput is how the selected features are answered: in which
+// coordinate system, in which order, with which attributes.
+type itemOutput struct {
+	crs     string // URI
+	crsCode int    // EPSG code, 0 for CRS84
+	sort    []sortKey
+	props   []string // nil: all
 }
 
 type propFilter struct {
@@ -62,22 +73,26 @@ func (fl *itemFilter) match(f *geo.Feature) bool {
 	if fl.to != nil && f.Updated.After(*fl.to) {
 		return false
 	}
-	return true
+	return fl.cql == nil || fl.cql.Match(f)
 }
 
-// parseItemQuery reads limit, offset, bbox, bbox-crs, datetime and the
-// property filters (one per attribute of the layer, equality).
-func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset int, e *web.Error) {
-	known := []string{"f", "limit", "offset", "bbox", "bbox-crs", "datetime"}
+// parseItemQuery reads limit, offset, bbox, bbox-crs, datetime, the
+// property filters (one per attribute of the layer, equality), crs,
+// filter, filter-lang, filter-crs, sortby and properties.
+func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, out itemOutput, limit, offset int, e *web.Error) {
+	known := []string{"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "sortby", "properties"}
 	for _, f := range sc.Fields {
 		known = append(known, f.Name)
 	}
 	if e = web.OnlyParams(q, known...); e != nil {
 		return
 	}
+	// The same value twice is one (GDAL's OAPIF driver adds the query it
+	// opened a collection with to our next links, which hold it already);
+	// more, or two values, are refused.
 	for _, k := range known {
-		if n := len(q[k]); n > 1 {
-			e = web.BadRequest("%s is given %d times; give each parameter once", k, n)
+		if vs := q[k]; len(vs) > 2 || len(vs) == 2 && vs[0] != vs[1] {
+			e = web.BadRequest("%s is given %d times; give each parameter once", k, len(vs))
 			return
 		}
 	}
@@ -91,14 +106,26 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, limit, offset 
 	if offset, e = web.IntParam(q, "offset", 0, 0, 1<<31-1); e != nil {
 		return
 	}
-	if c := q.Get("bbox-crs"); c != "" && c != CRS84 {
-		e = web.BadRequest("bbox-crs=%q: only %s (longitude, latitude) is supported", c, CRS84)
+	if out.crs, out.crsCode, e = parseCRS("crs", q.Get("crs")); e != nil {
+		return
+	}
+	_, bboxCode, e := parseCRS("bbox-crs", q.Get("bbox-crs"))
+	if e != nil {
 		return
 	}
 	if v := q.Get("bbox"); v != "" {
-		if fl.boxes, e = parseBBox(v); e != nil {
+		if fl.boxes, e = parseBBoxIn(v, bboxCode); e != nil {
 			return
 		}
+	}
+	if fl.cql, e = parseFilter(q.Get("filter"), q.Get("filter-lang"), q.Get("filter-crs"), sc); e != nil {
+		return
+	}
+	if out.sort, e = parseSortBy(q.Get("sortby"), sc); e != nil {
+		return
+	}
+	if out.props, e = parseProperties(q.Get("properties"), sc); e != nil {
+		return
 	}
 	if v := q.Get("datetime"); v != "" {
 		if fl.from, fl.to, e = parseDatetime(v); e != nil {

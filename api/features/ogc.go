@@ -1,6 +1,7 @@
 // Package features serves OGC API – Features, Part 1 Core (OGC 17-069r4),
 // with GeoJSON and an OpenAPI 3.0 definition: the routes QGIS and GDAL's
-// OAPIF driver read. Collections are the layers; items are served from the
+// OAPIF driver read; Part 2, coordinate systems by reference (crs.go); and
+// Part 3, queryables and CQL2 filters (cql.go, on geo/cql2). Collections are the layers; items are served from the
 // in-memory index in id order, so paging is stable while the data is
 // unchanged. The api package mounts the handlers and writes the definition.
 package features
@@ -20,13 +21,27 @@ const (
 	MediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
 )
 
-// CRS84 is the only coordinate system served: longitude, latitude.
+// CRS84 is the coordinate system the data is stored in, and served in
+// unless crs asks for another (CRSList): longitude, latitude.
 const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	// Part 2: coordinate systems by reference (crs.go).
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	// Part 3 and CQL2: queryables and filters (cql.go, geo/cql2).
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 }
 
 // Link is a link of a landing page, collection or page of items.
@@ -48,9 +63,13 @@ type Service struct {
 	LayerRole func(layer string) string
 }
 
-// Landing: GET / for JSON clients.
+// Landing: GET / for JSON clients. A crs is checked, not used (see
+// Collection).
 func (s *Service) Landing(w http.ResponseWriter, r *http.Request) *web.Error {
-	if e := web.JSONOnly(r); e != nil {
+	if e := web.JSONOnly(r, "crs"); e != nil {
+		return e
+	}
+	if _, _, e := parseCRS("crs", web.Query(r).Get("crs")); e != nil {
 		return e
 	}
 	base := web.BaseURL(r)

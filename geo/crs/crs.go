@@ -2,7 +2,8 @@
 // use to WGS84 longitude/latitude (EPSG:4326, axis order lon, lat): EPSG
 // codes, WKT (a Shapefile's .prj) and PROJ strings through PROJ (go-proj and
 // Debian's libproj), and the GCJ-02 offset of Chinese web maps, which no EPSG
-// code describes, by its published formula.
+// code describes, by its published formula. The other way, Projector
+// gives CRS84 data in the systems OGC API clients may ask for (ogc.go).
 //
 // Coordinates that cannot be in the source system are an error, not a silent
 // import: geographic input outside ±180/±90, a transformation PROJ cannot do,
