@@ -68,4 +68,3 @@ func TestSemver(t *testing.T) {
 		t.Errorf("Semver %q, want %q", v, want)
 	}
 }
-
