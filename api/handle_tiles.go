@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -224,23 +223,26 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		return e
 	}
 	snap := s.index.Snapshot()
-	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0, MaxZoom: tiles.MaxZoom,
+	tj := TileJSON{TileJSON: "3.0.0", Name: "greenreach " + name, MinZoom: 0,
 		Tiles: []string{web.BaseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
-	var versions []string
 	for _, l := range layers {
 		ly := snap.Layer(l)
 		sc, id := ly.Schema, l
 		if name == coverageLayer {
 			sc, id = coverageSchema, coverageLayer
 		}
-		tj.VectorLayers = append(tj.VectorLayers, tiles.VectorLayerOf(id, sc))
-		versions = append(versions, fmt.Sprintf("%s:%d", l, ly.Version))
+		// Tiles are served to zoom 24, but past the data's own maximum
+		// they only magnify it: clients overzoom from there.
+		vl := tiles.VectorLayerOf(id, sc)
+		vl.MaxZoom = tiles.DetailZoom(ly)
+		tj.MaxZoom = max(tj.MaxZoom, vl.MaxZoom)
+		tj.VectorLayers = append(tj.VectorLayers, vl)
 	}
 	if b, ok := tiles.LayersBound(snap, layers); ok {
 		tj.Bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	}
-	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, 14}
-	tj.Version = strings.Join(versions, ",")
+	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, float64(min(14, tj.MaxZoom))}
+	tj.Version = tiles.Semver(snap, layers)
 	tj.Attribution = tiles.Attribution(snap, layers)
 	return writeJSON(w, http.StatusOK, tj)
 }
