@@ -79,7 +79,12 @@ func tileTimed(r *http.Request) bool {
 // tile.
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	parts, _ := splitTilePath(r.URL.Path) // the route matched it
-	name := parts[0]
+	return s.serveTile(w, r, parts[0], parts[1], parts[2], parts[3])
+}
+
+// serveTile serves tile z/x/y (as given in the path) of the tile layer
+// name, for the tile route and OGC API – Tiles' tile URLs alike.
+func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, name, z, x, y string) *appError {
 	src, ok := tileSources[name]
 	if !ok && name != coverageLayer {
 		return errNotFound("no tile layer %q (layers: public, coverage, %s)", name, strings.Join(layerIDs(), ", "))
@@ -89,9 +94,10 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	}
 	var zxy [3]int
 	for i, k := range [3]string{"z", "x", "y"} {
-		n, err := strconv.Atoi(parts[i+1])
+		v := [3]string{z, x, y}[i]
+		n, err := strconv.Atoi(v)
 		if err != nil {
-			return errBadRequest("%s=%q is not a whole number", k, parts[i+1])
+			return errBadRequest("%s=%q is not a whole number", k, v)
 		}
 		zxy[i] = n
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/api/ogctiles"
 	"github.com/greenreach/greenreach/store"
 )
 
@@ -74,4 +75,16 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/fonts/{stack}/{range}.pbf", s.wrap(s.handleGlyphs)).Methods(get...)
 	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(get...)
 	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(get...)
+
+	// OGC API – Tiles (api/ogctiles): tilesets of the dataset and of each
+	// collection, served by the tile route's machinery (serveTile).
+	tl := &ogctiles.Service{Index: s.index, LayerRole: layerRole, Tile: s.serveTile}
+	r.Handle("/tileMatrixSets", s.wrap(tl.TileMatrixSets)).Methods(get...)
+	r.Handle("/tileMatrixSets/{tms}", s.wrap(tl.TileMatrixSet)).Methods(get...)
+	r.Handle("/tiles", s.wrap(tl.DatasetTilesets)).Methods(get...)
+	r.Handle("/tiles/{tms}", s.wrap(tl.DatasetTileset)).Methods(get...)
+	r.Handle("/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.DatasetTile, tileTimed)).Methods(get...)
+	r.Handle("/collections/{id}/tiles", s.wrap(tl.CollectionTilesets)).Methods(get...)
+	r.Handle("/collections/{id}/tiles/{tms}", s.wrap(tl.CollectionTileset)).Methods(get...)
+	r.Handle("/collections/{id}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.CollectionTile, tileTimed)).Methods(get...)
 }
