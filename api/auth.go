@@ -80,8 +80,10 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) (done bool) {
 
 // publicRead reports whether path is one of the read routes a map or GIS
 // client on any origin may use: tiles and TileJSON, the OGC API's
-// collections and conformance, and the OpenAPI document.
+// collections, conformance and tile matrix sets, the OpenAPI document, and
+// the map style with its sprite and glyphs.
 func publicRead(path string) bool {
-	return strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
-		path == "/conformance" || path == "/api"
+	return path == "/tiles" || strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
+		path == "/conformance" || path == "/api" || path == "/tileMatrixSets" || strings.HasPrefix(path, "/tileMatrixSets/") ||
+		path == "/style.json" || strings.HasPrefix(path, "/sprite") || strings.HasPrefix(path, "/fonts/")
 }

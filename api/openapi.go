@@ -118,7 +118,7 @@ func oaWithHeaders(rs obj, code string, names ...string) obj {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaTilesPaths()} {
 		maps.Copy(paths, group)
 	}
 	return obj{

@@ -82,9 +82,9 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/tileMatrixSets", s.wrap(tl.TileMatrixSets)).Methods(get...)
 	r.Handle("/tileMatrixSets/{tms}", s.wrap(tl.TileMatrixSet)).Methods(get...)
 	r.Handle("/tiles", s.wrap(tl.DatasetTilesets)).Methods(get...)
-	r.Handle("/tiles/{tms}", s.wrap(tl.DatasetTileset)).Methods(get...)
-	r.Handle("/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.DatasetTile, tileTimed)).Methods(get...)
+	r.Handle("/tiles/"+ogctiles.TMSID, s.wrap(tl.DatasetTileset)).Methods(get...)
+	r.Handle("/tiles/"+ogctiles.TMSID+"/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.DatasetTile, tileTimed)).Methods(get...)
 	r.Handle("/collections/{id}/tiles", s.wrap(tl.CollectionTilesets)).Methods(get...)
-	r.Handle("/collections/{id}/tiles/{tms}", s.wrap(tl.CollectionTileset)).Methods(get...)
-	r.Handle("/collections/{id}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.CollectionTile, tileTimed)).Methods(get...)
+	r.Handle("/collections/{id}/tiles/"+ogctiles.TMSID, s.wrap(tl.CollectionTileset)).Methods(get...)
+	r.Handle("/collections/{id}/tiles/"+ogctiles.TMSID+"/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.CollectionTile, tileTimed)).Methods(get...)
 }

@@ -132,27 +132,21 @@ func tileTemplate(path string) string {
 	return path + "/" + TMSID + "/{tileMatrix}/{tileRow}/{tileCol}"
 }
 
-// DatasetTileset: GET /tiles/{tms}, the metadata of the dataset's tileset.
+// DatasetTileset: GET /tiles/WebMercatorQuad, the metadata of the dataset's tileset.
 func (s *Service) DatasetTileset(w http.ResponseWriter, r *http.Request) *web.Error {
 	if e := web.JSONOnly(r); e != nil {
-		return e
-	}
-	if e := knownTMS(r); e != nil {
 		return e
 	}
 	return web.WriteJSON(w, http.StatusOK, s.tileset(r, web.BaseURL(r)+"/tiles", "the public layers", tiles.Public))
 }
 
-// CollectionTileset: GET /collections/{id}/tiles/{tms}.
+// CollectionTileset: GET /collections/{id}/tiles/WebMercatorQuad.
 func (s *Service) CollectionTileset(w http.ResponseWriter, r *http.Request) *web.Error {
 	if e := web.JSONOnly(r); e != nil {
 		return e
 	}
 	sc, e := s.collection(w, r)
 	if e != nil {
-		return e
-	}
-	if e := knownTMS(r); e != nil {
 		return e
 	}
 	return web.WriteJSON(w, http.StatusOK, s.tileset(r, web.BaseURL(r)+"/collections/"+sc.ID+"/tiles", sc.Title, []string{sc.ID}))
@@ -239,12 +233,12 @@ func propertiesSchema(sc *geo.Schema) map[string]any {
 	return map[string]any{"type": "object", "properties": props}
 }
 
-// DatasetTile: GET /tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}.
+// DatasetTile: GET /tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}.
 func (s *Service) DatasetTile(w http.ResponseWriter, r *http.Request) *web.Error {
 	return s.tile(w, r, dataset)
 }
 
-// CollectionTile: GET /collections/{id}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}.
+// CollectionTile: GET /collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}.
 func (s *Service) CollectionTile(w http.ResponseWriter, r *http.Request) *web.Error {
 	id := mux.Vars(r)["id"]
 	if geo.SchemaOf(id) == nil {
@@ -263,9 +257,6 @@ func (s *Service) tile(w http.ResponseWriter, r *http.Request, layer string) *we
 		if e := web.OnlyParams(q, "f", "scenario"); e != nil {
 			return e
 		}
-	}
-	if e := knownTMS(r); e != nil {
-		return e
 	}
 	v := mux.Vars(r)
 	return s.Tile(w, r, layer, v["tileMatrix"], v["tileCol"], v["tileRow"])
