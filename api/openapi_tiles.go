@@ -6,7 +6,8 @@ import (
 )
 
 // oaTilesPaths: the paths of OGC API – Tiles (api/ogctiles): tile matrix
-// sets, the tilesets of the dataset and of each collection, their tiles.
+// sets, the tilesets of the dataset and of each collection, their tiles;
+// and the map's style and sprite (api/mapstyle).
 func oaTilesPaths() obj {
 	str, integer := obj{"type": "string"}, obj{"type": "integer"}
 	object := func(required []string, props obj) obj {
@@ -47,8 +48,14 @@ func oaTilesPaths() obj {
 		"/tiles":                   oaGet(oaOp("getDatasetTilesets", "The vector tilesets of the public layers", "", nil, tilesetList)),
 		"/tiles/" + ogctiles.TMSID: oaGet(oaOp("getDatasetTileset", "The public layers' tileset", "", nil, tileset)),
 		"/tiles/" + ogctiles.TMSID + "/{tileMatrix}/{tileRow}/{tileCol}": oaGet(oaOp("getDatasetTile", "A tile of the public layers (Mapbox Vector Tile)", "", tileParams(), tile)),
-		"/collections/{id}/tiles":                                                         oaGet(oaOp("getCollectionTilesets", "A collection's vector tilesets", "", []obj{id}, tilesetList)),
-		"/collections/{id}/tiles/" + ogctiles.TMSID:                                       oaGet(oaOp("getCollectionTileset", "A collection's tileset", "", []obj{id}, tileset)),
+		"/collections/{id}/tiles":                   oaGet(oaOp("getCollectionTilesets", "A collection's vector tilesets", "", []obj{id}, tilesetList)),
+		"/collections/{id}/tiles/" + ogctiles.TMSID: oaGet(oaOp("getCollectionTileset", "A collection's tileset", "", []obj{id}, tileset)),
+		"/style.json": oaGet(oaOp("getStyle", "The map's style (MapLibre style spec v8) over the public tiles, glyphs and sprite", "", nil,
+			oaResponses("200", "the style", oaContent(mediaJSON, object([]string{"version", "sources", "layers"}, obj{"version": integer, "name": str, "sources": obj{"type": "object"}, "layers": oaArrayOf(obj{"type": "object"}), "glyphs": str, "sprite": str}))))),
+		"/sprite.json":    oaGet(oaOp("getSprite", "The sprite's index: each icon's place in /sprite.png", "", nil, oaResponses("200", "the index", oaContent(mediaJSON, obj{"type": "object"}), "304"))),
+		"/sprite.png":     oaGet(oaOp("getSpriteImage", "The sprite's icons", "", nil, oaResponses("200", "the image", oaContent("image/png", obj{"type": "string", "format": "binary"}), "304"))),
+		"/sprite@2x.json": oaGet(oaOp("getSprite2x", "The sprite's index for screens of pixel ratio 2", "", nil, oaResponses("200", "the index", oaContent(mediaJSON, obj{"type": "object"}), "304"))),
+		"/sprite@2x.png":  oaGet(oaOp("getSpriteImage2x", "The sprite's icons at pixel ratio 2", "", nil, oaResponses("200", "the image", oaContent("image/png", obj{"type": "string", "format": "binary"}), "304"))),
 		"/collections/{id}/tiles/" + ogctiles.TMSID + "/{tileMatrix}/{tileRow}/{tileCol}": oaGet(oaOp("getCollectionTile", "A tile of a collection (Mapbox Vector Tile; parcels: planner)", "", tileParams(id), tile)),
 	}
 }

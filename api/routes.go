@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/api/mapstyle"
 	"github.com/greenreach/greenreach/api/ogctiles"
 	"github.com/greenreach/greenreach/store"
 )
@@ -87,4 +88,12 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/collections/{id}/tiles", s.wrap(tl.CollectionTilesets)).Methods(get...)
 	r.Handle("/collections/{id}/tiles/"+ogctiles.TMSID, s.wrap(tl.CollectionTileset)).Methods(get...)
 	r.Handle("/collections/{id}/tiles/"+ogctiles.TMSID+"/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.CollectionTile, tileTimed)).Methods(get...)
+
+	// The map's style and the sprite its symbols use (api/mapstyle).
+	ms := mapstyle.New(s.index)
+	r.Handle("/style.json", s.wrap(ms.Style)).Methods(get...)
+	r.Handle("/sprite.json", s.wrap(ms.Sprite(1, true))).Methods(get...)
+	r.Handle("/sprite.png", s.wrap(ms.Sprite(1, false))).Methods(get...)
+	r.Handle("/sprite@2x.json", s.wrap(ms.Sprite(2, true))).Methods(get...)
+	r.Handle("/sprite@2x.png", s.wrap(ms.Sprite(2, false))).Methods(get...)
 }
