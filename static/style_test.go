@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenreach/greenreach/api/mapstyle"
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/glyphs"
 	"github.com/greenreach/greenreach/store/memstore"
@@ -113,5 +114,36 @@ func TestStyleValid(t *testing.T) {
 				t.Errorf("sprite%s: waste-%s %+v", suffix, kind, e)
 			}
 		}
+	}
+}
+
+// TestMapDrawsServedStyle: the public map in chromium loads /style.json
+// and the sprite, holds the served style's layers (the page adds none of
+// its own below the labels but its overlays), and draws parks from it.
+func TestMapDrawsServedStyle(t *testing.T) {
+	srv, ix, _ := browserServer(t, "chengdu.osm.pbf")
+	st := mapstyle.Style("", ix.Snapshot())
+	var want []string
+	for _, l := range st["layers"].([]map[string]any) {
+		want = append(want, l["id"].(string))
+	}
+	var got struct {
+		Name                            string
+		Layers                          []string
+		Parks, Images                   int
+		StyleRequested, SpriteRequested bool
+		Problems                        []string
+	}
+	runNode(t, &got, nil, "test/style.test.mjs", srv.URL, artifacts(t))
+	for _, id := range want {
+		if !slices.Contains(got.Layers, id) {
+			t.Errorf("the map lacks the style's layer %s (has %v)", id, got.Layers)
+		}
+	}
+	if got.Name != "greenreach" || !got.StyleRequested || !got.SpriteRequested || got.Parks == 0 || got.Images < 6 {
+		t.Errorf("style %q (asked for: style %v, sprite %v), %d parks drawn, %d sprite images", got.Name, got.StyleRequested, got.SpriteRequested, got.Parks, got.Images)
+	}
+	for _, p := range got.Problems {
+		t.Errorf("the page reported: %s", p)
 	}
 }
