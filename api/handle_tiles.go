@@ -240,7 +240,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		// Tiles are served to zoom 24, but past the data's own maximum
 		// they only magnify it: clients overzoom from there.
 		vl := tiles.VectorLayerOf(id, sc)
-		vl.MaxZoom = tiles.DetailZoom(ly)
+		vl.MaxZoom = s.detailZooms.Of(ly)
 		tj.MaxZoom = max(tj.MaxZoom, vl.MaxZoom)
 		tj.VectorLayers = append(tj.VectorLayers, vl)
 	}

@@ -79,7 +79,7 @@ func (s *Server) routes(r *mux.Router) {
 
 	// OGC API – Tiles (api/ogctiles): tilesets of the dataset and of each
 	// collection, served by the tile route's machinery (serveTile).
-	tl := &ogctiles.Service{Index: s.index, LayerRole: layerRole, Tile: s.serveTile}
+	tl := &ogctiles.Service{Index: s.index, LayerRole: layerRole, Tile: s.serveTile, DetailZoom: s.detailZooms.Of}
 	r.Handle("/tileMatrixSets", s.wrap(tl.TileMatrixSets)).Methods(get...)
 	r.Handle("/tileMatrixSets/{tms}", s.wrap(tl.TileMatrixSet)).Methods(get...)
 	r.Handle("/tiles", s.wrap(tl.DatasetTilesets)).Methods(get...)

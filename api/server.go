@@ -141,6 +141,10 @@ type Server struct {
 	repairs *workQueue   // GEOS repairs
 	rate    *rateLimiter // anonymous expensive requests; nil: no limit
 	refused refusalLog   // 429 and busy 503s, logged in sum
+
+	// Each layer's real maximum zoom (TileJSON, OGC API – Tiles), per
+	// layer version.
+	detailZooms tiles.DetailZooms
 }
 
 // New returns a server. The index must hold the store's layers.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
@@ -180,4 +181,41 @@ func shortestSegment(g orb.Geometry) float64 {
 func worldXY(p orb.Point) orb.Point {
 	lat := math.Max(-85.0511287798, math.Min(85.0511287798, p[1])) * math.Pi / 180
 	return orb.Point{(p[0] + 180) / 360, (1 - math.Log(math.Tan(lat)+1/math.Cos(lat))/math.Pi) / 2}
+}
+
+// DetailZooms remembers each layer's DetailZoom for its latest version, so
+// that TileJSON and tileset requests do not walk the layer every time. It
+// holds a few numbers per layer id; safe for concurrent use.
+type DetailZooms struct {
+	mu sync.Mutex
+	m  map[string]detailZoom
+}
+
+// detailZoom is a layer's DetailZoom with what identifies the layer's
+// contents: its version, size and bound.
+type detailZoom struct {
+	version int64
+	n       int
+	bound   orb.Bound
+	zoom    int
+}
+
+// Of is DetailZoom(l), computed once per version of the layer.
+func (d *DetailZooms) Of(l *index.Layer) int {
+	b, _ := l.Bound()
+	key := detailZoom{version: l.Version, n: l.Len(), bound: b}
+	d.mu.Lock()
+	got, ok := d.m[l.Schema.ID]
+	d.mu.Unlock()
+	if ok && got.version == key.version && got.n == key.n && got.bound == key.bound {
+		return got.zoom
+	}
+	key.zoom = DetailZoom(l)
+	d.mu.Lock()
+	if d.m == nil {
+		d.m = map[string]detailZoom{}
+	}
+	d.m[l.Schema.ID] = key
+	d.mu.Unlock()
+	return key.zoom
 }

@@ -68,3 +68,21 @@ func TestSemver(t *testing.T) {
 		t.Errorf("Semver %q, want %q", v, want)
 	}
 }
+
+// TestDetailZooms: the memo answers DetailZoom, and anew once the layer
+// changes.
+func TestDetailZooms(t *testing.T) {
+	road := func(id int64, seg float64) *geo.Feature {
+		return &geo.Feature{ID: id, Layer: geo.Roads, Geom: orb.LineString{{0, 0}, {seg, 0}}, Props: map[string]any{}}
+	}
+	a := index.Empty().With([]*geo.Feature{road(1, 0.01)}, nil)
+	var d DetailZooms
+	if got, want := d.Of(a.Layer(geo.Roads)), DetailZoom(a.Layer(geo.Roads)); got != want || want != 14 {
+		t.Errorf("Of %d, DetailZoom %d, want 14", got, want)
+	}
+	// One road whose segment needs z20: with it the layer's zoom is 20.
+	b := a.With([]*geo.Feature{road(2, 360.0/4096/(1<<20))}, nil)
+	if got := d.Of(b.Layer(geo.Roads)); got != 20 {
+		t.Errorf("after an edit: %d, want 20", got)
+	}
+}

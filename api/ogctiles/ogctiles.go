@@ -50,6 +50,9 @@ type Service struct {
 	// Tile serves tile z/x/y of a tile layer (a layer id or "public") as
 	// the tile route does: cache, roles, ETag, gzip.
 	Tile func(w http.ResponseWriter, r *http.Request, layer, z, x, y string) *web.Error
+	// DetailZoom is a layer's real maximum zoom (tiles.DetailZoom, or a
+	// memo of it).
+	DetailZoom func(*index.Layer) int
 }
 
 // TileMatrixSets: GET /tileMatrixSets.
@@ -182,7 +185,7 @@ func (s *Service) tileset(r *http.Request, path, title string, layers []string) 
 	var ls []Layer
 	for _, id := range layers {
 		l := snap.Layer(id)
-		z := tiles.DetailZoom(l)
+		z := s.DetailZoom(l)
 		maxZoom = max(maxZoom, z)
 		ls = append(ls, Layer{
 			ID: id, Title: l.Schema.Title, DataType: "vector", GeometryDimension: dimension(l.Schema.Geom),
