@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -80,7 +79,12 @@ func tileTimed(r *http.Request) bool {
 // tile.
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	parts, _ := splitTilePath(r.URL.Path) // the route matched it
-	name := parts[0]
+	return s.serveTile(w, r, parts[0], parts[1], parts[2], parts[3])
+}
+
+// serveTile serves tile z/x/y (as given in the path) of the tile layer
+// name, for the tile route and OGC API – Tiles' tile URLs alike.
+func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, name, z, x, y string) *appError {
 	src, ok := tileSources[name]
 	if !ok && name != coverageLayer {
 		return errNotFound("no tile layer %q (layers: public, coverage, %s)", name, strings.Join(layerIDs(), ", "))
@@ -90,9 +94,10 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) *appError {
 	}
 	var zxy [3]int
 	for i, k := range [3]string{"z", "x", "y"} {
-		n, err := strconv.Atoi(parts[i+1])
+		v := [3]string{z, x, y}[i]
+		n, err := strconv.Atoi(v)
 		if err != nil {
-			return errBadRequest("%s=%q is not a whole number", k, parts[i+1])
+			return errBadRequest("%s=%q is not a whole number", k, v)
 		}
 		zxy[i] = n
 	}
@@ -229,23 +234,26 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) *appErro
 		return e
 	}
 	snap := s.index.Snapshot()
-	tj := TileJSON{TileJSON: "3.0.0", MinZoom: 0, MaxZoom: tiles.MaxZoom,
+	tj := TileJSON{TileJSON: "3.0.0", MinZoom: 0,
 		Tiles: []string{web.BaseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"}, Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
-	var versions []string
 	for _, l := range layers {
 		ly := snap.Layer(l)
 		sc, id := ly.Schema, l
 		if name == coverageLayer {
 			sc, id = coverageSchema, coverageLayer
 		}
-		tj.VectorLayers = append(tj.VectorLayers, tiles.VectorLayerIn(id, sc, lang))
-		versions = append(versions, fmt.Sprintf("%s:%d", l, ly.Version))
+		// Tiles are served to zoom 24, but past the data's own maximum
+		// they only magnify it: clients overzoom from there.
+		vl := tiles.VectorLayerIn(id, sc, lang)
+		vl.MaxZoom = s.detailZooms.Of(ly)
+		tj.MaxZoom = max(tj.MaxZoom, vl.MaxZoom)
+		tj.VectorLayers = append(tj.VectorLayers, vl)
 	}
 	if b, ok := tiles.LayersBound(snap, layers); ok {
 		tj.Bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	}
-	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, 14}
-	tj.Version = strings.Join(versions, ",")
+	tj.Center = [3]float64{(tj.Bounds[0] + tj.Bounds[2]) / 2, (tj.Bounds[1] + tj.Bounds[3]) / 2, float64(min(14, tj.MaxZoom))}
+	tj.Version = tiles.Semver(snap, layers)
 	tj.Attribution = tiles.Attribution(snap, layers)
 	tj.Name, tj.Description = tiles.Titles(name, lang)
 	return writeJSON(w, http.StatusOK, tj)

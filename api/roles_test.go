@@ -98,6 +98,14 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}":       {"/api/cases/1/photos/1"},
 		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb": {"/api/cases/1/photos/1/thumb"},
 		"/api/cases/{id:[0-9]+}/{action:[a-z_]+}":          {"POST /api/cases/1/register"},
+		// OGC API – Tiles and the map's style (api/ogctiles, api/mapstyle).
+		"/tileMatrixSets": {"/tileMatrixSets"}, "/tileMatrixSets/{tms}": {"/tileMatrixSets/WebMercatorQuad"},
+		"/tiles": {"/tiles"}, "/tiles/WebMercatorQuad": {"/tiles/WebMercatorQuad"},
+		"/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", tile.Y, tile.X)},
+		"/collections/{id}/tiles":                                 {"/collections/{L}/tiles"}, "/collections/{id}/tiles/WebMercatorQuad": {"/collections/{L}/tiles/WebMercatorQuad"},
+		"/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {fmt.Sprintf("/collections/{L}/tiles/WebMercatorQuad/14/%d/%d", tile.Y, tile.X)},
+		"/style.json": {"/style.json"}, "/sprite.json": {"/sprite.json"}, "/sprite.png": {"/sprite.png"},
+		"/sprite@2x.json": {"/sprite@2x.json"}, "/sprite@2x.png": {"/sprite@2x.png"},
 	}
 	answered, refused := 0, 0
 	err := s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {

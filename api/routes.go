@@ -5,6 +5,8 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/api/features"
+	"github.com/greenreach/greenreach/api/mapstyle"
+	"github.com/greenreach/greenreach/api/ogctiles"
 	"github.com/greenreach/greenreach/api/open311"
 	"github.com/greenreach/greenreach/store"
 )
@@ -102,4 +104,24 @@ func (s *Server) routes(r *mux.Router) {
 
 	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
 	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
+
+	// OGC API – Tiles (api/ogctiles): tilesets of the dataset and of each
+	// collection, served by the tile route's machinery (serveTile).
+	tl := &ogctiles.Service{Index: s.index, LayerRole: layerRole, Tile: s.serveTile, DetailZoom: s.detailZooms.Of}
+	r.Handle("/tileMatrixSets", s.wrap(tl.TileMatrixSets)).Methods(get...)
+	r.Handle("/tileMatrixSets/{tms}", s.wrap(tl.TileMatrixSet)).Methods(get...)
+	r.Handle("/tiles", s.wrap(tl.DatasetTilesets)).Methods(get...)
+	r.Handle("/tiles/"+ogctiles.TMSID, s.wrap(tl.DatasetTileset)).Methods(get...)
+	r.Handle("/tiles/"+ogctiles.TMSID+"/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.DatasetTile, tileTimed)).Methods(get...)
+	r.Handle("/collections/{id}/tiles", s.wrap(tl.CollectionTilesets)).Methods(get...)
+	r.Handle("/collections/{id}/tiles/"+ogctiles.TMSID, s.wrap(tl.CollectionTileset)).Methods(get...)
+	r.Handle("/collections/{id}/tiles/"+ogctiles.TMSID+"/{tileMatrix}/{tileRow}/{tileCol}", s.serve(tl.CollectionTile, tileTimed)).Methods(get...)
+
+	// The map's style and the sprite its symbols use (api/mapstyle).
+	ms := mapstyle.New(s.index)
+	r.Handle("/style.json", s.wrap(ms.Style)).Methods(get...)
+	r.Handle("/sprite.json", s.wrap(ms.Sprite(1, true))).Methods(get...)
+	r.Handle("/sprite.png", s.wrap(ms.Sprite(1, false))).Methods(get...)
+	r.Handle("/sprite@2x.json", s.wrap(ms.Sprite(2, true))).Methods(get...)
+	r.Handle("/sprite@2x.png", s.wrap(ms.Sprite(2, false))).Methods(get...)
 }

@@ -163,6 +163,10 @@ type Server struct {
 
 	// Open311 GeoReport v2 (api/open311) on the cases workflow.
 	open311 *open311.Service
+
+	// Each layer's real maximum zoom (TileJSON, OGC API – Tiles), per
+	// layer version.
+	detailZooms tiles.DetailZooms
 }
 
 // New returns a server. The index must hold the store's layers.

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/tiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
@@ -80,8 +83,24 @@ func TestTiles(t *testing.T) {
 	}
 	if pub := req("/tiles/public/14/" + itoa(tile.X) + "/" + itoa(tile.Y) + ".mvt"); pub.Code != 200 {
 		t.Errorf("public tile %d", pub.Code)
-	} else if ls, _ := mvt.Unmarshal(pub.Body.Bytes()); len(ls) != 4 {
-		t.Errorf("public tile has %d layers, want 4 (no parcels)", len(ls))
+	} else {
+		// The public layers that have a feature in the tile, and no empty
+		// layer (MVT 2.1 §4.1; empty ones were written before).
+		var want, got []string
+		for _, l := range tiles.Public {
+			found := false
+			ix.Snapshot().Layer(l).Search(tile.Bound(), func(*geo.Feature) bool { found = true; return false })
+			if found {
+				want = append(want, l)
+			}
+		}
+		ls, _ := mvt.Unmarshal(pub.Body.Bytes())
+		for _, l := range ls {
+			got = append(got, l.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") || slices.Contains(got, geo.Parcels) {
+			t.Errorf("public tile has layers %v, want %v (no parcels, no empty layer)", got, want)
+		}
 	}
 
 	bad := []struct {
@@ -106,6 +125,32 @@ func TestTiles(t *testing.T) {
 	rec = req("/tiles/public.json")
 	if err := json.Unmarshal(rec.Body.Bytes(), &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.VectorLayers) != 4 || tj.Bounds[0] < 104 || tj.Bounds[0] > 104.06 || len(tj.Tiles) != 1 {
 		t.Errorf("tilejson %+v %v", tj, err)
+	}
+}
+
+// TestTileJSONZooms: TileJSON's version is semver, its maxzoom the data's
+// real maximum (not the deepest zoom served, so clients overzoom), each
+// vector layer's maxzoom its layer's.
+func TestTileJSONZooms(t *testing.T) {
+	s, _, ix := demoServer(t)
+	h := s.Handler()
+	var tj TileJSON
+	if err := json.Unmarshal(get(t, h, "/tiles/public.json").Body.Bytes(), &tj); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$`).MatchString(tj.Version) {
+		t.Errorf("version %q is not semver", tj.Version)
+	}
+	deepest := 0
+	for _, vl := range tj.VectorLayers {
+		want := tiles.DetailZoom(ix.Snapshot().Layer(vl.ID))
+		if vl.MinZoom != 0 || vl.MaxZoom != want {
+			t.Errorf("%s: zooms %d–%d, want 0–%d", vl.ID, vl.MinZoom, vl.MaxZoom, want)
+		}
+		deepest = max(deepest, want)
+	}
+	if tj.MaxZoom != deepest || tj.MaxZoom >= tiles.MaxZoom || tj.MaxZoom < 14 {
+		t.Errorf("maxzoom %d, want the layers' deepest %d (below %d, at least the metre floor 14)", tj.MaxZoom, deepest, tiles.MaxZoom)
 	}
 }
 

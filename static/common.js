@@ -1,5 +1,5 @@
-// Shared by the pages: the map style over greenreach's tiles, the pages'
-// language (Chinese or English message catalogues), the token dialog and
+// Shared by the pages: the map over the service's style (/style.json), the
+// pages' language (Chinese or English message catalogues), the token dialog and
 // small formatting helpers. No framework; MapLibre GL JS from static/lib. Every
 // path is relative to the page, so the service may live under a prefix
 // (https://gis.example.cn/greenreach/) behind a proxy.
@@ -7,48 +7,27 @@
 
 const GR = (() => {
   const green = '#3a9d4a';
-  const kindColour = [
-    'match', ['get', 'kind'],
-    'park', '#3a9d4a', 'garden', '#5cb85c', 'playground', '#8bc34a', 'belt', '#2e7d32',
-    'forest', '#1b5e20', 'wood', '#1b5e20', 'lawn', '#9ccc65', 'scrub', '#7cb342',
-    'recreation_ground', '#66bb6a', '#4caf50',
-  ];
-
-  // style returns our MapLibre style: no basemap (it runs on an intranet),
-  // the public composite tile, and labels in any script drawn from the
-  // glyph ranges the service serves (never the browser's fonts).
-  function style(extraSources = {}, extraLayers = [], tilesSource = null) {
-    return {
-      version: 8,
-      glyphs: url('fonts/') + '{fontstack}/{range}.pbf',
-      sources: Object.assign({ gr: tilesSource || { type: 'vector', url: url('tiles/public.json') } }, extraSources),
-      layers: [
-        { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
-        { id: 'areas-fill', type: 'fill', source: 'gr', 'source-layer': 'areas', filter: ['==', ['get', 'level'], 'district'],
-          paint: { 'fill-color': '#ece7dc', 'fill-opacity': 0.5 } },
-        { id: 'green', type: 'fill', source: 'gr', 'source-layer': 'green',
-          paint: { 'fill-color': kindColour, 'fill-opacity': ['case', ['==', ['get', 'public'], false], 0.35, 0.75] } },
-        { id: 'green-outline', type: 'line', source: 'gr', 'source-layer': 'green', minzoom: 13,
-          paint: { 'line-color': '#1b5e20', 'line-width': 0.6 } },
-        { id: 'roads-minor', type: 'line', source: 'gr', 'source-layer': 'roads',
-          filter: ['!', ['in', ['get', 'class'], ['literal', ['motorway', 'trunk', 'primary', 'secondary']]]],
-          minzoom: 12, paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 0.5, 17, 4] } },
-        { id: 'roads-major', type: 'line', source: 'gr', 'source-layer': 'roads',
-          filter: ['in', ['get', 'class'], ['literal', ['motorway', 'trunk', 'primary', 'secondary']]],
-          paint: { 'line-color': ['case', ['==', ['get', 'ring'], true], '#e08e3c', '#f3c26b'],
-                   'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1, 17, 8] } },
-        { id: 'areas-line', type: 'line', source: 'gr', 'source-layer': 'areas',
-          paint: { 'line-color': '#8d6e63', 'line-dasharray': [3, 2],
-                   'line-width': ['match', ['get', 'level'], 'district', 1.6, 0.8] } },
-        ...extraLayers,
-        { id: 'waste', type: 'circle', source: 'gr', 'source-layer': 'waste', minzoom: 13,
-          paint: { 'circle-radius': 3.5, 'circle-color': '#6d4c41', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
-        { id: 'green-label', type: 'symbol', source: 'gr', 'source-layer': 'green', minzoom: 13,
-          filter: ['all', ['has', 'name'], ['>=', ['get', 'area_m2'], 1000]],
-          layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['Greenreach Sans Regular'] },
-          paint: { 'text-color': '#1b5e20', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
-      ],
-    };
+  // loadStyle fetches the map's style from the service (/style.json: our
+  // tiles, glyphs and sprite; no basemap, as it runs on an intranet) and
+  // adds the page's own sources, and its layers below the waste points and
+  // labels. The style's URLs on the service are made relative to this page,
+  // so that the pages work under a prefix (a proxy) as the rest does;
+  // tilesSource, if given, replaces the public tiles (a PMTiles archive).
+  async function loadStyle(extraSources = {}, extraLayers = [], tilesSource = null) {
+    const r = await fetch(url('style.json'));
+    if (!r.ok) throw problem(r.status, await r.json().catch(() => ({})));
+    const st = await r.json();
+    const serverBase = String(st.sprite).replace(/\/sprite$/, '');
+    const pageBase = url('./').replace(/\/$/, '');
+    const rebase = (u) => (typeof u === 'string' && u.startsWith(serverBase + '/') ? pageBase + u.slice(serverBase.length) : u);
+    st.glyphs = rebase(st.glyphs);
+    st.sprite = rebase(st.sprite);
+    for (const src of Object.values(st.sources)) if (src.url) src.url = rebase(src.url);
+    if (tilesSource) st.sources.gr = tilesSource;
+    Object.assign(st.sources, extraSources);
+    const at = st.layers.findIndex(l => l.id === 'waste');
+    st.layers.splice(at < 0 ? st.layers.length : at, 0, ...extraLayers);
+    return st;
   }
 
   // ---- Language ----
@@ -224,7 +203,7 @@ const GR = (() => {
     }
     const map = new maplibregl.Map(Object.assign({
       container,
-      style: style(opts.sources, opts.layers, source),
+      style: await loadStyle(opts.sources, opts.layers, source),
       bounds: [[tj.bounds[0], tj.bounds[1]], [tj.bounds[2], tj.bounds[3]]],
       fitBoundsOptions: { padding: 20 },
       hash: true,
@@ -300,7 +279,7 @@ const GR = (() => {
     return body;
   }
   return {
-    style, newMap, area, metres, esc, kind, level, unitName, rule, json, problem, errorHTML, green, auth, token, tokenButton, url,
+    loadStyle, newMap, area, metres, esc, kind, level, unitName, rule, json, problem, errorHTML, green, auth, token, tokenButton, url,
     lang, t, tHTML, dataHTML, has, translate, num, date, ready, missing, beforeSwitch, switchLang,
   };
 })();

@@ -159,7 +159,9 @@ func (e *Encoder) AppendViews(out []byte, snap *index.Snapshot, views []View, t 
 			w.addEncoded(f.ID, a.vals, a.data, typ)
 			return true
 		})
-		out = w.appendLayer(out)
+		if len(w.features) > 0 { // MVT 2.1 §4.1: no empty layers
+			out = w.appendLayer(out)
+		}
 		w.release()
 	}
 	return out, nil

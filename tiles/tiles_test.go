@@ -138,3 +138,38 @@ func TestGDALReadsTile(t *testing.T) {
 		t.Errorf("only %d non-empty layers in the tile", seen)
 	}
 }
+
+// TestEmptyLayersLeftOut: MVT 2.1 §4.1 — a layer without features is not
+// written. Tiles at a waste point and the town's centre, and one on the
+// other side of the world, are cut from every layer: no decoded layer is
+// empty, and the far tile has no layer (zero bytes).
+func TestEmptyLayersLeftOut(t *testing.T) {
+	snap := demoIndex(t)
+	enc := NewEncoder()
+	b, _ := snap.Layer(geo.Waste).Bound()
+	all := []string{geo.Areas, geo.Green, geo.Parcels, geo.Roads, geo.Waste}
+	var at orb.Point
+	snap.Layer(geo.Waste).Scan(func(f *geo.Feature) bool { at = f.Geom.(orb.Point); return false })
+	far := maptile.At(orb.Point{b.Center()[0] - 180, -b.Center()[1]}, 14)
+	for _, tile := range []maptile.Tile{maptile.At(at, 18), maptile.At(b.Center(), 14), far} {
+		data, err := enc.Encode(snap, all, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := mvt.Unmarshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range ls {
+			if len(l.Features) == 0 {
+				t.Errorf("%v: layer %s written without features", tile, l.Name)
+			}
+			got = append(got, l.Name)
+		}
+		if tile == far && (len(data) != 0 || len(ls) != 0) {
+			t.Errorf("%v: a tile without features is %d bytes, %d layers", tile, len(data), len(ls))
+		}
+		t.Logf("%v: layers %v", tile, got)
+	}
+}

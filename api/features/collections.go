@@ -35,6 +35,7 @@ func collectionOf(base string, sc *geo.Schema, l *index.Layer) CollectionJSON {
 			{base + "/collections/" + sc.ID + "/items", "items", web.MediaGeoJSON, sc.Title + " as GeoJSON"},
 			{base + "/tiles/" + sc.ID + ".json", "describedby", web.MediaJSON, "vector tiles (TileJSON)"},
 			{base + "/collections/" + sc.ID + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", MediaSchema, "what a filter may name"},
+			{base + "/collections/" + sc.ID + "/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", web.MediaJSON, "vector tiles (OGC API – Tiles)"},
 		},
 	}
 	if b, ok := l.Bound(); ok {

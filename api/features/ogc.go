@@ -42,6 +42,18 @@ var conformance = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
 	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+	// OGC API – Tiles (api/ogctiles)
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+	"http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+	"http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+	"http://www.opengis.net/spec/tms/2.0/conf/tilesetmetadata",
+	"http://www.opengis.net/spec/tms/2.0/conf/json-tilesetmetadata",
 }
 
 // Link is a link of a landing page, collection or page of items.
@@ -82,6 +94,8 @@ func (s *Service) Landing(w http.ResponseWriter, r *http.Request) *web.Error {
 			{base + "/api", "service-desc", MediaOpenAPI, "the API definition"},
 			{base + "/conformance", "conformance", web.MediaJSON, "OGC API conformance classes implemented"},
 			{base + "/collections", "data", web.MediaJSON, "the layers"},
+			{base + "/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", web.MediaJSON, "vector tiles of the public layers (OGC API – Tiles)"},
+			{base + "/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", web.MediaJSON, "tile matrix sets"},
 		},
 	})
 }
