@@ -242,6 +242,8 @@ func (bs *builds[K, V]) get(ctx context.Context, k K, fn func(context.Context) (
 	}
 }
 
+// run is one build: a turn of the queue, fn, then b completed and k
+// forgotten, whatever happened (a panic too).
 func (bs *builds[K, V]) run(ctx context.Context, cancel context.CancelFunc, k K, b *build[V], fn func(context.Context) (V, error)) {
 	defer func() {
 		if p := recover(); p != nil { // no request's recover is above this goroutine
