@@ -10,7 +10,6 @@ import (
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/coverage/report"
-	"github.com/greenreach/greenreach/geo/index"
 )
 
 var auditTypes = map[string]string{
@@ -76,10 +75,4 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) *appError {
 func (s *Server) audit(r *http.Request, mode string) (*coverage.Audit, error) {
 	snap := s.index.Snapshot()
 	return s.audits.Audit(r.Context(), snap, snap, mode)
-}
-
-// auditOf returns the audit of a snapshot: the baseline's, or a
-// scenario's.
-func (s *Server) auditOf(r *http.Request, snap *index.Snapshot, mode string) (*coverage.Audit, error) {
-	return s.audits.Audit(r.Context(), snap, s.index.Snapshot(), mode)
 }

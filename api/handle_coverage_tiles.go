@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"math"
 	"net/http"
 
@@ -20,13 +21,36 @@ var coverageSchema = &geo.Schema{ID: coverageLayer, Title: "Parcels by walking d
 	{Name: "rule", Type: geo.Text},
 }}
 
-// cutCoverageTile cuts a coverage tile from the walk-mode audit of the
-// current snapshot: the first walk_access rule on green gives each parcel
-// its distance. The tile goes with any edit to parcels, roads or green.
-func (s *Server) cutCoverageTile(r *http.Request, base, snap *index.Snapshot, key tiles.Key) (*tiles.Entry, error) {
-	a, err := s.auditOf(r, snap, coverage.Walk)
-	if err != nil {
-		return nil, err
+// coverageKey names an audit behind coverage tiles: a snapshot's, in a
+// mode.
+type coverageKey struct {
+	snap *index.Snapshot
+	mode string
+}
+
+// coverageAudit returns the walk-mode audit of snap (base: the baseline
+// it was taken with) for coverage tiles: the kept one, or one built in a
+// turn of the work queue, shared by every tile waiting for it. Tiles are
+// public and cheap once the audit is kept, so they do not queue; the audit
+// they need does, once, however many tiles ask (503 when the queue is
+// full, as for other expensive requests).
+func (s *Server) coverageAudit(ctx context.Context, base, snap *index.Snapshot) (*coverage.Audit, *appError) {
+	if a, ok := s.audits.Cached(snap, base, coverage.Walk); ok {
+		return a, nil
+	}
+	return s.coverageBuilds.get(ctx, coverageKey{snap, coverage.Walk}, func(ctx context.Context) (*coverage.Audit, error) {
+		return s.audits.Audit(ctx, snap, base, coverage.Walk)
+	})
+}
+
+// cutCoverageTile cuts a coverage tile from the walk-mode audit of snap
+// (the baseline base, or a scenario's snapshot on it): the first
+// walk_access rule on green gives each parcel its distance. The tile goes
+// with any edit to parcels, roads or green.
+func (s *Server) cutCoverageTile(r *http.Request, base, snap *index.Snapshot, key tiles.Key) (*tiles.Entry, *appError) {
+	a, e := s.coverageAudit(r.Context(), base, snap)
+	if e != nil {
+		return nil, e
 	}
 	var res *coverage.Result
 	for _, x := range a.Results {
@@ -49,5 +73,9 @@ func (s *Server) cutCoverageTile(r *http.Request, base, snap *index.Snapshot, ke
 		return p
 	}
 	views := []tiles.View{{Name: coverageLayer, From: geo.Parcels, Schema: coverageSchema, Props: props}}
-	return s.cut(base, snap, key, views, []string{geo.Parcels, geo.Roads, geo.Green}, true)
+	t, err := s.cut(base, snap, key, views, []string{geo.Parcels, geo.Roads, geo.Green}, true)
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	return t, nil
 }

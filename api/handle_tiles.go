@@ -117,12 +117,12 @@ func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, name, z, x, y
 	e, hit := s.tiles.Get(key)
 	if !hit {
 		if name == coverageLayer {
-			e, err = s.cutCoverageTile(r, base, snap, key)
-		} else {
-			e, err = s.cut(base, snap, key, src.views, src.layers, false)
+			e, ae = s.cutCoverageTile(r, base, snap, key)
+		} else if e, err = s.cut(base, snap, key, src.views, src.layers, false); err != nil {
+			ae = errInternal(err)
 		}
-		if err != nil {
-			return errInternal(err)
+		if ae != nil {
+			return ae
 		}
 	}
 	// The headers every tile shares are set from slices made once (net/http

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -177,4 +178,96 @@ func (l *refusalLog) note(log *slog.Logger, e *appError) {
 	l.n, l.last = 0, now
 	l.mu.Unlock()
 	log.Info("requests refused", "count", n, "latest_status", e.Status, "latest_detail", e.Detail)
+}
+
+// builds shares expensive builds among the requests that need the same
+// thing (the audit behind coverage tiles): one build per key at a time,
+// run in a goroutine of its own under a context of its own — detached from
+// the callers, bounded by timeout (0: none) — that first takes a turn in
+// queue, so that however many requests need it, a build counts once
+// against the work queue, and not at all past it. Each caller waits for
+// the build no longer than its own context. A build is forgotten once
+// done: what it makes is kept, if at all, by the cache it fills, and a
+// failed one is tried afresh by the next caller.
+type builds[K comparable, V any] struct {
+	queue   *workQueue
+	timeout time.Duration
+	what    string // what is built, for errors: "the coverage audit"
+
+	mu sync.Mutex
+	m  map[K]*build[V]
+	// started, when set (by tests), is called as a build starts.
+	started func(K)
+}
+
+// build is one build under way: done is closed once v or e is set.
+type build[V any] struct {
+	done chan struct{}
+	v    V
+	e    *appError
+}
+
+func newBuilds[K comparable, V any](queue *workQueue, timeout time.Duration, what string) *builds[K, V] {
+	return &builds[K, V]{queue: queue, timeout: timeout, what: what, m: map[K]*build[V]{}}
+}
+
+// get returns what fn builds for k, joining the build under way if there
+// is one and starting one otherwise. fn runs holding a turn of the queue,
+// with the build's context; its error past that context's deadline is a
+// 503 naming the time bound.
+func (bs *builds[K, V]) get(ctx context.Context, k K, fn func(context.Context) (V, error)) (V, *appError) {
+	bs.mu.Lock()
+	b, ok := bs.m[k]
+	if !ok {
+		b = &build[V]{done: make(chan struct{})}
+		bs.m[k] = b
+		if bs.started != nil {
+			bs.started(k)
+		}
+		// The build serves every caller waiting for it, so it does not end
+		// with the first one's context; it keeps its values (request id).
+		bctx, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+		if bs.timeout > 0 {
+			bctx, cancel = context.WithTimeout(bctx, bs.timeout)
+		}
+		go bs.run(bctx, cancel, k, b, fn)
+	}
+	bs.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.v, b.e
+	case <-ctx.Done():
+		var zero V
+		return zero, errInternal(fmt.Errorf("waiting for %s: %w", bs.what, ctx.Err())) // past the deadline: 503
+	}
+}
+
+// run is one build: a turn of the queue, fn, then b completed and k
+// forgotten, whatever happened (a panic too).
+func (bs *builds[K, V]) run(ctx context.Context, cancel context.CancelFunc, k K, b *build[V], fn func(context.Context) (V, error)) {
+	defer func() {
+		if p := recover(); p != nil { // no request's recover is above this goroutine
+			b.e = errInternal(fmt.Errorf("building %s: panic: %v", bs.what, p))
+		}
+		cancel()
+		bs.mu.Lock()
+		delete(bs.m, k)
+		bs.mu.Unlock()
+		close(b.done)
+	}()
+	release, e := bs.queue.acquire(ctx)
+	if e != nil {
+		b.e = e
+		return
+	}
+	defer release()
+	v, err := fn(ctx)
+	switch {
+	case err == nil:
+		b.v = v
+	case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+		b.e = &appError{Status: http.StatusServiceUnavailable, Title: "Query timeout", Detail: fmt.Sprintf("building %s took longer than %s; retry later", bs.what, bs.timeout), Err: err}
+	default:
+		b.e = errInternal(err)
+	}
 }

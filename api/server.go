@@ -167,6 +167,10 @@ type Server struct {
 	// Each layer's real maximum zoom (TileJSON, OGC API – Tiles), per
 	// layer version.
 	detailZooms tiles.DetailZooms
+
+	// coverageBuilds builds the audits behind coverage tiles, one per
+	// snapshot and mode at a time, each in a turn of work.
+	coverageBuilds *builds[coverageKey, *coverage.Audit]
 }
 
 // New returns a server. The index must hold the store's layers.
@@ -194,6 +198,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.reads = newWorkQueue("heavy reads", cmp.Or(cfg.ReadWorkers, max(1, runtime.GOMAXPROCS(0)/2)), cfg.ReadQueue, wait)
 	s.repairs = newWorkQueue("GEOS repairs", cmp.Or(cfg.RepairWorkers, runtime.GOMAXPROCS(0)), 1<<20, wait)
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
+	s.coverageBuilds = newBuilds[coverageKey, *coverage.Audit](s.work, cfg.QueryTimeout, "the coverage audit")
 	s.metrics = newMetrics(c, ix.Snapshot)
 	s.cases = newCaseService(cfg, st)
 	s.photos = newWorkQueue("photo uploads", maxPhotoUploads, 4*maxPhotoUploads, wait)

@@ -5,8 +5,10 @@
 // while a bystander probes /healthz at a steady rate. Before each flood it
 // measures the same service idle under the probe alone: the baseline. It
 // prints, per flood, the answers by status, the service's peak RSS ÷ its
-// idle RSS and /healthz p50/p99, against the goals (RSS < 2× idle, p99 <
-// 50 ms). Used by bench/abuse.
+// idle RSS, its CPU seconds during the flood (and the cores it and the load
+// generator kept busy: on a shared machine a slow /healthz is explained by
+// who had the cores) and /healthz p50/p99, against the goals (RSS < 2×
+// idle, p99 < 50 ms). Used by bench/abuse.
 //
 // Each flood gets a fresh service process: Go returns freed memory to the
 // system slowly, and some floods keep what they grow (metric series), so
@@ -98,6 +100,11 @@ type outcome struct {
 	idleHz, hz    probeResult
 	stopped       string // why the flood ended early
 	crashed       bool
+	// CPU seconds: the service's during the idle window and the flood
+	// (/proc/PID/stat), this load generator's during the flood (getrusage);
+	// idleTook is the idle window's length.
+	idleCPU, cpu, loadCPU float64
+	idleTook              time.Duration
 }
 
 func (o outcome) ratio() float64 { return o.peak / o.idleRSS }
@@ -164,8 +171,10 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 	probeClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	ctx, cancel := context.WithTimeout(context.Background(), o.idle)
 	sampler := sampleRSS(s.pid, 50*time.Millisecond, 0, nil)
+	cpu0, idleStart := cpuOf(s.pid), time.Now()
 	out.idleHz = probe(ctx, probeClient, s.base+"/healthz", o.rate)
 	cancel()
+	out.idleCPU, out.idleTook = cpuOf(s.pid)-cpu0, time.Since(idleStart)
 	out.idleRSS, _ = sampler.end()
 
 	out.hwmExact = resetPeak(s.pid) == nil
@@ -189,9 +198,10 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 		base:   s.base,
 		conns:  o.conns,
 	}
-	start := time.Now()
+	start, cpu0, load0 := time.Now(), cpuOf(s.pid), selfCPU()
 	out.c = fl.run(ctx, seed, f.next)
 	out.took = time.Since(start)
+	out.cpu, out.loadCPU = cpuOf(s.pid)-cpu0, selfCPU()-load0
 	out.hz = <-hzDone
 	_, out.peak = sampler.end()
 	if _, hwm, err := memMB(s.pid); err == nil && out.hwmExact {
@@ -256,20 +266,24 @@ func townBound(base string) (orb.Bound, error) {
 func report(w io.Writer, o options, outs []outcome) bool {
 	var idle probeResult
 	var idleRSS []float64
+	var idleCPU float64
+	var idleTook time.Duration
 	for _, out := range outs {
 		idle.lat = append(idle.lat, out.idleHz.lat...)
 		idle.fail += out.idleHz.fail
 		idleRSS = append(idleRSS, out.idleRSS)
+		idleCPU += out.idleCPU
+		idleTook += out.idleTook
 	}
 	sort.Float64s(idleRSS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "flood\trequests\treq/s\t2xx\t4xx\t429\t503\t5xx\terrors\tcut\tidle MiB\tpeak MiB\tpeak÷idle\thealthz p50\tp99\tgoal\t")
+	fmt.Fprintln(tw, "flood\trequests\treq/s\t2xx\t4xx\t429\t503\t5xx\terrors\tcut\tidle MiB\tpeak MiB\tpeak÷idle\tCPU s\tcores\tload cores\thealthz p50\tp99\tgoal\t")
 	idleMB := fmt.Sprintf("%.0f", idleRSS[0])
 	if hi := fmt.Sprintf("%.0f", idleRSS[len(idleRSS)-1]); hi != idleMB {
 		idleMB += "–" + hi
 	}
-	fmt.Fprintf(tw, "idle (probe only)\t%d\t\t\t\t\t\t\t%d\t\t%s\t\t\t%.1f ms\t%.1f ms\t\t\n",
-		len(idle.lat), idle.fail, idleMB, ms(percentile(idle.lat, 50)), ms(percentile(idle.lat, 99)))
+	fmt.Fprintf(tw, "idle (probe only)\t%d\t\t\t\t\t\t\t%d\t\t%s\t\t\t%.1f\t%.2f\t\t%.1f ms\t%.1f ms\t\t\n",
+		len(idle.lat), idle.fail, idleMB, idleCPU, idleCPU/max(idleTook.Seconds(), 1e-9), ms(percentile(idle.lat, 50)), ms(percentile(idle.lat, 99)))
 	allMet := true
 	for _, out := range outs {
 		met := out.met(o)
@@ -278,12 +292,14 @@ func report(w io.Writer, o options, outs []outcome) bool {
 		if !met {
 			verdict = "FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.2f×\t%.1f ms\t%.1f ms\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.2f×\t%.1f\t%.2f\t%.2f\t%.1f ms\t%.1f ms\t%s\t\n",
 			out.f.name, out.c.n, float64(out.c.n)/out.took.Seconds(), out.c.ok, out.c.c4xx, out.c.c429, out.c.c503, out.c.c5xx, out.c.errs, out.c.cut,
-			out.idleRSS, out.peak, out.ratio(), ms(percentile(out.hz.lat, 50)), ms(percentile(out.hz.lat, 99)), verdict)
+			out.idleRSS, out.peak, out.ratio(), out.cpu, out.cpu/out.took.Seconds(), out.loadCPU/out.took.Seconds(),
+			ms(percentile(out.hz.lat, 50)), ms(percentile(out.hz.lat, 99)), verdict)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "errors: requests without an answer (reset, refused); cut: requests still open when the flood ended, given up")
+	fmt.Fprintln(w, "CPU s: the service's CPU seconds (user + system) during the flood (idle row: all idle windows); cores: that ÷ the flood's time; load cores: this load generator's, the same way")
 	fmt.Fprintf(w, "goals: peak RSS < %.0f× idle, /healthz p99 < %s during each flood; %d of %d floods met them\n", o.maxRatio, o.maxP99, countMet(o, outs), len(outs))
 	for _, out := range outs {
 		var notes []string

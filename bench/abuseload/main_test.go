@@ -67,6 +67,33 @@ func TestStatusKB(t *testing.T) {
 	}
 }
 
+// TestStatCPU: utime and stime (fields 14 and 15) are read after the
+// command name, whatever it holds; this process's CPU time read from
+// /proc grows as getrusage says it does.
+func TestStatCPU(t *testing.T) {
+	// A command name with spaces and a ')' of its own; utime 250, stime 75.
+	stat := "4242 (green reach) x) S 1 4242 4242 0 -1 4194560 1200 0 0 0 250 75 0 0 20 0 12 0 100 2000000 17000 18446744073709551615"
+	if got, err := statCPU(stat); err != nil || got != 3.25 {
+		t.Errorf("statCPU = %v, %v; want 3.25 s", got, err)
+	}
+	for _, bad := range []string{"", "4242 (x) S 1 2 3", "4242 (x) S 1 4242 4242 0 -1 4194560 1200 0 0 0 2x5 75 0"} {
+		if got, err := statCPU(bad); err == nil {
+			t.Errorf("statCPU(%q) = %v, want an error", bad, got)
+		}
+	}
+	before, err := cpuSeconds(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru := selfCPU()
+	for selfCPU()-ru < 0.3 { // spin
+	}
+	after, _ := cpuSeconds(os.Getpid())
+	if d := after - before; d < 0.25 || d > 0.5 {
+		t.Errorf("this process spun 0.3 s of CPU (getrusage); /proc says %.2f s", d)
+	}
+}
+
 func TestCounts(t *testing.T) {
 	var c counts
 	for _, s := range []int{200, 204, 400, 404, 405, 431, 429, 503, 500, 502, 301} {

@@ -156,3 +156,58 @@ func memMB(pid int) (rss, hwm float64, err error) {
 func resetPeak(pid int) error {
 	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
 }
+
+// CPU time from /proc/PID/stat: the service's user and system time, in
+// clock ticks of 1/100 s (USER_HZ, fixed at 100 in what Linux reports).
+// A flood's CPU seconds are the difference across it: how much of the
+// machine the service itself used, beside the load generator.
+const userHZ = 100
+
+// statCPU reads utime + stime of a /proc/PID/stat text, in seconds. The
+// command name, field 2, is in parentheses and may hold spaces and
+// parentheses itself, so fields are counted from the last ')'.
+func statCPU(stat string) (float64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("no command name in %.40q", stat)
+	}
+	f := strings.Fields(stat[i+1:]) // from field 3, state
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%d fields after the command name, want ≥ 13", len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // fields 14 utime and 15 stime
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("utime/stime %q: %w", s, err)
+		}
+		ticks += n
+	}
+	return float64(ticks) / userHZ, nil
+}
+
+// cpuSeconds is the CPU time a process has used so far.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return statCPU(string(b))
+}
+
+// cpuOf is cpuSeconds, 0 where /proc cannot be read (the table then shows
+// no CPU rather than failing the run).
+func cpuOf(pid int) float64 {
+	s, _ := cpuSeconds(pid)
+	return s
+}
+
+// selfCPU is the CPU time this process (the load generator and probe) has
+// used so far.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}

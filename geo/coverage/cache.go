@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"context"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
@@ -11,12 +12,15 @@ import (
 // makes a new snapshot, and so a new audit on demand. The current
 // baseline's audits are kept until the baseline changes; other snapshots'
 // (scenarios') a few at a time. One audit runs at a time; a caller waits
-// for its turn no longer than its context.
+// for its turn no longer than its context. A kept audit is had without
+// waiting (Cached).
 type Cache struct {
 	rules    *RuleSet
 	networks *network.Cache
 
-	turn   chan struct{} // holds a token while an audit is looked up or run
+	turn chan struct{} // holds a token while an audit runs
+
+	mu     sync.Mutex // guards what follows
 	base   *index.Snapshot
 	byMode map[string]*Audit
 	other  map[auditKey]*Audit
@@ -40,39 +44,58 @@ func NewCache(rs *RuleSet, networks *network.Cache) *Cache {
 // Audit returns the audit of snap in mode, running it if the cache does
 // not hold it; base is the current baseline's snapshot.
 func (c *Cache) Audit(ctx context.Context, snap, base *index.Snapshot, mode string) (*Audit, error) {
+	if a, ok := c.Cached(snap, base, mode); ok {
+		return a, nil
+	}
 	select {
 	case c.turn <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 	defer func() { <-c.turn }()
-	if snap != base {
-		k := auditKey{snap, mode}
-		if a, ok := c.other[k]; ok {
-			return a, nil
-		}
-		a, err := c.Run(ctx, snap, mode)
-		if err != nil {
-			return nil, err
-		}
-		if c.other == nil || len(c.other) >= maxOtherAudits {
-			c.other = map[auditKey]*Audit{}
-		}
-		c.other[k] = a
-		return a, nil
-	}
-	if c.base != snap {
-		c.base, c.byMode = snap, map[string]*Audit{}
-	}
-	if a, ok := c.byMode[mode]; ok {
+	if a, ok := c.Cached(snap, base, mode); ok { // run while this one waited
 		return a, nil
 	}
 	a, err := c.Run(ctx, snap, mode)
 	if err != nil {
 		return nil, err
 	}
-	c.byMode[mode] = a
+	c.keep(snap, base, mode, a)
 	return a, nil
+}
+
+// Cached returns the audit of snap in mode if the cache holds it, without
+// waiting for an audit under way.
+func (c *Cache) Cached(snap, base *index.Snapshot, mode string) (*Audit, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if snap != base {
+		a, ok := c.other[auditKey{snap, mode}]
+		return a, ok
+	}
+	if c.base != snap {
+		return nil, false
+	}
+	a, ok := c.byMode[mode]
+	return a, ok
+}
+
+// keep holds a's audit of snap in mode: a new baseline's replace the old
+// one's.
+func (c *Cache) keep(snap, base *index.Snapshot, mode string, a *Audit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if snap != base {
+		if c.other == nil || len(c.other) >= maxOtherAudits {
+			c.other = map[auditKey]*Audit{}
+		}
+		c.other[auditKey{snap, mode}] = a
+		return
+	}
+	if c.base != snap {
+		c.base, c.byMode = snap, map[string]*Audit{}
+	}
+	c.byMode[mode] = a
 }
 
 // Run audits snap in mode with the cache's rules and networks, without

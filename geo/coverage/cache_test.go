@@ -80,3 +80,33 @@ func TestAuditCacheWaitsWithContext(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestAuditCacheCached: Cached answers at once, while an audit holds the
+// turn: a miss before the audit is kept, the kept audit after, and a
+// miss for another mode or a scenario's snapshot.
+func TestAuditCacheCached(t *testing.T) {
+	base := fixtureTown(t)
+	c := NewCache(Default(), nil)
+	if _, ok := c.Cached(base, base, Walk); ok {
+		t.Error("an empty cache holds an audit")
+	}
+	a, err := c.Audit(context.Background(), base, base, Walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.turn <- struct{}{} // an audit under way
+	defer func() { <-c.turn }()
+	if got, ok := c.Cached(base, base, Walk); !ok || got != a {
+		t.Error("the kept audit is not had while another runs")
+	}
+	if got, err := c.Audit(context.Background(), base, base, Walk); err != nil || got != a {
+		t.Errorf("Audit of a kept audit waited or ran again: %v", err)
+	}
+	scen := base.With(nil, nil)
+	if _, ok := c.Cached(base, base, Straight); ok {
+		t.Error("another mode's audit is held")
+	}
+	if _, ok := c.Cached(scen, base, Walk); ok {
+		t.Error("a scenario's audit is held")
+	}
+}

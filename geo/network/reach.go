@@ -7,8 +7,6 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/twpayne/go-geos"
 )
 
 // Stretch is the part of an edge from Start to End metres from its From
@@ -142,7 +140,7 @@ func (g *Graph) sub(s Stretch) orb.LineString {
 // (and of the walk from the origin to the path): what the walk reaches,
 // built from the network rather than a convex hull, which would claim
 // blocks no path enters. It is computed with GEOS in a plane in metres
-// centred on the origin.
+// centred on the origin, freeing GEOS's memory before it returns.
 func (r *Reach) Polygon(buffer float64) (orb.Geometry, error) {
 	lines := r.Lines()
 	lines = append(lines, orb.LineString{r.Origin, r.g.Point(r.At)})
@@ -156,30 +154,10 @@ func (r *Reach) Polygon(buffer float64) (orb.Geometry, error) {
 		}
 		plane[i] = pl
 	}
-	data, err := wkb.Marshal(plane)
-	if err != nil {
-		return nil, err
-	}
-	gc := geos.NewContext()
-	gg, err := gc.NewGeomFromWKB(data)
-	if err != nil {
-		return nil, fmt.Errorf("reach polygon: %w", err)
-	}
 	// Each line is buffered alone and the buffers are unioned (cascaded):
 	// buffering the whole network at once nodes every segment's offset
 	// curve against every other's, several times slower and larger.
-	parts := make([]*geos.Geom, gg.NumGeometries())
-	for i := range parts {
-		if parts[i] = gg.Geometry(i).Buffer(buffer, 4); parts[i] == nil {
-			return nil, fmt.Errorf("reach polygon: GEOS buffer failed")
-		}
-	}
-	buf := gc.NewCollection(geos.TypeIDGeometryCollection, parts).UnaryUnion()
-	if buf == nil {
-		return nil, fmt.Errorf("reach polygon: GEOS union failed")
-	}
-	buf = buf.Simplify(1)
-	out, err := wkb.Unmarshal(buf.ToWKB())
+	out, err := bufferUnion(plane, buffer, 4, 1)
 	if err != nil {
 		return nil, fmt.Errorf("reach polygon: %w", err)
 	}
