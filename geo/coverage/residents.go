@@ -257,9 +257,14 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 		b      orb.Bound
 		radius float64
 	}
+	// A target near a point: its box's distance in the plane centred on
+	// the point (bd, a floor of approx), and, once found, its nearest
+	// point q and approx, the distance to q in that plane.
 	type cand struct {
-		approx, radius float64
-		q              orb.Point
+		t          *target
+		bd, approx float64
+		q          orb.Point
+		found      bool
 	}
 	var ts []target
 	var cs []cand
@@ -298,39 +303,66 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 		})
 		for k, pt := range run {
 			kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
+			find := func(c *cand) {
+				if c.t.b.Contains(pt) {
+					c.q = geo.ClosestPoint(pt, c.t.f.Geom)
+				} else {
+					c.q = geo.ClosestOnBoundary(pt, c.t.f.Geom)
+				}
+				c.approx, c.found = math.Hypot((c.q[0]-pt[0])*kx, (c.q[1]-pt[1])*ky), true
+			}
+			// Candidates: the targets whose box lies within their radius
+			// in the plane (a margin for the plane's error).
 			cs = cs[:0]
-			bestApprox := math.Inf(1)
-			for _, t := range ts {
-				// Candidates by their distance in the plane centred on the
-				// point (none whose box is beyond the radius); only the
-				// nearest few are measured geodesically.
+			nearest := -1
+			for i := range ts {
+				t := &ts[i]
 				bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
 				by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
-				if math.Hypot(bx, by) > 1.01*t.radius+1 {
+				bd := math.Hypot(bx, by)
+				if bd > 1.01*t.radius+1 {
 					continue
 				}
-				var q orb.Point
-				if t.b.Contains(pt) {
-					q = geo.ClosestPoint(pt, t.f.Geom)
-				} else {
-					q = geo.ClosestOnBoundary(pt, t.f.Geom)
+				if nearest < 0 || bd < cs[nearest].bd {
+					nearest = len(cs)
 				}
-				approx := math.Hypot((q[0]-pt[0])*kx, (q[1]-pt[1])*ky)
-				if approx <= 1.01*t.radius+1 {
-					cs = append(cs, cand{approx, t.radius, q})
-					bestApprox = math.Min(bestApprox, approx)
+				cs = append(cs, cand{t: t, bd: bd})
+			}
+			// The nearest in the plane (bestApprox) is among those whose
+			// box is no farther than it: the box nearest first, then the
+			// others whose box is nearer than the best found so far.
+			bestApprox := math.Inf(1)
+			member := func(c *cand) bool {
+				if !c.found {
+					find(c)
+				}
+				return c.approx <= 1.01*c.t.radius+1
+			}
+			if nearest >= 0 && member(&cs[nearest]) {
+				bestApprox = cs[nearest].approx
+			}
+			for i := range cs {
+				if c := &cs[i]; !c.found && !beyond(c.bd, bestApprox) && member(c) {
+					bestApprox = math.Min(bestApprox, c.approx)
 				}
 			}
+			// Only the candidates within 1% (and a metre) of the nearest in
+			// the plane, or of the best measured so far, are measured: one
+			// whose box is beyond both need not be found.
 			best := math.Inf(1)
-			for _, c := range cs {
-				if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+			for i := range cs {
+				c := &cs[i]
+				if !c.found && beyond(c.bd, 1.01*bestApprox+1) && beyond(c.bd, 1.01*best+1) {
+					continue
+				}
+				if !member(c) || c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
 					continue
 				}
 				d := localDistance(pt, c.q)
 				if exact {
 					d = geo.Distance(pt, c.q)
 				}
-				if d <= c.radius && d < best {
+				if d <= c.t.radius && d < best {
 					best = d
 				}
 			}
@@ -339,6 +371,10 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 	}
 	return out, nil
 }
+
+// beyond reports whether a box's distance bd (a floor of the distance to
+// the nearest point in it) is past x, with a margin for rounding.
+func beyond(bd, x float64) bool { return bd*(1-1e-12) > x }
 
 // starts returns the first point of every parcel, for straightAt's groups.
 func (a *Audit) starts() []int32 {
