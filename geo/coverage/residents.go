@@ -9,6 +9,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // Residents are counted where they live. A parcel's residents are spread
@@ -246,16 +247,38 @@ func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]
 // nearest feature of layer accepted by ok (which gives the feature's
 // radius), looking no farther than limit (beyond: +Inf). groups, when not
 // nil, holds the start of each run of nearby points (a parcel's, ending
-// where the next starts): the features near a run are found and filtered
-// once for all its points. Distances are geodesic when exact, else by
+// where the next starts): the features near a run are found once for all
+// its points. Distances are geodesic when exact, else by
 // localDistance (for the straight-line share beside a walking figure).
 func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, groups []int32, layer string, ok func(*geo.Feature) (float64, bool), limit float64, exact bool) ([]float64, error) {
 	out := make([]float64, len(pts))
-	l := snap.Layer(layer)
 	type target struct {
 		f      *geo.Feature
 		b      orb.Bound
 		radius float64
+	}
+	// The features ok accepts, indexed on their own: filtered once, not
+	// for every run (the order they are found in does not change the
+	// answers: see the candidates' loops below).
+	var all []target
+	var tree rtree.RTreeG[int32]
+	n := 0
+	var err error
+	snap.Layer(layer).Scan(func(f *geo.Feature) bool {
+		if n++; n%checkEvery == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		if radius, yes := ok(f); yes {
+			b := f.Bound()
+			tree.Insert(b.Min, b.Max, int32(len(all)))
+			all = append(all, target{f, b, radius})
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	// A target near a point: its box's distance in the plane centred on
 	// the point (bd, a floor of approx), and, once found, its nearest
@@ -266,9 +289,9 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 		q          orb.Point
 		found      bool
 	}
-	var ts []target
+	var ts []*target
 	var cs []cand
-	n := len(groups)
+	n = len(groups)
 	if groups == nil {
 		n = len(pts)
 	}
@@ -295,10 +318,8 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 		}
 		search := geo.RadiusBound(sb.Min, limit).Union(geo.RadiusBound(sb.Max, limit))
 		ts = ts[:0]
-		l.SearchBounds(search, func(f *geo.Feature, fb orb.Bound) bool {
-			if radius, yes := ok(f); yes {
-				ts = append(ts, target{f, fb, radius})
-			}
+		tree.Search(search.Min, search.Max, func(_, _ [2]float64, i int32) bool {
+			ts = append(ts, &all[i])
 			return true
 		})
 		for k, pt := range run {
@@ -315,8 +336,7 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 			// in the plane (a margin for the plane's error).
 			cs = cs[:0]
 			nearest := -1
-			for i := range ts {
-				t := &ts[i]
+			for _, t := range ts {
 				bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
 				by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
 				bd := math.Hypot(bx, by)
