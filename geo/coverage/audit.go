@@ -123,7 +123,8 @@ type Result struct {
 	// in a straight line.
 	pointDist, pointStraight []float64
 
-	radius *radiusState // radius_coverage: its cells, for what-ifs
+	radius   *radiusState   // radius_coverage: its cells, for what-ifs
+	corridor *corridorState // corridor: each road's share, for what-ifs
 }
 
 // UnitResult is a rule's figure for one unit.

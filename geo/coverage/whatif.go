@@ -103,10 +103,7 @@ func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error
 				rd.Units = append(rd.Units, UnitDelta{u, after.Units[i]})
 			}
 		case Corridor:
-			after := res
-			if a.nearCorridor(r, added) {
-				after = a.corridor(withAdded(), r)
-			}
+			after := a.corridorWhatIf(withAdded, res, added)
 			for i, u := range res.Units {
 				rd.Units = append(rd.Units, UnitDelta{u, after.Units[i]})
 			}
@@ -411,25 +408,6 @@ func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, *geos.Geo
 		return nil, nil, nil
 	}
 	return mp, n, nil
-}
-
-// nearCorridor reports whether an added feature lies within the rule's
-// reach of one of its roads.
-func (a *Audit) nearCorridor(r *Rule, added []*geo.Feature) bool {
-	roads := a.snap.Layer(geo.Roads)
-	for _, f := range added {
-		b := f.Geom.Bound()
-		search := geo.PadBound(b, r.Meters+CorridorStep)
-		hit := false
-		roads.Search(search, func(rf *geo.Feature) bool {
-			hit = r.Roads.Match(rf)
-			return !hit
-		})
-		if hit {
-			return true
-		}
-	}
-	return false
 }
 
 // Compare is the delta between two audits of the same rules: for a
