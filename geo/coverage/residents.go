@@ -368,16 +368,12 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 			}
 			// Only the candidates within 1% (and a metre) of the nearest in
 			// the plane, or of the best measured so far, are measured: one
-			// whose box is beyond both need not be found.
+			// whose box is beyond both need not be found. The nearest in
+			// the plane is measured first, so that the best measured prunes
+			// the rest; the least distance is the same in any order (a
+			// candidate passed over is farther than the best measured).
 			best := math.Inf(1)
-			for i := range cs {
-				c := &cs[i]
-				if !c.found && beyond(c.bd, 1.01*bestApprox+1) && beyond(c.bd, 1.01*best+1) {
-					continue
-				}
-				if !member(c) || c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
-					continue
-				}
+			measure := func(c *cand) {
 				d := localDistance(pt, c.q)
 				if exact {
 					d = geo.Distance(pt, c.q)
@@ -385,6 +381,24 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 				if d <= c.t.radius && d < best {
 					best = d
 				}
+			}
+			first := -1
+			for i := range cs {
+				if c := &cs[i]; c.found && c.approx == bestApprox {
+					first = i
+					measure(c)
+					break
+				}
+			}
+			for i := range cs {
+				c := &cs[i]
+				if i == first || !c.found && beyond(c.bd, 1.01*bestApprox+1) && beyond(c.bd, 1.01*best+1) {
+					continue
+				}
+				if !member(c) || c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+					continue
+				}
+				measure(c)
 			}
 			out[start+k] = best
 		}
