@@ -207,7 +207,9 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 		if err != nil {
 			return err
 		}
-		extra = append(extra, newIndexed(geo.Polygons(g)))
+		x := newIndexed(geo.Polygons(g))
+		x.convex = convexRing(x.poly)
+		extra = append(extra, x)
 		reach = append(reach, g.Bound())
 	}
 	if len(extra) == 0 {

@@ -167,7 +167,14 @@ func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 			continue
 		}
 		ar := x.area
-		if !inNew {
+		switch {
+		case inNew:
+		case len(newX) == 1 && newX[0].convex != nil:
+			// One convex radius crosses it (a convex park's): clipped in Go.
+			if ar = convexClipArea(x.poly, newX[0].convex); ar <= 0 {
+				continue
+			}
+		default:
 			bs := make([]*geos.Geom, 0, len(newX))
 			for _, r := range newX {
 				b, err := clips.clipTo(r, x.b)
