@@ -411,19 +411,15 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			return nil, err
 		}
 		// A point inside a qualifying target is at it, 0 m (inside.go).
-		tl := snap.Layer(r.Target.Layer)
-		label := make(map[int64]int32, len(ts))
-		for i, f := range ts {
-			label[f.ID] = int32(i)
-		}
+		ti := newTargetIndex(ts)
 		for i, pt := range a.pts {
 			if i%checkEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
 			}
-			if id, in := holdingTarget(tl, &r.Target, pt); in {
-				dist[i], labels[i] = 0, label[id]
+			if k, in := ti.holding(pt); in {
+				dist[i], labels[i] = 0, k
 			}
 		}
 		res.pointDist = dist
