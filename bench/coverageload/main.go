@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -30,10 +31,14 @@ import (
 
 var cpuProfile string
 
+// repeat is how many times the audit rule is timed (the median is shown).
+var repeat int
+
 func main() {
 	dsn := flag.String("pg", os.Getenv("GREENREACH_TEST_PG"), "PostGIS URL of a throwaway database with pgRouting")
 	data := flag.String("data", "city", "an OSM file, or a demo town size (small, city, metro)")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the audit rule here")
+	flag.IntVar(&repeat, "repeat", 1, "time the audit rule this many times and show the median (the first run's answers are checked)")
 	flag.Parse()
 	cpuProfile = *prof
 	if err := run(context.Background(), *dsn, *data); err != nil {
@@ -94,6 +99,19 @@ func run(ctx context.Context, dsn, data string) error {
 		pprof.StopCPUProfile()
 	}
 	heap := peak() - base.HeapInuse
+	if repeat > 1 {
+		times := []time.Duration{ours}
+		for i := 1; i < repeat; i++ {
+			start := time.Now()
+			if _, err := coverage.Run(ctx, snap, one, coverage.Options{Mode: coverage.Walk}); err != nil {
+				return err
+			}
+			times = append(times, time.Since(start))
+		}
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		ours = times[len(times)/2]
+		fmt.Fprintf(os.Stderr, "greenreach: the audit rule timed %d times: %s to %s, median %s\n", repeat, times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), ours.Round(time.Millisecond))
+	}
 	res := a.Results[0]
 	// The residents' points (several per parcel) are the places walked to.
 	covered, points := 0, 0

@@ -123,7 +123,8 @@ type Result struct {
 	// in a straight line.
 	pointDist, pointStraight []float64
 
-	radius *radiusState // radius_coverage: its cells, for what-ifs
+	radius   *radiusState   // radius_coverage: its cells, for what-ifs
+	corridor *corridorState // corridor: each road's share, for what-ifs
 }
 
 // UnitResult is a rule's figure for one unit.
@@ -410,19 +411,15 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			return nil, err
 		}
 		// A point inside a qualifying target is at it, 0 m (inside.go).
-		tl := snap.Layer(r.Target.Layer)
-		label := make(map[int64]int32, len(ts))
-		for i, f := range ts {
-			label[f.ID] = int32(i)
-		}
+		ti := newTargetIndex(ts)
 		for i, pt := range a.pts {
 			if i%checkEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
 			}
-			if id, in := holdingTarget(tl, &r.Target, pt); in {
-				dist[i], labels[i] = 0, label[id]
+			if k, in := ti.holding(pt); in {
+				dist[i], labels[i] = 0, k
 			}
 		}
 		res.pointDist = dist

@@ -15,41 +15,133 @@ import (
 // longer than MaxGap are listed as gaps with their stretch of road.
 func (a *Audit) corridor(snap *index.Snapshot, r *Rule) *Result {
 	units := a.levelUnits(r)
+	ct := a.newCorridorTally(snap, r, units)
+	st := &corridorState{}
+	snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool {
+		if !r.Roads.Match(f) {
+			return true
+		}
+		ct.road = &corridorRoad{f: f, sum: make([]corridorSum, len(units))}
+		ct.sides(f)
+		st.roads = append(st.roads, ct.road)
+		return true
+	})
+	st.sum = ct.sum
+	res := &Result{Rule: r, corridor: st}
+	for i, u := range units {
+		res.Units = append(res.Units, corridorUnit(r, u, ct.sum[i], ct.gaps[i]))
+	}
+	return res
+}
+
+func (a *Audit) newCorridorTally(snap *index.Snapshot, r *Rule, units []*Unit) *corridorTally {
 	ct := &corridorTally{a: a, r: r, green: snap.Layer(r.Target.Layer), areas: snap.Layer(geo.Areas), unitIdx: map[int64]int{},
 		sum: make([]corridorSum, len(units)), gaps: make([][]Gap, len(units))}
 	for i, u := range units {
 		ct.unitIdx[u.ID] = i
 	}
-	snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool {
-		if !r.Roads.Match(f) {
-			return true
-		}
-		var lines []orb.LineString
-		switch g := f.Geom.(type) {
-		case orb.LineString:
-			lines = append(lines, g)
-		case orb.MultiLineString:
-			lines = g
-		}
-		for _, l := range lines {
-			ct.side(f.ID, l, "left", 1)
-			ct.side(f.ID, l, "right", -1)
-		}
-		return true
-	})
-	res := &Result{Rule: r}
-	for i, u := range units {
-		sum := ct.sum[i]
-		ur := &UnitResult{Unit: u, Threshold: r.Pass, Numerator: sum.covered, Denominator: sum.total, Gaps: ct.gaps[i]}
-		if sum.total == 0 {
-			ur.NA, ur.Pass = true, true
-		} else {
-			ur.Value = sum.covered / sum.total
-			ur.Pass = ur.Value >= r.Pass && len(ur.Gaps) == 0
-		}
-		res.Units = append(res.Units, ur)
+	return ct
+}
+
+// sides tallies both sides of every line of road f.
+func (ct *corridorTally) sides(f *geo.Feature) {
+	var lines []orb.LineString
+	switch g := f.Geom.(type) {
+	case orb.LineString:
+		lines = append(lines, g)
+	case orb.MultiLineString:
+		lines = g
 	}
-	return res
+	for _, l := range lines {
+		ct.side(f.ID, l, "left", 1)
+		ct.side(f.ID, l, "right", -1)
+	}
+}
+
+// corridorUnit is a unit's figure from its road sides' sums and gaps.
+func corridorUnit(r *Rule, u *Unit, sum corridorSum, gaps []Gap) *UnitResult {
+	ur := &UnitResult{Unit: u, Threshold: r.Pass, Numerator: sum.covered, Denominator: sum.total, Gaps: gaps}
+	if sum.total == 0 {
+		ur.NA, ur.Pass = true, true
+	} else {
+		ur.Value = sum.covered / sum.total
+		ur.Pass = ur.Value >= r.Pass && len(ur.Gaps) == 0
+	}
+	return ur
+}
+
+// corridorState is what a corridor rule's figures are made of, kept for
+// what-ifs: the sums per unit, and each road's own share of them and its
+// gaps, in the order the audit went through the roads.
+type corridorState struct {
+	sum   []corridorSum
+	roads []*corridorRoad
+}
+
+// corridorRoad is one road's road sides: its sums per unit (indexes into
+// the rule's units) and its gaps with the units they are listed in.
+type corridorRoad struct {
+	f    *geo.Feature
+	sum  []corridorSum
+	gaps []unitGap
+}
+
+type unitGap struct {
+	unit int
+	gap  Gap
+}
+
+// corridorWhatIf is the rule's figures with added targets: only the roads
+// within reach of them (their sides' steps could meet one) are walked
+// again, on the data with them (snap); their old shares are taken off the
+// sums and their new ones added, and each unit's gaps listed again road by
+// road in the audit's order.
+func (a *Audit) corridorWhatIf(snap func() *index.Snapshot, res *Result, added []*geo.Feature) *Result {
+	r, st := res.Rule, res.corridor
+	var near []int
+	for i, rd := range st.roads {
+		rb := rd.f.Geom.Bound()
+		for _, f := range added {
+			if geo.PadBound(f.Geom.Bound(), r.Meters+CorridorStep).Intersects(rb) {
+				near = append(near, i)
+				break
+			}
+		}
+	}
+	if len(near) == 0 {
+		return res
+	}
+	units := make([]*Unit, len(res.Units))
+	for i, u := range res.Units {
+		units[i] = u.Unit
+	}
+	ct := a.newCorridorTally(snap(), r, units)
+	sum := append([]corridorSum(nil), st.sum...)
+	again := map[int]*corridorRoad{}
+	for _, i := range near {
+		old := st.roads[i]
+		ct.road = &corridorRoad{f: old.f, sum: make([]corridorSum, len(units))}
+		ct.sides(old.f)
+		again[i] = ct.road
+		for ui := range sum {
+			sum[ui].total += ct.road.sum[ui].total - old.sum[ui].total
+			sum[ui].covered += ct.road.sum[ui].covered - old.sum[ui].covered
+		}
+	}
+	gaps := make([][]Gap, len(units))
+	for i, rd := range st.roads {
+		if x, ok := again[i]; ok {
+			rd = x
+		}
+		for _, g := range rd.gaps {
+			gaps[g.unit] = append(gaps[g.unit], g.gap)
+		}
+	}
+	after := &Result{Rule: r}
+	for i, u := range units {
+		after.Units = append(after.Units, corridorUnit(r, u, sum[i], gaps[i]))
+	}
+	return after
 }
 
 // corridorTally sums a corridor rule's road sides per unit (indexes into
@@ -61,6 +153,7 @@ type corridorTally struct {
 	unitIdx      map[int64]int // unit id → index
 	sum          []corridorSum
 	gaps         [][]Gap
+	road         *corridorRoad // the road being walked: its own share
 }
 
 // corridorSum is the length (m) of road sides in a unit, and of those
@@ -82,6 +175,7 @@ func (ct *corridorTally) side(road int64, l orb.LineString, side string, sign fl
 			g := Gap{Road: road, Side: side, Length: open.to - open.from, Geom: subLine(l, open.from, open.to)}
 			for _, ui := range open.units {
 				ct.gaps[ui] = append(ct.gaps[ui], g)
+				ct.road.gaps = append(ct.road.gaps, unitGap{ui, g})
 			}
 		}
 		open = nil
@@ -95,8 +189,10 @@ func (ct *corridorTally) side(road int64, l orb.LineString, side string, sign fl
 		us := ct.unitsAt(p)
 		for _, ui := range us {
 			ct.sum[ui].total += to - from
+			ct.road.sum[ui].total += to - from
 			if ok {
 				ct.sum[ui].covered += to - from
+				ct.road.sum[ui].covered += to - from
 			}
 		}
 		if ok {

@@ -137,9 +137,10 @@ func sumArea(ps []piece) float64 {
 // bound meets lies wholly inside or wholly outside it, and one vertex
 // tells which; only the pieces its edges cross need GEOS.
 type indexed struct {
-	poly  orb.MultiPolygon
-	b     orb.Bound
-	edges rtree.RTreeG[struct{}]
+	poly   orb.MultiPolygon
+	b      orb.Bound
+	edges  rtree.RTreeG[struct{}]
+	convex orb.Ring // a what-if's radius: its ring when it is convex (convexRing)
 }
 
 func newIndexed(mp orb.MultiPolygon) *indexed {
@@ -292,4 +293,125 @@ func cellArea(g *geos.Geom) float64 {
 	}
 	kx, ky := geo.DegreeScale(g.Centroid().Y())
 	return deg * kx * ky
+}
+
+// convexRing returns the polygonal g's only ring counter-clockwise when g
+// is one convex polygon without holes (the ground buffer of a convex park
+// is one), else nil.
+func convexRing(g orb.MultiPolygon) orb.Ring {
+	if len(g) != 1 || len(g[0]) != 1 || len(g[0][0]) < 4 {
+		return nil
+	}
+	r := g[0][0]
+	if !r.Closed() {
+		return nil
+	}
+	sign := 0.0
+	n := len(r) - 1
+	for i := 0; i < n; i++ {
+		a, b, c := r[i], r[(i+1)%n], r[(i+2)%n]
+		x := (b[0]-a[0])*(c[1]-b[1]) - (b[1]-a[1])*(c[0]-b[0])
+		switch {
+		case x == 0:
+		case sign == 0:
+			sign = x
+		case (x > 0) != (sign > 0):
+			return nil
+		}
+	}
+	if sign == 0 {
+		return nil
+	}
+	if sign < 0 {
+		rev := make(orb.Ring, len(r))
+		for i := range r {
+			rev[i] = r[len(r)-1-i]
+		}
+		return rev
+	}
+	return r
+}
+
+// convexClipArea is cellArea of polygon p's part within the convex ring c
+// (counter-clockwise, closed), worked out in Go: each ring of p is clipped
+// by c's edges in turn (Sutherland–Hodgman). A clipped ring may keep
+// zero-width spurs along c's edges, which add no area, so its signed area
+// and first moment are those of the ring's part within c. Coordinates are
+// taken from c's first vertex, so that the products keep their precision.
+func convexClipArea(p orb.Polygon, c orb.Ring) float64 {
+	o := c[0]
+	rel := func(q orb.Point) orb.Point { return orb.Point{q[0] - o[0], q[1] - o[1]} }
+	cr := make([]orb.Point, len(c))
+	for i, q := range c {
+		cr[i] = rel(q)
+	}
+	var area, my float64 // square degrees and their first moment in y
+	var buf, next []orb.Point
+	for k, r := range p {
+		if len(r) < 4 {
+			continue
+		}
+		buf = buf[:0]
+		for _, q := range r[:len(r)-1] {
+			buf = append(buf, rel(q))
+		}
+		ra, _ := ringMoments(append(buf, buf[0]))
+		buf = buf[:len(r)-1]
+		if ra == 0 {
+			continue
+		}
+		for i := 0; i+1 < len(cr) && len(buf) > 0; i++ {
+			next = clipHalf(next[:0], buf, cr[i], cr[i+1])
+			buf, next = next, buf
+		}
+		if len(buf) < 3 {
+			continue
+		}
+		a, m := ringMoments(append(buf, buf[0]))
+		// Outer rings count positive, holes negative, whichever way p's
+		// rings run.
+		s := 1.0
+		if (ra < 0) != (k > 0) {
+			s = -1
+		}
+		area += s * a
+		my += s * m
+	}
+	if area <= 0 {
+		return 0
+	}
+	kx, ky := geo.DegreeScale(o[1] + my/area)
+	return area * kx * ky
+}
+
+// clipHalf appends to out the ring pts (open) clipped to the left of the
+// directed line a→b.
+func clipHalf(out, pts []orb.Point, a, b orb.Point) []orb.Point {
+	side := func(p orb.Point) float64 { return (b[0]-a[0])*(p[1]-a[1]) - (b[1]-a[1])*(p[0]-a[0]) }
+	prev := pts[len(pts)-1]
+	sp := side(prev)
+	for _, cur := range pts {
+		sc := side(cur)
+		if (sc >= 0) != (sp >= 0) {
+			t := sp / (sp - sc)
+			out = append(out, orb.Point{prev[0] + t*(cur[0]-prev[0]), prev[1] + t*(cur[1]-prev[1])})
+		}
+		if sc >= 0 {
+			out = append(out, cur)
+		}
+		prev, sp = cur, sc
+	}
+	return out
+}
+
+// ringMoments returns a closed ring's signed area (counter-clockwise
+// positive) and its first moment in y.
+func ringMoments(r []orb.Point) (area, my float64) {
+	for i := 1; i < len(r); i++ {
+		p, q := r[i-1], r[i]
+		x := p[0]*q[1] - q[0]*p[1]
+		area += x
+		my += (p[1] + q[1]) * x
+	}
+	return area / 2, my / 6
 }

@@ -86,6 +86,7 @@ type radiusState struct {
 	rule *Rule
 	radiusCells
 	cells []radiusCellArea // every cell holding land, in grid order
+	free  []cellFree       // each cell's free land, made for what-ifs
 }
 
 func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*UnitResult) (*radiusState, error) {
@@ -149,7 +150,8 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	for i := range all {
 		all[i] = i
 	}
-	if err := st.measure(ctx, st.cells, all, nil, nil); err != nil {
+	st.free = make([]cellFree, len(st.cells))
+	if err := st.measure(ctx, st.cells, all, nil, nil, st.free); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -205,7 +207,9 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 		if err != nil {
 			return err
 		}
-		extra = append(extra, newIndexed(geo.Polygons(g)))
+		x := newIndexed(geo.Polygons(g))
+		x.convex = convexRing(x.poly)
+		extra = append(extra, x)
 		reach = append(reach, g.Bound())
 	}
 	if len(extra) == 0 {
@@ -222,7 +226,7 @@ func (st *radiusState) whatIf(ctx context.Context, urs []*UnitResult, added []*g
 			}
 		}
 	}
-	if err := st.measure(ctx, cells, which, extra, st.cells); err != nil {
+	if err := st.measure(ctx, cells, which, extra, st.cells, st.free); err != nil {
 		return err
 	}
 	st.apply(urs, cells)

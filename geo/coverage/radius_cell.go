@@ -59,12 +59,14 @@ func cellsOf(b orb.Bound) [][2]int {
 
 // measure fills cells[which] with their land and covered land, the radii
 // being rc.bufs and extra. With prev (the audit's cells, a what-if's
-// extra radii adding only coverage), each unit's land in a cell is taken
-// from prev[i] when overlaid the same way rather than overlaid again. The
+// extra radii adding only coverage), a cell is measured from prev[i] and
+// its free land free[i] (deltaCell), or else each unit's land in it is
+// taken from prev[i] when overlaid the same way rather than overlaid
+// again. Without prev (the audit), free[i] is made for later what-ifs. The
 // cells are handed to the workers one at a time and the context looked at
 // before each (by this goroutine only, so the deadline is seen once and in
 // order).
-func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea) error {
+func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea, free []cellFree) error {
 	var etree rtree.RTreeG[int]
 	for i, x := range extra {
 		etree.Insert(x.b.Min, x.b.Max, i)
@@ -81,10 +83,14 @@ func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, whic
 					continue
 				}
 				var p *radiusCellArea
+				var fr *cellFree
 				if prev != nil {
 					p = &prev[i]
 				}
-				first = rc.measureCell(gc, &cells[i], extra, &etree, p)
+				if free != nil {
+					fr = &free[i]
+				}
+				first = rc.measureCell(gc, &cells[i], extra, &etree, p, fr)
 			}
 			errs <- first
 		}()
@@ -110,18 +116,21 @@ func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, whic
 // themselves, or on near-coincident edges), the cell is overlaid again with
 // its land made valid and every union and intersection snapped to
 // radiusGrid, which GEOS's OverlayNG carries out robustly.
-func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) error {
+func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea, fr *cellFree) error {
 	at := *c
 	if prev != nil && prev.prec == 0 && prev.ix == c.ix && prev.iy == c.iy {
-		if rc.deltaCell(overlay{gc: gc}, c, prev, extra, etree) == nil {
+		if rc.deltaCell(overlay{gc: gc}, c, prev, fr, extra, etree) == nil {
 			return nil
 		}
 		*c = at
 	}
-	err := rc.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
+	if prev != nil {
+		fr = nil // the audit's free land is kept as it is
+	}
+	err := rc.overlayCell(overlay{gc: gc}, c, extra, etree, prev, fr)
 	if _, ok := err.(geosPanic); ok {
 		*c = at
-		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev)
+		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev, fr)
 	}
 	if err != nil {
 		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
@@ -131,74 +140,188 @@ func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 
 // deltaCell measures a cell a what-if's extra radii reach from the
 // audit's measure of it (prev): the land is the same, and the covered land
-// grows by the land inside the extra radii and outside the old ones, which
-// only the land reaching the extra radii's bounds is overlaid for. Any
-// error (a GEOS exception) leaves the cell to overlayCell.
-func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
+// grows by the cell's free land (fr: outside the audit's radii, made by the
+// audit) that the extra radii cover. Any error (a GEOS exception, or none
+// made) leaves the cell to overlayCell.
+func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCellArea, fr *cellFree, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = geosPanic{p}
+		}
+	}()
+	if !fr.made {
+		return fmt.Errorf("no free land: %v", fr.err)
+	}
+	*c = *prev
+	var added float64
+	var ucovers []float64
+	var newX []*indexed
+	clips := radiusClips{gc: ov.gc, made: map[*indexed]*geos.Geom{}}
+	for i := range fr.atoms {
+		x := &fr.atoms[i]
+		if !meetsAny(etree, x.b) {
+			continue
+		}
+		var inNew bool
+		if newX, inNew = sortRadii(etree, extra, x.b, x.at, newX[:0]); !inNew && len(newX) == 0 {
+			continue
+		}
+		ar := x.area
+		switch {
+		case inNew:
+		case len(newX) == 1 && newX[0].convex != nil:
+			// One convex radius crosses it (a convex park's): clipped in Go.
+			if ar = convexClipArea(x.poly, newX[0].convex); ar <= 0 {
+				continue
+			}
+		default:
+			bs := make([]*geos.Geom, 0, len(newX))
+			for _, r := range newX {
+				b, err := clips.clipTo(r, x.b)
+				if err != nil {
+					return err
+				}
+				bs = append(bs, b)
+			}
+			g, err := toGEOS(ov.gc, x.poly)
+			if err != nil {
+				return err
+			}
+			if ar = cellArea(ov.intersection(g, ov.union(bs))); ar == 0 {
+				continue
+			}
+		}
+		if ucovers == nil {
+			ucovers = append([]float64(nil), prev.ucovers...)
+		}
+		added += ar
+		for _, k := range x.units {
+			ucovers[k] += ar
+		}
+	}
+	if ucovers == nil {
+		return nil
+	}
+	for _, k := range fr.whole {
+		ucovers[k] += added
+	}
+	c.covered += added
+	c.ucovers = ucovers
+	return nil
+}
+
+// cellFree is a cell's free land: its land outside the audit's radii, in
+// atoms cut where the edges of the units reaching the cell cross it, each
+// with the units holding it. The audit makes it beside each cell's overlay
+// (in Go geometry: a GEOS geometry belongs to its goroutine's context).
+type cellFree struct {
+	made  bool
+	atoms []freeAtom
+	whole []int // the units holding the whole cell (indexes into its unit list)
+	err   error
+}
+
+// freeAtom is a polygon of a cell's free land: its bound, a vertex, its
+// area (m²) and the units holding it (indexes into the cell's unit list)
+// besides those holding the whole cell.
+type freeAtom struct {
+	poly  orb.Polygon
+	b     orb.Bound
+	at    orb.Point
+	area  float64
+	units []int
+}
+
+// freeLand makes the free land of a cell the audit measured (c), from its
+// land pieces (landP): less the radii crossing them (those inside one are
+// left out), then cut by each unit not holding the whole cell.
+func (rc *radiusCells) freeLand(ov overlay, c *radiusCellArea, landP []piece) (atoms []freeAtom, whole []int, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
 		}
 	}()
 	cb := c.bound()
-	lands := rc.deltaLand(cb, extra, etree)
-	*c = *prev
-	if len(lands) == 0 {
-		return nil
+	type part struct {
+		piece
+		units []int
 	}
-	clips := radiusClips{gc: ov.gc, made: map[*indexed]*geos.Geom{}}
-	var add []piece
-	var oldX, newX []*indexed
-	for _, p := range disjointOrUnion(ov, lands) {
-		var inOld, inNew bool
-		if oldX, inOld = sortRadii(&rc.btree, rc.bufs, p.b, p.at, oldX[:0]); inOld {
+	var free []part
+	var crossing []*indexed
+	clips := radiusClips{gc: ov.gc, cell: &cb, made: map[*indexed]*geos.Geom{}}
+	for _, p := range landP {
+		var inside bool
+		if crossing, inside = sortRadii(&rc.btree, rc.bufs, p.b, p.at, crossing[:0]); inside {
 			continue
 		}
-		if newX, inNew = sortRadii(etree, extra, p.b, p.at, newX[:0]); !inNew && len(newX) == 0 {
+		if len(crossing) == 0 {
+			free = append(free, part{piece: p})
 			continue
 		}
-		g, err := clips.newLand(ov, &p, cb, inNew, newX)
+		bs := make([]*geos.Geom, 0, len(crossing))
+		for _, x := range crossing {
+			g, err := clips.clipTo(x, p.b)
+			if err != nil {
+				return nil, nil, err
+			}
+			bs = append(bs, g)
+		}
+		for _, q := range pieces(p.geom(ov.gc).Difference(ov.union(bs))) {
+			free = append(free, part{piece: q})
+		}
+	}
+	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
+	for k, ui := range c.unit {
+		ug, err := clipToCell(ov.gc, rc.units[ui].Geom, cb)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		if g == nil {
+		if ug.Area() >= cellDeg*(1-1e-12) {
+			whole = append(whole, k)
 			continue
 		}
-		if g, err = clips.withoutOld(g, oldX); err != nil {
-			return err
+		in, err := newUnitPart(ug)
+		if err != nil {
+			return nil, nil, err
 		}
-		if g != nil {
-			add = append(add, pieces(g)...)
-		}
-	}
-	if len(add) == 0 {
-		return nil
-	}
-	return rc.addCovered(ov, c, prev, add)
-}
-
-// deltaLand lists the land's polygons within the cell (cb) and the extra
-// radii's bounds that an extra radius's bound reaches. They stay whole;
-// each piece's overlay is cut to the cell later.
-func (rc *radiusCells) deltaLand(cb orb.Bound, extra []*indexed, etree *rtree.RTreeG[int]) []piece {
-	sb := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	for _, x := range extra {
-		sb = sb.Union(x.b)
-	}
-	sb = boundIn(sb, cb)
-	var lands []piece
-	rc.land.Search(sb.Min, sb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
-		for _, poly := range geo.Polygons(g) {
-			if len(poly) == 0 || len(poly[0]) < 4 {
+		next := make([]part, 0, len(free))
+		for _, p := range free {
+			switch {
+			case !p.b.Intersects(in.b):
+			case in.crosses(p.b):
+				g := p.geom(ov.gc)
+				uc := in.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])
+				for _, q := range pieces(ov.intersection(g, uc)) {
+					next = append(next, part{piece: q, units: append(append([]int(nil), p.units...), k)})
+				}
+				for _, q := range pieces(g.Difference(uc)) {
+					next = append(next, part{piece: q, units: p.units})
+				}
 				continue
+			case geo.Contains(in.poly, p.at):
+				p.units = append(append([]int(nil), p.units...), k)
 			}
-			if pb := poly.Bound(); pb.Intersects(sb) && meetsAny(etree, pb) {
-				lands = append(lands, piece{o: poly, b: pb, at: poly[0][0]})
-			}
+			next = append(next, p)
 		}
-		return true
-	})
-	return lands
+		free = next
+	}
+	atoms = make([]freeAtom, 0, len(free))
+	for _, p := range free {
+		poly := p.o
+		if poly == nil {
+			o, err := wkbGeometry(p.g)
+			if err != nil {
+				return nil, nil, err
+			}
+			mp := geo.Polygons(o)
+			if len(mp) != 1 {
+				return nil, nil, fmt.Errorf("a piece of free land is %d polygons", len(mp))
+			}
+			poly = mp[0]
+		}
+		atoms = append(atoms, freeAtom{poly: poly, b: p.b, at: p.at, area: p.area, units: p.units})
+	}
+	return atoms, whole, nil
 }
 
 // meetsAny reports whether a bound in tree meets b.
@@ -209,17 +332,6 @@ func meetsAny(tree *rtree.RTreeG[int], b orb.Bound) bool {
 		return false
 	})
 	return hit
-}
-
-// boundIn is the part of bound b within the cell's bound cb.
-func boundIn(b, cb orb.Bound) orb.Bound {
-	return orb.Bound{Min: orb.Point{math.Max(b.Min[0], cb.Min[0]), math.Max(b.Min[1], cb.Min[1])}, Max: orb.Point{math.Min(b.Max[0], cb.Max[0]), math.Min(b.Max[1], cb.Max[1])}}
-}
-
-// geomBound is a GEOS geometry's bound.
-func geomBound(g *geos.Geom) orb.Bound {
-	x := g.Bounds()
-	return orb.Bound{Min: orb.Point{x.MinX, x.MinY}, Max: orb.Point{x.MaxX, x.MaxY}}
 }
 
 // sortRadii sorts the radii that tree (indexes into radii) finds over a
@@ -268,105 +380,6 @@ func (cl *radiusClips) clipTo(x *indexed, b orb.Bound) (*geos.Geom, error) {
 	return g.ClipByRect(b.Min[0], b.Min[1], b.Max[0], b.Max[1]), nil
 }
 
-// newLand is the part of piece p within the cell (cb) that the extra radii
-// cover: all of it when one holds it (inNew), else its overlay with those
-// crossing it (newX); nil when none.
-func (cl *radiusClips) newLand(ov overlay, p *piece, cb orb.Bound, inNew bool, newX []*indexed) (*geos.Geom, error) {
-	r := boundIn(p.b, cb)
-	g := p.geom(cl.gc)
-	if inNew {
-		if r != p.b {
-			if g = g.ClipByRect(r.Min[0], r.Min[1], r.Max[0], r.Max[1]); g == nil || g.IsEmpty() {
-				return nil, nil
-			}
-		}
-		return g, nil
-	}
-	var bs []*geos.Geom
-	for _, x := range newX {
-		b, err := cl.clipTo(x, r)
-		if err != nil {
-			return nil, err
-		}
-		bs = append(bs, b)
-	}
-	if g = ov.intersection(g, ov.union(bs)); g == nil || g.IsEmpty() {
-		return nil, nil
-	}
-	return g, nil
-}
-
-// withoutOld takes the old radii that cross a piece (oldX) off g, the land
-// the extra radii cover there; nil when an old radius holds all of it.
-// They are tested again against g's own bound, and then, one at a time,
-// against what is left (most land is gone after the first).
-func (cl *radiusClips) withoutOld(g *geos.Geom, oldX []*indexed) (*geos.Geom, error) {
-	gb := geomBound(g)
-	at := gb.Center() // no radius crossing gb: all of it on one side
-	cut := oldX[:0]
-	for _, x := range oldX {
-		switch {
-		case x.crosses(gb):
-			cut = append(cut, x)
-		case geo.Contains(x.poly, at):
-			return nil, nil
-		}
-	}
-	for i, x := range cut {
-		if i > 0 {
-			gb = geomBound(g)
-			if !x.crosses(gb) {
-				if geo.Contains(x.poly, gb.Center()) {
-					return nil, nil
-				}
-				continue
-			}
-		}
-		b, err := cl.clipTo(x, gb)
-		if err != nil {
-			return nil, err
-		}
-		if g = g.Difference(b); g == nil || g.IsEmpty() {
-			return nil, nil
-		}
-	}
-	return g, nil
-}
-
-// addCovered adds the newly covered pieces (add) to the cell's covered
-// land (c, a copy of prev), in total and within each unit they reach.
-func (rc *radiusCells) addCovered(ov overlay, c, prev *radiusCellArea, add []piece) error {
-	cb := c.bound()
-	c.covered += sumArea(add)
-	c.ucovers = append([]float64(nil), prev.ucovers...)
-	cellDeg := (cb.Max[0] - cb.Min[0]) * (cb.Max[1] - cb.Min[1])
-	ab := add[0].b
-	for _, p := range add[1:] {
-		ab = ab.Union(p.b)
-	}
-	for k, ui := range c.unit {
-		u := rc.units[ui]
-		if !u.Geom.Bound().Intersects(ab) {
-			continue // none of the new covered land is in the unit
-		}
-		ug, err := toGEOS(ov.gc, u.Geom)
-		if err != nil {
-			return err
-		}
-		ug = ug.ClipByRect(cb.Min[0], cb.Min[1], cb.Max[0], cb.Max[1])
-		if ug.Area() >= cellDeg*(1-1e-12) {
-			c.ucovers[k] += sumArea(add)
-			continue
-		}
-		in, err := newUnitPart(ug)
-		if err != nil {
-			return err
-		}
-		c.ucovers[k] += in.area(ov, add)
-	}
-	return nil
-}
-
 // overlayCell overlays one cell: the union of the land clipped to it, and
 // of each of its polygons the part inside the radii (whole when inside
 // one, nothing when outside all, else overlaid with the radii crossing
@@ -374,8 +387,9 @@ func (rc *radiusCells) addCovered(ov overlay, c, prev *radiusCellArea, add []pie
 // The overlay is in lon/lat, as PostGIS's on geometry(4326); areas on the
 // ellipsoid. A unit's land is prev's when prev (the same cell, the same
 // land) was overlaid on the same grid: the same GEOS calls on the same
-// pieces would give it again.
-func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) (err error) {
+// pieces would give it again. With fr (the audit), the cell's free land is
+// made too when the overlay is the floating one.
+func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea, fr *cellFree) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
@@ -391,6 +405,9 @@ func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 		prev = nil
 	}
 	if len(lands) == 0 {
+		if fr != nil {
+			fr.made = true
+		}
 		return nil
 	}
 	landP := disjointOrUnion(ov, lands)
@@ -400,7 +417,14 @@ func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 		return err
 	}
 	c.covered = sumArea(covP)
-	return rc.unitLand(ov, c, prev, landP, covP)
+	if err := rc.unitLand(ov, c, prev, landP, covP); err != nil {
+		return err
+	}
+	if fr != nil && ov.prec == 0 {
+		fr.atoms, fr.whole, fr.err = rc.freeLand(ov, c, landP)
+		fr.made = fr.err == nil
+	}
+	return nil
 }
 
 // clipToCell is g in GEOS, clipped to the cell's bound cb unless within it.

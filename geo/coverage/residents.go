@@ -9,6 +9,7 @@ import (
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // Residents are counted where they live. A parcel's residents are spread
@@ -246,24 +247,51 @@ func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]
 // nearest feature of layer accepted by ok (which gives the feature's
 // radius), looking no farther than limit (beyond: +Inf). groups, when not
 // nil, holds the start of each run of nearby points (a parcel's, ending
-// where the next starts): the features near a run are found and filtered
-// once for all its points. Distances are geodesic when exact, else by
+// where the next starts): the features near a run are found once for all
+// its points. Distances are geodesic when exact, else by
 // localDistance (for the straight-line share beside a walking figure).
 func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, groups []int32, layer string, ok func(*geo.Feature) (float64, bool), limit float64, exact bool) ([]float64, error) {
 	out := make([]float64, len(pts))
-	l := snap.Layer(layer)
 	type target struct {
 		f      *geo.Feature
 		b      orb.Bound
 		radius float64
 	}
-	type cand struct {
-		approx, radius float64
-		q              orb.Point
+	// The features ok accepts, indexed on their own: filtered once, not
+	// for every run (the order they are found in does not change the
+	// answers: see the candidates' loops below).
+	var all []target
+	var tree rtree.RTreeG[int32]
+	n := 0
+	var err error
+	snap.Layer(layer).Scan(func(f *geo.Feature) bool {
+		if n++; n%checkEvery == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		if radius, yes := ok(f); yes {
+			b := f.Bound()
+			tree.Insert(b.Min, b.Max, int32(len(all)))
+			all = append(all, target{f, b, radius})
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
-	var ts []target
+	// A target near a point: its box's distance in the plane centred on
+	// the point (bd, a floor of approx), and, once found, its nearest
+	// point q and approx, the distance to q in that plane.
+	type cand struct {
+		t          *target
+		bd, approx float64
+		q          orb.Point
+		found      bool
+	}
+	var ts []*target
 	var cs []cand
-	n := len(groups)
+	n = len(groups)
 	if groups == nil {
 		n = len(pts)
 	}
@@ -290,55 +318,97 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 		}
 		search := geo.RadiusBound(sb.Min, limit).Union(geo.RadiusBound(sb.Max, limit))
 		ts = ts[:0]
-		l.SearchBounds(search, func(f *geo.Feature, fb orb.Bound) bool {
-			if radius, yes := ok(f); yes {
-				ts = append(ts, target{f, fb, radius})
-			}
+		tree.Search(search.Min, search.Max, func(_, _ [2]float64, i int32) bool {
+			ts = append(ts, &all[i])
 			return true
 		})
 		for k, pt := range run {
 			kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
+			find := func(c *cand) {
+				if c.t.b.Contains(pt) {
+					c.q = geo.ClosestPoint(pt, c.t.f.Geom)
+				} else {
+					c.q = geo.ClosestOnBoundary(pt, c.t.f.Geom)
+				}
+				c.approx, c.found = math.Hypot((c.q[0]-pt[0])*kx, (c.q[1]-pt[1])*ky), true
+			}
+			// Candidates: the targets whose box lies within their radius
+			// in the plane (a margin for the plane's error).
 			cs = cs[:0]
-			bestApprox := math.Inf(1)
+			nearest := -1
 			for _, t := range ts {
-				// Candidates by their distance in the plane centred on the
-				// point (none whose box is beyond the radius); only the
-				// nearest few are measured geodesically.
 				bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
 				by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
-				if math.Hypot(bx, by) > 1.01*t.radius+1 {
+				bd := math.Hypot(bx, by)
+				if bd > 1.01*t.radius+1 {
 					continue
 				}
-				var q orb.Point
-				if t.b.Contains(pt) {
-					q = geo.ClosestPoint(pt, t.f.Geom)
-				} else {
-					q = geo.ClosestOnBoundary(pt, t.f.Geom)
+				if nearest < 0 || bd < cs[nearest].bd {
+					nearest = len(cs)
 				}
-				approx := math.Hypot((q[0]-pt[0])*kx, (q[1]-pt[1])*ky)
-				if approx <= 1.01*t.radius+1 {
-					cs = append(cs, cand{approx, t.radius, q})
-					bestApprox = math.Min(bestApprox, approx)
+				cs = append(cs, cand{t: t, bd: bd})
+			}
+			// The nearest in the plane (bestApprox) is among those whose
+			// box is no farther than it: the box nearest first, then the
+			// others whose box is nearer than the best found so far.
+			bestApprox := math.Inf(1)
+			member := func(c *cand) bool {
+				if !c.found {
+					find(c)
+				}
+				return c.approx <= 1.01*c.t.radius+1
+			}
+			if nearest >= 0 && member(&cs[nearest]) {
+				bestApprox = cs[nearest].approx
+			}
+			for i := range cs {
+				if c := &cs[i]; !c.found && !beyond(c.bd, bestApprox) && member(c) {
+					bestApprox = math.Min(bestApprox, c.approx)
 				}
 			}
+			// Only the candidates within 1% (and a metre) of the nearest in
+			// the plane, or of the best measured so far, are measured: one
+			// whose box is beyond both need not be found. The nearest in
+			// the plane is measured first, so that the best measured prunes
+			// the rest; the least distance is the same in any order (a
+			// candidate passed over is farther than the best measured).
 			best := math.Inf(1)
-			for _, c := range cs {
-				if c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
-					continue
-				}
+			measure := func(c *cand) {
 				d := localDistance(pt, c.q)
 				if exact {
 					d = geo.Distance(pt, c.q)
 				}
-				if d <= c.radius && d < best {
+				if d <= c.t.radius && d < best {
 					best = d
 				}
+			}
+			first := -1
+			for i := range cs {
+				if c := &cs[i]; c.found && c.approx == bestApprox {
+					first = i
+					measure(c)
+					break
+				}
+			}
+			for i := range cs {
+				c := &cs[i]
+				if i == first || !c.found && beyond(c.bd, 1.01*bestApprox+1) && beyond(c.bd, 1.01*best+1) {
+					continue
+				}
+				if !member(c) || c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+					continue
+				}
+				measure(c)
 			}
 			out[start+k] = best
 		}
 	}
 	return out, nil
 }
+
+// beyond reports whether a box's distance bd (a floor of the distance to
+// the nearest point in it) is past x, with a margin for rounding.
+func beyond(bd, x float64) bool { return bd*(1-1e-12) > x }
 
 // starts returns the first point of every parcel, for straightAt's groups.
 func (a *Audit) starts() []int32 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geos"
@@ -60,7 +61,13 @@ func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error
 		}
 	}
 	d := &Delta{Added: feats}
-	derived := a.snap.With(feats, nil)
+	var derived *index.Snapshot // the data with feats, made when a rule needs it
+	withAdded := func() *index.Snapshot {
+		if derived == nil {
+			derived = a.snap.With(feats, nil)
+		}
+		return derived
+	}
 	gc := geos.NewContext()
 	for _, res := range a.Results {
 		if err := ctx.Err(); err != nil {
@@ -91,15 +98,12 @@ func (a *Audit) WhatIf(ctx context.Context, feats []*geo.Feature) (*Delta, error
 				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 			}
 		case ResidentsPerTarget:
-			after := a.residentsPerTarget(derived, r)
+			after := a.residentsPerTarget(withAdded(), r)
 			for i, u := range res.Units {
 				rd.Units = append(rd.Units, UnitDelta{u, after.Units[i]})
 			}
 		case Corridor:
-			after := res
-			if a.nearCorridor(r, added) {
-				after = a.corridor(derived, r)
-			}
+			after := a.corridorWhatIf(withAdded, res, added)
 			for i, u := range res.Units {
 				rd.Units = append(rd.Units, UnitDelta{u, after.Units[i]})
 			}
@@ -327,17 +331,11 @@ func (a *Audit) areaDelta(gc *geos.Context, res *Result, rd *RuleDelta, added []
 		}
 		return true
 	})
-	fresh, err := newArea(gc, newPolys, oldPolys)
+	fresh, freshG, err := newArea(gc, newPolys, oldPolys)
 	if err != nil {
 		return err
 	}
 	var sum float64
-	var freshG *geos.Geom // fresh's union, made once for every unit
-	if fresh != nil {
-		if freshG, err = unionGEOS(gc, []orb.Geometry{fresh}); err != nil {
-			return err
-		}
-	}
 	rd.Units = make([]UnitDelta, 0, len(res.Units))
 	copies := make([]UnitResult, len(res.Units))
 	for i, u := range res.Units {
@@ -373,8 +371,9 @@ func (a *Audit) areaDelta(gc *geos.Context, res *Result, rd *RuleDelta, added []
 	return nil
 }
 
-// newArea returns the union of add less the union of old (nil if empty).
-func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, error) {
+// newArea returns the union of add less the union of old (nil if empty),
+// and the same in GEOS, for measuring it within each unit.
+func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, *geos.Geom, error) {
 	toUnion := func(gs []orb.Geometry) (*geos.Geom, error) {
 		parts := make([]*geos.Geom, 0, len(gs))
 		for _, g := range gs {
@@ -388,46 +387,27 @@ func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, error) {
 	}
 	n, err := toUnion(add)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(old) > 0 {
 		o, err := toUnion(old)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		n = n.Difference(o)
 	}
 	if n == nil || n.IsEmpty() {
-		return nil, nil
+		return nil, nil, nil
 	}
 	out, err := wkbGeometry(n)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mp := geo.Polygons(out)
 	if len(mp) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return mp, nil
-}
-
-// nearCorridor reports whether an added feature lies within the rule's
-// reach of one of its roads.
-func (a *Audit) nearCorridor(r *Rule, added []*geo.Feature) bool {
-	roads := a.snap.Layer(geo.Roads)
-	for _, f := range added {
-		b := f.Geom.Bound()
-		search := geo.PadBound(b, r.Meters+CorridorStep)
-		hit := false
-		roads.Search(search, func(rf *geo.Feature) bool {
-			hit = r.Roads.Match(rf)
-			return !hit
-		})
-		if hit {
-			return true
-		}
-	}
-	return false
+	return mp, n, nil
 }
 
 // Compare is the delta between two audits of the same rules: for a

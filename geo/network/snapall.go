@@ -33,9 +33,17 @@ func (g *Graph) SnapAll(ctx context.Context, pts []orb.Point, maxDist float64, a
 			cs = cs[:0]
 			bestApprox := math.Inf(1)
 			b := geo.RadiusBound(p, r)
-			g.tree.Search(b.Min, b.Max, func(_, _ [2]float64, e int32) bool {
+			g.tree.Search(b.Min, b.Max, func(lo, hi [2]float64, e int32) bool {
 				ed := &g.Edges[e]
 				if g.CompLength[g.Comp[ed.From]] < g.MinComponent {
+					return true
+				}
+				// The edge's box, in the same plane, is no farther than its
+				// nearest point: an edge whose box is beyond the nearest so
+				// far (or the ring) would not be measured.
+				bx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
+				by := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
+				if bd := math.Hypot(bx, by) * (1 - 1e-12); bd > 1.01*r+1 || bd > 1.01*bestApprox+1 {
 					return true
 				}
 				q, off := closestOnLine(p, ed)
