@@ -227,3 +227,6 @@ func pointOn(g orb.Geometry) (orb.Point, float64, bool) {
 	}
 	return orb.Point{}, 0, false
 }
+
+// Layers are the layers NewPlaces reads.
+func Layers() []string { return slices.Clone(placeLayers) }
