@@ -24,7 +24,9 @@ func TestCasesImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sq := func(x, y, d float64) orb.Polygon { return orb.Polygon{{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}} }
+	sq := func(x, y, d float64) orb.Polygon {
+		return orb.Polygon{{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}}
+	}
 	f := func(layer, name string, g orb.Geometry) *geo.Feature {
 		return &geo.Feature{Layer: layer, Source: "test", SourceID: name, Geom: g, Props: map[string]any{"name": name}}
 	}
