@@ -36,12 +36,17 @@ type Places struct {
 	exact map[string][]*place
 	norm  map[string][]*place // by normalised name, suffix stripped
 	bare  map[string][]*place // by normalised name, for containment
-	names []string            // keys of bare with at least minContained runes
+	// longest is the most characters of a name in bare.
+	longest int
 }
 
 // minContained is the fewest characters a name needs to be found inside a
-// longer address (shorter ones match too much by chance).
-const minContained = 3
+// longer address (shorter ones match too much by chance); maxContaining
+// bounds the address searched for names (its substrings are looked up).
+const (
+	minContained  = 3
+	maxContaining = 200
+)
 
 // NewPlaces indexes the named features of snap (nil: no places).
 func NewPlaces(ctx context.Context, snap *index.Snapshot) (*Places, error) {
@@ -74,23 +79,14 @@ func NewPlaces(ctx context.Context, snap *index.Snapshot) (*Places, error) {
 			p.exact[name] = append(p.exact[name], pl)
 			p.norm[stripSuffix(normalize(name))] = append(p.norm[stripSuffix(normalize(name))], pl)
 			b := normalize(name)
-			if len(p.bare[b]) == 0 && utf8.RuneCountInString(b) >= minContained {
-				p.names = append(p.names, b)
-			}
 			p.bare[b] = append(p.bare[b], pl)
+			p.longest = max(p.longest, utf8.RuneCountInString(b))
 			return true
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	// Longest first, so that containment stops at the first length found.
-	slices.SortFunc(p.names, func(a, b string) int {
-		if d := utf8.RuneCountInString(b) - utf8.RuneCountInString(a); d != 0 {
-			return d
-		}
-		return strings.Compare(a, b)
-	})
 	return p, nil
 }
 
@@ -137,16 +133,20 @@ func (p *Places) Lookup(text string) (at orb.Point, matched string, why string) 
 			return resolve(ps)
 		}
 	}
-	t := normalize(text)
+	// The longest names the text contains: its substrings, longest first,
+	// looked up (the work is bounded by the text, not by the features).
+	rs := []rune(normalize(text))
+	if len(rs) > maxContaining {
+		return orb.Point{}, "", fmt.Sprintf("matches no name, and is longer than the %d characters searched for one", maxContaining)
+	}
 	var found []*place
-	n := 0
-	for _, name := range p.names {
-		k := utf8.RuneCountInString(name)
-		if k < n {
-			break
-		}
-		if strings.Contains(t, name) {
-			found, n = append(found, p.bare[name]...), k
+	for n := min(len(rs), p.longest); n >= minContained && len(found) == 0; n-- {
+		seen := map[string]bool{}
+		for i := 0; i+n <= len(rs); i++ {
+			if k := string(rs[i : i+n]); !seen[k] {
+				seen[k] = true
+				found = append(found, p.bare[k]...)
+			}
 		}
 	}
 	if len(found) == 0 {
