@@ -129,11 +129,12 @@ func oaWithHeaders(rs obj, code string, names ...string) obj {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaTilesPaths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseImportPaths(), oaTilesPaths()} {
 		maps.Copy(paths, group)
 	}
 	schemas := oaSchemas()
 	maps.Copy(schemas, oaCaseSchemas())
+	maps.Copy(schemas, oaCaseImportSchemas())
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{

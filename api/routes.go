@@ -102,6 +102,10 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb", s.wrap(s.handleCasePhoto(true))).Methods(get...)
 	r.Handle("/api/cases/{id:[0-9]+}/{action:[a-z_]+}", s.untimed(s.handleCaseStep)).Methods(post...)
 
+	// 12345 hotline exports imported as cases, all rows or none
+	// (handle_cases_import.go): dispatcher and admin, untimed as uploads are.
+	r.Handle("/api/cases/import", s.untimed(s.handleCaseImport)).Methods(post...)
+
 	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
 	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
 

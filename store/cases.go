@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -19,6 +20,10 @@ type Case struct {
 	Point       orb.Point // WGS84 lon/lat
 	Description string
 	Source      string // inspector, citizen, 12345…
+	// Ref is the source's own id of the case (a 12345 工单编号), "" when
+	// it has none; a store keeps at most one case per Source and Ref set.
+	// It never changes after the case is created.
+	Ref         string
 	Reporter    string // who reported (a token's name), never public
 	Contact     string // the reporter's contact, never public
 	Zone        string // responsibility zone, once dispatched
@@ -83,6 +88,15 @@ type CaseFilter struct {
 // MaxCaseList is the most cases one ListCases returns.
 const MaxCaseList = 10000
 
+// MaxCaseBatch is the most cases one CreateCases stores.
+const MaxCaseBatch = 10000
+
+// NewCase is a case to create with its first event (CreateCases).
+type NewCase struct {
+	Case  *Case
+	Event *CaseEvent
+}
+
 // Cases keeps cases, their events and photos beside the layers.
 type Cases interface {
 	// CreateCase stores a new case with its first event and that event's
@@ -90,11 +104,18 @@ type Cases interface {
 	// ev.CaseID, ev.Photos and each photo's ID, CaseID and EventID. Times
 	// are the caller's.
 	CreateCase(ctx context.Context, c *Case, ev *CaseEvent, photos []*Photo) error
+	// CreateCases stores many new cases, each with its first event, in one
+	// transaction: all of them or none. A case with a Ref whose Source and
+	// Ref are stored already (or come earlier in cs) is skipped and keeps
+	// ID 0; the others get their IDs as from CreateCase. It returns how
+	// many it stored; more than MaxCaseBatch cases is an error (nothing
+	// stored).
+	CreateCases(ctx context.Context, cs []NewCase) (int, error)
 	// GetCase returns one case or ErrNotFound.
 	GetCase(ctx context.Context, id int64) (*Case, error)
 	// ListCases returns the cases the filter selects, newest first.
 	ListCases(ctx context.Context, f CaseFilter) ([]Case, error)
-	// StepCase writes every field of c but ID, Reported and Version if its
+	// StepCase writes every field of c but ID, Ref, Reported and Version if its
 	// stored version is ifVersion (ErrConflict otherwise, ErrNotFound when
 	// there is no such case), raising the version by one and setting
 	// c.Version, and appends ev with its photos in the same transaction.
@@ -106,4 +127,12 @@ type Cases interface {
 	CaseEvents(ctx context.Context, id int64) ([]CaseEvent, error)
 	// CasePhoto returns one photo with its data, or ErrNotFound.
 	CasePhoto(ctx context.Context, id int64) (*Photo, error)
+}
+
+// CheckCaseBatch refuses a CreateCases batch over MaxCaseBatch.
+func CheckCaseBatch(cs []NewCase) error {
+	if len(cs) > MaxCaseBatch {
+		return fmt.Errorf("%d cases, more than the %d one batch may store", len(cs), MaxCaseBatch)
+	}
+	return nil
 }

@@ -44,6 +44,7 @@ var commands = []command{
 	{"export", "write the public tiles into one PMTiles archive (export --format pmtiles --out FILE)", runExport},
 	{"token", "create, list and revoke API tokens (create|list|revoke)", runToken},
 	{"units", "list and import the responsible units of zones and cases (list|import FILE.csv)", runUnits},
+	{"cases", "import a 12345 hotline export as reported cases, all or nothing (import FILE.csv)", runCases},
 	{"help", "print this help, or a command's (help COMMAND)", nil},
 	{"version", "print the version and the commit it was built from", nil},
 }

@@ -35,13 +35,27 @@ func migrateCases(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-const caseCols = `id, version, category, state, lon, lat, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated`
+// migrateCaseRef adds the source's own id of a case, unique per source
+// where set (a re-import of a 12345 export adds nothing).
+func migrateCaseRef(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('gr_cases') WHERE name = 'ref'`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `ALTER TABLE gr_cases ADD COLUMN ref TEXT NOT NULL DEFAULT ''`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `CREATE UNIQUE INDEX gr_cases_ref ON gr_cases (source, ref) WHERE ref <> ''`)
+	return err
+}
+
+const caseCols = `id, version, category, state, lon, lat, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated, ref`
 
 func scanCase(r rowScan) (*store.Case, error) {
 	var c store.Case
 	var reported, registered, deadline, closed, updated any
 	if err := r.Scan(&c.ID, &c.Version, &c.Category, &c.State, &c.Point[0], &c.Point[1], &c.Description, &c.Source, &c.Reporter, &c.Contact,
-		&c.Zone, &c.Unit, &c.DuplicateOf, &c.Reason, &c.Reopens, &reported, &registered, &deadline, &closed, &updated); err != nil {
+		&c.Zone, &c.Unit, &c.DuplicateOf, &c.Reason, &c.Reopens, &reported, &registered, &deadline, &closed, &updated, &c.Ref); err != nil {
 		return nil, err
 	}
 	var err error
@@ -77,15 +91,63 @@ func optTime(t *time.Time) any {
 
 func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEvent, photos []*store.Photo) error {
 	return s.scenarioWrite(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO gr_cases (`+strings.TrimPrefix(caseCols, "id, ")+`) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
-			formatTime(c.Reported), optTime(c.Registered), optTime(c.Deadline), optTime(c.Closed), formatTime(c.Updated)).Scan(&c.ID)
-		if err != nil {
-			return fmt.Errorf("gpkg: create case: %w", err)
+		if err := insertCase(ctx, tx, c, ""); err != nil {
+			return err
 		}
-		c.Version = 1
 		return appendEvent(ctx, tx, c.ID, ev, photos)
 	})
+}
+
+// insertCase inserts c inside tx and sets its ID and Version; onConflict
+// is "" or an upsert clause, after which a skipped case keeps ID 0.
+func insertCase(ctx context.Context, tx *sql.Tx, c *store.Case, onConflict string) error {
+	err := tx.QueryRowContext(ctx, `INSERT INTO gr_cases (`+strings.TrimPrefix(caseCols, "id, ")+`) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+onConflict+` RETURNING id`,
+		c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
+		formatTime(c.Reported), optTime(c.Registered), optTime(c.Deadline), optTime(c.Closed), formatTime(c.Updated), c.Ref).Scan(&c.ID)
+	if onConflict != "" && errors.Is(err, sql.ErrNoRows) {
+		c.ID = 0
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gpkg: create case: %w", err)
+	}
+	c.Version = 1
+	return nil
+}
+
+func (s *Store) CreateCases(ctx context.Context, cs []store.NewCase) (int, error) {
+	if err := store.CheckCaseBatch(cs); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.scenarioWrite(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for i, nc := range cs {
+			if i%1000 == 999 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if err := insertCase(ctx, tx, nc.Case, `ON CONFLICT DO NOTHING`); err != nil {
+				return err
+			}
+			if nc.Case.ID == 0 {
+				continue
+			}
+			if err := appendEvent(ctx, tx, nc.Case.ID, nc.Event, nil); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		for _, nc := range cs {
+			nc.Case.ID = 0
+		}
+		return 0, err
+	}
+	return n, nil
 }
 
 // appendEvent inserts ev and its photos for case id inside tx.

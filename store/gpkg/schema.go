@@ -39,6 +39,7 @@ var migrations = []migration{
 	{"gr_cases, gr_case_events, gr_case_photos", migrateCases},
 	{"gr_tokens.unit", migrateTokenUnit},
 	{migrationZones, migrateZonesUnits},
+	{"gr_cases.ref", migrateCaseRef},
 }
 
 // migrateTokenUnit adds the unit a token of role unit speaks for; older

@@ -71,6 +71,47 @@ func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEve
 	return nil
 }
 
+// refKey names a case by its source's own id.
+type refKey struct{ source, ref string }
+
+func (s *Store) CreateCases(ctx context.Context, cs []store.NewCase) (int, error) {
+	if s.Unavailable {
+		return 0, fmt.Errorf("memstore: %w", store.ErrUnavailable)
+	}
+	if err := store.CheckCaseBatch(cs); err != nil {
+		return 0, err
+	}
+	s.d.wmu.Lock()
+	defer s.d.wmu.Unlock()
+	d := &s.d.cases
+	if d.cases == nil {
+		d.cases = map[int64]*store.Case{}
+	}
+	seen := map[refKey]bool{}
+	for _, c := range d.cases {
+		if c.Ref != "" {
+			seen[refKey{c.Source, c.Ref}] = true
+		}
+	}
+	n := 0
+	for _, nc := range cs {
+		c := nc.Case
+		if k := (refKey{c.Source, c.Ref}); c.Ref != "" {
+			if seen[k] {
+				c.ID = 0
+				continue
+			}
+			seen[k] = true
+		}
+		d.lastCase++
+		c.ID, c.Version = d.lastCase, 1
+		d.cases[c.ID] = cloneCase(c)
+		d.appendEvent(c.ID, nc.Event, nil)
+		n++
+	}
+	return n, nil
+}
+
 func (s *Store) GetCase(ctx context.Context, id int64) (*store.Case, error) {
 	s.d.wmu.Lock()
 	defer s.d.wmu.Unlock()
@@ -128,9 +169,9 @@ func (s *Store) StepCase(ctx context.Context, c *store.Case, ifVersion int64, ev
 		return fmt.Errorf("case %d is at version %d, not %d: %w", c.ID, cur.Version, ifVersion, store.ErrConflict)
 	}
 	next := cloneCase(c)
-	next.Reported, next.Version = cur.Reported, cur.Version+1
+	next.Reported, next.Version, next.Ref = cur.Reported, cur.Version+1, cur.Ref
 	s.d.cases.cases[c.ID] = next
-	c.Version, c.Reported = next.Version, next.Reported
+	c.Version, c.Reported, c.Ref = next.Version, next.Reported, next.Ref
 	s.d.cases.appendEvent(c.ID, ev, photos)
 	return nil
 }

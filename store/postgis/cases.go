@@ -65,12 +65,19 @@ CREATE TRIGGER gr_case_events_append_only BEFORE UPDATE OR DELETE ON %[1]s.gr_ca
 CREATE TRIGGER gr_case_photos_append_only BEFORE UPDATE ON %[1]s.gr_case_photos FOR EACH ROW EXECUTE FUNCTION %[1]s.gr_append_only();`, schema)
 }
 
-const caseCols = `id, version, category, state, ST_X(geom), ST_Y(geom), description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated`
+// migrateCaseRef adds the source's own id of a case, unique per source
+// where set (a re-import of a 12345 export adds nothing).
+func migrateCaseRef(schema string) string {
+	return fmt.Sprintf(`ALTER TABLE %[1]s.gr_cases ADD COLUMN IF NOT EXISTS ref text NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX IF NOT EXISTS gr_cases_ref ON %[1]s.gr_cases (source, ref) WHERE ref <> '';`, schema)
+}
+
+const caseCols = `id, version, category, state, ST_X(geom), ST_Y(geom), description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated, ref`
 
 func scanCase(r pgx.Row) (*store.Case, error) {
 	var c store.Case
 	if err := r.Scan(&c.ID, &c.Version, &c.Category, &c.State, &c.Point[0], &c.Point[1], &c.Description, &c.Source, &c.Reporter, &c.Contact,
-		&c.Zone, &c.Unit, &c.DuplicateOf, &c.Reason, &c.Reopens, &c.Reported, &c.Registered, &c.Deadline, &c.Closed, &c.Updated); err != nil {
+		&c.Zone, &c.Unit, &c.DuplicateOf, &c.Reason, &c.Reopens, &c.Reported, &c.Registered, &c.Deadline, &c.Closed, &c.Updated, &c.Ref); err != nil {
 		return nil, err
 	}
 	c.Reported, c.Updated = c.Reported.UTC(), c.Updated.UTC()
@@ -102,16 +109,59 @@ func (s *Store) caseTx(ctx context.Context, what string, fn func(pgx.Tx) error) 
 
 func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEvent, photos []*store.Photo) error {
 	return s.caseTx(ctx, "create case", func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_cases (version, category, state, geom, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated)
-VALUES (1, $1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`, s.schema),
-			c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
-			c.Reported, c.Registered, c.Deadline, c.Closed, c.Updated).Scan(&c.ID)
-		if err != nil {
-			return dbErr("create case", err)
+		if err := s.insertCase(ctx, tx, c, ""); err != nil {
+			return err
 		}
-		c.Version = 1
 		return s.appendEvent(ctx, tx, c.ID, ev, photos)
 	})
+}
+
+// insertCase inserts c inside tx and sets its ID and Version; onConflict
+// is "" or an ON CONFLICT clause, after which a skipped case keeps ID 0.
+func (s *Store) insertCase(ctx context.Context, tx pgx.Tx, c *store.Case, onConflict string) error {
+	err := tx.QueryRow(ctx, fmt.Sprintf(`INSERT INTO %s.gr_cases (version, category, state, geom, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated, ref)
+VALUES (1, $1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) %s RETURNING id`, s.schema, onConflict),
+		c.Category, c.State, c.Point[0], c.Point[1], c.Description, c.Source, c.Reporter, c.Contact, c.Zone, c.Unit, c.DuplicateOf, c.Reason, c.Reopens,
+		c.Reported, c.Registered, c.Deadline, c.Closed, c.Updated, c.Ref).Scan(&c.ID)
+	if onConflict != "" && errors.Is(err, pgx.ErrNoRows) {
+		c.ID = 0
+		return nil
+	}
+	if err != nil {
+		return dbErr("create case", err)
+	}
+	c.Version = 1
+	return nil
+}
+
+func (s *Store) CreateCases(ctx context.Context, cs []store.NewCase) (int, error) {
+	if err := store.CheckCaseBatch(cs); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.caseTx(ctx, "create cases", func(tx pgx.Tx) error {
+		n = 0
+		for _, nc := range cs {
+			if err := s.insertCase(ctx, tx, nc.Case, `ON CONFLICT (source, ref) WHERE ref <> '' DO NOTHING`); err != nil {
+				return err
+			}
+			if nc.Case.ID == 0 {
+				continue
+			}
+			if err := s.appendEvent(ctx, tx, nc.Case.ID, nc.Event, nil); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		for _, nc := range cs {
+			nc.Case.ID = 0
+		}
+		return 0, err
+	}
+	return n, nil
 }
 
 // appendEvent inserts ev and its photos for case id inside tx.

@@ -68,6 +68,8 @@ var migrations = []func(schema string) string{
 	},
 	// 8: the zones layer and units records (units.go).
 	migrateZonesUnits,
+	// 9: the source's own id of a case (cases.go).
+	migrateCaseRef,
 }
 
 // initialLayers are the layers step 1 created. A layer added later gets a

@@ -216,3 +216,63 @@ func testCaseRace(t *testing.T, open Opener) {
 		t.Errorf("the winner's photo: %+v %v", p, err)
 	}
 }
+
+// testCaseBatch: CreateCases stores a batch with its events and refs; a
+// second batch skips the refs already stored or repeated in it (per
+// source) and stores the rest; an oversized batch stores nothing.
+func testCaseBatch(t *testing.T, open Opener) {
+	s := mustOpen(t, open)
+	c := ctx(t)
+	batch := func(refs ...string) []store.NewCase {
+		var out []store.NewCase
+		for i, r := range refs {
+			a, ev := newCase("exposed_garbage", orb.Point{104.06 + float64(i)/1000, 30.67}, caseAt(2, i))
+			a.Source, a.Reporter, a.Ref = "12345", "hotline", r
+			out = append(out, store.NewCase{Case: a, Event: ev})
+		}
+		return out
+	}
+	first := batch("GD2026030200001", "GD2026030200002", "")
+	n, err := s.CreateCases(c, first)
+	if err != nil || n != 3 {
+		t.Fatalf("first batch: %d stored, %v; want 3", n, err)
+	}
+	for _, nc := range first {
+		got, err := s.GetCase(c, nc.Case.ID)
+		if err != nil || !reflect.DeepEqual(got, nc.Case) {
+			t.Fatalf("get:\n got %+v %v\nwant %+v", got, err, nc.Case)
+		}
+		if evs := mustEvents(t, s, nc.Case.ID); len(evs) != 1 || evs[0].ID != nc.Event.ID {
+			t.Fatalf("case %d events %+v", nc.Case.ID, evs)
+		}
+	}
+	// The same ref from another source is another case.
+	second := batch("GD2026030200002", "GD2026030200003", "GD2026030200003", "GD2026030200001")
+	other, ev := newCase("exposed_garbage", orb.Point{104.07, 30.68}, caseAt(3, 0))
+	other.Source, other.Ref = "citizen", "GD2026030200001"
+	second = append(second, store.NewCase{Case: other, Event: ev})
+	n, err = s.CreateCases(c, second)
+	if err != nil || n != 2 {
+		t.Fatalf("second batch: %d stored, %v; want 2 (ref 3 once, the citizen's)", n, err)
+	}
+	for i, want := range []bool{false, true, false, false, true} {
+		if got := second[i].Case.ID != 0; got != want {
+			t.Errorf("second batch case %d (ref %s): stored %v, want %v", i, second[i].Case.Ref, got, want)
+		}
+	}
+	all, err := s.ListCases(c, store.CaseFilter{})
+	if err != nil || len(all) != 5 {
+		t.Fatalf("after both batches: %d cases, %v; want 5", len(all), err)
+	}
+	big := make([]store.NewCase, store.MaxCaseBatch+1)
+	for i := range big {
+		a, ev := newCase("exposed_garbage", orb.Point{104.06, 30.67}, caseAt(4, 0))
+		big[i] = store.NewCase{Case: a, Event: ev}
+	}
+	if n, err := s.CreateCases(c, big); err == nil || n != 0 {
+		t.Errorf("oversized batch: %d stored, %v; want an error", n, err)
+	}
+	if after, _ := s.ListCases(c, store.CaseFilter{}); len(after) != 5 {
+		t.Errorf("oversized batch stored something: %d cases", len(after))
+	}
+}

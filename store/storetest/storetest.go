@@ -47,6 +47,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Tokens", testTokens},
 		{"Cases", testCases},
 		{"CaseRaceOneWins", testCaseRace},
+		{"CaseBatch", testCaseBatch},
 		{"UnitsAndZones", testUnits},
 	}
 	for _, tc := range tests {
