@@ -102,6 +102,11 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb", s.wrap(s.handleCasePhoto(true))).Methods(get...)
 	r.Handle("/api/cases/{id:[0-9]+}/{action:[a-z_]+}", s.untimed(s.handleCaseStep)).Methods(post...)
 
+	// The monthly assessment (handle_assessment.go): auditor and admin, a
+	// unit's token its own line; it reads every counted case of two months
+	// (or a year): costly.
+	r.Handle("/api/assessment", s.wrap(assessRole(s.costly(s.handleAssessment)))).Methods(get...)
+
 	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
 	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
 
