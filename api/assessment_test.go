@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/assess"
 	"github.com/greenreach/greenreach/demotown"
@@ -407,6 +409,61 @@ func TestAssessmentBadInput(t *testing.T) {
 		rec := e.get("/api/assessment?"+c.q, "audit")
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), c.says) {
 			t.Errorf("?%s: %d %s, want 400 saying %q", c.q, rec.Code, rec.Body, c.says)
+		}
+	}
+}
+
+// TestAssessmentOpenAPI: the assessment's requests and answers, in every
+// format, validate against the served document.
+func TestAssessmentOpenAPI(t *testing.T) {
+	e := newAssessEnv(t)
+	ctx := context.Background()
+	doc, _ := servedOpenAPI(t, e.h)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.RegisteredBodyDecoder("text/plain"))
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.RegisteredBodyDecoder("text/plain"))
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
+	for _, c := range []struct {
+		q, as string
+		want  int
+	}{
+		{"month=2026-11&items=true", "audit", 200},
+		{"month=2026-10", "audit", 200},
+		{"month=2026-11", "u01", 200},
+		{"year=2026", "audit", 200},
+		{"month=2026-11&format=csv&table=items&bom=false", "audit", 200},
+		{"year=2026&format=csv&table=streets&lang=en", "audit", 200},
+		{"month=2026-11&format=html", "audit", 200},
+		{"month=2026-11", "", 401},
+		{"month=2026-11", "plan", 403},
+		{"month=2027-01", "audit", 400},
+	} {
+		what := "GET /api/assessment?" + c.q
+		req := httptest.NewRequest(http.MethodGet, "/api/assessment?"+c.q, nil)
+		if c.as != "" {
+			req.Header.Set("Authorization", "Bearer "+e.tok[c.as])
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("%s: not in the document: %v", what, err)
+		}
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil && c.want < 400 {
+			t.Errorf("%s: the request does not match the document: %v", what, err)
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s: status %d, want %d: %s", what, rec.Code, c.want, rec.Body)
+			continue
+		}
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: opts}
+		out.SetBodyBytes(bytes.Clone(rec.Body.Bytes()))
+		if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+			t.Errorf("%s: the %d answer does not match the document: %v", what, rec.Code, err)
 		}
 	}
 }
