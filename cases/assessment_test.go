@@ -3,41 +3,21 @@ package cases
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/greenreach/greenreach/cases/assess"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/gpkg"
-	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
 )
 
 // TestAssessInput: AssessInput keeps exactly the counted cases that
 // matter from a start — reported since, still open, or closed since —
-// across more than one page of ListCases, on the memory store and a
-// GeoPackage; cases take their zone's street, units the street of most
-// of their zones, and a unit met only in cases is listed from its first
-// month.
-func TestAssessInput(t *testing.T) {
-	for _, kind := range []string{"memory", "gpkg"} {
-		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			var st store.Store = memstore.New()
-			if kind == "gpkg" {
-				g, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "a.gpkg"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { g.Close() })
-				st = g
-			}
-			testAssessInput(t, st)
-		})
-	}
-}
+// across more than one page of ListCases, on every store; cases take
+// their zone's street, units the street of most of their zones, and a
+// unit met only in cases is listed from its first month.
+func TestAssessInput(t *testing.T) { eachStore(t, testAssessInput) }
 
 func testAssessInput(t *testing.T, st store.Store) {
 	ctx := context.Background()
