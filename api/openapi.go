@@ -129,7 +129,7 @@ func oaWithHeaders(rs obj, code string, names ...string) obj {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseImportPaths(), oaTilesPaths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseImportPaths(), oaAssessmentPaths(), oaTilesPaths()} {
 		maps.Copy(paths, group)
 	}
 	schemas := oaSchemas()

@@ -94,10 +94,12 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/api/cases/categories":                            {"/api/cases/categories", "/api/cases/categories?lang=en"},
 		"/api/cases/public":                                {"/api/cases/public", "/api/cases/public?bbox=103,30,105,31"},
 		"/api/cases":                                       {"/api/cases", "POST /api/cases"},
+		"/api/cases/import":                                {"POST /api/cases/import"},
 		"/api/cases/{id:[0-9]+}":                           {"/api/cases/1"},
 		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}":       {"/api/cases/1/photos/1"},
 		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb": {"/api/cases/1/photos/1/thumb"},
 		"/api/cases/{id:[0-9]+}/{action:[a-z_]+}":          {"POST /api/cases/1/register"},
+		"/api/assessment":                                  {"/api/assessment?month=2026-11", "/api/assessment?year=2026&format=csv", "/api/assessment?month=2026-11&format=html"},
 		// OGC API – Tiles and the map's style (api/ogctiles, api/mapstyle).
 		"/tileMatrixSets": {"/tileMatrixSets"}, "/tileMatrixSets/{tms}": {"/tileMatrixSets/WebMercatorQuad"},
 		"/tiles": {"/tiles"}, "/tiles/WebMercatorQuad": {"/tiles/WebMercatorQuad"},

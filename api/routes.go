@@ -106,6 +106,11 @@ func (s *Server) routes(r *mux.Router) {
 	// (handle_cases_import.go): dispatcher and admin, untimed as uploads are.
 	r.Handle("/api/cases/import", s.untimed(s.handleCaseImport)).Methods(post...)
 
+	// The monthly assessment (handle_assessment.go): auditor and admin, a
+	// unit's token its own line; it reads every counted case of two months
+	// (or a year): costly.
+	r.Handle("/api/assessment", s.wrap(assessRole(s.costly(s.handleAssessment)))).Methods(get...)
+
 	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
 	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
 

@@ -19,6 +19,7 @@ import (
 	"github.com/greenreach/greenreach/api/open311"
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/cases"
+	"github.com/greenreach/greenreach/cases/assess"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
@@ -117,6 +118,8 @@ type Config struct {
 	CaseBound      orb.Bound
 	CasePhotoBytes int64
 	CaseClock      func() time.Time
+	// AssessRules are the monthly assessment's rules (nil: assess.Default()).
+	AssessRules *assess.Rules
 }
 
 // DefaultConfig returns the defaults documented in the README.
