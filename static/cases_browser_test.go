@@ -8,17 +8,23 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/static"
 	"github.com/greenreach/greenreach/store"
+	"github.com/paulmach/orb"
 )
 
 // caseTokens makes a token of each named role (name → role; a unit token
@@ -229,4 +235,159 @@ func TestInspectPageInBrowser(t *testing.T) {
 	}
 	t.Logf("online case %d at %.6f,%.6f; offline case %d at %.6f,%.6f, photo %d → %d bytes; my list %q",
 		on.ID, on.Lon, on.Lat, off.ID, off.Lon, off.Lat, bigBytes, got.Photo.Bytes, got.MineText)
+}
+
+// postCase reports a case through the API as token's holder.
+func postCase(t *testing.T, base, token, category string, p orb.Point, desc string) int64 {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"category": category, "lon": p[0], "lat": p[1], "description": desc})
+	req, _ := http.NewRequest("POST", base+"/api/cases", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var k testCase
+	json.NewDecoder(resp.Body).Decode(&k)
+	if resp.StatusCode != http.StatusCreated || k.ID == 0 {
+		t.Fatalf("POST /api/cases: %d %+v", resp.StatusCode, k)
+	}
+	return k.ID
+}
+
+// TestCaseBoardInBrowser: the dispatcher's board on three reported cases:
+// the category and state filters list what the API lists; a case is
+// registered and then dispatched to a unit from its page, the list and
+// history following; a step on a case another dispatcher moved meanwhile
+// is refused (412) and the page shows the case as it is now; a case is
+// rejected with a reason. The stored cases' histories are checked.
+// Screenshots land in test-artifacts/.
+func TestCaseBoardInBrowser(t *testing.T) {
+	srv, ix, st := demoBrowserServer(t)
+	env, secrets := caseTokens(t, st, map[string]string{"inspector1": store.RoleInspector, "dispatcher1": store.RoleDispatcher})
+	// Three places far apart (no duplicates): the largest park and two
+	// other green spaces.
+	var places []orb.Point
+	ix.Snapshot().Layer(geo.Green).Scan(func(f *geo.Feature) bool {
+		c := f.Geom.Bound().Center()
+		for _, p := range places {
+			if geo.Distance(p, c) < 300 {
+				return true
+			}
+		}
+		places = append(places, c)
+		return len(places) < 3
+	})
+	if len(places) < 3 {
+		t.Fatalf("only %d green spaces 300 m apart in the demo town", len(places))
+	}
+	ins := secrets[store.RoleInspector]
+	a := postCase(t, srv.URL, ins, "broken_branch", places[0], "断枝 A")
+	b := postCase(t, srv.URL, ins, "broken_branch", places[1], "断枝 B")
+	c := postCase(t, srv.URL, ins, "overflowing_bin", places[2], "垃圾满溢 C")
+
+	var got struct {
+		Initial, ByCategory, ByState, Dispatched, Overdue []int64
+		AfterRegister, AfterDispatch                      struct{ State, Unit string }
+		Conflict                                          struct {
+			State, Notice string
+			Conflicts     int
+			Actions       []string
+		}
+		Rejected struct{ State, Reason string }
+		History  []string
+		Problems []string
+	}
+	dir := artifacts(t)
+	runNode(t, &got, env, "test/cases.test.mjs", srv.URL, fmt.Sprint(a), fmt.Sprint(b), fmt.Sprint(c), dir)
+
+	ids := func(q string) []int64 {
+		var l struct{ Cases []testCase }
+		apiGet(t, srv.URL, "/api/cases?"+q, secrets[store.RoleDispatcher], &l)
+		out := []int64{}
+		for _, k := range l.Cases {
+			out = append(out, k.ID)
+		}
+		return out
+	}
+	same := func(what string, page, want []int64) {
+		if fmt.Sprint(page) != fmt.Sprint(want) {
+			t.Errorf("%s: the page lists %v, want %v", what, page, want)
+		}
+	}
+	same("all cases", got.Initial, []int64{c, b, a})
+	same("category overflowing_bin", got.ByCategory, []int64{c})
+	same("state reported", got.ByState, []int64{c, b, a})
+	same("state dispatched", got.Dispatched, ids("state=dispatched"))
+	same("state dispatched", got.Dispatched, []int64{a})
+	same("overdue", got.Overdue, ids("overdue=true"))
+	if got.AfterRegister.State != "registered" || got.AfterDispatch.State != "dispatched" || got.AfterDispatch.Unit != "U01" {
+		t.Errorf("register then dispatch: %+v, %+v", got.AfterRegister, got.AfterDispatch)
+	}
+	if got.Conflict.Conflicts != 1 || got.Conflict.State != "registered" || !strings.Contains(got.Conflict.Notice, "已被他人更新") || fmt.Sprint(got.Conflict.Actions) != "[dispatch]" {
+		t.Errorf("a step on a case moved meanwhile: %+v", got.Conflict)
+	}
+	if got.Rejected.State != "rejected" || got.Rejected.Reason != "不属于绿化范围" {
+		t.Errorf("reject: %+v", got.Rejected)
+	}
+	// What is stored: who took which step.
+	for _, w := range []struct {
+		id      int64
+		state   string
+		actions string
+	}{{a, "dispatched", "report/inspector1 register/dispatcher1 dispatch/dispatcher1"}, {b, "registered", "report/inspector1 register/dispatcher1"}, {c, "rejected", "report/inspector1 reject/dispatcher1"}} {
+		var k testCase
+		apiGet(t, srv.URL, fmt.Sprintf("/api/cases/%d", w.id), secrets[store.RoleDispatcher], &k)
+		var hist []string
+		for _, e := range k.History {
+			hist = append(hist, e.Action+"/"+e.Who)
+		}
+		if k.State != w.state || strings.Join(hist, " ") != w.actions {
+			t.Errorf("case %d: %s, history %v; want %s, %s", w.id, k.State, hist, w.state, w.actions)
+		}
+	}
+	if len(got.History) != 3 {
+		t.Errorf("the page shows case %d's history as %q", a, got.History)
+	}
+	for _, p := range got.Problems {
+		t.Errorf("the page reported: %s", p)
+	}
+}
+
+// TestCaseBoardStepsMatchWorkflow: the board's table of a dispatcher's
+// steps (cases.js) is cases.Workflow's rows for the dispatcher, and asks
+// for a note wherever the workflow requires one.
+func TestCaseBoardStepsMatchWorkflow(t *testing.T) {
+	b, err := fs.ReadFile(static.FS, "cases.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)const steps = \{(.*?)\n\};`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no steps table in cases.js")
+	}
+	page := map[string]bool{} // "from action" → asks for a note
+	for _, row := range regexp.MustCompile(`(\w+): \[(.*)\],`).FindAllSubmatch(m[1], -1) {
+		for _, s := range regexp.MustCompile(`\{ action: '(\w+)', fields: \[([^\]]*)\] \}`).FindAllSubmatch(row[2], -1) {
+			page[string(row[1])+" "+string(s[1])] = strings.Contains(string(s[2]), "'note'")
+		}
+	}
+	rows := 0
+	for _, tr := range cases.Workflow {
+		if tr.From == "" || !slices.Contains(tr.Roles, cases.RoleDispatcher) {
+			continue
+		}
+		rows++
+		note, ok := page[tr.From+" "+tr.Action]
+		if !ok {
+			t.Errorf("cases.js offers no %s from %s", tr.Action, tr.From)
+		} else if tr.Note && !note {
+			t.Errorf("cases.js's %s from %s asks for no note; the workflow requires one", tr.Action, tr.From)
+		}
+	}
+	if rows < 5 || len(page) != rows {
+		t.Errorf("cases.js offers %d steps %v; the workflow has %d for a dispatcher", len(page), page, rows)
+	}
 }
