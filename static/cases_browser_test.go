@@ -133,8 +133,9 @@ func cityPark(t *testing.T, snap *index.Snapshot) *geo.Feature {
 // place with that photo; then, offline, a second report (a large photo,
 // its place moved on the map) is kept and shown as waiting (待发送 1 条),
 // and once the network returns it is sent by itself and stored exactly
-// once, its photo downscaled on the phone. The list of my reports shows
-// both with their states. Screenshots land in test-artifacts/.
+// once, its photo downscaled on the phone; a third report, whose answer is
+// lost after the service stored it, is found stored on the retry, not
+// sent again. The list of my reports shows them with their states. Screenshots land in test-artifacts/.
 func TestInspectPageInBrowser(t *testing.T) {
 	srv, ix, st := demoBrowserServer(t)
 	env, secrets := caseTokens(t, st, map[string]string{"inspector1": store.RoleInspector})
@@ -154,7 +155,12 @@ func TestInspectPageInBrowser(t *testing.T) {
 		Photo      struct{ Bytes, Original int }
 		Offline    struct{ ID int64 }
 		QueueAfter int
-		Mine       []struct {
+		LostQueued int
+		Lost       struct {
+			ID    int64
+			Found bool
+		}
+		Mine []struct {
 			ID    int64
 			State string
 		}
@@ -179,12 +185,18 @@ func TestInspectPageInBrowser(t *testing.T) {
 	}
 	var list struct{ Cases []testCase }
 	apiGet(t, srv.URL, "/api/cases?limit=1000", secrets[store.RoleInspector], &list)
-	if len(list.Cases) != 2 {
-		t.Fatalf("%d cases stored, want 2 (one online, one sent after going offline): %+v", len(list.Cases), list.Cases)
+	if len(list.Cases) != 3 {
+		t.Fatalf("%d cases stored, want 3 (one online, one sent after going offline, one whose answer was lost): %+v", len(list.Cases), list.Cases)
 	}
 	byDesc := map[string]testCase{}
 	for _, k := range list.Cases {
+		if _, dup := byDesc[k.Description]; dup {
+			t.Errorf("%q is stored twice", k.Description)
+		}
 		byDesc[k.Description] = k
+	}
+	if lost := byDesc["应答丢失：绿地脏乱"]; got.LostQueued != 1 || !got.Lost.Found || got.Lost.ID != lost.ID || lost.ID == 0 {
+		t.Errorf("a report whose answer was lost: queued %d, then %+v; stored as %+v", got.LostQueued, got.Lost, lost)
 	}
 	on, off := byDesc["在线上报：断枝压在人行道上"], byDesc["离线上报：垃圾满溢"]
 	if on.ID != got.Online.ID || off.ID != got.Offline.ID || on.ID == 0 || off.ID == 0 {
@@ -227,7 +239,7 @@ func TestInspectPageInBrowser(t *testing.T) {
 		t.Errorf("the large photo: %+v, %d bytes on disk", got.Photo, bigBytes)
 	}
 	// My reports: both, newest first, with the state the API gives.
-	if len(got.Mine) != 2 || got.Mine[0].ID != off.ID || got.Mine[1].ID != on.ID || got.Mine[0].State != "reported" || got.Mine[1].State != "reported" {
+	if len(got.Mine) != 3 || got.Mine[0].ID != got.Lost.ID || got.Mine[1].ID != off.ID || got.Mine[2].ID != on.ID || got.Mine[1].State != "reported" || got.Mine[2].State != "reported" {
 		t.Errorf("my reports: %+v", got.Mine)
 	}
 	for _, p := range got.Problems {

@@ -154,10 +154,37 @@
   // stays, marked, for the inspector to see and discard; anything else
   // (no network, the service busy or down, the token) is retried later.
   const retryable = (status) => status >= 500 || [401, 403, 408, 425, 429].includes(status);
+  // storedAlready finds the case a report became when an earlier try
+  // reached the service but its answer was lost (the API takes no
+  // idempotency key): same category, place and note, reported since the
+  // report was typed (less ten minutes of clock skew).
+  async function storedAlready(rec) {
+    const d = rec.data, e = 1e-6;
+    const q = new URLSearchParams({ category: d.category, bbox: [d.lon - e, d.lat - e, d.lon + e, d.lat + e].join(','), limit: '50' });
+    const out = await GR.json('api/cases?' + q);
+    return out.cases.find(k => k.description === d.description && Math.abs(k.lon - d.lon) < 1e-7 && Math.abs(k.lat - d.lat) < 1e-7 &&
+      Date.parse(k.reported) >= rec.created - 600000) || null;
+  }
   async function send() {
     for (const rec of await queueAll()) {
       if (rec.failed) continue;
       if (navigator.onLine === false) return;
+      if (rec.tried) {
+        let k;
+        try {
+          k = await storedAlready(rec);
+        } catch (e) {
+          return; // no network, or the service refuses: try later
+        }
+        if (k) {
+          await queueDelete(rec.key);
+          remember(k);
+          state.sent.push({ key: rec.key, id: k.id, found: true });
+          continue;
+        }
+      }
+      rec.tried = true;
+      await queuePut(rec);
       const fd = new FormData();
       fd.append('data', new Blob([JSON.stringify(rec.data)], { type: 'application/json' }));
       if (rec.photo) fd.append('photo', rec.photo, rec.name || 'photo.jpg');

@@ -75,7 +75,26 @@ try {
   await page.waitForFunction(() => window.__gr.sent.length === 2 && window.__gr.queue.length === 0, null, { timeout: 30000 });
   result.offline = { id: await page.evaluate(() => window.__gr.sent[1].id) };
   result.queueAfter = await page.evaluate(() => window.__gr.queue.length);
-  await page.waitForFunction(() => (window.__gr.mine || []).length === 2 && window.__gr.mine.every(m => m.state), null, { timeout: 20000 });
+  // A report whose answer is lost on the way back, after the service
+  // stored it: kept, and on the next try found stored, not sent again.
+  let cut = true;
+  await page.route('**/api/cases', async (route) => {
+    if (route.request().method() !== 'POST' || !cut) return route.fallback();
+    cut = false;
+    await route.fetch();
+    await route.abort('internetdisconnected');
+  });
+  offline = true; // the aborted request is logged as a network error
+  await page.selectOption('#category', 'green_dirty');
+  await page.fill('#note', '应答丢失：绿地脏乱');
+  await page.tap('#submit');
+  await page.waitForFunction(() => window.__gr.queue.length === 1 && document.querySelector('#retry'), null, { timeout: 20000 });
+  result.lostQueued = await page.evaluate(() => window.__gr.queue.length);
+  await page.tap('#retry');
+  await page.waitForFunction(() => window.__gr.sent.length === 3 && window.__gr.queue.length === 0, null, { timeout: 20000 });
+  offline = false;
+  result.lost = await page.evaluate(() => window.__gr.sent[2]);
+  await page.waitForFunction(() => (window.__gr.mine || []).length === 3 && window.__gr.mine.every(m => m.state), null, { timeout: 20000 });
   result.mine = await page.evaluate(() => window.__gr.mine);
   result.mineText = await page.locator('#mine li').allInnerTexts();
   result.statusAfter = await page.locator('#status').innerText();
