@@ -124,7 +124,7 @@ const steps = {
       return `<form class="step" data-action="${s.action}">${s.fields.map(f => field[f]()).join('')}
         <button type="submit" class="primary">${GR.esc(actionName(s.action))}</button></form>`;
     }).join('');
-    const hist = (k.history || []).map(e => `<li><span class="hint">${GR.esc(GR.date(e.at))}</span> ${GR.dataHTML(e.who)}：${GR.esc(actionName(e.action))}` +
+    const hist = (k.history || []).map(e => `<li><span class="hint">${GR.esc(GR.date(e.at))}</span> ${GR.tHTML('board.by', { who: GR.dataHTML(e.who), action: GR.esc(actionName(e.action)) })}` +
       `${e.from ? ` <small>${GR.esc(stateName(e.from))} → ${GR.esc(stateName(e.to))}</small>` : ` <small>→ ${GR.esc(stateName(e.to))}</small>`}` +
       `${e.unit ? ' · ' + GR.dataHTML(e.unit) : ''}${e.note ? ' · ' + GR.dataHTML(e.note) : ''}` +
       `${e.photos.map(p => `<img class="thumb" data-src="api/cases/${k.id}/photos/${p}/thumb" alt="${GR.esc(t('board.photo'))}">`).join('')}</li>`).join('');

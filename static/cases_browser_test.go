@@ -166,7 +166,12 @@ func TestInspectPageInBrowser(t *testing.T) {
 		}
 		MineText    []string
 		StatusAfter string
-		Problems    []string
+		Missing     []string
+		English     struct {
+			Lang, Category, Submit string
+			Missing                []string
+		}
+		Problems []string
 	}
 	dir := artifacts(t)
 	runNode(t, &got, env, "test/inspect.test.mjs", srv.URL, fmt.Sprint(c[0]), fmt.Sprint(c[1]), small, big, dir)
@@ -179,6 +184,12 @@ func TestInspectPageInBrowser(t *testing.T) {
 	}
 	if got.StatusAfter != "已发送 1 条上报。" {
 		t.Errorf("back online, the page says %q", got.StatusAfter)
+	}
+	if len(got.Missing) != 0 || len(got.English.Missing) != 0 {
+		t.Errorf("keys missing from the catalogues: %q, %q", got.Missing, got.English.Missing)
+	}
+	if e := got.English; e.Lang != "en" || e.Category != "Broken branch" || e.Submit != "Send report" {
+		t.Errorf("in English: %+v", e)
 	}
 	if got.QueueAfter != 0 {
 		t.Errorf("%d reports still queued after the network returned", got.QueueAfter)
@@ -310,6 +321,11 @@ func TestCaseBoardInBrowser(t *testing.T) {
 		}
 		Rejected struct{ State, Reason string }
 		History  []string
+		Missing  []string
+		English  struct {
+			Lang, State    string
+			Heads, Missing []string
+		}
 		Problems []string
 	}
 	dir := artifacts(t)
@@ -359,6 +375,12 @@ func TestCaseBoardInBrowser(t *testing.T) {
 		if k.State != w.state || strings.Join(hist, " ") != w.actions {
 			t.Errorf("case %d: %s, history %v; want %s, %s", w.id, k.State, hist, w.state, w.actions)
 		}
+	}
+	if len(got.Missing) != 0 || len(got.English.Missing) != 0 {
+		t.Errorf("keys missing from the catalogues: %q, %q", got.Missing, got.English.Missing)
+	}
+	if e := got.English; e.Lang != "en" || e.State != "Dispatched" || len(e.Heads) != 5 || e.Heads[1] != "Category" {
+		t.Errorf("in English: %+v", e)
 	}
 	if len(got.History) != 3 {
 		t.Errorf("the page shows case %d's history as %q", a, got.History)

@@ -95,7 +95,26 @@ try {
   await page.screenshot({ path: `${outDir}/cases-board-after.png` });
   // The refused step is the test's own doing, not the page's fault.
   result.problems = problems.filter(p => !/412|Precondition Failed/.test(p));
+  result.missing = await page.evaluate(() => [...GR.missing]);
   await ctx.close();
+
+  // The board in English.
+  const en = await open(browser, base + '/cases', {
+    locale: 'en-US',
+    storageState: { cookies: [], origins: [{ origin: base, localStorage: [{ name: 'gr_token', value: DISPATCHER_TOKEN }] }] },
+  });
+  await en.page.waitForFunction(() => window.__gr && (window.__gr.ready || window.__gr.fatal), null, { timeout: 60000 });
+  await en.page.click(`#list tr[data-id="${a}"]`);
+  await en.page.waitForSelector('#detail ol.history li');
+  result.english = {
+    lang: await en.page.evaluate(() => document.documentElement.lang),
+    heads: await en.page.locator('#list thead th').allInnerTexts(),
+    state: await en.page.locator('#detail .case-fields .state').innerText(),
+    missing: await en.page.evaluate(() => [...GR.missing]),
+  };
+  await en.page.screenshot({ path: `${outDir}/cases-en.png` });
+  result.problems.push(...en.problems);
+  await en.ctx.close();
 } finally {
   await browser.close();
 }

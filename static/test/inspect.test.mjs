@@ -100,7 +100,26 @@ try {
   result.statusAfter = await page.locator('#status').innerText();
   await idle();
   await page.screenshot({ path: `${outDir}/inspect-online-again.png`, fullPage: true });
+  result.missing = await page.evaluate(() => [...GR.missing]);
   await ctx.close();
+
+  // The same page in English: the page's words and the categories.
+  const en = await browser.newContext({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    locale: 'en-US', permissions: ['geolocation'], geolocation: { longitude: +lon, latitude: +lat, accuracy: 8 },
+    storageState: { cookies: [], origins: [{ origin: base, localStorage: [{ name: 'gr_token', value: INSPECTOR_TOKEN }] }] },
+  });
+  const ep = await en.newPage();
+  await ep.goto(base + '/inspect', { waitUntil: 'load' });
+  await ep.waitForFunction(() => window.__gr && (window.__gr.ready || window.__gr.fatal) && window.__gr.mine, null, { timeout: 60000 });
+  result.english = {
+    lang: await ep.evaluate(() => document.documentElement.lang),
+    category: await ep.locator('#category option[value=broken_branch]').innerText(),
+    submit: await ep.locator('#submit').innerText(),
+    missing: await ep.evaluate(() => [...GR.missing]),
+  };
+  await ep.screenshot({ path: `${outDir}/inspect-en.png`, fullPage: true });
+  await en.close();
 } finally {
   await browser.close();
 }
