@@ -166,6 +166,7 @@ func TestInspectPageInBrowser(t *testing.T) {
 		}
 		MineText    []string
 		StatusAfter string
+		Layout      struct{ ScrollWidth, Width, SubmitHeight float64 }
 		Missing     []string
 		English     struct {
 			Lang, Category, Submit string
@@ -184,6 +185,9 @@ func TestInspectPageInBrowser(t *testing.T) {
 	}
 	if got.StatusAfter != "已发送 1 条上报。" {
 		t.Errorf("back online, the page says %q", got.StatusAfter)
+	}
+	if l := got.Layout; l.Width != 390 || l.ScrollWidth > l.Width || l.SubmitHeight < 44 {
+		t.Errorf("on a 390 px phone: %+v (want no sideways scroll, a send button 44 px high or more)", l)
 	}
 	if len(got.Missing) != 0 || len(got.English.Missing) != 0 {
 		t.Errorf("keys missing from the catalogues: %q, %q", got.Missing, got.English.Missing)

@@ -40,6 +40,11 @@ try {
   await page.waitForSelector('#preview:not([hidden])');
   await page.fill('#note', '在线上报：断枝压在人行道上');
   await page.screenshot({ path: `${outDir}/inspect-form.png`, fullPage: true });
+  // Phone-first: nothing wider than the screen, a thumb-sized send button.
+  result.layout = await page.evaluate(() => ({
+    scrollWidth: document.scrollingElement.scrollWidth, width: window.innerWidth,
+    submitHeight: document.getElementById('submit').getBoundingClientRect().height,
+  }));
   await page.tap('#submit');
   await page.waitForFunction(() => window.__gr.sent.length === 1, null, { timeout: 20000 });
   result.online = { id: await page.evaluate(() => window.__gr.sent[0].id) };
