@@ -165,8 +165,8 @@ const steps = {
     const out = await r.json().catch(() => ({}));
     if (r.status === 412) {
       // Someone moved the case on: show it as it is now.
-      state.conflicts++;
       await select(k.id, GR.esc(t('board.conflict')));
+      state.conflicts++; // counted once the page shows it (tests wait for it)
       return;
     }
     if (!r.ok) {
@@ -174,10 +174,10 @@ const steps = {
       $('step-status').innerHTML = GR.errorHTML(GR.problem(r.status, out));
       return;
     }
-    state.steps = (state.steps || 0) + 1;
     await load();
     await select(k.id, GR.esc(t('board.done', { action: actionName(action), state: stateName(out.state) })) +
       (out.warning ? ` <small class="api-detail" lang="en">${GR.esc(out.warning)}</small>` : ''));
+    state.steps = (state.steps || 0) + 1; // counted once the page shows it
   }
   function showError(err) {
     console.warn(err);
