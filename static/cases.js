@@ -62,6 +62,8 @@ const steps = {
     try {
       out = await GR.json('api/cases?' + q);
     } catch (err) {
+      // The shared message names the planning roles: say which this page needs.
+      if (err.status === 401) err.message = t('board.needToken');
       $('count').innerHTML = GR.errorHTML(err);
       state.list = [];
       renderList();

@@ -323,10 +323,11 @@ func TestCaseBoardInBrowser(t *testing.T) {
 			Conflicts     int
 			Actions       []string
 		}
-		Rejected struct{ State, Reason string }
-		History  []string
-		Missing  []string
-		English  struct {
+		Rejected  struct{ State, Reason string }
+		History   []string
+		Anonymous string
+		Missing   []string
+		English   struct {
 			Lang, State    string
 			Heads, Missing []string
 		}
@@ -385,6 +386,9 @@ func TestCaseBoardInBrowser(t *testing.T) {
 	}
 	if e := got.English; e.Lang != "en" || e.State != "Dispatched" || len(e.Heads) != 5 || e.Heads[1] != "Category" {
 		t.Errorf("in English: %+v", e)
+	}
+	if !strings.Contains(got.Anonymous, "调度员") {
+		t.Errorf("the board without a token says %q", got.Anonymous)
 	}
 	if len(got.History) != 3 {
 		t.Errorf("the page shows case %d's history as %q", a, got.History)

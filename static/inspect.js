@@ -202,6 +202,7 @@
         continue;
       }
       const err = GR.problem(r.status, body);
+      if (r.status === 401) err.message = t('ins.needToken');
       rec.error = err.message + (err.detail ? ' — ' + err.detail : '');
       if (!retryable(r.status)) rec.failed = true;
       await queuePut(rec);

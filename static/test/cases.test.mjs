@@ -98,6 +98,12 @@ try {
   result.missing = await page.evaluate(() => [...GR.missing]);
   await ctx.close();
 
+  // Without a token the board says which it needs.
+  const anon = await open(browser, base + '/cases', { locale: 'zh-CN' });
+  await anon.page.waitForFunction(() => window.__gr && window.__gr.fatal, null, { timeout: 30000 });
+  result.anonymous = await anon.page.locator('#count').innerText();
+  await anon.ctx.close();
+
   // The board in English.
   const en = await open(browser, base + '/cases', {
     locale: 'en-US',
