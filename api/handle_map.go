@@ -27,6 +27,18 @@ func (s *Server) handleAuditorPage(w http.ResponseWriter, r *http.Request) *appE
 	return serveAsset(w, r, "auditor.html")
 }
 
+// handleInspectPage: GET /inspect — the inspector's phone page: report a
+// case with the position, a photo and a note, kept while offline.
+func (s *Server) handleInspectPage(w http.ResponseWriter, r *http.Request) *appError {
+	return serveAsset(w, r, "inspect.html")
+}
+
+// handleCasesPage: GET /cases — the dispatcher's case board: map, list,
+// filters and the workflow's steps.
+func (s *Server) handleCasesPage(w http.ResponseWriter, r *http.Request) *appError {
+	return serveAsset(w, r, "cases.html")
+}
+
 // handleMapPage writes the public map's page.
 func (s *Server) handleMapPage(w http.ResponseWriter, r *http.Request) *appError {
 	return serveAsset(w, r, "index.html")

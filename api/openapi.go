@@ -276,6 +276,8 @@ func oaMapPaths() obj {
 		"/tiles/{layer}.json": oaGet(oaOp("getTileJSON", "TileJSON 3.0.0 of a tile layer", "", []obj{oaPathParam("layer", "layer id, public or coverage", obj{"type": "string"})}, oaOkJSON("TileJSON", "TileJSON"))),
 		"/planner":            oaGet(oaOp("plannerPage", "The planner's page (scenarios, what-if)", "", nil, oaText("text/html", "an HTML page"))),
 		"/auditor":            oaGet(oaOp("auditorPage", "The auditor's page (the audit on the map)", "", nil, oaText("text/html", "an HTML page"))),
+		"/inspect":            oaGet(oaOp("inspectPage", "The inspector's phone page (report a case; kept while offline)", "", nil, oaText("text/html", "an HTML page"))),
+		"/cases":              oaGet(oaOp("casesPage", "The dispatcher's case board (map, list, the workflow's steps)", "", nil, oaText("text/html", "an HTML page"))),
 		"/static/{asset}": oaGet(oaOp("staticAsset", "The pages' scripts, styles and map libraries (asset may hold slashes)", "",
 			[]obj{oaPathParam("asset", "the file under static/", obj{"type": "string"})}, oaResponses("200", "the file", obj{"*/*": obj{"schema": obj{"type": "string", "format": "binary"}}}, "404"))),
 		"/fonts/{stack}/{range}.pbf": oaGet(oaOp("glyphs", "Map label glyphs (a range of 256 code points)", "", []obj{

@@ -254,6 +254,8 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{"GET", "/readyz", "", nil, 200},
 		{"GET", "/metrics", "", []string{"Authorization", "Bearer " + secret}, 200},
 		{"GET", "/planner", "", nil, 200},
+		{"GET", "/inspect", "", nil, 200},
+		{"GET", "/cases", "", nil, 200},
 	}
 	// Pages are text, as kin-openapi reads text/plain.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.RegisteredBodyDecoder("text/plain"))

@@ -78,6 +78,11 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(get...)
 	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(get...)
 
+	// The case pages (handle_map.go): the inspector's phone page and the
+	// dispatcher's board; what they show comes from /api/cases with a token.
+	r.Handle("/inspect", s.wrap(s.handleInspectPage)).Methods(get...)
+	r.Handle("/cases", s.wrap(s.handleCasesPage)).Methods(get...)
+
 	// Open311 GeoReport v2 (api/open311): its errors, those of the rate
 	// limit and the queue included, in GeoReport's form. A report decodes
 	// a photo: it is costly.
