@@ -47,7 +47,7 @@ func (s *Server) coverageAudit(ctx context.Context, base, snap *index.Snapshot) 
 // (the baseline base, or a scenario's snapshot on it): the first
 // walk_access rule on green gives each parcel its distance. The tile goes
 // with any edit to parcels, roads or green.
-func (s *Server) cutCoverageTile(r *http.Request, base, snap *index.Snapshot, key tiles.Key) (*tiles.Entry, *appError) {
+func (s *Server) cutCoverageTile(r *http.Request, bufs *tileBuf, base, snap *index.Snapshot, key tiles.Key) (*tiles.Entry, *appError) {
 	a, e := s.coverageAudit(r.Context(), base, snap)
 	if e != nil {
 		return nil, e
@@ -73,7 +73,7 @@ func (s *Server) cutCoverageTile(r *http.Request, base, snap *index.Snapshot, ke
 		return p
 	}
 	views := []tiles.View{{Name: coverageLayer, From: geo.Parcels, Schema: coverageSchema, Props: props}}
-	t, err := s.cut(base, snap, key, views, []string{geo.Parcels, geo.Roads, geo.Green}, true)
+	t, err := s.cut(bufs, base, snap, key, views, []string{geo.Parcels, geo.Roads, geo.Green}, true)
 	if err != nil {
 		return nil, errInternal(err)
 	}

@@ -18,6 +18,7 @@ import (
 // tileSource is what a tile layer name draws from the index: its layers
 // and their views.
 type tileSource struct {
+	name   string
 	layers []string
 	views  []tiles.View
 }
@@ -25,9 +26,9 @@ type tileSource struct {
 // tileSources resolves tile layer names, made once: each layer, and
 // "public" for the composite of the public layers.
 var tileSources = func() map[string]tileSource {
-	m := map[string]tileSource{"public": {tiles.Public, tiles.LayerViews(tiles.Public)}}
+	m := map[string]tileSource{"public": {"public", tiles.Public, tiles.LayerViews(tiles.Public)}}
 	for _, sc := range geo.Schemas {
-		m[sc.ID] = tileSource{[]string{sc.ID}, tiles.LayerViews([]string{sc.ID})}
+		m[sc.ID] = tileSource{sc.ID, []string{sc.ID}, tiles.LayerViews([]string{sc.ID})}
 	}
 	return m
 }()
@@ -110,15 +111,22 @@ func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, name, z, x, y
 	if ae != nil {
 		return ae
 	}
-	key := tiles.Key{Source: name, Tile: tile}
+	// The key names the source with the table's string, not the path's,
+	// which a cached tile would otherwise keep in memory with its request.
+	key := tiles.Key{Source: coverageLayer, Tile: tile}
+	if name != coverageLayer {
+		key.Source = src.name
+	}
 	if tag != "" {
 		key.Source += "@" + tag // a scenario's tiles are cached apart
 	}
 	e, hit := s.tiles.Get(key)
 	if !hit {
+		bufs := getTileBuf() // the tile's bytes until it is written
+		defer bufs.release()
 		if name == coverageLayer {
-			e, ae = s.cutCoverageTile(r, base, snap, key)
-		} else if e, err = s.cut(base, snap, key, src.views, src.layers, false); err != nil {
+			e, ae = s.cutCoverageTile(r, bufs, base, snap, key)
+		} else if e, err = s.cut(bufs, base, snap, key, src.views, src.layers, false); err != nil {
 			ae = errInternal(err)
 		}
 		if ae != nil {

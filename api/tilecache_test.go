@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -273,4 +274,48 @@ func BenchmarkTileRequest(b *testing.B) {
 	base := run(bare, b.N)
 	b.ReportMetric(float64(base)/float64(b.N), "bare-ns/req")
 	b.ReportMetric(float64(ours)/float64(base), "x-bare")
+}
+
+// TestTileCacheBytesTrue: the tiles the route caches grow the heap by what
+// the cache says it holds (within a quarter), their requests gone.
+func TestTileCacheBytesTrue(t *testing.T) {
+	s, _, ix := demoServer(t)
+	h := s.Handler()
+	gb, _ := ix.Snapshot().Layer(geo.Green).Bound()
+	var paths []string
+	for z := maptile.Zoom(12); z <= 19; z++ {
+		for tl := range tiles.Covering(gb, z).All() {
+			paths = append(paths, tilePath("public", tl), tilePath("green", tl))
+		}
+	}
+	get := func(p string) {
+		r := httptest.NewRequest(http.MethodGet, p, nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		h.ServeHTTP(&nopWriter{h: http.Header{}}, r)
+	}
+	heap := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	for _, p := range paths[len(paths)-200:] { // what the first tiles set up
+		get(p)
+	}
+	paths = paths[:len(paths)-200]
+	before, st0 := heap(), s.tiles.Stats()
+	for _, p := range paths {
+		get(p)
+		get(p) // the doorkeeper admits a tile cut twice
+	}
+	grown, st := heap()-before, s.tiles.Stats()
+	n, held := st.Entries-st0.Entries, st.Bytes-st0.Bytes
+	if n < 2000 {
+		t.Fatalf("%d tiles cached of %d, want at least 2,000", n, len(paths))
+	}
+	t.Logf("%d tiles cached: the heap grew %d bytes, the cache says %d", n, grown, held)
+	if r := float64(grown) / float64(held); r < 0.75 || r > 1.25 {
+		t.Errorf("the heap grew %.2f× what the cache says it holds, want 0.75–1.25×", r)
+	}
 }

@@ -11,14 +11,12 @@ import (
 )
 
 // cut encodes views of snap (the baseline base, or a scenario's snapshot
-// on it); the cache keeps the tile unless an edit has replaced base since.
-func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
-	bufs := tileBufs.Get().(*tileBuf)
-	defer func() {
-		if cap(bufs.raw) <= 4<<20 { // don't keep a huge tile's buffers
-			tileBufs.Put(bufs)
-		}
-	}()
+// on it) into bufs; the cache keeps a copy of the tile unless an edit has
+// replaced base since or its doorkeeper refuses it. The entry's bytes are
+// bufs' own (or the cache's copy) and stay valid until bufs go back to the
+// pool: a tile the cache refuses, most of a flood of tiles asked for once,
+// is answered from bufs and never copied.
+func (s *Server) cut(bufs *tileBuf, base, snap *index.Snapshot, key tiles.Key, views []tiles.View, layers []string, global bool) (*tiles.Entry, error) {
 	raw, err := s.index.Tiles().AppendViews(bufs.raw[:0], snap, views, key.Tile)
 	if err != nil {
 		return nil, err
@@ -29,9 +27,9 @@ func (s *Server) cut(base, snap *index.Snapshot, key tiles.Key, views []tiles.Vi
 	}
 	// The ETag hashes the tile's bytes: xxHash64 is cheap, and 64 bits
 	// tell a tile's versions apart.
-	sum := xxhash.Sum64(raw)
-	gz := append([]byte(nil), bufs.gz...) // the buffers go back to the pool
-	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: gz, Raw: len(raw), ETag: `"` + strconv.FormatUint(sum, 16) + `"`}
+	var tag [18]byte
+	etag := append(strconv.AppendUint(append(tag[:0], '"'), xxhash.Sum64(raw), 16), '"')
+	e := &tiles.Entry{Key: key, Layers: layers, Global: global, Gzip: bufs.gz, Raw: len(raw), ETag: string(etag)}
 	s.tiles.Put(e, func() bool { return s.index.Snapshot() == base })
 	return e, nil
 }
@@ -42,3 +40,12 @@ type tileBuf struct {
 }
 
 var tileBufs = sync.Pool{New: func() any { return new(tileBuf) }}
+
+func getTileBuf() *tileBuf { return tileBufs.Get().(*tileBuf) }
+
+// release returns b to the pool, unless it grew for a huge tile.
+func (b *tileBuf) release() {
+	if cap(b.raw) <= 4<<20 {
+		tileBufs.Put(b)
+	}
+}

@@ -1,6 +1,9 @@
 package tiles
 
 import (
+	"math/rand/v2"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -13,8 +16,15 @@ func entry(src string, t maptile.Tile, n int, layers ...string) *Entry {
 	return &Entry{Key: Key{Source: src, Tile: t}, Layers: layers, Gzip: make([]byte, n), ETag: `"x"`}
 }
 
+// cost is what the cache charges for e once it has stored its copy.
+func cost(e *Entry) int64 {
+	c := *e
+	c.Gzip = append([]byte(nil), e.Gzip...)
+	return c.size()
+}
+
 func TestCacheLRU(t *testing.T) {
-	c := NewCache(3 * (1000 + 160))
+	c := NewCache(3 * cost(entry("green", maptile.New(0, 0, 14), 1000, geo.Green)))
 	yes := func() bool { return true }
 	for i := 0; i < 3; i++ {
 		c.Put(entry("green", maptile.New(uint32(i), 0, 14), 1000, geo.Green), yes)
@@ -121,7 +131,7 @@ func TestCacheDoorkeeper(t *testing.T) {
 	for i := range 100000 {
 		c.Put(entry("public", maptile.New(uint32(i%1000), uint32(i/1000), 18), 1000, geo.Green), yes)
 	}
-	if st := c.Stats(); st.Entries != 1 || st.Bytes != 100+160 {
+	if st := c.Stats(); st.Entries != 1 || st.Bytes != cost(entry("green", k, 100, geo.Green)) {
 		t.Errorf("after 100,000 tiles cut once: %+v, want only the tile cut twice", st)
 	}
 	if n := len(c.cur) + len(c.prev); n > 2000 {
@@ -135,4 +145,59 @@ func TestCacheDoorkeeper(t *testing.T) {
 	if _, ok := c.Get(Key{"green", k}); !ok {
 		t.Error("an invalidated tile is not cached at its next cut")
 	}
+}
+
+// TestCacheBytesTrue: what the cache says it holds is what its tiles cost
+// the heap (within a quarter), for many small tiles, whose overhead weighs
+// most; a cache overfilled with them grows the heap by no more than its
+// bound (and a quarter).
+func TestCacheBytesTrue(t *testing.T) {
+	heap := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	yes := func() bool { return true }
+	sources := []string{"public", "green", "roads", "waste", "areas"}
+	layers := []string{geo.Green}
+	rng := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 512)
+	fill := func(c *Cache, n int) {
+		for i := range n {
+			k := Key{Source: sources[i%len(sources)], Tile: maptile.New(uint32(i%4096), uint32(i/4096), 20)}
+			// As the service cuts them: the ETag a quoted hexadecimal hash.
+			gz := append([]byte(nil), buf[:16+rng.IntN(400)]...)
+			c.Put(&Entry{Key: k, Layers: layers, Gzip: gz, Raw: len(gz), ETag: `"` + strconv.FormatUint(rng.Uint64(), 16) + `"`}, yes)
+		}
+	}
+	const n = 20000
+	before := heap()
+	c := NewCache(1 << 30)
+	fill(c, n)
+	grown, st := heap()-before, c.Stats()
+	if st.Entries != n {
+		t.Fatalf("%d entries cached, want %d", st.Entries, n)
+	}
+	t.Logf("%d tiles: the heap grew %d bytes (%.0f per tile), the cache says %d (%.0f per tile)",
+		n, grown, float64(grown)/n, st.Bytes, float64(st.Bytes)/n)
+	if r := float64(grown) / float64(st.Bytes); r < 0.75 || r > 1.25 {
+		t.Errorf("the heap grew %.2f× what the cache says it holds, want 0.75–1.25×", r)
+	}
+	runtime.KeepAlive(c)
+	c = nil
+
+	before = heap()
+	const bound = 2 << 20
+	c = NewCache(bound)
+	fill(c, 4*n)
+	grown, st = heap()-before, c.Stats()
+	if st.Evicted == 0 || st.Bytes > bound {
+		t.Fatalf("cache of %d bytes overfilled: %+v", bound, st)
+	}
+	if grown > bound*5/4 {
+		t.Errorf("a cache bounded to %d bytes grew the heap by %d", bound, grown)
+	}
+	runtime.KeepAlive(c)
 }
