@@ -23,9 +23,6 @@ import (
 // queue; only the cleaned file is stored. Staff read them, and thumbnails
 // made from them, at /api/cases/{id}/photos/{pid}[/thumb].
 
-// maxPhotoUploads is how many bodies with photos are held at once.
-const maxPhotoUploads = 8
-
 // caseBody reads a report's or a step's body into v: JSON (an empty body
 // is {}), or multipart/form-data whose "data" part is that JSON and whose
 // "photo" parts are photos, at most the workflow's photos per step, each

@@ -21,13 +21,6 @@ var coverageSchema = &geo.Schema{ID: coverageLayer, Title: "Parcels by walking d
 	{Name: "rule", Type: geo.Text},
 }}
 
-// coverageKey names an audit behind coverage tiles: a snapshot's, in a
-// mode.
-type coverageKey struct {
-	snap *index.Snapshot
-	mode string
-}
-
 // coverageAudit returns the walk-mode audit of snap (base: the baseline
 // it was taken with) for coverage tiles: the kept one, or one built in a
 // turn of the work queue, shared by every tile waiting for it. Tiles are

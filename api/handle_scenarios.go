@@ -54,20 +54,6 @@ func ifMatch(r *http.Request) (int64, *appError) {
 	return v, nil
 }
 
-func storeError(err error) *appError {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound("%v", err)
-	case errors.Is(err, store.ErrConflict):
-		return &appError{Status: http.StatusPreconditionFailed, Title: "Precondition failed", Detail: err.Error() + "; fetch it again, merge, and retry with the new ETag"}
-	case errors.Is(err, store.ErrCommitted):
-		return &appError{Status: http.StatusConflict, Title: "Committed", Detail: err.Error() + ": it is part of the baseline and read-only"}
-	case errors.Is(err, store.ErrUnavailable):
-		return errUnavailable("the store is unavailable; try again", err)
-	}
-	return errInternal(err)
-}
-
 // writeScenario answers with the stored scenario and its ETag.
 func (s *Server) writeScenario(w http.ResponseWriter, r *http.Request, id int64) *appError {
 	sc, err := s.store.GetScenario(r.Context(), id)
@@ -89,23 +75,6 @@ func (s *Server) scenarioEdits(r *http.Request, id int64) (*scenario.Edits, *app
 		return nil, s.domainError(err, "Invalid edit")
 	}
 	return ed, nil
-}
-
-// domainError is the answer to input package scenario refused; title
-// names what was refused ("Invalid edit").
-func (s *Server) domainError(err error, title string) *appError {
-	var inv *scenario.InvalidError
-	var geom *scenario.GeometryError
-	var ref *scenario.RefusedError
-	switch {
-	case errors.As(err, &inv):
-		return errBadRequest("%s", inv.Detail)
-	case errors.As(err, &geom):
-		return &appError{Status: http.StatusUnprocessableEntity, Title: "Invalid geometry", Detail: geom.Detail}
-	case errors.As(err, &ref):
-		return s.fixRefused(title, ref.Which, ref.Reason)
-	}
-	return errInternal(err)
 }
 
 // scenarioAt reads the scenario id of a write and the version its

@@ -17,11 +17,8 @@ import (
 )
 
 // Limits of a what-if request (package scenario has those of its
-// features).
-const (
-	maxBodyBytes = 1 << 20
-	maxVertices  = scenario.MaxVertices
-)
+// features; maxBodyBytes, in upload.go, bounds its body).
+const maxVertices = scenario.MaxVertices
 
 // handleWhatIf: POST /api/whatif with a GeoJSON Feature, FeatureCollection
 // or bare geometry — polygons are new green spaces (a public park unless

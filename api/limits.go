@@ -69,6 +69,10 @@ func (q *workQueue) busy(detail string) *appError {
 	return &appError{Status: http.StatusServiceUnavailable, Title: "Busy", Detail: detail + "; retry later", RetryAfter: max(1, int(math.Ceil(q.wait.Seconds())))}
 }
 
+// maxPhotoUploads is how many case bodies with photos are held at once
+// (handle_cases_photos.go).
+const maxPhotoUploads = 8
+
 // defaultRepairVertices bounds the vertices of a request's invalid
 // polygons: GEOS repairs 20,000 in about half a second.
 const defaultRepairVertices = 20000

@@ -176,6 +176,13 @@ type Server struct {
 	coverageBuilds *builds[coverageKey, *coverage.Audit]
 }
 
+// coverageKey names an audit behind coverage tiles: a snapshot's, in a
+// mode.
+type coverageKey struct {
+	snap *index.Snapshot
+	mode string
+}
+
 // New returns a server. The index must hold the store's layers.
 func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	if log == nil {

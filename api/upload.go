@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// maxBodyBytes bounds the JSON body of a what-if (a scenario's body may
+// hold 8 times it).
+const maxBodyBytes = 1 << 20
+
 // pacedBody is an upload's body read at a minimum average pace: before
 // each read, the connection's read deadline moves to the start plus the
 // grace (the server's ReadTimeout) plus the time the bytes received so far

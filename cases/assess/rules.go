@@ -99,7 +99,23 @@ func Parse(name string, data []byte) (*Rules, error) {
 	if len(data) > MaxRulesSize {
 		return nil, bad("larger than %d bytes", MaxRulesSize)
 	}
-	// Decoded field by field, so that every error names its field.
+	y, err := decodeRules(data, bad)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rules{Name: name, StreetScore: y.StreetScore, states: map[string]bool{}}
+	if err := r.setPoints(y, bad); err != nil {
+		return nil, err
+	}
+	if err := r.setStates(y, bad); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decodeRules decodes one YAML document field by field, so that every error
+// names its field.
+func decodeRules(data []byte, bad func(string, ...any) error) (*rulesYAML, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -141,7 +157,11 @@ func Parse(name string, data []byte) (*Rules, error) {
 			return nil, bad("%s (line %d): %s", k.Value, k.Line, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	}
-	r := &Rules{Name: name, StreetScore: y.StreetScore, states: map[string]bool{}}
+	return &y, nil
+}
+
+// setPoints checks and sets the amounts of points and the reopen bound.
+func (r *Rules) setPoints(y *rulesYAML, bad func(string, ...any) error) error {
 	// points reads a required amount within [lo, hi] with one decimal.
 	points := func(field string, v *float64, lo, hi float64) (Points, error) {
 		if v == nil {
@@ -155,43 +175,48 @@ func Parse(name string, data []byte) (*Rules, error) {
 	}
 	var err error
 	if r.Start, err = points("start", y.Start, 1, 1000); err != nil {
-		return nil, err
+		return err
 	}
 	start := float64(r.Start) / 10
 	if r.Floor, err = points("floor", y.Floor, 0, start); err != nil {
-		return nil, err
+		return err
 	}
 	if r.Floor >= r.Start {
-		return nil, bad("floor %s: want below start %s", r.Floor, r.Start)
+		return bad("floor %s: want below start %s", r.Floor, r.Start)
 	}
 	if r.OverduePerDay, err = points("overdue_per_day", y.OverduePerDay, 0, start); err != nil {
-		return nil, err
+		return err
 	}
 	if r.Reopen, err = points("reopen", y.Reopen, 0, start); err != nil {
-		return nil, err
+		return err
 	}
 	if r.CaseCap, err = points("case_cap", y.CaseCap, 0.1, start); err != nil {
-		return nil, err
+		return err
 	}
 	if r.MaxWeight, err = points("max_weight", y.MaxWeight, 0.1, start); err != nil {
-		return nil, err
+		return err
 	}
 	if y.MaxReopens == nil {
-		return nil, bad("max_reopens is required")
+		return bad("max_reopens is required")
 	}
 	if *y.MaxReopens < 0 || *y.MaxReopens > 1000 {
-		return nil, bad("max_reopens %d: want 0–1000", *y.MaxReopens)
+		return bad("max_reopens %d: want 0–1000", *y.MaxReopens)
 	}
 	r.MaxReopens = *y.MaxReopens
+	return nil
+}
+
+// setStates checks the street score and the counted and ignored states.
+func (r *Rules) setStates(y *rulesYAML, bad func(string, ...any) error) error {
 	switch r.StreetScore {
 	case UnitMean, CaseWeighted:
 	case "":
-		return nil, bad("street_score is required (%s or %s)", UnitMean, CaseWeighted)
+		return bad("street_score is required (%s or %s)", UnitMean, CaseWeighted)
 	default:
-		return nil, bad("street_score %q: want %s or %s", r.StreetScore, UnitMean, CaseWeighted)
+		return bad("street_score %q: want %s or %s", r.StreetScore, UnitMean, CaseWeighted)
 	}
 	if len(y.Counted) == 0 {
-		return nil, bad("counted_states: want at least one state")
+		return bad("counted_states: want at least one state")
 	}
 	for _, list := range []struct {
 		field   string
@@ -200,15 +225,15 @@ func Parse(name string, data []byte) (*Rules, error) {
 	}{{"counted_states", y.Counted, true}, {"ignored_states", y.Ignored, false}} {
 		for _, s := range list.states {
 			if !validState(s) {
-				return nil, bad("%s: state %q: want lowercase ASCII letters and _", list.field, s)
+				return bad("%s: state %q: want lowercase ASCII letters and _", list.field, s)
 			}
 			if _, dup := r.states[s]; dup {
-				return nil, bad("%s: state %q is listed twice", list.field, s)
+				return bad("%s: state %q is listed twice", list.field, s)
 			}
 			r.states[s] = list.counted
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // Counted reports whether a case in state counts, and whether the state is

@@ -252,46 +252,13 @@ func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]
 // localDistance (for the straight-line share beside a walking figure).
 func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, groups []int32, layer string, ok func(*geo.Feature) (float64, bool), limit float64, exact bool) ([]float64, error) {
 	out := make([]float64, len(pts))
-	type target struct {
-		f      *geo.Feature
-		b      orb.Bound
-		radius float64
-	}
-	// The features ok accepts, indexed on their own: filtered once, not
-	// for every run (the order they are found in does not change the
-	// answers: see the candidates' loops below).
-	var all []target
-	var tree rtree.RTreeG[int32]
-	n := 0
-	var err error
-	snap.Layer(layer).Scan(func(f *geo.Feature) bool {
-		if n++; n%checkEvery == 0 {
-			if err = ctx.Err(); err != nil {
-				return false
-			}
-		}
-		if radius, yes := ok(f); yes {
-			b := f.Bound()
-			tree.Insert(b.Min, b.Max, int32(len(all)))
-			all = append(all, target{f, b, radius})
-		}
-		return true
-	})
+	all, tree, err := straightTargets(ctx, snap, layer, ok)
 	if err != nil {
 		return nil, err
 	}
-	// A target near a point: its box's distance in the plane centred on
-	// the point (bd, a floor of approx), and, once found, its nearest
-	// point q and approx, the distance to q in that plane.
-	type cand struct {
-		t          *target
-		bd, approx float64
-		q          orb.Point
-		found      bool
-	}
-	var ts []*target
-	var cs []cand
-	n = len(groups)
+	var ts []*straightTarget
+	var cs []straightCand
+	n := len(groups)
 	if groups == nil {
 		n = len(pts)
 	}
@@ -323,87 +290,138 @@ func straightAt(ctx context.Context, snap *index.Snapshot, pts []orb.Point, grou
 			return true
 		})
 		for k, pt := range run {
-			kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
-			find := func(c *cand) {
-				if c.t.b.Contains(pt) {
-					c.q = geo.ClosestPoint(pt, c.t.f.Geom)
-				} else {
-					c.q = geo.ClosestOnBoundary(pt, c.t.f.Geom)
-				}
-				c.approx, c.found = math.Hypot((c.q[0]-pt[0])*kx, (c.q[1]-pt[1])*ky), true
-			}
-			// Candidates: the targets whose box lies within their radius
-			// in the plane (a margin for the plane's error).
-			cs = cs[:0]
-			nearest := -1
-			for _, t := range ts {
-				bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
-				by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
-				bd := math.Hypot(bx, by)
-				if bd > 1.01*t.radius+1 {
-					continue
-				}
-				if nearest < 0 || bd < cs[nearest].bd {
-					nearest = len(cs)
-				}
-				cs = append(cs, cand{t: t, bd: bd})
-			}
-			// The nearest in the plane (bestApprox) is among those whose
-			// box is no farther than it: the box nearest first, then the
-			// others whose box is nearer than the best found so far.
-			bestApprox := math.Inf(1)
-			member := func(c *cand) bool {
-				if !c.found {
-					find(c)
-				}
-				return c.approx <= 1.01*c.t.radius+1
-			}
-			if nearest >= 0 && member(&cs[nearest]) {
-				bestApprox = cs[nearest].approx
-			}
-			for i := range cs {
-				if c := &cs[i]; !c.found && !beyond(c.bd, bestApprox) && member(c) {
-					bestApprox = math.Min(bestApprox, c.approx)
-				}
-			}
-			// Only the candidates within 1% (and a metre) of the nearest in
-			// the plane, or of the best measured so far, are measured: one
-			// whose box is beyond both need not be found. The nearest in
-			// the plane is measured first, so that the best measured prunes
-			// the rest; the least distance is the same in any order (a
-			// candidate passed over is farther than the best measured).
-			best := math.Inf(1)
-			measure := func(c *cand) {
-				d := localDistance(pt, c.q)
-				if exact {
-					d = geo.Distance(pt, c.q)
-				}
-				if d <= c.t.radius && d < best {
-					best = d
-				}
-			}
-			first := -1
-			for i := range cs {
-				if c := &cs[i]; c.found && c.approx == bestApprox {
-					first = i
-					measure(c)
-					break
-				}
-			}
-			for i := range cs {
-				c := &cs[i]
-				if i == first || !c.found && beyond(c.bd, 1.01*bestApprox+1) && beyond(c.bd, 1.01*best+1) {
-					continue
-				}
-				if !member(c) || c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
-					continue
-				}
-				measure(c)
-			}
-			out[start+k] = best
+			out[start+k], cs = straightNearest(pt, ts, cs, exact)
 		}
 	}
 	return out, nil
+}
+
+// straightTarget is a feature straightAt measures to, with its box and the
+// radius within which it counts.
+type straightTarget struct {
+	f      *geo.Feature
+	b      orb.Bound
+	radius float64
+}
+
+// straightCand is a target near a point: its box's distance in the plane
+// centred on the point (bd, a floor of approx), and, once found, its
+// nearest point q and approx, the distance to q in that plane.
+type straightCand struct {
+	t          *straightTarget
+	bd, approx float64
+	q          orb.Point
+	found      bool
+}
+
+// straightTargets returns the features of layer that ok accepts, indexed on
+// their own: filtered once, not for every run (the order they are found in
+// does not change the answers: see straightNearest's loops).
+func straightTargets(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool)) ([]straightTarget, rtree.RTreeG[int32], error) {
+	var all []straightTarget
+	var tree rtree.RTreeG[int32]
+	n := 0
+	var err error
+	snap.Layer(layer).Scan(func(f *geo.Feature) bool {
+		if n++; n%checkEvery == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		if radius, yes := ok(f); yes {
+			b := f.Bound()
+			tree.Insert(b.Min, b.Max, int32(len(all)))
+			all = append(all, straightTarget{f, b, radius})
+		}
+		return true
+	})
+	if err != nil {
+		return nil, tree, err
+	}
+	return all, tree, nil
+}
+
+// straightNearest returns the distance from pt to the nearest of the
+// targets ts within its radius (+Inf if none), and cs reused as scratch.
+func straightNearest(pt orb.Point, ts []*straightTarget, cs []straightCand, exact bool) (float64, []straightCand) {
+	kx, ky := math.Cos(pt[1]*math.Pi/180)*111195.08, 111195.08
+	find := func(c *straightCand) {
+		if c.t.b.Contains(pt) {
+			c.q = geo.ClosestPoint(pt, c.t.f.Geom)
+		} else {
+			c.q = geo.ClosestOnBoundary(pt, c.t.f.Geom)
+		}
+		c.approx, c.found = math.Hypot((c.q[0]-pt[0])*kx, (c.q[1]-pt[1])*ky), true
+	}
+	// Candidates: the targets whose box lies within their radius
+	// in the plane (a margin for the plane's error).
+	cs = cs[:0]
+	nearest := -1
+	for _, t := range ts {
+		bx := math.Max(0, math.Max(t.b.Min[0]-pt[0], pt[0]-t.b.Max[0])) * kx
+		by := math.Max(0, math.Max(t.b.Min[1]-pt[1], pt[1]-t.b.Max[1])) * ky
+		bd := math.Hypot(bx, by)
+		if bd > 1.01*t.radius+1 {
+			continue
+		}
+		if nearest < 0 || bd < cs[nearest].bd {
+			nearest = len(cs)
+		}
+		cs = append(cs, straightCand{t: t, bd: bd})
+	}
+	// The nearest in the plane (bestApprox) is among those whose
+	// box is no farther than it: the box nearest first, then the
+	// others whose box is nearer than the best found so far.
+	bestApprox := math.Inf(1)
+	member := func(c *straightCand) bool {
+		if !c.found {
+			find(c)
+		}
+		return c.approx <= 1.01*c.t.radius+1
+	}
+	if nearest >= 0 && member(&cs[nearest]) {
+		bestApprox = cs[nearest].approx
+	}
+	for i := range cs {
+		if c := &cs[i]; !c.found && !beyond(c.bd, bestApprox) && member(c) {
+			bestApprox = math.Min(bestApprox, c.approx)
+		}
+	}
+	// Only the candidates within 1% (and a metre) of the nearest in
+	// the plane, or of the best measured so far, are measured: one
+	// whose box is beyond both need not be found. The nearest in
+	// the plane is measured first, so that the best measured prunes
+	// the rest; the least distance is the same in any order (a
+	// candidate passed over is farther than the best measured).
+	best := math.Inf(1)
+	measure := func(c *straightCand) {
+		d := localDistance(pt, c.q)
+		if exact {
+			d = geo.Distance(pt, c.q)
+		}
+		if d <= c.t.radius && d < best {
+			best = d
+		}
+	}
+	first := -1
+	for i := range cs {
+		if c := &cs[i]; c.found && c.approx == bestApprox {
+			first = i
+			measure(c)
+			break
+		}
+	}
+	for i := range cs {
+		c := &cs[i]
+		if i == first || !c.found && beyond(c.bd, 1.01*bestApprox+1) && beyond(c.bd, 1.01*best+1) {
+			continue
+		}
+		if !member(c) || c.approx > 1.01*bestApprox+1 && c.approx > 1.01*best+1 {
+			continue
+		}
+		measure(c)
+	}
+	return best, cs
 }
 
 // beyond reports whether a box's distance bd (a floor of the distance to

@@ -209,14 +209,16 @@ func (c *jsonConv) predicate(v *jv) (Node, error) {
 			return nil, c.err(v, "unknown member %q beside op and args", k)
 		}
 	}
-	op, n := opv.str, len(args.arr)
-	want := func(k int) error {
-		if n != k {
-			return c.err(args, "op %q takes %d arguments, not %d", op, k, n)
-		}
-		return nil
+	out, err := c.operation(v, opv, args)
+	if err != nil {
+		return nil, err
 	}
-	var out Node
+	return out, c.term(v)
+}
+
+// operation converts the op of predicate v by its args.
+func (c *jsonConv) operation(v, opv, args *jv) (Node, error) {
+	op, n := opv.str, len(args.arr)
 	switch {
 	case op == "and" || op == "or":
 		if n < 2 {
@@ -230,77 +232,22 @@ func (c *jsonConv) predicate(v *jv) (Node, error) {
 			}
 			xs = append(xs, x)
 		}
-		out = newLogical(v.off, op, xs)
+		return newLogical(v.off, op, xs), nil
 	case op == "not":
-		if err := want(1); err != nil {
+		if err := c.arity(op, args, 1); err != nil {
 			return nil, err
 		}
 		x, err := c.predicate(args.arr[0])
 		if err != nil {
 			return nil, err
 		}
-		out = &Not{Off: v.off, Arg: x}
-	case slices.Contains(compareOps, op) || op == "like":
-		if err := want(2); err != nil {
-			return nil, err
-		}
-		x, err := c.scalar(args.arr[0])
-		if err != nil {
-			return nil, err
-		}
-		y, err := c.scalar(args.arr[1])
-		if err != nil {
-			return nil, err
-		}
-		if op == "like" {
-			out = &Like{Off: v.off, X: x, Pattern: y}
-		} else {
-			out = &Compare{Off: v.off, Op: op, L: x, R: y}
-		}
-	case op == "between":
-		if err := want(3); err != nil {
-			return nil, err
-		}
-		var xs [3]Node
-		for i := range xs {
-			x, err := c.scalar(args.arr[i])
-			if err != nil {
-				return nil, err
-			}
-			xs[i] = x
-		}
-		out = &Between{Off: v.off, X: xs[0], Lo: xs[1], Hi: xs[2]}
+		return &Not{Off: v.off, Arg: x}, nil
+	case slices.Contains(compareOps, op) || op == "like" || op == "between" || op == "isNull":
+		return c.comparison(v, op, args)
 	case op == "in":
-		if err := want(2); err != nil {
-			return nil, err
-		}
-		x, err := c.scalar(args.arr[0])
-		if err != nil {
-			return nil, err
-		}
-		if args.arr[1].kind != 'a' || len(args.arr[1].arr) == 0 {
-			return nil, c.err(args.arr[1], "op \"in\" needs a non-empty array as its second argument")
-		}
-		in := &In{Off: v.off, X: x}
-		for _, a := range args.arr[1].arr {
-			y, err := c.scalar(a)
-			if err != nil {
-				return nil, err
-			}
-			in.List = append(in.List, y)
-		}
-		out = in
-	case op == "isNull":
-		if err := want(1); err != nil {
-			return nil, err
-		}
-		x, err := c.scalar(args.arr[0])
-		if err != nil {
-			return nil, err
-		}
-		out = &IsNull{Off: v.off, X: x}
+		return c.in(v, args)
 	case slices.Contains(spatialOps, op):
-		if err := want(2); err != nil {
+		if err := c.arity(op, args, 2); err != nil {
 			return nil, err
 		}
 		a, err := c.geom(args.arr[0])
@@ -311,11 +258,72 @@ func (c *jsonConv) predicate(v *jv) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = &Spatial{Off: v.off, Op: op, A: a, B: b}
-	default:
-		return nil, c.err(opv, "op %q is not supported (supported: and, or, not, %s, like, between, in, isNull, %s)", op, strings.Join(compareOps, ", "), strings.Join(spatialOps, ", "))
+		return &Spatial{Off: v.off, Op: op, A: a, B: b}, nil
 	}
-	return out, c.term(v)
+	return nil, c.err(opv, "op %q is not supported (supported: and, or, not, %s, like, between, in, isNull, %s)", op, strings.Join(compareOps, ", "), strings.Join(spatialOps, ", "))
+}
+
+// arity checks that op has k arguments.
+func (c *jsonConv) arity(op string, args *jv, k int) error {
+	if n := len(args.arr); n != k {
+		return c.err(args, "op %q takes %d arguments, not %d", op, k, n)
+	}
+	return nil
+}
+
+// comparison converts the ops whose arguments are all scalars: the
+// comparisons, like, between and isNull.
+func (c *jsonConv) comparison(v *jv, op string, args *jv) (Node, error) {
+	k := 2
+	switch op {
+	case "between":
+		k = 3
+	case "isNull":
+		k = 1
+	}
+	if err := c.arity(op, args, k); err != nil {
+		return nil, err
+	}
+	var xs [3]Node
+	for i := 0; i < k; i++ {
+		x, err := c.scalar(args.arr[i])
+		if err != nil {
+			return nil, err
+		}
+		xs[i] = x
+	}
+	switch op {
+	case "like":
+		return &Like{Off: v.off, X: xs[0], Pattern: xs[1]}, nil
+	case "between":
+		return &Between{Off: v.off, X: xs[0], Lo: xs[1], Hi: xs[2]}, nil
+	case "isNull":
+		return &IsNull{Off: v.off, X: xs[0]}, nil
+	}
+	return &Compare{Off: v.off, Op: op, L: xs[0], R: xs[1]}, nil
+}
+
+// in converts op "in": a scalar and a non-empty array of scalars.
+func (c *jsonConv) in(v, args *jv) (Node, error) {
+	if err := c.arity("in", args, 2); err != nil {
+		return nil, err
+	}
+	x, err := c.scalar(args.arr[0])
+	if err != nil {
+		return nil, err
+	}
+	if args.arr[1].kind != 'a' || len(args.arr[1].arr) == 0 {
+		return nil, c.err(args.arr[1], "op \"in\" needs a non-empty array as its second argument")
+	}
+	in := &In{Off: v.off, X: x}
+	for _, a := range args.arr[1].arr {
+		y, err := c.scalar(a)
+		if err != nil {
+			return nil, err
+		}
+		in.List = append(in.List, y)
+	}
+	return in, nil
 }
 
 func (c *jsonConv) scalar(v *jv) (Node, error) {

@@ -5,31 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
-
-	"github.com/paulmach/orb"
 )
-
-type tokKind int
-
-const (
-	tEOF tokKind = iota
-	tIdent
-	tQuoted // "identifier"
-	tString
-	tNumber
-	tOp // = <> < > <= >=
-	tLParen
-	tRParen
-	tComma
-)
-
-type token struct {
-	kind tokKind
-	off  int
-	text string // identifier (as written), string value, number or operator
-}
 
 // parser reads CQL2 text by recursive descent over tokens read on demand.
 type parser struct {
@@ -97,122 +74,6 @@ func (p *parser) enter(off int) error {
 }
 
 func (p *parser) leave() { p.depth-- }
-
-// next scans the next token.
-func (p *parser) next() error {
-	s := p.src
-	for p.pos < len(s) {
-		r, w := utf8.DecodeRuneInString(s[p.pos:])
-		if !unicode.IsSpace(r) {
-			break
-		}
-		p.pos += w
-	}
-	start := p.pos
-	if start >= len(s) {
-		p.tok = token{kind: tEOF, off: start}
-		return nil
-	}
-	c := s[start]
-	switch {
-	case c == '(':
-		p.pos++
-		p.tok = token{tLParen, start, "("}
-	case c == ')':
-		p.pos++
-		p.tok = token{tRParen, start, ")"}
-	case c == ',':
-		p.pos++
-		p.tok = token{tComma, start, ","}
-	case c == '=':
-		p.pos++
-		p.tok = token{tOp, start, "="}
-	case c == '<' || c == '>':
-		p.pos++
-		if p.pos < len(s) && (s[p.pos] == '=' || c == '<' && s[p.pos] == '>') {
-			p.pos++
-		}
-		p.tok = token{tOp, start, s[start:p.pos]}
-	case c == '\'':
-		var b strings.Builder
-		i := start + 1
-		for {
-			if i >= len(s) {
-				return p.err(start, "a string literal that does not end")
-			}
-			if s[i] == '\'' {
-				if i+1 < len(s) && s[i+1] == '\'' {
-					b.WriteByte('\'')
-					i += 2
-					continue
-				}
-				break
-			}
-			b.WriteByte(s[i])
-			i++
-			if b.Len() > p.lim.Literal {
-				return p.err(start, "a string literal longer than %d bytes (the limit of a literal)", p.lim.Literal)
-			}
-		}
-		p.pos = i + 1
-		p.tok = token{tString, start, b.String()}
-	case c == '"':
-		end := strings.IndexByte(s[start+1:], '"')
-		if end < 0 {
-			return p.err(start, "a quoted name that does not end")
-		}
-		if end > p.lim.Literal {
-			return p.err(start, "a name longer than %d bytes (the limit of a literal)", p.lim.Literal)
-		}
-		p.pos = start + 1 + end + 1
-		p.tok = token{tQuoted, start, s[start+1 : start+1+end]}
-	case c == '-' || c == '+' || c == '.' || c >= '0' && c <= '9':
-		i := start
-		if c == '-' || c == '+' {
-			i++
-		}
-		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
-			(s[i] == '-' || s[i] == '+') && (s[i-1] == 'e' || s[i-1] == 'E')) {
-			i++
-		}
-		if i-start > 64 {
-			return p.err(start, "a number longer than 64 characters (the limit of a numeric literal)")
-		}
-		p.pos = i
-		p.tok = token{tNumber, start, s[start:i]}
-	default:
-		r, _ := utf8.DecodeRuneInString(s[start:])
-		if !unicode.IsLetter(r) && r != '_' {
-			return p.err(start, "unexpected character %q", r)
-		}
-		i := start
-		for i < len(s) {
-			r, w := utf8.DecodeRuneInString(s[i:])
-			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '.' && r != ':' {
-				break
-			}
-			i += w
-		}
-		if i-start > p.lim.Literal {
-			return p.err(start, "a name longer than %d bytes (the limit of a literal)", p.lim.Literal)
-		}
-		p.pos = i
-		p.tok = token{tIdent, start, s[start:i]}
-	}
-	return nil
-}
-
-// keyword reports whether the current token is the keyword kw.
-func (p *parser) keyword(kw string) bool {
-	return p.tok.kind == tIdent && strings.EqualFold(p.tok.text, kw)
-}
-
-func (p *parser) expect(k tokKind, what string) error {
-	if p.tok.kind != k {
-		return p.errTok("expected %s", what)
-	}
-	return p.next()
-}
 
 func (p *parser) orExpr() (Node, error) {
 	return p.logical("or", p.andExpr)
@@ -392,6 +253,12 @@ func (p *parser) predicate() (Node, error) {
 		}
 		return negate(off, not, &IsNull{Off: off, X: x}), p.term(off)
 	}
+	return p.keywordPredicate(off, x)
+}
+
+// keywordPredicate is the rest of a predicate on x after [NOT]: LIKE,
+// BETWEEN or IN.
+func (p *parser) keywordPredicate(off int, x Node) (Node, error) {
 	not := p.keyword("not")
 	if not {
 		if err := p.next(); err != nil {
@@ -434,21 +301,8 @@ func (p *parser) predicate() (Node, error) {
 		if err := p.expect(tLParen, "'(' after IN"); err != nil {
 			return nil, err
 		}
-		var list []Node
-		for {
-			v, err := p.scalar()
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-			if p.tok.kind != tComma {
-				break
-			}
-			if err := p.next(); err != nil {
-				return nil, err
-			}
-		}
-		if err := p.expect(tRParen, "',' or ')' in the IN list"); err != nil {
+		list, err := p.inList()
+		if err != nil {
 			return nil, err
 		}
 		return negate(off, not, &In{Off: off, X: x, List: list}), p.term(off)
@@ -457,6 +311,25 @@ func (p *parser) predicate() (Node, error) {
 		return nil, p.errTok("expected LIKE, BETWEEN or IN after NOT")
 	}
 	return nil, p.errTok("expected a comparison (=, <>, <, >, <=, >=, LIKE, BETWEEN, IN or IS NULL)")
+}
+
+// inList reads the scalars of an IN list up to its ')'.
+func (p *parser) inList() ([]Node, error) {
+	var list []Node
+	for {
+		v, err := p.scalar()
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+		if p.tok.kind != tComma {
+			break
+		}
+		if err := p.next(); err != nil {
+			return nil, err
+		}
+	}
+	return list, p.expect(tRParen, "',' or ')' in the IN list")
 }
 
 // scalar is a property, a string, number or boolean literal, or DATE('…')
@@ -533,255 +406,4 @@ func parseInstant(kind, s string) (time.Time, error) {
 		return t, &Error{Msg: strconv.Quote(s) + " is not a " + map[string]string{"date": "date (YYYY-MM-DD)", "timestamp": "timestamp (RFC 3339, e.g. 2022-04-16T10:13:19Z)"}[kind]}
 	}
 	return t.UTC(), nil
-}
-
-// wktType is the canonical name of a WKT geometry keyword, or "".
-func wktType(s string) string {
-	up := strings.ToUpper(s)
-	switch up {
-	case "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION", "BBOX":
-		return up
-	}
-	return ""
-}
-
-// wkt reads a WKT geometry or BBOX(…) from the tokens.
-func (p *parser) wkt() (Node, error) {
-	off := p.tok.off
-	g, err := p.wktGeom()
-	if err != nil {
-		return nil, err
-	}
-	return &Geometry{Off: off, Geom: g}, p.term(off)
-}
-
-func (p *parser) wktGeom() (orb.Geometry, error) {
-	off := p.tok.off
-	typ := wktType(p.tok.text)
-	if typ == "" {
-		return nil, p.errTok("expected a WKT geometry")
-	}
-	if err := p.enter(off); err != nil {
-		return nil, err
-	}
-	defer p.leave()
-	if err := p.next(); err != nil {
-		return nil, err
-	}
-	if p.keyword("z") {
-		if err := p.next(); err != nil {
-			return nil, err
-		}
-	}
-	if typ == "BBOX" {
-		if err := p.expect(tLParen, "'(' after BBOX"); err != nil {
-			return nil, err
-		}
-		var n []float64
-		for {
-			f, err := p.number()
-			if err != nil {
-				return nil, err
-			}
-			n = append(n, f)
-			if p.tok.kind != tComma || len(n) == 6 {
-				break
-			}
-			if err := p.next(); err != nil {
-				return nil, err
-			}
-		}
-		if err := p.expect(tRParen, "')' closing BBOX"); err != nil {
-			return nil, err
-		}
-		return bboxPolygon(n, func(msg string) error { return p.err(off, "%s", msg) })
-	}
-	if typ == "GEOMETRYCOLLECTION" {
-		if err := p.expect(tLParen, "'(' after GEOMETRYCOLLECTION"); err != nil {
-			return nil, err
-		}
-		var c orb.Collection
-		for {
-			g, err := p.wktGeom()
-			if err != nil {
-				return nil, err
-			}
-			c = append(c, g)
-			if p.tok.kind != tComma {
-				break
-			}
-			if err := p.next(); err != nil {
-				return nil, err
-			}
-		}
-		return c, p.expect(tRParen, "')' closing GEOMETRYCOLLECTION")
-	}
-	lst, err := p.coordList()
-	if err != nil {
-		return nil, err
-	}
-	g, msg := shape(typ, lst)
-	if msg != "" {
-		return nil, p.err(off, "%s %s", typ, msg)
-	}
-	return g, nil
-}
-
-// coords is a parenthesized list: either points or nested lists.
-type coords struct {
-	pts  []orb.Point
-	kids []*coords
-}
-
-func (p *parser) coordList() (*coords, error) {
-	off := p.tok.off
-	if err := p.enter(off); err != nil {
-		return nil, err
-	}
-	defer p.leave()
-	if err := p.expect(tLParen, "'('"); err != nil {
-		return nil, err
-	}
-	c := &coords{}
-	for {
-		if p.tok.kind == tLParen {
-			k, err := p.coordList()
-			if err != nil {
-				return nil, err
-			}
-			c.kids = append(c.kids, k)
-		} else {
-			x, err := p.number()
-			if err != nil {
-				return nil, err
-			}
-			y, err := p.number()
-			if err != nil {
-				return nil, err
-			}
-			if p.tok.kind == tNumber { // z, ignored
-				if _, err := p.number(); err != nil {
-					return nil, err
-				}
-			}
-			p.vertices++
-			if p.vertices > p.lim.Vertices {
-				return nil, p.err(off, "geometry literals with more than %d vertices (the limit of vertices)", p.lim.Vertices)
-			}
-			c.pts = append(c.pts, orb.Point{x, y})
-		}
-		if p.tok.kind != tComma {
-			break
-		}
-		if err := p.next(); err != nil {
-			return nil, err
-		}
-	}
-	if len(c.pts) > 0 && len(c.kids) > 0 {
-		return nil, p.err(off, "a list mixes coordinates and lists")
-	}
-	return c, p.expect(tRParen, "',' or ')' in the coordinates")
-}
-
-func (p *parser) number() (float64, error) {
-	if p.tok.kind != tNumber {
-		return 0, p.errTok("expected a number")
-	}
-	f, err := strconv.ParseFloat(p.tok.text, 64)
-	if err != nil || f != f || f > 1e300 || f < -1e300 {
-		return 0, p.err(p.tok.off, "%q is not a finite number", p.tok.text)
-	}
-	return f, p.next()
-}
-
-// shape makes the geometry of a WKT type from its coordinate lists, or
-// says what is wrong with them.
-func shape(typ string, c *coords) (orb.Geometry, string) {
-	ring := func(c *coords) (orb.Ring, string) {
-		if len(c.kids) > 0 || len(c.pts) < 4 || c.pts[0] != c.pts[len(c.pts)-1] {
-			return nil, "needs closed rings of at least 4 points"
-		}
-		return orb.Ring(c.pts), ""
-	}
-	poly := func(c *coords) (orb.Polygon, string) {
-		if len(c.kids) == 0 {
-			return nil, "needs rings in parentheses"
-		}
-		var pg orb.Polygon
-		for _, k := range c.kids {
-			r, msg := ring(k)
-			if msg != "" {
-				return nil, msg
-			}
-			pg = append(pg, r)
-		}
-		return pg, ""
-	}
-	line := func(c *coords) (orb.LineString, string) {
-		if len(c.kids) > 0 || len(c.pts) < 2 {
-			return nil, "needs lines of at least 2 points"
-		}
-		return orb.LineString(c.pts), ""
-	}
-	switch typ {
-	case "POINT":
-		if len(c.pts) != 1 {
-			return nil, "needs one point"
-		}
-		return c.pts[0], ""
-	case "LINESTRING":
-		return line(c)
-	case "POLYGON":
-		return poly(c)
-	case "MULTIPOINT":
-		mp := orb.MultiPoint(c.pts)
-		for _, k := range c.kids {
-			if len(k.pts) != 1 {
-				return nil, "needs one point in each parenthesis"
-			}
-			mp = append(mp, k.pts[0])
-		}
-		return mp, ""
-	case "MULTILINESTRING":
-		var ml orb.MultiLineString
-		for _, k := range c.kids {
-			l, msg := line(k)
-			if msg != "" {
-				return nil, msg
-			}
-			ml = append(ml, l)
-		}
-		if len(ml) == 0 {
-			return nil, "needs lines in parentheses"
-		}
-		return ml, ""
-	case "MULTIPOLYGON":
-		var mp orb.MultiPolygon
-		for _, k := range c.kids {
-			pg, msg := poly(k)
-			if msg != "" {
-				return nil, msg
-			}
-			mp = append(mp, pg)
-		}
-		if len(mp) == 0 {
-			return nil, "needs polygons in parentheses"
-		}
-		return mp, ""
-	}
-	return nil, "is not supported"
-}
-
-// bboxPolygon is the polygon of a 4- or 6-number box (heights ignored).
-func bboxPolygon(n []float64, fail func(string) error) (orb.Geometry, error) {
-	if len(n) == 6 {
-		n = []float64{n[0], n[1], n[3], n[4]}
-	}
-	if len(n) != 4 {
-		return nil, fail("BBOX needs 4 or 6 numbers")
-	}
-	if n[0] > n[2] || n[1] > n[3] {
-		return nil, fail("BBOX's minimum exceeds its maximum (boxes across the antimeridian are not supported)")
-	}
-	return orb.Bound{Min: orb.Point{n[0], n[1]}, Max: orb.Point{n[2], n[3]}}.ToPolygon(), nil
 }
