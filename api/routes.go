@@ -30,8 +30,16 @@ func (s *Server) Handler() http.Handler {
 // wrap (or untimed) writes its errors and bounds its time, role asks for a
 // token, costly queues expensive work. The router tries routes in order.
 func (s *Server) routes(r *mux.Router) {
-	get, post := []string{http.MethodGet, http.MethodHead}, []string{http.MethodPost}
 	ogc := &features.Service{Index: s.index, Reads: s.reads.acquire, LayerRole: layerRole}
+	s.routesPlanning(r, ogc)
+	s.routesCases(r)
+	s.routesOGC(r, ogc)
+}
+
+// routesPlanning: tiles, health, queries, coverage, scenarios, OGC API
+// Features and the planning pages.
+func (s *Server) routesPlanning(r *mux.Router, ogc *features.Service) {
+	get, post := []string{http.MethodGet, http.MethodHead}, []string{http.MethodPost} // GET routes answer HEAD too
 	// Tiles first: most requests are for tiles.
 	r.NewRoute().Name(tileRoute).MatcherFunc(matchTilePath).Methods(get...).Handler(s.serve(s.handleTile, tileTimed))
 	r.Handle("/metrics", s.wrap(role(store.RoleAdmin, s.metrics.handler()))).Methods(http.MethodGet)
@@ -78,6 +86,12 @@ func (s *Server) routes(r *mux.Router) {
 	r.Handle("/planner", s.wrap(s.handlePlannerPage)).Methods(get...)
 	r.Handle("/auditor", s.wrap(s.handleAuditorPage)).Methods(get...)
 
+}
+
+// routesCases: the case pages, Open311, the case API, 12345 imports and
+// the monthly assessment.
+func (s *Server) routesCases(r *mux.Router) {
+	get, post := []string{http.MethodGet, http.MethodHead}, []string{http.MethodPost} // GET routes answer HEAD too
 	// The case pages (handle_map.go): the inspector's phone page and the
 	// dispatcher's board; what they show comes from /api/cases with a token.
 	r.Handle("/inspect", s.wrap(s.handleInspectPage)).Methods(get...)
@@ -116,6 +130,11 @@ func (s *Server) routes(r *mux.Router) {
 	// (or a year): costly.
 	r.Handle("/api/assessment", s.wrap(assessRole(s.costly(s.handleAssessment)))).Methods(get...)
 
+}
+
+// routesOGC: OGC API Features Part 3, OGC API Tiles and the map's style.
+func (s *Server) routesOGC(r *mux.Router, ogc *features.Service) {
+	get := []string{http.MethodGet, http.MethodHead}
 	// OGC API – Features Part 3: what a filter may name (api/features/cql.go).
 	r.Handle("/collections/{id}/queryables", s.wrap(ogc.Queryables)).Methods(get...)
 
