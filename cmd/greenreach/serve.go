@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenreach/greenreach/api"
 	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/cases/zones"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
@@ -63,6 +64,13 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		}
 		cfg.log.Info("reloaded layers written elsewhere", "layers", layers)
 	})
+	// Cases go to the unit of the zone they fall in (the zones layer; in
+	// management grid cells, which have no unit, a dispatcher chooses).
+	zf, err := zones.New(ix.Snapshot, 0)
+	if err != nil {
+		return err
+	}
+	acfg.CaseZones = zf
 	if err := api.New(acfg, st, ix, cfg.log).ListenAndServe(ctx); err != nil {
 		return fmt.Errorf("serve %s: %w", acfg.Addr, err)
 	}
