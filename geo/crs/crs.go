@@ -159,52 +159,7 @@ func (t *Transformer) Geometry(g orb.Geometry) (orb.Geometry, error) {
 		_, err := t.Point(firstBad(g))
 		return g, err
 	}
-	g = orb.Clone(g)
-	var err error
-	conv := func(ps []orb.Point) {
-		for i := range ps {
-			if err != nil {
-				return
-			}
-			ps[i], err = t.Point(ps[i])
-		}
-	}
-	var walk func(orb.Geometry) orb.Geometry
-	walk = func(g orb.Geometry) orb.Geometry {
-		switch x := g.(type) {
-		case orb.Point:
-			p := []orb.Point{x}
-			conv(p)
-			return p[0]
-		case orb.MultiPoint:
-			conv(x)
-		case orb.LineString:
-			conv(x)
-		case orb.Ring:
-			conv(x)
-		case orb.MultiLineString:
-			for _, l := range x {
-				conv(l)
-			}
-		case orb.Polygon:
-			for _, r := range x {
-				conv(r)
-			}
-		case orb.MultiPolygon:
-			for _, p := range x {
-				for _, r := range p {
-					conv(r)
-				}
-			}
-		case orb.Collection:
-			for i := range x {
-				x[i] = walk(x[i])
-			}
-		}
-		return g
-	}
-	g = walk(g)
-	return g, err
+	return mapPoints(orb.Clone(g), t.Point)
 }
 
 // firstBad returns the first coordinate outside lon/lat ranges, or a valid
