@@ -40,7 +40,8 @@ type Config struct {
 	PingTimeout  time.Duration // /readyz store check
 	// TileCacheControl is the Cache-Control header of tiles.
 	TileCacheControl string
-	// TileCacheBytes bounds the tile cache (compressed bytes; 0: off).
+	// TileCacheBytes bounds the tile cache (compressed bytes; 0: off;
+	// AutoTileCache: from the loaded data).
 	TileCacheBytes int64
 	// TileCacheDoorkeeper is how many tiles cut once the cache remembers:
 	// a tile is cached when it is cut a second time while remembered, so
@@ -124,7 +125,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: 256 << 20, TileCacheDoorkeeper: 32768, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
+	return Config{Addr: ":8080", ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, PingTimeout: 2 * time.Second, TileCacheControl: "public, max-age=60", TileCacheBytes: AutoTileCache, TileCacheDoorkeeper: 32768, Anonymous: store.RolePublic, MaxUploadBytes: 256 << 20, UploadMinRate: 64 << 10, QueryTimeout: 30 * time.Second,
 		Workers: max(1, runtime.GOMAXPROCS(0)/2), QueueLength: 32, QueueWait: 10 * time.Second,
 		ReadWorkers: max(1, runtime.GOMAXPROCS(0)/2), ReadQueue: 32, MaxHeaderBytes: 64 << 10,
 		RateLimit: 2, RateBurst: 20, RateClients: 10000,
@@ -188,7 +189,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := tiles.NewCache(cfg.TileCacheBytes)
+	c := tiles.NewCache(max(cfg.TileCacheBytes, 0))
 	c.Admit(cfg.TileCacheDoorkeeper)
 	c.Watch(ix)
 	if !web.KnownRole(cfg.Anonymous) {
@@ -218,6 +219,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	// categories and clock.
 	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
 		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: cityBound(ix.Snapshot())}}
+	s.SizeTileCache()
 	return s
 }
 

@@ -151,12 +151,13 @@ func (c *Cache) Get(k Key) (*Entry, bool) {
 // e.Gzip (and sets e.Gzip to it), so the caller may pass a buffer it
 // reuses: a tile the cache refuses is never copied.
 func (c *Cache) Put(e *Entry, current func() bool) {
+	bound := SearchBound(e.Tile)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.max <= 0 || int64(len(e.Gzip)+len(e.ETag)+len(e.Source))+entryOverhead > c.max {
 		return
 	}
-	e.bound = SearchBound(e.Tile)
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	e.bound = bound
 	if !current() {
 		c.stats.Stale++
 		return
@@ -171,10 +172,25 @@ func (c *Cache) Put(e *Entry, current func() bool) {
 	}
 	c.byKey[e.Key] = c.lru.PushFront(e)
 	c.used += e.size()
-	for c.used > c.max {
+	c.evict()
+}
+
+// evict drops the least recent tiles while the cache holds more than its
+// bound; c.mu is held.
+func (c *Cache) evict() {
+	for c.used > c.max && c.lru.Len() > 0 {
 		c.remove(c.lru.Back())
 		c.stats.Evicted++
 	}
+}
+
+// SetMax changes the cache's bound (0 or less: caching off), dropping the
+// least recent tiles past it.
+func (c *Cache) SetMax(maxBytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.max = maxBytes
+	c.evict()
 }
 
 func (c *Cache) remove(el *list.Element) {

@@ -201,3 +201,34 @@ func TestCacheBytesTrue(t *testing.T) {
 	}
 	runtime.KeepAlive(c)
 }
+
+// TestCacheSetMax: lowering the bound drops the least recent tiles past
+// it; raising it lets more in; 0 turns caching off.
+func TestCacheSetMax(t *testing.T) {
+	one := cost(entry("green", maptile.New(0, 0, 14), 1000, geo.Green))
+	c := NewCache(4 * one)
+	yes := func() bool { return true }
+	for i := 0; i < 4; i++ {
+		c.Put(entry("green", maptile.New(uint32(i), 0, 14), 1000, geo.Green), yes)
+	}
+	c.Get(Key{"green", maptile.New(0, 0, 14)})
+	c.SetMax(2 * one)
+	for i, want := range []bool{true, false, false, true} {
+		if _, ok := c.Get(Key{"green", maptile.New(uint32(i), 0, 14)}); ok != want {
+			t.Errorf("after SetMax(2): tile %d cached = %v, want %v", i, ok, want)
+		}
+	}
+	if st := c.Stats(); st.Entries != 2 || st.Bytes != 2*one || st.MaxBytes != 2*one {
+		t.Errorf("after SetMax(2): %+v", st)
+	}
+	c.SetMax(3 * one)
+	c.Put(entry("green", maptile.New(7, 0, 14), 1000, geo.Green), yes)
+	if st := c.Stats(); st.Entries != 3 {
+		t.Errorf("after SetMax(3) and a put: %d tiles, want 3", st.Entries)
+	}
+	c.SetMax(0)
+	c.Put(entry("green", maptile.New(8, 0, 14), 1000, geo.Green), yes)
+	if st := c.Stats(); st.Entries != 0 || st.Bytes != 0 {
+		t.Errorf("after SetMax(0): %+v", st)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,19 +81,19 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 // serveFlags are serve's flags that are not themselves fields of
 // api.Config: sizes in other units, lists, files.
 type serveFlags struct {
-	cacheMB, uploadMB, uploadRate                      *int64
-	headerKB                                           *int
-	anon, cors, proxies, publicURL, rulesFile, tmpRoot *string
-	publicCORS                                         *bool
+	uploadMB, uploadRate                                        *int64
+	headerKB                                                    *int
+	cacheMB, anon, cors, proxies, publicURL, rulesFile, tmpRoot *string
+	publicCORS                                                  *bool
 }
 
 // newServeFlags defines serve's flags, those of api.Config's fields
 // straight into acfg.
 func newServeFlags(cfg *config, acfg *api.Config) (fs *flag.FlagSet, f *serveFlags) {
 	f = &serveFlags{}
-	fs = flags(cfg, "serve", "[--addr :8080] [--tile-cache-mb 256]")
+	fs = flags(cfg, "serve", "[--addr :8080] [--tile-cache-mb auto]")
 	fs.StringVar(&acfg.Addr, "addr", envOr("GREENREACH_ADDR", acfg.Addr), "listen address ($GREENREACH_ADDR)")
-	f.cacheMB = fs.Int64("tile-cache-mb", acfg.TileCacheBytes>>20, "tile cache size in MiB of compressed tiles, 0 turns it off ($GREENREACH_TILE_CACHE_MB)")
+	f.cacheMB = fs.String("tile-cache-mb", "auto", "tile cache size in MiB of compressed tiles, 0 turns it off; auto: a quarter of the loaded data's memory, 8–256 ($GREENREACH_TILE_CACHE_MB)")
 	fs.IntVar(&acfg.TileCacheDoorkeeper, "tile-doorkeeper", acfg.TileCacheDoorkeeper, "tiles cut once that the tile cache remembers; a tile is cached when cut again while remembered, 0: cached when first cut ($GREENREACH_TILE_DOORKEEPER)")
 	fs.StringVar(&acfg.TileCacheControl, "tile-cache-control", envOr("GREENREACH_TILE_CACHE_CONTROL", acfg.TileCacheControl), "Cache-Control header of tiles ($GREENREACH_TILE_CACHE_CONTROL)")
 	f.anon = fs.String("anonymous-role", envOr("GREENREACH_ANONYMOUS_ROLE", acfg.Anonymous), "role of requests without a token: public, or planner|auditor|admin for a closed network ($GREENREACH_ANONYMOUS_ROLE)")
@@ -139,10 +140,13 @@ func flagsFromEnv(fs *flag.FlagSet) error {
 
 // apply checks the flags and sets the fields of acfg they give.
 func (f *serveFlags) apply(acfg *api.Config) error {
-	if *f.cacheMB < 0 {
-		return usageError{fmt.Sprintf("--tile-cache-mb %d: must be 0 or more", *f.cacheMB)}
+	if *f.cacheMB == "auto" {
+		acfg.TileCacheBytes = api.AutoTileCache
+	} else if mb, err := strconv.ParseInt(*f.cacheMB, 10, 64); err != nil || mb < 0 || mb > 1<<20 {
+		return usageError{fmt.Sprintf("--tile-cache-mb %q: want auto or 0–%d", *f.cacheMB, 1<<20)}
+	} else {
+		acfg.TileCacheBytes = mb << 20
 	}
-	acfg.TileCacheBytes = *f.cacheMB << 20
 	if *f.uploadMB < 1 || *f.uploadRate < 1 || acfg.QueryTimeout <= 0 {
 		return usageError{"--max-upload-mb, --upload-min-rate and --query-timeout must be positive"}
 	}

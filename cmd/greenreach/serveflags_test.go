@@ -16,6 +16,8 @@ func TestServeLimitFlags(t *testing.T) {
 		{[]string{"--workers", "0"}},
 		{[]string{"--rate-limit", "-1"}},
 		{[]string{"--repair-crossings", "0"}},
+		{[]string{"--tile-cache-mb", "-1"}},
+		{[]string{"--tile-cache-mb", "lots"}},
 	} {
 		code, _, stderr := runCLI(t, t.Context(), append([]string{"--db", t.TempDir() + "/no/such.gpkg", "serve"}, c.args...)...)
 		if code != 2 || !strings.Contains(stderr, "--"+strings.TrimPrefix(c.args[0], "--")) {
