@@ -47,6 +47,9 @@ type options struct {
 }
 
 func main() {
+	if probeMain() {
+		return
+	}
 	var o options
 	var only string
 	flag.StringVar(&o.bin, "bin", "bin/greenreach", "the greenreach binary")
@@ -168,17 +171,20 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 	}
 	time.Sleep(2 * time.Second)
 
-	probeClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	ctx, cancel := context.WithTimeout(context.Background(), o.idle)
 	sampler := sampleRSS(s.pid, 50*time.Millisecond, 0, nil)
 	cpu0, idleStart := cpuOf(s.pid), time.Now()
-	out.idleHz = probe(ctx, probeClient, s.base+"/healthz", o.rate)
-	cancel()
+	waitIdle, err := probeProcess(s.base+"/healthz", o.rate, o.idle)
+	if err != nil {
+		return out, err
+	}
+	if out.idleHz, err = waitIdle(); err != nil {
+		return out, err
+	}
 	out.idleCPU, out.idleTook = cpuOf(s.pid)-cpu0, time.Since(idleStart)
 	out.idleRSS, _ = sampler.end()
 
 	out.hwmExact = resetPeak(s.pid) == nil
-	ctx, cancel = context.WithTimeout(context.Background(), o.dur)
+	ctx, cancel := context.WithTimeout(context.Background(), o.dur)
 	defer cancel()
 	sampler = sampleRSS(s.pid, 50*time.Millisecond, o.rssLimit, func(mb float64) {
 		out.stopped = fmt.Sprintf("stopped at %.0f MiB (-rss-limit)", mb)
@@ -191,8 +197,10 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 		case <-ctx.Done():
 		}
 	}()
-	hzDone := make(chan probeResult)
-	go func() { hzDone <- probe(ctx, probeClient, s.base+"/healthz", o.rate) }()
+	waitHz, err := probeProcess(s.base+"/healthz", o.rate, o.dur)
+	if err != nil {
+		return out, err
+	}
 	fl := flooder{
 		client: &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: o.conns, MaxConnsPerHost: o.conns}},
 		base:   s.base,
@@ -202,7 +210,9 @@ func runOne(o options, f flood, bb orb.Bound, seed uint64) (outcome, error) {
 	out.c = fl.run(ctx, seed, f.next)
 	out.took = time.Since(start)
 	out.cpu, out.loadCPU = cpuOf(s.pid)-cpu0, selfCPU()-load0
-	out.hz = <-hzDone
+	if out.hz, err = waitHz(); err != nil {
+		return out, err
+	}
 	_, out.peak = sampler.end()
 	if _, hwm, err := memMB(s.pid); err == nil && out.hwmExact {
 		out.peak = max(out.peak, hwm)
