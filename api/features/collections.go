@@ -35,7 +35,12 @@ func collectionOf(base string, sc *geo.Schema, l *index.Layer) CollectionJSON {
 			{base + "/collections/" + sc.ID + "/items", "items", web.MediaGeoJSON, sc.Title + " as GeoJSON"},
 			{base + "/tiles/" + sc.ID + ".json", "describedby", web.MediaJSON, "vector tiles (TileJSON)"},
 			{base + "/collections/" + sc.ID + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", MediaSchema, "what a filter may name"},
-			{base + "/collections/" + sc.ID + "/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", web.MediaJSON, "vector tiles (OGC API – Tiles)"},
+			// Untyped (a link's type is optional): GDAL 3.6's OGCAPI driver
+			// takes a tilesets link only when its type is application/json,
+			// and then reads nothing, its vector-tile code being left out of
+			// its CMake builds until 3.7.1; without one its default opens the
+			// items. GDAL 3.7.2 and later follow an untyped link to the tiles.
+			{base + "/collections/" + sc.ID + "/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "", "vector tiles (OGC API – Tiles)"},
 		},
 	}
 	if b, ok := l.Bound(); ok {

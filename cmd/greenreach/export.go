@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/i18n"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/greenreach/greenreach/tiles/pmtiles"
@@ -51,7 +53,7 @@ func runExport(ctx context.Context, cfg *config, args []string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	count, n, err := pmtiles.Export(ctx, snap, tiles.Public, *minZ, *maxZ, metadata(snap), tmp, func(z, done, total int) {
+	count, n, err := pmtiles.Export(ctx, snap, tiles.Public, *minZ, *maxZ, metadata(snap, *minZ, *maxZ), tmp, func(z, done, total int) {
 		if done == total {
 			fmt.Fprintf(cfg.stderr, "export: zoom %d done, %s\n", z, time.Since(start).Round(time.Millisecond))
 		}
@@ -75,15 +77,44 @@ func runExport(ctx context.Context, cfg *config, args []string) error {
 	return nil
 }
 
-// metadata is the archive's JSON: name, attribution and vector_layers.
-func metadata(snap *index.Snapshot) map[string]any {
+// metadata is the archive's JSON: name and description in Chinese then
+// English (a file has no reader's language to answer in), the tiles'
+// version, attribution, and vector_layers, each with its fields and zooms:
+// from minZ to the layer's real maximum (tiles.DetailZoom) within maxZ,
+// past which the map overzooms, as TileJSON says.
+func metadata(snap *index.Snapshot, minZ, maxZ int) map[string]any {
 	var layers []tiles.VectorLayer
-	for _, l := range tiles.Public {
-		layers = append(layers, tiles.VectorLayerOf(l, snap.Layer(l).Schema))
+	for _, id := range tiles.Public {
+		l := snap.Layer(id)
+		v := tiles.VectorLayerOf(id, l.Schema)
+		v.Description = bilingual(l.Schema.TitleIn(i18n.ZH), l.Schema.TitleIn(i18n.EN))
+		v.MinZoom, v.MaxZoom = minZ, min(max(tiles.DetailZoom(l), minZ), maxZ)
+		layers = append(layers, v)
 	}
-	m := map[string]any{"name": "greenreach public tiles", "format": "pbf", "vector_layers": layers}
+	nameZH, descZH := tiles.Titles("public", i18n.ZH)
+	nameEN, descEN := tiles.Titles("public", i18n.EN)
+	m := map[string]any{
+		"name":          "greenreach " + bilingual(strings.TrimPrefix(nameZH, "greenreach "), strings.TrimPrefix(nameEN, "greenreach ")),
+		"description":   bilingual(descZH, descEN),
+		"version":       tiles.Semver(snap, tiles.Public),
+		"format":        "pbf",
+		"type":          "overlay",
+		"vector_layers": layers,
+	}
 	if a := tiles.Attribution(snap, tiles.Public); a != "" {
 		m["attribution"] = a
 	}
 	return m
+}
+
+// bilingual is "中文 / English", Chinese first as the schema's comments;
+// one of them when the other is missing or they are the same.
+func bilingual(zh, en string) string {
+	switch {
+	case zh == "" || zh == en:
+		return en
+	case en == "":
+		return zh
+	}
+	return zh + " / " + en
 }
