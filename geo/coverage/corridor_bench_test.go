@@ -3,7 +3,9 @@ package coverage
 import (
 	"context"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/geo"
@@ -46,7 +48,7 @@ func cityTown(tb testing.TB) *index.Snapshot {
 }
 
 // benchCorridor times the corridor rule alone on snap, its units and
-// parcels read once beforehand.
+// parcels read once beforehand, and the rule as it was (refCorridor).
 func benchCorridor(b *testing.B, snap *index.Snapshot) {
 	ctx := context.Background()
 	rs := corridorRule(b)
@@ -54,16 +56,40 @@ func benchCorridor(b *testing.B, snap *index.Snapshot) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	var res *Result
-	for i := 0; i < b.N; i++ {
-		if res, err = a.corridor(ctx, snap, &rs.Rules[0]); err != nil {
+	b.Run("rule", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		var res *Result
+		for i := 0; i < b.N; i++ {
+			if res, err = a.corridor(ctx, snap, &rs.Rules[0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(res.corridor.roads)), "roads")
+		b.ReportMetric(float64(len(res.Units)), "units")
+	})
+	b.Run("reference", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for i := 0; i < b.N; i++ {
+			a.refCorridor(snap, &rs.Rules[0])
+		}
+	})
+}
+
+// reportCPU starts counting the process's CPU time; the function it
+// returns reports it per op (the machine is shared: wall time runs slow
+// when others use the cores).
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 			b.Fatal(err)
 		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	b.ReportMetric(float64(len(res.corridor.roads)), "roads")
-	b.ReportMetric(float64(len(res.Units)), "units")
+	start := cpu()
+	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
 }
 
 // BenchmarkCorridorCity times the ring-road belt rule on the city town.
