@@ -252,7 +252,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		case ResidentsPerTarget:
 			res = a.residentsPerTarget(snap, r)
 		case Corridor:
-			res = a.corridor(snap, r)
+			res, err = a.corridor(ctx, snap, r)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)

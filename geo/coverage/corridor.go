@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"context"
 	"math"
 
 	"github.com/greenreach/greenreach/geo"
@@ -13,12 +14,23 @@ import (
 // side is covered there when that reach meets a target polygon. The value
 // is the covered share of the road sides' length; runs without green
 // longer than MaxGap are listed as gaps with their stretch of road.
-func (a *Audit) corridor(snap *index.Snapshot, r *Rule) *Result {
+func (a *Audit) corridor(ctx context.Context, snap *index.Snapshot, r *Rule) (*Result, error) {
 	units := a.levelUnits(r)
 	ct := a.newCorridorTally(snap, r, units)
 	st := &corridorState{}
+	var err error
+	scanned := 0
 	snap.Layer(geo.Roads).Scan(func(f *geo.Feature) bool {
-		if !r.Roads.Match(f) {
+		// The deadline is looked at before each of the rule's roads is
+		// walked, and every few thousand other roads passed over.
+		scanned++
+		match := r.Roads.Match(f)
+		if match || scanned%4096 == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		if !match {
 			return true
 		}
 		ct.road = &corridorRoad{f: f, sum: make([]corridorSum, len(units))}
@@ -26,12 +38,15 @@ func (a *Audit) corridor(snap *index.Snapshot, r *Rule) *Result {
 		st.roads = append(st.roads, ct.road)
 		return true
 	})
+	if err != nil {
+		return nil, err
+	}
 	st.sum = ct.sum
 	res := &Result{Rule: r, corridor: st}
 	for i, u := range units {
 		res.Units = append(res.Units, corridorUnit(r, u, ct.sum[i], ct.gaps[i]))
 	}
-	return res
+	return res, nil
 }
 
 func (a *Audit) newCorridorTally(snap *index.Snapshot, r *Rule, units []*Unit) *corridorTally {
