@@ -35,7 +35,7 @@ import (
 //     names staff).
 var (
 	surveyReaders = []string{store.RoleInspector, store.RoleDispatcher, store.RoleUnit, store.RolePlanner, store.RoleAuditor, store.RoleAdmin}
-	surveyEditors = []string{store.RoleInspector, store.RolePlanner, store.RoleAdmin, store.RoleUnit}
+	surveyEditors = survey.Editors
 )
 
 // Limits of the survey routes.

@@ -24,6 +24,10 @@ import (
 // order of the layer's schema.
 var Fields = []string{"grade", "unit", "trees", "shrub_m2", "lawn_m2"}
 
+// Editors are the roles that may survey: inspectors, planners and admins
+// every field of every green space, a unit's token as UnitFields says.
+var Editors = []string{store.RoleInspector, store.RolePlanner, store.RoleAdmin, store.RoleUnit}
+
 // UnitFields are the fields a unit's token may survey on its own green
 // spaces: what it counts on the ground. The grade and the unit itself
 // are the bureau's to set.
@@ -242,10 +246,13 @@ func (s *Service) checkValues(ctx context.Context, f *geo.Feature, e Edit) error
 	return nil
 }
 
-// may refuses an actor an edit: a unit's token may survey the counted
-// fields (UnitFields) of the green spaces whose unit it is, nothing else;
-// the other roles that reach Apply may edit every field.
+// may refuses an actor an edit: a role outside Editors anything; a
+// unit's token all but the counted fields (UnitFields) of the green
+// spaces whose unit it is.
 func may(a Actor, f *geo.Feature, e Edit) error {
+	if !slices.Contains(Editors, a.Role) {
+		return fmt.Errorf("role %q may not survey green spaces (%v may): %w", a.Role, Editors, ErrForbidden)
+	}
 	if a.Role != store.RoleUnit {
 		return nil
 	}

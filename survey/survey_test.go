@@ -169,6 +169,11 @@ func TestStory(t *testing.T) {
 		if _, err := svc.Apply(ctx, unitU02, g.ID, 2, Edit{Changes: []Change{{"trees", int64(1)}}}); !errors.Is(err, ErrForbidden) {
 			t.Errorf("another unit surveyed: %v", err)
 		}
+		for _, role := range []string{store.RoleDispatcher, store.RoleAuditor, store.RolePublic, ""} {
+			if _, err := svc.Apply(ctx, Actor{Name: "x", Role: role}, g.ID, 2, Edit{Changes: []Change{{"trees", int64(1)}}}); !errors.Is(err, ErrForbidden) {
+				t.Errorf("role %q surveyed: %v", role, err)
+			}
+		}
 		if _, err := svc.Apply(ctx, unitU01, g.ID, 2, Edit{Changes: []Change{{"grade", int64(1)}}}); !errors.Is(err, ErrForbidden) {
 			t.Errorf("a unit regraded its own green space: %v", err)
 		}
