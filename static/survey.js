@@ -66,7 +66,7 @@ window.GRSurvey = (() => {
       <label>${GR.esc(t('survey.note'))} <input name="note" maxlength="500" autocomplete="off"></label>
       <button type="submit" class="primary">${GR.esc(t('survey.save'))}</button>
       <output id="survey-msg" role="status"></output></form>`;
-    const items = history.map(e => `<li><span class="hint">${GR.esc(GR.date(e.at))} · ${GR.dataHTML(e.who)}</span>
+    const items = history.map(e => `<li><span class="hint">${GR.esc(GR.date(e.at))} · ${GR.dataHTML(e.who)}</span><br>
       ${GR.esc(t('survey.change', { field: label(e.field), old: value(e.field, e.old), new: value(e.field, e.new) }))}
       ${e.note ? `<span class="hint">（${GR.dataHTML(e.note)}）</span>` : ''}</li>`).join('');
     sec.innerHTML = `<h2>${GR.esc(t('survey.heading'))}</h2>
