@@ -40,12 +40,13 @@ func handleOpenAPI() handlerFunc {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseImportPaths(), oaAssessmentPaths(), oaTilesPaths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseImportPaths(), oaAssessmentPaths(), oaSurveyPaths(), oaTilesPaths()} {
 		maps.Copy(paths, group)
 	}
 	schemas := oaSchemas()
 	maps.Copy(schemas, oaCaseSchemas())
 	maps.Copy(schemas, oaCaseImportSchemas())
+	maps.Copy(schemas, oaSurveySchemas())
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{

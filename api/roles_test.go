@@ -101,6 +101,10 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/api/cases/{id:[0-9]+}/photos/{pid:[0-9]+}/thumb": {"/api/cases/1/photos/1/thumb"},
 		"/api/cases/{id:[0-9]+}/{action:[a-z_]+}":          {"POST /api/cases/1/register"},
 		"/api/assessment":                                  {"/api/assessment?month=2026-11", "/api/assessment?year=2026&format=csv", "/api/assessment?month=2026-11&format=html"},
+		// The green-space survey (survey_test.go checks them with tokens).
+		"/api/survey/green.csv":                 {"/api/survey/green.csv"},
+		"/api/survey/green/{id:[0-9]+}":         {"/api/survey/green/1", "PATCH /api/survey/green/1"},
+		"/api/survey/green/{id:[0-9]+}/history": {"/api/survey/green/1/history"},
 		// OGC API – Tiles and the map's style (api/ogctiles, api/mapstyle).
 		"/tileMatrixSets": {"/tileMatrixSets"}, "/tileMatrixSets/{tms}": {"/tileMatrixSets/WebMercatorQuad"},
 		"/tiles": {"/tiles"}, "/tiles/WebMercatorQuad": {"/tiles/WebMercatorQuad"},

@@ -130,6 +130,14 @@ func (s *Server) routesCases(r *mux.Router) {
 	// (or a year): costly.
 	r.Handle("/api/assessment", s.wrap(assessRole(s.costly(s.handleAssessment)))).Methods(get...)
 
+	// The green-space survey (handle_survey.go): staff read records, their
+	// history and the survey table; inspectors, planners, admins and a
+	// unit (its own green spaces' counts) edit with If-Match.
+	r.Handle("/api/survey/green.csv", s.wrap(s.handleSurveyCSV)).Methods(get...)
+	r.Handle("/api/survey/green/{id:[0-9]+}", s.wrap(s.handleSurveyGet)).Methods(get...)
+	r.Handle("/api/survey/green/{id:[0-9]+}", s.wrap(s.handleSurveyEdit)).Methods(http.MethodPatch)
+	r.Handle("/api/survey/green/{id:[0-9]+}/history", s.wrap(s.handleSurveyHistory)).Methods(get...)
+
 }
 
 // routesOGC: OGC API Features Part 3, OGC API Tiles and the map's style.

@@ -19,10 +19,10 @@ func TestGolden(t *testing.T) {
 		opt         Options
 		want, zones string
 	}{
-		{Options{Seed: 1, Size: "small"}, "3289710c9ccc02f7acdfe6c3e95a128d378f076d43a5509f437955e1b41262ac", "dfaaa8f68d13b8eca4332f78462f008a89b9a9880447546d9987897d0ea32442"},
-		{Options{Seed: 7, Size: "small"}, "258ca15ed86afce3a851303ada0f5dcb2252bb9c7ccca505f81523f3823aaf64", "4b3360f660d20e33c4e4dd7046e4d59fb3df05fb7a7ac35f120abdb16eba6d68"},
-		{Options{Seed: 1, Size: "city"}, "02fc0fb04e2324fc96d5e9d11bd26e0910b34989b2798283b44f1e6d3be16c9a", "7c1e015219b84e21fbd4dd84210bd38dd784e0ca45ec146edf2cb4f3723af7bf"},
-		{Options{Seed: 1, Size: "metro"}, "3c837081543c7bf2ee48b0c31957c2b90fa3310f9f885cd137a91aeb47de4941", "392999ab3c38fbbfa532d5062a2d24baf9ab8a12f6a11978b333f7e6dcdc6045"},
+		{Options{Seed: 1, Size: "small"}, "8b9fc03bedd85f38d011508446b3ab8045f5e9afcaa6c299ae8a387876261e01", "dfaaa8f68d13b8eca4332f78462f008a89b9a9880447546d9987897d0ea32442"},
+		{Options{Seed: 7, Size: "small"}, "44cabb7bfebe92d40a66d6d5e28bfd3fd2a918ba99e5092fc7810612790200dd", "4b3360f660d20e33c4e4dd7046e4d59fb3df05fb7a7ac35f120abdb16eba6d68"},
+		{Options{Seed: 1, Size: "city"}, "51669dcd1d0a8372129d667b670297970d760aefc6d8c2d55b08a3a9a2c7dad5", "7c1e015219b84e21fbd4dd84210bd38dd784e0ca45ec146edf2cb4f3723af7bf"},
+		{Options{Seed: 1, Size: "metro"}, "72649e8f94886d7e361791104f0566792baf22c68513ae2806e89b335e2da07d", "392999ab3c38fbbfa532d5062a2d24baf9ab8a12f6a11978b333f7e6dcdc6045"},
 	} {
 		if tc.opt.Size == "metro" && testing.Short() {
 			continue

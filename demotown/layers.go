@@ -68,7 +68,10 @@ func blockCorners(i, j int) [4][2]float64 {
 	return [4][2]float64{{g(i), g(j)}, {g(i + 1), g(j)}, {g(i + 1), g(j + 1)}, {g(i), g(j + 1)}}
 }
 
-// greenProps fills the optional green attributes from the area.
+// greenProps fills the survey attributes (普查: grade, unit, trees, shrub
+// and lawn areas) from the area; unit is a unit's id (Units). Every kind
+// gets all three counts, from the two draws it has always taken, so the
+// random streams stay as they were.
 func greenProps(name, kind string, public bool, grade int, unit string, area float64, r *rand.Rand) map[string]any {
 	p := map[string]any{"name": name, "kind": kind, "public": public, "grade": int64(grade), "unit": unit}
 	a, b := r.Float64(), r.Float64()
@@ -79,15 +82,28 @@ func greenProps(name, kind string, public bool, grade int, unit string, area flo
 		p["lawn_m2"] = math.Round(area * (0.3 + 0.2*a))
 	case "garden":
 		p["trees"] = int64(area / (70 + 30*a))
+		p["shrub_m2"] = math.Round(area * (0.1 + 0.1*a))
 		p["lawn_m2"] = math.Round(area * (0.4 + 0.2*b))
 	case "forest":
 		p["trees"] = int64(area / (15 + 10*a))
 		p["shrub_m2"] = math.Round(area * (0.15 + 0.1*b))
+		p["lawn_m2"] = math.Round(area * (0.05 + 0.05*a))
 	case "lawn":
 		p["trees"] = int64(area / (300 + 200*a))
+		p["shrub_m2"] = math.Round(area * (0.02 + 0.03*b))
 		p["lawn_m2"] = math.Round(area * (0.85 + 0.1*b))
 	}
 	return p
+}
+
+// greeningUnit is the id of district d's greening maintenance company,
+// which keeps its parks, belts, lawns and woods (Units' order).
+func greeningUnit(d int) string { return unitID(d * unitsPerDistrict) }
+
+// propertyUnit is the id of the property company keeping the k-th
+// compound garden of a block: the companies in turn, with no draw.
+func propertyUnit(t *town, i, j, k int) string {
+	return unitID(len(t.dists)*unitsPerDistrict + (i+j+k)%propertyCompanies)
 }
 
 func area(x0, y0, x1, y1 float64) float64 { return (x1 - x0) * (y1 - y0) }
@@ -107,18 +123,18 @@ func (t *town) green(e *emitter) {
 		lx0, ly0, lx1, ly1 := lake(b)
 		r := t.rng(tagGreen, -1, k)
 		e.add(idOf("green/park/big", k), orb.Polygon{t.rect(x0, y0, x1, y1), t.hole(lx0, ly0, lx1, ly1)},
-			greenProps(b.name, "park", true, 1, t.dists[b.d].name+"公园管理处", area(x0, y0, x1, y1)-area(lx0, ly0, lx1, ly1), r))
+			greenProps(b.name, "park", true, 1, greeningUnit(b.d), area(x0, y0, x1, y1)-area(lx0, ly0, lx1, ly1), r))
 	}
 	var bd blockDetail
 	n := t.n
 	for j := 0; j < n && !e.stopped(); j++ {
 		for i := 0; i < n; i++ {
-			d := t.district(i, j)
+			d := t.community(i, j).d
 			switch t.kind[t.idx(i, j)] {
 			case bPark:
 				x0, y0, x1, y1 := g(i)+parkSet, g(j)+parkSet, g(i+1)-parkSet, g(j+1)-parkSet
 				e.add(idOf("green/park", i, j), orb.Polygon{t.rect(x0, y0, x1, y1)},
-					greenProps(t.parkName(i, j), "park", true, 1, d.name+"公园管理处", area(x0, y0, x1, y1), t.rng(tagGreen, i, j)))
+					greenProps(t.parkName(i, j), "park", true, 1, greeningUnit(d), area(x0, y0, x1, y1), t.rng(tagGreen, i, j)))
 			case bRes:
 				t.detail(i, j, &bd)
 				t.blockGreen(e, &bd, d)
@@ -127,7 +143,7 @@ func (t *town) green(e *emitter) {
 	}
 }
 
-func (t *town) blockGreen(e *emitter, bd *blockDetail, d *district) {
+func (t *town) blockGreen(e *emitter, bd *blockDetail, d int) {
 	i, j := bd.i, bd.j
 	r := t.rng(tagGreen, i, j)
 	for _, side := range []uint8{sideW, sideE, sideS, sideN} {
@@ -139,14 +155,14 @@ func (t *town) blockGreen(e *emitter, bd *blockDetail, d *district) {
 			continue
 		}
 		e.add(idOf("green/belt", i, j, int(side)), orb.Polygon{t.rect(x0, y0, x1, y1)},
-			greenProps("环城绿带", "belt", true, 2, "市绿化管理处", area(x0, y0, x1, y1), r))
+			greenProps("环城绿带", "belt", true, 2, greeningUnit(d), area(x0, y0, x1, y1), r))
 	}
 	if bd.riverPark {
 		p := bd.rp
 		e.add(idOf("green/river", i, j), orb.Polygon{t.rect(p[0], p[1], p[2], p[3])},
-			greenProps("滨河公园", "park", true, 2, d.name+"公园管理处", area(p[0], p[1], p[2], p[3]), r))
+			greenProps("滨河公园", "park", true, 2, greeningUnit(d), area(p[0], p[1], p[2], p[3]), r))
 	}
-	parks := d.name + "公园管理处"
+	parks := greeningUnit(d)
 	for k := 0; k < bd.nx*bd.ny; k++ {
 		c := &bd.cells[k]
 		word := parkWords[c.word]
@@ -156,10 +172,10 @@ func (t *town) blockGreen(e *emitter, bd *blockDetail, d *district) {
 				greenProps(word+"游园", "park", true, 2, parks, area(c.x0, c.y0, c.x1, c.y1), r))
 		case cLawn:
 			e.add(idOf("green/cell", i, j, k), orb.Polygon{t.rect(c.x0, c.y0, c.x1, c.y1)},
-				greenProps(word+"草坪", "lawn", true, 3, d.name+"绿化队", area(c.x0, c.y0, c.x1, c.y1), r))
+				greenProps(word+"草坪", "lawn", true, 3, parks, area(c.x0, c.y0, c.x1, c.y1), r))
 		case cForest:
 			e.add(idOf("green/cell", i, j, k), orb.Polygon{t.rect(c.x0, c.y0, c.x1, c.y1)},
-				greenProps(word+"林地", "forest", true, 3, d.name+"林业站", area(c.x0, c.y0, c.x1, c.y1), r))
+				greenProps(word+"林地", "forest", true, 3, parks, area(c.x0, c.y0, c.x1, c.y1), r))
 		case cParcel:
 			if c.half != 0 {
 				x0, y0, x1, y1 := c.halfRect()
@@ -181,7 +197,7 @@ func (t *town) blockGreen(e *emitter, bd *blockDetail, d *district) {
 				gx0, gy0, gx1, gy1 := x0+0.35*w, y0+0.35*h, x1-0.35*w, y1-0.35*h
 				name := t.parcelName(bd, k)
 				e.add(idOf("green/garden", i, j, k), orb.Polygon{t.rect(gx0, gy0, gx1, gy1)},
-					greenProps(name+"内部绿地", "garden", false, 3, name+"物业", area(gx0, gy0, gx1, gy1), r))
+					greenProps(name+"内部绿地", "garden", false, 3, propertyUnit(t, i, j, k), area(gx0, gy0, gx1, gy1), r))
 			}
 		}
 	}

@@ -39,6 +39,7 @@
     map.getSource('picked').setData(f);
     popup.setLngLat(at).setHTML(parkHTML(f.properties)).addTo(map);
     panel.innerHTML = parkHTML(f.properties);
+    if (window.GRSurvey) GRSurvey.show(panel, f.id); // staff: its survey record (survey.js)
   }
 
   // Clicking a park: its feature, whole, from the OGC API (tile features are

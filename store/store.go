@@ -49,6 +49,7 @@ type Store interface {
 	Tokens
 	Cases
 	Units
+	Survey
 }
 
 // Tx is a write transaction.
@@ -71,6 +72,10 @@ type Tx interface {
 	// who, in this transaction: the edits put here and the mark land
 	// together or not at all (ErrConflict, ErrNotFound, ErrCommitted).
 	CommitScenario(ctx context.Context, id, ifVersion int64, who string) error
+	// AppendSurvey appends survey history entries (CheckSurvey) in this
+	// transaction, stamped with its time, setting each entry's ID and At:
+	// the features put here and their history land together or not at all.
+	AppendSurvey(ctx context.Context, es []*SurveyEntry) error
 }
 
 // Changes is what one committed Write did.

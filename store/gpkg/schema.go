@@ -40,6 +40,7 @@ var migrations = []migration{
 	{"gr_tokens.unit", migrateTokenUnit},
 	{migrationZones, migrateZonesUnits},
 	{"gr_cases.ref", migrateCaseRef},
+	{"gr_survey", migrateSurvey},
 }
 
 // migrateTokenUnit adds the unit a token of role unit speaks for; older

@@ -42,6 +42,7 @@ type Data struct {
 	nextToken int64
 	cases     caseData               // guarded by wmu
 	units     map[string]*store.Unit // guarded by wmu
+	survey    surveyData             // guarded by wmu
 }
 
 // NewData returns empty data.
@@ -153,6 +154,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) (*store.Chan
 	s.d.st = tx.st
 	s.d.mu.Unlock()
 	tx.applyCommits(tx.rec.C.Updated)
+	tx.applySurvey(tx.rec.C.Updated)
 	return &tx.rec.C, nil
 }
 
@@ -170,6 +172,7 @@ type tx struct {
 	st     *state
 	rec    *store.Recorder
 	commit []commitMark
+	survey []*store.SurveyEntry
 }
 
 func (t *tx) Put(ctx context.Context, feats []*geo.Feature) error {

@@ -70,6 +70,8 @@ var migrations = []func(schema string) string{
 	migrateZonesUnits,
 	// 9: the source's own id of a case (cases.go).
 	migrateCaseRef,
+	// 10: the survey history of green spaces (survey.go).
+	migrateSurvey,
 }
 
 // initialLayers are the layers step 1 created. A layer added later gets a

@@ -49,6 +49,8 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"CaseRaceOneWins", testCaseRace},
 		{"CaseBatch", testCaseBatch},
 		{"UnitsAndZones", testUnits},
+		{"SurveyHistory", testSurvey},
+		{"SurveyRaceOneWins", testSurveyRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
