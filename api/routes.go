@@ -117,8 +117,8 @@ func (s *Server) routesCases(r *mux.Router) {
 	// Case tiles (handle_case_tiles.go): the staff's heatmap, the public
 	// map's status-only layer.
 	ct := newCaseTiles(s)
-	r.Handle("/api/cases/tiles/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.wrap(ct.staff)).Methods(get...)
-	r.Handle("/api/cases/public/tiles/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.wrap(ct.public)).Methods(get...)
+	r.Handle("/api/cases/tiles/{z}/{x}/{y}.mvt", s.wrap(ct.staff)).Methods(get...)
+	r.Handle("/api/cases/public/tiles/{z}/{x}/{y}.mvt", s.wrap(ct.public)).Methods(get...)
 	r.Handle("/api/cases", s.wrap(s.handleCaseList)).Methods(get...)
 	r.Handle("/api/cases", s.untimed(s.handleCaseReport)).Methods(post...)
 	r.Handle("/api/cases/{id:[0-9]+}", s.wrap(s.handleCaseGet)).Methods(get...)
