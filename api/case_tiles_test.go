@@ -250,3 +250,38 @@ func TestPublicCaseTiles(t *testing.T) {
 		t.Errorf("public point %v, want about %v (rounded from %v)", p, round, reg.Point)
 	}
 }
+
+// TestCaseTileCache: a kept tile is served until its time is up; the
+// cache never holds more bytes than its bound (expired tiles go first,
+// then all); a tile larger than the bound is not kept.
+func TestCaseTileCache(t *testing.T) {
+	now := caseT0
+	c := &caseTileCache{ttl: 30 * time.Second, max: 100, now: func() time.Time { return now }, m: map[string]*caseTileEntry{}}
+	ent := func(n int) *caseTileEntry { return &caseTileEntry{gz: make([]byte, n)} }
+	c.put("a", ent(40)) // 41 bytes with its key
+	if _, ok := c.get("a"); !ok {
+		t.Fatal("a kept tile is not served")
+	}
+	now = now.Add(20 * time.Second)
+	c.put("b", ent(40))
+	now = now.Add(10 * time.Second) // a is 30 s old: expired
+	if _, ok := c.get("a"); ok {
+		t.Error("an expired tile is served")
+	}
+	if _, ok := c.get("b"); !ok || c.size != 41 {
+		t.Errorf("b: size %d", c.size)
+	}
+	c.put("c", ent(40))
+	c.put("d", ent(40)) // over the bound: b and c are fresh, so all go
+	if _, ok := c.get("b"); ok || c.size != 41 || len(c.m) != 1 {
+		t.Errorf("over the bound: %d bytes, %d tiles", c.size, len(c.m))
+	}
+	c.put("e", ent(200))
+	if _, ok := c.get("e"); ok || c.size > c.max {
+		t.Errorf("a tile over the bound is kept: %d bytes", c.size)
+	}
+	c.put("d", ent(10)) // replacing a tile counts it once
+	if c.size != 11 {
+		t.Errorf("after replacing d: %d bytes", c.size)
+	}
+}
