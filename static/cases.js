@@ -219,7 +219,7 @@ const steps = {
     };
     const under = map.getLayer('cases') ? 'cases' : undefined;
     map.addLayer({ id: 'heat-cells', type: 'heatmap', source: 'heat', 'source-layer': 'cases_heat',
-      paint: Object.assign({ 'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 20, 1] }, common) }, under);
+      paint: Object.assign({ 'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 1, 0.6, 10, 1] }, common) }, under);
     map.addLayer({ id: 'heat-points', type: 'heatmap', source: 'heat', 'source-layer': 'cases', paint: Object.assign({ 'heatmap-weight': 1 }, common) }, under);
   }
 

@@ -54,8 +54,9 @@
     if (on && !map.getSource('public-cases')) {
       map.addSource('public-cases', { type: 'vector', tiles: [GR.url('api/cases/public/tiles/') + '{z}/{x}/{y}.mvt'], minzoom: 4, maxzoom: 16 });
       map.addLayer({ id: 'public-cases-heat', type: 'heatmap', source: 'public-cases', 'source-layer': 'cases_heat', paint: {
-        'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 20, 1],
-        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, 8, 13, 24],
+        'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 1, 0.6, 10, 1],
+        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, 12, 13, 30],
+        'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 1, 13, 2],
         'heatmap-opacity': 0.75,
       } });
       map.addLayer({ id: 'public-cases', type: 'circle', source: 'public-cases', 'source-layer': 'cases', paint: {
