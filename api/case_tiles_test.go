@@ -285,3 +285,22 @@ func TestCaseTileCache(t *testing.T) {
 		t.Errorf("after replacing d: %d bytes", c.size)
 	}
 }
+
+// TestCaseTilesCORS: any origin's map may draw the public case tiles; the
+// staff's get no CORS headers.
+func TestCaseTilesCORS(t *testing.T) {
+	e := newCaseEnv(t, memstore.New())
+	for path, want := range map[string]string{"/api/cases/public/tiles/12/3233/1681.mvt": "*", "/api/cases/tiles/12/3233/1681.mvt": ""} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Origin", "https://map.other.example")
+		r.Header.Set("Authorization", "Bearer "+e.tok["disp-li"])
+		if want == "*" {
+			r.Header.Del("Authorization")
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, r)
+		if got := rec.Header().Get("Access-Control-Allow-Origin"); rec.Code != 200 || got != want {
+			t.Errorf("GET %s from another origin: %d, Access-Control-Allow-Origin %q, want %q", path, rec.Code, got, want)
+		}
+	}
+}
