@@ -83,10 +83,12 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) (done bool) {
 // client on any origin may use: tiles and TileJSON, the OGC API's
 // collections, conformance and tile matrix sets, the OpenAPI document, the
 // map style with its sprite and glyphs, Open311's services and public
-// requests, and the public view of cases with their categories.
+// requests, and the public view of cases (list and tiles) with their
+// categories.
 func publicRead(path string) bool {
 	return path == "/tiles" || strings.HasPrefix(path, "/tiles/") || path == "/collections" || strings.HasPrefix(path, "/collections/") ||
 		path == "/conformance" || path == "/api" || path == "/tileMatrixSets" || strings.HasPrefix(path, "/tileMatrixSets/") ||
 		path == "/style.json" || strings.HasPrefix(path, "/sprite") || strings.HasPrefix(path, "/fonts/") ||
-		strings.HasPrefix(path, open311.Prefix+"/") || path == "/api/cases/public" || path == "/api/cases/categories"
+		strings.HasPrefix(path, open311.Prefix+"/") || path == "/api/cases/public" || path == "/api/cases/categories" ||
+		strings.HasPrefix(path, "/api/cases/public/tiles/")
 }

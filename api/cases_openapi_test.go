@@ -50,9 +50,15 @@ func TestOpenAPICaseAnswers(t *testing.T) {
 		{req{method: "GET", path: "/api/cases/1/photos/2/thumb", as: "insp-wang"}, 200, false},
 		{req{method: "GET", path: "/api/cases/1/photos/1", as: "insp-wang"}, 404, false}, // case 2's
 		{req{method: "GET", path: "/api/cases/public?bbox=104,30.6,104.2,30.7&state=handled"}, 200, false},
+		{req{method: "GET", path: "/api/cases/tiles/12/3233/1681.mvt?from=2026-02-01&to=2026-03-02&state=dispatched,handled&category=broken_branch", as: "disp-li"}, 200, false},
+		{req{method: "GET", path: "/api/cases/tiles/12/3233/1681.mvt", as: "plan-chen"}, 200, false},
+		{req{method: "GET", path: "/api/cases/tiles/12/3233/1681.mvt"}, 401, false},
+		{req{method: "GET", path: "/api/cases/tiles/2/3/1.mvt", as: "disp-li"}, 400, false},
+		{req{method: "GET", path: "/api/cases/public/tiles/15/25870/13459.mvt"}, 200, false},
 	}
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	openapi3filter.RegisterBodyDecoder("image/jpeg", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/vnd.mapbox-vector-tile", openapi3filter.FileBodyDecoder)
 	for _, c := range steps {
 		what := fmt.Sprintf("%s %s as %q", c.q.method, c.q.path, c.q.as)
 		r := httptest.NewRequest(c.q.method, c.q.path, bytes.NewReader(c.q.body))

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,23 +9,20 @@ import (
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/i18n"
 	"github.com/greenreach/greenreach/store"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
 // What anyone may read of cases: the categories, and a status-only view of
-// registered cases. The public view carries a case's category, state, the
-// day it was reported and last changed (China time) and its location to
-// about 10 m; never a description, a reporter, a contact, anyone's name,
-// a unit or a photo.
+// registered cases, built from cases.Public (the one privacy policy of
+// every public view): a case's category, state, the day it was reported
+// and last changed (China time) and its point as cases.PublicPoint rounds
+// it; never a description, a reporter, a contact, anyone's name, a unit
+// or a photo.
 
 // publicStates are the states the public view shows: registered cases,
 // open or closed (a report not yet registered may be anything; a refused
 // one is nobody's business).
 var publicStates = []string{cases.Registered, cases.Dispatched, cases.Handled, cases.Verified, cases.Closed}
-
-// chinaTime is the zone of the public view's days.
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // requestLang negotiates the answer's language (lang=, Accept-Language)
 // and says so in the headers.
@@ -103,23 +99,24 @@ func (s *Server) handleCaseCategories(w http.ResponseWriter, r *http.Request) *a
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// publicCaseFeature is a case as the public sees it: status only.
+// publicCaseFeature is a case as the public sees it: status only, from
+// what the privacy policy lets out (cases.Public).
 func publicCaseFeature(k *store.Case, cat *cases.Catalog, lang i18n.Lang, now time.Time) *geojson.Feature {
-	round := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
-	f := geojson.NewFeature(orb.Point{round(k.Point[0]), round(k.Point[1])})
-	f.ID = k.ID
-	name := k.Category
-	if c := cat.Category(k.Category); c != nil {
+	pc := cases.Public(k, now)
+	f := geojson.NewFeature(pc.Point)
+	f.ID = pc.ID
+	name := pc.Category
+	if c := cat.Category(pc.Category); c != nil {
 		name = i18n.Text{ZH: c.Zh, EN: c.En}.In(lang)
 	}
 	f.Properties = geojson.Properties{
-		"category":      k.Category,
+		"category":      pc.Category,
 		"category_name": name,
-		"state":         k.State,
-		"state_name":    labelOf(cat.States, k.State, lang),
-		"reported":      k.Reported.In(chinaTime).Format(time.DateOnly),
-		"updated":       k.Updated.In(chinaTime).Format(time.DateOnly),
-		"overdue":       cases.Overdue(k, now),
+		"state":         pc.State,
+		"state_name":    labelOf(cat.States, pc.State, lang),
+		"reported":      pc.Reported.In(cases.Day).Format(time.DateOnly),
+		"updated":       pc.Updated.In(cases.Day).Format(time.DateOnly),
+		"overdue":       pc.Overdue,
 	}
 	return f
 }

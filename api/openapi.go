@@ -40,7 +40,7 @@ func handleOpenAPI() handlerFunc {
 // openAPI is the definition with base as its server URL.
 func openAPI(base string) obj {
 	paths := obj{}
-	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseImportPaths(), oaAssessmentPaths(), oaSurveyPaths(), oaTilesPaths()} {
+	for _, group := range []obj{oaServicePaths(), oaQueryPaths(), oaCoveragePaths(), oaScenarioPaths(), oaMapPaths(), oaCollectionPaths(), oaOpen311Paths(), oaCasePaths(), oaCaseTilePaths(), oaCaseImportPaths(), oaAssessmentPaths(), oaSurveyPaths(), oaTilesPaths()} {
 		maps.Copy(paths, group)
 	}
 	schemas := oaSchemas()

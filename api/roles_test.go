@@ -94,6 +94,8 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		// Cases (cases_test.go checks them with cases in the store).
 		"/api/cases/categories":                            {"/api/cases/categories", "/api/cases/categories?lang=en"},
 		"/api/cases/public":                                {"/api/cases/public", "/api/cases/public?bbox=103,30,105,31"},
+		"/api/cases/tiles/{z}/{x}/{y}.mvt":                 {fmt.Sprintf("/api/cases/tiles/14/%d/%d.mvt", tile.X, tile.Y), fmt.Sprintf("/api/cases/tiles/10/%d/%d.mvt?from=2026-01-01", tile.X/16, tile.Y/16)},
+		"/api/cases/public/tiles/{z}/{x}/{y}.mvt":          {fmt.Sprintf("/api/cases/public/tiles/14/%d/%d.mvt", tile.X, tile.Y), fmt.Sprintf("/api/cases/public/tiles/10/%d/%d.mvt", tile.X/16, tile.Y/16)},
 		"/api/cases":                                       {"/api/cases", "POST /api/cases"},
 		"/api/cases/import":                                {"POST /api/cases/import"},
 		"/api/cases/{id:[0-9]+}":                           {"/api/cases/1"},

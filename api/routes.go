@@ -114,6 +114,11 @@ func (s *Server) routesCases(r *mux.Router) {
 	// as uploads are.
 	r.Handle("/api/cases/categories", s.wrap(s.handleCaseCategories)).Methods(get...)
 	r.Handle("/api/cases/public", s.wrap(s.handleCasesPublic)).Methods(get...)
+	// Case tiles (handle_case_tiles.go): the staff's heatmap, the public
+	// map's status-only layer.
+	ct := newCaseTiles(s)
+	r.Handle("/api/cases/tiles/{z}/{x}/{y}.mvt", s.wrap(ct.staff)).Methods(get...)
+	r.Handle("/api/cases/public/tiles/{z}/{x}/{y}.mvt", s.wrap(ct.public)).Methods(get...)
 	r.Handle("/api/cases", s.wrap(s.handleCaseList)).Methods(get...)
 	r.Handle("/api/cases", s.untimed(s.handleCaseReport)).Methods(post...)
 	r.Handle("/api/cases/{id:[0-9]+}", s.wrap(s.handleCaseGet)).Methods(get...)

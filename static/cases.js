@@ -55,7 +55,9 @@ const steps = {
 
   async function load() {
     const q = query();
-    history.replaceState(null, '', location.pathname + (q.toString() ? '?' + q : '') + location.hash);
+    const shown = new URLSearchParams(q);
+    if ($('f-heat').checked) { shown.set('heat', 'true'); shown.set('month', $('f-month').value); }
+    history.replaceState(null, '', location.pathname + (shown.toString() ? '?' + shown : '') + location.hash);
     q.set('limit', String(maxList));
     $('count').textContent = t('board.loading');
     let out;
@@ -187,7 +189,50 @@ const steps = {
     el.innerHTML = GR.errorHTML(err);
   }
 
-  $('filters').addEventListener('change', () => load().catch(() => {}));
+  // The heatmap view: a chosen month of cases (by the state and category
+  // filters) from the staff's case tiles, drawn as a heatmap — cells'
+  // counts when zoomed out, the cases themselves when zoomed in.
+  const beijing = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString();
+  $('f-heat').checked = params.get('heat') === 'true';
+  $('f-month').value = params.get('month') || beijing(new Date()).slice(0, 7);
+  function heatQuery() {
+    const [y, m] = $('f-month').value.split('-').map(Number);
+    const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const q = new URLSearchParams({ from: `${$('f-month').value}-01`, to: `${$('f-month').value}-${String(last).padStart(2, '0')}` });
+    if ($('f-state').value) q.set('state', $('f-state').value);
+    if ($('f-category').value) q.set('category', $('f-category').value);
+    return q;
+  }
+  function showHeat() {
+    if (!map || !map.isStyleLoaded()) return;
+    for (const id of ['heat-cells', 'heat-points']) if (map.getLayer(id)) map.removeLayer(id);
+    if (map.getSource('heat')) map.removeSource('heat');
+    const on = $('f-heat').checked && /^\d{4}-\d{2}$/.test($('f-month').value);
+    state.heat = on ? { month: $('f-month').value, query: heatQuery().toString() } : null;
+    if (!on) return;
+    map.addSource('heat', { type: 'vector', tiles: [GR.url('api/cases/tiles/') + '{z}/{x}/{y}.mvt?' + heatQuery()], minzoom: 4, maxzoom: 20 });
+    const common = {
+      'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, 12, 13, 30, 16, 50],
+      'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 1, 16, 3],
+      'heatmap-opacity': 0.8,
+      'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(255,255,255,0)', 0.2, '#ffe082', 0.5, '#ff9800', 0.8, '#e53935', 1, '#b71c1c'],
+    };
+    const under = map.getLayer('cases') ? 'cases' : undefined;
+    map.addLayer({ id: 'heat-cells', type: 'heatmap', source: 'heat', 'source-layer': 'cases_heat',
+      paint: Object.assign({ 'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 1, 0.6, 10, 1] }, common) }, under);
+    map.addLayer({ id: 'heat-points', type: 'heatmap', source: 'heat', 'source-layer': 'cases', paint: Object.assign({ 'heatmap-weight': 1 }, common) }, under);
+  }
+
+  $('filters').addEventListener('change', (e) => {
+    if (['f-heat', 'f-month'].includes(e.target.id)) {
+      const q = new URLSearchParams(location.search);
+      if ($('f-heat').checked) { q.set('heat', 'true'); q.set('month', $('f-month').value); } else { q.delete('heat'); q.delete('month'); }
+      history.replaceState(null, '', location.pathname + (q.toString() ? '?' + q : '') + location.hash);
+      showHeat();
+      return;
+    }
+    load().then(showHeat).catch(() => {});
+  });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); load().catch(() => {}); });
   await load();
 
@@ -212,6 +257,7 @@ const steps = {
       state.list.forEach(k => b.extend([k.lon, k.lat]));
       map.fitBounds(b, { padding: 60, maxZoom: 16, duration: 0 });
     }
+    showHeat();
   } catch (err) {
     console.warn(err);
   }

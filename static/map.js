@@ -42,9 +42,59 @@
     if (window.GRSurvey) GRSurvey.show(panel, f.id); // staff: its survey record (survey.js)
   }
 
+  // The public case layer (市民反映的问题): registered cases of the last 90
+  // days from the public case tiles, status only (state, category, day;
+  // points rounded to about 10 m by the server), a heatmap when zoomed
+  // out. Off until the visitor turns it on (or ?cases=1).
+  const caseColours = ['match', ['get', 'state'], 'registered', '#1e88e5', 'dispatched', '#5e35b1',
+    'handled', '#00897b', 'verified', '#43a047', 'closed', '#2e7d32', '#9e9e9e'];
+  const caseToggle = document.getElementById('cases-toggle');
+  let caseCats = null;
+  async function showCases(on) {
+    if (!map.isStyleLoaded()) await new Promise(r => map.once('load', r));
+    if (on && !map.getSource('public-cases')) {
+      map.addSource('public-cases', { type: 'vector', tiles: [GR.url('api/cases/public/tiles/') + '{z}/{x}/{y}.mvt'], minzoom: 4, maxzoom: 16 });
+      map.addLayer({ id: 'public-cases-heat', type: 'heatmap', source: 'public-cases', 'source-layer': 'cases_heat', paint: {
+        'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 1, 0.6, 10, 1],
+        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, 12, 13, 30],
+        'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 1, 13, 2],
+        'heatmap-opacity': 0.75,
+      } });
+      map.addLayer({ id: 'public-cases', type: 'circle', source: 'public-cases', 'source-layer': 'cases', paint: {
+        'circle-color': caseColours, 'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
+      } });
+      map.on('mouseenter', 'public-cases', () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', 'public-cases', () => { map.getCanvas().style.cursor = ''; });
+    }
+    for (const id of ['public-cases-heat', 'public-cases']) {
+      if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    }
+    caseToggle.checked = on;
+    state.cases = on;
+  }
+  async function caseHTML(p) {
+    caseCats = caseCats || await GR.json(`api/cases/categories?lang=${GR.lang}`);
+    const name = (list, code) => (list.find(x => x.code === code) || { name: code }).name;
+    return `<div class="case"><h3>${GR.esc(name(caseCats.categories, p.category))}</h3>
+      <dl><dt>${GR.esc(t('cases.state'))}</dt><dd class="case-state">${GR.esc(name(caseCats.states, p.state))}</dd>
+      <dt>${GR.esc(t('cases.opened'))}</dt><dd>${GR.esc(p.opened)}</dd></dl></div>`;
+  }
+  caseToggle.addEventListener('change', () => showCases(caseToggle.checked).catch(err => { panel.innerHTML = `<p>${GR.errorHTML(err)}</p>`; }));
+  if (new URLSearchParams(location.search).get('cases') === '1') await showCases(true);
+
   // Clicking a park: its feature, whole, from the OGC API (tile features are
   // clipped), so the area shown is the stored one.
   map.on('click', async (e) => {
+    if (state.cases) {
+      const cs = map.queryRenderedFeatures(e.point, { layers: ['public-cases'] });
+      if (cs.length > 0) {
+        const html = await caseHTML(cs[0].properties);
+        popup.setLngLat(e.lngLat).setHTML(html).addTo(map);
+        panel.innerHTML = html;
+        state.caseShown = cs[0].properties;
+        return;
+      }
+    }
     const hits = map.queryRenderedFeatures(e.point, { layers: ['green'] });
     if (hits.length > 0) {
       const f = await GR.json(`collections/green/items/${hits[0].id}`);

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -91,6 +92,60 @@ const MaxCaseList = 10000
 // MaxCaseBatch is the most cases one CreateCases stores.
 const MaxCaseBatch = 10000
 
+// CaseArea selects cases for a map: points inside Bound (edges
+// included), reported at or after From and before Before, with the
+// filters; zero filters select everything.
+type CaseArea struct {
+	Bound        orb.Bound
+	From, Before time.Time
+	States       []string
+	Category     string
+	Unit         string
+}
+
+// CasePoint is what a map draws of a case: no text anyone wrote, no
+// person.
+type CasePoint struct {
+	ID       int64
+	Category string
+	State    string
+	Point    orb.Point
+	Reported time.Time
+	Deadline *time.Time
+	Closed   *time.Time
+}
+
+// CaseCell is a cell of a CaseCells grid with its count of cases: Col
+// from the bound's west edge, Row from its south edge.
+type CaseCell struct {
+	Col, Row int
+	Count    int
+}
+
+// MaxCaseGrid is the most cells a side of a CaseCells grid may have.
+const MaxCaseGrid = 256
+
+// CaseCellOf is the cell of an n×n grid over b that p falls in: equal
+// steps of longitude and latitude, the east and north edges in the last
+// column and row. Every store counts by it, so their grids agree.
+func CaseCellOf(b orb.Bound, n int, p orb.Point) (col, row int) {
+	dx, dy := (b.Max[0]-b.Min[0])/float64(n), (b.Max[1]-b.Min[1])/float64(n)
+	col, row = int(math.Floor((p[0]-b.Min[0])/dx)), int(math.Floor((p[1]-b.Min[1])/dy))
+	return min(max(col, 0), n-1), min(max(row, 0), n-1)
+}
+
+// CheckCaseGrid refuses a grid CaseCells cannot count.
+func CheckCaseGrid(a CaseArea, n int) error {
+	b := a.Bound
+	if n < 1 || n > MaxCaseGrid {
+		return fmt.Errorf("a grid of %d cells a side: from 1 to %d", n, MaxCaseGrid)
+	}
+	if !(b.Max[0] > b.Min[0]) || !(b.Max[1] > b.Min[1]) {
+		return fmt.Errorf("a grid over an empty bound %v", b)
+	}
+	return nil
+}
+
 // NewCase is a case to create with its first event (CreateCases).
 type NewCase struct {
 	Case  *Case
@@ -127,12 +182,27 @@ type Cases interface {
 	CaseEvents(ctx context.Context, id int64) ([]CaseEvent, error)
 	// CasePhoto returns one photo with its data, or ErrNotFound.
 	CasePhoto(ctx context.Context, id int64) (*Photo, error)
+	// CasePoints returns the cases a selects, newest first, at most limit
+	// (1 to MaxCaseList) of them, and whether there were more.
+	CasePoints(ctx context.Context, a CaseArea, limit int) ([]CasePoint, bool, error)
+	// CaseCells counts the cases a selects in each cell (CaseCellOf) of an
+	// n×n grid over a.Bound, leaving out empty cells; the cells come by
+	// row, then column. CheckCaseGrid's refusals are errors.
+	CaseCells(ctx context.Context, a CaseArea, n int) ([]CaseCell, error)
 }
 
 // CheckCaseBatch refuses a CreateCases batch over MaxCaseBatch.
 func CheckCaseBatch(cs []NewCase) error {
 	if len(cs) > MaxCaseBatch {
 		return fmt.Errorf("%d cases, more than the %d one batch may store", len(cs), MaxCaseBatch)
+	}
+	return nil
+}
+
+// CheckCaseLimit refuses a CasePoints limit out of its range.
+func CheckCaseLimit(limit int) error {
+	if limit < 1 || limit > MaxCaseList {
+		return fmt.Errorf("a limit of %d cases: from 1 to %d", limit, MaxCaseList)
 	}
 	return nil
 }

@@ -69,8 +69,14 @@ func openStates() []string {
 	return []string{cases.Reported, cases.Registered, cases.Dispatched, cases.Handled, cases.Verified}
 }
 
-// view builds the public view of c. names caches unit names for one answer.
+// view builds the public view of c from what the privacy policy lets out
+// (cases.Public): never c itself. names caches unit names for one answer.
 func (s *Service) view(ctx context.Context, r *http.Request, c *store.Case, l i18n.Lang, names map[string]string) (request, error) {
+	pc := cases.Public(c, s.Cases.Clock())
+	return s.publicView(ctx, r, &pc, l, names)
+}
+
+func (s *Service) publicView(ctx context.Context, r *http.Request, c *cases.PublicCase, l i18n.Lang, names map[string]string) (request, error) {
 	cat := s.Cases.Catalog
 	desc, addr := splitAddress(c.Description)
 	q := request{
@@ -138,17 +144,14 @@ func (s *Service) unitName(ctx context.Context, id string, names map[string]stri
 	return name, nil
 }
 
-// reportPhoto is the first photo taken with a case's report, 0 if none:
-// the only photo the public sees (as a thumbnail).
+// reportPhoto is the only photo of case id the public sees (as a
+// thumbnail): cases.PublicPhoto's, 0 if none.
 func (s *Service) reportPhoto(ctx context.Context, id int64) (int64, error) {
 	evs, err := s.Cases.Store.CaseEvents(ctx, id)
 	if err != nil {
 		return 0, err
 	}
-	if len(evs) == 0 || evs[0].Action != cases.ActReport || len(evs[0].Photos) == 0 {
-		return 0, nil
-	}
-	return evs[0].Photos[0], nil
+	return cases.PublicPhoto(evs), nil
 }
 
 func (s *Service) mediaURL(ctx context.Context, r *http.Request, id int64) (string, error) {

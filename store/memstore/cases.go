@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -199,4 +200,53 @@ func (s *Store) CasePhoto(ctx context.Context, id int64) (*store.Photo, error) {
 	c := *p
 	c.Data = slices.Clone(p.Data)
 	return &c, nil
+}
+
+// areaMatches reports whether a selects c.
+func areaMatches(a *store.CaseArea, c *store.Case) bool {
+	return a.Bound.Contains(c.Point) && !c.Reported.Before(a.From) && c.Reported.Before(a.Before) &&
+		(len(a.States) == 0 || slices.Contains(a.States, c.State)) &&
+		(a.Category == "" || a.Category == c.Category) &&
+		(a.Unit == "" || a.Unit == c.Unit)
+}
+
+func (s *Store) CasePoints(ctx context.Context, a store.CaseArea, limit int) ([]store.CasePoint, bool, error) {
+	if err := store.CheckCaseLimit(limit); err != nil {
+		return nil, false, err
+	}
+	s.d.wmu.Lock()
+	defer s.d.wmu.Unlock()
+	var out []store.CasePoint
+	for _, c := range s.d.cases.cases {
+		if areaMatches(&a, c) {
+			out = append(out, store.CasePoint{ID: c.ID, Category: c.Category, State: c.State, Point: c.Point, Reported: c.Reported,
+				Deadline: cloneTime(c.Deadline), Closed: cloneTime(c.Closed)})
+		}
+	}
+	slices.SortFunc(out, func(a, b store.CasePoint) int { return cmp.Compare(b.ID, a.ID) })
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+func (s *Store) CaseCells(ctx context.Context, a store.CaseArea, n int) ([]store.CaseCell, error) {
+	if err := store.CheckCaseGrid(a, n); err != nil {
+		return nil, err
+	}
+	s.d.wmu.Lock()
+	defer s.d.wmu.Unlock()
+	counts := map[[2]int]int{}
+	for _, c := range s.d.cases.cases {
+		if areaMatches(&a, c) {
+			col, row := store.CaseCellOf(a.Bound, n, c.Point)
+			counts[[2]int{row, col}]++
+		}
+	}
+	out := make([]store.CaseCell, 0, len(counts))
+	for k, v := range counts {
+		out = append(out, store.CaseCell{Col: k[1], Row: k[0], Count: v})
+	}
+	slices.SortFunc(out, func(a, b store.CaseCell) int { return cmp.Or(cmp.Compare(a.Row, b.Row), cmp.Compare(a.Col, b.Col)) })
+	return out, nil
 }
