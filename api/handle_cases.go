@@ -141,6 +141,8 @@ func caseError(err error) *appError {
 		return errBadRequest("%v", err)
 	case errors.Is(err, cases.ErrForbidden):
 		return forbidden(err.Error())
+	case errors.Is(err, cases.ErrKeyReused):
+		return &appError{Status: http.StatusUnprocessableEntity, Title: "Idempotency key reused", Detail: err.Error() + "; a new report needs a new key"}
 	case errors.Is(err, cases.ErrImpossible):
 		return &appError{Status: http.StatusConflict, Title: "Impossible step", Detail: err.Error()}
 	case errors.Is(err, store.ErrConflict):
@@ -452,6 +454,10 @@ func (s *Server) handleCaseReport(w http.ResponseWriter, r *http.Request) *appEr
 	if !mayReport(c.Role) {
 		return forbidden(fmt.Sprintf("role %q may not report cases", c.Role))
 	}
+	key, hasKey, e := idempotencyKey(r)
+	if e != nil {
+		return e
+	}
 	var b reportBody
 	raw, done, e := s.caseBody(w, r, &b)
 	if e != nil {
@@ -476,12 +482,41 @@ func (s *Server) handleCaseReport(w http.ResponseWriter, r *http.Request) *appEr
 	if e != nil {
 		return e
 	}
-	k, err := s.cases.Report(r.Context(), actorOf(c), cases.Report{Category: b.Category, Point: p, Description: b.Description, Source: b.Source, Contact: b.Contact, Photos: photos})
+	rep := cases.Report{Category: b.Category, Point: p, Description: b.Description, Source: b.Source, Contact: b.Contact, Photos: photos}
+	var k *store.Case
+	var err error
+	repeat := false
+	if hasKey {
+		k, repeat, err = s.cases.ReportOnce(r.Context(), actorOf(c), rep, key)
+	} else {
+		k, err = s.cases.Report(r.Context(), actorOf(c), rep)
+	}
 	if err != nil {
 		return caseError(err)
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/cases/%d", k.ID))
-	return s.writeCase(w, r, c, k, http.StatusCreated, true, "")
+	status := http.StatusCreated
+	if repeat {
+		status = http.StatusOK
+	}
+	return s.writeCase(w, r, c, k, status, true, "")
+}
+
+// idempotencyKey reads the Idempotency-Key header of a report: one value,
+// checked as cases.CheckKey does (400 naming the limit otherwise).
+func idempotencyKey(r *http.Request) (string, bool, *appError) {
+	vs := r.Header.Values("Idempotency-Key")
+	switch len(vs) {
+	case 0:
+		return "", false, nil
+	case 1:
+	default:
+		return "", false, errBadRequest("Idempotency-Key: %d values; send one key of 1 to %d characters", len(vs), cases.MaxKeyLen)
+	}
+	if err := cases.CheckKey(vs[0]); err != nil {
+		return "", false, caseError(err)
+	}
+	return vs[0], true, nil
 }
 
 // mayReport reports whether the workflow lets role report a case.

@@ -39,6 +39,12 @@ func (s *Server) handleCasesPage(w http.ResponseWriter, r *http.Request) *appErr
 	return serveAsset(w, r, "cases.html")
 }
 
+// handleUnitPage: GET /unit — a responsible unit's page: its cases, 处置
+// with a note and a photo, its month's assessment line.
+func (s *Server) handleUnitPage(w http.ResponseWriter, r *http.Request) *appError {
+	return serveAsset(w, r, "unit.html")
+}
+
 // handleMapPage writes the public map's page.
 func (s *Server) handleMapPage(w http.ResponseWriter, r *http.Request) *appError {
 	return serveAsset(w, r, "index.html")

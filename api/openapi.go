@@ -190,6 +190,7 @@ func oaMapPaths() obj {
 		"/auditor":            oaGet(oaOp("auditorPage", "The auditor's page (the audit on the map)", "", nil, oaText("text/html", "an HTML page"))),
 		"/inspect":            oaGet(oaOp("inspectPage", "The inspector's phone page (report a case; kept while offline)", "", nil, oaText("text/html", "an HTML page"))),
 		"/cases":              oaGet(oaOp("casesPage", "The dispatcher's case board (map, list, the workflow's steps)", "", nil, oaText("text/html", "an HTML page"))),
+		"/unit":               oaGet(oaOp("unitPage", "A responsible unit's page (its cases, 处置 with a photo, its month's assessment)", "", nil, oaText("text/html", "an HTML page"))),
 		"/static/{asset}": oaGet(oaOp("staticAsset", "The pages' scripts, styles and map libraries (asset may hold slashes)", "",
 			[]obj{oaPathParam("asset", "the file under static/", obj{"type": "string"})}, oaResponses("200", "the file", obj{"*/*": obj{"schema": obj{"type": "string", "format": "binary"}}}, "404"))),
 		"/fonts/{stack}/{range}.pbf": oaGet(oaOp("glyphs", "Map label glyphs (a range of 256 code points)", "", []obj{

@@ -1,6 +1,9 @@
 package api
 
-import "github.com/greenreach/greenreach/geo/coverage"
+import (
+	"github.com/greenreach/greenreach/api/web"
+	"github.com/greenreach/greenreach/geo/coverage"
+)
 
 // The builders of the OpenAPI definition that openapi.go and the
 // openapi_*.go files share: parameters, responses and operations.
@@ -53,7 +56,7 @@ func oaOp(id, summary, role string, params []obj, rs obj) obj {
 	}
 	o := obj{"operationId": id, "summary": summary, "parameters": params, "responses": rs}
 	if role != "" {
-		o["description"] = "Needs a token of role " + role + " or above (or an anonymous role that high)."
+		o["description"] = "Needs a token of role " + web.NeedText(role) + " (or an anonymous role that high)."
 		o["security"] = []obj{{"bearer": []string{}}}
 		rs["401"], rs["403"] = oaProblem(), oaProblem()
 	}

@@ -37,8 +37,13 @@ func oaCasePaths() obj {
 	category := param("category", "a category code (GET /api/cases/categories)", obj{"type": "string"}, false)
 	states := obj{"type": "array", "items": obj{"type": "string", "enum": caseStates}}
 	image := obj{"image/jpeg": obj{"schema": obj{"type": "string", "format": "binary"}}, "image/png": obj{"schema": obj{"type": "string", "format": "binary"}}}
-	report := oaCaseOp("reportCase", "Report a case (inspector, dispatcher, admin): JSON, or multipart with photos", nil,
-		oaWithHeaders(oaResponses("201", "the case with its history", oaJSONBody("Case"), "413", "415", "422"), "201", "ETag", "Location"))
+	idemKey := obj{"name": "Idempotency-Key", "in": "header", "required": false,
+		"description": "the reporter's own key of this report (IETF draft): sent again with the same report it answers the case stored (200, same Location); with another report 422",
+		"schema":      obj{"type": "string", "minLength": 1, "maxLength": cases.MaxKeyLen, "pattern": "^[A-Za-z0-9._:-]+$"}}
+	reportRs := oaWithHeaders(oaResponses("201", "the case with its history", oaJSONBody("Case"), "413", "415", "422"), "201", "ETag", "Location")
+	reportRs["200"] = obj{"description": "the case this Idempotency-Key stored before (the same report sent again), with its history", "content": oaJSONBody("Case")}
+	reportRs = oaWithHeaders(reportRs, "200", "ETag", "Location")
+	report := oaCaseOp("reportCase", "Report a case (inspector, dispatcher, admin): JSON, or multipart with photos", []obj{idemKey}, reportRs)
 	report["requestBody"] = oaCaseBody("CaseReport", true)
 	step := oaCaseOp("stepCase", "Take a step of the workflow: 412 when the case moved on, 409 when the step does not follow from its state, 403 when the role or unit may not",
 		[]obj{caseID, oaPathParam("action", "the step", obj{"type": "string", "enum": []string{cases.ActRegister, cases.ActReject, cases.ActMerge, cases.ActDispatch, cases.ActReturn, cases.ActHandle, cases.ActVerify, cases.ActSendBack, cases.ActClose}}),

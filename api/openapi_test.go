@@ -256,6 +256,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{"GET", "/planner", "", nil, 200},
 		{"GET", "/inspect", "", nil, 200},
 		{"GET", "/cases", "", nil, 200},
+		{"GET", "/unit", "", nil, 200},
 	}
 	// Pages are text, as kin-openapi reads text/plain.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.RegisteredBodyDecoder("text/plain"))

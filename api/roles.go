@@ -26,12 +26,16 @@ func role(role string, h handlerFunc) handlerFunc {
 	}
 }
 
-// layerRole is the role a layer (or tile layer) needs: parcels and the
-// coverage layer carry residents; responsibility zones are staff's
-// working data, not published.
+// layerRole is the role a layer (or tile layer) needs (a need of
+// web.Caller.Allowed): parcels and the coverage layer carry residents;
+// responsibility zones are staff's working data, not published, which
+// dispatchers read too (the case board shows them).
 func layerRole(layer string) string {
-	if layer == geo.Parcels || layer == coverageLayer || layer == geo.Zones {
+	switch layer {
+	case geo.Parcels, coverageLayer:
 		return store.RolePlanner
+	case geo.Zones:
+		return store.RolePlanner + "|" + store.RoleDispatcher
 	}
 	return store.RolePublic
 }

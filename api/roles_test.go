@@ -85,7 +85,7 @@ func TestPublicSeesNoPopulation(t *testing.T) {
 		"/static/":                      {"/static/map.js", "/static/planner.js"},
 		"/fonts/{stack}/{range}.pbf":    {"/fonts/Noto%20Sans%20Regular/0-255.pbf"},
 		"/planner":                      {"/planner"}, "/auditor": {"/auditor"},
-		"/inspect": {"/inspect"}, "/cases": {"/cases"},
+		"/inspect": {"/inspect"}, "/cases": {"/cases"}, "/unit": {"/unit"},
 		"/open311/v2/discovery.{format:json|xml}":            {"/open311/v2/discovery.json", "/open311/v2/discovery.xml"},
 		"/open311/v2/services.{format:json|xml}":             {"/open311/v2/services.json", "/open311/v2/services.xml"},
 		"/open311/v2/requests.{format:json|xml}":             {"/open311/v2/requests.json", "/open311/v2/requests.xml", "POST /open311/v2/requests.json"},

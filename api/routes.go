@@ -96,6 +96,7 @@ func (s *Server) routesCases(r *mux.Router) {
 	// dispatcher's board; what they show comes from /api/cases with a token.
 	r.Handle("/inspect", s.wrap(s.handleInspectPage)).Methods(get...)
 	r.Handle("/cases", s.wrap(s.handleCasesPage)).Methods(get...)
+	r.Handle("/unit", s.wrap(s.handleUnitPage)).Methods(get...)
 
 	// Open311 GeoReport v2 (api/open311): its errors, those of the rate
 	// limit and the queue included, in GeoReport's form. A report decodes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/greenreach/greenreach/geo"
@@ -12,14 +13,23 @@ import (
 )
 
 // TestZonesAreStaffOnly: the responsibility zones are no public layer:
-// without a token every way to them is refused (401), a planner reads
-// them, and the public composite tile leaves them out.
+// without a token every way to them is refused (401), a planner and a
+// dispatcher (whose case board shows them) read them, an inspector and a
+// unit may not (403), and the public composite tile leaves them out.
 func TestZonesAreStaffOnly(t *testing.T) {
 	s, st, ix := demoServer(t)
 	s.cfg.Anonymous = store.RolePublic
-	secret, hash := store.NewToken()
-	if err := st.CreateToken(context.Background(), &store.Token{Name: "planner1", Role: store.RolePlanner, Hash: hash}); err != nil {
-		t.Fatal(err)
+	tokens := map[string]string{}
+	for _, tk := range []store.Token{
+		{Name: "planner1", Role: store.RolePlanner}, {Name: "dispatcher1", Role: store.RoleDispatcher},
+		{Name: "inspector1", Role: store.RoleInspector}, {Name: "unit1", Role: store.RoleUnit, Unit: "U01"},
+	} {
+		secret, hash := store.NewToken()
+		tk.Hash = hash
+		if err := st.CreateToken(context.Background(), &tk); err != nil {
+			t.Fatal(err)
+		}
+		tokens[tk.Role] = secret
 	}
 	h := s.Handler()
 	b, ok := ix.Snapshot().Layer(geo.Zones).Bound()
@@ -39,12 +49,24 @@ func TestZonesAreStaffOnly(t *testing.T) {
 		if rec.Code != 401 {
 			t.Errorf("public GET %s: %d, want 401", p, rec.Code)
 		}
-		rec = httptest.NewRecorder()
+		for role, want := range map[string]int{store.RolePlanner: 200, store.RoleDispatcher: 200, store.RoleInspector: 403, store.RoleUnit: 403} {
+			rec = httptest.NewRecorder()
+			req := httptest.NewRequest("GET", p, nil)
+			req.Header.Set("Authorization", "Bearer "+tokens[role])
+			h.ServeHTTP(rec, req)
+			if rec.Code != want {
+				t.Errorf("%s GET %s: %d, want %d: %s", role, p, rec.Code, want, rec.Body)
+			}
+		}
+	}
+	// A dispatcher's list of collections and layers names the zones.
+	for _, p := range []string{"/collections", "/api/layers"} {
+		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", p, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Authorization", "Bearer "+tokens[store.RoleDispatcher])
 		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			t.Errorf("planner GET %s: %d, want 200: %s", p, rec.Code, rec.Body)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"zones"`) {
+			t.Errorf("dispatcher GET %s: %d, no zones: %.300s", p, rec.Code, rec.Body)
 		}
 	}
 }

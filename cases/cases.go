@@ -9,10 +9,12 @@
 package cases
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,25 +108,37 @@ func (s *Service) actor(who Actor) error {
 
 // Report stores a new case in state reported, with its first event.
 func (s *Service) Report(ctx context.Context, who Actor, r Report) (*store.Case, error) {
-	l := s.limits()
-	if err := s.actor(who); err != nil {
+	c, ev, photos, err := s.newCase(who, r)
+	if err != nil {
 		return nil, err
 	}
+	if err := s.Store.CreateCase(ctx, c, ev, photos); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newCase checks a report and makes its case, first event and photos.
+func (s *Service) newCase(who Actor, r Report) (*store.Case, *store.CaseEvent, []*store.Photo, error) {
+	l := s.limits()
+	if err := s.actor(who); err != nil {
+		return nil, nil, nil, err
+	}
 	if !mayTake(who.Role, ActReport) {
-		return nil, &RoleError{Role: who.Role, Action: ActReport}
+		return nil, nil, nil, &RoleError{Role: who.Role, Action: ActReport}
 	}
 	cat := s.Catalog.Category(r.Category)
 	if cat == nil {
-		return nil, inputErr("category", "%q is not a case category", r.Category)
+		return nil, nil, nil, inputErr("category", "%q is not a case category", r.Category)
 	}
 	if err := point(r.Point, s.Bound); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := text("description", r.Description, l.Description); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := text("contact", r.Contact, l.Contact); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if r.Source == "" {
 		r.Source = "inspector"
@@ -133,21 +147,120 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (*store.Case,
 		}
 	}
 	if !slices.Contains(sources, r.Source) {
-		return nil, inputErr("source", "%q: want inspector, citizen or 12345", r.Source)
+		return nil, nil, nil, inputErr("source", "%q: want inspector, citizen or 12345", r.Source)
 	}
 	photos, err := l.photos(r.Photos)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	now := s.now()
 	c := &store.Case{Category: cat.Code, State: Reported, Point: r.Point, Description: r.Description, Source: r.Source,
 		Reporter: who.Name, Contact: r.Contact, Reported: now, Updated: now}
 	ev := &store.CaseEvent{At: now, Who: who.Name, Role: who.Role, Action: ActReport, To: Reported, Note: r.Description}
-	if err := s.Store.CreateCase(ctx, c, ev, photos); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, ev, photos, nil
 }
+
+// ReportOnce is Report for a report sent with an idempotency key (the
+// IETF draft's Idempotency-Key), so that a report whose answer was lost
+// is not stored twice when sent again. The key is scoped to the reporter
+// and kept as the case's Ref (IdempotencyRef). The first report with a
+// key stores its case; the same report again answers the stored case with
+// repeat true; the key with another report is ErrKeyReused. Of concurrent
+// reports with one key exactly one is stored (the store's ErrDuplicate),
+// the others answer as repeats.
+func (s *Service) ReportOnce(ctx context.Context, who Actor, r Report, key string) (c *store.Case, repeat bool, err error) {
+	if err := CheckKey(key); err != nil {
+		return nil, false, err
+	}
+	c, ev, photos, err := s.newCase(who, r)
+	if err != nil {
+		return nil, false, err
+	}
+	c.Ref = IdempotencyRef(who.Name, key)
+	// A report sent before under another source is found too.
+	for _, src := range sources {
+		old, err := s.Store.CaseByRef(ctx, src, c.Ref)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		return s.repeat(ctx, old, c, photos, key)
+	}
+	err = s.Store.CreateCase(ctx, c, ev, photos)
+	if errors.Is(err, store.ErrDuplicate) {
+		old, err := s.Store.CaseByRef(ctx, c.Source, c.Ref)
+		if err != nil {
+			return nil, false, err
+		}
+		return s.repeat(ctx, old, c, photos, key)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return c, false, nil
+}
+
+// repeat answers a report whose key a stored case has: that case if the
+// report is the one stored (fields and cleaned photos alike), else
+// ErrKeyReused.
+func (s *Service) repeat(ctx context.Context, old, c *store.Case, photos []*store.Photo, key string) (*store.Case, bool, error) {
+	differs := func(what string) (*store.Case, bool, error) {
+		return nil, false, fmt.Errorf("%w: key %q is case %d's, reported with another %s", ErrKeyReused, key, old.ID, what)
+	}
+	switch {
+	case old.Source != c.Source:
+		return differs("source")
+	case old.Category != c.Category:
+		return differs("category")
+	case old.Point != c.Point:
+		return differs("place")
+	case old.Description != c.Description:
+		return differs("description")
+	case old.Contact != c.Contact:
+		return differs("contact")
+	}
+	evs, err := s.Store.CaseEvents(ctx, old.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(evs) == 0 || evs[0].Action != ActReport || len(evs[0].Photos) != len(photos) {
+		return differs("number of photos")
+	}
+	for i, id := range evs[0].Photos {
+		p, err := s.Store.CasePhoto(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		if p.Type != photos[i].Type || !bytes.Equal(p.Data, photos[i].Data) {
+			return differs(fmt.Sprintf("photo %d", i+1))
+		}
+	}
+	return old, true, nil
+}
+
+// MaxKeyLen is the longest idempotency key.
+const MaxKeyLen = 64
+
+// CheckKey checks an idempotency key: 1 to MaxKeyLen characters of
+// A–Z, a–z, 0–9 and . _ : -.
+func CheckKey(key string) error {
+	if key == "" || len(key) > MaxKeyLen {
+		return inputErr("Idempotency-Key", "%d characters; want 1 to the limit of %d", len(key), MaxKeyLen)
+	}
+	for _, r := range key {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("._:-", r)) {
+			return inputErr("Idempotency-Key", "%q is not one of A-Z, a-z, 0-9 and . _ : - (1 to %d of them)", r, MaxKeyLen)
+		}
+	}
+	return nil
+}
+
+// IdempotencyRef is the Ref of a case reported by name with key: the
+// key scoped to its reporter ("key:" + name + "/" + key; a key has no
+// "/", so two reporters' keys never meet).
+func IdempotencyRef(name, key string) string { return "key:" + name + "/" + key }
 
 // Take takes one step of case id at version ifVersion (store.ErrConflict
 // when it is no longer there). Registering also merges a duplicate and

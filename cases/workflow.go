@@ -108,6 +108,9 @@ var (
 	// ErrInput is wrapped by an InputError: the request itself is bad
 	// (400/422).
 	ErrInput = errors.New("bad case input")
+	// ErrKeyReused: an idempotency key came back with another report
+	// than the one stored under it (422).
+	ErrKeyReused = errors.New("idempotency key reused for another report")
 )
 
 // StepError: action cannot be taken from the case's state.

@@ -1,7 +1,9 @@
 // The monthly 百分制 assessment on the auditor's page: a month picker, the
 // units' and streets' ranks (GET /api/assessment), a bar chart of the
 // units' scores (SVG) and a map of the responsibility zones coloured by
-// their unit's score (the zones layer is staff's: read with the token).
+// their unit's score (the zones layer is staff's: read with the token);
+// below, the year's assessment (年终考核: each unit's months and their
+// mean, GET /api/assessment?year=) on request.
 'use strict';
 
 (async () => {
@@ -125,8 +127,46 @@
   }
 
   $('asm-month').addEventListener('change', load);
+
+  // ---- The year (年终考核): each unit's months and their mean, asked for
+  // with the button (a year reads twelve months of cases) ----
+  const askedYear = new URLSearchParams(location.search).get('year');
+  $('asm-year').max = String(bj.getUTCFullYear());
+  $('asm-year').value = /^\d{4}$/.test(askedYear || '') ? askedYear : $('asm-month').value.slice(0, 4);
+  function yearLinks() {
+    for (const [id, f] of [['asm-year-csv', 'csv'], ['asm-year-html', 'html']]) $(id).href = `api/assessment?year=${$('asm-year').value}&format=${f}&lang=${GR.lang}`;
+  }
+  async function loadYear() {
+    const year = $('asm-year').value;
+    if (!/^\d{4}$/.test(year)) return;
+    yearLinks();
+    $('asm-year-summary').textContent = t('asm.yearLoading');
+    let rep;
+    try {
+      rep = await GR.json(`api/assessment?year=${year}`);
+    } catch (err) {
+      $('asm-year-summary').innerHTML = GR.errorHTML(err);
+      $('asm-year-units').innerHTML = '';
+      state.yearError = err.status || String(err.message);
+      return;
+    }
+    $('asm-year-summary').textContent = t('asm.yearSummary', { year: rep.year, units: GR.num(rep.units.length), months: rep.months });
+    const head = ['asm.rank', 'asm.unit', 'asm.street', 'asm.yearScore', 'asm.yearMonths'].map((k, i) => `<th${i === 0 || i > 2 ? ' class="num"' : ''}>${GR.esc(t(k))}</th>`).join('') +
+      Array.from({ length: 12 }, (_, i) => `<th class="num">${GR.esc(t('asm.monthCol', { m: i + 1 }))}</th>`).join('');
+    const rows = rep.units.map(u => `<tr data-unit="${GR.esc(u.unit)}"><td class="num">${u.rank}</td><td>${data(unitLabel(u))}</td><td>${data(u.street)}</td>` +
+      `<td class="num"><strong>${pts(u.score)}</strong></td><td class="num">${u.months}</td>` +
+      u.by_month.map(p => `<td class="num">${p == null ? '–' : pts(p)}</td>`).join('') + '</tr>');
+    $('asm-year-units').innerHTML = `<thead><tr>${head}</tr></thead><tbody>${rows.join('') || `<tr><td colspan="17">${GR.esc(t('asm.none'))}</td></tr>`}</tbody>`;
+    state.year = rep.year;
+    state.yearUnits = rep.units.length;
+  }
+  yearLinks();
+  $('asm-year').addEventListener('change', yearLinks);
+  $('asm-year-show').addEventListener('click', () => loadYear());
+  if (askedYear) loadYear();
+
   // Exports are fetched with the token and handed to the browser as files.
-  for (const id of ['asm-csv', 'asm-html']) {
+  for (const id of ['asm-csv', 'asm-html', 'asm-year-csv', 'asm-year-html']) {
     $(id).addEventListener('click', async (e) => {
       e.preventDefault();
       const r = await fetch($(id).href, { headers: GR.auth() });
@@ -137,8 +177,8 @@
         return;
       }
       const url = URL.createObjectURL(await r.blob());
-      if (id === 'asm-html') { window.open(url, '_blank'); return; }
-      const a = Object.assign(document.createElement('a'), { href: url, download: `assessment-${$('asm-month').value}.csv` });
+      if (id.endsWith('-html')) { window.open(url, '_blank'); return; }
+      const a = Object.assign(document.createElement('a'), { href: url, download: `assessment-${id === 'asm-year-csv' ? $('asm-year').value : $('asm-month').value}.csv` });
       document.body.appendChild(a); a.click(); a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     });

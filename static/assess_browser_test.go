@@ -113,9 +113,50 @@ func TestAssessmentInBrowser(t *testing.T) {
 			BOM    string
 			Lines  int
 		}
+		YearInput, YearSummary string
+		YearError              any
+		YearHead               []string
+		YearRows               []struct {
+			Unit  string
+			Cells []string
+		}
 		Problems []string
 	}
 	runNode(t, &got, []string{"AUDITOR_TOKEN=" + secret}, "test/assess.test.mjs", srv.URL, m.String(), artifacts(t))
+
+	// The year's table is the API's year: each unit's rank, mean, months
+	// counted and every month's score.
+	var year struct {
+		Year  int
+		Units []struct {
+			Unit    string
+			Rank    int
+			Score   float64
+			Months  int
+			ByMonth []*float64 `json:"by_month"`
+		}
+	}
+	apiGet(t, srv.URL, fmt.Sprintf("/api/assessment?year=%d", m.Year), secret, &year)
+	if got.YearInput != fmt.Sprint(m.Year) || got.YearError != nil || len(got.YearRows) != len(year.Units) || len(year.Units) == 0 ||
+		len(got.YearHead) != 17 || got.YearHead[3] != "年度得分" || got.YearHead[5] != "1月" || !strings.Contains(got.YearSummary, "平均值") {
+		t.Errorf("the year %s: error %v, head %q, %d rows for the API's %d units, summary %q", got.YearInput, got.YearError, got.YearHead, len(got.YearRows), len(year.Units), got.YearSummary)
+	} else {
+		for i, u := range year.Units {
+			r := got.YearRows[i]
+			want := []string{fmt.Sprint(u.Rank), "", "", fmt.Sprintf("%.1f", u.Score), fmt.Sprint(u.Months)}
+			for _, p := range u.ByMonth {
+				if p == nil {
+					want = append(want, "–")
+				} else {
+					want = append(want, fmt.Sprintf("%.1f", *p))
+				}
+			}
+			want[1], want[2] = r.Cells[1], r.Cells[2]
+			if r.Unit != u.Unit || !slices.Equal(r.Cells, want) {
+				t.Errorf("year row %d: %+v; the API: %+v (want cells %q)", i+1, r, u, want)
+			}
+		}
+	}
 
 	if got.Lang != "zh-CN" || got.Heading != "月度考核（百分制）" || !slices.Equal(got.Head, []string{"排名", "责任单位", "街道", "得分", "环比", "案件数", "超期", "返工"}) {
 		t.Errorf("not in Chinese: lang %s, heading %q, columns %v", got.Lang, got.Heading, got.Head)

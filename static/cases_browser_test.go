@@ -134,8 +134,8 @@ func cityPark(t *testing.T, snap *index.Snapshot) *geo.Feature {
 // its place moved on the map) is kept and shown as waiting (待发送 1 条),
 // and once the network returns it is sent by itself and stored exactly
 // once, its photo downscaled on the phone; a third report, whose answer is
-// lost after the service stored it, is found stored on the retry, not
-// sent again. The list of my reports shows them with their states. Screenshots land in test-artifacts/.
+// lost after the service stored it, is sent again with the same
+// Idempotency-Key and answered with the stored case, not stored twice. The list of my reports shows them with their states. Screenshots land in test-artifacts/.
 func TestInspectPageInBrowser(t *testing.T) {
 	srv, ix, st := demoBrowserServer(t)
 	env, secrets := caseTokens(t, st, map[string]string{"inspector1": store.RoleInspector})
@@ -157,8 +157,14 @@ func TestInspectPageInBrowser(t *testing.T) {
 		QueueAfter int
 		LostQueued int
 		Lost       struct {
-			ID    int64
-			Found bool
+			ID     int64
+			Key    string
+			Repeat bool
+		}
+		LostPosts []struct {
+			Key    string
+			Status int
+			Lost   bool
 		}
 		Mine []struct {
 			ID    int64
@@ -210,8 +216,15 @@ func TestInspectPageInBrowser(t *testing.T) {
 		}
 		byDesc[k.Description] = k
 	}
-	if lost := byDesc["应答丢失：绿地脏乱"]; got.LostQueued != 1 || !got.Lost.Found || got.Lost.ID != lost.ID || lost.ID == 0 {
+	// The report whose answer was lost: posted twice with one key, stored
+	// (201) and then answered as stored (200); one case.
+	lost := byDesc["应答丢失：绿地脏乱"]
+	if got.LostQueued != 1 || !got.Lost.Repeat || got.Lost.ID != lost.ID || lost.ID == 0 {
 		t.Errorf("a report whose answer was lost: queued %d, then %+v; stored as %+v", got.LostQueued, got.Lost, lost)
+	}
+	if p := got.LostPosts; len(p) != 2 || p[0].Key == "" || p[0].Key != p[1].Key || p[0].Key != got.Lost.Key ||
+		!p[0].Lost || p[0].Status != http.StatusCreated || p[1].Status != http.StatusOK {
+		t.Errorf("the lost report's posts: %+v; want one stored (201, answer lost) and its retry with the same Idempotency-Key answered 200", p)
 	}
 	on, off := byDesc["在线上报：断枝压在人行道上"], byDesc["离线上报：垃圾满溢"]
 	if on.ID != got.Online.ID || off.ID != got.Offline.ID || on.ID == 0 || off.ID == 0 {

@@ -2,7 +2,8 @@
 // position (adjustable on the map), a category, a photo from the camera and
 // a note, sent to POST /api/cases as multipart with the token. Every report
 // goes into a queue in IndexedDB first and leaves it only once the service
-// has stored it, so what is typed without network is sent when it returns
+// has stored it (its key the Idempotency-Key, so a retry never stores it
+// twice), so what is typed without network is sent when it returns
 // (the online event, and a retry every little while).
 'use strict';
 
@@ -154,43 +155,19 @@
   // stays, marked, for the inspector to see and discard; anything else
   // (no network, the service busy or down, the token) is retried later.
   const retryable = (status) => status >= 500 || [401, 403, 408, 425, 429].includes(status);
-  // storedAlready finds the case a report became when an earlier try
-  // reached the service but its answer was lost (the API takes no
-  // idempotency key): same category, place and note, reported since the
-  // report was typed (less ten minutes of clock skew).
-  async function storedAlready(rec) {
-    const d = rec.data, e = 1e-6;
-    const q = new URLSearchParams({ category: d.category, bbox: [d.lon - e, d.lat - e, d.lon + e, d.lat + e].join(','), limit: '50' });
-    const out = await GR.json('api/cases?' + q);
-    return out.cases.find(k => k.description === d.description && Math.abs(k.lon - d.lon) < 1e-7 && Math.abs(k.lat - d.lat) < 1e-7 &&
-      Date.parse(k.reported) >= rec.created - 600000) || null;
-  }
+  // Each report goes with its queue key as its Idempotency-Key: if an
+  // earlier try reached the service but its answer was lost, the service
+  // answers the case it stored (200), not a second one.
   async function send() {
     for (const rec of await queueAll()) {
       if (rec.failed) continue;
       if (navigator.onLine === false) return;
-      if (rec.tried) {
-        let k;
-        try {
-          k = await storedAlready(rec);
-        } catch (e) {
-          return; // no network, or the service refuses: try later
-        }
-        if (k) {
-          await queueDelete(rec.key);
-          remember(k);
-          state.sent.push({ key: rec.key, id: k.id, found: true });
-          continue;
-        }
-      }
-      rec.tried = true;
-      await queuePut(rec);
       const fd = new FormData();
       fd.append('data', new Blob([JSON.stringify(rec.data)], { type: 'application/json' }));
       if (rec.photo) fd.append('photo', rec.photo, rec.name || 'photo.jpg');
       let r;
       try {
-        r = await fetch(GR.url('api/cases'), { method: 'POST', headers: GR.auth(), body: fd });
+        r = await fetch(GR.url('api/cases'), { method: 'POST', headers: GR.auth({ 'Idempotency-Key': rec.key }), body: fd });
       } catch (e) {
         return; // no network: kept, sent on the next try
       }
@@ -198,7 +175,7 @@
       if (r.ok) {
         await queueDelete(rec.key);
         remember(body);
-        state.sent.push({ key: rec.key, id: body.id });
+        state.sent.push({ key: rec.key, id: body.id, repeat: r.status === 200 });
         continue;
       }
       const err = GR.problem(r.status, body);

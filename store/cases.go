@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -21,9 +22,11 @@ type Case struct {
 	Point       orb.Point // WGS84 lon/lat
 	Description string
 	Source      string // inspector, citizen, 12345…
-	// Ref is the source's own id of the case (a 12345 工单编号), "" when
-	// it has none; a store keeps at most one case per Source and Ref set.
-	// It never changes after the case is created.
+	// Ref is the source's own id of the case: a 12345 工单编号, or for a
+	// report sent with an Idempotency-Key the reporter's name and that key
+	// (cases.IdempotencyRef); "" when it has none. A store keeps at most
+	// one case per Source and Ref set. It never changes after the case is
+	// created.
 	Ref         string
 	Reporter    string // who reported (a token's name), never public
 	Contact     string // the reporter's contact, never public
@@ -85,6 +88,9 @@ type CaseFilter struct {
 	// means MaxCaseList.
 	Limit int
 }
+
+// ErrDuplicate: CreateCase was given a Source and Ref a stored case has.
+var ErrDuplicate = errors.New("a case with that source and ref is stored already")
 
 // MaxCaseList is the most cases one ListCases returns.
 const MaxCaseList = 10000
@@ -157,7 +163,9 @@ type Cases interface {
 	// CreateCase stores a new case with its first event and that event's
 	// photos in one transaction, setting c.ID, c.Version (1), ev.ID,
 	// ev.CaseID, ev.Photos and each photo's ID, CaseID and EventID. Times
-	// are the caller's.
+	// are the caller's. A case with a Ref whose Source and Ref are stored
+	// already is ErrDuplicate and stores nothing: of concurrent creations
+	// of one Source and Ref exactly one succeeds.
 	CreateCase(ctx context.Context, c *Case, ev *CaseEvent, photos []*Photo) error
 	// CreateCases stores many new cases, each with its first event, in one
 	// transaction: all of them or none. A case with a Ref whose Source and
@@ -168,6 +176,9 @@ type Cases interface {
 	CreateCases(ctx context.Context, cs []NewCase) (int, error)
 	// GetCase returns one case or ErrNotFound.
 	GetCase(ctx context.Context, id int64) (*Case, error)
+	// CaseByRef returns the case of a source with that Ref, or ErrNotFound
+	// (always for ref "").
+	CaseByRef(ctx context.Context, source, ref string) (*Case, error)
 	// ListCases returns the cases the filter selects, newest first.
 	ListCases(ctx context.Context, f CaseFilter) ([]Case, error)
 	// StepCase writes every field of c but ID, Ref, Reported and Version if its

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/greenreach/greenreach/store"
 )
@@ -29,18 +30,46 @@ type Caller struct {
 	Unit   string // the unit a token of role unit speaks for
 }
 
-// Allowed reports whether the caller's role is at least role.
-func (c Caller) Allowed(role string) bool { return roleRank[c.Role] >= roleRank[role] }
+// Allowed reports whether the caller may act where need is required: a
+// role of the ladder (that role or higher), or such a role and case roles
+// beside it joined by "|" ("planner|dispatcher": planner or higher, or a
+// dispatcher).
+func (c Caller) Allowed(need string) bool {
+	rung, also, _ := strings.Cut(need, "|")
+	if roleRank[c.Role] >= roleRank[rung] {
+		return true
+	}
+	for also != "" {
+		var r string
+		r, also, _ = strings.Cut(also, "|")
+		if c.Role == r {
+			return true
+		}
+	}
+	return false
+}
 
-// Need refuses the caller below role: 401 (with a Bearer challenge on w)
-// when no token was sent, 403 when the token's role is too low.
-func (c Caller) Need(w http.ResponseWriter, role, what string) *Error {
-	if c.Allowed(role) {
+// NeedText says a need in words: "planner or higher", "planner or
+// higher, or dispatcher".
+func NeedText(need string) string {
+	rung, also, _ := strings.Cut(need, "|")
+	s := rung + " or higher"
+	if also != "" {
+		s += ", or " + strings.ReplaceAll(also, "|", ", or ")
+	}
+	return s
+}
+
+// Need refuses the caller who may not act where need is required (see
+// Allowed): 401 (with a Bearer challenge on w) when no token was sent,
+// 403 when the token's role is too low.
+func (c Caller) Need(w http.ResponseWriter, need, what string) *Error {
+	if c.Allowed(need) {
 		return nil
 	}
 	if !c.Bearer {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="greenreach"`)
-		return Unauthorized(what + " needs a token of role " + role + " or higher (Authorization: Bearer …)")
+		return Unauthorized(what + " needs a token of role " + NeedText(need) + " (Authorization: Bearer …)")
 	}
-	return &Error{Status: http.StatusForbidden, Title: "Forbidden", Detail: what + " needs role " + role + " or higher; this token is " + c.Role}
+	return &Error{Status: http.StatusForbidden, Title: "Forbidden", Detail: what + " needs role " + NeedText(need) + "; this token is " + c.Role}
 }

@@ -45,6 +45,7 @@ var commands = []command{
 	{"token", "create, list and revoke API tokens (create|list|revoke)", runToken},
 	{"units", "list and import the responsible units of zones and cases (list|import FILE.csv)", runUnits},
 	{"cases", "import a 12345 hotline export as reported cases, all or nothing (import FILE.csv)", runCases},
+	{"assess", "the units' monthly 百分制 assessment, or the year's (--month YYYY-MM | --year YYYY)", runAssess},
 	{"help", "print this help, or a command's (help COMMAND)", nil},
 	{"version", "print the version and the commit it was built from", nil},
 }

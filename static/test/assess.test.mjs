@@ -62,6 +62,15 @@ try {
   const d = await dl;
   const csv = readFileSync(await d.path());
   result.csv = { status: await page.evaluate(() => window.__asm.exported['asm-csv']), name: d.suggestedFilename(), bom: csv.subarray(0, 3).toString('hex'), lines: csv.toString('utf8').trim().split('\r\n').length };
+  // The year (年终考核), on request.
+  result.yearInput = await page.inputValue('#asm-year');
+  await page.click('#asm-year-show');
+  await page.waitForFunction(() => window.__asm.yearUnits != null || window.__asm.yearError, null, { timeout: 60000 });
+  result.yearError = await page.evaluate(() => window.__asm.yearError || null);
+  result.yearHead = await page.locator('#asm-year-units thead th').allTextContents();
+  result.yearRows = await page.locator('#asm-year-units tbody tr').evaluateAll(trs => trs.map(tr => ({ unit: tr.dataset.unit, cells: [...tr.children].map(td => td.textContent) })));
+  result.yearSummary = await page.locator('#asm-year-summary').textContent();
+  await page.locator('#asm-year-units').screenshot({ path: `${outDir}/assessment-year-zh-CN.png` });
   result.problems = problems;
 } finally {
   await browser.close();

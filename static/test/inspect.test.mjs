@@ -81,12 +81,21 @@ try {
   result.offline = { id: await page.evaluate(() => window.__gr.sent[1].id) };
   result.queueAfter = await page.evaluate(() => window.__gr.queue.length);
   // A report whose answer is lost on the way back, after the service
-  // stored it: kept, and on the next try found stored, not sent again.
+  // stored it: kept, and on the next try sent again with the same
+  // Idempotency-Key, which the service answers with the stored case.
   let cut = true;
+  result.lostPosts = [];
   await page.route('**/api/cases', async (route) => {
-    if (route.request().method() !== 'POST' || !cut) return route.fallback();
+    if (route.request().method() !== 'POST') return route.fallback();
+    const key = await route.request().headerValue('idempotency-key');
+    if (!cut) {
+      const resp = await route.fetch();
+      result.lostPosts.push({ key, status: resp.status() });
+      return route.fulfill({ response: resp });
+    }
     cut = false;
-    await route.fetch();
+    const resp = await route.fetch();
+    result.lostPosts.push({ key, status: resp.status(), lost: true });
     await route.abort('internetdisconnected');
   });
   offline = true; // the aborted request is logged as a network error

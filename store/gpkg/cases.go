@@ -91,8 +91,15 @@ func optTime(t *time.Time) any {
 
 func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEvent, photos []*store.Photo) error {
 	return s.scenarioWrite(ctx, func(tx *sql.Tx) error {
-		if err := insertCase(ctx, tx, c, ""); err != nil {
+		onConflict := ""
+		if c.Ref != "" {
+			onConflict = `ON CONFLICT DO NOTHING`
+		}
+		if err := insertCase(ctx, tx, c, onConflict); err != nil {
 			return err
+		}
+		if c.ID == 0 {
+			return fmt.Errorf("case of %s with ref %q: %w", c.Source, c.Ref, store.ErrDuplicate)
 		}
 		return appendEvent(ctx, tx, c.ID, ev, photos)
 	})
@@ -176,6 +183,17 @@ func (s *Store) GetCase(ctx context.Context, id int64) (*store.Case, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case, error) {
+	c, err := scanCase(s.r.QueryRowContext(ctx, `SELECT `+caseCols+` FROM gr_cases WHERE source = ? AND ref = ? AND ref <> ''`, source, ref))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("case of %s with ref %q: %w", source, ref, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: case of %s with ref %q: %w", source, ref, err)
 	}
 	return c, nil
 }

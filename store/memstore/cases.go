@@ -65,6 +65,9 @@ func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEve
 	if d.cases == nil {
 		d.cases = map[int64]*store.Case{}
 	}
+	if c.Ref != "" && d.byRef(c.Source, c.Ref) != nil {
+		return fmt.Errorf("case of %s with ref %q: %w", c.Source, c.Ref, store.ErrDuplicate)
+	}
 	d.lastCase++
 	c.ID, c.Version = d.lastCase, 1
 	d.cases[c.ID] = cloneCase(c)
@@ -111,6 +114,25 @@ func (s *Store) CreateCases(ctx context.Context, cs []store.NewCase) (int, error
 		n++
 	}
 	return n, nil
+}
+
+// byRef is the case of source with ref, or nil (wmu held).
+func (d *caseData) byRef(source, ref string) *store.Case {
+	for _, c := range d.cases {
+		if c.Source == source && c.Ref == ref {
+			return c
+		}
+	}
+	return nil
+}
+
+func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case, error) {
+	s.d.wmu.Lock()
+	defer s.d.wmu.Unlock()
+	if c := s.d.cases.byRef(source, ref); c != nil && ref != "" {
+		return cloneCase(c), nil
+	}
+	return nil, fmt.Errorf("case of %s with ref %q: %w", source, ref, store.ErrNotFound)
 }
 
 func (s *Store) GetCase(ctx context.Context, id int64) (*store.Case, error) {

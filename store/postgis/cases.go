@@ -109,8 +109,15 @@ func (s *Store) caseTx(ctx context.Context, what string, fn func(pgx.Tx) error) 
 
 func (s *Store) CreateCase(ctx context.Context, c *store.Case, ev *store.CaseEvent, photos []*store.Photo) error {
 	return s.caseTx(ctx, "create case", func(tx pgx.Tx) error {
-		if err := s.insertCase(ctx, tx, c, ""); err != nil {
+		onConflict := ""
+		if c.Ref != "" {
+			onConflict = refConflict
+		}
+		if err := s.insertCase(ctx, tx, c, onConflict); err != nil {
 			return err
+		}
+		if c.ID == 0 {
+			return fmt.Errorf("case of %s with ref %q: %w", c.Source, c.Ref, store.ErrDuplicate)
 		}
 		return s.appendEvent(ctx, tx, c.ID, ev, photos)
 	})
@@ -134,6 +141,10 @@ VALUES (1, $1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8, $9, $
 	return nil
 }
 
+// refConflict skips a case whose source and ref are stored (waiting for a
+// concurrent transaction that inserted them to end).
+const refConflict = `ON CONFLICT (source, ref) WHERE ref <> '' DO NOTHING`
+
 func (s *Store) CreateCases(ctx context.Context, cs []store.NewCase) (int, error) {
 	if err := store.CheckCaseBatch(cs); err != nil {
 		return 0, err
@@ -142,7 +153,7 @@ func (s *Store) CreateCases(ctx context.Context, cs []store.NewCase) (int, error
 	err := s.caseTx(ctx, "create cases", func(tx pgx.Tx) error {
 		n = 0
 		for _, nc := range cs {
-			if err := s.insertCase(ctx, tx, nc.Case, `ON CONFLICT (source, ref) WHERE ref <> '' DO NOTHING`); err != nil {
+			if err := s.insertCase(ctx, tx, nc.Case, refConflict); err != nil {
 				return err
 			}
 			if nc.Case.ID == 0 {
@@ -190,6 +201,17 @@ func (s *Store) GetCase(ctx context.Context, id int64) (*store.Case, error) {
 	}
 	if err != nil {
 		return nil, dbErr(fmt.Sprintf("case %d", id), err)
+	}
+	return c, nil
+}
+
+func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case, error) {
+	c, err := scanCase(s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT %s FROM %s.gr_cases WHERE source = $1 AND ref = $2 AND ref <> ''`, caseCols, s.schema), source, ref))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("case of %s with ref %q: %w", source, ref, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, dbErr(fmt.Sprintf("case of %s with ref %q", source, ref), err)
 	}
 	return c, nil
 }

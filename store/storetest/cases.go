@@ -276,3 +276,71 @@ func testCaseBatch(t *testing.T, open Opener) {
 		t.Errorf("oversized batch stored something: %d cases", len(after))
 	}
 }
+
+// testCaseRef: CreateCase keeps one case per source and ref (a second is
+// ErrDuplicate and stores nothing, also when several race) and CaseByRef
+// finds it; the same ref of another source is another case; a case
+// without a ref is found by no ref.
+func testCaseRef(t *testing.T, open Opener) {
+	s := mustOpen(t, open)
+	c := ctx(t)
+	plain, ev := newCase("broken_branch", orb.Point{104.05, 30.66}, caseAt(1, 0))
+	if err := s.CreateCase(c, plain, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"", "insp1/k-1"} {
+		if got, err := s.CaseByRef(c, "inspector", ref); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("CaseByRef(inspector, %q) before any: %+v, %v; want ErrNotFound", ref, got, err)
+		}
+	}
+	const n = 6
+	var wg sync.WaitGroup
+	made := make([]*store.Case, n)
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			a, ev := newCase("broken_branch", orb.Point{104.06, 30.67}, caseAt(2, i))
+			a.Ref, a.Description = "insp1/k-1", fmt.Sprint("try ", i)
+			made[i], errs[i] = a, s.CreateCase(c, a, ev, []*store.Photo{{Type: "image/png", Data: []byte{byte(i)}}})
+		}(i)
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if won >= 0 {
+				t.Fatalf("creations %d and %d of one ref both stored", won, i)
+			}
+			won = i
+		case !errors.Is(err, store.ErrDuplicate):
+			t.Errorf("creation %d: %v, want ErrDuplicate", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no creation of the ref stored")
+	}
+	got, err := s.CaseByRef(c, "inspector", "insp1/k-1")
+	if err != nil || !reflect.DeepEqual(got, made[won]) {
+		t.Fatalf("CaseByRef:\n got %+v %v\nwant %+v", got, err, made[won])
+	}
+	if evs := mustEvents(t, s, got.ID); len(evs) != 1 || len(evs[0].Photos) != 1 {
+		t.Errorf("the stored case's history: %+v", evs)
+	} else if p, err := s.CasePhoto(c, evs[0].Photos[0]); err != nil || !bytes.Equal(p.Data, []byte{byte(won)}) {
+		t.Errorf("the stored case's photo: %+v %v", p, err)
+	}
+	if _, err := s.CaseByRef(c, "citizen", "insp1/k-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the ref from another source: %v, want ErrNotFound", err)
+	}
+	other, ev := newCase("broken_branch", orb.Point{104.06, 30.67}, caseAt(3, 0))
+	other.Source, other.Ref = "citizen", "insp1/k-1"
+	if err := s.CreateCase(c, other, ev, nil); err != nil || other.ID == 0 || other.ID == got.ID {
+		t.Fatalf("the same ref from another source: id %d, %v", other.ID, err)
+	}
+	all, err := s.ListCases(c, store.CaseFilter{})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("%d cases stored, %v; want 3 (no ref, the ref once, the citizen's)", len(all), err)
+	}
+}

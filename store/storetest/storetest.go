@@ -49,6 +49,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"CaseRaceOneWins", testCaseRace},
 		{"CaseBatch", testCaseBatch},
 		{"CaseArea", testCaseArea},
+		{"CaseRef", testCaseRef},
 		{"UnitsAndZones", testUnits},
 		{"SurveyHistory", testSurvey},
 		{"SurveyRaceOneWins", testSurveyRace},
