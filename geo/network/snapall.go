@@ -3,6 +3,8 @@ package network
 import (
 	"context"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
@@ -12,8 +14,37 @@ import (
 // (at[i], dist[i]; dist +Inf where Snap finds none): each edge near a point
 // is first measured in the plane centred on it, and only the edges within
 // 1% (and a metre) of the nearest in the plane are measured geodesically.
-// It looks at ctx's deadline every few thousand points.
+// Many points are shared out among the processors. It looks at ctx's
+// deadline every few thousand points.
 func (g *Graph) SnapAll(ctx context.Context, pts []orb.Point, maxDist float64, at []Loc, dist []float64) error {
+	workers := min(runtime.GOMAXPROCS(0), len(pts)/snapShare)
+	if workers <= 1 {
+		return g.snapRange(ctx, pts, maxDist, at, dist)
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(pts)*w/workers, len(pts)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = g.snapRange(ctx, pts[lo:hi], maxDist, at[lo:hi], dist[lo:hi])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snapShare is the fewest points SnapAll gives a processor of its own.
+const snapShare = 4096
+
+// snapRange is SnapAll on one processor.
+func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64, at []Loc, dist []float64) error {
 	type cand struct {
 		approx, off float64
 		edge        int32
