@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/greenreach/greenreach/demotown"
@@ -98,16 +99,19 @@ func run(ctx context.Context, dsn, data string) error {
 	heap := peak() - base.HeapInuse
 	if repeat > 1 {
 		times := []time.Duration{ours}
+		var cpus []time.Duration
 		for i := 1; i < repeat; i++ {
-			start := time.Now()
+			start, c0 := time.Now(), cpuTime()
 			if _, err := coverage.Run(ctx, snap, one, coverage.Options{Mode: coverage.Walk}); err != nil {
 				return err
 			}
 			times = append(times, time.Since(start))
+			cpus = append(cpus, cpuTime()-c0)
 		}
 		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		sort.Slice(cpus, func(i, j int) bool { return cpus[i] < cpus[j] })
 		ours = times[len(times)/2]
-		fmt.Fprintf(os.Stderr, "greenreach: the audit rule timed %d times: %s to %s, median %s\n", repeat, times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), ours.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "greenreach: the audit rule timed %d times: %s to %s, median %s; CPU (user+system, all threads, GC included) median %s of the last %d\n", repeat, times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), ours.Round(time.Millisecond), cpus[len(cpus)/2].Round(100*time.Microsecond), len(cpus))
 	}
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -240,6 +244,13 @@ func run(ctx context.Context, dsn, data string) error {
 		return fmt.Errorf("answers differ")
 	}
 	return nil
+}
+
+// cpuTime is the process's CPU time so far, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // sampleHeap samples HeapInuse every 5 ms until the returned func is
