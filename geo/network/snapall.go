@@ -74,11 +74,7 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 			f := snapSlack(p[1], r)
 			bestApprox := math.Inf(1)
 			b := geo.RadiusBound(p, r)
-			search := g.tree.Search
-			if r == first {
-				search = near.search
-			}
-			search(b.Min, b.Max, func(lo, hi [2]float64, e int32) bool {
+			visit := func(lo, hi [2]float64, e int32) bool {
 				ed := &g.Edges[e]
 				if g.CompLength[g.Comp[ed.From]] < g.MinComponent {
 					return true
@@ -98,7 +94,12 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 					bestApprox = math.Min(bestApprox, approx)
 				}
 				return true
-			})
+			}
+			if r == first {
+				near.search(b.Min, b.Max, visit)
+			} else {
+				g.tree.Search(b.Min, b.Max, visit)
+			}
 		next:
 			for _, c := range cs {
 				if c.approx > f*bestApprox+snapAbs {
