@@ -45,9 +45,12 @@ func main() {
 	dir := flag.String("dir", "", "where the copies and JSON reports go (default: a new temporary directory, removed after)")
 	child := flag.Bool("child", false, "audit -gpkg in this process, write -json, print figures (the driver's own use)")
 	jsonOut := flag.String("json", "", "with -child: write the audit's JSON report here")
+	compare := flag.Bool("compare", false, "compare the two JSON reports named as arguments (\"generated\" aside); exit 1 if they differ")
 	flag.Parse()
 	var err error
-	if *child {
+	if *compare {
+		err = compareFiles(flag.Args())
+	} else if *child {
 		err = audit(context.Background(), *data, *jsonOut, os.Stdout)
 	} else {
 		err = drive(*data, *base, *baseName, *rounds, *dir)
@@ -392,6 +395,25 @@ func format(v float64) string {
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+// compareFiles prints where two JSON reports differ.
+func compareFiles(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("-compare: want two JSON reports, have %d arguments", len(args))
+	}
+	diffs, err := compareReports(args[0], args[1])
+	if err != nil {
+		return err
+	}
+	for _, d := range diffs[:min(len(diffs), 20)] {
+		fmt.Println("  " + d)
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("%s and %s differ in %d places", args[0], args[1], len(diffs))
+	}
+	fmt.Printf("figures: %s and %s equal (every value but \"generated\")\n", args[0], args[1])
+	return nil
 }
 
 // compareReports returns where two JSON reports differ, "generated"
