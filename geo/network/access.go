@@ -41,6 +41,12 @@ const gapSampleMax = 10.0
 // Source.cost). With enterOnly (a fenced park) only the crossings of its
 // boundary count, at gap 0.
 func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []Access {
+	return g.accessPoints(poly, gap, enterOnly, false)
+}
+
+// accessPoints is AccessPoints, measuring the gap at every sample when
+// exact is set.
+func (g *Graph) accessPoints(poly orb.Geometry, gap float64, enterOnly, exact bool) []Access {
 	var rings []orb.Ring
 	switch t := poly.(type) {
 	case orb.Polygon:
@@ -53,7 +59,7 @@ func (g *Graph) AccessPoints(poly orb.Geometry, gap float64, enterOnly bool) []A
 		return nil
 	}
 	pb := poly.Bound()
-	z := &zoneFinder{g: g, poly: poly, pb: pb, gap: gap, toXY: localPlane(pb.Center())}
+	z := &zoneFinder{g: g, poly: poly, pb: pb, gap: gap, toXY: localPlane(pb.Center()), exact: exact}
 	for _, r := range rings {
 		for j := 1; j < len(r); j++ {
 			a, b := z.toXY(r[j-1]), z.toXY(r[j])
@@ -104,6 +110,10 @@ type zoneFinder struct {
 	insides        [][2]float64
 	runs           []gapAt
 	open           bool
+
+	// exact, when set (tests), measures the gap at every sample, without
+	// lower bounds to pass over stretches far beyond the zone.
+	exact bool
 }
 
 // crossings appends the points where edge ei (xy, in the plane) crosses
@@ -201,12 +211,27 @@ func (z *zoneFinder) segment(ei int32, i int, a, b orb.Point) {
 	dist := func(t float64) float64 {
 		return boundaryDist(orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}, near)
 	}
+	// A lower bound of dist: the distance to the box of the near
+	// boundary, a little less for rounding.
+	var lower func(float64) float64
+	if !z.exact {
+		nb := near[0].bound
+		for _, s := range near[1:] {
+			nb = nb.Union(s.bound)
+		}
+		lower = func(t float64) float64 {
+			x, y := a[0]+t*(b[0]-a[0]), a[1]+t*(b[1]-a[1])
+			dx := math.Max(0, math.Max(nb.Min[0]-x, x-nb.Max[0]))
+			dy := math.Max(0, math.Max(nb.Min[1]-y, y-nb.Max[1]))
+			return math.Hypot(dx, dy)*(1-1e-9) - 1e-9
+		}
+	}
 	for k := 1; k < len(ts); k++ {
 		t0, t1 := ts[k-1], ts[k]
 		if t1 <= t0 || inside(t0, t1) {
 			continue
 		}
-		for _, p := range gapProfile(dist, t0, t1, planar.Distance(a, b), gap, feet(a, b, near, t0, t1)) {
+		for _, p := range gapProfile(dist, lower, t0, t1, planar.Distance(a, b), gap, feet(a, b, near, t0, t1)) {
 			if p.in {
 				z.zone(gapAt{off(p.t0), p.g0}, gapAt{off(p.t1), p.g1})
 			} else {
@@ -272,7 +297,8 @@ func pointSegment(p, a, b orb.Point) float64 {
 type gapAt struct{ off, gap float64 }
 
 // gapPiece is a part of a segment (fractions t0 to t1, gaps g0 and g1 at
-// its ends) inside the zone or beyond it.
+// its ends) inside the zone or beyond it; beyond it, g0 and g1 may be
+// lower bounds of the gaps.
 type gapPiece struct {
 	t0, t1, g0, g1 float64
 	in             bool
@@ -306,8 +332,10 @@ func feet(a, b orb.Point, segs []ringSeg, t0, t1 float64) []float64 {
 // side of it, and halves looked at until the gap — which changes by at
 // most a metre a metre — cannot cross limit between their ends, or they
 // are a metre short (a dip across limit shorter than that is within half
-// a metre of it).
-func gapProfile(dist func(float64) float64, t0, t1, length, limit float64, ts []float64) []gapPiece {
+// a metre of it). lower, when not nil, is a lower bound of dist: a
+// stretch between two samples whose bounds already put it wholly beyond
+// the zone is not measured, and the parts are those of measuring it.
+func gapProfile(dist, lower func(float64) float64, t0, t1, length, limit float64, ts []float64) []gapPiece {
 	var out []gapPiece
 	add := func(ta, tb, ga, gb float64, in bool) {
 		if n := len(out); n > 0 && in == out[n-1].in {
@@ -364,11 +392,32 @@ func gapProfile(dist func(float64) float64, t0, t1, length, limit float64, ts []
 	if n < 1 {
 		n = 1
 	}
-	prevT, prevG := t0, dist(t0)
+	// The last sample: its gap, or (not exact) a lower bound of it.
+	prevT, prevG, exact := t0, 0.0, false
+	if lower != nil {
+		prevG = lower(t0)
+	}
+	if lower == nil || prevG <= limit {
+		prevG, exact = dist(t0), true
+	}
 	step := func(t float64) {
+		if lower != nil {
+			// (ga+gb-span)/2 > limit, with the gaps at most span apart,
+			// puts both ends and all between beyond limit: the stretch is
+			// settled as refine would settle it, with bounds for gaps.
+			lb := lower(t)
+			if (prevG+lb-(t-prevT)*length)/2 > limit {
+				add(prevT, t, prevG, lb, false)
+				prevT, prevG, exact = t, lb, false
+				return
+			}
+			if !exact {
+				prevG = dist(prevT)
+			}
+		}
 		gt := dist(t)
 		refine(prevT, t, prevG, gt, prevG <= limit, gt <= limit, 0)
-		prevT, prevG = t, gt
+		prevT, prevG, exact = t, gt, true
 	}
 	for k := 1; k <= n; k++ {
 		t := t0 + (t1-t0)*float64(k)/float64(n)

@@ -70,37 +70,48 @@ func Build(feats []*geo.Feature) *Graph {
 			}
 		}
 	}
-	seen := make(map[orb.Point]int32, len(lines)*4)
+	// Each vertex's count of appearances, until it is made a node: then
+	// -1 less its node's number.
+	nv := 0
+	for _, l := range lines {
+		nv += len(l)
+	}
+	seen := make(map[orb.Point]int32, nv)
 	for _, l := range lines {
 		for _, p := range l {
 			seen[p]++
 		}
 	}
 	g := &Graph{MinComponent: DefaultMinComponent}
-	nodeOf := make(map[orb.Point]int32, len(lines)*2)
 	node := func(p orb.Point) int32 {
-		if n, ok := nodeOf[p]; ok {
-			return n
+		if v := seen[p]; v < 0 {
+			return -v - 1
 		}
 		n := int32(len(g.Nodes))
 		g.Nodes = append(g.Nodes, p)
-		nodeOf[p] = n
+		seen[p] = -n - 1
 		return n
 	}
+	// The edges' vertices and distances, in two blocks.
+	geom := make([]orb.Point, 0, nv+len(lines))
+	cum := make([]float64, 0, nv+len(lines))
 	for i, l := range lines {
 		start := 0
 		for j := 1; j < len(l); j++ {
-			if j < len(l)-1 && seen[l[j]] < 2 {
+			if j < len(l)-1 && seen[l[j]] == 1 {
 				continue
 			}
 			part := l[start : j+1]
 			start = j
 			e := Edge{From: node(part[0]), To: node(part[len(part)-1]), Road: roads[i]}
-			e.Geom = append(orb.LineString(nil), part...)
-			e.cum = make([]float64, len(part))
+			k0 := len(geom)
+			geom = append(geom, part...)
+			e.Geom = geom[k0:len(geom):len(geom)]
+			cum = append(cum, 0)
 			for k := 1; k < len(part); k++ {
-				e.cum[k] = e.cum[k-1] + geo.Distance(part[k-1], part[k])
+				cum = append(cum, cum[len(cum)-1]+geo.Distance(part[k-1], part[k]))
 			}
+			e.cum = cum[k0:len(cum):len(cum)]
 			e.Length = e.cum[len(part)-1]
 			if e.Length == 0 {
 				continue
