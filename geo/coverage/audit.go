@@ -67,6 +67,7 @@ type Audit struct {
 	cells *cellSet // the grid, when the units are its cells
 	graph *network.Graph
 	ptree rtree.RTreeG[*Parcel] // parcels by their bounds
+	utree rtree.RTreeG[*Unit]   // the areas' units by their bounds
 	byID  map[int64]*Parcel
 	// The residents' points (residents.go), parcel by parcel, and in the
 	// walk mode where each joins the network (+Inf access: nowhere).
@@ -280,6 +281,8 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	byID := map[int64]*Unit{}
 	for _, u := range areas {
 		byID[u.ID] = u
+		b := u.Geom.Bound()
+		a.utree.Insert(b.Min, b.Max, u)
 	}
 	if len(areas) == 0 {
 		cs, err := newCellSet(gridSize)
@@ -596,7 +599,8 @@ func (a *Audit) finishShare(r *Rule, ur *UnitResult) {
 	}
 }
 
-// residentsPerTarget: residents in the unit ÷ targets in it.
+// residentsPerTarget: residents in the unit ÷ targets in it. Each target
+// is placed once in the units holding its first point.
 func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
 	res := &Result{Rule: r}
 	ts := targets(snap, &r.Target)
@@ -605,14 +609,12 @@ func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
 		urs = append(urs, &UnitResult{Unit: u, Threshold: r.Max})
 	}
 	a.addResidents(urs)
+	count := make(map[*Unit]int, len(urs))
+	for _, f := range ts {
+		a.unitsHolding(firstPoint(f.Geom), func(u *Unit) { count[u]++ })
+	}
 	for _, ur := range urs {
-		u := ur.Unit
-		n := 0
-		for _, f := range ts {
-			if a.unitHolds(u, firstPoint(f.Geom)) {
-				n++
-			}
-		}
+		n := count[ur.Unit]
 		ur.Numerator, ur.Denominator = float64(ur.Residents), float64(n)
 		switch {
 		case ur.Residents == 0:
