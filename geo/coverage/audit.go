@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -196,7 +198,13 @@ func Measure(ruleType string) string {
 	return ""
 }
 
-// Run evaluates every rule on the snapshot.
+// auditWorkers bounds the rules an audit evaluates at once, each on its
+// own goroutine with its own GEOS context.
+const auditWorkers = 2
+
+// Run evaluates every rule on the snapshot. The units and parcels are read
+// while the walking network is built; the rules then run auditWorkers at a
+// time (the costliest first), their results kept in the rules' order.
 func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*Audit, error) {
 	if opt.Mode == "" {
 		opt.Mode = Walk
@@ -204,25 +212,45 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	if opt.Mode != Walk && opt.Mode != Straight {
 		return nil, fmt.Errorf("audit mode %q: want walk or straight", opt.Mode)
 	}
+	var mu sync.Mutex // Progress hears one stage at a time
 	stage := func(s string) {
 		if opt.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
 			opt.Progress(s)
 		}
 	}
+	sc := &stopCtx{Context: ctx}
+	ctx = sc
 	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC(), snap: snap, byID: map[int64]*Parcel{}}
 	stage("units and parcels")
-	if err := a.units(snap, gridSize(opt, rs)); err != nil {
-		return nil, err
+	var w *network.Walks
+	var werr error
+	built := make(chan struct{})
+	if opt.Mode == Walk {
+		stage("walking network")
+		go func() {
+			defer close(built)
+			werr = recovered(func() (err error) {
+				w, err = opt.Networks.Walks(ctx, snap.Layer(geo.Roads))
+				return err
+			})
+		}()
+	} else {
+		close(built)
 	}
-	if err := a.residentPoints(ctx); err != nil {
+	err := a.units(snap, gridSize(opt, rs))
+	if err == nil {
+		err = a.residentPoints(ctx)
+	}
+	<-built
+	if err != nil {
 		return nil, err
 	}
 	var g *network.Graph
 	if opt.Mode == Walk {
-		stage("walking network")
-		w, err := opt.Networks.Walks(ctx, snap.Layer(geo.Roads))
-		if err != nil {
-			return nil, err
+		if werr != nil {
+			return nil, werr
 		}
 		g = w.Graph
 		a.graph = g
@@ -234,33 +262,109 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 			return nil, err
 		}
 	}
-	gc := geos.NewContext()
-	for i := range rs.Rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r := &rs.Rules[i]
-		stage("rule " + r.ID)
-		var res *Result
-		var err error
-		switch r.Type {
-		case WalkAccess:
-			res, err = a.walkAccess(ctx, snap, g, r)
-		case RadiusCoverage:
-			res, err = a.radiusCoverage(ctx, snap, r)
-		case AreaRatio, PerCapita:
-			res, err = a.areaShare(snap, gc, r)
-		case ResidentsPerTarget:
-			res = a.residentsPerTarget(snap, r)
-		case Corridor:
-			res = a.corridor(snap, r)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
-		}
-		a.Results = append(a.Results, res)
+	a.Results = make([]*Result, len(rs.Rules))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(auditWorkers, runtime.GOMAXPROCS(0), len(rs.Rules)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gc := geos.NewContext()
+			for i := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				r := &rs.Rules[i]
+				stage("rule " + r.ID)
+				var res *Result
+				err := recovered(func() (err error) {
+					res, err = a.rule(ctx, snap, g, gc, r)
+					return err
+				})
+				if err != nil {
+					sc.stop(fmt.Errorf("rule %s: %w", r.ID, err))
+					continue
+				}
+				a.Results[i] = res
+			}
+		}()
+	}
+	for _, i := range costliestFirst(rs) {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return a, nil
+}
+
+// recovered runs fn, turning a panic (go-geos panics on GEOS's exceptions)
+// into an error: on a goroutine of its own it would end the process.
+func recovered(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn()
+}
+
+// rule evaluates one rule (gc: the calling goroutine's GEOS context).
+func (a *Audit) rule(ctx context.Context, snap *index.Snapshot, g *network.Graph, gc *geos.Context, r *Rule) (*Result, error) {
+	switch r.Type {
+	case WalkAccess:
+		return a.walkAccess(ctx, snap, g, r)
+	case RadiusCoverage:
+		return a.radiusCoverage(ctx, snap, r)
+	case AreaRatio, PerCapita:
+		return a.areaShare(snap, gc, r)
+	case ResidentsPerTarget:
+		return a.residentsPerTarget(snap, r), nil
+	case Corridor:
+		return a.corridor(snap, r), nil
+	}
+	return nil, fmt.Errorf("unknown rule type %q", r.Type)
+}
+
+// costliestFirst orders the rules by how long their type usually takes,
+// longest first, so that the last to finish is a short one.
+func costliestFirst(rs *RuleSet) []int {
+	cost := map[string]int{Corridor: 5, RadiusCoverage: 4, PerCapita: 3, WalkAccess: 2, AreaRatio: 1}
+	order := make([]int, len(rs.Rules))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return cost[rs.Rules[order[i]].Type] > cost[rs.Rules[order[j]].Type] })
+	return order
+}
+
+// stopCtx is an audit's context: its goroutines look at the deadline one
+// at a time, and once a look finds it passed (or a rule fails: stop) every
+// later look gives that error without asking again.
+type stopCtx struct {
+	context.Context
+	mu  sync.Mutex
+	err error
+}
+
+func (c *stopCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = c.Context.Err()
+	}
+	return c.err
+}
+
+// stop makes err the audit's error unless it has one.
+func (c *stopCtx) stop(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+	}
 }
 
 // units reads the areas (with the city as a whole first) and the parcels,
