@@ -86,6 +86,8 @@ type Unit struct {
 	Level string // "city", "district", "subdistrict", "community" or "grid"
 	Geom  orb.Geometry
 	Area  float64 // m²
+
+	ix int // its index in the audit's Units
 }
 
 // Parcel is a residential parcel as the audit sees it.
@@ -437,6 +439,9 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 			city.Area += u.Area
 		}
 	}
+	for i, u := range a.Units {
+		u.ix = i
+	}
 	return nil
 }
 
@@ -465,23 +470,24 @@ func targets(snap *index.Snapshot, fl *Filter) []*geo.Feature {
 	return out
 }
 
-// straightNearest returns, per parcel, the straight-line distance from its
-// inside point to the nearest feature accepted by ok, looking no farther
-// than limit (beyond: +Inf).
-func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) (map[int64]float64, error) {
+// straightNearest returns, per parcel (in the order of a.Parcels), the
+// straight-line distance from its inside point to the nearest feature
+// accepted by ok, looking no farther than limit (beyond: +Inf).
+func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) ([]float64, error) {
 	pts := make([]orb.Point, len(a.Parcels))
 	for i, p := range a.Parcels {
 		pts[i] = p.Point
 	}
-	d, err := straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
-	if err != nil {
-		return nil, err
-	}
+	return straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
+}
+
+// byParcel is a figure per parcel (in the order of a.Parcels) by parcel id.
+func (a *Audit) byParcel(v []float64) map[int64]float64 {
 	out := make(map[int64]float64, len(a.Parcels))
 	for i, p := range a.Parcels {
-		out[p.ID] = d[i]
+		out[p.ID] = v[i]
 	}
-	return out, nil
+	return out
 }
 
 // walkAccess measures every resident point (residents.go) in the audit's
@@ -542,34 +548,34 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			}
 		}
 	}
-	res.Distance, res.Share = a.perParcel(res.pointDist, r.Meters)
-	var straightShare map[int64]float64
-	res.Straight, straightShare = a.perParcel(straight, r.Meters)
-	res.Units = a.shares(r, r.Pass, func(p *Parcel) float64 { return res.Share[p.ID] }, true)
+	far, share := a.perParcel(res.pointDist, r.Meters)
+	straightFar, straightShare := a.perParcel(straight, r.Meters)
+	res.Distance, res.Share, res.Straight = a.byParcel(far), a.byParcel(share), a.byParcel(straightFar)
+	res.Units = a.shares(r, r.Pass, func(i int) float64 { return share[i] }, true)
 	// The straight-line share beside it.
-	straightCovered := map[*UnitResult]float64{}
-	a.eachUnit(res.Units, func(p *Parcel, ur *UnitResult) {
-		straightCovered[ur] += float64(p.Population) * straightShare[p.ID]
+	straightCovered := make([]float64, len(a.Units))
+	a.eachUnit(res.Units, func(i int, p *Parcel, ur *UnitResult) {
+		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare[i]
 	})
 	for _, ur := range res.Units {
 		if ur.Residents > 0 {
-			ur.Straight = straightCovered[ur] / float64(ur.Residents)
+			ur.Straight = straightCovered[ur.Unit.ix] / float64(ur.Residents)
 		}
 	}
 	return res, nil
 }
 
-// eachUnit calls fn for every parcel and every one of urs whose unit holds
-// it, in one pass over the parcels.
-func (a *Audit) eachUnit(urs []*UnitResult, fn func(*Parcel, *UnitResult)) {
-	byUnit := make(map[*Unit]*UnitResult, len(urs))
+// eachUnit calls fn for every parcel (i: its index in a.Parcels) and every
+// one of urs whose unit holds it, in one pass over the parcels.
+func (a *Audit) eachUnit(urs []*UnitResult, fn func(i int, p *Parcel, ur *UnitResult)) {
+	byUnit := make([]*UnitResult, len(a.Units))
 	for _, ur := range urs {
-		byUnit[ur.Unit] = ur
+		byUnit[ur.Unit.ix] = ur
 	}
-	for _, p := range a.Parcels {
+	for i, p := range a.Parcels {
 		for _, u := range p.Units {
-			if ur, ok := byUnit[u]; ok {
-				fn(p, ur)
+			if ur := byUnit[u.ix]; ur != nil {
+				fn(i, p, ur)
 			}
 		}
 	}
@@ -577,7 +583,7 @@ func (a *Audit) eachUnit(urs []*UnitResult, fn func(*Parcel, *UnitResult)) {
 
 // addResidents sums each unit's residents and residential land.
 func (a *Audit) addResidents(urs []*UnitResult) {
-	a.eachUnit(urs, func(p *Parcel, ur *UnitResult) {
+	a.eachUnit(urs, func(_ int, p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
 		ur.Sources.add(p)
@@ -585,18 +591,18 @@ func (a *Audit) addResidents(urs []*UnitResult) {
 }
 
 // shares sums residents and land per unit and the part of each covered
-// (covered gives a parcel's share, 0–1); the value is the residents' share
-// (byResidents) or the land's.
-func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) float64, byResidents bool) []*UnitResult {
+// (covered gives a parcel's share, 0–1, by its index in a.Parcels); the
+// value is the residents' share (byResidents) or the land's.
+func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResidents bool) []*UnitResult {
 	var out []*UnitResult
 	for _, u := range a.levelUnits(r) {
 		out = append(out, &UnitResult{Unit: u, Threshold: pass})
 	}
-	a.eachUnit(out, func(p *Parcel, ur *UnitResult) {
+	a.eachUnit(out, func(i int, p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
 		ur.Sources.add(p)
-		c := covered(p)
+		c := covered(i)
 		ur.covered += float64(p.Population) * c
 		ur.LandCovered += p.Area * c
 		if c < 1 {
