@@ -150,8 +150,8 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	for i := range all {
 		all[i] = i
 	}
-	st.free = make([]cellFree, len(st.cells))
-	if err := st.measure(ctx, st.cells, all, nil, nil, st.free); err != nil {
+	st.free = make([]cellFree, len(st.cells)) // made by the what-ifs
+	if err := st.measure(ctx, st.cells, all, nil, nil, nil); err != nil {
 		return nil, err
 	}
 	return st, nil
