@@ -109,6 +109,19 @@ func gridSize(opt Options, rs *RuleSet) int {
 	return grid.DefaultSize
 }
 
+// unitHolds reports whether unit u holds point p: the city every point,
+// a grid cell the points the grid puts in it, an area those its polygon
+// contains.
+func (a *Audit) unitHolds(u *Unit, p orb.Point) bool {
+	switch {
+	case u.Level == "city":
+		return true
+	case u.Level == Grid && a.cells != nil:
+		return a.cells.holds(u, p)
+	}
+	return geo.Contains(u.Geom, p)
+}
+
 // unitsHolding calls fn for every unit holding point p: the city, which
 // holds every point; the grid cell the grid puts p in, when it is a unit;
 // or each area whose polygon contains p.

@@ -29,6 +29,8 @@ type radiusCells struct {
 	land  rtree.RTreeG[orb.Geometry]
 	bufs  []*indexed // the radii, with their edges indexed
 	btree rtree.RTreeG[int]
+	// freeMu guards the cells' free land (cellFree), made by what-ifs.
+	freeMu sync.Mutex
 }
 
 // radiusCellArea is one cell's land and covered land (m²), in total and
@@ -210,11 +212,11 @@ func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 
 // cellFree is a cell's free land: its land outside the audit's radii, in
 // atoms cut where the edges of the units reaching the cell cross it, each
-// with the units holding it. It is made once, by the first what-if whose
-// radii reach the cell (in Go geometry: a GEOS geometry belongs to its
-// goroutine's context), and kept for the next.
+// with the units holding it. It is made by the first what-if whose radii
+// reach the cell (in Go geometry: a GEOS geometry belongs to its
+// goroutine's context) and kept for the next: once made (made, or err
+// set) it does not change. A zero cellFree is not made yet.
 type cellFree struct {
-	once  sync.Once
 	made  bool
 	atoms []freeAtom
 	whole []int // the units holding the whole cell (indexes into its unit list)
@@ -234,25 +236,37 @@ type freeAtom struct {
 
 // makeFree makes fr, the free land of the audit's cell c, unless made:
 // from the cell's land overlaid as the audit overlaid it (GEOS's floating
-// overlay: a cell the audit snapped to radiusGrid has none).
+// overlay: a cell the audit snapped to radiusGrid has none). What-ifs may
+// run at once: the first to finish keeps its free land (all make the same),
+// published under rc.freeMu.
 func (rc *radiusCells) makeFree(gc *geos.Context, c *radiusCellArea, fr *cellFree) {
-	fr.once.Do(func() {
-		ov := overlay{gc: gc}
-		fr.err = func() (err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					err = geosPanic{p}
-				}
-			}()
-			lands, err := rc.cellLand(ov, c.bound())
-			if err != nil || len(lands) == 0 {
-				return err
+	rc.freeMu.Lock()
+	done := fr.made || fr.err != nil
+	rc.freeMu.Unlock()
+	if done {
+		return
+	}
+	var atoms []freeAtom
+	var whole []int
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = geosPanic{p}
 			}
-			fr.atoms, fr.whole, err = rc.freeLand(ov, c, disjointOrUnion(ov, lands))
-			return err
 		}()
-		fr.made = fr.err == nil
-	})
+		ov := overlay{gc: gc}
+		lands, err := rc.cellLand(ov, c.bound())
+		if err != nil || len(lands) == 0 {
+			return err
+		}
+		atoms, whole, err = rc.freeLand(ov, c, disjointOrUnion(ov, lands))
+		return err
+	}()
+	rc.freeMu.Lock()
+	defer rc.freeMu.Unlock()
+	if !fr.made && fr.err == nil {
+		fr.atoms, fr.whole, fr.err, fr.made = atoms, whole, err, err == nil
+	}
 }
 
 // freeLand makes the free land of a cell the audit measured (c), from its
