@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -398,22 +399,41 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		a.cells, a.GridSize = cs, gridSize
 	}
 	areasLayer := snap.Layer(geo.Areas)
+	// Parcels in the same units share one Units slice (its capacity its
+	// length, so an append copies it): a city has far fewer combinations
+	// of units than parcels.
+	type unitsKey [4]*Unit
+	shared := map[unitsKey][]*Unit{}
+	var us []*Unit
 	var err error
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
 		}
 		p := &Parcel{ID: f.ID, Name: f.Text("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
-			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2"), Units: []*Unit{city}}
+			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2")}
 		a.Sources.add(p)
+		us = append(us[:0], city)
 		areasLayer.Search(orb.Bound{Min: p.Point, Max: p.Point}, func(af *geo.Feature) bool {
 			if geo.Contains(af.Geom, p.Point) {
-				p.Units = append(p.Units, byID[af.ID])
+				us = append(us, byID[af.ID])
 			}
 			return true
 		})
 		if a.cells != nil {
-			p.Units = append(p.Units, a.cells.at(p.Point))
+			us = append(us, a.cells.at(p.Point))
+		}
+		var k unitsKey
+		if len(us) > len(k) {
+			p.Units = slices.Clip(slices.Clone(us))
+		} else {
+			copy(k[:], us)
+			if p.Units = shared[k]; p.Units == nil {
+				p.Units = slices.Clip(slices.Clone(us))
+				shared[k] = p.Units
+			}
+		}
+		if a.cells != nil {
 			if residentialLand(f) {
 				if err = a.cells.reach(f.Geom); err != nil {
 					err = fmt.Errorf("parcel %d: %w", f.ID, err)
