@@ -77,6 +77,10 @@ type Audit struct {
 	pts    []orb.Point
 	at     []network.Loc
 	access []float64
+	// Where walks join each polygon target, shared by the walk rules
+	// while Run runs (several rules' targets overlap), then dropped.
+	accessMu sync.Mutex
+	accessOf map[*geo.Feature][]network.Access
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -266,6 +270,8 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		}
 	}
 	a.Results = make([]*Result, len(rs.Rules))
+	a.accessOf = map[*geo.Feature][]network.Access{}
+	defer func() { a.accessOf = nil }()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(auditWorkers, runtime.GOMAXPROCS(0), len(rs.Rules)) {
@@ -530,7 +536,7 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
 				}
 			default:
-				for _, acc := range g.AccessPoints(t, network.AccessGap, false) {
+				for _, acc := range a.accessPoints(g, f) {
 					srcs = append(srcs, acc.Source(int32(i)))
 				}
 			}
@@ -583,6 +589,24 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		}
 	}
 	return res, nil
+}
+
+// accessPoints returns where walks join polygon target f (g.AccessPoints),
+// found once for all the walk rules of Run.
+func (a *Audit) accessPoints(g *network.Graph, f *geo.Feature) []network.Access {
+	a.accessMu.Lock()
+	acc, ok := a.accessOf[f]
+	a.accessMu.Unlock()
+	if ok {
+		return acc
+	}
+	acc = g.AccessPoints(f.Geom, network.AccessGap, false)
+	a.accessMu.Lock()
+	if a.accessOf != nil {
+		a.accessOf[f] = acc
+	}
+	a.accessMu.Unlock()
+	return acc
 }
 
 // eachUnit calls fn for every parcel (i: its index in a.Parcels) and every
