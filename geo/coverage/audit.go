@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -67,12 +70,17 @@ type Audit struct {
 	cells *cellSet // the grid, when the units are its cells
 	graph *network.Graph
 	ptree rtree.RTreeG[*Parcel] // parcels by their bounds
+	utree rtree.RTreeG[*Unit]   // the areas' units by their bounds
 	byID  map[int64]*Parcel
 	// The residents' points (residents.go), parcel by parcel, and in the
 	// walk mode where each joins the network (+Inf access: nowhere).
 	pts    []orb.Point
 	at     []network.Loc
 	access []float64
+	// Where walks join each polygon target, shared by the walk rules
+	// while Run runs (several rules' targets overlap), then dropped.
+	accessMu sync.Mutex
+	accessOf map[*geo.Feature][]network.Access
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -83,6 +91,8 @@ type Unit struct {
 	Level string // "city", "district", "subdistrict", "community" or "grid"
 	Geom  orb.Geometry
 	Area  float64 // m²
+
+	ix int // its index in the audit's Units
 }
 
 // Parcel is a residential parcel as the audit sees it.
@@ -195,7 +205,13 @@ func Measure(ruleType string) string {
 	return ""
 }
 
-// Run evaluates every rule on the snapshot.
+// auditWorkers bounds the rules an audit evaluates at once, each on its
+// own goroutine with its own GEOS context.
+const auditWorkers = 2
+
+// Run evaluates every rule on the snapshot. The units and parcels are read
+// while the walking network is built; the rules then run auditWorkers at a
+// time (the costliest first), their results kept in the rules' order.
 func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*Audit, error) {
 	if opt.Mode == "" {
 		opt.Mode = Walk
@@ -203,25 +219,45 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	if opt.Mode != Walk && opt.Mode != Straight {
 		return nil, fmt.Errorf("audit mode %q: want walk or straight", opt.Mode)
 	}
+	var mu sync.Mutex // Progress hears one stage at a time
 	stage := func(s string) {
 		if opt.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
 			opt.Progress(s)
 		}
 	}
+	sc := &stopCtx{Context: ctx}
+	ctx = sc
 	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC(), snap: snap, byID: map[int64]*Parcel{}}
 	stage("units and parcels")
-	if err := a.units(snap, gridSize(opt, rs)); err != nil {
-		return nil, err
+	var w *network.Walks
+	var werr error
+	built := make(chan struct{})
+	if opt.Mode == Walk {
+		stage("walking network")
+		go func() {
+			defer close(built)
+			werr = recovered(func() (err error) {
+				w, err = opt.Networks.Walks(ctx, snap.Layer(geo.Roads))
+				return err
+			})
+		}()
+	} else {
+		close(built)
 	}
-	if err := a.residentPoints(ctx); err != nil {
+	err := a.units(snap, gridSize(opt, rs))
+	if err == nil {
+		err = a.residentPoints(ctx)
+	}
+	<-built
+	if err != nil {
 		return nil, err
 	}
 	var g *network.Graph
 	if opt.Mode == Walk {
-		stage("walking network")
-		w, err := opt.Networks.Walks(ctx, snap.Layer(geo.Roads))
-		if err != nil {
-			return nil, err
+		if werr != nil {
+			return nil, werr
 		}
 		g = w.Graph
 		a.graph = g
@@ -233,33 +269,111 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 			return nil, err
 		}
 	}
-	gc := geos.NewContext()
-	for i := range rs.Rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r := &rs.Rules[i]
-		stage("rule " + r.ID)
-		var res *Result
-		var err error
-		switch r.Type {
-		case WalkAccess:
-			res, err = a.walkAccess(ctx, snap, g, r)
-		case RadiusCoverage:
-			res, err = a.radiusCoverage(ctx, snap, r)
-		case AreaRatio, PerCapita:
-			res, err = a.areaShare(snap, gc, r)
-		case ResidentsPerTarget:
-			res = a.residentsPerTarget(snap, r)
-		case Corridor:
-			res, err = a.corridor(ctx, snap, r)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
-		}
-		a.Results = append(a.Results, res)
+	a.Results = make([]*Result, len(rs.Rules))
+	a.accessOf = map[*geo.Feature][]network.Access{}
+	defer func() { a.accessOf = nil }()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(auditWorkers, runtime.GOMAXPROCS(0), len(rs.Rules)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gc := geos.NewContext()
+			for i := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				r := &rs.Rules[i]
+				stage("rule " + r.ID)
+				var res *Result
+				err := recovered(func() (err error) {
+					res, err = a.rule(ctx, snap, g, gc, r)
+					return err
+				})
+				if err != nil {
+					sc.stop(fmt.Errorf("rule %s: %w", r.ID, err))
+					continue
+				}
+				a.Results[i] = res
+			}
+		}()
+	}
+	for _, i := range costliestFirst(rs) {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return a, nil
+}
+
+// recovered runs fn, turning a panic (go-geos panics on GEOS's exceptions)
+// into an error: on a goroutine of its own it would end the process.
+func recovered(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn()
+}
+
+// rule evaluates one rule (gc: the calling goroutine's GEOS context).
+func (a *Audit) rule(ctx context.Context, snap *index.Snapshot, g *network.Graph, gc *geos.Context, r *Rule) (*Result, error) {
+	switch r.Type {
+	case WalkAccess:
+		return a.walkAccess(ctx, snap, g, r)
+	case RadiusCoverage:
+		return a.radiusCoverage(ctx, snap, r)
+	case AreaRatio, PerCapita:
+		return a.areaShare(snap, gc, r)
+	case ResidentsPerTarget:
+		return a.residentsPerTarget(snap, r), nil
+	case Corridor:
+		return a.corridor(ctx, snap, r)
+	}
+	return nil, fmt.Errorf("unknown rule type %q", r.Type)
+}
+
+// costliestFirst orders the rules by how long their type usually takes,
+// longest first, so that the last to finish is a short one.
+func costliestFirst(rs *RuleSet) []int {
+	cost := map[string]int{Corridor: 5, RadiusCoverage: 4, PerCapita: 3, WalkAccess: 2, AreaRatio: 1}
+	order := make([]int, len(rs.Rules))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return cost[rs.Rules[order[i]].Type] > cost[rs.Rules[order[j]].Type] })
+	return order
+}
+
+// stopCtx is an audit's context: its goroutines look at the deadline one
+// at a time, and once a look finds it passed (or a rule fails: stop) every
+// later look gives that error without asking again.
+type stopCtx struct {
+	context.Context
+	mu  sync.Mutex
+	err error
+}
+
+func (c *stopCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = c.Context.Err()
+	}
+	return c.err
+}
+
+// stop makes err the audit's error unless it has one.
+func (c *stopCtx) stop(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+	}
 }
 
 // units reads the areas (with the city as a whole first) and the parcels,
@@ -280,6 +394,8 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	byID := map[int64]*Unit{}
 	for _, u := range areas {
 		byID[u.ID] = u
+		b := u.Geom.Bound()
+		a.utree.Insert(b.Min, b.Max, u)
 	}
 	if len(areas) == 0 {
 		cs, err := newCellSet(gridSize)
@@ -289,22 +405,41 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		a.cells, a.GridSize = cs, gridSize
 	}
 	areasLayer := snap.Layer(geo.Areas)
+	// Parcels in the same units share one Units slice (its capacity its
+	// length, so an append copies it): a city has far fewer combinations
+	// of units than parcels.
+	type unitsKey [4]*Unit
+	shared := map[unitsKey][]*Unit{}
+	var us []*Unit
 	var err error
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
 		}
 		p := &Parcel{ID: f.ID, Name: f.Text("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
-			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2"), Units: []*Unit{city}}
+			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2")}
 		a.Sources.add(p)
+		us = append(us[:0], city)
 		areasLayer.Search(orb.Bound{Min: p.Point, Max: p.Point}, func(af *geo.Feature) bool {
 			if geo.Contains(af.Geom, p.Point) {
-				p.Units = append(p.Units, byID[af.ID])
+				us = append(us, byID[af.ID])
 			}
 			return true
 		})
 		if a.cells != nil {
-			p.Units = append(p.Units, a.cells.at(p.Point))
+			us = append(us, a.cells.at(p.Point))
+		}
+		var k unitsKey
+		if len(us) > len(k) {
+			p.Units = slices.Clip(slices.Clone(us))
+		} else {
+			copy(k[:], us)
+			if p.Units = shared[k]; p.Units == nil {
+				p.Units = slices.Clip(slices.Clone(us))
+				shared[k] = p.Units
+			}
+		}
+		if a.cells != nil {
 			if residentialLand(f) {
 				if err = a.cells.reach(f.Geom); err != nil {
 					err = fmt.Errorf("parcel %d: %w", f.ID, err)
@@ -329,6 +464,9 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		if u.Level == "district" || u.Level == Grid {
 			city.Area += u.Area
 		}
+	}
+	for i, u := range a.Units {
+		u.ix = i
 	}
 	return nil
 }
@@ -358,23 +496,24 @@ func targets(snap *index.Snapshot, fl *Filter) []*geo.Feature {
 	return out
 }
 
-// straightNearest returns, per parcel, the straight-line distance from its
-// inside point to the nearest feature accepted by ok, looking no farther
-// than limit (beyond: +Inf).
-func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) (map[int64]float64, error) {
+// straightNearest returns, per parcel (in the order of a.Parcels), the
+// straight-line distance from its inside point to the nearest feature
+// accepted by ok, looking no farther than limit (beyond: +Inf).
+func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) ([]float64, error) {
 	pts := make([]orb.Point, len(a.Parcels))
 	for i, p := range a.Parcels {
 		pts[i] = p.Point
 	}
-	d, err := straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
-	if err != nil {
-		return nil, err
-	}
+	return straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
+}
+
+// byParcel is a figure per parcel (in the order of a.Parcels) by parcel id.
+func (a *Audit) byParcel(v []float64) map[int64]float64 {
 	out := make(map[int64]float64, len(a.Parcels))
 	for i, p := range a.Parcels {
-		out[p.ID] = d[i]
+		out[p.ID] = v[i]
 	}
-	return out, nil
+	return out
 }
 
 // walkAccess measures every resident point (residents.go) in the audit's
@@ -397,7 +536,7 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
 				}
 			default:
-				for _, acc := range g.AccessPoints(t, network.AccessGap, false) {
+				for _, acc := range a.accessPoints(g, f) {
 					srcs = append(srcs, acc.Source(int32(i)))
 				}
 			}
@@ -435,34 +574,52 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			}
 		}
 	}
-	res.Distance, res.Share = a.perParcel(res.pointDist, r.Meters)
-	var straightShare map[int64]float64
-	res.Straight, straightShare = a.perParcel(straight, r.Meters)
-	res.Units = a.shares(r, r.Pass, func(p *Parcel) float64 { return res.Share[p.ID] }, true)
+	far, share := a.perParcel(res.pointDist, r.Meters)
+	straightFar, straightShare := a.perParcel(straight, r.Meters)
+	res.Distance, res.Share, res.Straight = a.byParcel(far), a.byParcel(share), a.byParcel(straightFar)
+	res.Units = a.shares(r, r.Pass, func(i int) float64 { return share[i] }, true)
 	// The straight-line share beside it.
-	straightCovered := map[*UnitResult]float64{}
-	a.eachUnit(res.Units, func(p *Parcel, ur *UnitResult) {
-		straightCovered[ur] += float64(p.Population) * straightShare[p.ID]
+	straightCovered := make([]float64, len(a.Units))
+	a.eachUnit(res.Units, func(i int, p *Parcel, ur *UnitResult) {
+		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare[i]
 	})
 	for _, ur := range res.Units {
 		if ur.Residents > 0 {
-			ur.Straight = straightCovered[ur] / float64(ur.Residents)
+			ur.Straight = straightCovered[ur.Unit.ix] / float64(ur.Residents)
 		}
 	}
 	return res, nil
 }
 
-// eachUnit calls fn for every parcel and every one of urs whose unit holds
-// it, in one pass over the parcels.
-func (a *Audit) eachUnit(urs []*UnitResult, fn func(*Parcel, *UnitResult)) {
-	byUnit := make(map[*Unit]*UnitResult, len(urs))
-	for _, ur := range urs {
-		byUnit[ur.Unit] = ur
+// accessPoints returns where walks join polygon target f (g.AccessPoints),
+// found once for all the walk rules of Run.
+func (a *Audit) accessPoints(g *network.Graph, f *geo.Feature) []network.Access {
+	a.accessMu.Lock()
+	acc, ok := a.accessOf[f]
+	a.accessMu.Unlock()
+	if ok {
+		return acc
 	}
-	for _, p := range a.Parcels {
+	acc = g.AccessPoints(f.Geom, network.AccessGap, false)
+	a.accessMu.Lock()
+	if a.accessOf != nil {
+		a.accessOf[f] = acc
+	}
+	a.accessMu.Unlock()
+	return acc
+}
+
+// eachUnit calls fn for every parcel (i: its index in a.Parcels) and every
+// one of urs whose unit holds it, in one pass over the parcels.
+func (a *Audit) eachUnit(urs []*UnitResult, fn func(i int, p *Parcel, ur *UnitResult)) {
+	byUnit := make([]*UnitResult, len(a.Units))
+	for _, ur := range urs {
+		byUnit[ur.Unit.ix] = ur
+	}
+	for i, p := range a.Parcels {
 		for _, u := range p.Units {
-			if ur, ok := byUnit[u]; ok {
-				fn(p, ur)
+			if ur := byUnit[u.ix]; ur != nil {
+				fn(i, p, ur)
 			}
 		}
 	}
@@ -470,7 +627,7 @@ func (a *Audit) eachUnit(urs []*UnitResult, fn func(*Parcel, *UnitResult)) {
 
 // addResidents sums each unit's residents and residential land.
 func (a *Audit) addResidents(urs []*UnitResult) {
-	a.eachUnit(urs, func(p *Parcel, ur *UnitResult) {
+	a.eachUnit(urs, func(_ int, p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
 		ur.Sources.add(p)
@@ -478,18 +635,18 @@ func (a *Audit) addResidents(urs []*UnitResult) {
 }
 
 // shares sums residents and land per unit and the part of each covered
-// (covered gives a parcel's share, 0–1); the value is the residents' share
-// (byResidents) or the land's.
-func (a *Audit) shares(r *Rule, pass float64, covered func(*Parcel) float64, byResidents bool) []*UnitResult {
+// (covered gives a parcel's share, 0–1, by its index in a.Parcels); the
+// value is the residents' share (byResidents) or the land's.
+func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResidents bool) []*UnitResult {
 	var out []*UnitResult
 	for _, u := range a.levelUnits(r) {
 		out = append(out, &UnitResult{Unit: u, Threshold: pass})
 	}
-	a.eachUnit(out, func(p *Parcel, ur *UnitResult) {
+	a.eachUnit(out, func(i int, p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
 		ur.Sources.add(p)
-		c := covered(p)
+		c := covered(i)
 		ur.covered += float64(p.Population) * c
 		ur.LandCovered += p.Area * c
 		if c < 1 {
@@ -596,7 +753,8 @@ func (a *Audit) finishShare(r *Rule, ur *UnitResult) {
 	}
 }
 
-// residentsPerTarget: residents in the unit ÷ targets in it.
+// residentsPerTarget: residents in the unit ÷ targets in it. Each target
+// is placed once in the units holding its first point.
 func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
 	res := &Result{Rule: r}
 	ts := targets(snap, &r.Target)
@@ -605,14 +763,12 @@ func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
 		urs = append(urs, &UnitResult{Unit: u, Threshold: r.Max})
 	}
 	a.addResidents(urs)
+	count := make(map[*Unit]int, len(urs))
+	for _, f := range ts {
+		a.unitsHolding(firstPoint(f.Geom), func(u *Unit) { count[u]++ })
+	}
 	for _, ur := range urs {
-		u := ur.Unit
-		n := 0
-		for _, f := range ts {
-			if a.unitHolds(u, firstPoint(f.Geom)) {
-				n++
-			}
-		}
+		n := count[ur.Unit]
 		ur.Numerator, ur.Denominator = float64(ur.Residents), float64(n)
 		switch {
 		case ur.Residents == 0:

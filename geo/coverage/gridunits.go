@@ -122,6 +122,25 @@ func (a *Audit) unitHolds(u *Unit, p orb.Point) bool {
 	return geo.Contains(u.Geom, p)
 }
 
+// unitsHolding calls fn for every unit holding point p: the city, which
+// holds every point; the grid cell the grid puts p in, when it is a unit;
+// or each area whose polygon contains p.
+func (a *Audit) unitsHolding(p orb.Point, fn func(*Unit)) {
+	fn(a.Units[0])
+	if a.cells != nil {
+		if u, ok := a.cells.byCode[a.cells.g.At(p).Code]; ok {
+			fn(u)
+		}
+		return
+	}
+	a.utree.Search(p, p, func(_, _ [2]float64, u *Unit) bool {
+		if geo.Contains(u.Geom, p) {
+			fn(u)
+		}
+		return true
+	})
+}
+
 // UnitsNote says in a sentence what the audit's units are.
 func (a *Audit) UnitsNote() string {
 	if a.GridSize == 0 {

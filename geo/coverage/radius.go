@@ -30,9 +30,9 @@ func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rul
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Rule: r, Distance: dist}
-	res.Units = a.shares(r, r.Pass, func(p *Parcel) float64 {
-		if math.IsInf(res.Distance[p.ID], 1) {
+	res := &Result{Rule: r, Distance: a.byParcel(dist)}
+	res.Units = a.shares(r, r.Pass, func(i int) float64 {
+		if math.IsInf(dist[i], 1) {
 			return 0
 		}
 		return 1
@@ -150,8 +150,8 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	for i := range all {
 		all[i] = i
 	}
-	st.free = make([]cellFree, len(st.cells))
-	if err := st.measure(ctx, st.cells, all, nil, nil, st.free); err != nil {
+	st.free = make([]cellFree, len(st.cells)) // made by the what-ifs
+	if err := st.measure(ctx, st.cells, all, nil, nil, nil); err != nil {
 		return nil, err
 	}
 	return st, nil

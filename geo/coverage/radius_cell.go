@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
@@ -28,6 +29,8 @@ type radiusCells struct {
 	land  rtree.RTreeG[orb.Geometry]
 	bufs  []*indexed // the radii, with their edges indexed
 	btree rtree.RTreeG[int]
+	// freeMu guards the cells' free land (cellFree), made by what-ifs.
+	freeMu sync.Mutex
 }
 
 // radiusCellArea is one cell's land and covered land (m²), in total and
@@ -60,10 +63,9 @@ func cellsOf(b orb.Bound) [][2]int {
 // measure fills cells[which] with their land and covered land, the radii
 // being rc.bufs and extra. With prev (the audit's cells, a what-if's
 // extra radii adding only coverage), a cell is measured from prev[i] and
-// its free land free[i] (deltaCell), or else each unit's land in it is
-// taken from prev[i] when overlaid the same way rather than overlaid
-// again. Without prev (the audit), free[i] is made for later what-ifs. The
-// cells are handed to the workers one at a time and the context looked at
+// its free land free[i] (deltaCell, which makes it on first use), or else
+// each unit's land in it is taken from prev[i] when overlaid the same way
+// rather than overlaid again. The cells are handed to the workers one at a time and the context looked at
 // before each (by this goroutine only, so the deadline is seen once and in
 // order).
 func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, which []int, extra []*indexed, prev []radiusCellArea, free []cellFree) error {
@@ -118,19 +120,16 @@ func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, whic
 // radiusGrid, which GEOS's OverlayNG carries out robustly.
 func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea, fr *cellFree) error {
 	at := *c
-	if prev != nil && prev.prec == 0 && prev.ix == c.ix && prev.iy == c.iy {
+	if prev != nil && fr != nil && prev.prec == 0 && prev.ix == c.ix && prev.iy == c.iy {
 		if rc.deltaCell(overlay{gc: gc}, c, prev, fr, extra, etree) == nil {
 			return nil
 		}
 		*c = at
 	}
-	if prev != nil {
-		fr = nil // the audit's free land is kept as it is
-	}
-	err := rc.overlayCell(overlay{gc: gc}, c, extra, etree, prev, fr)
+	err := rc.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
 	if _, ok := err.(geosPanic); ok {
 		*c = at
-		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev, fr)
+		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev)
 	}
 	if err != nil {
 		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
@@ -140,15 +139,16 @@ func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []
 
 // deltaCell measures a cell a what-if's extra radii reach from the
 // audit's measure of it (prev): the land is the same, and the covered land
-// grows by the cell's free land (fr: outside the audit's radii, made by the
-// audit) that the extra radii cover. Any error (a GEOS exception, or none
-// made) leaves the cell to overlayCell.
+// grows by the cell's free land (fr: outside the audit's radii, made on
+// the first what-if that needs it) that the extra radii cover. Any error (a
+// GEOS exception, or none made) leaves the cell to overlayCell.
 func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCellArea, fr *cellFree, extra []*indexed, etree *rtree.RTreeG[int]) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
 		}
 	}()
+	rc.makeFree(ov.gc, prev, fr)
 	if !fr.made {
 		return fmt.Errorf("no free land: %v", fr.err)
 	}
@@ -212,8 +212,10 @@ func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 
 // cellFree is a cell's free land: its land outside the audit's radii, in
 // atoms cut where the edges of the units reaching the cell cross it, each
-// with the units holding it. The audit makes it beside each cell's overlay
-// (in Go geometry: a GEOS geometry belongs to its goroutine's context).
+// with the units holding it. It is made by the first what-if whose radii
+// reach the cell (in Go geometry: a GEOS geometry belongs to its
+// goroutine's context) and kept for the next: once made (made, or err
+// set) it does not change. A zero cellFree is not made yet.
 type cellFree struct {
 	made  bool
 	atoms []freeAtom
@@ -230,6 +232,41 @@ type freeAtom struct {
 	at    orb.Point
 	area  float64
 	units []int
+}
+
+// makeFree makes fr, the free land of the audit's cell c, unless made:
+// from the cell's land overlaid as the audit overlaid it (GEOS's floating
+// overlay: a cell the audit snapped to radiusGrid has none). What-ifs may
+// run at once: the first to finish keeps its free land (all make the same),
+// published under rc.freeMu.
+func (rc *radiusCells) makeFree(gc *geos.Context, c *radiusCellArea, fr *cellFree) {
+	rc.freeMu.Lock()
+	done := fr.made || fr.err != nil
+	rc.freeMu.Unlock()
+	if done {
+		return
+	}
+	var atoms []freeAtom
+	var whole []int
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = geosPanic{p}
+			}
+		}()
+		ov := overlay{gc: gc}
+		lands, err := rc.cellLand(ov, c.bound())
+		if err != nil || len(lands) == 0 {
+			return err
+		}
+		atoms, whole, err = rc.freeLand(ov, c, disjointOrUnion(ov, lands))
+		return err
+	}()
+	rc.freeMu.Lock()
+	defer rc.freeMu.Unlock()
+	if !fr.made && fr.err == nil {
+		fr.atoms, fr.whole, fr.err, fr.made = atoms, whole, err, err == nil
+	}
 }
 
 // freeLand makes the free land of a cell the audit measured (c), from its
@@ -387,9 +424,8 @@ func (cl *radiusClips) clipTo(x *indexed, b orb.Bound) (*geos.Geom, error) {
 // The overlay is in lon/lat, as PostGIS's on geometry(4326); areas on the
 // ellipsoid. A unit's land is prev's when prev (the same cell, the same
 // land) was overlaid on the same grid: the same GEOS calls on the same
-// pieces would give it again. With fr (the audit), the cell's free land is
-// made too when the overlay is the floating one.
-func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea, fr *cellFree) (err error) {
+// pieces would give it again.
+func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = geosPanic{p}
@@ -405,9 +441,6 @@ func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 		prev = nil
 	}
 	if len(lands) == 0 {
-		if fr != nil {
-			fr.made = true
-		}
 		return nil
 	}
 	landP := disjointOrUnion(ov, lands)
@@ -419,10 +452,6 @@ func (rc *radiusCells) overlayCell(ov overlay, c *radiusCellArea, extra []*index
 	c.covered = sumArea(covP)
 	if err := rc.unitLand(ov, c, prev, landP, covP); err != nil {
 		return err
-	}
-	if fr != nil && ov.prec == 0 {
-		fr.atoms, fr.whole, fr.err = rc.freeLand(ov, c, landP)
-		fr.made = fr.err == nil
 	}
 	return nil
 }

@@ -222,14 +222,14 @@ func (a *Audit) walked(ctx context.Context, d *network.Distances) ([]float64, []
 	return dist, labels, nil
 }
 
-// perParcel folds per-point distances into per-parcel figures: the
-// farthest point's distance (so a parcel is within a distance when all its
-// residents are) and the share of its points — so of its residents — within
-// meters.
-func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]float64) {
-	far = make(map[int64]float64, len(a.Parcels))
-	share = make(map[int64]float64, len(a.Parcels))
-	for _, p := range a.Parcels {
+// perParcel folds per-point distances into per-parcel figures (in the
+// order of a.Parcels): the farthest point's distance (so a parcel is within
+// a distance when all its residents are) and the share of its points — so
+// of its residents — within meters.
+func (a *Audit) perParcel(dist []float64, meters float64) (far, share []float64) {
+	far = make([]float64, len(a.Parcels))
+	share = make([]float64, len(a.Parcels))
+	for i, p := range a.Parcels {
 		worst, in := 0.0, 0
 		for _, d := range dist[p.first : p.first+p.count] {
 			worst = math.Max(worst, d)
@@ -237,8 +237,8 @@ func (a *Audit) perParcel(dist []float64, meters float64) (far, share map[int64]
 				in++
 			}
 		}
-		far[p.ID] = worst
-		share[p.ID] = float64(in) / float64(p.count)
+		far[i] = worst
+		share[i] = float64(in) / float64(p.count)
 	}
 	return far, share
 }

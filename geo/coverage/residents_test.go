@@ -192,3 +192,54 @@ func TestLocalDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestResidentsPerTargetCounts: each unit's count of collection points, by
+// areas and by grid cells, is that of the targets whose first point it
+// holds, counted unit by unit (unitHolds, the count as it was made before
+// the targets were placed in their units once).
+func TestResidentsPerTargetCounts(t *testing.T) {
+	ctx := context.Background()
+	for _, areas := range []bool{true, false} {
+		var fs []*geo.Feature
+		if _, err := demotown.Generate(demotown.Options{Seed: 1, Size: "small"}, func(b []*geo.Feature) error {
+			for _, f := range b {
+				if areas || f.Layer != geo.Areas {
+					fs = append(fs, f)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		snap := snapshotOf(t, fs)
+		rs := Default()
+		a, err := Run(ctx, snap, rs, Options{Mode: Straight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range a.Results {
+			if res.Rule.Type != ResidentsPerTarget {
+				continue
+			}
+			ts := targets(snap, &res.Rule.Target)
+			seen := 0
+			for _, ur := range res.Units {
+				n := 0
+				for _, f := range ts {
+					if a.unitHolds(ur.Unit, firstPoint(f.Geom)) {
+						n++
+					}
+				}
+				if ur.Unit.Level != "city" && n > 0 {
+					seen++
+				}
+				if ur.Denominator != float64(n) {
+					t.Errorf("areas %v: %s %s counts %v targets, want %d", areas, ur.Unit.Level, ur.Unit.Name, ur.Denominator, n)
+				}
+			}
+			if seen < 2 || len(ts) == 0 {
+				t.Errorf("areas %v: %d targets in %d units: the test tests nothing", areas, len(ts), seen)
+			}
+		}
+	}
+}
