@@ -77,7 +77,8 @@ func Empty() *Snapshot {
 type Progress func(layer string, loaded int)
 
 // ScanFunc calls fn for every feature of a layer until fn returns an
-// error, which it returns (store.Store.Scan has this shape).
+// error, which it returns (store.Store.Scan has this shape). Each feature
+// is fn's to keep: Read and Reload pack their attributes (geo.Feature.Pack).
 type ScanFunc func(ctx context.Context, layer string, fn func(*geo.Feature) error) error
 
 // Read returns a snapshot of every layer of geo.Schemas, those of infos
@@ -122,7 +123,15 @@ func (s *Snapshot) Reload(ctx context.Context, infos []geo.LayerInfo, scan ScanF
 func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress Progress) (*Layer, error) {
 	l := newLayer(geo.SchemaOf(info.ID), info.Version, info.Updated)
 	n := 0
+	source := ""
 	err := scan(ctx, info.ID, func(f *geo.Feature) error {
+		// A layer holds many features: their attributes are packed, and
+		// a run of features from one source shares its name.
+		f.Pack()
+		if f.Source == source {
+			f.Source = source
+		}
+		source = f.Source
 		l.insert(f)
 		n++
 		if progress != nil && n%100000 == 0 {
