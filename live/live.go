@@ -31,7 +31,7 @@ type Index struct {
 
 // LoadStatus is how far the first load of an index has come.
 type LoadStatus struct {
-	Layer  string // the layer being read
+	Layer  string // the last layer to report (layers are read at once)
 	Loaded int64  // features read so far
 	Total  int64  // features in the store when the load began; 0 before it knows
 }
@@ -81,24 +81,28 @@ func (ix *Index) Ready() (bool, LoadStatus) {
 
 // Fill reads every layer of st into ix, which Pending made, as one new
 // snapshot, and makes ix ready. progress, if not nil, hears of each layer
-// as index.Read tells it.
+// as index.Read tells it (from several goroutines at once).
 func (ix *Index) Fill(ctx context.Context, st store.Store, progress index.Progress) error {
 	infos, err := st.Layers(ctx)
 	if err != nil {
 		return fmt.Errorf("index: list layers: %w", err)
 	}
-	var total, done int64 // done: features of the layers read whole
+	var total int64
 	for _, info := range infos {
 		total += info.Count
 	}
 	ix.loading.Store(&LoadStatus{Total: total})
-	last := ""
+	var mu sync.Mutex // layers are read at once
+	loaded := map[string]int64{}
 	s, err := index.Read(ctx, infos, st.Scan, func(layer string, n int) {
-		if layer != last && last != "" {
-			done = ix.loading.Load().Loaded
+		mu.Lock()
+		loaded[layer] = int64(n)
+		var sum int64
+		for _, k := range loaded {
+			sum += k
 		}
-		last = layer
-		ix.loading.Store(&LoadStatus{Layer: layer, Loaded: done + int64(n), Total: total})
+		ix.loading.Store(&LoadStatus{Layer: layer, Loaded: sum, Total: total})
+		mu.Unlock()
 		if progress != nil {
 			progress(layer, n)
 		}
