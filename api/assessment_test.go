@@ -103,7 +103,7 @@ func (e *assessEnv) independentInput() *assess.Input {
 	ctx := context.Background()
 	zoneStreet, unitZones := map[string]string{}, map[string]map[string]int{}
 	e.ix.Snapshot().Layer(geo.Zones).Scan(func(f *geo.Feature) bool {
-		code, unit, street := f.Props["code"].(string), f.Props["unit"].(string), f.Props["street"].(string)
+		code, unit, street := f.Value("code").(string), f.Value("unit").(string), f.Value("street").(string)
 		zoneStreet[code] = street
 		if unitZones[unit] == nil {
 			unitZones[unit] = map[string]int{}

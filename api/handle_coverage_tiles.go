@@ -53,7 +53,7 @@ func (s *Server) cutCoverageTile(r *http.Request, bufs *tileBuf, base, snap *ind
 		}
 	}
 	props := func(f *geo.Feature) map[string]any {
-		p := map[string]any{"name": f.Props["name"], "population": f.Props["population"]}
+		p := map[string]any{"name": f.Value("name"), "population": f.Value("population")}
 		if res == nil {
 			return p
 		}

@@ -52,7 +52,7 @@ func (s *Server) handleSuggest(w http.ResponseWriter, r *http.Request) *appError
 	for i, st := range sites {
 		gf := geojson.NewFeature(st.Feature.Geom)
 		gf.Properties = geojson.Properties{"rank": i + 1, "rule": rule, "gain_residents": st.Gain, "parcels": len(st.Parcels), "layer": st.Feature.Layer}
-		for k, v := range st.Feature.Props {
+		for k, v := range st.Feature.Attrs() {
 			gf.Properties[k] = v
 		}
 		fc.Append(gf)

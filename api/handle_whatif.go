@@ -154,7 +154,7 @@ func whatIfJSON(mode string, lang i18n.Lang, d *coverage.Delta) whatIfAnswer {
 	for _, f := range d.Added {
 		gf := geojson.NewFeature(f.Geom)
 		gf.Properties = geojson.Properties{"layer": f.Layer}
-		for k, v := range f.Props {
+		for k, v := range f.Attrs() {
 			gf.Properties[k] = v
 		}
 		out.Added.Append(gf)

@@ -63,7 +63,7 @@ func TestOGCFilter(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{c[0] - 0.01, c[1] - 0.01}, Max: orb.Point{c[0] + 0.005, c[1] + 0.008}}
 	wktBox := fmt.Sprintf("POLYGON((%[1]g %[2]g,%[3]g %[2]g,%[3]g %[4]g,%[1]g %[4]g,%[1]g %[2]g))", box.Min[0], box.Min[1], box.Max[0], box.Max[1])
 	inBox := func(g orb.Geometry) bool { return geo.IntersectsBound(g, box) }
-	has := func(f *geo.Feature, k string) bool { return f.Props[k] != nil }
+	has := func(f *geo.Feature, k string) bool { return f.Value(k) != nil }
 	for _, c := range []struct {
 		layer       string
 		text, json  string

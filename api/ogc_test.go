@@ -171,7 +171,7 @@ func TestOGCFeatures(t *testing.T) {
 	} {
 		n := 0
 		snap.Layer(c.layer).Scan(func(f *geo.Feature) bool {
-			if fmt.Sprint(f.Props[c.field]) == c.value {
+			if fmt.Sprint(f.Value(c.field)) == c.value {
 				n++
 			}
 			return true

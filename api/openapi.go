@@ -82,7 +82,7 @@ func oaServicePaths() obj {
 		"/api/layers":  oaGet(oaOp("getLayers", "Layer summaries: count, bbox, version", "", nil, oaResponses("200", "layers", oaContent(mediaJSON, oaArrayOf(oaRef("Layer")))))),
 		"/api/rules":   oaGet(oaOp("getRules", "The coverage rules the audit applies", "", []obj{oaLangParam()}, oaOkJSON("the rule set", "Rules"))),
 		"/healthz":     oaGet(oaOp("healthz", "Liveness: the process answers", "", nil, oaOkJSON("ok", "Health"))),
-		"/readyz":      oaGet(oaOp("readyz", "Readiness: the store answers and the index is loaded", "", nil, oaOkJSON("ready", "Ready"))),
+		"/readyz":      oaGet(oaOp("readyz", "Readiness: the store answers and the index is loaded; 503 while it loads, with how far it has come", "", nil, oaReadyResponses())),
 		"/metrics":     oaGet(oaOp("metrics", "Prometheus metrics", store.RoleAdmin, nil, oaText("text/plain", "the Prometheus text format"))),
 	}
 }
@@ -359,5 +359,17 @@ func oaSchemas() obj {
 		}),
 		"Health": object([]string{"status"}, obj{"status": str}),
 		"Ready":  object([]string{"status", "store", "features"}, obj{"status": str, "store": str, "features": integer}),
+		"Loading": obj{"allOf": []obj{oaRef("Problem"), object(nil, obj{
+			"layer":  obj{"type": "string", "description": "the layer being read"},
+			"loaded": obj{"type": "integer", "description": "features read so far (while loading)"},
+			"total":  obj{"type": "integer", "description": "features in the store when the load began (0 before it knows)"}})}},
 	}
+}
+
+// oaReadyResponses: /readyz's answers, its 503 while the index loads with
+// the load's progress (the other routes' 503 then is a plain Problem).
+func oaReadyResponses() obj {
+	rs := oaOkJSON("ready", "Ready")
+	rs["503"] = obj{"description": "loading (title Loading, Retry-After), or the store does not answer", "content": oaContent("application/problem+json", oaRef("Loading"))}
+	return rs
 }

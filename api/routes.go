@@ -23,7 +23,7 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowedHandler = s.wrap(func(w http.ResponseWriter, r *http.Request) *appError {
 		return &appError{Status: http.StatusMethodNotAllowed, Title: "Method not allowed", Detail: r.Method + " is not allowed on " + r.URL.Path}
 	})
-	return s.observe(r)
+	return s.observe(s.whileLoading(r))
 }
 
 // routes mounts every route of the service, each with its middleware:

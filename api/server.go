@@ -219,6 +219,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	// categories and clock.
 	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
 		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: cityBound(ix.Snapshot())}}
+	s.cityBoundOnLoad()
 	s.SizeTileCache()
 	return s
 }

@@ -11,7 +11,10 @@ import (
 
 // Feature is one stored feature of a layer. Geometry is WGS84 (EPSG:4326,
 // lon/lat order). Props holds the layer's typed attributes: string, int64,
-// float64 or bool values keyed by field name; an absent key is NULL.
+// float64 or bool values keyed by field name; an absent key is NULL. A
+// feature the index holds has them packed instead (Pack) and Props nil:
+// read attributes with Value, Attrs, Text, Int, Float and Bool, which see
+// either form (Props when it is set).
 type Feature struct {
 	ID       int64 // stable id assigned by the store (GeoPackage fid, PostGIS fid)
 	Layer    string
@@ -21,6 +24,7 @@ type Feature struct {
 	Version  int64     // 1 on insert, +1 on every change
 	Updated  time.Time // UTC, set by the store on write
 	Props    map[string]any
+	packed   packed
 }
 
 // Bound returns the feature's bounding box.
@@ -28,26 +32,45 @@ func (f *Feature) Bound() orb.Bound { return f.Geom.Bound() }
 
 // Text returns the named text attribute or "".
 func (f *Feature) Text(name string) string {
-	s, _ := f.Props[name].(string)
-	return s
+	if f.loose() {
+		s, _ := f.Props[name].(string)
+		return s
+	}
+	s, ok := f.typed(name, Text)
+	if !ok {
+		return ""
+	}
+	return f.packed.data[uint32(s) : s>>32]
 }
 
 // Int returns the named integer attribute or 0.
 func (f *Feature) Int(name string) int64 {
-	v, _ := f.Props[name].(int64)
-	return v
+	if f.loose() {
+		v, _ := f.Props[name].(int64)
+		return v
+	}
+	s, _ := f.typed(name, Int)
+	return int64(s)
 }
 
 // Float returns the named real attribute or 0.
 func (f *Feature) Float(name string) float64 {
-	v, _ := f.Props[name].(float64)
-	return v
+	if f.loose() {
+		v, _ := f.Props[name].(float64)
+		return v
+	}
+	s, _ := f.typed(name, Real)
+	return math.Float64frombits(s)
 }
 
 // Bool returns the named boolean attribute or false.
 func (f *Feature) Bool(name string) bool {
-	v, _ := f.Props[name].(bool)
-	return v
+	if f.loose() {
+		v, _ := f.Props[name].(bool)
+		return v
+	}
+	s, _ := f.typed(name, Bool)
+	return s != 0
 }
 
 // ErrInvalid is wrapped by every validation error from Prepare.
@@ -71,8 +94,8 @@ func Prepare(f *Feature) error {
 		return fmt.Errorf("%w: %s %s/%s: %v", ErrInvalid, f.Layer, f.Source, f.SourceID, err)
 	}
 	f.Geom = g
-	props := make(map[string]any, len(f.Props)+1)
-	for k, v := range f.Props {
+	props := make(map[string]any, f.AttrCount()+1)
+	for k, v := range f.Attrs() {
 		fd, ok := s.Field(k)
 		if !ok {
 			return fmt.Errorf("%w: %s has no attribute %q", ErrInvalid, f.Layer, k)
@@ -91,7 +114,7 @@ func Prepare(f *Feature) error {
 	case "length_m":
 		props["length_m"] = Length(g)
 	}
-	f.Props = props
+	f.Props, f.packed = props, packed{}
 	return nil
 }
 

@@ -24,6 +24,16 @@ type Index struct {
 	cur       atomic.Pointer[index.Snapshot]
 	listeners []func(index.Dirty)
 	tiles     *tiles.Encoder
+	// loading is how far Fill has come; nil once the index holds its
+	// store (or for an index made ready).
+	loading atomic.Pointer[LoadStatus]
+}
+
+// LoadStatus is how far the first load of an index has come.
+type LoadStatus struct {
+	Layer  string // the last layer to report (layers are read at once)
+	Loaded int64  // features read so far
+	Total  int64  // features in the store when the load began; 0 before it knows
 }
 
 // New returns an empty index holding every layer of geo.Schemas.
@@ -45,15 +55,70 @@ func (ix *Index) Tiles() *tiles.Encoder { return ix.tiles }
 
 // Load reads every layer of a store into a new index.
 func Load(ctx context.Context, st store.Store, progress index.Progress) (*Index, error) {
-	infos, err := st.Layers(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("index: list layers: %w", err)
-	}
-	s, err := index.Read(ctx, infos, st.Scan, progress)
-	if err != nil {
+	ix := Pending()
+	if err := ix.Fill(ctx, st, progress); err != nil {
 		return nil, err
 	}
-	return with(s), nil
+	return ix, nil
+}
+
+// Pending returns an empty index that is not ready until Fill has read
+// its store into it: a service can answer (that it is loading) meanwhile.
+func Pending() *Index {
+	ix := New()
+	ix.loading.Store(&LoadStatus{})
+	return ix
+}
+
+// Ready says whether the index holds its store; when not, how far Fill
+// has come.
+func (ix *Index) Ready() (bool, LoadStatus) {
+	if p := ix.loading.Load(); p != nil {
+		return false, *p
+	}
+	return true, LoadStatus{}
+}
+
+// Fill reads every layer of st into ix, which Pending made, as one new
+// snapshot, and makes ix ready. progress, if not nil, hears of each layer
+// as index.Read tells it (from several goroutines at once).
+func (ix *Index) Fill(ctx context.Context, st store.Store, progress index.Progress) error {
+	infos, err := st.Layers(ctx)
+	if err != nil {
+		return fmt.Errorf("index: list layers: %w", err)
+	}
+	var total int64
+	for _, info := range infos {
+		total += info.Count
+	}
+	ix.loading.Store(&LoadStatus{Total: total})
+	var mu sync.Mutex // layers are read at once
+	loaded := map[string]int64{}
+	s, err := index.Read(ctx, infos, st.Scan, func(layer string, n int) {
+		mu.Lock()
+		loaded[layer] = int64(n)
+		var sum int64
+		for _, k := range loaded {
+			sum += k
+		}
+		ix.loading.Store(&LoadStatus{Layer: layer, Loaded: sum, Total: total})
+		mu.Unlock()
+		if progress != nil {
+			progress(layer, n)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	dirty := index.Dirty{All: map[string]bool{}, Reloaded: map[string]bool{}}
+	for _, info := range infos {
+		dirty.All[info.ID], dirty.Reloaded[info.ID] = true, true
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.publish(s, dirty)
+	ix.loading.Store(nil)
+	return nil
 }
 
 // OnApply registers fn to be called after every edit is applied, once the

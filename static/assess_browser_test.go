@@ -77,7 +77,7 @@ func TestAssessmentInBrowser(t *testing.T) {
 	zones, coloured := 0, 0
 	ix.Snapshot().Layer(geo.Zones).Scan(func(f *geo.Feature) bool {
 		zones++
-		if u, _ := f.Props["unit"].(string); scored[u] {
+		if u := f.Text("unit"); scored[u] {
 			coloured++
 		}
 		return true

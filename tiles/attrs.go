@@ -204,17 +204,23 @@ func (n *valueNumbers) id(v []byte) uint32 {
 }
 
 // fill encodes props under sc into a, reusing its buffers, numbering the
-// values in nums if it is not nil. Values of types MVT has no place for
-// are left out.
+// values in nums if it is not nil; props nil: f's own attributes. Values
+// of types MVT has no place for are left out.
 func (a *attrs) fill(f *geo.Feature, sc *geo.Schema, props map[string]any, nums *valueNumbers) {
 	a.f = f
 	a.vals, a.data = a.vals[:0], a.data[:0]
 	for i, fd := range sc.Fields {
-		v, ok := props[fd.Name]
-		if !ok || v == nil {
+		var v any
+		if props != nil {
+			v = props[fd.Name]
+		} else {
+			v = f.Value(fd.Name)
+		}
+		if v == nil {
 			continue
 		}
 		start := len(a.data)
+		var ok bool
 		if a.data, ok = appendFramedValue(a.data, v); !ok {
 			continue
 		}
@@ -308,7 +314,7 @@ func (s *attrSlots) get(f *geo.Feature, sc *geo.Schema, nums *valueNumbers) *kep
 		}
 	}
 	var made attrs
-	made.fill(f, sc, f.Props, nums)
+	made.fill(f, sc, nil, nums)
 	a := made.keep(f.Geom)
 	s.grow(id)
 	(*s.slots.Load())[id].Store(a)

@@ -3,7 +3,6 @@ package tiles
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -33,7 +32,7 @@ func TestAttrsFollowEdits(t *testing.T) {
 	var park *geo.Feature
 	before.Layer(geo.Green).Scan(func(f *geo.Feature) bool { park = f; return f.Text("name") == "" })
 	renamed := *park
-	renamed.Props = maps.Clone(park.Props)
+	renamed.Props = park.AttrMap()
 	renamed.Props["name"] = "改名公园"
 	after := before.With([]*geo.Feature{&renamed}, nil)
 	tile := maptile.At(park.Geom.Bound().Center(), 15)
@@ -139,7 +138,7 @@ func TestForgetAttrs(t *testing.T) {
 	del, rep, keep := weak.Make(fs[0]), weak.Make(fs[1]), fs[2]
 	ids := []int64{fs[0].ID, fs[1].ID}
 	renamed := *fs[1]
-	renamed.Props = maps.Clone(fs[1].Props)
+	renamed.Props = fs[1].AttrMap()
 	renamed.Props["name"] = "改名公园"
 	fs, snap = nil, nil
 	// The edit applied as the live index applies it: a new snapshot, its

@@ -150,7 +150,7 @@ func (e *Encoder) AppendViews(out []byte, snap *index.Snapshot, views []View, t 
 			if !ok {
 				return true
 			}
-			props := f.Props
+			var props map[string]any // nil: f's own
 			if v.Props != nil {
 				props = v.Props(f)
 			}

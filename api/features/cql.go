@@ -104,7 +104,7 @@ func sortValue(a, b *geo.Feature, key string) int {
 	case cql2.UpdatedName:
 		return a.Updated.Compare(b.Updated)
 	}
-	x, y := a.Props[key], b.Props[key]
+	x, y := a.Value(key), b.Value(key)
 	switch {
 	case x == nil && y == nil:
 		return 0
@@ -141,7 +141,7 @@ func sortFeatures(fs []*geo.Feature, keys []sortKey) {
 			c := sortValue(a, b, k.name)
 			if k.desc {
 				// Descending: missing values still last.
-				if a.Props[k.name] != nil && b.Props[k.name] != nil || k.name == "id" || k.name == cql2.UpdatedName {
+				if a.Value(k.name) != nil && b.Value(k.name) != nil || k.name == "id" || k.name == cql2.UpdatedName {
 					c = -c
 				}
 			}

@@ -39,8 +39,8 @@ type propFilter struct {
 }
 
 func (p propFilter) match(f *geo.Feature) bool {
-	v, ok := f.Props[p.field.Name]
-	if !ok || v == nil {
+	v := f.Value(p.field.Name)
+	if v == nil {
 		return false
 	}
 	switch p.field.Type {

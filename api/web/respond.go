@@ -52,7 +52,7 @@ func FeatureJSON(layer string, f *geo.Feature) *geojson.Feature {
 	gf.ID = f.ID
 	b := f.Geom.Bound()
 	gf.BBox = geojson.BBox{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-	for k, v := range f.Props {
+	for k, v := range f.Attrs() {
 		gf.Properties[k] = v
 	}
 	gf.Properties["layer"] = layer

@@ -38,7 +38,7 @@ func TestAutoDispatch(t *testing.T) {
 		state      string
 		unit, code string
 	}{
-		{in, cases.Dispatched, zone.Props["unit"].(string), zone.Props["code"].(string)},
+		{in, cases.Dispatched, zone.Text("unit"), zone.Text("code")},
 		{out, cases.Registered, "", ""},
 	} {
 		c, err := svc.Report(ctx, insp, cases.Report{Category: "broken_branch", Point: tc.p, Description: "断枝"})

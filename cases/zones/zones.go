@@ -90,8 +90,7 @@ func Of(z *geo.Feature) Zone {
 }
 
 func str(f *geo.Feature, key string) string {
-	s, _ := f.Props[key].(string)
-	return s
+	return f.Text(key)
 }
 
 // ZoneAt is cases.Zones: the zone of p with its unit. A grid cell, or a

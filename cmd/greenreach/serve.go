@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,28 +45,9 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return err
 	}
 	defer st.Close()
-	start := time.Now()
-	ix, err := live.Load(ctx, st, func(layer string, n int) {
-		cfg.log.Info("loading", "layer", layer, "features", n, "elapsed", time.Since(start).Round(time.Millisecond))
-	})
-	if err != nil {
-		return err
-	}
-	var total int64
-	for _, l := range ix.Snapshot().Infos() {
-		total += l.Count
-	}
-	cfg.log.Info("index loaded", "features", total, "elapsed", time.Since(start).Round(time.Millisecond))
-	// Writes by other processes (replicas on the same PostGIS, CLI
-	// imports) reach the index: at once by NOTIFY on PostGIS, and by a
-	// version check every 2 s on any store.
-	go ix.Follow(ctx, st, 2*time.Second, func(layers []string, err error) {
-		if err != nil {
-			cfg.log.Warn("following the store", "err", err)
-			return
-		}
-		cfg.log.Info("reloaded layers written elsewhere", "layers", layers)
-	})
+	// The index loads in the background: meanwhile /healthz answers,
+	// /readyz says how far the load has come and every other route 503.
+	ix := live.Pending()
 	// Cases go to the unit of the zone they fall in (the zones layer; in
 	// management grid cells, which have no unit, a dispatcher chooses).
 	zf, err := zones.New(ix.Snapshot, 0)
@@ -72,9 +55,56 @@ func runServe(ctx context.Context, cfg *config, args []string) error {
 		return err
 	}
 	acfg.CaseZones = zf
-	if err := api.New(acfg, st, ix, cfg.log).ListenAndServe(ctx); err != nil {
+	srv := api.New(acfg, st, ix, cfg.log)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	loadErr := make(chan error, 1)
+	go func() {
+		err := loadIndex(ctx, cfg, st, ix, srv.SizeTileCache)
+		if err != nil {
+			stop()
+		}
+		loadErr <- err
+	}()
+	if err := srv.ListenAndServe(ctx); err != nil {
 		return fmt.Errorf("serve %s: %w", acfg.Addr, err)
 	}
+	stop()
+	if err := <-loadErr; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// loadIndex reads the store into ix, which serve answers from meanwhile,
+// calls loaded, and then follows what other processes write until ctx
+// ends.
+func loadIndex(ctx context.Context, cfg *config, st store.Store, ix *live.Index, loaded func()) error {
+	start := time.Now()
+	if err := ix.Fill(ctx, st, func(layer string, n int) {
+		cfg.log.Info("loading", "layer", layer, "features", n, "elapsed", time.Since(start).Round(time.Millisecond))
+	}); err != nil {
+		return fmt.Errorf("loading the index: %w", err)
+	}
+	var total int64
+	for _, l := range ix.Snapshot().Infos() {
+		total += l.Count
+	}
+	cfg.log.Info("index loaded", "features", total, "elapsed", time.Since(start).Round(time.Millisecond))
+	// What the load read and dropped goes back to the system now rather
+	// than over the next minutes.
+	debug.FreeOSMemory()
+	loaded() // e.g. the tile cache sized by what the load holds
+	// Writes by other processes (replicas on the same PostGIS, CLI
+	// imports) reach the index: at once by NOTIFY on PostGIS, and by a
+	// version check every 2 s on any store.
+	ix.Follow(ctx, st, 2*time.Second, func(layers []string, err error) {
+		if err != nil {
+			cfg.log.Warn("following the store", "err", err)
+			return
+		}
+		cfg.log.Info("reloaded layers written elsewhere", "layers", layers)
+	})
 	return nil
 }
 

@@ -256,7 +256,7 @@ func generate(snap *index.Snapshot, bound orb.Bound, cat *cases.Catalog, opt Opt
 		if q := jitter(r, p.point); bound.Contains(q) {
 			p.point = q
 		}
-		name, _ := place.Props["name"].(string)
+		name := place.Text("name")
 		if name == "" {
 			name = "附近"
 		}

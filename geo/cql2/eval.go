@@ -243,7 +243,7 @@ func value(n Node, f *geo.Feature) any {
 		case UpdatedName:
 			return f.Updated
 		}
-		v := f.Props[x.Name]
+		v := f.Value(x.Name)
 		if i, ok := v.(int64); ok {
 			return float64(i)
 		}

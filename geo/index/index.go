@@ -7,8 +7,12 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -77,24 +81,64 @@ func Empty() *Snapshot {
 type Progress func(layer string, loaded int)
 
 // ScanFunc calls fn for every feature of a layer until fn returns an
-// error, which it returns (store.Store.Scan has this shape).
+// error, which it returns (store.Store.Scan has this shape). Each feature
+// is fn's to keep: Read and Reload pack their attributes (geo.Feature.Pack).
 type ScanFunc func(ctx context.Context, layer string, fn func(*geo.Feature) error) error
 
 // Read returns a snapshot of every layer of geo.Schemas, those of infos
 // read with scan and given their version and update time. progress, if not
-// nil, hears of each layer every 100,000 features and at its end. A layer
-// of infos that geo.Schemas lacks is an error.
+// nil, hears of each layer every 100,000 features and at its end. Layers
+// are read at once, up to GOMAXPROCS of them, largest first (a city is
+// mostly parcels): scan and progress are called from several goroutines.
+// A layer of infos that geo.Schemas lacks is an error.
 func Read(ctx context.Context, infos []geo.LayerInfo, scan ScanFunc, progress Progress) (*Snapshot, error) {
 	s := Empty()
 	for _, info := range infos {
 		if s.layers[info.ID] == nil {
 			return nil, fmt.Errorf("index: store has unknown layer %q", info.ID)
 		}
-		l, err := readLayer(ctx, info, scan, progress)
-		if err != nil {
-			return nil, fmt.Errorf("index: load %s: %w", info.ID, err)
-		}
-		s.layers[info.ID] = l
+	}
+	order := slices.Clone(infos)
+	slices.SortStableFunc(order, func(a, b geo.LayerInfo) int { return cmp.Compare(b.Count, a.Count) })
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	next := make(chan geo.LayerInfo, len(order))
+	for _, info := range order {
+		next <- info
+	}
+	close(next)
+	for range min(runtime.GOMAXPROCS(0), len(order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for info := range next {
+				if ctx.Err() != nil {
+					return // another layer failed
+				}
+				l, err := readLayer(ctx, info, scan, progress)
+				mu.Lock()
+				switch {
+				case err == nil:
+					s.layers[info.ID] = l
+				case first == nil:
+					first = fmt.Errorf("index: load %s: %w", info.ID, err)
+					cancel()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err() // the caller's
+	}
+	if first != nil {
+		return nil, first
 	}
 	return s, nil
 }
@@ -122,7 +166,15 @@ func (s *Snapshot) Reload(ctx context.Context, infos []geo.LayerInfo, scan ScanF
 func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress Progress) (*Layer, error) {
 	l := newLayer(geo.SchemaOf(info.ID), info.Version, info.Updated)
 	n := 0
+	source := ""
 	err := scan(ctx, info.ID, func(f *geo.Feature) error {
+		// A layer holds many features: their attributes are packed, and
+		// a run of features from one source shares its name.
+		f.Pack()
+		if f.Source == source {
+			f.Source = source
+		}
+		source = f.Source
 		l.insert(f)
 		n++
 		if progress != nil && n%100000 == 0 {
