@@ -162,7 +162,7 @@ func editable(c web.Caller, f *geo.Feature) []string {
 // writeSurvey answers with a green space's survey record and its ETag.
 func (s *Server) writeSurvey(w http.ResponseWriter, r *http.Request, c web.Caller, f *geo.Feature, changes []store.SurveyEntry) *appError {
 	j := SurveyJSON{ID: f.ID, Version: f.Version, Name: f.Text("name"), Kind: f.Text("kind"), AreaM2: f.Float("area_m2"),
-		Grade: f.Props["grade"], Unit: f.Props["unit"], Trees: f.Props["trees"], ShrubM2: f.Props["shrub_m2"], LawnM2: f.Props["lawn_m2"],
+		Grade: f.Value("grade"), Unit: f.Value("unit"), Trees: f.Value("trees"), ShrubM2: f.Value("shrub_m2"), LawnM2: f.Value("lawn_m2"),
 		Updated: f.Updated, Editable: editable(c, f)}
 	if id := f.Text("unit"); id != "" {
 		if u, err := s.store.GetUnit(r.Context(), id); err == nil {

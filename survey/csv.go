@@ -71,9 +71,9 @@ func WriteCSV(ctx context.Context, out io.Writer, l i18n.Lang, noBOM bool, each 
 			}
 		}
 		row = append(row[:0], strconv.FormatInt(f.ID, 10), cell(f.Text("name")), cell(f.Text("kind")),
-			strconv.FormatFloat(f.Float("area_m2"), 'f', 2, 64), Text(f.Props["grade"]), cell(f.Text("unit")), cell(unitName(f.Text("unit"))))
+			strconv.FormatFloat(f.Float("area_m2"), 'f', 2, 64), Text(f.Value("grade")), cell(f.Text("unit")), cell(unitName(f.Text("unit"))))
 		for _, k := range UnitFields {
-			row = append(row, Text(f.Props[k]))
+			row = append(row, Text(f.Value(k)))
 		}
 		row = append(row, strconv.FormatInt(f.Version, 10), f.Updated.UTC().Format(time.RFC3339))
 		err = w.Write(row)

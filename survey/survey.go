@@ -122,13 +122,10 @@ func (s *Service) Apply(ctx context.Context, a Actor, id, ifVersion int64, e Edi
 		return nil, err
 	}
 	next := *f
-	next.Props = make(map[string]any, len(f.Props))
-	for k, v := range f.Props {
-		next.Props[k] = v
-	}
+	next.Props = f.AttrMap() // the index's features keep theirs packed
 	var entries []*store.SurveyEntry
 	for _, c := range e.Changes {
-		old, nv := Text(f.Props[c.Field]), Text(c.Value)
+		old, nv := Text(f.Value(c.Field)), Text(c.Value)
 		if old == nv {
 			continue
 		}

@@ -87,7 +87,7 @@ func (t *tx) encodeRow(b *boundStmts, f *geo.Feature) (row, error) {
 	}
 	vals := t.vals[:0]
 	for _, fd := range b.ls.schema.Fields {
-		vals = append(vals, toSQL(f.Props[fd.Name]))
+		vals = append(vals, toSQL(f.Value(fd.Name)))
 	}
 	t.vals = vals
 	return row{blob: blob, bound: bb, empty: empty, vals: vals}, nil

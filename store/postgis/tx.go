@@ -79,7 +79,7 @@ func values(sc *geo.Schema, f *geo.Feature) ([]any, error) {
 	v := make([]any, 0, 3+len(sc.Fields))
 	v = append(v, g, f.Source, f.SourceID)
 	for _, fd := range sc.Fields {
-		v = append(v, f.Props[fd.Name])
+		v = append(v, f.Value(fd.Name))
 	}
 	return v, nil
 }

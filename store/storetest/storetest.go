@@ -53,6 +53,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"UnitsAndZones", testUnits},
 		{"SurveyHistory", testSurvey},
 		{"SurveyRaceOneWins", testSurveyRace},
+		{"PutPacked", testPutPacked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
@@ -582,5 +583,33 @@ func testBulk(t *testing.T, open Opener) {
 	l := layers(t, s)[geo.Parcels]
 	if want := (orb.Bound{Min: orb.Point{104, 30.6}, Max: orb.Point{104.0998, 30.6498}}); !boundNear(*l.BBox, want) {
 		t.Errorf("bulk bbox %v, want %v", l.BBox, want)
+	}
+}
+
+// testPutPacked: a feature whose attributes are packed (as the index
+// keeps them) is stored with every attribute, as its unpacked twin.
+func testPutPacked(t *testing.T, open Opener) {
+	s := mustOpen(t, open)
+	want := Sample("twin", "1", 104.06, 30.66)
+	put(t, s, want)
+	fs := Sample("packed", "1", 104.06, 30.66)
+	for _, f := range fs {
+		if !f.Pack() || f.Props != nil {
+			t.Fatalf("%s %s not packed", f.Layer, f.SourceID)
+		}
+	}
+	put(t, s, fs)
+	for i, f := range fs {
+		got, err := s.Get(ctx(t), f.Layer, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		twin, err := s.Get(ctx(t), f.Layer, want[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.AttrMap(), twin.AttrMap()) {
+			t.Errorf("%s %d stored packed: %v, want %v", f.Layer, f.ID, got.AttrMap(), twin.AttrMap())
+		}
 	}
 }
