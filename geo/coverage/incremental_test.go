@@ -129,9 +129,12 @@ func moved(g orb.Geometry, dx, dy float64) orb.Geometry {
 	return g
 }
 
-// randomEdit is one random commit of the kinds an editor or an import
-// makes to targets and parcels, named.
-func randomEdit(rng *rand.Rand, snap *index.Snapshot) (string, func(tx store.Tx) error) {
+// editKinds is how many kinds of edit randomEdit makes.
+const editKinds = 11
+
+// randomEdit is a random commit of kind k (0 to editKinds-1) of those an
+// editor or an import makes to targets and parcels, named.
+func randomEdit(rng *rand.Rand, snap *index.Snapshot, k int) (string, func(tx store.Tx) error) {
 	ctx := context.Background()
 	put := func(fs ...*geo.Feature) func(tx store.Tx) error {
 		return func(tx store.Tx) error { return tx.Put(ctx, fs) }
@@ -145,19 +148,28 @@ func randomEdit(rng *rand.Rand, snap *index.Snapshot) (string, func(tx store.Tx)
 			Props: map[string]any{"name": "new", "kind": kind, "public": rng.IntN(3) > 0}}
 	}
 	isPoint := func(f *geo.Feature) bool { return f.Text("kind") == "collection_point" }
-	switch k := rng.IntN(11); k {
+	// Half the time a large public park, whose radius and walks matter.
+	green := func() *geo.Feature {
+		if rng.IntN(2) == 0 {
+			if f := pick(rng, snap, geo.Green, func(f *geo.Feature) bool { return f.Bool("public") && f.Float("area_m2") >= 5000 }); f != nil {
+				return f
+			}
+		}
+		return pick(rng, snap, geo.Green, nil)
+	}
+	switch k {
 	case 0:
 		return "add a park", put(park())
 	case 1:
-		f := copyOf(pick(rng, snap, geo.Green, nil))
+		f := copyOf(green())
 		f.Geom = moved(f.Geom, rng.Float64()*200-100, rng.Float64()*200-100)
 		return fmt.Sprintf("move green %d", f.ID), put(f)
 	case 2:
-		f := copyOf(pick(rng, snap, geo.Green, nil))
+		f := copyOf(green())
 		f.Props["public"] = !f.Bool("public")
 		return fmt.Sprintf("green %d public=%v", f.ID, f.Props["public"]), put(f)
 	case 3:
-		f := pick(rng, snap, geo.Green, nil)
+		f := green()
 		return fmt.Sprintf("delete green %d", f.ID), del(f)
 	case 4:
 		f := &geo.Feature{Layer: geo.Waste, Source: "test", SourceID: fmt.Sprint(rng.Int64()), Geom: randomPoint(rng, snap),
@@ -177,14 +189,20 @@ func randomEdit(rng *rand.Rand, snap *index.Snapshot) (string, func(tx store.Tx)
 	case 8:
 		// A belt along a ring or trunk road.
 		road := pick(rng, snap, geo.Roads, func(f *geo.Feature) bool { return f.Bool("ring") || f.Text("class") == "trunk" })
-		ls := road.Geom.(orb.LineString)
+		var ls orb.LineString
+		switch g := road.Geom.(type) {
+		case orb.LineString:
+			ls = g
+		case orb.MultiLineString:
+			ls = g[rng.IntN(len(g))]
+		}
 		p := moved(ls[rng.IntN(len(ls))], rng.Float64()*60-30, rng.Float64()*60-30).(orb.Point)
 		f := &geo.Feature{Layer: geo.Green, Source: "test", SourceID: fmt.Sprint(rng.Int64()), Geom: mbox(p, 20+rng.Float64()*200, 20+rng.Float64()*200),
 			Props: map[string]any{"name": "belt", "kind": "belt", "public": true}}
 		return "add a belt", put(f)
 	case 9:
 		// Several at once: two parks, a green deleted, a parcel's residents.
-		gone := pick(rng, snap, geo.Green, nil)
+		gone := green()
 		p := copyOf(pick(rng, snap, geo.Parcels, func(f *geo.Feature) bool { return f.Int("population") > 0 }))
 		p.Props["population"] = p.Int("population") * 2
 		return fmt.Sprintf("two parks, green %d deleted, parcel %d", gone.ID, p.ID), func(tx store.Tx) error {
@@ -195,7 +213,7 @@ func randomEdit(rng *rand.Rand, snap *index.Snapshot) (string, func(tx store.Tx)
 		}
 	default:
 		// A park grown or shrunk in place.
-		f := copyOf(pick(rng, snap, geo.Green, nil))
+		f := copyOf(green())
 		b := f.Geom.Bound()
 		w, h, _ := boxMetres(b)
 		s := 0.5 + rng.Float64()
@@ -209,22 +227,21 @@ func randomEdit(rng *rand.Rand, snap *index.Snapshot) (string, func(tx store.Tx)
 // added, moved and deleted, parcels' residents changed, belts along the
 // ring roads, several at once — the audit brought up to date from the
 // previous one (itself brought up to date) has every figure of a full
-// audit of the new data, in both modes.
+// audit of the new data, in both modes. Every rule's figures move in some
+// step (else the test would not try its incremental path).
 func TestIncrementalAudit(t *testing.T) {
 	ctx := context.Background()
 	lt := newLiveTown(t, "city")
 	rng := rand.New(rand.NewPCG(22, 1))
-	steps := 14
-	if testing.Short() {
-		steps = 4
-	}
+	steps := editKinds + 3
 	for _, mode := range []string{Walk, Straight} {
 		a, err := Run(ctx, lt.ix.Snapshot(), Default(), Options{Mode: mode})
 		if err != nil {
 			t.Fatal(err)
 		}
+		moved := map[string]bool{}
 		for i := 0; i < steps; i++ {
-			name, edit := randomEdit(rng, lt.ix.Snapshot())
+			name, edit := randomEdit(rng, lt.ix.Snapshot(), i%editKinds)
 			_, next, ch := lt.commit(t, edit)
 			got, err := a.Update(ctx, next, ch)
 			if err != nil {
@@ -237,8 +254,20 @@ func TestIncrementalAudit(t *testing.T) {
 			if d := auditDiff(got, want); d != "" {
 				t.Fatalf("%s step %d (%s): incremental and full audits differ: %s", mode, i, name, d)
 			}
-			t.Logf("%s step %d: %s", mode, i, name)
+			var changed []string
+			for k, res := range a.Results {
+				if resultMoved(res, want.Results[k]) {
+					moved[res.Rule.ID] = true
+					changed = append(changed, res.Rule.ID)
+				}
+			}
+			t.Logf("%s step %d: %s: %v", mode, i, name, changed)
 			a = got
+		}
+		for _, r := range Default().Rules {
+			if !moved[r.ID] {
+				t.Errorf("%s: no step moved the figures of %s", mode, r.ID)
+			}
 		}
 	}
 }
@@ -288,6 +317,17 @@ func TestIncrementalWide(t *testing.T) {
 		}
 		a = got
 	}
+}
+
+// resultMoved reports whether any unit's figure differs between two
+// results of a rule.
+func resultMoved(before, after *Result) bool {
+	for i, u := range before.Units {
+		if unitDiff(u, after.Units[i]) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // auditDiff names the first difference between two audits of the same
