@@ -16,6 +16,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -32,18 +33,19 @@ func main() {
 	path := flag.String("gpkg", "", "the town's GeoPackage (a copy: commits are written to it)")
 	n := flag.Int("n", 3, "rounds of commits (each adds, moves and deletes a park)")
 	full := flag.Bool("full", true, "run a full audit of the last commit's data beside, and check the figures equal")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the commits (not the audits beside) to this file")
 	flag.Parse()
 	if *path == "" {
 		fmt.Fprintln(os.Stderr, "incrload: -gpkg is required")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), *path, *n, *full); err != nil {
+	if err := run(context.Background(), *path, *n, *full, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "incrload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, path string, n int, full bool) error {
+func run(ctx context.Context, path string, n int, full bool, profile string) error {
 	st, err := gpkg.Open(ctx, path)
 	if err != nil {
 		return err
@@ -74,6 +76,16 @@ func run(ctx context.Context, path string, n int, full bool) error {
 		return true
 	})
 	var times []float64
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	commit := func(what string, edit func(tx store.Tx) error) error {
 		t0 := time.Now()
 		if _, err := ix.Write(ctx, st, edit); err != nil {
@@ -108,6 +120,7 @@ func run(ctx context.Context, path string, n int, full bool) error {
 			return err
 		}
 	}
+	pprof.StopCPUProfile()
 	runs, updates := audits.Counts()
 	fmt.Printf("commits: %d, their audits' times (s): median %.3f, max %.3f; full runs %d, brought up to date %d\n",
 		len(times), median(times), maxOf(times), runs, updates)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
@@ -109,46 +111,80 @@ func (a *Audit) Update(ctx context.Context, next *index.Snapshot, ch *Change) (*
 	if !slices.IsSortedFunc(a.Parcels, func(p, q *Parcel) int { return cmpID(p.ID, q.ID) }) {
 		return nil, fmt.Errorf("%w: the audit's parcels are not in id order", ErrWide)
 	}
-	u := &updater{ctx: ctx, a: a, next: next, ch: ch, gc: geos.NewContext()}
+	u := &updater{ctx: ctx, a: a, next: next, ch: ch}
 	na := *a
 	na.Generated = time.Now().UTC()
 	na.snap = next
-	na.Results = make([]*Result, 0, len(a.Results))
 	u.na = &na
 	if err := u.parcels(); err != nil {
 		return nil, err
 	}
 	for _, res := range a.Results {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if res.Rule.Target.Layer == geo.Parcels && len(u.changed) > 0 {
+			return nil, fmt.Errorf("%w: rule %s targets the parcels", ErrWide, res.Rule.ID)
 		}
-		r := res.Rule
-		if r.Target.Layer == geo.Parcels && len(u.changed) > 0 {
-			return nil, fmt.Errorf("%w: rule %s targets the parcels", ErrWide, r.ID)
+	}
+	// The rules are brought up to date side by side, each worker with its
+	// own GEOS context.
+	na.Results = make([]*Result, len(a.Results))
+	errs := make([]error, len(a.Results))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(updateWorkers, runtime.GOMAXPROCS(0), len(a.Results)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := *u
+			w.gc = geos.NewContext()
+			for k := range jobs {
+				na.Results[k], errs[k] = w.rule(a.Results[k])
+			}
+		}()
+	}
+	for k := range a.Results {
+		if ctx.Err() != nil {
+			break
 		}
-		was, now := u.targets(r)
-		var out *Result
-		var err error
-		switch r.Type {
-		case WalkAccess:
-			out, err = u.walkAccess(res, was, now)
-		case RadiusCoverage:
-			out, err = u.radiusCoverage(res, was, now)
-		case AreaRatio, PerCapita:
-			out, err = u.areaShare(res, was, now)
-		case ResidentsPerTarget:
-			out, err = u.residentsPerTarget(res, was, now)
-		case Corridor:
-			out = u.corridor(res, was, now)
-		default:
-			return nil, fmt.Errorf("%w: rule type %s", ErrWide, r.Type)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
-		}
-		na.Results = append(na.Results, out)
+		jobs <- k
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return &na, nil
+}
+
+// updateWorkers bounds the goroutines Update brings rules up to date on.
+const updateWorkers = 2
+
+// rule brings one rule's result up to date.
+func (u *updater) rule(res *Result) (*Result, error) {
+	r := res.Rule
+	was, now := u.targets(r)
+	var out *Result
+	var err error
+	switch r.Type {
+	case WalkAccess:
+		out, err = u.walkAccess(res, was, now)
+	case RadiusCoverage:
+		out, err = u.radiusCoverage(res, was, now)
+	case AreaRatio, PerCapita:
+		out, err = u.areaShare(res, was, now)
+	case ResidentsPerTarget:
+		out, err = u.residentsPerTarget(res, was, now)
+	case Corridor:
+		out = u.corridor(res, was, now)
+	default:
+		return nil, fmt.Errorf("%w: rule type %s", ErrWide, r.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+	}
+	return out, nil
 }
 
 // Incremental is Update, falling back to a full Run of next (with opt)
@@ -491,30 +527,31 @@ func unitsOf(res *Result, ps []*Parcel) []int {
 	return out
 }
 
-// parcelsIn returns the new audit's parcels held by unit un, in the
-// audit's order: every parcel for the city, else those whose bounds meet
-// the unit's that list it.
-func (u *updater) parcelsIn(un *Unit) []*Parcel {
+// eachParcelIn calls fn for each of the new audit's parcels held by unit
+// un, in the audit's order: every parcel for the city, else those whose
+// bounds meet the unit's that list it.
+func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	na := u.na
 	if un == na.Units[0] || un.Geom == nil {
-		var out []*Parcel
 		for _, p := range na.Parcels {
 			if slices.Contains(p.Units, un) {
-				out = append(out, p)
+				fn(p)
 			}
 		}
-		return out
+		return
 	}
 	b := un.Geom.Bound()
-	var out []*Parcel
+	var in []*Parcel
 	na.ptree.Search(b.Min, b.Max, func(_, _ [2]float64, p *Parcel) bool {
 		if slices.Contains(p.Units, un) {
-			out = append(out, p)
+			in = append(in, p)
 		}
 		return true
 	})
-	slices.SortFunc(out, func(p, q *Parcel) int { return cmpID(p.ID, q.ID) })
-	return out
+	slices.SortFunc(in, func(p, q *Parcel) int { return cmpID(p.ID, q.ID) })
+	for _, p := range in {
+		fn(p)
+	}
 }
 
 // shareUnits is shares (and walkAccess's straight-line share, when
@@ -534,7 +571,7 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 		}
 		ur := &UnitResult{Unit: res.Units[i].Unit, Threshold: res.Units[i].Threshold}
 		var straightCovered float64
-		for _, p := range u.parcelsIn(ur.Unit) {
+		u.eachParcelIn(ur.Unit, func(p *Parcel) {
 			ur.Residents += p.Population
 			ur.Land += p.Area
 			ur.Sources.add(p)
@@ -547,7 +584,7 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 			if straight != nil {
 				straightCovered += float64(p.Population) * straight(p)
 			}
-		}
+		})
 		ur.Covered = int64(math.Round(ur.covered))
 		if byResidents {
 			ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
@@ -698,11 +735,11 @@ func (u *updater) residentUnits(res *Result) (urs []*UnitResult, changed []int, 
 		}
 		ur := urs[i]
 		ur.Residents, ur.Land, ur.Sources = 0, 0, PopSources{}
-		for _, p := range u.parcelsIn(ur.Unit) {
+		u.eachParcelIn(ur.Unit, func(p *Parcel) {
 			ur.Residents += p.Population
 			ur.Land += p.Area
 			ur.Sources.add(p)
-		}
+		})
 	}
 	return urs, changed, nil
 }
