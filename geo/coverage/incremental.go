@@ -529,11 +529,15 @@ func unitsOf(res *Result, ps []*Parcel) []int {
 
 // eachParcelIn calls fn for each of the new audit's parcels held by unit
 // un, in the audit's order: every parcel for the city, else those whose
-// bounds meet the unit's that list it.
+// bounds meet the unit's that list it. It stops early when u's context
+// ends (the caller looks).
 func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	na := u.na
 	if un == na.Units[0] || un.Geom == nil {
-		for _, p := range na.Parcels {
+		for i, p := range na.Parcels {
+			if i%checkEvery == 0 && u.ctx.Err() != nil {
+				return
+			}
 			if slices.Contains(p.Units, un) {
 				fn(p)
 			}
@@ -585,6 +589,9 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 				straightCovered += float64(p.Population) * straight(p)
 			}
 		})
+		if err := u.ctx.Err(); err != nil {
+			return nil, err
+		}
 		ur.Covered = int64(math.Round(ur.covered))
 		if byResidents {
 			ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
@@ -740,6 +747,9 @@ func (u *updater) residentUnits(res *Result) (urs []*UnitResult, changed []int, 
 			ur.Land += p.Area
 			ur.Sources.add(p)
 		})
+	}
+	if err := u.ctx.Err(); err != nil {
+		return nil, nil, err
 	}
 	return urs, changed, nil
 }

@@ -436,3 +436,26 @@ func near(x, y float64) bool {
 	}
 	return math.Abs(x-y) <= 1e-8*math.Max(1, math.Max(math.Abs(x), math.Abs(y)))
 }
+
+// TestIncrementalCancelled: Update stops with its context.
+func TestIncrementalCancelled(t *testing.T) {
+	ctx := context.Background()
+	lt := newLiveTown(t, "small")
+	a, err := Run(ctx, lt.ix.Snapshot(), Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(22, 5))
+	_, next, ch := lt.commit(t, func(tx store.Tx) error {
+		return tx.Put(ctx, []*geo.Feature{{Layer: geo.Green, Source: "test", SourceID: "p", Geom: mbox(randomPoint(rng, lt.ix.Snapshot()), 100, 100),
+			Props: map[string]any{"name": "new", "kind": "park", "public": true}}})
+	})
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := a.Update(cctx, next, ch); !errors.Is(err, context.Canceled) {
+		t.Errorf("Update with its context cancelled: %v", err)
+	}
+	if _, err := a.Update(ctx, next, ch); err != nil {
+		t.Errorf("Update: %v", err)
+	}
+}
