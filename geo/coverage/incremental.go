@@ -86,7 +86,8 @@ const maxIncremental = 256
 // out again (the resident points within reach of a changed target, the
 // radius cells its radii touch, the units holding changed parcels or
 // targets), and the rest of a's figures are shared (a is not changed). Its
-// figures are a full Run's on next.
+// figures are a full Run's on next, but for rounding where a sum moves by
+// a difference (a corridor's covered length, per_capita's city area).
 //
 // It handles targets (green spaces, collection points, any feature of a
 // rule's target layer) added, changed and deleted, and parcels' attributes
