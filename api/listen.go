@@ -23,6 +23,7 @@ func (s *Server) httpServer() *http.Server {
 
 // ListenAndServe serves until ctx is cancelled, then drains requests.
 func (s *Server) ListenAndServe(ctx context.Context) error {
+	defer s.audits.Close()
 	srv := s.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -202,6 +202,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: st, index: ix, tiles: c, log: log, rules: rules, tileCacheControl: []string{cfg.TileCacheControl}}
 	s.walks = network.NewCache(0, log)
 	s.audits = coverage.NewCache(rules, s.walks)
+	s.audits.Follow(ix) // a commit's audit is brought up to date, not run again
 	s.scens = s.scenarioSnapshots()
 	s.net = web.Front{Trusted: cfg.TrustedProxies, PublicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	wait := cmp.Or(cfg.QueueWait, cfg.QueryTimeout, 10*time.Second) // one wait for every queue

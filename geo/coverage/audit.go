@@ -79,8 +79,13 @@ type Audit struct {
 	access []float64
 	// Where walks join each polygon target, shared by the walk rules
 	// while Run runs (several rules' targets overlap), then dropped.
-	accessMu sync.Mutex
-	accessOf map[*geo.Feature][]network.Access
+	shared *sharedAccess
+}
+
+// sharedAccess holds the access points of polygon targets found so far.
+type sharedAccess struct {
+	mu sync.Mutex
+	of map[*geo.Feature][]network.Access
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -270,8 +275,8 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		}
 	}
 	a.Results = make([]*Result, len(rs.Rules))
-	a.accessOf = map[*geo.Feature][]network.Access{}
-	defer func() { a.accessOf = nil }()
+	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}}
+	defer func() { a.shared = nil }()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(auditWorkers, runtime.GOMAXPROCS(0), len(rs.Rules)) {
@@ -594,18 +599,20 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 // accessPoints returns where walks join polygon target f (g.AccessPoints),
 // found once for all the walk rules of Run.
 func (a *Audit) accessPoints(g *network.Graph, f *geo.Feature) []network.Access {
-	a.accessMu.Lock()
-	acc, ok := a.accessOf[f]
-	a.accessMu.Unlock()
+	sh := a.shared
+	if sh == nil { // outside Run (what-ifs): nothing to share
+		return g.AccessPoints(f.Geom, network.AccessGap, false)
+	}
+	sh.mu.Lock()
+	acc, ok := sh.of[f]
+	sh.mu.Unlock()
 	if ok {
 		return acc
 	}
 	acc = g.AccessPoints(f.Geom, network.AccessGap, false)
-	a.accessMu.Lock()
-	if a.accessOf != nil {
-		a.accessOf[f] = acc
-	}
-	a.accessMu.Unlock()
+	sh.mu.Lock()
+	sh.of[f] = acc
+	sh.mu.Unlock()
 	return acc
 }
 

@@ -3,11 +3,14 @@ package coverage
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/network"
+	"github.com/greenreach/greenreach/store"
 )
 
 // TestAuditCache: audits are kept per snapshot and mode; a new baseline
@@ -108,5 +111,85 @@ func TestAuditCacheCached(t *testing.T) {
 	}
 	if _, ok := c.Cached(scen, base, Walk); ok {
 		t.Error("a scenario's audit is held")
+	}
+}
+
+// TestAuditCacheFollowsBaseline: a cache following a live index brings
+// the audits it held up to date after each commit, in the background: the
+// new baseline's audit (both modes) comes without a full run and has a
+// full run's figures; a commit to the roads drops them, and the next is
+// run afresh.
+func TestAuditCacheFollowsBaseline(t *testing.T) {
+	ctx := context.Background()
+	lt := newLiveTown(t, "small")
+	c := NewCache(Default(), nil)
+	defer c.Close()
+	c.Follow(lt.ix)
+	base := lt.ix.Snapshot()
+	for _, mode := range []string{Walk, Straight} {
+		if _, err := c.Audit(ctx, base, base, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(22, 3))
+	park := &geo.Feature{Layer: geo.Green, Source: "test", SourceID: "park", Geom: mbox(randomPoint(rng, base), 120, 90),
+		Props: map[string]any{"name": "new", "kind": "park", "public": true}}
+	_, next, _ := lt.commit(t, func(tx store.Tx) error { return tx.Put(ctx, []*geo.Feature{park}) })
+	// Brought up to date in the background, without being asked for.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, ok := c.Cached(next, next, Walk); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the new baseline's audit was not made in the background")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, mode := range []string{Walk, Straight} {
+		got, err := c.Audit(ctx, next, next, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Run(ctx, next, Default(), Options{Mode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := auditDiff(got, want); d != "" {
+			t.Fatalf("%s: %s", mode, d)
+		}
+	}
+	if runs, updates := c.Counts(); runs != 2 || updates != 2 {
+		t.Errorf("after a park's commit: %d full runs, %d updates; want 2 (the first audits), 2", runs, updates)
+	}
+	// Two commits in a row, the audit asked for at once: it waits for
+	// both to be followed rather than running.
+	for i := range 2 {
+		f := &geo.Feature{Layer: geo.Waste, Source: "test", SourceID: fmt.Sprint("cp", i), Geom: randomPoint(rng, base),
+			Props: map[string]any{"name": "new", "kind": "collection_point"}}
+		_, next, _ = lt.commit(t, func(tx store.Tx) error { return tx.Put(ctx, []*geo.Feature{f}) })
+	}
+	if _, err := c.Audit(ctx, next, next, Walk); err != nil {
+		t.Fatal(err)
+	}
+	if runs, updates := c.Counts(); runs != 2 || updates != 6 {
+		t.Errorf("after two more commits: %d full runs, %d updates; want 2, 6", runs, updates)
+	}
+	// The roads: the walking network changes, the audits are run afresh.
+	road := pick(rng, next, geo.Roads, nil)
+	_, next, _ = lt.commit(t, func(tx store.Tx) error { return tx.Delete(ctx, geo.Roads, road.ID) })
+	got, err := c.Audit(ctx, next, next, Walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs, _ := c.Counts(); runs != 3 {
+		t.Errorf("after a road's commit: %d full runs, want 3", runs)
+	}
+	want, err := Run(ctx, next, Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := auditDiff(got, want); d != "" {
+		t.Fatal(d)
 	}
 }
