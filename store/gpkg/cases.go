@@ -213,6 +213,10 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if f.ReportedBefore != nil {
 		where, args = append(where, `reported < ?`), append(args, formatTime(*f.ReportedBefore))
 	}
+	if f.ActiveFrom != nil {
+		t := formatTime(*f.ActiveFrom)
+		where, args = append(where, `(reported >= ? OR closed IS NULL OR closed >= ?)`), append(args, t, t)
+	}
 	q := `SELECT ` + caseCols + ` FROM gr_cases`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)

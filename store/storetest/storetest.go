@@ -48,6 +48,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Cases", testCases},
 		{"CaseRaceOneWins", testCaseRace},
 		{"CaseBatch", testCaseBatch},
+		{"CaseListActiveAndExactBound", testCaseListActive},
 		{"UnitsAndZones", testUnits},
 	}
 	for _, tc := range tests {
