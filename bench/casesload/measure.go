@@ -14,6 +14,7 @@ import (
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/assess"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -285,6 +286,7 @@ func (b *bench) tiles(ctx context.Context) error {
 		z    maptile.Zoom
 		days int
 	}
+	differ := 0
 	sets := []set{{"z12, last 30 days (heat)", 12, 30}, {"z14, last 30 days", 14, 30}, {"z16, last 30 days (points)", 16, 30}, {"z12, the year (heat)", 12, 365}, {"z14, the year", 14, 365}}
 	fmt.Printf("\ncase tiles, GET /api/cases/tiles/{z}/{x}/{y}.mvt?from=&to= (each tile once: not cached) vs ST_AsMVT of the same cases; ms\n")
 	fmt.Printf("%-28s %5s %17s %17s %17s %9s %9s\n", "tiles", "n", "gpkg p50/p99", "postgis p50/p99", "SQL p50/p99", "gpkg÷SQL", "pg÷SQL")
@@ -309,6 +311,7 @@ func (b *bench) tiles(ctx context.Context) error {
 		var tg, tp, ts timings
 		for i, t := range list {
 			path := fmt.Sprintf("/api/cases/tiles/%d/%d/%d.mvt%s", t.Z, t.X, t.Y, q)
+			var sums [3]string
 			for j := range 3 {
 				switch (i + j) % 3 {
 				case 0, 1:
@@ -328,12 +331,26 @@ func (b *bench) tiles(ctx context.Context) error {
 					} else {
 						tp = append(tp, d)
 					}
+					if sums[j], err = tileSums(body); err != nil {
+						return fmt.Errorf("%s %s: %w", srv.name, path, err)
+					}
 				case 2:
-					_, d, err := b.sql.tile(ctx, int(t.Z), int(t.X), int(t.Y), t.Bound(), from, before, time.Now())
+					mvt, d, err := b.sql.tile(ctx, int(t.Z), int(t.X), int(t.Y), t.Bound(), from, before, time.Now())
 					if err != nil {
 						return fmt.Errorf("SQL tile %v: %w", t, err)
 					}
 					ts = append(ts, d)
+					if sums[j], err = tileSums(mvt); err != nil {
+						return fmt.Errorf("SQL tile %v: %w", t, err)
+					}
+				}
+			}
+			for j := range 3 {
+				if sums[j] != sums[(j+1)%3] {
+					if differ++; differ <= 5 {
+						fmt.Fprintf(os.Stderr, "tile %s: cases drawn by the three (in turn from the %d-th) %v\n", path, i%3, sums)
+					}
+					break
 				}
 			}
 		}
@@ -341,5 +358,41 @@ func (b *bench) tiles(ctx context.Context) error {
 			ms(tg.pct(0.5)), ms(tg.pct(0.99)), ms(tp.pct(0.5)), ms(tp.pct(0.99)), ms(ts.pct(0.5)), ms(ts.pct(0.99)),
 			float64(tg.pct(0.99))/float64(ts.pct(0.99)), float64(tp.pct(0.99))/float64(ts.pct(0.99)))
 	}
+	fmt.Printf("tiles whose layers, features or heat counts differ from ST_AsMVT's: %d\n", differ)
+	if differ > 0 {
+		return fmt.Errorf("%w: %d case tiles", errDiffer, differ)
+	}
 	return nil
+}
+
+// tileSums says what a case tile draws: per layer, its features and the
+// sum of their counts (heat cells), gzipped or not.
+func tileSums(data []byte) (string, error) {
+	if len(data) == 0 {
+		return "", nil
+	}
+	ls, err := mvt.UnmarshalGzipped(data)
+	if err != nil {
+		if ls, err = mvt.Unmarshal(data); err != nil {
+			return "", err
+		}
+	}
+	out := ""
+	for _, l := range ls {
+		n := 0.0
+		for _, f := range l.Features {
+			switch c := f.Properties["count"].(type) {
+			case float64:
+				n += c
+			case int64:
+				n += float64(c)
+			case uint64:
+				n += float64(c)
+			default:
+				n++
+			}
+		}
+		out += fmt.Sprintf("%s:%d/%g ", l.Name, len(l.Features), n)
+	}
+	return out, nil
 }

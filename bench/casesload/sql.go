@@ -197,7 +197,7 @@ func (s *sqlBase) tile(ctx context.Context, z, x, y int, b orb.Bound, from, befo
 	if z >= tilePointZoom {
 		err := s.pool.QueryRow(ctx, fmt.Sprintf(`WITH p AS (
   SELECT id, state, category, reported, deadline, closed, geom FROM %s.gr_cases
-  WHERE geom && ST_MakeEnvelope($4, $5, $6, $7, 4326) AND reported >= $8 AND reported < $9
+  WHERE geom && ST_MakeEnvelope($4, $5, $6, $7, 4326) AND ST_X(geom) BETWEEN $4 AND $6 AND ST_Y(geom) BETWEEN $5 AND $7 AND reported >= $8 AND reported < $9
   ORDER BY id DESC LIMIT %d)
 SELECT CASE WHEN count(*) <= %d THEN ST_AsMVT(t, 'cases', 4096, 'geom', 'id') END FROM (
   SELECT id, state, category, to_char(reported AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS opened,
@@ -216,7 +216,7 @@ SELECT CASE WHEN count(*) <= %d THEN ST_AsMVT(t, 'cases', 4096, 'geom', 'id') EN
 	err := s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT ST_AsMVT(t, 'cases_heat') FROM (
   SELECT count(*) AS count, ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint($4 + (c + 0.5) * $8, $5 + (r + 0.5) * $9), 4326), 3857), ST_TileEnvelope($1, $2, $3)) AS geom
   FROM (SELECT LEAST(GREATEST(floor((ST_Y(geom) - $5) / $9)::int, 0), $12::int) AS r, LEAST(GREATEST(floor((ST_X(geom) - $4) / $8)::int, 0), $12::int) AS c
-    FROM %s.gr_cases WHERE geom && ST_MakeEnvelope($4, $5, $6, $7, 4326) AND reported >= $10 AND reported < $11) cells
+    FROM %s.gr_cases WHERE geom && ST_MakeEnvelope($4, $5, $6, $7, 4326) AND ST_X(geom) BETWEEN $4 AND $6 AND ST_Y(geom) BETWEEN $5 AND $7 AND reported >= $10 AND reported < $11) cells
   GROUP BY r, c) t`, s.schema),
 		z, x, y, b.Min[0], b.Min[1], b.Max[0], b.Max[1], dx, dy, from, before, n-1).Scan(&mvt)
 	if err != nil {
