@@ -54,7 +54,7 @@ func AssessInput(ctx context.Context, st store.Cases, units []store.Unit, zones 
 		listed[u.ID] = true
 	}
 	met := map[string]assess.Month{} // units met only in cases: their first month
-	f := store.CaseFilter{States: counted, ReportedBefore: &end, Limit: store.MaxCaseList}
+	f := store.CaseFilter{States: counted, ReportedBefore: &end, ActiveFrom: &from, Limit: store.MaxCaseList}
 	for {
 		page, err := st.ListCases(ctx, f)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/greenreach/greenreach/cases/assess"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
 )
 
@@ -104,5 +105,57 @@ func testAssessInput(t *testing.T, st store.Store) {
 	}
 	if !slices.Equal(in.Units, wantUnits) {
 		t.Errorf("units %+v, want %+v", in.Units, wantUnits)
+	}
+}
+
+// countingCases counts the cases ListCases hands out.
+type countingCases struct {
+	store.Cases
+	listed int
+}
+
+func (c *countingCases) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
+	cs, err := c.Cases.ListCases(ctx, f)
+	c.listed += len(cs)
+	return cs, err
+}
+
+// TestAssessInputReadsTheMonths: assessing a month reads from the store
+// only the cases that can count in it — not the year's cases closed
+// before it, which once made a month's assessment after a metro town's
+// year (a million cases) refuse as too large.
+func TestAssessInputReadsTheMonths(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	cat := Default()
+	from := time.Date(2026, 10, 1, 0, 0, 0, 0, assess.Zone)
+	end := time.Date(2026, 12, 1, 0, 0, 0, 0, assess.Zone)
+	var batch []store.NewCase
+	keep := 0
+	for i := 0; i < 3000; i++ {
+		// A case every 3 hours of the year to end, closed a day later;
+		// every tenth still open.
+		rep := end.Add(-time.Duration(i) * 3 * time.Hour).UTC()
+		dl, closed := rep.Add(48*time.Hour), rep.Add(24*time.Hour)
+		c := &store.Case{Category: cat.Categories[0].Code, State: Closed, Point: orb.Point{104, 30}, Source: "inspector", Reporter: "r",
+			Reported: rep, Updated: closed, Unit: "U1", Zone: "Z1", Registered: &rep, Deadline: &dl, Closed: &closed}
+		if i%10 == 0 {
+			c.State, c.Closed = Dispatched, nil
+		}
+		if i > 0 && (!rep.Before(from) || c.Closed == nil || !c.Closed.Before(from)) {
+			keep++
+		}
+		batch = append(batch, store.NewCase{Case: c, Event: &store.CaseEvent{At: rep, Who: "r", Role: RoleInspector, Action: ActReport, To: c.State}})
+	}
+	if _, err := st.CreateCases(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingCases{Cases: st}
+	in, err := AssessInput(ctx, cs, []store.Unit{{ID: "U1"}}, nil, cat, assess.Default(), from, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Cases) != keep || cs.listed != keep {
+		t.Errorf("kept %d cases and read %d from the store, want %d and %d (of %d)", len(in.Cases), cs.listed, keep, keep, len(batch))
 	}
 }

@@ -81,6 +81,10 @@ type CaseFilter struct {
 	// ReportedFrom and ReportedBefore select cases reported at or after
 	// the one and before the other (Open311's start_date and end_date).
 	ReportedFrom, ReportedBefore *time.Time
+	// ActiveFrom selects cases reported at or after it or not closed
+	// before it (still open, or closed at or after it): those that may
+	// count in an assessment of the months from it.
+	ActiveFrom *time.Time
 	// Before selects cases with an id below it: the next page of a list
 	// whose last case had that id.
 	Before int64

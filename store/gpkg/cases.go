@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,48 +199,24 @@ func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case,
 	return c, nil
 }
 
+// indexProbe is how many index entries a list may read through an
+// index of one of its filters before it walks the table instead.
+const indexProbe = 4000
+
+// listCond is a condition of a list; index names the column whose index
+// SQLite could find it by ("" for none).
+type listCond struct {
+	sql   string
+	args  []any
+	index string
+}
+
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
-	var where []string
-	var args []any
-	if len(f.States) > 0 {
-		where = append(where, `state IN (?`+strings.Repeat(`, ?`, len(f.States)-1)+`)`)
-		for _, st := range f.States {
-			args = append(args, st)
-		}
+	q, args, err := s.listQuery(ctx, f)
+	if err != nil {
+		return nil, err
 	}
-	if f.Category != "" {
-		where, args = append(where, `category = ?`), append(args, f.Category)
-	}
-	if f.Unit != "" {
-		where, args = append(where, `unit = ?`), append(args, f.Unit)
-	}
-	if f.Zone != "" {
-		where, args = append(where, `zone = ?`), append(args, f.Zone)
-	}
-	if f.Before > 0 {
-		where, args = append(where, `id < ?`), append(args, f.Before)
-	}
-	if b := f.Bound; b != nil {
-		where, args = append(where, `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`), append(args, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	}
-	if f.DueBefore != nil {
-		where, args = append(where, `deadline < ?`), append(args, formatTime(*f.DueBefore))
-	}
-	if f.ReportedFrom != nil {
-		where, args = append(where, `reported >= ?`), append(args, formatTime(*f.ReportedFrom))
-	}
-	if f.ReportedBefore != nil {
-		where, args = append(where, `reported < ?`), append(args, formatTime(*f.ReportedBefore))
-	}
-	q := `SELECT ` + caseCols + ` FROM gr_cases`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > store.MaxCaseList {
-		limit = store.MaxCaseList
-	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.unavailable(err)
 	}
@@ -253,6 +230,92 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 		out = append(out, *c)
 	}
 	return out, rows.Err()
+}
+
+// listQuery is ListCases's statement for f and its arguments.
+func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []any, error) {
+	var conds []listCond
+	add := func(index, sql string, args ...any) { conds = append(conds, listCond{sql, args, index}) }
+	if len(f.States) > 0 {
+		var args []any
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+		sql := `state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
+		if f.Category != "" {
+			// (state, category) finds these in id order for one state.
+			sql, args = sql+` AND category = ?`, append(args, f.Category)
+		}
+		add("state", sql, args...)
+	} else if f.Category != "" {
+		add("", `category = ?`, f.Category)
+	}
+	if f.Unit != "" {
+		add("", `unit = ?`, f.Unit)
+	}
+	if f.Zone != "" {
+		add("", `zone = ?`, f.Zone)
+	}
+	if f.Before > 0 {
+		add("", `id < ?`, f.Before)
+	}
+	if b := f.Bound; b != nil {
+		add("lon", `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	}
+	if f.DueBefore != nil {
+		add("deadline", `deadline < ?`, formatTime(*f.DueBefore))
+	}
+	if f.ReportedFrom != nil {
+		add("", `reported >= ?`, formatTime(*f.ReportedFrom))
+	}
+	if f.ReportedBefore != nil {
+		add("", `reported < ?`, formatTime(*f.ReportedBefore))
+	}
+	if f.ActiveFrom != nil {
+		t := formatTime(*f.ActiveFrom)
+		add("", `(reported >= ? OR closed IS NULL OR closed >= ?)`, t, t)
+	}
+	// A list is newest first: SQLite finds a filter's cases by its index
+	// and sorts them all by id, or walks the table from the newest case
+	// and stops at the limit. It takes the index whenever there is one,
+	// so a filter most cases pass (state=closed in a year of cases) read
+	// and sorted the whole year for a page of 50. An index that holds
+	// more than indexProbe entries for its filter is left out (a unary +
+	// on its column), so the walk is taken unless an index finds few.
+	var where []string
+	var args []any
+	for _, c := range conds {
+		sql := c.sql
+		if c.index != "" {
+			many, err := s.indexHolds(ctx, c.sql, c.args)
+			if err != nil {
+				return "", nil, err
+			}
+			if many {
+				sql = "+" + sql
+			}
+		}
+		where, args = append(where, sql), append(args, c.args...)
+	}
+	q := `SELECT ` + caseCols + ` FROM gr_cases`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > store.MaxCaseList {
+		limit = store.MaxCaseList
+	}
+	return q + ` ORDER BY id DESC LIMIT ?`, append(args, limit), nil
+}
+
+// indexHolds reports whether the index of a list's condition holds at
+// least indexProbe entries for it, counting no further.
+func (s *Store) indexHolds(ctx context.Context, cond string, args []any) (bool, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM gr_cases WHERE `+cond+` LIMIT ?)`, append(slices.Clone(args), indexProbe)...).Scan(&n); err != nil {
+		return false, s.unavailable(err)
+	}
+	return n >= indexProbe, nil
 }
 
 func (s *Store) StepCase(ctx context.Context, c *store.Case, ifVersion int64, ev *store.CaseEvent, photos []*store.Photo) error {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
@@ -51,5 +53,100 @@ func TestCaseHistoryAppendOnly(t *testing.T) {
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM gpkg_contents WHERE table_name LIKE 'gr_case%'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("case tables registered as GeoPackage contents: %d %v", n, err)
+	}
+}
+
+// TestCaseListPlan: a list whose filter most cases pass (a state, the
+// overdue deadline, a wide bbox) walks the table newest first and stops
+// at its limit, rather than finding every match by an index and sorting
+// them all by id (a page of 50 closed cases read a whole year); a filter
+// an index finds few of still goes through its index. Every list equals
+// the brute-force answer either way.
+func TestCaseListPlan(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []*store.Case
+	var batch []store.NewCase
+	for i := 0; i < 2*indexProbe; i++ {
+		at := base.Add(time.Duration(i) * time.Minute)
+		dl := at.Add(time.Hour)
+		c := &store.Case{Category: "broken_branch", State: "closed", Point: orb.Point{104 + float64(i%100)*1e-3, 30 + float64(i/100)*1e-3},
+			Reported: at, Updated: at, Deadline: &dl, Closed: &at}
+		switch {
+		case i%500 == 7:
+			c.State, c.Closed = "reported", nil
+		case i%3 == 0:
+			c.Category = "overflowing_bin"
+		}
+		all = append(all, c)
+		batch = append(batch, store.NewCase{Case: c, Event: &store.CaseEvent{At: at, Who: "r", Role: "inspector", Action: "report", To: c.State}})
+	}
+	if _, err := s.CreateCases(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	now := base.AddDate(1, 0, 0)
+	wide := orb.Bound{Min: orb.Point{103, 29}, Max: orb.Point{105, 31}}
+	small := orb.Bound{Min: orb.Point{104.0105, 30.0105}, Max: orb.Point{104.0125, 30.0125}}
+	for _, tc := range []struct {
+		f     store.CaseFilter
+		index string // the index the plan should search by; "" for the walk
+	}{
+		{store.CaseFilter{States: []string{"closed"}, Limit: 50}, ""},
+		{store.CaseFilter{States: []string{"closed", "reported"}, Before: 5000, Limit: 50}, ""},
+		{store.CaseFilter{States: []string{"closed", "reported"}, DueBefore: &now, Limit: 50}, ""},
+		{store.CaseFilter{Bound: &wide, Category: "overflowing_bin", Limit: 50}, ""},
+		{store.CaseFilter{States: []string{"reported"}, Limit: 50}, "gr_cases_state"},
+		{store.CaseFilter{Bound: &small, Limit: 50}, "gr_cases_lonlat"},
+	} {
+		q, args, err := s.listQuery(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		p := strings.Join(plan, "; ")
+		if tc.index == "" && (strings.Contains(p, "TEMP B-TREE") || strings.Contains(p, "INDEX")) {
+			t.Errorf("list %+v: plan %q, want a walk of the table by id", tc.f, p)
+		}
+		if tc.index != "" && !strings.Contains(p, tc.index) {
+			t.Errorf("list %+v: plan %q, want a search by %s", tc.f, p, tc.index)
+		}
+		got, err := s.ListCases(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for i := len(all) - 1; i >= 0 && len(want) < tc.f.Limit; i-- {
+			c := all[i]
+			if (len(tc.f.States) == 0 || slices.Contains(tc.f.States, c.State)) && (tc.f.Category == "" || c.Category == tc.f.Category) &&
+				(tc.f.Before == 0 || c.ID < tc.f.Before) && (tc.f.Bound == nil || tc.f.Bound.Contains(c.Point)) &&
+				(tc.f.DueBefore == nil || c.Deadline.Before(*tc.f.DueBefore)) {
+				want = append(want, c.ID)
+			}
+		}
+		var ids []int64
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		if !slices.Equal(ids, want) || len(want) == 0 {
+			t.Errorf("list %+v: %d cases %v…, want %d %v…", tc.f, len(ids), ids[:min(3, len(ids))], len(want), want[:min(3, len(want))])
+		}
 	}
 }

@@ -155,7 +155,8 @@ func caseMatches(f *store.CaseFilter, c *store.Case) bool {
 		(f.Bound == nil || f.Bound.Contains(c.Point)) &&
 		(f.DueBefore == nil || c.Deadline != nil && c.Deadline.Before(*f.DueBefore)) &&
 		(f.ReportedFrom == nil || !c.Reported.Before(*f.ReportedFrom)) &&
-		(f.ReportedBefore == nil || c.Reported.Before(*f.ReportedBefore))
+		(f.ReportedBefore == nil || c.Reported.Before(*f.ReportedBefore)) &&
+		(f.ActiveFrom == nil || !c.Reported.Before(*f.ActiveFrom) || c.Closed == nil || !c.Closed.Before(*f.ActiveFrom))
 }
 
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {

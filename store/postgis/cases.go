@@ -239,7 +239,11 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 		where = append(where, `id < `+arg(f.Before))
 	}
 	if b := f.Bound; b != nil {
-		where = append(where, fmt.Sprintf(`geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)`, arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1])))
+		// && finds the points by the GiST index, whose boxes are single
+		// precision (a point up to a metre outside passes); the
+		// coordinates then keep exactly those inside, as the other stores.
+		minX, minY, maxX, maxY := arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1])
+		where = append(where, fmt.Sprintf(`geom && ST_MakeEnvelope(%[1]s, %[2]s, %[3]s, %[4]s, 4326) AND ST_X(geom) BETWEEN %[1]s AND %[3]s AND ST_Y(geom) BETWEEN %[2]s AND %[4]s`, minX, minY, maxX, maxY))
 	}
 	if f.DueBefore != nil {
 		where = append(where, `deadline < `+arg(*f.DueBefore))
@@ -249,6 +253,10 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	}
 	if f.ReportedBefore != nil {
 		where = append(where, `reported < `+arg(*f.ReportedBefore))
+	}
+	if f.ActiveFrom != nil {
+		t := arg(*f.ActiveFrom)
+		where = append(where, `(reported >= `+t+` OR closed IS NULL OR closed >= `+t+`)`)
 	}
 	q := fmt.Sprintf(`SELECT %s FROM %s.gr_cases`, caseCols, s.schema)
 	if len(where) > 0 {

@@ -167,6 +167,69 @@ func testCaseList(t *testing.T, s store.Store, a *store.Case) {
 	}
 }
 
+// testCaseListActive: ActiveFrom keeps the cases reported from it, open,
+// or closed from it, and drops those closed before it (what an
+// assessment of a month reads of a year); a bound keeps exactly the
+// points inside it, not those a hair outside (PostGIS's index boxes are
+// single precision).
+func testCaseListActive(t *testing.T, open Opener) {
+	s := mustOpen(t, open)
+	c := ctx(t)
+	jan := func(d int) time.Time { return time.Date(2026, 1, d, 2, 0, 0, 0, time.UTC) }
+	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(p orb.Point, at time.Time, closed *time.Time) *store.Case {
+		t.Helper()
+		k, ev := newCase("broken_branch", p, at)
+		k.State, k.Closed = "dispatched", closed
+		if closed != nil {
+			k.State = "closed"
+		}
+		if err := s.CreateCase(c, k, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	closedJan, closedFeb := jan(20), feb.Add(3*24*time.Hour)
+	oldClosed := mk(orb.Point{104.07, 30.68}, jan(2), &closedJan)
+	lateClosed := mk(orb.Point{104.07, 30.68}, jan(3), &closedFeb)
+	atFrom := feb
+	closedAtFrom := mk(orb.Point{104.07, 30.68}, jan(4), &atFrom)
+	oldOpen := mk(orb.Point{104.07, 30.68}, jan(5), nil)
+	newer := mk(orb.Point{104.07, 30.68}, feb.Add(time.Hour), nil)
+	// Just outside a bound's east and north edges, by less than a float32
+	// step at these coordinates; and on the edges.
+	near := orb.Bound{Min: orb.Point{104.2612345, 30.8712345}, Max: orb.Point{104.2712345, 30.8812345}}
+	outE := mk(orb.Point{near.Max[0] + 1e-7, 30.875}, feb, nil)
+	outN := mk(orb.Point{104.265, near.Max[1] + 1e-7}, feb, nil)
+	outW := mk(orb.Point{near.Min[0] - 1e-7, 30.875}, feb, nil)
+	edge := mk(orb.Point{near.Max[0], near.Max[1]}, feb, nil)
+	for _, tc := range []struct {
+		f    store.CaseFilter
+		want []*store.Case
+	}{
+		{store.CaseFilter{ActiveFrom: &feb, Bound: &orb.Bound{Min: orb.Point{104.07, 30.68}, Max: orb.Point{104.07, 30.68}}},
+			[]*store.Case{newer, oldOpen, closedAtFrom, lateClosed}},
+		{store.CaseFilter{ActiveFrom: &feb, States: []string{"closed"}}, []*store.Case{closedAtFrom, lateClosed}},
+		{store.CaseFilter{Bound: &near}, []*store.Case{edge}},
+		{store.CaseFilter{Bound: &near, Before: edge.ID}, nil},
+	} {
+		got, err := s.ListCases(c, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g, w []int64
+		for _, x := range got {
+			g = append(g, x.ID)
+		}
+		for _, x := range tc.want {
+			w = append(w, x.ID)
+		}
+		if fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Errorf("list %+v: %v, want %v (old closed %d, just outside %d %d %d)", tc.f, g, w, oldClosed.ID, outE.ID, outN.ID, outW.ID)
+		}
+	}
+}
+
 // testCaseRace: many steps of one case from the same version at once;
 // exactly one wins, the rest get ErrConflict, and the history holds the
 // winner's event only.

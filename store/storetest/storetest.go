@@ -50,6 +50,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"CaseBatch", testCaseBatch},
 		{"CaseArea", testCaseArea},
 		{"CaseRef", testCaseRef},
+		{"CaseListActiveAndExactBound", testCaseListActive},
 		{"UnitsAndZones", testUnits},
 		{"SurveyHistory", testSurvey},
 		{"SurveyRaceOneWins", testSurveyRace},
