@@ -88,8 +88,12 @@ func (g *gen) oneDay() []store.NewCase {
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 	out := make([]store.NewCase, 0, count)
 	for _, at := range times {
-		if !at.Before(g.end) || at.Before(g.start) {
-			continue
+		// The first and last days' edges are held inside the year, so
+		// that the year has every case asked for.
+		if at.Before(g.start) {
+			at = g.start
+		} else if !at.Before(g.end) {
+			at = g.end.Add(-time.Millisecond)
 		}
 		out = append(out, g.one(at))
 	}

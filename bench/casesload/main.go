@@ -225,7 +225,7 @@ func load(ctx context.Context, o options, gpPath, pgURL, schema string, end time
 		}
 		pt := zones.Inside(f.Geom)
 		z := finder.At(pt)
-		name, _ := f.Props["name"].(string)
+		name := f.Text("name")
 		p := place{pt: pt, name: name, zone: z.Code, unit: z.Unit}
 		if f.Layer == geo.Green {
 			w.green = append(w.green, p)

@@ -68,7 +68,7 @@ func (lt *liveTown) commit(t *testing.T, edit func(tx store.Tx) error) (prev, ne
 // changed).
 func copyOf(f *geo.Feature) *geo.Feature {
 	c := *f
-	c.Props = maps.Clone(f.Props)
+	c.Props = f.AttrMap() // the index keeps attributes packed
 	c.Geom = orb.Clone(f.Geom)
 	c.Version = 0
 	return &c
