@@ -3,10 +3,40 @@
 import { chromium } from 'playwright-core';
 
 export async function launch() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--disable-dev-shm-usage'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (opts) => {
+    const ctx = await newContext(opts);
+    const newPage = ctx.newPage.bind(ctx);
+    ctx.newPage = async () => steadyShots(await newPage());
+    return ctx;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (opts) => steadyShots(await newPage(opts));
+  return browser;
+}
+
+// steadyShots makes page.screenshot try again when chromium answers
+// "Unable to capture screenshot", which a busy machine's compositor
+// sometimes does; any other failure stands.
+function steadyShots(page) {
+  if (page.__steadyShots) return page;
+  page.__steadyShots = true;
+  const shot = page.screenshot.bind(page);
+  page.screenshot = async (opts) => {
+    for (let i = 1; ; i++) {
+      try {
+        return await shot(opts);
+      } catch (e) {
+        if (i >= 3 || !/Unable to capture screenshot/.test(String(e && e.message))) throw e;
+        await page.waitForTimeout(500 * i);
+      }
+    }
+  };
+  return page;
 }
 
 // page opens a page and fails on any page error or failed request of ours.
