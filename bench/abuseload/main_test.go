@@ -245,3 +245,17 @@ func TestFloodsReachTheirRoutes(t *testing.T) {
 		t.Errorf("the first huge query has no ;-parameters: %.80s", huge[0])
 	}
 }
+
+// TestProbeSpec: the probe process reads its duration as a duration (30s
+// is 30 seconds, not 30 ns) and refuses what it cannot read.
+func TestProbeSpec(t *testing.T) {
+	url, rate, dur, err := parseProbeSpec("http://127.0.0.1:1/healthz 20 30s")
+	if err != nil || url != "http://127.0.0.1:1/healthz" || rate != 20 || dur != 30*time.Second {
+		t.Errorf("parseProbeSpec: %q %v %v %v", url, rate, dur, err)
+	}
+	for _, bad := range []string{"", "u 20", "u 0 5s", "u 20 5", "u x 5s", "u 20 5s extra"} {
+		if _, _, _, err := parseProbeSpec(bad); err == nil {
+			t.Errorf("parseProbeSpec(%q) accepted", bad)
+		}
+	}
+}

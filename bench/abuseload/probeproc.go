@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,11 +36,9 @@ func probeMain() bool {
 	if spec == "" {
 		return false
 	}
-	var url string
-	var rate float64
-	var dur time.Duration
-	if _, err := fmt.Sscan(spec, &url, &rate, &dur); err != nil || rate <= 0 || dur <= 0 {
-		fmt.Fprintf(os.Stderr, "abuseload probe: %s=%q: want URL RATE DURATION\n", probeEnv, spec)
+	url, rate, dur, err := parseProbeSpec(spec)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "abuseload probe: %s=%q: %v\n", probeEnv, spec, err)
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
@@ -53,6 +53,22 @@ func probeMain() bool {
 		os.Exit(1)
 	}
 	return true
+}
+
+// parseProbeSpec reads "URL RATE DURATION" (DURATION as time.ParseDuration
+// reads it: fmt.Sscan would take "5s" for 5 ns).
+func parseProbeSpec(spec string) (url string, rate float64, dur time.Duration, err error) {
+	f := strings.Fields(spec)
+	if len(f) != 3 {
+		return "", 0, 0, errors.New("want URL RATE DURATION")
+	}
+	if rate, err = strconv.ParseFloat(f[1], 64); err != nil || rate <= 0 {
+		return "", 0, 0, fmt.Errorf("rate %q: want a positive number", f[1])
+	}
+	if dur, err = time.ParseDuration(f[2]); err != nil || dur <= 0 {
+		return "", 0, 0, fmt.Errorf("duration %q: want a positive duration such as 30s", f[2])
+	}
+	return f[0], rate, dur, nil
 }
 
 // probeProcess starts a probe of url at rate per second for dur in a
@@ -84,6 +100,9 @@ func probeProcess(url string, rate float64, dur time.Duration) (wait func() (pro
 		res := probeResult{fail: w.Fail}
 		for _, d := range w.Lat {
 			res.lat = append(res.lat, time.Duration(d))
+		}
+		if len(res.lat) == 0 {
+			return res, fmt.Errorf("the /healthz probe of %s made no probe in %s", url, dur)
 		}
 		return res, nil
 	}, nil
