@@ -357,12 +357,18 @@ func oaSchemas() obj {
 			"bounds":        obj{"type": "array", "items": num, "minItems": 4, "maxItems": 4}, "center": obj{"type": "array", "items": num, "minItems": 3, "maxItems": 3},
 			"minzoom": integer, "maxzoom": integer,
 		}),
-		"Health": object([]string{"status"}, obj{"status": str}),
-		"Ready":  object([]string{"status", "store", "features"}, obj{"status": str, "store": str, "features": integer}),
-		"Loading": obj{"allOf": []obj{oaRef("Problem"), object(nil, obj{
-			"layer":  obj{"type": "string", "description": "the layer being read"},
-			"loaded": obj{"type": "integer", "description": "features read so far (while loading)"},
-			"total":  obj{"type": "integer", "description": "features in the store when the load began (0 before it knows)"}})}},
+		"Health":  object([]string{"status"}, obj{"status": str}),
+		"Ready":   object([]string{"status", "store", "features"}, obj{"status": str, "store": str, "features": integer}),
+		"Loading": obj{"allOf": []obj{oaRef("Problem"), object(nil, oaLoadingProps())}},
+	}
+}
+
+// oaLoadingProps: what /readyz's 503 adds to a problem while the index loads.
+func oaLoadingProps() obj {
+	return obj{
+		"layer":  obj{"type": "string", "description": "the layer being read"},
+		"loaded": obj{"type": "integer", "description": "features read so far (while loading)"},
+		"total":  obj{"type": "integer", "description": "features in the store when the load began (0 before it knows)"},
 	}
 }
 

@@ -79,30 +79,7 @@ func testCaseArea(t *testing.T, open Opener) {
 				t.Errorf("points %+v, limit %d: %d more %v", a, len(want), len(got), more)
 			}
 		}
-		for _, n := range []int{1, 3, 10} {
-			counts := map[[2]int]int{}
-			for _, p := range want {
-				// Independently of CaseCellOf: the cell's index by its steps.
-				col := int(math.Floor((p.Point[0] - a.Bound.Min[0]) / ((a.Bound.Max[0] - a.Bound.Min[0]) / float64(n))))
-				row := int(math.Floor((p.Point[1] - a.Bound.Min[1]) / ((a.Bound.Max[1] - a.Bound.Min[1]) / float64(n))))
-				counts[[2]int{min(row, n-1), min(col, n-1)}]++
-			}
-			var wantCells []store.CaseCell
-			for r := range n {
-				for col := range n {
-					if k := counts[[2]int{r, col}]; k > 0 {
-						wantCells = append(wantCells, store.CaseCell{Col: col, Row: r, Count: k})
-					}
-				}
-			}
-			cells, err := s.CaseCells(c, a, n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(cells) != fmt.Sprint(wantCells) {
-				t.Errorf("cells %+v, %d a side:\n got %v\nwant %v", a, n, cells, wantCells)
-			}
-		}
+		checkCaseCells(t, s, a, want)
 	}
 	// The corner point b.Max is in the last cell, b.Min in the first.
 	cells, err := s.CaseCells(c, store.CaseArea{Bound: b, From: caseAt(0, 0), Before: caseAt(0, 1)}, 4)
@@ -139,4 +116,35 @@ func points(ps []store.CasePoint) []string {
 		out = append(out, fmt.Sprintf("%d %s %s %v %s %s %v", p.ID, p.Category, p.State, p.Point, p.Reported.UTC().Format(time.RFC3339Nano), d, p.Closed))
 	}
 	return out
+}
+
+// checkCaseCells: the store's grid counts of area a, at 1, 3 and 10 cells
+// a side, are those of want counted cell by cell.
+func checkCaseCells(t *testing.T, s store.Store, a store.CaseArea, want []store.CasePoint) {
+	t.Helper()
+	c := ctx(t)
+	for _, n := range []int{1, 3, 10} {
+		counts := map[[2]int]int{}
+		for _, p := range want {
+			// Independently of CaseCellOf: the cell's index by its steps.
+			col := int(math.Floor((p.Point[0] - a.Bound.Min[0]) / ((a.Bound.Max[0] - a.Bound.Min[0]) / float64(n))))
+			row := int(math.Floor((p.Point[1] - a.Bound.Min[1]) / ((a.Bound.Max[1] - a.Bound.Min[1]) / float64(n))))
+			counts[[2]int{min(row, n-1), min(col, n-1)}]++
+		}
+		var wantCells []store.CaseCell
+		for r := range n {
+			for col := range n {
+				if k := counts[[2]int{r, col}]; k > 0 {
+					wantCells = append(wantCells, store.CaseCell{Col: col, Row: r, Count: k})
+				}
+			}
+		}
+		cells, err := s.CaseCells(c, a, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(cells) != fmt.Sprint(wantCells) {
+			t.Errorf("cells %+v, %d a side:\n got %v\nwant %v", a, n, cells, wantCells)
+		}
+	}
 }

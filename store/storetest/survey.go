@@ -99,21 +99,29 @@ func testSurvey(t *testing.T, open Opener) {
 			t.Errorf("history[%d]:\n got %+v\nwant %+v", i, h[i], want[i])
 		}
 	}
-	if h, err := s.SurveyHistory(c, geo.Green, g.ID, 1); err != nil || len(h) != 1 || h[0].Field != "grade" {
+	checkSurveyReads(t, s, g.ID)
+	s.Close()
+	s = mustOpen(t, open)
+	if h2, err := s.SurveyHistory(c, geo.Green, g.ID, 0); err != nil || len(h2) != 2 || h2[0] != h[0] {
+		t.Errorf("after reopen: %+v %v", h2, err)
+	}
+}
+
+// checkSurveyReads: a history's limit, and no history of another
+// layer's or an unknown feature, for green space id surveyed twice.
+func checkSurveyReads(t *testing.T, s store.Store, id int64) {
+	t.Helper()
+	c := ctx(t)
+	if h, err := s.SurveyHistory(c, geo.Green, id, 1); err != nil || len(h) != 1 || h[0].Field != "grade" {
 		t.Errorf("limit 1: %+v %v", h, err)
 	}
 	for _, other := range []struct {
 		layer string
 		id    int64
-	}{{geo.Parcels, g.ID}, {geo.Green, g.ID + 1000}} {
+	}{{geo.Parcels, id}, {geo.Green, id + 1000}} {
 		if h, err := s.SurveyHistory(c, other.layer, other.id, 0); err != nil || len(h) != 0 {
 			t.Errorf("%s %d: %+v %v", other.layer, other.id, h, err)
 		}
-	}
-	s.Close()
-	s = mustOpen(t, open)
-	if h2, err := s.SurveyHistory(c, geo.Green, g.ID, 0); err != nil || len(h2) != 2 || h2[0] != h[0] {
-		t.Errorf("after reopen: %+v %v", h2, err)
 	}
 }
 

@@ -1,0 +1,323 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
+	"github.com/greenreach/greenreach/geo/network"
+	"github.com/paulmach/orb"
+	"github.com/twpayne/go-geos"
+)
+
+// targets returns the features of the rule's target that match its filter.
+func targets(snap *index.Snapshot, fl *Filter) []*geo.Feature {
+	var out []*geo.Feature
+	snap.Layer(fl.Layer).Scan(func(f *geo.Feature) bool {
+		if fl.Match(f) {
+			out = append(out, f)
+		}
+		return true
+	})
+	return out
+}
+
+// straightNearest returns, per parcel (in the order of a.Parcels), the
+// straight-line distance from its inside point to the nearest feature
+// accepted by ok, looking no farther than limit (beyond: +Inf).
+func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer string, ok func(*geo.Feature) (float64, bool), limit float64) ([]float64, error) {
+	pts := make([]orb.Point, len(a.Parcels))
+	for i, p := range a.Parcels {
+		pts[i] = p.Point
+	}
+	return straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
+}
+
+// byParcel is a figure per parcel (in the order of a.Parcels) by parcel id.
+func (a *Audit) byParcel(v []float64) map[int64]float64 {
+	out := make(map[int64]float64, len(a.Parcels))
+	for i, p := range a.Parcels {
+		out[p.ID] = v[i]
+	}
+	return out
+}
+
+// walkAccess measures every resident point (residents.go) in the audit's
+// mode and in a straight line; a parcel's figure is its points'.
+func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
+	ts := targets(snap, &r.Target)
+	res := &Result{Rule: r, Target: map[int64]int64{}}
+	straight, err := straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
+	if err != nil {
+		return nil, err
+	}
+	res.pointStraight = straight
+	res.pointDist = straight
+	if a.Mode == Walk {
+		var srcs []network.Source
+		for i, f := range ts {
+			switch t := f.Geom.(type) {
+			case orb.Point:
+				if at, d, ok := g.Snap(t, SnapLimit); ok {
+					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
+				}
+			default:
+				for _, acc := range a.accessPoints(g, f) {
+					srcs = append(srcs, acc.Source(int32(i)))
+				}
+			}
+		}
+		d, err := g.MultiContext(ctx, srcs, r.Meters)
+		if err != nil {
+			return nil, err
+		}
+		dist, labels, err := a.walked(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		// A point inside a qualifying target is at it, 0 m (inside.go).
+		ti := newTargetIndex(ts)
+		for i, pt := range a.pts {
+			if i%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			if k, in := ti.holding(pt); in {
+				dist[i], labels[i] = 0, k
+			}
+		}
+		res.pointDist = dist
+		for _, p := range a.Parcels {
+			best := -1
+			for i := p.first; i < p.first+p.count; i++ {
+				if labels[i] >= 0 && (best < 0 || dist[i] < dist[best]) {
+					best = int(i)
+				}
+			}
+			if best >= 0 {
+				res.Target[p.ID] = ts[labels[best]].ID
+			}
+		}
+	}
+	far, share := a.perParcel(res.pointDist, r.Meters)
+	straightFar, straightShare := a.perParcel(straight, r.Meters)
+	res.Distance, res.Share, res.Straight = a.byParcel(far), a.byParcel(share), a.byParcel(straightFar)
+	res.Units = a.shares(r, r.Pass, func(i int) float64 { return share[i] }, true)
+	// The straight-line share beside it.
+	straightCovered := make([]float64, len(a.Units))
+	a.eachUnit(res.Units, func(i int, p *Parcel, ur *UnitResult) {
+		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare[i]
+	})
+	for _, ur := range res.Units {
+		if ur.Residents > 0 {
+			ur.Straight = straightCovered[ur.Unit.ix] / float64(ur.Residents)
+		}
+	}
+	return res, nil
+}
+
+// accessPoints returns where walks join polygon target f (g.AccessPoints),
+// found once for all the walk rules of Run.
+func (a *Audit) accessPoints(g *network.Graph, f *geo.Feature) []network.Access {
+	sh := a.shared
+	if sh == nil { // outside Run (what-ifs): nothing to share
+		return g.AccessPoints(f.Geom, network.AccessGap, false)
+	}
+	sh.mu.Lock()
+	acc, ok := sh.of[f]
+	sh.mu.Unlock()
+	if ok {
+		return acc
+	}
+	acc = g.AccessPoints(f.Geom, network.AccessGap, false)
+	sh.mu.Lock()
+	sh.of[f] = acc
+	sh.mu.Unlock()
+	return acc
+}
+
+// eachUnit calls fn for every parcel (i: its index in a.Parcels) and every
+// one of urs whose unit holds it, in one pass over the parcels.
+func (a *Audit) eachUnit(urs []*UnitResult, fn func(i int, p *Parcel, ur *UnitResult)) {
+	byUnit := make([]*UnitResult, len(a.Units))
+	for _, ur := range urs {
+		byUnit[ur.Unit.ix] = ur
+	}
+	for i, p := range a.Parcels {
+		for _, u := range p.Units {
+			if ur := byUnit[u.ix]; ur != nil {
+				fn(i, p, ur)
+			}
+		}
+	}
+}
+
+// addResidents sums each unit's residents and residential land.
+func (a *Audit) addResidents(urs []*UnitResult) {
+	a.eachUnit(urs, func(_ int, p *Parcel, ur *UnitResult) {
+		ur.Residents += p.Population
+		ur.Land += p.Area
+		ur.Sources.add(p)
+	})
+}
+
+// shares sums residents and land per unit and the part of each covered
+// (covered gives a parcel's share, 0–1, by its index in a.Parcels); the
+// value is the residents' share (byResidents) or the land's.
+func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResidents bool) []*UnitResult {
+	var out []*UnitResult
+	for _, u := range a.levelUnits(r) {
+		out = append(out, &UnitResult{Unit: u, Threshold: pass})
+	}
+	a.eachUnit(out, func(i int, p *Parcel, ur *UnitResult) {
+		ur.Residents += p.Population
+		ur.Land += p.Area
+		ur.Sources.add(p)
+		c := covered(i)
+		ur.covered += float64(p.Population) * c
+		ur.LandCovered += p.Area * c
+		if c < 1 {
+			ur.Failing = append(ur.Failing, p.ID)
+		}
+	})
+	for _, ur := range out {
+		ur.Covered = int64(math.Round(ur.covered))
+		if byResidents {
+			ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
+		} else {
+			ur.Numerator, ur.Denominator = ur.LandCovered, ur.Land
+		}
+		if ur.Denominator == 0 {
+			ur.NA, ur.Pass = true, true
+		} else {
+			ur.Value = ur.Numerator / ur.Denominator
+			ur.Pass = ur.Value >= pass
+		}
+	}
+	return out
+}
+
+// checkEvery is how many parcels a loop passes between looks at its
+// context's deadline.
+const checkEvery = 4096
+
+// areaShare: area_ratio (target area inside the unit ÷ the unit's area)
+// and per_capita (target area inside the unit ÷ its residents).
+func (a *Audit) areaShare(snap *index.Snapshot, gc *geos.Context, r *Rule) (*Result, error) {
+	res := &Result{Rule: r}
+	l := snap.Layer(r.Target.Layer)
+	units := a.levelUnits(r)
+	urs := make([]*UnitResult, len(units))
+	for i, u := range units {
+		urs[i] = &UnitResult{Unit: u}
+	}
+	a.addResidents(urs)
+	var sumNum, sumDen float64
+	for _, ur := range urs[1:] {
+		u := ur.Unit
+		var polys []orb.Geometry
+		l.Search(u.Geom.Bound(), func(f *geo.Feature) bool {
+			if r.Target.Match(f) {
+				polys = append(polys, f.Geom)
+			}
+			return true
+		})
+		num, err := overlapArea(gc, u.Geom, polys)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", u.Level, u.Name, err)
+		}
+		ur.Numerator = num
+		a.finishShare(r, ur)
+		sumNum += num
+		sumDen += ur.Denominator
+		res.Units = append(res.Units, ur)
+	}
+	city := urs[0]
+	city.Numerator = sumNum
+	if r.Type == PerCapita {
+		// All the target area there is, whatever units exist.
+		var polys []orb.Geometry
+		l.Scan(func(f *geo.Feature) bool {
+			if r.Target.Match(f) {
+				polys = append(polys, f.Geom)
+			}
+			return true
+		})
+		num, err := overlapArea(gc, nil, polys)
+		if err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		city.Numerator = num
+	}
+	a.finishShare(r, city)
+	if r.Type == AreaRatio {
+		city.Denominator = sumDen // the units' own areas, summed
+		city.NA = sumDen == 0
+		if !city.NA {
+			city.Value = sumNum / sumDen
+			city.Pass = city.Value >= r.Min
+		}
+	}
+	res.Units = append([]*UnitResult{city}, res.Units...)
+	return res, nil
+}
+
+func (a *Audit) finishShare(r *Rule, ur *UnitResult) {
+	ur.Threshold = r.Min
+	if r.Type == AreaRatio {
+		ur.Denominator = ur.Unit.Area
+	} else {
+		ur.Denominator = float64(ur.Residents)
+	}
+	if ur.Denominator == 0 {
+		ur.NA, ur.Pass = true, true
+		return
+	}
+	ur.Value = ur.Numerator / ur.Denominator
+	ur.Pass = ur.Value >= r.Min
+	if r.Type == PerCapita {
+		ur.Pass = ur.Value > r.Min // "more than 8 m²"
+	}
+}
+
+// residentsPerTarget: residents in the unit ÷ targets in it. Each target
+// is placed once in the units holding its first point.
+func (a *Audit) residentsPerTarget(snap *index.Snapshot, r *Rule) *Result {
+	res := &Result{Rule: r}
+	ts := targets(snap, &r.Target)
+	var urs []*UnitResult
+	for _, u := range a.levelUnits(r) {
+		urs = append(urs, &UnitResult{Unit: u, Threshold: r.Max})
+	}
+	a.addResidents(urs)
+	count := make(map[*Unit]int, len(urs))
+	for _, f := range ts {
+		a.unitsHolding(firstPoint(f.Geom), func(u *Unit) { count[u]++ })
+	}
+	for _, ur := range urs {
+		n := count[ur.Unit]
+		ur.Numerator, ur.Denominator = float64(ur.Residents), float64(n)
+		switch {
+		case ur.Residents == 0:
+			ur.NA, ur.Pass = true, true
+		case n == 0:
+			ur.Value, ur.Pass = math.Inf(1), false
+		default:
+			ur.Value = float64(ur.Residents) / float64(n)
+			ur.Pass = ur.Value <= r.Max
+		}
+		res.Units = append(res.Units, ur)
+	}
+	return res
+}
+
+func firstPoint(g orb.Geometry) orb.Point {
+	switch t := g.(type) {
+	case orb.Point:
+		return t
+	}
+	return g.Bound().Center()
+}
