@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/survey"
 )
@@ -43,9 +44,9 @@ const (
 	defaultSurveyHistory = 200
 )
 
-// surveys is the survey service over the server's store and index.
-func (s *Server) surveys() *survey.Service {
-	return &survey.Service{Store: s.store, Index: s.index}
+// newSurveyService is the survey service over the server's store and index, made once.
+func newSurveyService(st store.Store, ix *live.Index) *survey.Service {
+	return &survey.Service{Store: st, Index: ix}
 }
 
 // surveyCaller refuses callers outside roles: 401 without a token, 403
@@ -239,7 +240,7 @@ func (s *Server) handleSurveyEdit(w http.ResponseWriter, r *http.Request) *appEr
 	if !c.Bearer && name == "" {
 		name = "anonymous"
 	}
-	res, err := s.surveys().Apply(r.Context(), survey.Actor{Name: name, Role: c.Role, Unit: c.Unit}, id, version, edit)
+	res, err := s.survey.Apply(r.Context(), survey.Actor{Name: name, Role: c.Role, Unit: c.Unit}, id, version, edit)
 	if err != nil {
 		return surveyError(err)
 	}
@@ -287,7 +288,7 @@ func (s *Server) handleSurveyHistory(w http.ResponseWriter, r *http.Request) *ap
 	if e := s.mayReadSurvey(r, c, id); e != nil {
 		return e
 	}
-	es, err := s.surveys().History(r.Context(), id, limit)
+	es, err := s.survey.History(r.Context(), id, limit)
 	if err != nil {
 		return surveyError(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/scenario"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/survey"
 	"github.com/greenreach/greenreach/tiles"
 	"github.com/paulmach/orb"
 )
@@ -175,6 +176,7 @@ type Server struct {
 	// coverageBuilds builds the audits behind coverage tiles, one per
 	// snapshot and mode at a time, each in a turn of work.
 	coverageBuilds *builds[coverageKey, *coverage.Audit]
+	survey         *survey.Service // the green-space survey's edits and history
 }
 
 // coverageKey names an audit behind coverage tiles: a snapshot's, in a
@@ -213,6 +215,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.coverageBuilds = newBuilds[coverageKey, *coverage.Audit](s.work, cfg.QueryTimeout, "the coverage audit")
 	s.metrics = newMetrics(c, ix.Snapshot)
 	s.cases = newCaseService(cfg, st)
+	s.survey = newSurveyService(st, ix)
 	s.photos = newWorkQueue("photo uploads", maxPhotoUploads, 4*maxPhotoUploads, wait)
 
 	// Open311: citizens report inside the city's extent at start (its

@@ -126,6 +126,15 @@ const GR = (() => {
   // pages' directory), as MapLibre's sources and workers need.
   function url(path) { return new URL(path, document.baseURI).href; }
 
+  // authImages shows the images under el whose data-src needs the token
+  // (case photos): each fetched with it, then shown from memory.
+  function authImages(el, selector = 'img[data-src]') {
+    el.querySelectorAll(selector).forEach(async (img) => {
+      const r = await fetch(url(img.dataset.src), { headers: auth() });
+      if (r.ok) img.src = URL.createObjectURL(await r.blob());
+    });
+  }
+
   function auth(headers = {}) {
     const t = token();
     return t ? Object.assign({ Authorization: 'Bearer ' + t }, headers) : headers;
@@ -279,7 +288,7 @@ const GR = (() => {
     return body;
   }
   return {
-    loadStyle, newMap, area, metres, esc, kind, level, unitName, rule, json, problem, errorHTML, green, auth, token, tokenButton, url,
+    loadStyle, newMap, area, metres, esc, kind, level, unitName, rule, json, problem, errorHTML, green, auth, authImages, token, tokenButton, url,
     lang, t, tHTML, dataHTML, has, translate, num, date, ready, missing, beforeSwitch, switchLang,
   };
 })();

@@ -128,11 +128,7 @@
       <p id="step-status" aria-live="polite"></p>
       <h3>${GR.esc(t('board.history'))}</h3><ol class="history">${hist}</ol>`;
     el.querySelectorAll('form.step').forEach(f => f.addEventListener('submit', (e) => { e.preventDefault(); step(k, f).catch(showError); }));
-    // Photos need the token: fetched, then shown from memory.
-    el.querySelectorAll('img.thumb').forEach(async (img) => {
-      const r = await fetch(GR.url(img.dataset.src), { headers: GR.auth() });
-      if (r.ok) img.src = URL.createObjectURL(await r.blob());
-    });
+    GR.authImages(el, 'img.thumb'); // photos need the token
   }
 
   async function step(k, form) {

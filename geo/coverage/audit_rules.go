@@ -184,20 +184,27 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResid
 		}
 	})
 	for _, ur := range out {
-		ur.Covered = int64(math.Round(ur.covered))
-		if byResidents {
-			ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
-		} else {
-			ur.Numerator, ur.Denominator = ur.LandCovered, ur.Land
-		}
-		if ur.Denominator == 0 {
-			ur.NA, ur.Pass = true, true
-		} else {
-			ur.Value = ur.Numerator / ur.Denominator
-			ur.Pass = ur.Value >= pass
-		}
+		ur.settleShare(pass, byResidents)
 	}
 	return out
+}
+
+// settleShare sets a unit's share figures from the residents and land it
+// covers: the residents' share (byResidents) or the land's, passing at
+// pass; a unit with neither is not applicable (and passes).
+func (ur *UnitResult) settleShare(pass float64, byResidents bool) {
+	ur.Covered = int64(math.Round(ur.covered))
+	if byResidents {
+		ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
+	} else {
+		ur.Numerator, ur.Denominator = ur.LandCovered, ur.Land
+	}
+	if ur.Denominator == 0 {
+		ur.NA, ur.Pass = true, true
+	} else {
+		ur.Value = ur.Numerator / ur.Denominator
+		ur.Pass = ur.Value >= pass
+	}
 }
 
 // checkEvery is how many parcels a loop passes between looks at its

@@ -242,18 +242,7 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 		if err := u.ctx.Err(); err != nil {
 			return nil, err
 		}
-		ur.Covered = int64(math.Round(ur.covered))
-		if byResidents {
-			ur.Numerator, ur.Denominator = ur.covered, float64(ur.Residents)
-		} else {
-			ur.Numerator, ur.Denominator = ur.LandCovered, ur.Land
-		}
-		if ur.Denominator == 0 {
-			ur.NA, ur.Pass = true, true
-		} else {
-			ur.Value = ur.Numerator / ur.Denominator
-			ur.Pass = ur.Value >= r.Pass
-		}
+		ur.settleShare(r.Pass, byResidents)
 		if straight != nil && ur.Residents > 0 {
 			ur.Straight = straightCovered / float64(ur.Residents)
 		}
