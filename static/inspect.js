@@ -22,12 +22,14 @@
   GR.tokenButton();
   const $ = (id) => document.getElementById(id);
   const state = window.__gr = { ready: false, point: null, queue: [], sent: [], categories: null, offlineShell: null };
-  // offlineShell: the worker's state ('activated': the page opens offline).
+  // offlineShell: the worker's state ('activated': the page opens
+  // offline); without one (plain http, an old browser) the page says so.
   shell.then(reg => {
     const w = reg && reg.active;
     const note = () => { state.offlineShell = w ? w.state : 'none'; };
     note();
     if (w) w.addEventListener('statechange', note);
+    $('no-offline').hidden = !!w;
   });
 
   // Bounds of what this browser keeps: reports waiting, their photos'

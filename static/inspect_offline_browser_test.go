@@ -82,8 +82,9 @@ func releasedFS(t *testing.T, n string) fstest.MapFS {
 // which holds exactly the page's shell as inspect.html links it. A new
 // release (another inspect.html) replaces the shell and deletes the old
 // cache; a release whose shell cannot be kept (a file answered no-store)
-// is not installed, and the shell in place still opens offline. The page
-// asks for nothing outside the prefix.
+// is not installed, and the shell in place still opens offline. In a
+// browser without service workers the page says it will not open offline.
+// The page asks for nothing outside the prefix.
 func TestInspectPageOffline(t *testing.T) {
 	needBrowser(t)
 	ctx := context.Background()
@@ -171,6 +172,7 @@ func TestInspectPageOffline(t *testing.T) {
 		Opened      struct {
 			Lang, Submit, MapOffline string
 			MapShown, Controlled     bool
+			NoOffline                bool
 			Point                    struct{ Lon, Lat float64 }
 			Categories               int
 		}
@@ -194,6 +196,7 @@ func TestInspectPageOffline(t *testing.T) {
 			Worker, Marker string
 			Shell          shellState
 		}
+		NoWorker struct{ State, Text string }
 		Missing  []string
 		Problems []string
 	}
@@ -207,7 +210,7 @@ func TestInspectPageOffline(t *testing.T) {
 	}
 	zh := catalogues(t)["zh-CN"]
 	o := got.Opened
-	if o.Lang != "zh-CN" || o.Submit != zh["ins.submit"] || o.MapOffline != zh["ins.mapOffline"] || o.MapShown || !o.Controlled || o.Categories < 2 {
+	if o.Lang != "zh-CN" || o.Submit != zh["ins.submit"] || o.MapOffline != zh["ins.mapOffline"] || o.MapShown || !o.Controlled || o.NoOffline || o.Categories < 2 {
 		t.Errorf("opened offline: %+v; want in Chinese, submit %q, the map hidden and %q said, the page controlled by the worker, the categories listed",
 			o, zh["ins.submit"], zh["ins.mapOffline"])
 	}
@@ -279,6 +282,9 @@ func TestInspectPageOffline(t *testing.T) {
 	}
 	if third := shellOnly("after a release with a no-store file", got.NoStore.Shell); third != second {
 		t.Errorf("a release with a no-store file replaced the cache %s by %s", second, third)
+	}
+	if w := got.NoWorker; w.State != "none" || w.Text != zh["ins.noOffline"] {
+		t.Errorf("in a browser without service workers: %+v, want the page to say %q", w, zh["ins.noOffline"])
 	}
 	if len(got.Missing) != 0 {
 		t.Errorf("keys missing from the catalogue: %q", got.Missing)

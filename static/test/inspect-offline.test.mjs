@@ -97,6 +97,7 @@ try {
       mapOffline: document.getElementById('map-offline').hidden ? '' : document.getElementById('map-offline').innerText,
       mapShown: !document.getElementById('map').hidden,
       controlled: !!navigator.serviceWorker.controller,
+      noOffline: !document.getElementById('no-offline').hidden,
       point: window.__gr.point,
       categories: document.querySelectorAll('#category option[value]:not([value=""])').length,
     }));
@@ -151,6 +152,22 @@ try {
     result.missing = await page.evaluate(() => [...GR.missing]);
   }
   await ctx.close();
+
+  // A browser without service workers (as on plain http): the page says
+  // it will not open offline.
+  const bare = await browser.newContext({
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    storageState: { cookies: [], origins: [{ origin: new URL(base).origin, localStorage: [{ name: 'gr_token', value: INSPECTOR_TOKEN }] }] },
+  });
+  await bare.addInitScript(() => { delete Navigator.prototype.serviceWorker; });
+  const bp = await bare.newPage();
+  await bp.goto(base + '/inspect', { waitUntil: 'load' });
+  await bp.waitForFunction(() => window.__gr && window.__gr.offlineShell, null, { timeout: 60000 });
+  result.noWorker = await bp.evaluate(() => ({
+    state: window.__gr.offlineShell,
+    text: document.getElementById('no-offline').hidden ? '' : document.getElementById('no-offline').innerText,
+  }));
+  await bare.close();
 } finally {
   await browser.close();
 }
