@@ -84,6 +84,7 @@ func releasedFS(t *testing.T, n string) fstest.MapFS {
 // cache; a release whose shell cannot be kept (a file answered no-store)
 // is not installed, and the shell in place still opens offline. In a
 // browser without service workers the page says it will not open offline.
+// The worker's scope is the page: the case board beside it is not its.
 // The page asks for nothing outside the prefix.
 func TestInspectPageOffline(t *testing.T) {
 	needBrowser(t)
@@ -166,6 +167,8 @@ func TestInspectPageOffline(t *testing.T) {
 	type shellState map[string][]string // cache name → URLs it holds
 	var got struct {
 		ShellOnline string
+		Scope       string
+		OtherPage   struct{ Controlled, Registration bool }
 		First       shellState
 		OfflineLoad string
 		Fatal       string
@@ -207,6 +210,9 @@ func TestInspectPageOffline(t *testing.T) {
 	// Opened offline: today's page gets the browser's error page.
 	if got.OfflineLoad != "" || got.Fatal != "" {
 		t.Fatalf("the page did not open again without network (its worker, online: %s): %s %s", got.ShellOnline, got.OfflineLoad, got.Fatal)
+	}
+	if got.Scope != base+"/inspect" || got.OtherPage.Controlled || got.OtherPage.Registration {
+		t.Errorf("the worker's scope is %q (want %q); the case board: %+v (want neither controlled nor registered)", got.Scope, base+"/inspect", got.OtherPage)
 	}
 	zh := catalogues(t)["zh-CN"]
 	o := got.Opened

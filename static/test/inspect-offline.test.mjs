@@ -77,6 +77,15 @@ try {
     .then(() => 'activated', () => page.evaluate(() => String(window.__gr.offlineShell)));
   await page.waitForFunction(() => window.__gr.located, null, { timeout: 20000 });
   result.first = await shellState(page);
+  // The worker's scope is this page: the others stay the network's.
+  result.scope = await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r && r.scope));
+  const other = await ctx.newPage();
+  await other.goto(base + '/cases', { waitUntil: 'load' });
+  result.otherPage = await other.evaluate(async () => ({
+    controlled: !!navigator.serviceWorker.controller,
+    registration: !!(await navigator.serviceWorker.getRegistration()),
+  }));
+  await other.close();
 
   // Offline: the page is opened again.
   offline = true;
