@@ -171,10 +171,10 @@ try {
   await bare.addInitScript(() => { delete Navigator.prototype.serviceWorker; });
   const bp = await bare.newPage();
   await bp.goto(base + '/inspect', { waitUntil: 'load' });
-  await bp.waitForFunction(() => window.__gr && window.__gr.offlineShell, null, { timeout: 60000 });
+  await bp.waitForFunction(() => window.__gr && window.__gr.offlineShell, null, { timeout: 30000 }).catch(() => {});
   result.noWorker = await bp.evaluate(() => ({
-    state: window.__gr.offlineShell,
-    text: document.getElementById('no-offline').hidden ? '' : document.getElementById('no-offline').innerText,
+    state: String((window.__gr || {}).offlineShell),
+    text: (el => (el && !el.hidden ? el.innerText : ''))(document.getElementById('no-offline')),
   }));
   await bare.close();
 } finally {
