@@ -277,7 +277,8 @@
 
   // ---- The map: last, as a page without it still reports ----
   // Without network (its style and tiles are not kept offline) the page
-  // says so, hides the map, and draws it when the network returns.
+  // says so, hides the map, and draws it when the network returns (the
+  // online event; a service out of reach with the phone online, a retry).
   function mapOffline(off) {
     state.mapOffline = off;
     $('map').hidden = off;
@@ -291,9 +292,12 @@
       m = await GR.newMap('map', { map: { hash: false } });
     } catch (err) {
       console.warn(err);
-      if (navigator.onLine === false || err instanceof TypeError) { // fetch's network error
+      if (navigator.onLine === false) {
         mapOffline(true);
         window.addEventListener('online', loadMap, { once: true });
+      } else if (err instanceof TypeError) { // fetch's network error
+        mapOffline(true);
+        setTimeout(loadMap, retryMs);
       }
       return;
     }
