@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"io/fs"
 	"mime"
 	"net/http"
 	"path"
@@ -70,10 +69,13 @@ var assets sync.Map // name → *asset
 func serveAsset(w http.ResponseWriter, r *http.Request, name string) *appError {
 	a, ok := assets.Load(name)
 	if !ok {
-		b, err := fs.ReadFile(static.FS, name)
+		b, err := static.ReadFile(name)
 		if err != nil {
 			if strings.HasPrefix(name, "lib/") && !static.HasLib() {
 				return errNotFound("%s is not in this build: the map libraries come from npm (make assets)", name)
+			}
+			if name == static.InspectWorker {
+				return errInternal(err) // its shell is not in this build
 			}
 			return errNotFound("no file %q", name)
 		}
@@ -83,6 +85,11 @@ func serveAsset(w http.ResponseWriter, r *http.Request, name string) *appError {
 	as := a.(*asset)
 	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
 		w.Header().Set("Content-Type", ct)
+	}
+	if name == static.InspectWorker {
+		// The worker lives in static/ but controls the inspection page
+		// beside it (relative, so that a proxy's prefix stays in).
+		w.Header().Set("Service-Worker-Allowed", static.InspectScope)
 	}
 	w.Header().Set("ETag", as.etag)
 	w.Header().Set("Cache-Control", "no-cache") // revalidate: a new build changes them

@@ -4,15 +4,33 @@
 // goes into a queue in IndexedDB first and leaves it only once the service
 // has stored it (its key the Idempotency-Key, so a retry never stores it
 // twice), so what is typed without network is sent when it returns
-// (the online event, and a retry every little while).
+// (the online event, and a retry every little while). The page itself
+// opens without network once it has been opened with: its service worker
+// (sw-inspect.js, registered here only, its scope this page) keeps its
+// shell; the map's tiles are not kept, so offline the page says the map
+// is unavailable and reports from the phone's position.
 'use strict';
 
 (async () => {
+  // The worker first: a page that fails further on still becomes one
+  // that opens offline. (Browsers have workers on https and localhost.)
+  const shell = !('serviceWorker' in navigator) ? Promise.resolve(null) :
+    navigator.serviceWorker.register(GR.url('static/sw-inspect.js'), { scope: GR.url('inspect') })
+      .then(() => navigator.serviceWorker.ready, err => { console.warn('the page will not open offline:', err); return null; });
   await GR.ready;
   const t = GR.t;
   GR.tokenButton();
   const $ = (id) => document.getElementById(id);
-  const state = window.__gr = { ready: false, point: null, queue: [], sent: [], categories: null };
+  const state = window.__gr = { ready: false, point: null, queue: [], sent: [], categories: null, offlineShell: null };
+  // offlineShell: the worker's state ('activated': the page opens
+  // offline); without one (plain http, an old browser) the page says so.
+  shell.then(reg => {
+    const w = reg && reg.active;
+    const note = () => { state.offlineShell = w ? w.state : 'none'; };
+    note();
+    if (w) w.addEventListener('statechange', note);
+    $('no-offline').hidden = !!w;
+  });
 
   // Bounds of what this browser keeps: reports waiting, their photos'
   // bytes, a photo's longest side after downscaling, the photo size above
@@ -258,10 +276,34 @@
   flush();
 
   // ---- The map: last, as a page without it still reports ----
-  try {
-    map = await GR.newMap('map', { map: { hash: false } });
-    state.map = map;
+  // Without network (its style and tiles are not kept offline) the page
+  // says so, hides the map, and draws it when the network returns (the
+  // online event; a service out of reach with the phone online, a retry).
+  function mapOffline(off) {
+    state.mapOffline = off;
+    $('map').hidden = off;
+    $('adjust').hidden = off;
+    $('map-offline').hidden = !off;
+  }
+  async function loadMap() {
+    mapOffline(false);
+    let m;
+    try {
+      m = await GR.newMap('map', { map: { hash: false } });
+    } catch (err) {
+      console.warn(err);
+      if (navigator.onLine === false) {
+        mapOffline(true);
+        window.addEventListener('online', loadMap, { once: true });
+      } else if (err instanceof TypeError) { // fetch's network error
+        mapOffline(true);
+        setTimeout(loadMap, retryMs);
+      }
+      return;
+    }
+    map = state.map = m;
     marker = new maplibregl.Marker({ draggable: true, color: '#e65100' });
+    placed = false;
     if (state.point) {
       setPoint(state.point.lon, state.point.lat);
       map.jumpTo({ center: [state.point.lon, state.point.lat], zoom: 17 });
@@ -270,6 +312,9 @@
     marker.on('dragend', () => place(marker.getLngLat()));
     map.on('click', (e) => place(e.lngLat));
     await new Promise(r => map.loaded() ? r() : map.once('load', r));
+  }
+  try {
+    await loadMap();
   } catch (err) {
     console.warn(err);
   }
