@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/jpeg"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,9 +15,7 @@ import (
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/photo"
 	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 )
 
 // TestCaseStoryHTTP: the story over HTTP on the memory store; see
@@ -28,21 +25,7 @@ func TestCaseStoryHTTP(t *testing.T) {
 }
 
 func TestCaseStoryPostGIS(t *testing.T) {
-	dsn := storetest.PostGISURL(t, "apicases")
-	u, _ := url.Parse(dsn)
-	base := storetest.PostGISURL(t, "")
-	t.Cleanup(func() {
-		if conn, err := pgx.Connect(context.Background(), base); err == nil {
-			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-			conn.Close(context.Background())
-		}
-	})
-	st, err := postgis.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	caseStory(t, newCaseEnv(t, st))
+	caseStory(t, newCaseEnv(t, testenv.PostGIS(t, "apicases")))
 }
 
 // caseStory: an inspector reports a broken branch with a phone photo; a

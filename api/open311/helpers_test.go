@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,44 +21,14 @@ import (
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/gpkg"
-	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 	"github.com/paulmach/orb"
 )
 
-// eachStore runs fn on an empty store in memory, in a GeoPackage and in
-// PostGIS (which must run where GREENREACH_REQUIRE_POSTGIS says so, as
-// storetest.PostGISURL decides).
+// eachStore runs fn on a new empty store of every kind: in memory, a
+// GeoPackage and PostGIS (testenv.EachStore).
 func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("memory", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("gpkg", func(t *testing.T) {
-		st, err := gpkg.Open(context.Background(), filepath.Join(t.TempDir(), "o311.gpkg"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-	t.Run("postgis", func(t *testing.T) {
-		dsn := storetest.PostGISURL(t, "open311")
-		u, _ := url.Parse(dsn)
-		base := storetest.PostGISURL(t, "")
-		t.Cleanup(func() {
-			if conn, err := pgx.Connect(context.Background(), base); err == nil {
-				conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-				conn.Close(context.Background())
-			}
-		})
-		st, err := postgis.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
+	testenv.EachStore(t, "open311", fn)
 }
 
 // clock is a test's time, moved by hand.
