@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -17,25 +16,18 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// runCases: greenreach cases import FILE.csv [--dry-run]: a 12345 hotline
+// casesVerbs: greenreach cases import FILE.csv [--dry-run]: a 12345 hotline
 // export as reported cases, all rows or none.
-func runCases(ctx context.Context, cfg *config, args []string) error {
-	if len(args) == 0 {
-		return usageError{"want import (greenreach cases import 12345.csv)"}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help":
-		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] cases import FILE.csv [--dry-run] [--crs SYSTEM] [--map FILE.yaml] [--as NAME]\n\n"+
-			"  Imports a 12345 hotline export (CSV in UTF-8 or GB18030, columns 工单编号, 受理时间,\n"+
-			"  诉求内容, 问题分类, 地址, 经度, 纬度, 坐标系, 联系电话) as reported cases. Coordinates\n"+
-			"  in WGS84, GCJ-02 or BD-09 are converted to WGS84; a row without them is placed by\n"+
-			"  its 地址 among the named features. Every row is imported or none: bad rows are\n"+
-			"  listed with their line numbers. A 工单编号 imported before is skipped.\n")
-		return flag.ErrHelp
-	case "import":
-		return casesImport(ctx, cfg, args[1:])
-	}
-	return usageError{fmt.Sprintf("cases %q: want import", args[0])}
+var casesVerbs = &verbs{
+	name:    "cases",
+	example: "greenreach cases import 12345.csv",
+	help: "usage: greenreach [--db DSN] cases import FILE.csv [--dry-run] [--crs SYSTEM] [--map FILE.yaml] [--as NAME]\n\n" +
+		"  Imports a 12345 hotline export (CSV in UTF-8 or GB18030, columns 工单编号, 受理时间,\n" +
+		"  诉求内容, 问题分类, 地址, 经度, 纬度, 坐标系, 联系电话) as reported cases. Coordinates\n" +
+		"  in WGS84, GCJ-02 or BD-09 are converted to WGS84; a row without them is placed by\n" +
+		"  its 地址 among the named features. Every row is imported or none: bad rows are\n" +
+		"  listed with their line numbers. A 工单编号 imported before is skipped.\n",
+	verbs: []verb{{"import", casesImport}},
 }
 
 func casesImport(ctx context.Context, cfg *config, args []string) error {
