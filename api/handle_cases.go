@@ -79,13 +79,13 @@ func casePhotoBytes(cfg Config) int64 {
 }
 
 // caseBound is the area reports must lie in: the configured bound, else
-// the city's extent as the served layers have it now (cityBound; nothing
+// the city's extent as the served layers have it now (CityBound; nothing
 // is inside an empty service).
 func (s *Server) caseBound() (orb.Bound, bool) {
 	if s.cfg.CaseBound != (orb.Bound{}) {
 		return s.cfg.CaseBound, true
 	}
-	b := cityBound(s.index.Snapshot())
+	b := s.index.Snapshot().CityBound()
 	return b, b != (orb.Bound{})
 }
 

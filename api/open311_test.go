@@ -27,7 +27,7 @@ func TestOpen311(t *testing.T) {
 	cfg.Anonymous, cfg.RateLimit, cfg.RateBurst = store.RolePublic, 0.001, 1
 	s = New(cfg, st, ix, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h := s.Handler()
-	c := cityBound(ix.Snapshot()).Center()
+	c := ix.Snapshot().CityBound().Center()
 	form := url.Values{"service_code": {"broken_branch"}, "lat": {ftoa(c[1])}, "long": {ftoa(c[0])}, "description": {"断枝"}, "email": {"citizen@example.cn"}}
 	post := func(addr string, f url.Values) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "/open311/v2/requests.json", strings.NewReader(f.Encode()))
@@ -112,7 +112,7 @@ func TestOpen311OpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := cityBound(ix.Snapshot()).Center()
+	c := ix.Snapshot().CityBound().Center()
 	form := url.Values{"service_code": {"broken_branch"}, "lat": {ftoa(c[1])}, "long": {ftoa(c[0])}, "description": {"断枝"}, "phone": {"13800000000"}}.Encode()
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	for _, st := range []struct {

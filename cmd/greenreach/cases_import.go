@@ -10,10 +10,8 @@ import (
 
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/hotline"
-	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
-	"github.com/paulmach/orb"
 )
 
 // casesVerbs: greenreach cases import FILE.csv [--dry-run]: a 12345 hotline
@@ -73,7 +71,7 @@ func casesImport(ctx context.Context, cfg *config, args []string) error {
 	if o.Places, err = hotline.NewPlaces(ctx, snap); err != nil {
 		return err
 	}
-	svc := &cases.Service{Store: st, Catalog: cat, Clock: time.Now, Bound: snapBound(snap)}
+	svc := &cases.Service{Store: st, Catalog: cat, Clock: time.Now, Bound: snap.CityBound()}
 	res, err := hotline.Import(ctx, svc, cases.Actor{Name: *as, Role: store.RoleAdmin}, path, f, o)
 	var re *hotline.RowsError
 	if errors.As(err, &re) {
@@ -109,23 +107,4 @@ func placeIndex(ctx context.Context, st store.Store) (*index.Snapshot, error) {
 	}
 	infos = slices.DeleteFunc(infos, func(l store.LayerInfo) bool { return !slices.Contains(hotline.Layers(), l.ID) })
 	return index.Read(ctx, infos, st.Scan, nil)
-}
-
-// snapBound is the city's bound as the API's case routes take it: the
-// areas layer's, else every layer's.
-func snapBound(snap *index.Snapshot) orb.Bound {
-	if b, ok := snap.Layer(geo.Areas).Bound(); ok {
-		return b
-	}
-	var all orb.Bound
-	found := false
-	for _, sc := range geo.Schemas {
-		if b, ok := snap.Layer(sc.ID).Bound(); ok {
-			if !found {
-				all, found = b, true
-			}
-			all = all.Union(b)
-		}
-	}
-	return all
 }
