@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,9 +65,7 @@ func unitsList(ctx context.Context, cfg *config, args []string) error {
 		for i, u := range us {
 			out[i] = unitJSON{u.ID, u.Name, u.Kind, u.Phone, u.Person}
 		}
-		e := json.NewEncoder(cfg.stdout)
-		e.SetIndent("", "  ")
-		return e.Encode(out)
+		return cfg.printJSON(out)
 	}
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\tname\tkind\tphone\tperson")
