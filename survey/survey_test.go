@@ -178,21 +178,7 @@ func TestStory(t *testing.T) {
 			}(i)
 		}
 		wg.Wait()
-		won := -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				if won >= 0 {
-					t.Fatalf("edits %d and %d both landed", won, i)
-				}
-				won = i
-			case !errors.Is(err, store.ErrConflict):
-				t.Errorf("edit %d: %v", i, err)
-			}
-		}
-		if won < 0 {
-			t.Fatal("no edit landed")
-		}
+		won := storetest.OneWinner(t, "edit", errs, store.ErrConflict)
 		f, _ := st.Get(ctx, geo.Green, g.ID)
 		h, _ = svc.History(ctx, g.ID, 0)
 		if f.Version != 5 || f.Int("trees") != int64(200+won) || len(h) != 6 || h[0].Who != fmt.Sprint("insp", won) || h[0].Old != "135" {
