@@ -42,7 +42,9 @@ type assessEnv struct {
 	tok map[string]string
 }
 
-func newAssessEnv(t *testing.T) *assessEnv {
+// demoMonth is the small demo town with its units and a month of cases
+// ending at assessEnd.
+func demoMonth(t *testing.T) (store.Store, *live.Index) {
 	t.Helper()
 	ctx := context.Background()
 	st, ix := livetest.Demo(t, "small")
@@ -56,6 +58,13 @@ func newAssessEnv(t *testing.T) *assessEnv {
 	if _, err := month.Write(ctx, st, ix.Snapshot(), cases.Default(), month.Options{Seed: 1, End: assessEnd, PerDay: 5}); err != nil {
 		t.Fatal(err)
 	}
+	return st, ix
+}
+
+func newAssessEnv(t *testing.T) *assessEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, ix := demoMonth(t)
 	cfg := openConfig()
 	cfg.Anonymous = store.RolePublic
 	cfg.CaseClock = func() time.Time { return assessClock }
