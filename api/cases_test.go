@@ -175,7 +175,7 @@ func caseStory(t *testing.T, e *caseEnv) {
 // at once: exactly one wins, the rest get 412, and the history holds one
 // more event.
 func caseRace(t *testing.T, e *caseEnv) {
-	e.clk.set(caseT0.Add(24 * time.Hour))
+	e.clk.Set(caseT0.Add(24 * time.Hour))
 	b, ct := caseBodyOf(t, map[string]any{"category": "exposed_garbage", "lon": 104.15, "lat": 30.65})
 	c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "report")
 	c = e.ok(e.step("disp-li", c, "register", caseT0.Add(25*time.Hour), nil), 200, "register")
@@ -214,7 +214,7 @@ func caseRace(t *testing.T, e *caseEnv) {
 // deadline and is listed as overdue then, not before.
 func caseOverdue(t *testing.T, e *caseEnv) {
 	t0 := caseT0.Add(48 * time.Hour)
-	e.clk.set(t0)
+	e.clk.Set(t0)
 	b, ct := caseBodyOf(t, map[string]any{"category": "overflowing_bin", "lon": 104.05, "lat": 30.62})
 	c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "report")
 	c = e.ok(e.step("disp-li", c, "register", t0, nil), 200, "register")
@@ -227,11 +227,11 @@ func caseOverdue(t *testing.T, e *caseEnv) {
 		}
 		return slices.ContainsFunc(l.Cases, func(x CaseJSON) bool { return x.ID == c.ID && x.Overdue })
 	}
-	e.clk.set(deadline.Add(-time.Minute))
+	e.clk.Set(deadline.Add(-time.Minute))
 	if overdue() {
 		t.Error("overdue before its deadline")
 	}
-	e.clk.set(deadline.Add(time.Minute))
+	e.clk.Set(deadline.Add(time.Minute))
 	if !overdue() {
 		t.Error("not overdue after its deadline")
 	}

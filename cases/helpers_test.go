@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,22 +18,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 }
 
 // clock is a test's time, moved by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+type clock = testenv.Clock
 
 // zones is a fake Zones: each zone a box.
 type zones []struct {
@@ -65,7 +49,7 @@ var (
 )
 
 func newService(st store.Store, clk *clock) *Service {
-	return &Service{Store: st, Catalog: Default(), Zones: town, Clock: clk.now, Bound: cityBound}
+	return &Service{Store: st, Catalog: Default(), Zones: town, Clock: clk.Now, Bound: cityBound}
 }
 
 // yamlDeadline reads a category's deadline from the shipped YAML on its

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,24 +28,6 @@ import (
 // GeoPackage and PostGIS (testenv.EachStore).
 func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	testenv.EachStore(t, "open311", fn)
-}
-
-// clock is a test's time, moved by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 // oneZone puts the whole city in zone DH-01 of unit U01.
@@ -72,15 +53,15 @@ var (
 
 type env struct {
 	svc *Service
-	clk *clock
+	clk *testenv.Clock
 	st  store.Store
 	h   http.Handler
 }
 
 func newEnv(t *testing.T, st store.Store) *env {
-	clk := &clock{t: t0}
+	clk := testenv.NewClock(t0)
 	svc := &Service{
-		Cases: &cases.Service{Store: st, Catalog: cases.Default(), Zones: oneZone{}, Clock: clk.now, Bound: cityBound},
+		Cases: &cases.Service{Store: st, Catalog: cases.Default(), Zones: oneZone{}, Clock: clk.Now, Bound: cityBound},
 		Units: unitNames{"U01": unitName},
 	}
 	return &env{svc: svc, clk: clk, st: st, h: router(svc)}

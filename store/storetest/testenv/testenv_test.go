@@ -3,7 +3,9 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/gpkg"
@@ -37,5 +39,32 @@ func TestEachStore(t *testing.T) {
 		if fmt.Sprint(ran) != fmt.Sprint(want) {
 			t.Errorf("round %d ran on %v, want %v", round, ran, want)
 		}
+	}
+}
+
+// TestClock: a clock stands where it was made or last set, for every
+// reader at once; the zero clock at the zero time.
+func TestClock(t *testing.T) {
+	if got := new(Clock).Now(); !got.IsZero() {
+		t.Errorf("zero clock at %v", got)
+	}
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	c := NewClock(t0)
+	if got := c.Now(); !got.Equal(t0) {
+		t.Errorf("new clock at %v, want %v", got, t0)
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Set(t0.Add(time.Duration(i) * time.Hour))
+			c.Now()
+		}()
+	}
+	wg.Wait()
+	c.Set(t0.Add(time.Minute))
+	if got := c.Now(); !got.Equal(t0.Add(time.Minute)) {
+		t.Errorf("set to %v, reads %v", t0.Add(time.Minute), got)
 	}
 }
