@@ -15,13 +15,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 	"github.com/paulmach/orb"
 )
 
@@ -59,24 +59,6 @@ const (
 	secretComment = "SECRET-PLACE-东湖北门"
 )
 
-// testClock is a test's time, moved by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // caseEnv is a server on a store with a token of every role: inspector
 // (insp-wang), dispatcher (disp-li), unit U01 (dh-team), unit U02
 // (jj-team), auditor, planner, admin.
@@ -85,7 +67,7 @@ type caseEnv struct {
 	s   *Server
 	h   http.Handler
 	st  store.Store
-	clk *testClock
+	clk *testenv.Clock
 	tok map[string]string // by token name
 }
 
@@ -106,10 +88,10 @@ func newCaseEnv(t *testing.T, st store.Store) *caseEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{t: caseT0}
+	clk := testenv.NewClock(caseT0)
 	cfg := openConfig()
 	cfg.Anonymous = store.RolePublic
-	cfg.CaseZones, cfg.CaseBound, cfg.CaseClock = caseTown, caseCity, clk.now
+	cfg.CaseZones, cfg.CaseBound, cfg.CaseClock = caseTown, caseCity, clk.Now
 	s := New(cfg, st, ix, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := &caseEnv{t: t, s: s, h: s.Handler(), st: st, clk: clk, tok: map[string]string{}}
 	for _, tk := range caseTokens {
@@ -180,7 +162,7 @@ func (e *caseEnv) problem(rec *httptest.ResponseRecorder, want int, what string)
 // step takes a step as whom at time at (JSON body, or multipart with
 // photos).
 func (e *caseEnv) step(as string, c CaseJSON, action string, at time.Time, body any, photos ...[]byte) *httptest.ResponseRecorder {
-	e.clk.set(at)
+	e.clk.Set(at)
 	b, ct := caseBodyOf(e.t, body, photos...)
 	return e.do(req{method: "POST", path: fmt.Sprintf("/api/cases/%d/%s", c.ID, action), as: as, ifMatch: c.Version, body: b, ctype: ct})
 }

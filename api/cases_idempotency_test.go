@@ -6,16 +6,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 )
 
 // report posts a case as whom with an Idempotency-Key (none when key is
@@ -45,21 +42,7 @@ func TestCaseReportIdempotencyKey(t *testing.T) {
 }
 
 func TestCaseReportIdempotencyKeyPostGIS(t *testing.T) {
-	dsn := storetest.PostGISURL(t, "apiidem")
-	u, _ := url.Parse(dsn)
-	base := storetest.PostGISURL(t, "")
-	t.Cleanup(func() {
-		if conn, err := pgx.Connect(context.Background(), base); err == nil {
-			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-			conn.Close(context.Background())
-		}
-	})
-	st, err := postgis.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	idempotencyStory(t, newCaseEnv(t, st))
+	idempotencyStory(t, newCaseEnv(t, testenv.PostGIS(t, "apiidem")))
 }
 
 func idempotencyStory(t *testing.T, e *caseEnv) {

@@ -35,7 +35,7 @@ func TestCaseImportAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newCaseEnv(t, st)
-	e.clk.set(caseT0.AddDate(0, 0, 1)) // the day after the fixture's calls
+	e.clk.Set(caseT0.AddDate(0, 0, 1)) // the day after the fixture's calls
 	fixture := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join("..", "cases", "hotline", "testdata", name))
 		if err != nil {

@@ -2,15 +2,11 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/greenreach/greenreach/store/memstore"
 )
 
@@ -19,12 +15,7 @@ import (
 // (kin-openapi), so its case schemas are the service's own.
 func TestOpenAPICaseAnswers(t *testing.T) {
 	e := newCaseEnv(t, memstore.New())
-	ctx := context.Background()
-	doc, _ := servedOpenAPI(t, e.h)
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := newOpenAPICheck(t, e.h)
 	report, rct := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 104.06, "lat": 30.65, "description": "断枝", "contact": secretContact})
 	withPhoto, pct := caseBodyOf(t, map[string]any{"category": "exposed_garbage", "lon": 104.15, "lat": 30.65}, phonePhoto(t, 3))
 	outside, _ := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": 116.4, "lat": 39.9})
@@ -56,7 +47,6 @@ func TestOpenAPICaseAnswers(t *testing.T) {
 		{req{method: "GET", path: "/api/cases/tiles/2/3/1.mvt", as: "disp-li"}, 400, false},
 		{req{method: "GET", path: "/api/cases/public/tiles/15/25870/13459.mvt"}, 200, false},
 	}
-	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	openapi3filter.RegisterBodyDecoder("image/jpeg", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/vnd.mapbox-vector-tile", openapi3filter.FileBodyDecoder)
 	for _, c := range steps {
@@ -71,26 +61,6 @@ func TestOpenAPICaseAnswers(t *testing.T) {
 		if c.q.as != "" {
 			r.Header.Set("Authorization", "Bearer "+e.tok[c.q.as])
 		}
-		route, params, err := router.FindRoute(r)
-		if err != nil {
-			t.Errorf("%s: not in the document: %v", what, err)
-			continue
-		}
-		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil && c.want < 400 && !c.multipart {
-			t.Errorf("%s: the request does not match the document: %v", what, err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(c.q.body))
-		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, r)
-		if rec.Code != c.want {
-			t.Errorf("%s: status %d, want %d: %s", what, rec.Code, c.want, rec.Body)
-			continue
-		}
-		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: opts}
-		out.SetBodyBytes(bytes.Clone(rec.Body.Bytes()))
-		if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-			t.Errorf("%s: the %d answer does not match the document: %s", what, rec.Code, strings.SplitN(err.Error(), "\n", 2)[0])
-		}
+		o.serve(what, r, c.q.body, c.want, !c.multipart)
 	}
 }

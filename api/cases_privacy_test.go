@@ -19,9 +19,6 @@ import (
 
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/photo"
-	"github.com/greenreach/greenreach/demotown"
-	"github.com/greenreach/greenreach/demotown/month"
-	"github.com/greenreach/greenreach/live/livetest"
 	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -47,17 +44,7 @@ const (
 // rounded to cases.PublicDecimals decimals.
 func TestPublicPrivacy(t *testing.T) {
 	ctx := context.Background()
-	st, ix := livetest.Demo(t, "small")
-	us, err := demotown.Units(demotown.Options{Seed: 1, Size: "small"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutUnits(ctx, us); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := month.Write(ctx, st, ix.Snapshot(), cases.Default(), month.Options{Seed: 1, End: assessEnd, PerDay: 5}); err != nil {
-		t.Fatal(err)
-	}
+	st, ix := demoMonth(t)
 	cfg := openConfig()
 	cfg.Anonymous = store.RolePublic
 	cfg.CaseClock = func() time.Time { return assessEnd }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/jpeg"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,9 +15,7 @@ import (
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/photo"
 	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 )
 
 // TestCaseStoryHTTP: the story over HTTP on the memory store; see
@@ -28,21 +25,7 @@ func TestCaseStoryHTTP(t *testing.T) {
 }
 
 func TestCaseStoryPostGIS(t *testing.T) {
-	dsn := storetest.PostGISURL(t, "apicases")
-	u, _ := url.Parse(dsn)
-	base := storetest.PostGISURL(t, "")
-	t.Cleanup(func() {
-		if conn, err := pgx.Connect(context.Background(), base); err == nil {
-			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-			conn.Close(context.Background())
-		}
-	})
-	st, err := postgis.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	caseStory(t, newCaseEnv(t, st))
+	caseStory(t, newCaseEnv(t, testenv.PostGIS(t, "apicases")))
 }
 
 // caseStory: an inspector reports a broken branch with a phone photo; a
@@ -192,7 +175,7 @@ func caseStory(t *testing.T, e *caseEnv) {
 // at once: exactly one wins, the rest get 412, and the history holds one
 // more event.
 func caseRace(t *testing.T, e *caseEnv) {
-	e.clk.set(caseT0.Add(24 * time.Hour))
+	e.clk.Set(caseT0.Add(24 * time.Hour))
 	b, ct := caseBodyOf(t, map[string]any{"category": "exposed_garbage", "lon": 104.15, "lat": 30.65})
 	c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "report")
 	c = e.ok(e.step("disp-li", c, "register", caseT0.Add(25*time.Hour), nil), 200, "register")
@@ -231,7 +214,7 @@ func caseRace(t *testing.T, e *caseEnv) {
 // deadline and is listed as overdue then, not before.
 func caseOverdue(t *testing.T, e *caseEnv) {
 	t0 := caseT0.Add(48 * time.Hour)
-	e.clk.set(t0)
+	e.clk.Set(t0)
 	b, ct := caseBodyOf(t, map[string]any{"category": "overflowing_bin", "lon": 104.05, "lat": 30.62})
 	c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "report")
 	c = e.ok(e.step("disp-li", c, "register", t0, nil), 200, "register")
@@ -244,11 +227,11 @@ func caseOverdue(t *testing.T, e *caseEnv) {
 		}
 		return slices.ContainsFunc(l.Cases, func(x CaseJSON) bool { return x.ID == c.ID && x.Overdue })
 	}
-	e.clk.set(deadline.Add(-time.Minute))
+	e.clk.Set(deadline.Add(-time.Minute))
 	if overdue() {
 		t.Error("overdue before its deadline")
 	}
-	e.clk.set(deadline.Add(time.Minute))
+	e.clk.Set(deadline.Add(time.Minute))
 	if !overdue() {
 		t.Error("not overdue after its deadline")
 	}

@@ -79,13 +79,13 @@ func casePhotoBytes(cfg Config) int64 {
 }
 
 // caseBound is the area reports must lie in: the configured bound, else
-// the city's extent as the served layers have it now (cityBound; nothing
+// the city's extent as the served layers have it now (CityBound; nothing
 // is inside an empty service).
 func (s *Server) caseBound() (orb.Bound, bool) {
 	if s.cfg.CaseBound != (orb.Bound{}) {
 		return s.cfg.CaseBound, true
 	}
-	b := cityBound(s.index.Snapshot())
+	b := s.index.Snapshot().CityBound()
 	return b, b != (orb.Bound{})
 }
 
@@ -127,6 +127,18 @@ func mayRead(c web.Caller, k *store.Case) *appError {
 		return forbidden(fmt.Sprintf("case %d is not dispatched to unit %s", k.ID, c.Unit))
 	}
 	return nil
+}
+
+// readableCase is case id for a caller who may read it (mayRead).
+func (s *Server) readableCase(r *http.Request, c web.Caller, id int64) (*store.Case, *appError) {
+	k, err := s.store.GetCase(r.Context(), id)
+	if err != nil {
+		return nil, caseError(err)
+	}
+	if e := mayRead(c, k); e != nil {
+		return nil, e
+	}
+	return k, nil
 }
 
 // caseError is the answer to an error of cases.Service, the store or
@@ -278,11 +290,8 @@ func (s *Server) handleCaseGet(w http.ResponseWriter, r *http.Request) *appError
 	if e != nil {
 		return e
 	}
-	k, err := s.store.GetCase(r.Context(), id)
-	if err != nil {
-		return caseError(err)
-	}
-	if e := mayRead(c, k); e != nil {
+	k, e := s.readableCase(r, c, id)
+	if e != nil {
 		return e
 	}
 	return s.writeCase(w, r, c, k, http.StatusOK, true, "")
@@ -566,11 +575,7 @@ func (s *Server) handleCaseStep(w http.ResponseWriter, r *http.Request) *appErro
 	defer cancel()
 	// A refused caller spends no photo work and learns nothing of the
 	// case; the Service checks again, with the case's state.
-	k, err := s.store.GetCase(r.Context(), id)
-	if err != nil {
-		return caseError(err)
-	}
-	if e := mayRead(c, k); e != nil {
+	if _, e := s.readableCase(r, c, id); e != nil {
 		return e
 	}
 	photos, e := s.cleanPhotos(r, raw)
@@ -578,7 +583,7 @@ func (s *Server) handleCaseStep(w http.ResponseWriter, r *http.Request) *appErro
 		return e
 	}
 	step := cases.Step{Action: mux.Vars(r)["action"], Note: b.Note, Unit: b.Unit, Zone: b.Zone, Duplicate: b.Duplicate, Photos: photos}
-	k, err = s.cases.Take(r.Context(), actorOf(c), id, version, step)
+	k, err := s.cases.Take(r.Context(), actorOf(c), id, version, step)
 	warning := ""
 	if err != nil && k != nil {
 		// Registered but not dispatched: the registration stands.

@@ -225,11 +225,7 @@ func (s *Server) handleCasePhoto(thumb bool) handlerFunc {
 		if e != nil {
 			return e
 		}
-		k, err := s.store.GetCase(r.Context(), id)
-		if err != nil {
-			return caseError(err)
-		}
-		if e := mayRead(c, k); e != nil {
+		if _, e := s.readableCase(r, c, id); e != nil {
 			return e
 		}
 		etag := fmt.Sprintf(`"p%d"`, pid)

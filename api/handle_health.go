@@ -94,7 +94,7 @@ func (s *Server) cityBoundOnLoad() {
 	}
 	s.index.OnApply(func(index.Dirty) {
 		if ok, _ := s.index.Ready(); !ok {
-			s.open311.Cases.Bound = cityBound(s.index.Snapshot())
+			s.open311.Cases.Bound = s.index.Snapshot().CityBound()
 		}
 	})
 }

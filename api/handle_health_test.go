@@ -107,7 +107,7 @@ func TestReadyWhileLoading(t *testing.T) {
 			t.Errorf("loaded: %s %d %s", path, rec.Code, rec.Body)
 		}
 	}
-	want := cityBound(ix.Snapshot())
+	want := ix.Snapshot().CityBound()
 	if got := s.open311.Cases.Bound; got != want || want.IsEmpty() {
 		t.Errorf("Open311 city extent %v, want the loaded %v", got, want)
 	}

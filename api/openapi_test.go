@@ -17,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gorilla/mux"
 	"github.com/greenreach/greenreach/store"
@@ -42,6 +43,56 @@ func servedOpenAPI(t *testing.T, h http.Handler) (*openapi3.T, map[string]any) {
 		t.Fatalf("/api is not a valid OpenAPI 3.0 document: %v", err)
 	}
 	return doc, raw
+}
+
+// openAPICheck serves requests through a handler and checks them and
+// their answers against the document it serves (kin-openapi).
+type openAPICheck struct {
+	t      *testing.T
+	h      http.Handler
+	router routers.Router
+	opts   *openapi3filter.Options
+}
+
+func newOpenAPICheck(t *testing.T, h http.Handler) *openAPICheck {
+	t.Helper()
+	doc, _ := servedOpenAPI(t, h)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &openAPICheck{t: t, h: h, router: router,
+		opts: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}}
+}
+
+// serve checks that req's route is in the document and, where a success
+// is wanted and checkRequest is set, that req matches it; then serves req
+// with body (which the check read) and checks that the status is want and
+// the answer matches the document. what names the request in failures.
+func (o *openAPICheck) serve(what string, req *http.Request, body []byte, want int, checkRequest bool) {
+	o.t.Helper()
+	ctx := context.Background()
+	route, params, err := o.router.FindRoute(req)
+	if err != nil {
+		o.t.Errorf("%s: not in the document: %v", what, err)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: o.opts}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && want < 400 && checkRequest {
+		o.t.Errorf("%s: the request does not match the document: %v", what, err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	rec := httptest.NewRecorder()
+	o.h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		o.t.Errorf("%s: status %d, want %d: %s", what, rec.Code, want, rec.Body)
+		return
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: o.opts}
+	out.SetBodyBytes(bytes.Clone(rec.Body.Bytes()))
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		o.t.Errorf("%s: the %d answer does not match the document: %v", what, rec.Code, err)
+	}
 }
 
 // TestOpenAPIValid: the document validates; it has the bearer scheme,
@@ -199,12 +250,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	if err := st.CreateToken(ctx, &store.Token{Name: "oa-admin", Role: store.RoleAdmin, Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
-	h := s.Handler()
-	doc, _ := servedOpenAPI(t, h)
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := newOpenAPICheck(t, s.Handler())
 	edit := parkEdit([2]float64{103.6, 30.45}, "新公园")
 	scenario := `{"name":"东区","edits":{"type":"FeatureCollection","features":[` + edit + `]}}`
 	pt := "lon=103.6&lat=30.45"
@@ -260,33 +306,12 @@ func TestOpenAPIAnswers(t *testing.T) {
 	}
 	// Pages are text, as kin-openapi reads text/plain.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.RegisteredBodyDecoder("text/plain"))
-	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	for _, c := range steps {
 		what := c.method + " " + c.path
 		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
 		for i := 0; i+1 < len(c.hdr); i += 2 {
 			req.Header.Set(c.hdr[i], c.hdr[i+1])
 		}
-		route, params, err := router.FindRoute(req)
-		if err != nil {
-			t.Errorf("%s: not in the document: %v", what, err)
-			continue
-		}
-		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil && c.want < 400 {
-			t.Errorf("%s: the request does not match the document: %v", what, err)
-		}
-		req.Body = io.NopCloser(strings.NewReader(c.body))
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != c.want {
-			t.Errorf("%s: status %d, want %d: %s", what, rec.Code, c.want, rec.Body)
-			continue
-		}
-		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: opts}
-		out.SetBodyBytes(bytes.Clone(rec.Body.Bytes()))
-		if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-			t.Errorf("%s: the %d answer does not match the document: %v", what, rec.Code, err)
-		}
+		o.serve(what, req, []byte(c.body), c.want, true)
 	}
 }

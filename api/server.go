@@ -20,7 +20,6 @@ import (
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/assess"
-	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/geo/network"
@@ -222,26 +221,8 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	// administrative areas, else every layer), with the case routes'
 	// categories and clock.
 	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
-		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: cityBound(ix.Snapshot())}}
+		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: ix.Snapshot().CityBound()}}
 	s.cityBoundOnLoad()
 	s.SizeTileCache()
 	return s
-}
-
-// cityBound is the extent of the areas layer, else of every layer.
-func cityBound(snap *index.Snapshot) orb.Bound {
-	if b, ok := snap.Layer(geo.Areas).Bound(); ok {
-		return b
-	}
-	var all orb.Bound
-	found := false
-	for _, sc := range geo.Schemas {
-		if b, ok := snap.Layer(sc.ID).Bound(); ok {
-			if !found {
-				all, found = b, true
-			}
-			all = all.Union(b)
-		}
-	}
-	return all
 }

@@ -6,15 +6,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/gpkg"
@@ -284,12 +281,7 @@ func TestSurveyConcurrentEdits(t *testing.T) {
 // answers, successes and refusals, validate against the document.
 func TestOpenAPISurveyAnswers(t *testing.T) {
 	e, gs := newSurveyEnv(t, memstore.New())
-	ctx := context.Background()
-	doc, _ := servedOpenAPI(t, e.h)
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := newOpenAPICheck(t, e.h)
 	path := fmt.Sprintf("/api/survey/green/%d", gs[0].ID)
 	steps := []struct {
 		q    req
@@ -305,7 +297,6 @@ func TestOpenAPISurveyAnswers(t *testing.T) {
 		{req{method: "GET", path: "/api/survey/green/999/history", as: "insp-wang"}, 404},
 		{req{method: "GET", path: "/api/survey/green.csv?lang=en", as: "plan-chen"}, 200},
 	}
-	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	for _, c := range steps {
 		what := fmt.Sprintf("%s %s as %q", c.q.method, c.q.path, c.q.as)
 		r := httptest.NewRequest(c.q.method, c.q.path, bytes.NewReader(c.q.body))
@@ -316,26 +307,6 @@ func TestOpenAPISurveyAnswers(t *testing.T) {
 			r.Header.Set("If-Match", fmt.Sprintf(`"v%d"`, c.q.ifMatch))
 		}
 		r.Header.Set("Authorization", "Bearer "+e.tok[c.q.as])
-		route, params, err := router.FindRoute(r)
-		if err != nil {
-			t.Errorf("%s: not in the document: %v", what, err)
-			continue
-		}
-		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil && c.want < 400 {
-			t.Errorf("%s: the request does not match the document: %v", what, err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(c.q.body))
-		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, r)
-		if rec.Code != c.want {
-			t.Errorf("%s: status %d, want %d: %s", what, rec.Code, c.want, rec.Body)
-			continue
-		}
-		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Options: opts}
-		out.SetBodyBytes(bytes.Clone(rec.Body.Bytes()))
-		if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-			t.Errorf("%s: the %d answer does not match the document: %s", what, rec.Code, strings.SplitN(err.Error(), "\n", 2)[0])
-		}
+		o.serve(what, r, c.q.body, c.want, true)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/greenreach/greenreach/store"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 	"github.com/paulmach/orb"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestReportAll(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)}
+		clk := testenv.NewClock(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))
 		s := newService(st, clk)
 		disp := Actor{Name: "disp-li", Role: RoleDispatcher}
 		at := time.Date(2026, 3, 2, 1, 2, 3, 0, time.UTC)
@@ -67,7 +68,7 @@ func TestReportAll(t *testing.T) {
 			t.Errorf("a unit imported: %v", err)
 		}
 		future := good(9)
-		future.At = clk.now().Add(time.Hour)
+		future.At = clk.Now().Add(time.Hour)
 		if _, err := s.ReportAll(ctx, disp, []Imported{future}); !errors.Is(err, ErrInput) {
 			t.Errorf("a report from the future: %v", err)
 		}

@@ -2,71 +2,23 @@ package cases
 
 import (
 	"context"
-	"net/url"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/gpkg"
-	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 	"github.com/paulmach/orb"
 	"gopkg.in/yaml.v3"
 )
 
 // eachStore runs fn on a new empty store of every kind: in memory, a
-// GeoPackage and PostGIS (which must run where GREENREACH_REQUIRE_POSTGIS
-// says so, as storetest.PostGISURL decides).
+// GeoPackage and PostGIS (testenv.EachStore).
 func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("memory", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("gpkg", func(t *testing.T) {
-		st, err := gpkg.Open(context.Background(), filepath.Join(t.TempDir(), "cases.gpkg"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-	t.Run("postgis", func(t *testing.T) {
-		dsn := storetest.PostGISURL(t, "cases")
-		u, _ := url.Parse(dsn)
-		base := storetest.PostGISURL(t, "")
-		t.Cleanup(func() {
-			if conn, err := pgx.Connect(context.Background(), base); err == nil {
-				conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-				conn.Close(context.Background())
-			}
-		})
-		st, err := postgis.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
+	testenv.EachStore(t, "cases", fn)
 }
 
 // clock is a test's time, moved by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+type clock = testenv.Clock
 
 // zones is a fake Zones: each zone a box.
 type zones []struct {
@@ -97,7 +49,7 @@ var (
 )
 
 func newService(st store.Store, clk *clock) *Service {
-	return &Service{Store: st, Catalog: Default(), Zones: town, Clock: clk.now, Bound: cityBound}
+	return &Service{Store: st, Catalog: Default(), Zones: town, Clock: clk.Now, Bound: cityBound}
 }
 
 // yamlDeadline reads a category's deadline from the shipped YAML on its

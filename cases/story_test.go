@@ -33,7 +33,7 @@ func TestStory(t *testing.T) {
 // step takes a step at time at, failing the test on error.
 func step(t *testing.T, svc *Service, clk *clock, at time.Time, who Actor, c *store.Case, s Step) *store.Case {
 	t.Helper()
-	clk.set(at)
+	clk.Set(at)
 	got, err := svc.Take(context.Background(), who, c.ID, c.Version, s)
 	if err != nil {
 		t.Fatalf("%s by %s at %s: %v", s.Action, who.Name, at.Format("15:04"), err)
@@ -44,7 +44,7 @@ func step(t *testing.T, svc *Service, clk *clock, at time.Time, who Actor, c *st
 func storyBranch(t *testing.T, svc *Service, clk *clock) {
 	ctx := context.Background()
 	p := orb.Point{104.0612, 30.6512} // in the west zone
-	clk.set(t0)
+	clk.Set(t0)
 	c, err := svc.Report(ctx, inspector, Report{Category: "broken_branch", Point: p, Description: "东湖公园北门 断枝挂在树上", Contact: "138 0000 0001", Photos: []store.Photo{photo(1)}})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func storyBranch(t *testing.T, svc *Service, clk *clock) {
 		t.Fatalf("deadline %v, want %v", c.Deadline, deadline)
 	}
 	// The other zone's unit may not touch it.
-	clk.set(times[2])
+	clk.Set(times[2])
 	if _, err := svc.Take(ctx, unitEast, c.ID, c.Version, Step{Action: ActHandle, Note: "done", Photos: []store.Photo{photo(9)}}); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("another unit handled the case: %v", err)
 	}
@@ -133,7 +133,7 @@ func storyOverdue(t *testing.T, svc *Service, clk *clock) {
 	ctx := context.Background()
 	p := orb.Point{104.15, 30.65}
 	reported := t0.Add(time.Hour)
-	clk.set(reported)
+	clk.Set(reported)
 	c, err := svc.Report(ctx, inspector, Report{Category: "exposed_garbage", Point: p, Description: "路边垃圾堆"})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func storyOverdue(t *testing.T, svc *Service, clk *clock) {
 	}
 
 	// 0.00018° of latitude is 20 m: inside the 30 m radius.
-	clk.set(registered.Add(time.Hour))
+	clk.Set(registered.Add(time.Hour))
 	dup, err := svc.Report(ctx, Actor{Name: "citizen", Role: store.RolePublic}, Report{Category: "exposed_garbage", Point: orb.Point{p[0], p[1] + 0.00018}, Contact: "someone@example.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func storyOverdue(t *testing.T, svc *Service, clk *clock) {
 // exactly one wins and the history holds one registration.
 func storyRace(t *testing.T, svc *Service, clk *clock) {
 	ctx := context.Background()
-	clk.set(t0.Add(20 * time.Hour))
+	clk.Set(t0.Add(20 * time.Hour))
 	c, err := svc.Report(ctx, inspector, Report{Category: "pests_disease", Point: orb.Point{104.05, 30.62}})
 	if err != nil {
 		t.Fatal(err)

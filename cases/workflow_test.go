@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 	"github.com/paulmach/orb"
 )
 
@@ -19,7 +20,7 @@ var fixtures int
 // the west zone's unit.
 func inState(t *testing.T, svc *Service, clk *clock, state string) *store.Case {
 	t.Helper()
-	clk.set(t0)
+	clk.Set(t0)
 	fixtures++ // 0.001° apart (about 100 m), so none is another's duplicate
 	c, err := svc.Report(context.Background(), inspector, Report{Category: "green_dirty", Point: orb.Point{104.01 + 0.001*float64(fixtures), 30.61}})
 	if err != nil {
@@ -129,7 +130,7 @@ func TestReturnAndOverride(t *testing.T) {
 		t.Errorf("handled by the new unit: %+v", c)
 	}
 	// A dispatch without a unit where no zone holds the point.
-	clk.set(t0)
+	clk.Set(t0)
 	out, err := svc.Report(context.Background(), inspector, Report{Category: "dirty_toilet", Point: orb.Point{103.95, 30.55}})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func TestReturnAndOverride(t *testing.T) {
 // nothing is stored.
 func TestBadReports(t *testing.T) {
 	st := memstore.New()
-	svc := newService(st, &clock{t: t0})
+	svc := newService(st, testenv.NewClock(t0))
 	ok := Report{Category: "broken_branch", Point: orb.Point{104.06, 30.65}}
 	with := func(f func(r *Report)) Report {
 		r := ok
@@ -211,7 +212,7 @@ func TestMergeByHand(t *testing.T) {
 	open := inState(t, svc, clk, Dispatched)
 	closed := inState(t, svc, clk, Closed)
 	c := inState(t, svc, clk, Reported)
-	clk.set(t0)
+	clk.Set(t0)
 	toilet, err := svc.Report(ctx, inspector, Report{Category: "dirty_toilet", Point: orb.Point{104.09, 30.69}})
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +252,7 @@ func (b *barrierStore) ListCases(ctx context.Context, f store.CaseFilter) ([]sto
 // the other merged into it.
 func TestConcurrentDuplicates(t *testing.T) {
 	st := &barrierStore{Store: memstore.New(), arrived: make(chan struct{})}
-	clk := &clock{t: t0}
+	clk := testenv.NewClock(t0)
 	svc := newService(st, clk)
 	ctx := context.Background()
 	var reps []*store.Case

@@ -34,13 +34,7 @@ type LayerSummary struct {
 const MaxDeletedIDs = 100
 
 // SkippedTotal is the number of skipped features.
-func (l *LayerSummary) SkippedTotal() int {
-	n := 0
-	for _, c := range l.Skipped {
-		n += c
-	}
-	return n
-}
+func (l *LayerSummary) SkippedTotal() int { return total(l.Skipped) }
 
 // ClassSummary counts the source records of one importer-defined class (for
 // OSM: the tag of a mapping rule, "leisure=park"). A record counts once in
@@ -52,10 +46,13 @@ type ClassSummary struct {
 }
 
 // SkippedTotal is the number of skipped records of the class.
-func (c *ClassSummary) SkippedTotal() int {
+func (c *ClassSummary) SkippedTotal() int { return total(c.Skipped) }
+
+// total is the sum of a map's counts.
+func total(counts map[string]int) int {
 	n := 0
-	for _, v := range c.Skipped {
-		n += v
+	for _, c := range counts {
+		n += c
 	}
 	return n
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,43 +11,14 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/gpkg"
-	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
 	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 )
 
 // eachStore runs fn on a new empty store of every kind: in memory, a
-// GeoPackage and PostGIS (which must run where GREENREACH_REQUIRE_POSTGIS
-// says so, as storetest.PostGISURL decides).
+// GeoPackage and PostGIS (testenv.EachStore).
 func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("memory", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("gpkg", func(t *testing.T) {
-		st, err := gpkg.Open(context.Background(), filepath.Join(t.TempDir(), "survey.gpkg"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-	t.Run("postgis", func(t *testing.T) {
-		dsn := storetest.PostGISURL(t, "survey")
-		u, _ := url.Parse(dsn)
-		base := storetest.PostGISURL(t, "")
-		t.Cleanup(func() {
-			if conn, err := pgx.Connect(context.Background(), base); err == nil {
-				conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-				conn.Close(context.Background())
-			}
-		})
-		st, err := postgis.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
+	testenv.EachStore(t, "survey", fn)
 }
 
 var (
@@ -209,21 +178,7 @@ func TestStory(t *testing.T) {
 			}(i)
 		}
 		wg.Wait()
-		won := -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				if won >= 0 {
-					t.Fatalf("edits %d and %d both landed", won, i)
-				}
-				won = i
-			case !errors.Is(err, store.ErrConflict):
-				t.Errorf("edit %d: %v", i, err)
-			}
-		}
-		if won < 0 {
-			t.Fatal("no edit landed")
-		}
+		won := storetest.OneWinner(t, "edit", errs, store.ErrConflict)
 		f, _ := st.Get(ctx, geo.Green, g.ID)
 		h, _ = svc.History(ctx, g.ID, 0)
 		if f.Version != 5 || f.Int("trees") != int64(200+won) || len(h) != 6 || h[0].Who != fmt.Sprint("insp", won) || h[0].Old != "135" {

@@ -1,7 +1,6 @@
 package features
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/greenreach/greenreach/api/web"
@@ -49,20 +48,9 @@ func parseBBoxIn(v string, code int) ([]orb.Bound, *web.Error) {
 	if code == 0 {
 		return parseBBox(v)
 	}
-	parts := strings.Split(v, ",")
-	if len(parts) != 4 && len(parts) != 6 {
-		return nil, web.BadRequest("bbox=%q: want 4 numbers (or 6 with heights) in the axis order of bbox-crs", v)
-	}
-	n := make([]float64, len(parts))
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f != f || f > 1e300 || f < -1e300 {
-			return nil, web.BadRequest("bbox=%q: %q is not a number", v, p)
-		}
-		n[i] = f
-	}
-	if len(n) == 6 {
-		n = []float64{n[0], n[1], n[3], n[4]}
+	n, e := bboxNumbers(v, "4 numbers (or 6 with heights) in the axis order of bbox-crs")
+	if e != nil {
+		return nil, e
 	}
 	if n[0] > n[2] || n[1] > n[3] {
 		return nil, web.BadRequest("bbox=%q: its lower corner exceeds its upper corner", v)

@@ -154,13 +154,12 @@ func parseItemQuery(q url.Values, sc *geo.Schema) (fl itemFilter, out itemOutput
 	return
 }
 
-// parseBBox reads minLon,minLat,maxLon,maxLat (or the six-number form with
-// heights, which are ignored). A box with minLon > maxLon crosses the
-// antimeridian and becomes two.
-func parseBBox(v string) ([]orb.Bound, *web.Error) {
+// bboxNumbers reads a bbox's 4 numbers, or 6 with heights, which are
+// dropped; want says what the 4 numbers are.
+func bboxNumbers(v, want string) ([]float64, *web.Error) {
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 && len(parts) != 6 {
-		return nil, web.BadRequest("bbox=%q: want minLon,minLat,maxLon,maxLat", v)
+		return nil, web.BadRequest("bbox=%q: want %s", v, want)
 	}
 	n := make([]float64, len(parts))
 	for i, p := range parts {
@@ -172,6 +171,17 @@ func parseBBox(v string) ([]orb.Bound, *web.Error) {
 	}
 	if len(n) == 6 {
 		n = []float64{n[0], n[1], n[3], n[4]}
+	}
+	return n, nil
+}
+
+// parseBBox reads minLon,minLat,maxLon,maxLat (or the six-number form with
+// heights, which are ignored). A box with minLon > maxLon crosses the
+// antimeridian and becomes two.
+func parseBBox(v string) ([]orb.Bound, *web.Error) {
+	n, e := bboxNumbers(v, "minLon,minLat,maxLon,maxLat")
+	if e != nil {
+		return nil, e
 	}
 	for i, c := range n {
 		lim := 180.0

@@ -12,9 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,62 +20,14 @@ import (
 	"github.com/greenreach/greenreach/api/web"
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/gpkg"
-	"github.com/greenreach/greenreach/store/memstore"
-	"github.com/greenreach/greenreach/store/postgis"
-	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
+	"github.com/greenreach/greenreach/store/storetest/testenv"
 	"github.com/paulmach/orb"
 )
 
-// eachStore runs fn on an empty store in memory, in a GeoPackage and in
-// PostGIS (which must run where GREENREACH_REQUIRE_POSTGIS says so, as
-// storetest.PostGISURL decides).
+// eachStore runs fn on a new empty store of every kind: in memory, a
+// GeoPackage and PostGIS (testenv.EachStore).
 func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("memory", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("gpkg", func(t *testing.T) {
-		st, err := gpkg.Open(context.Background(), filepath.Join(t.TempDir(), "o311.gpkg"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-	t.Run("postgis", func(t *testing.T) {
-		dsn := storetest.PostGISURL(t, "open311")
-		u, _ := url.Parse(dsn)
-		base := storetest.PostGISURL(t, "")
-		t.Cleanup(func() {
-			if conn, err := pgx.Connect(context.Background(), base); err == nil {
-				conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+u.Query().Get("schema")+" CASCADE")
-				conn.Close(context.Background())
-			}
-		})
-		st, err := postgis.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-}
-
-// clock is a test's time, moved by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
+	testenv.EachStore(t, "open311", fn)
 }
 
 // oneZone puts the whole city in zone DH-01 of unit U01.
@@ -103,15 +53,15 @@ var (
 
 type env struct {
 	svc *Service
-	clk *clock
+	clk *testenv.Clock
 	st  store.Store
 	h   http.Handler
 }
 
 func newEnv(t *testing.T, st store.Store) *env {
-	clk := &clock{t: t0}
+	clk := testenv.NewClock(t0)
 	svc := &Service{
-		Cases: &cases.Service{Store: st, Catalog: cases.Default(), Zones: oneZone{}, Clock: clk.now, Bound: cityBound},
+		Cases: &cases.Service{Store: st, Catalog: cases.Default(), Zones: oneZone{}, Clock: clk.Now, Bound: cityBound},
 		Units: unitNames{"U01": unitName},
 	}
 	return &env{svc: svc, clk: clk, st: st, h: router(svc)}

@@ -98,7 +98,7 @@ func TestStory(t *testing.T) {
 		clk := e.clk
 		step := func(at time.Duration, who cases.Actor, s cases.Step) {
 			t.Helper()
-			clk.set(t0.Add(at))
+			clk.Set(t0.Add(at))
 			cur, err := st.GetCase(ctx, stored.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -156,7 +156,7 @@ func TestStory(t *testing.T) {
 			}
 		}
 		// 91 days on, the default window (the last 90 days) no longer holds it.
-		clk.set(t0.Add(91 * 24 * time.Hour))
+		clk.Set(t0.Add(91 * 24 * time.Hour))
 		if got := decode[[]map[string]any](t, e.get(t, Prefix+"/requests.json")); len(got) != 0 {
 			t.Errorf("the default window holds a request 91 days old: %v", got)
 		}

@@ -200,15 +200,7 @@ func load(ctx context.Context, o options, gpPath, pgURL, schema string, end time
 	fmt.Fprintf(os.Stderr, "%s town: %d features of %v and %d units into both stores in %s\n", o.size, len(feats), keep, len(units), time.Since(t0).Round(time.Millisecond))
 
 	// The places' zones, as auto-dispatch finds them.
-	ix := live.New()
-	ch := &store.Changes{Put: feats, Versions: map[string]int64{}, Deleted: map[string][]int64{}}
-	ids := map[string]int64{}
-	for _, f := range feats {
-		ids[f.Layer]++
-		f.ID = ids[f.Layer]
-		ch.Versions[f.Layer] = 1
-	}
-	ix.Apply(ch)
+	ix := live.FromFeatures(feats)
 	snap := ix.Snapshot()
 	finder, err := zones.New(ix.Snapshot, 0)
 	if err != nil {

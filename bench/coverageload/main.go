@@ -25,7 +25,6 @@ import (
 	"github.com/greenreach/greenreach/geo/network"
 	"github.com/greenreach/greenreach/importer/osm"
 	"github.com/greenreach/greenreach/live"
-	"github.com/greenreach/greenreach/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
@@ -57,17 +56,9 @@ func run(ctx context.Context, dsn, data string) error {
 	if err != nil {
 		return err
 	}
-	ix := live.New()
-	ch := &store.Changes{Put: feats, Versions: map[string]int64{}, Deleted: map[string][]int64{}}
-	ids := map[string]int64{}
-	for _, f := range feats {
-		ids[f.Layer]++
-		f.ID = ids[f.Layer]
-		ch.Versions[f.Layer] = 1
-	}
-	ix.Apply(ch)
+	ix := live.FromFeatures(feats)
 	snap := ix.Snapshot()
-	fmt.Fprintf(os.Stderr, "%s: %d features (%d parcels) loaded in %s\n", data, len(feats), ids[geo.Parcels], time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "%s: %d features (%d parcels) loaded in %s\n", data, len(feats), snap.Layer(geo.Parcels).Len(), time.Since(t0).Round(time.Millisecond))
 
 	var rule *coverage.Rule
 	rs := coverage.Default()

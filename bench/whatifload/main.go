@@ -18,7 +18,6 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/coverage"
 	"github.com/greenreach/greenreach/live"
-	"github.com/greenreach/greenreach/store"
 	"github.com/paulmach/orb"
 )
 
@@ -45,15 +44,7 @@ func run(ctx context.Context, size string, n int) error {
 	}); err != nil {
 		return err
 	}
-	ix := live.New()
-	ch := &store.Changes{Put: feats, Versions: map[string]int64{}, Deleted: map[string][]int64{}}
-	ids := map[string]int64{}
-	for _, f := range feats {
-		ids[f.Layer]++
-		f.ID = ids[f.Layer]
-		ch.Versions[f.Layer] = 1
-	}
-	ix.Apply(ch)
+	ix := live.FromFeatures(feats)
 	snap := ix.Snapshot()
 	start := time.Now()
 	base, err := coverage.Run(ctx, snap, coverage.Default(), coverage.Options{})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -112,12 +111,10 @@ func runAssess(ctx context.Context, cfg *config, args []string) error {
 		}
 		return mr.WriteCSV(cfg.stdout, *table, *lang)
 	case "json":
-		e := json.NewEncoder(cfg.stdout)
-		e.SetIndent("", "  ")
 		if yr != nil {
-			return e.Encode(yr.JSON())
+			return cfg.printJSON(yr.JSON())
 		}
-		return e.Encode(mr.JSON(false))
+		return cfg.printJSON(mr.JSON(false))
 	}
 	return assessTable(cfg, mr, yr, *table, *lang == "en")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -11,31 +10,22 @@ import (
 
 	"github.com/greenreach/greenreach/cases"
 	"github.com/greenreach/greenreach/cases/hotline"
-	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
 	"github.com/greenreach/greenreach/store"
-	"github.com/paulmach/orb"
 )
 
-// runCases: greenreach cases import FILE.csv [--dry-run]: a 12345 hotline
+// casesVerbs: greenreach cases import FILE.csv [--dry-run]: a 12345 hotline
 // export as reported cases, all rows or none.
-func runCases(ctx context.Context, cfg *config, args []string) error {
-	if len(args) == 0 {
-		return usageError{"want import (greenreach cases import 12345.csv)"}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help":
-		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] cases import FILE.csv [--dry-run] [--crs SYSTEM] [--map FILE.yaml] [--as NAME]\n\n"+
-			"  Imports a 12345 hotline export (CSV in UTF-8 or GB18030, columns 工单编号, 受理时间,\n"+
-			"  诉求内容, 问题分类, 地址, 经度, 纬度, 坐标系, 联系电话) as reported cases. Coordinates\n"+
-			"  in WGS84, GCJ-02 or BD-09 are converted to WGS84; a row without them is placed by\n"+
-			"  its 地址 among the named features. Every row is imported or none: bad rows are\n"+
-			"  listed with their line numbers. A 工单编号 imported before is skipped.\n")
-		return flag.ErrHelp
-	case "import":
-		return casesImport(ctx, cfg, args[1:])
-	}
-	return usageError{fmt.Sprintf("cases %q: want import", args[0])}
+var casesVerbs = &verbs{
+	name:    "cases",
+	example: "greenreach cases import 12345.csv",
+	help: "usage: greenreach [--db DSN] cases import FILE.csv [--dry-run] [--crs SYSTEM] [--map FILE.yaml] [--as NAME]\n\n" +
+		"  Imports a 12345 hotline export (CSV in UTF-8 or GB18030, columns 工单编号, 受理时间,\n" +
+		"  诉求内容, 问题分类, 地址, 经度, 纬度, 坐标系, 联系电话) as reported cases. Coordinates\n" +
+		"  in WGS84, GCJ-02 or BD-09 are converted to WGS84; a row without them is placed by\n" +
+		"  its 地址 among the named features. Every row is imported or none: bad rows are\n" +
+		"  listed with their line numbers. A 工单编号 imported before is skipped.\n",
+	verbs: []verb{{"import", casesImport}},
 }
 
 func casesImport(ctx context.Context, cfg *config, args []string) error {
@@ -81,7 +71,7 @@ func casesImport(ctx context.Context, cfg *config, args []string) error {
 	if o.Places, err = hotline.NewPlaces(ctx, snap); err != nil {
 		return err
 	}
-	svc := &cases.Service{Store: st, Catalog: cat, Clock: time.Now, Bound: snapBound(snap)}
+	svc := &cases.Service{Store: st, Catalog: cat, Clock: time.Now, Bound: snap.CityBound()}
 	res, err := hotline.Import(ctx, svc, cases.Actor{Name: *as, Role: store.RoleAdmin}, path, f, o)
 	var re *hotline.RowsError
 	if errors.As(err, &re) {
@@ -117,23 +107,4 @@ func placeIndex(ctx context.Context, st store.Store) (*index.Snapshot, error) {
 	}
 	infos = slices.DeleteFunc(infos, func(l store.LayerInfo) bool { return !slices.Contains(hotline.Layers(), l.ID) })
 	return index.Read(ctx, infos, st.Scan, nil)
-}
-
-// snapBound is the city's bound as the API's case routes take it: the
-// areas layer's, else every layer's.
-func snapBound(snap *index.Snapshot) orb.Bound {
-	if b, ok := snap.Layer(geo.Areas).Bound(); ok {
-		return b
-	}
-	var all orb.Bound
-	found := false
-	for _, sc := range geo.Schemas {
-		if b, ok := snap.Layer(sc.ID).Bound(); ok {
-			if !found {
-				all, found = b, true
-			}
-			all = all.Union(b)
-		}
-	}
-	return all
 }

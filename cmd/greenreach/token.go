@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,28 +13,17 @@ import (
 	"github.com/greenreach/greenreach/store"
 )
 
-// runToken: greenreach token create --name N --role R [--unit U] | list
+// tokenVerbs: greenreach token create --name N --role R [--unit U] | list
 // [--json] | revoke ID. A token of role unit speaks for one unit (--unit,
 // its code) and acts only on that unit's cases. The secret is printed once, at creation; the store keeps
 // only its SHA-256.
-func runToken(ctx context.Context, cfg *config, args []string) error {
-	if len(args) == 0 {
-		return usageError{"want create, list or revoke (greenreach token create --name alice --role planner)"}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help":
-		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] token create|list|revoke [flags]\n\n"+
-			"  create --name NAME --role planner|auditor|admin|inspector|dispatcher|unit [--unit CODE] [--if-none]\n"+
-			"  list [--json]\n  revoke ID\n\n'greenreach token SUBCOMMAND -h' for a subcommand's flags.\n")
-		return flag.ErrHelp
-	case "create":
-		return tokenCreate(ctx, cfg, args[1:])
-	case "list":
-		return tokenList(ctx, cfg, args[1:])
-	case "revoke":
-		return tokenRevoke(ctx, cfg, args[1:])
-	}
-	return usageError{fmt.Sprintf("token %q: want create, list or revoke", args[0])}
+var tokenVerbs = &verbs{
+	name:    "token",
+	example: "greenreach token create --name alice --role planner",
+	help: "usage: greenreach [--db DSN] token create|list|revoke [flags]\n\n" +
+		"  create --name NAME --role planner|auditor|admin|inspector|dispatcher|unit [--unit CODE] [--if-none]\n" +
+		"  list [--json]\n  revoke ID\n\n'greenreach token SUBCOMMAND -h' for a subcommand's flags.\n",
+	verbs: []verb{{"create", tokenCreate}, {"list", tokenList}, {"revoke", tokenRevoke}},
 }
 
 func tokenCreate(ctx context.Context, cfg *config, args []string) error {

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,25 +26,16 @@ var unitKindNames = map[string]string{
 	"物业": store.UnitProperty, "物业公司": store.UnitProperty, "property": store.UnitProperty,
 }
 
-// runUnits: greenreach units list [--json] | import FILE.csv. Units are
+// unitsVerbs: greenreach units list [--json] | import FILE.csv. Units are
 // the responsible units (责任单位) zones and cases name by id.
-func runUnits(ctx context.Context, cfg *config, args []string) error {
-	if len(args) == 0 {
-		return usageError{"want list or import (greenreach units import units.csv)"}
-	}
-	switch args[0] {
-	case "-h", "-help", "--help":
-		fmt.Fprintf(cfg.stdout, "usage: greenreach [--db DSN] units list|import [flags]\n\n"+
-			"  list [--json]\n  import FILE.csv   columns id,name,kind,phone,person (a header row first);\n"+
-			"                    kind: maintenance 养护单位, street_office 街道办, community 社区, property 物业.\n"+
-			"                    Adds units and replaces those of the same id, all or nothing.\n")
-		return flag.ErrHelp
-	case "list":
-		return unitsList(ctx, cfg, args[1:])
-	case "import":
-		return unitsImport(ctx, cfg, args[1:])
-	}
-	return usageError{fmt.Sprintf("units %q: want list or import", args[0])}
+var unitsVerbs = &verbs{
+	name:    "units",
+	example: "greenreach units import units.csv",
+	help: "usage: greenreach [--db DSN] units list|import [flags]\n\n" +
+		"  list [--json]\n  import FILE.csv   columns id,name,kind,phone,person (a header row first);\n" +
+		"                    kind: maintenance 养护单位, street_office 街道办, community 社区, property 物业.\n" +
+		"                    Adds units and replaces those of the same id, all or nothing.\n",
+	verbs: []verb{{"list", unitsList}, {"import", unitsImport}},
 }
 
 func unitsList(ctx context.Context, cfg *config, args []string) error {
@@ -76,9 +65,7 @@ func unitsList(ctx context.Context, cfg *config, args []string) error {
 		for i, u := range us {
 			out[i] = unitJSON{u.ID, u.Name, u.Kind, u.Phone, u.Person}
 		}
-		e := json.NewEncoder(cfg.stdout)
-		e.SetIndent("", "  ")
-		return e.Encode(out)
+		return cfg.printJSON(out)
 	}
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\tname\tkind\tphone\tperson")

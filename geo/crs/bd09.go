@@ -30,18 +30,7 @@ func bd09ToGCJ02Approx(p orb.Point) orb.Point {
 
 // BD09ToGCJ02 removes Baidu's offset: the GCJ-02 point whose BD-09
 // position is p, to within 1e-9 degree.
-func BD09ToGCJ02(p orb.Point) orb.Point {
-	g := bd09ToGCJ02Approx(p)
-	for i := 0; i < 30; i++ {
-		b := GCJ02ToBD09(g)
-		ex, ey := b[0]-p[0], b[1]-p[1]
-		g = orb.Point{g[0] - ex, g[1] - ey}
-		if math.Abs(ex) < 1e-10 && math.Abs(ey) < 1e-10 {
-			break
-		}
-	}
-	return g
-}
+func BD09ToGCJ02(p orb.Point) orb.Point { return invert(GCJ02ToBD09, p, bd09ToGCJ02Approx(p)) }
 
 // BD09ToWGS84 converts a Baidu position to WGS84 (through GCJ-02).
 func BD09ToWGS84(p orb.Point) orb.Point { return GCJ02ToWGS84(BD09ToGCJ02(p)) }

@@ -52,14 +52,20 @@ func GCJ02ToWGS84(p orb.Point) orb.Point {
 	if !InChina(p) {
 		return p
 	}
-	w := p
+	return invert(WGS84ToGCJ02, p, p)
+}
+
+// invert is the point q with f(q) = p, from q = start by fixed-point
+// iteration until f(q) is within 1e-10 degree of p (30 steps at most).
+func invert(f func(orb.Point) orb.Point, p, start orb.Point) orb.Point {
+	q := start
 	for i := 0; i < 30; i++ {
-		g := WGS84ToGCJ02(w)
-		ex, ey := g[0]-p[0], g[1]-p[1]
-		w = orb.Point{w[0] - ex, w[1] - ey}
+		fq := f(q)
+		ex, ey := fq[0]-p[0], fq[1]-p[1]
+		q = orb.Point{q[0] - ex, q[1] - ey}
 		if math.Abs(ex) < 1e-10 && math.Abs(ey) < 1e-10 {
 			break
 		}
 	}
-	return w
+	return q
 }

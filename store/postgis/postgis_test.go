@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/storetest"
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
 
@@ -25,18 +23,7 @@ var schemaSeq atomic.Int64
 // the test ends. PostGIS tests never skip silently in CI.
 func testURL(t testing.TB) string {
 	t.Helper()
-	dsn := storetest.PostGISURL(t, "t")
-	u, _ := url.Parse(dsn)
-	schema := u.Query().Get("schema")
-	base := storetest.PostGISURL(t, "")
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-			conn.Close(context.Background())
-		}
-	})
-	return dsn
+	return storetest.PostGISSchema(t, "t")
 }
 
 func TestPostGISContract(t *testing.T) {

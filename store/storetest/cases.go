@@ -255,21 +255,7 @@ func testCaseRace(t *testing.T, open Opener) {
 		}(i)
 	}
 	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if won >= 0 {
-				t.Fatalf("writers %d and %d both won", won, i)
-			}
-			won = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v", i, err)
-		}
-	}
-	if won < 0 {
-		t.Fatal("nobody won")
-	}
+	won := OneWinner(t, "writer", errs, store.ErrConflict)
 	got, _ := s.GetCase(c, a.ID)
 	evs := mustEvents(t, s, a.ID)
 	if got.Version != 2 || got.Reason != fmt.Sprint("writer ", won) || len(evs) != 2 || evs[1].Who != fmt.Sprint("disp", won) || len(evs[1].Photos) != 1 {
@@ -370,21 +356,7 @@ func testCaseRef(t *testing.T, open Opener) {
 		}(i)
 	}
 	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if won >= 0 {
-				t.Fatalf("creations %d and %d of one ref both stored", won, i)
-			}
-			won = i
-		case !errors.Is(err, store.ErrDuplicate):
-			t.Errorf("creation %d: %v, want ErrDuplicate", i, err)
-		}
-	}
-	if won < 0 {
-		t.Fatal("no creation of the ref stored")
-	}
+	won := OneWinner(t, "creation", errs, store.ErrDuplicate)
 	got, err := s.CaseByRef(c, "inspector", "insp1/k-1")
 	if err != nil || !reflect.DeepEqual(got, made[won]) {
 		t.Fatalf("CaseByRef:\n got %+v %v\nwant %+v", got, err, made[won])

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 var schemaSeq atomic.Int64
@@ -37,6 +40,24 @@ func PostGISURL(t testing.TB, prefix string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// PostGISSchema is PostGISURL(t, prefix) with its new schema dropped when
+// the test ends, after every cleanup registered later (a store on it
+// closes first).
+func PostGISSchema(t testing.TB, prefix string) string {
+	t.Helper()
+	dsn := PostGISURL(t, prefix)
+	u, _ := url.Parse(dsn)
+	schema := u.Query().Get("schema")
+	base := PostGISURL(t, "")
+	t.Cleanup(func() {
+		if conn, err := pgx.Connect(context.Background(), base); err == nil {
+			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	return dsn
 }
 
 // SharedData returns the path of an OpenStreetMap extract the repository

@@ -84,21 +84,7 @@ func testScenarioRace(t *testing.T, open Opener) {
 		}(i)
 	}
 	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if won >= 0 {
-				t.Fatalf("writers %d and %d both won", won, i)
-			}
-			won = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v", i, err)
-		}
-	}
-	if won < 0 {
-		t.Fatal("nobody won")
-	}
+	won := OneWinner(t, "writer", errs, store.ErrConflict)
 	got, _ := s.GetScenario(c, sc.ID)
 	if want := `{"n":` + string(rune('1'+won)) + `}`; string(got.Edits) != want || got.Version != 2 {
 		t.Errorf("stored %s v%d, the winner wrote %s", got.Edits, got.Version, want)

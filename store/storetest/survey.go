@@ -155,21 +155,7 @@ func testSurveyRace(t *testing.T, open Opener) {
 		}(i)
 	}
 	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if won >= 0 {
-				t.Fatalf("writers %d and %d both won", won, i)
-			}
-			won = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v", i, err)
-		}
-	}
-	if won < 0 {
-		t.Fatal("nobody won")
-	}
+	won := OneWinner(t, "writer", errs, store.ErrConflict)
 	got, _ := s.Get(c, geo.Green, g.ID)
 	h, err := s.SurveyHistory(c, geo.Green, g.ID, 0)
 	if err != nil || got.Version != 2 || got.Int("trees") != int64(won) || len(h) != 1 || h[0].Who != fmt.Sprint("insp", won) {
