@@ -50,6 +50,23 @@ func migrateCaseRef(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// migrateCaseLists adds the indexes a list of one zone's or one unit's
+// cases reads newest first, stopping at its limit: without them such a
+// list walked the table from the newest case, the whole year for a zone
+// with few cases. It may run again on a store that has them (a schema
+// version rolled back), and then leaves them.
+func migrateCaseLists(ctx context.Context, tx *sql.Tx) error {
+	for _, st := range []string{
+		`CREATE INDEX IF NOT EXISTS gr_cases_zone ON gr_cases (zone, id)`,
+		`CREATE INDEX IF NOT EXISTS gr_cases_unit ON gr_cases (unit, id)`,
+	} {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+	}
+	return nil
+}
+
 const caseCols = `id, version, category, state, lon, lat, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated, ref`
 
 func scanCase(r rowScan) (*store.Case, error) {
@@ -204,11 +221,13 @@ func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case,
 const indexProbe = 4000
 
 // listCond is a condition of a list; index names the column whose index
-// SQLite could find it by ("" for none).
+// SQLite could find it by ("" for none), ordered that this index holds
+// the condition's cases in id order ((zone, id), (unit, id)).
 type listCond struct {
-	sql   string
-	args  []any
-	index string
+	sql     string
+	args    []any
+	index   string
+	ordered bool
 }
 
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
@@ -235,7 +254,9 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 // listQuery is ListCases's statement for f and its arguments.
 func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []any, error) {
 	var conds []listCond
-	add := func(index, sql string, args ...any) { conds = append(conds, listCond{sql, args, index}) }
+	add := func(index, sql string, args ...any) {
+		conds = append(conds, listCond{sql: sql, args: args, index: index})
+	}
 	if len(f.States) > 0 {
 		var args []any
 		for _, st := range f.States {
@@ -251,10 +272,10 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 		add("", `category = ?`, f.Category)
 	}
 	if f.Unit != "" {
-		add("", `unit = ?`, f.Unit)
+		conds = append(conds, listCond{sql: `unit = ?`, args: []any{f.Unit}, index: "unit", ordered: true})
 	}
 	if f.Zone != "" {
-		add("", `zone = ?`, f.Zone)
+		conds = append(conds, listCond{sql: `zone = ?`, args: []any{f.Zone}, index: "zone", ordered: true})
 	}
 	if f.Before > 0 {
 		add("", `id < ?`, f.Before)
@@ -282,18 +303,39 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	// and sorted the whole year for a page of 50. An index that holds
 	// more than indexProbe entries for its filter is left out (a unary +
 	// on its column), so the walk is taken unless an index finds few.
+	// A zone's or a unit's index holds its cases in id order: walking it
+	// newest first is never worse than walking the table, so it is left
+	// out only where another filter's index finds few and it holds many
+	// (a unit's year of cases read for its few open ones).
+	many := make([]bool, len(conds))
+	few := false
+	probe := func(ordered bool) error {
+		for i, c := range conds {
+			if c.index == "" || c.ordered != ordered {
+				continue
+			}
+			var err error
+			if many[i], err = s.indexHolds(ctx, c.sql, c.args); err != nil {
+				return err
+			}
+			few = few || !many[i]
+		}
+		return nil
+	}
+	if err := probe(false); err != nil {
+		return "", nil, err
+	}
+	if few {
+		if err := probe(true); err != nil {
+			return "", nil, err
+		}
+	}
 	var where []string
 	var args []any
-	for _, c := range conds {
+	for i, c := range conds {
 		sql := c.sql
-		if c.index != "" {
-			many, err := s.indexHolds(ctx, c.sql, c.args)
-			if err != nil {
-				return "", nil, err
-			}
-			if many {
-				sql = "+" + sql
-			}
+		if many[i] {
+			sql = "+" + sql
 		}
 		where, args = append(where, sql), append(args, c.args...)
 	}

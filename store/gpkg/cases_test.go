@@ -3,6 +3,7 @@ package gpkg
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,8 +61,10 @@ func TestCaseHistoryAppendOnly(t *testing.T) {
 // overdue deadline, a wide bbox) walks the table newest first and stops
 // at its limit, rather than finding every match by an index and sorting
 // them all by id (a page of 50 closed cases read a whole year); a filter
-// an index finds few of still goes through its index. Every list equals
-// the brute-force answer either way.
+// an index finds few of still goes through its index. A zone's or a
+// unit's list walks its (zone, id) or (unit, id) index newest first,
+// unsorted, unless another filter's index finds few and the unit has
+// many. Every list equals the brute-force answer either way.
 func TestCaseListPlan(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.gpkg"))
@@ -77,6 +80,10 @@ func TestCaseListPlan(t *testing.T) {
 		dl := at.Add(time.Hour)
 		c := &store.Case{Category: "broken_branch", State: "closed", Point: orb.Point{104 + float64(i%100)*1e-3, 30 + float64(i/100)*1e-3},
 			Reported: at, Updated: at, Deadline: &dl, Closed: &at}
+		c.Zone, c.Unit = fmt.Sprintf("Z%d", i%4), "U-big"
+		if i%1000 == 3 {
+			c.Zone, c.Unit = "Z-few", "U-few"
+		}
 		switch {
 		case i%500 == 7:
 			c.State, c.Closed = "reported", nil
@@ -93,15 +100,22 @@ func TestCaseListPlan(t *testing.T) {
 	wide := orb.Bound{Min: orb.Point{103, 29}, Max: orb.Point{105, 31}}
 	small := orb.Bound{Min: orb.Point{104.0105, 30.0105}, Max: orb.Point{104.0125, 30.0125}}
 	for _, tc := range []struct {
-		f     store.CaseFilter
-		index string // the index the plan should search by; "" for the walk
+		f       store.CaseFilter
+		index   string // the index the plan should search by; "" for the walk
+		ordered bool   // the index gives the order: no sort
 	}{
-		{store.CaseFilter{States: []string{"closed"}, Limit: 50}, ""},
-		{store.CaseFilter{States: []string{"closed", "reported"}, Before: 5000, Limit: 50}, ""},
-		{store.CaseFilter{States: []string{"closed", "reported"}, DueBefore: &now, Limit: 50}, ""},
-		{store.CaseFilter{Bound: &wide, Category: "overflowing_bin", Limit: 50}, ""},
-		{store.CaseFilter{States: []string{"reported"}, Limit: 50}, "gr_cases_state"},
-		{store.CaseFilter{Bound: &small, Limit: 50}, "gr_cases_lonlat"},
+		{store.CaseFilter{States: []string{"closed"}, Limit: 50}, "", false},
+		{store.CaseFilter{States: []string{"closed", "reported"}, Before: 5000, Limit: 50}, "", false},
+		{store.CaseFilter{States: []string{"closed", "reported"}, DueBefore: &now, Limit: 50}, "", false},
+		{store.CaseFilter{Bound: &wide, Category: "overflowing_bin", Limit: 50}, "", false},
+		{store.CaseFilter{States: []string{"reported"}, Limit: 50}, "gr_cases_state", false},
+		{store.CaseFilter{Bound: &small, Limit: 50}, "gr_cases_lonlat", false},
+		{store.CaseFilter{Zone: "Z-few", Limit: 50}, "gr_cases_zone", true},
+		{store.CaseFilter{Zone: "Z2", States: []string{"closed"}, Before: 7000, Limit: 50}, "gr_cases_zone", true},
+		{store.CaseFilter{Unit: "U-few", Category: "broken_branch", Limit: 50}, "gr_cases_unit", true},
+		{store.CaseFilter{Unit: "U-big", Limit: 50}, "gr_cases_unit", true},
+		{store.CaseFilter{Unit: "U-big", DueBefore: &now, Limit: 50}, "gr_cases_unit", true},
+		{store.CaseFilter{Unit: "U-big", States: []string{"reported"}, Limit: 50}, "gr_cases_state", false},
 	} {
 		q, args, err := s.listQuery(ctx, tc.f)
 		if err != nil {
@@ -128,6 +142,9 @@ func TestCaseListPlan(t *testing.T) {
 		if tc.index != "" && !strings.Contains(p, tc.index) {
 			t.Errorf("list %+v: plan %q, want a search by %s", tc.f, p, tc.index)
 		}
+		if tc.ordered && strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("list %+v: plan %q, want no sort", tc.f, p)
+		}
 		got, err := s.ListCases(ctx, tc.f)
 		if err != nil {
 			t.Fatal(err)
@@ -137,7 +154,7 @@ func TestCaseListPlan(t *testing.T) {
 			c := all[i]
 			if (len(tc.f.States) == 0 || slices.Contains(tc.f.States, c.State)) && (tc.f.Category == "" || c.Category == tc.f.Category) &&
 				(tc.f.Before == 0 || c.ID < tc.f.Before) && (tc.f.Bound == nil || tc.f.Bound.Contains(c.Point)) &&
-				(tc.f.DueBefore == nil || c.Deadline.Before(*tc.f.DueBefore)) {
+				(tc.f.DueBefore == nil || c.Deadline.Before(*tc.f.DueBefore)) && (tc.f.Zone == "" || c.Zone == tc.f.Zone) && (tc.f.Unit == "" || c.Unit == tc.f.Unit) {
 				want = append(want, c.ID)
 			}
 		}
@@ -148,5 +165,74 @@ func TestCaseListPlan(t *testing.T) {
 		if !slices.Equal(ids, want) || len(want) == 0 {
 			t.Errorf("list %+v: %d cases %v…, want %d %v…", tc.f, len(ids), ids[:min(3, len(ids))], len(want), want[:min(3, len(want))])
 		}
+	}
+}
+
+// TestCaseListIndexesMigrated: a store a greenreach before the zone and
+// unit list indexes left (schema version 11) opens with its cases and
+// gets them; opening a store that has them at version 11 again (a schema
+// version rolled back) leaves them.
+func TestCaseListIndexesMigrated(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.gpkg")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &store.Case{Category: "broken_branch", State: "reported", Point: orb.Point{104.06, 30.67}, Zone: "Z1", Unit: "U01", Reported: at, Updated: at}
+	if err := s.CreateCase(ctx, c, &store.CaseEvent{At: at, Who: "r", Role: "inspector", Action: "report", To: "reported"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	indexes := func(db *sql.DB) []string {
+		t.Helper()
+		rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('gr_cases_zone', 'gr_cases_unit') ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	for _, undo := range [][]string{
+		{`DROP INDEX gr_cases_zone`, `DROP INDEX gr_cases_unit`, `UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
+		{`DROP INDEX gr_cases_unit`, `UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
+		{`UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
+	} {
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range undo {
+			if _, err := db.Exec(st); err != nil {
+				t.Fatalf("%s: %v", st, err)
+			}
+		}
+		db.Close()
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("open a schema-11 store (%v): %v", undo, err)
+		}
+		got, err := s.ListCases(ctx, store.CaseFilter{Zone: "Z1", Limit: 10})
+		s.Close()
+		if err != nil || len(got) != 1 || got[0].ID != c.ID {
+			t.Errorf("zone list after the migration: %+v %v", got, err)
+		}
+		db, err = sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ix := indexes(db); !slices.Equal(ix, []string{"gr_cases_unit", "gr_cases_zone"}) {
+			t.Errorf("after %v: indexes %v", undo, ix)
+		}
+		db.Close()
 	}
 }
