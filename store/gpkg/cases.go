@@ -303,38 +303,39 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	// and sorted the whole year for a page of 50. An index that holds
 	// more than indexProbe entries for its filter is left out (a unary +
 	// on its column), so the walk is taken unless an index finds few.
-	// A zone's or a unit's index holds its cases in id order: walking it
-	// newest first is never worse than walking the table, so it is left
-	// out only where another filter's index finds few and it holds many
-	// (a unit's year of cases read for its few open ones).
-	many := make([]bool, len(conds))
-	few := false
-	probe := func(ordered bool) error {
+	// Where some index finds few, the one finding fewest is kept and the
+	// others are left out. A zone's or a unit's index holds its cases in
+	// id order: walking it newest first is never worse than walking the
+	// table, so where no index finds few it is kept, and where one does it
+	// is counted only as far as that one's count (a big unit's year of
+	// cases is not read for its few open ones).
+	use := make([]bool, len(conds))
+	best, fewest := -1, indexProbe
+	for _, ordered := range []bool{false, true} {
+		if ordered && best < 0 {
+			break
+		}
 		for i, c := range conds {
 			if c.index == "" || c.ordered != ordered {
 				continue
 			}
-			var err error
-			if many[i], err = s.indexHolds(ctx, c.sql, c.args); err != nil {
-				return err
+			n, err := s.indexCount(ctx, c.sql, c.args, fewest)
+			if err != nil {
+				return "", nil, err
 			}
-			few = few || !many[i]
+			if n < fewest {
+				best, fewest = i, n
+			}
 		}
-		return nil
 	}
-	if err := probe(false); err != nil {
-		return "", nil, err
-	}
-	if few {
-		if err := probe(true); err != nil {
-			return "", nil, err
-		}
+	for i, c := range conds {
+		use[i] = i == best || best < 0 && c.ordered
 	}
 	var where []string
 	var args []any
 	for i, c := range conds {
 		sql := c.sql
-		if many[i] {
+		if c.index != "" && !use[i] {
 			sql = "+" + sql
 		}
 		where, args = append(where, sql), append(args, c.args...)
@@ -350,14 +351,14 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	return q + ` ORDER BY id DESC LIMIT ?`, append(args, limit), nil
 }
 
-// indexHolds reports whether the index of a list's condition holds at
-// least indexProbe entries for it, counting no further.
-func (s *Store) indexHolds(ctx context.Context, cond string, args []any) (bool, error) {
+// indexCount counts the entries the index of a list's condition holds
+// for it, counting no further than limit.
+func (s *Store) indexCount(ctx context.Context, cond string, args []any, limit int) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM gr_cases WHERE `+cond+` LIMIT ?)`, append(slices.Clone(args), indexProbe)...).Scan(&n); err != nil {
-		return false, s.unavailable(err)
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM gr_cases WHERE `+cond+` LIMIT ?)`, append(slices.Clone(args), limit)...).Scan(&n); err != nil {
+		return 0, s.unavailable(err)
 	}
-	return n >= indexProbe, nil
+	return n, nil
 }
 
 func (s *Store) StepCase(ctx context.Context, c *store.Case, ifVersion int64, ev *store.CaseEvent, photos []*store.Photo) error {

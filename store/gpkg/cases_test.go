@@ -61,10 +61,10 @@ func TestCaseHistoryAppendOnly(t *testing.T) {
 // overdue deadline, a wide bbox) walks the table newest first and stops
 // at its limit, rather than finding every match by an index and sorting
 // them all by id (a page of 50 closed cases read a whole year); a filter
-// an index finds few of still goes through its index. A zone's or a
-// unit's list walks its (zone, id) or (unit, id) index newest first,
-// unsorted, unless another filter's index finds few and the unit has
-// many. Every list equals the brute-force answer either way.
+// an index finds few of still goes through its index, the fewest's when
+// several do. A zone's or a unit's list walks its (zone, id) or (unit,
+// id) index newest first, unsorted, unless another filter's index finds
+// fewer. Every list equals the brute-force answer either way.
 func TestCaseListPlan(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.gpkg"))
@@ -99,6 +99,7 @@ func TestCaseListPlan(t *testing.T) {
 	now := base.AddDate(1, 0, 0)
 	wide := orb.Bound{Min: orb.Point{103, 29}, Max: orb.Point{105, 31}}
 	small := orb.Bound{Min: orb.Point{104.0105, 30.0105}, Max: orb.Point{104.0125, 30.0125}}
+	column := orb.Bound{Min: orb.Point{104.0025, 29.99}, Max: orb.Point{104.0035, 30.09}} // i%100 = 3: 80 cases, 8 of them in Z-few
 	for _, tc := range []struct {
 		f       store.CaseFilter
 		index   string // the index the plan should search by; "" for the walk
@@ -116,6 +117,8 @@ func TestCaseListPlan(t *testing.T) {
 		{store.CaseFilter{Unit: "U-big", Limit: 50}, "gr_cases_unit", true},
 		{store.CaseFilter{Unit: "U-big", DueBefore: &now, Limit: 50}, "gr_cases_unit", true},
 		{store.CaseFilter{Unit: "U-big", States: []string{"reported"}, Limit: 50}, "gr_cases_state", false},
+		{store.CaseFilter{Zone: "Z-few", Bound: &column, Limit: 50}, "gr_cases_zone", true},
+		{store.CaseFilter{Unit: "U-big", Bound: &column, Limit: 50}, "gr_cases_lonlat", false},
 	} {
 		q, args, err := s.listQuery(ctx, tc.f)
 		if err != nil {
