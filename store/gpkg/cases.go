@@ -1,6 +1,7 @@
 package gpkg
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -53,12 +54,15 @@ func migrateCaseRef(ctx context.Context, tx *sql.Tx) error {
 // migrateCaseLists adds the indexes a list of one zone's or one unit's
 // cases reads newest first, stopping at its limit: without them such a
 // list walked the table from the newest case, the whole year for a zone
-// with few cases. It may run again on a store that has them (a schema
-// version rolled back), and then leaves them.
+// with few cases. (state, deadline) finds the overdue cases, few of the
+// open ones and of those past their deadline. It may run again on a
+// store that has them (a schema version rolled back), and then leaves
+// them.
 func migrateCaseLists(ctx context.Context, tx *sql.Tx) error {
 	for _, st := range []string{
 		`CREATE INDEX IF NOT EXISTS gr_cases_zone ON gr_cases (zone, id)`,
 		`CREATE INDEX IF NOT EXISTS gr_cases_unit ON gr_cases (unit, id)`,
+		`CREATE INDEX IF NOT EXISTS gr_cases_state_deadline ON gr_cases (state, deadline)`,
 	} {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("%s: %w", st, err)
@@ -222,9 +226,11 @@ const indexProbe = 4000
 
 // listCond is a condition of a list; index names the column whose index
 // SQLite could find it by ("" for none), ordered that this index holds
-// the condition's cases in id order ((zone, id), (unit, id)).
+// the condition's cases in id order ((zone, id), (unit, id)), off is the
+// condition no index finds ("" for sql with a unary + before it).
 type listCond struct {
 	sql     string
+	off     string
 	args    []any
 	index   string
 	ordered bool
@@ -263,11 +269,17 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 			args = append(args, st)
 		}
 		sql := `state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
+		off := "+" + sql
 		if f.Category != "" {
 			// (state, category) finds these in id order for one state.
-			sql, args = sql+` AND category = ?`, append(args, f.Category)
+			sql, off, args = sql+` AND category = ?`, off+` AND category = ?`, append(args, f.Category)
 		}
-		add("state", sql, args...)
+		if f.DueBefore != nil {
+			// (state, deadline) finds the overdue ones: few, though the
+			// open cases or those past their deadline may be many.
+			sql, off, args = sql+` AND deadline < ?`, off+` AND +deadline < ?`, append(args, formatTime(*f.DueBefore))
+		}
+		conds = append(conds, listCond{sql: sql, off: off, args: args, index: "state"})
 	} else if f.Category != "" {
 		add("", `category = ?`, f.Category)
 	}
@@ -283,7 +295,7 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	if b := f.Bound; b != nil {
 		add("lon", `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
-	if f.DueBefore != nil {
+	if f.DueBefore != nil && len(f.States) == 0 {
 		add("deadline", `deadline < ?`, formatTime(*f.DueBefore))
 	}
 	if f.ReportedFrom != nil {
@@ -336,7 +348,7 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	for i, c := range conds {
 		sql := c.sql
 		if c.index != "" && !use[i] {
-			sql = "+" + sql
+			sql = cmp.Or(c.off, "+"+sql)
 		}
 		where, args = append(where, sql), append(args, c.args...)
 	}

@@ -171,8 +171,8 @@ func TestCaseListPlan(t *testing.T) {
 	}
 }
 
-// TestCaseListIndexesMigrated: a store a greenreach before the zone and
-// unit list indexes left (schema version 11) opens with its cases and
+// TestCaseListIndexesMigrated: a store a greenreach before the zone,
+// unit and overdue list indexes left (schema version 11) opens with its cases and
 // gets them; opening a store that has them at version 11 again (a schema
 // version rolled back) leaves them.
 func TestCaseListIndexesMigrated(t *testing.T) {
@@ -190,7 +190,7 @@ func TestCaseListIndexesMigrated(t *testing.T) {
 	s.Close()
 	indexes := func(db *sql.DB) []string {
 		t.Helper()
-		rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('gr_cases_zone', 'gr_cases_unit') ORDER BY name`)
+		rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('gr_cases_zone', 'gr_cases_unit', 'gr_cases_state_deadline') ORDER BY name`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestCaseListIndexesMigrated(t *testing.T) {
 		return out
 	}
 	for _, undo := range [][]string{
-		{`DROP INDEX gr_cases_zone`, `DROP INDEX gr_cases_unit`, `UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
+		{`DROP INDEX gr_cases_zone`, `DROP INDEX gr_cases_unit`, `DROP INDEX gr_cases_state_deadline`, `UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
 		{`DROP INDEX gr_cases_unit`, `UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
 		{`UPDATE gr_meta SET value = '11' WHERE key = 'schema_version'`},
 	} {
@@ -233,9 +233,92 @@ func TestCaseListIndexesMigrated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ix := indexes(db); !slices.Equal(ix, []string{"gr_cases_unit", "gr_cases_zone"}) {
+		if ix := indexes(db); !slices.Equal(ix, []string{"gr_cases_state_deadline", "gr_cases_unit", "gr_cases_zone"}) {
 			t.Errorf("after %v: indexes %v", undo, ix)
 		}
 		db.Close()
+	}
+}
+
+// TestCaseListOverduePlan: the overdue cases (open and past their
+// deadline) are found by (state, deadline) though the open cases and
+// those past their deadline are each too many for an index; before, the
+// list walked the whole table for them. Each list equals the brute-force
+// answer.
+func TestCaseListOverduePlan(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := base.AddDate(0, 0, 10)
+	var all []*store.Case
+	var batch []store.NewCase
+	// Even cases closed, due in the past; odd ones dispatched, due after
+	// now but for every 1000th.
+	for i := 0; i < 2*indexProbe+200; i++ {
+		at := base.Add(time.Duration(i) * time.Minute)
+		dl := at.Add(time.Hour)
+		c := &store.Case{Category: "broken_branch", State: "closed", Point: orb.Point{104, 30}, Reported: at, Updated: at, Deadline: &dl, Closed: &at}
+		if i%2 == 1 {
+			c.State, c.Closed = "dispatched", nil
+			if i%1000 != 1 {
+				late := now.AddDate(0, 0, 1)
+				c.Deadline = &late
+			}
+		}
+		if i%3 == 0 {
+			c.Category = "overflowing_bin"
+		}
+		all = append(all, c)
+		batch = append(batch, store.NewCase{Case: c, Event: &store.CaseEvent{At: at, Who: "r", Role: "inspector", Action: "report", To: c.State}})
+	}
+	if _, err := s.CreateCases(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []store.CaseFilter{
+		{States: []string{"dispatched", "handled"}, DueBefore: &now, Limit: 50},
+		{States: []string{"dispatched"}, Category: "broken_branch", DueBefore: &now, Limit: 50},
+	} {
+		q, args, err := s.listQuery(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "gr_cases_state_deadline") {
+			t.Errorf("list %+v: plan %q, want a search by gr_cases_state_deadline", f, p)
+		}
+		got, err := s.ListCases(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids, want []int64
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		for i := len(all) - 1; i >= 0 && len(want) < f.Limit; i-- {
+			c := all[i]
+			if slices.Contains(f.States, c.State) && (f.Category == "" || c.Category == f.Category) && c.Deadline.Before(now) {
+				want = append(want, c.ID)
+			}
+		}
+		if !slices.Equal(ids, want) || len(want) == 0 {
+			t.Errorf("list %+v: %v, want %v", f, ids, want)
+		}
 	}
 }
