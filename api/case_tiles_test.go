@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"math"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/greenreach/greenreach/cases"
+	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/store"
 	"github.com/greenreach/greenreach/store/memstore"
 	"github.com/paulmach/orb"
@@ -153,7 +155,7 @@ func TestCaseTiles(t *testing.T) {
 	if n := heatCount(ls[cases.HeatLayer]); n != len(want(store.CaseArea{Bound: t10.Bound(), From: start(-91), Before: start(1)})) {
 		t.Errorf("zoom 10: %d cases counted", n)
 	}
-	if rec.Header().Get("X-Cache") != "MISS" || !strings.Contains(rec.Header().Get("Cache-Control"), "private") {
+	if rec.Header().Get("X-Cache") != "MISS" || rec.Header().Get("Cache-Control") != "private, no-cache" {
 		t.Errorf("first ask: %v", rec.Header())
 	}
 	if _, rec := e.tileOf(caseTilePath("/api/cases/tiles", t10, "from=2025-12-01"), "disp-li", t10); rec.Header().Get("X-Cache") != "HIT" {
@@ -251,38 +253,46 @@ func TestPublicCaseTiles(t *testing.T) {
 	}
 }
 
-// TestCaseTileCache: a kept tile is served until its time is up; the
-// cache never holds more bytes than its bound (expired tiles go first,
-// then all); a tile larger than the bound is not kept.
+// TestCaseTileCache: a kept tile is served until its time is up or a
+// case is written; the cache never holds more bytes than its bound
+// (expired tiles go first, then all); a tile larger than the bound is
+// not kept.
 func TestCaseTileCache(t *testing.T) {
 	now := caseT0
 	c := &caseTileCache{ttl: 30 * time.Second, max: 100, now: func() time.Time { return now }, m: map[string]*caseTileEntry{}}
 	ent := func(n int) *caseTileEntry { return &caseTileEntry{gz: make([]byte, n)} }
 	c.put("a", ent(40)) // 41 bytes with its key
-	if _, ok := c.get("a"); !ok {
+	if _, ok := c.get("a", 0); !ok {
 		t.Fatal("a kept tile is not served")
 	}
 	now = now.Add(20 * time.Second)
 	c.put("b", ent(40))
 	now = now.Add(10 * time.Second) // a is 30 s old: expired
-	if _, ok := c.get("a"); ok {
+	if _, ok := c.get("a", 0); ok {
 		t.Error("an expired tile is served")
 	}
-	if _, ok := c.get("b"); !ok || c.size != 41 {
+	if _, ok := c.get("b", 0); !ok || c.size != 41 {
 		t.Errorf("b: size %d", c.size)
 	}
 	c.put("c", ent(40))
 	c.put("d", ent(40)) // over the bound: b and c are fresh, so all go
-	if _, ok := c.get("b"); ok || c.size != 41 || len(c.m) != 1 {
+	if _, ok := c.get("b", 0); ok || c.size != 41 || len(c.m) != 1 {
 		t.Errorf("over the bound: %d bytes, %d tiles", c.size, len(c.m))
 	}
 	c.put("e", ent(200))
-	if _, ok := c.get("e"); ok || c.size > c.max {
+	if _, ok := c.get("e", 0); ok || c.size > c.max {
 		t.Errorf("a tile over the bound is kept: %d bytes", c.size)
 	}
 	c.put("d", ent(10)) // replacing a tile counts it once
 	if c.size != 11 {
 		t.Errorf("after replacing d: %d bytes", c.size)
+	}
+	// A tile drawn before the last case write is not served.
+	if _, ok := c.get("d", 1); ok {
+		t.Error("a tile drawn before a case write is served after it")
+	}
+	if _, ok := c.get("d", 0); ok || len(c.m) != 0 || c.size != 0 {
+		t.Errorf("a stale tile is kept: %d tiles, %d bytes", len(c.m), c.size)
 	}
 }
 
@@ -303,4 +313,74 @@ func TestCaseTilesCORS(t *testing.T) {
 			t.Errorf("GET %s from another origin: %d, Access-Control-Allow-Origin %q, want %q", path, rec.Code, got, want)
 		}
 	}
+}
+
+// TestCaseTilesFreshAfterWrite: a case tile asked for after a case is
+// reported (on the case route or Open311) or steps to another state
+// draws it as it now is, though the tile before was kept: every case
+// write makes the kept tiles stale. Unchanged, the tile is still a hit.
+func TestCaseTilesFreshAfterWrite(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	// A green space around the cases: Open311 takes reports inside the
+	// city's layers only.
+	if _, err := st.Write(ctx, func(tx store.Tx) error {
+		return tx.Put(ctx, []*geo.Feature{{Layer: geo.Green, Source: "test", SourceID: "东湖公园", Props: map[string]any{"name": "东湖公园"},
+			Geom: orb.Polygon{{{104.05, 30.64}, {104.07, 30.64}, {104.07, 30.66}, {104.05, 30.66}, {104.05, 30.64}}}}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e := newCaseEnv(t, st)
+	p := orb.Point{104.06123, 30.65118}
+	t16 := maptile.At(p, 16)
+	staff, public := caseTilePath("/api/cases/tiles", t16, ""), caseTilePath("/api/cases/public/tiles", t16, "")
+	// states draws the tile at path as the states of its cases, by id
+	// (the public tile has no ids: by position).
+	states := func(path, as string) (map[string]string, string) {
+		t.Helper()
+		ls, rec := e.tileOf(path, as, t16)
+		out := map[string]string{}
+		if l := ls[cases.TileLayer]; l != nil {
+			for i, f := range l.Features {
+				k := fmt.Sprint(i)
+				if id, ok := f.Properties["id"]; ok {
+					k = fmt.Sprint(id)
+				}
+				out[k] = fmt.Sprint(f.Properties["state"])
+			}
+		}
+		return out, rec.Header().Get("X-Cache")
+	}
+	check := func(what, path, as string, want map[string]string, cache string) {
+		t.Helper()
+		got, xc := states(path, as)
+		if fmt.Sprint(got) != fmt.Sprint(want) || xc != cache {
+			t.Errorf("%s: %s draws %v (X-Cache %s), want %v (%s)", what, path, got, xc, want, cache)
+		}
+	}
+	check("before any case", staff, "disp-li", map[string]string{}, "MISS")
+	check("before any case", public, "", map[string]string{}, "MISS")
+	check("asked again", staff, "disp-li", map[string]string{}, "HIT")
+
+	b, ct := caseBodyOf(t, map[string]any{"category": "broken_branch", "lon": p[0], "lat": p[1], "description": "断枝"})
+	c := e.ok(e.do(req{method: "POST", path: "/api/cases", as: "insp-wang", body: b, ctype: ct}), 201, "report")
+	id := fmt.Sprint(c.ID)
+	check("after the report", staff, "disp-li", map[string]string{id: cases.Reported}, "MISS")
+	check("after the report", public, "", map[string]string{}, "MISS") // not registered: not public
+	check("asked again", staff, "disp-li", map[string]string{id: cases.Reported}, "HIT")
+
+	c = e.ok(e.step("disp-li", c, "register", caseT0.Add(30*time.Minute), nil), 200, "register")
+	check("after the step", staff, "disp-li", map[string]string{id: cases.Dispatched}, "MISS")
+	check("after the step", public, "", map[string]string{"0": cases.Dispatched}, "MISS")
+	check("after the step", staff, "dh-team", map[string]string{id: cases.Dispatched}, "MISS")
+
+	form := url.Values{"service_code": {"exposed_garbage"}, "lat": {"30.6513"}, "long": {"104.0614"}, "description": {"垃圾"}}
+	if rec := e.do(req{method: "POST", path: "/open311/v2/requests.json", body: []byte(form.Encode()), ctype: "application/x-www-form-urlencoded"}); rec.Code != 200 {
+		t.Fatalf("Open311 report: %d %s", rec.Code, rec.Body)
+	}
+	cs, err := st.ListCases(ctx, store.CaseFilter{Limit: 1})
+	if err != nil || len(cs) != 1 || cs[0].ID == c.ID {
+		t.Fatalf("the Open311 case: %v %v", cs, err)
+	}
+	check("after the Open311 report", staff, "disp-li", map[string]string{id: cases.Dispatched, fmt.Sprint(cs[0].ID): cases.Reported}, "MISS")
 }

@@ -21,8 +21,9 @@ import (
 // /api/cases/public/tiles/{z}/{x}/{y}.mvt for the public map (status
 // only, through cases.Public's policy). What a tile draws is
 // cases.Tile's; a tile reads the store in a turn of the heavy reads'
-// queue, and is kept caseTileTTL (cases change without an index edit,
-// so the tile cache's invalidation does not see them).
+// queue, and is kept caseTileTTL, or until a case route writes cases
+// (cases change without an index edit, so the feature tiles' cache does
+// not see them: the server's cases.Counted does).
 
 // Case tile limits.
 const (
@@ -164,9 +165,12 @@ func tileKey(q cases.TileQuery) string {
 	return strconv.Itoa(int(q.Tile.Z)) + "/" + strconv.FormatUint(uint64(q.Tile.X), 10) + "/" + strconv.FormatUint(uint64(q.Tile.Y), 10)
 }
 
-// Cache-Control of case tiles: as long as the server keeps them.
+// Cache-Control of case tiles: the staff's browser asks again each time
+// (a 304 by the ETag while nothing changed), so a step shows at once on
+// the board; the public's tiles may be kept as long as the server keeps
+// them.
 var (
-	hdrPrivateShort = []string{"private, max-age=30"}
+	hdrPrivateShort = []string{"private, no-cache"}
 	hdrPublicShort  = []string{"public, max-age=30"}
 )
 
@@ -176,7 +180,10 @@ func (ct *caseTiles) serve(w http.ResponseWriter, r *http.Request, tq cases.Tile
 	if err := tq.Check(); err != nil {
 		return errBadRequest("%v", err)
 	}
-	ent, hit := ct.cache.get(key)
+	// The count of case writes before the tile is drawn: a write that
+	// returns while it is drawn makes it stale at once.
+	writes := ct.s.caseWrites.Writes()
+	ent, hit := ct.cache.get(key, writes)
 	if !hit {
 		release, e := ct.s.reads.acquire(r.Context())
 		if e != nil {
@@ -191,7 +198,7 @@ func (ct *caseTiles) serve(w http.ResponseWriter, r *http.Request, tq cases.Tile
 		if err != nil {
 			return errInternal(err)
 		}
-		ent = &caseTileEntry{gz: gz, raw: len(raw), etag: `"` + strconv.FormatUint(xxhash.Sum64(raw), 16) + `"`}
+		ent = &caseTileEntry{gz: gz, raw: len(raw), etag: `"` + strconv.FormatUint(xxhash.Sum64(raw), 16) + `"`, writes: writes}
 		ct.cache.put(key, ent)
 	}
 	h := w.Header()
@@ -226,7 +233,8 @@ func (ct *caseTiles) serve(w http.ResponseWriter, r *http.Request, tq cases.Tile
 }
 
 // caseTileCache keeps drawn case tiles for ttl, at most max bytes: when
-// full it drops the expired tiles, then all.
+// full it drops the expired tiles, then all. A tile drawn before the
+// last case write is stale.
 type caseTileCache struct {
 	ttl  time.Duration
 	max  int64
@@ -237,20 +245,23 @@ type caseTileCache struct {
 }
 
 type caseTileEntry struct {
-	gz   []byte
-	raw  int
-	etag string
-	at   time.Time
+	gz     []byte
+	raw    int
+	etag   string
+	at     time.Time
+	writes uint64 // the count of case writes when it was drawn
 }
 
-func (c *caseTileCache) get(key string) (*caseTileEntry, bool) {
+// get returns the tile of key if it is younger than ttl and was drawn at
+// the current count of case writes.
+func (c *caseTileCache) get(key string, writes uint64) (*caseTileEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok {
 		return nil, false
 	}
-	if c.now().Sub(e.at) >= c.ttl {
+	if c.now().Sub(e.at) >= c.ttl || e.writes != writes {
 		c.drop(key, e)
 		return nil, false
 	}

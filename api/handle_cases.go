@@ -55,7 +55,7 @@ const (
 // newCaseService is the workflow the case routes share (one Service: it
 // serialises duplicate checks). Its bound is the world: the city's bound
 // is checked per request (caseBound), as the served layers may change.
-func newCaseService(cfg Config, st store.Store) *cases.Service {
+func newCaseService(cfg Config, st store.Cases) *cases.Service {
 	cat := cfg.CaseCatalog
 	if cat == nil {
 		cat = cases.Default()

@@ -164,6 +164,9 @@ type Server struct {
 
 	cases  *cases.Service // the case workflow (handle_cases*.go)
 	photos *workQueue     // case bodies with photos being read (each up to Photos × CasePhotoBytes)
+	// caseWrites is the store every case route writes cases through; its
+	// count of writes tells the case tiles' cache a tile may be stale.
+	caseWrites *cases.Counted
 
 	// Open311 GeoReport v2 (api/open311) on the cases workflow.
 	open311 *open311.Service
@@ -213,7 +216,8 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cmp.Or(cfg.RateClients, 10000))
 	s.coverageBuilds = newBuilds[coverageKey, *coverage.Audit](s.work, cfg.QueryTimeout, "the coverage audit")
 	s.metrics = newMetrics(c, ix.Snapshot)
-	s.cases = newCaseService(cfg, st)
+	s.caseWrites = &cases.Counted{Cases: st}
+	s.cases = newCaseService(cfg, s.caseWrites)
 	s.survey = newSurveyService(st, ix)
 	s.photos = newWorkQueue("photo uploads", maxPhotoUploads, 4*maxPhotoUploads, wait)
 
@@ -221,7 +225,7 @@ func New(cfg Config, st store.Store, ix *live.Index, log *slog.Logger) *Server {
 	// administrative areas, else every layer), with the case routes'
 	// categories and clock.
 	s.open311 = &open311.Service{Reads: s.reads.acquire, Log: log,
-		Cases: &cases.Service{Store: st, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: ix.Snapshot().CityBound()}}
+		Cases: &cases.Service{Store: s.caseWrites, Catalog: s.cases.Catalog, Clock: s.cases.Clock, Bound: ix.Snapshot().CityBound()}}
 	s.cityBoundOnLoad()
 	s.SizeTileCache()
 	return s

@@ -1,6 +1,7 @@
 package gpkg
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -48,6 +49,26 @@ func migrateCaseRef(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, `CREATE UNIQUE INDEX gr_cases_ref ON gr_cases (source, ref) WHERE ref <> ''`)
 	return err
+}
+
+// migrateCaseLists adds the indexes a list of one zone's or one unit's
+// cases reads newest first, stopping at its limit: without them such a
+// list walked the table from the newest case, the whole year for a zone
+// with few cases. (state, deadline) finds the overdue cases, few of the
+// open ones and of those past their deadline. It may run again on a
+// store that has them (a schema version rolled back), and then leaves
+// them.
+func migrateCaseLists(ctx context.Context, tx *sql.Tx) error {
+	for _, st := range []string{
+		`CREATE INDEX IF NOT EXISTS gr_cases_zone ON gr_cases (zone, id)`,
+		`CREATE INDEX IF NOT EXISTS gr_cases_unit ON gr_cases (unit, id)`,
+		`CREATE INDEX IF NOT EXISTS gr_cases_state_deadline ON gr_cases (state, deadline)`,
+	} {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+	}
+	return nil
 }
 
 const caseCols = `id, version, category, state, lon, lat, description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated, ref`
@@ -204,11 +225,17 @@ func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case,
 const indexProbe = 4000
 
 // listCond is a condition of a list; index names the column whose index
-// SQLite could find it by ("" for none).
+// SQLite could find it by ("" for none), by the index to name when it is
+// the one kept ("" for SQLite's choice), ordered that this index holds
+// the condition's cases in id order ((zone, id), (unit, id)), off is the
+// condition no index finds ("" for sql with a unary + before it).
 type listCond struct {
-	sql   string
-	args  []any
-	index string
+	sql     string
+	off     string
+	args    []any
+	index   string
+	by      string
+	ordered bool
 }
 
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
@@ -235,26 +262,39 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 // listQuery is ListCases's statement for f and its arguments.
 func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []any, error) {
 	var conds []listCond
-	add := func(index, sql string, args ...any) { conds = append(conds, listCond{sql, args, index}) }
+	add := func(index, sql string, args ...any) {
+		conds = append(conds, listCond{sql: sql, args: args, index: index})
+	}
 	if len(f.States) > 0 {
 		var args []any
 		for _, st := range f.States {
 			args = append(args, st)
 		}
 		sql := `state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
+		off := "+" + sql
 		if f.Category != "" {
 			// (state, category) finds these in id order for one state.
-			sql, args = sql+` AND category = ?`, append(args, f.Category)
+			sql, off, args = sql+` AND category = ?`, off+` AND category = ?`, append(args, f.Category)
 		}
-		add("state", sql, args...)
+		// (state, category) finds a state's cases in the table's order
+		// of categories and ids, which reads them fastest; (state,
+		// deadline) finds the overdue ones: few, though the open cases or
+		// those past their deadline may be many. SQLite takes either for
+		// a state alone, so the one meant is named.
+		by := "gr_cases_state"
+		if f.DueBefore != nil {
+			sql, off, args = sql+` AND deadline < ?`, off+` AND +deadline < ?`, append(args, formatTime(*f.DueBefore))
+			by = "gr_cases_state_deadline"
+		}
+		conds = append(conds, listCond{sql: sql, off: off, args: args, index: "state", by: by})
 	} else if f.Category != "" {
 		add("", `category = ?`, f.Category)
 	}
 	if f.Unit != "" {
-		add("", `unit = ?`, f.Unit)
+		conds = append(conds, listCond{sql: `unit = ?`, args: []any{f.Unit}, index: "unit", ordered: true})
 	}
 	if f.Zone != "" {
-		add("", `zone = ?`, f.Zone)
+		conds = append(conds, listCond{sql: `zone = ?`, args: []any{f.Zone}, index: "zone", ordered: true})
 	}
 	if f.Before > 0 {
 		add("", `id < ?`, f.Before)
@@ -262,7 +302,7 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	if b := f.Bound; b != nil {
 		add("lon", `lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
-	if f.DueBefore != nil {
+	if f.DueBefore != nil && len(f.States) == 0 {
 		add("deadline", `deadline < ?`, formatTime(*f.DueBefore))
 	}
 	if f.ReportedFrom != nil {
@@ -282,22 +322,47 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	// and sorted the whole year for a page of 50. An index that holds
 	// more than indexProbe entries for its filter is left out (a unary +
 	// on its column), so the walk is taken unless an index finds few.
-	var where []string
-	var args []any
-	for _, c := range conds {
-		sql := c.sql
-		if c.index != "" {
-			many, err := s.indexHolds(ctx, c.sql, c.args)
+	// Where some index finds few, the one finding fewest is kept and the
+	// others are left out. A zone's or a unit's index holds its cases in
+	// id order: walking it newest first is never worse than walking the
+	// table, so where no index finds few it is kept, and where one does it
+	// is counted only as far as that one's count (a big unit's year of
+	// cases is not read for its few open ones).
+	use := make([]bool, len(conds))
+	best, fewest := -1, indexProbe
+	for _, ordered := range []bool{false, true} {
+		if ordered && best < 0 {
+			break
+		}
+		for i, c := range conds {
+			if c.index == "" || c.ordered != ordered {
+				continue
+			}
+			n, err := s.indexCount(ctx, c.sql, c.args, fewest)
 			if err != nil {
 				return "", nil, err
 			}
-			if many {
-				sql = "+" + sql
+			if n < fewest {
+				best, fewest = i, n
 			}
+		}
+	}
+	for i, c := range conds {
+		use[i] = i == best || best < 0 && c.ordered
+	}
+	var where []string
+	var args []any
+	q := `SELECT ` + caseCols + ` FROM gr_cases`
+	for i, c := range conds {
+		sql := c.sql
+		if c.index != "" && !use[i] {
+			sql = cmp.Or(c.off, "+"+sql)
+		}
+		if use[i] && c.by != "" {
+			q += ` INDEXED BY ` + c.by
 		}
 		where, args = append(where, sql), append(args, c.args...)
 	}
-	q := `SELECT ` + caseCols + ` FROM gr_cases`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -308,14 +373,14 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	return q + ` ORDER BY id DESC LIMIT ?`, append(args, limit), nil
 }
 
-// indexHolds reports whether the index of a list's condition holds at
-// least indexProbe entries for it, counting no further.
-func (s *Store) indexHolds(ctx context.Context, cond string, args []any) (bool, error) {
+// indexCount counts the entries the index of a list's condition holds
+// for it, counting no further than limit.
+func (s *Store) indexCount(ctx context.Context, cond string, args []any, limit int) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM gr_cases WHERE `+cond+` LIMIT ?)`, append(slices.Clone(args), indexProbe)...).Scan(&n); err != nil {
-		return false, s.unavailable(err)
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM gr_cases WHERE `+cond+` LIMIT ?)`, append(slices.Clone(args), limit)...).Scan(&n); err != nil {
+		return 0, s.unavailable(err)
 	}
-	return n >= indexProbe, nil
+	return n, nil
 }
 
 func (s *Store) StepCase(ctx context.Context, c *store.Case, ifVersion int64, ev *store.CaseEvent, photos []*store.Photo) error {

@@ -41,6 +41,7 @@ var migrations = []migration{
 	{migrationZones, migrateZonesUnits},
 	{"gr_cases.ref", migrateCaseRef},
 	{"gr_survey", migrateSurvey},
+	{"gr_cases (zone, id), (unit, id), (state, deadline)", migrateCaseLists},
 }
 
 // migrateTokenUnit adds the unit a token of role unit speaks for; older

@@ -72,6 +72,15 @@ func migrateCaseRef(schema string) string {
 CREATE UNIQUE INDEX IF NOT EXISTS gr_cases_ref ON %[1]s.gr_cases (source, ref) WHERE ref <> '';`, schema)
 }
 
+// migrateCaseLists adds the indexes a list of one zone's or one unit's
+// cases reads newest first, stopping at its limit: without them such a
+// list walked the cases from the newest, the whole year for a zone with
+// few cases. IF NOT EXISTS: tests roll the steps back and run them again.
+func migrateCaseLists(schema string) string {
+	return fmt.Sprintf(`CREATE INDEX IF NOT EXISTS gr_cases_zone ON %[1]s.gr_cases (zone, id);
+CREATE INDEX IF NOT EXISTS gr_cases_unit ON %[1]s.gr_cases (unit, id);`, schema)
+}
+
 const caseCols = `id, version, category, state, ST_X(geom), ST_Y(geom), description, source, reporter, contact, zone, unit, duplicate_of, reason, reopens, reported, registered, deadline, closed, updated, ref`
 
 func scanCase(r pgx.Row) (*store.Case, error) {
@@ -216,7 +225,8 @@ func (s *Store) CaseByRef(ctx context.Context, source, ref string) (*store.Case,
 	return c, nil
 }
 
-func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
+// listQuery is ListCases's statement for f and its arguments.
+func (s *Store) listQuery(f store.CaseFilter) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -266,7 +276,12 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if limit <= 0 || limit > store.MaxCaseList {
 		limit = store.MaxCaseList
 	}
-	rows, err := s.pool.Query(ctx, q+` ORDER BY id DESC LIMIT `+arg(limit), args...)
+	return q + ` ORDER BY id DESC LIMIT ` + arg(limit), args
+}
+
+func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
+	q, args := s.listQuery(f)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, dbErr("cases", err)
 	}

@@ -72,6 +72,8 @@ var migrations = []func(schema string) string{
 	migrateCaseRef,
 	// 10: the survey history of green spaces (survey.go).
 	migrateSurvey,
+	// 11: the zone's and the unit's case list indexes (cases.go).
+	migrateCaseLists,
 }
 
 // initialLayers are the layers step 1 created. A layer added later gets a
