@@ -34,8 +34,10 @@ func registerCase(t *testing.T, base, token string, id int64) {
 // TestCaseTilesInBrowser: four cases in the demo town, three registered.
 // The case board's heatmap over this month draws all four from the
 // staff's case tiles (their ids at zoom 15, cells counting them at zoom
-// 13) and nothing over last month; the public map's "市民反映的问题" toggle
-// draws the three registered ones from the public tiles with state,
+// 13) and nothing over last month; filtered to reported cases it draws
+// the fourth until the board registers it, then no more at once (the
+// step redraws the heatmap); the public map's "市民反映的问题" toggle
+// then draws the four registered ones from the public tiles with state,
 // category and day only, and clicking one names its category and state.
 // Screenshots land in test-artifacts/.
 func TestCaseTilesInBrowser(t *testing.T) {
@@ -73,6 +75,9 @@ func TestCaseTilesInBrowser(t *testing.T) {
 			IDs          []int64
 			Cells        int
 			LastMonth    int
+			// The reported case's point on the heatmap of reported cases,
+			// before and after the board registers it.
+			ReportedBefore, ReportedAfter []int64
 		}
 		Public struct {
 			Keys   []string
@@ -84,7 +89,8 @@ func TestCaseTilesInBrowser(t *testing.T) {
 		Problems []string
 	}
 	dir := artifacts(t)
-	runNode(t, &got, env, "test/casetiles.test.mjs", srv.URL, month, last, fmt.Sprint(places[0][0]), fmt.Sprint(places[0][1]), dir)
+	runNode(t, &got, env, "test/casetiles.test.mjs", srv.URL, month, last, fmt.Sprint(places[0][0]), fmt.Sprint(places[0][1]), dir,
+		fmt.Sprint(ids[3]), fmt.Sprint(places[3][0]), fmt.Sprint(places[3][1]))
 
 	slices.Sort(got.Board.IDs)
 	if got.Board.Month != month || fmt.Sprint(got.Board.IDs) != fmt.Sprint(ids) {
@@ -93,6 +99,11 @@ func TestCaseTilesInBrowser(t *testing.T) {
 	if got.Board.Cells != len(ids) {
 		t.Errorf("the board's heatmap at zoom 13 counts %d cases, want %d", got.Board.Cells, len(ids))
 	}
+	if fmt.Sprint(got.Board.ReportedBefore) != fmt.Sprint(ids[3:]) || len(got.Board.ReportedAfter) != 0 {
+		t.Errorf("the heatmap of reported cases draws %v, after registering case %d %v; want %v, then none",
+			got.Board.ReportedBefore, ids[3], got.Board.ReportedAfter, ids[3:])
+	}
+	public = append(public, ids[3]) // the board registered it
 	if got.Board.LastMonth != 0 {
 		t.Errorf("the board's heatmap of %s draws %d features", last, got.Board.LastMonth)
 	}

@@ -48,6 +48,9 @@ const steps = {
   }
 
   let map = null;
+  // Set once the map's style has loaded: isStyleLoaded() is also false
+  // while any source's tiles load, which would skip a heatmap redraw.
+  let mapReady = false;
   const features = () => ({ type: 'FeatureCollection', features: state.list.map(k => ({
     type: 'Feature', id: k.id, geometry: { type: 'Point', coordinates: [k.lon, k.lat] },
     properties: { id: k.id, state: k.state, overdue: k.overdue, selected: state.selected && state.selected.id === k.id },
@@ -175,6 +178,7 @@ const steps = {
       return;
     }
     await load();
+    showHeat(); // the step may take the case out of the heatmap's filter
     await select(k.id, GR.esc(t('board.done', { action: actionName(action), state: stateName(out.state) })) +
       (out.warning ? ` <small class="api-detail" lang="en">${GR.esc(out.warning)}</small>` : ''));
     state.steps = (state.steps || 0) + 1; // counted once the page shows it
@@ -200,7 +204,7 @@ const steps = {
     return q;
   }
   function showHeat() {
-    if (!map || !map.isStyleLoaded()) return;
+    if (!map || !mapReady) return;
     for (const id of ['heat-cells', 'heat-points']) if (map.getLayer(id)) map.removeLayer(id);
     if (map.getSource('heat')) map.removeSource('heat');
     const on = $('f-heat').checked && /^\d{4}-\d{2}$/.test($('f-month').value);
@@ -248,6 +252,7 @@ const steps = {
     map.on('mouseenter', 'cases', () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', 'cases', () => { map.getCanvas().style.cursor = ''; });
     await new Promise(r => map.loaded() ? r() : map.once('load', r));
+    mapReady = true;
     if (state.list.length) {
       const b = new maplibregl.LngLatBounds();
       state.list.forEach(k => b.extend([k.lon, k.lat]));

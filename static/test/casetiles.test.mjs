@@ -1,11 +1,11 @@
 // Browser test of the case tiles, run by static/case_tiles_browser_test.go:
-//   node test/casetiles.test.mjs BASE_URL MONTH LAST_MONTH LON LAT ARTIFACT_DIR
+//   node test/casetiles.test.mjs BASE_URL MONTH LAST_MONTH LON LAT ARTIFACT_DIR REPORTED_ID REPORTED_LON REPORTED_LAT
 // The case board's heatmap over MONTH and LAST_MONTH (a dispatcher's
 // token), then the public map's case layer without a token. Prints one
 // JSON line for the Go test to check.
 import { launch, open, check } from './browser.mjs';
 
-const [base, month, lastMonth, lon, lat, outDir] = process.argv.slice(2);
+const [base, month, lastMonth, lon, lat, outDir, reportedID, rLon, rLat] = process.argv.slice(2);
 const { DISPATCHER_TOKEN } = process.env;
 const result = { board: {}, public: {}, problems: [] };
 const browser = await launch();
@@ -51,6 +51,22 @@ try {
     await page.waitForFunction((m) => window.__gr.heat && window.__gr.heat.month === m, lastMonth, { timeout: 10000 });
     await idle(page);
     result.board.lastMonth = (await features(page, 'heat', 'cases_heat')).length + (await features(page, 'heat', 'cases')).length;
+    // This month's reported cases: the one still reported is drawn; once
+    // the board registers it, the heatmap redraws without it at once.
+    await page.fill('#f-month', month);
+    await page.dispatchEvent('#f-month', 'change');
+    await page.selectOption('#f-state', 'reported');
+    await page.waitForFunction(() => window.__gr.heat && /state=reported/.test(window.__gr.heat.query), null, { timeout: 10000 });
+    await page.evaluate(([lon, lat]) => window.__gr.map.jumpTo({ center: [lon, lat], zoom: 15 }), [+rLon, +rLat]);
+    await idle(page);
+    result.board.reportedBefore = (await features(page, 'heat', 'cases')).map(f => f.p.id);
+    await page.click(`#list tr[data-id="${reportedID}"]`);
+    await page.waitForFunction((id) => window.__gr.selected && window.__gr.selected.id === id, +reportedID, { timeout: 10000 });
+    const n = await page.evaluate(() => window.__gr.steps || 0);
+    await page.locator('#detail form.step[data-action=register] button').click();
+    await page.waitForFunction((n) => (window.__gr.steps || 0) > n, n, { timeout: 10000 });
+    await idle(page);
+    result.board.reportedAfter = (await features(page, 'heat', 'cases')).map(f => f.p.id);
     result.problems.push(...problems);
   }
 
