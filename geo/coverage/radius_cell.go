@@ -26,11 +26,33 @@ const radiusWorkers = 4
 // residential land, the radii and the units reported on.
 type radiusCells struct {
 	units []*Unit // the units reported on, the city first
-	land  rtree.RTreeG[orb.Geometry]
+	land  landIndex
 	bufs  []*indexed // the radii, with their edges indexed
 	btree rtree.RTreeG[int]
 	// freeMu guards the cells' free land (cellFree), made by what-ifs.
 	freeMu sync.Mutex
+}
+
+// landIndex is the residential land by bounds. When every parcel is
+// residential land it is the audit's parcel tree (parcels): the very tree
+// a land tree would be, the same bounds inserted in the same order, so
+// searches find the same polygons in the same order, without a second
+// tree of a million parcels. Else it is a tree of its own (own).
+type landIndex struct {
+	parcels *rtree.RTreeG[*Parcel] // a copy of the audit's, searched only
+	own     *rtree.RTreeG[orb.Geometry]
+}
+
+// search calls fn with each land polygon whose bound meets b, in the
+// tree's order, until fn returns false.
+func (l landIndex) search(b orb.Bound, fn func(orb.Geometry) bool) {
+	if l.parcels != nil {
+		l.parcels.Search(b.Min, b.Max, func(_, _ [2]float64, p *Parcel) bool { return fn(p.Geom) })
+		return
+	}
+	if l.own != nil {
+		l.own.Search(b.Min, b.Max, func(_, _ [2]float64, g orb.Geometry) bool { return fn(g) })
+	}
 }
 
 // radiusCellArea is one cell's land and covered land (m²), in total and
@@ -475,7 +497,7 @@ func clipToCell(gc *geos.Context, g orb.Geometry, cb orb.Bound) (*geos.Geom, err
 func (rc *radiusCells) cellLand(ov overlay, cb orb.Bound) ([]piece, error) {
 	var lands []piece
 	var err error
-	rc.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+	rc.land.search(cb, func(g orb.Geometry) bool {
 		for _, poly := range geo.Polygons(g) {
 			pb := poly.Bound()
 			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) {
