@@ -1,0 +1,106 @@
+package coverage
+
+/*
+#cgo pkg-config: geos
+#include <stdlib.h>
+#include <geos_c.h>
+
+// overlap_union unions the geometries of the collection polys (WKB, n
+// bytes) and intersects the union with unit (WKB, m bytes) unless unit is
+// NULL; it returns the result as WKB (its length in *size; the caller
+// frees it with free_wkb), or NULL with *empty set when the result is
+// empty, or NULL alone when GEOS failed. The calls are go-geos's for
+// overlapArea (UnaryUnion, then Intersection of the union with the unit),
+// but every geometry is destroyed before it returns.
+static unsigned char *overlap_union(GEOSContextHandle_t h, const unsigned char *polys, size_t n,
+		const unsigned char *unit, size_t m, size_t *size, int *empty) {
+	*empty = 0;
+	GEOSGeometry *all = GEOSGeomFromWKB_buf_r(h, polys, n);
+	if (all == NULL) {
+		return NULL;
+	}
+	GEOSGeometry *in = GEOSUnaryUnion_r(h, all);
+	GEOSGeom_destroy_r(h, all);
+	if (in == NULL) {
+		return NULL;
+	}
+	if (unit != NULL) {
+		GEOSGeometry *u = GEOSGeomFromWKB_buf_r(h, unit, m);
+		if (u == NULL) {
+			GEOSGeom_destroy_r(h, in);
+			return NULL;
+		}
+		GEOSGeometry *x = GEOSIntersection_r(h, in, u);
+		GEOSGeom_destroy_r(h, u);
+		GEOSGeom_destroy_r(h, in);
+		if (x == NULL) {
+			return NULL;
+		}
+		in = x;
+	}
+	char e = GEOSisEmpty_r(h, in);
+	if (e != 0) {
+		GEOSGeom_destroy_r(h, in);
+		*empty = e == 1;
+		return NULL;
+	}
+	unsigned char *wkb = GEOSGeomToWKB_buf_r(h, in, size);
+	GEOSGeom_destroy_r(h, in);
+	return wkb;
+}
+
+static void free_wkb(GEOSContextHandle_t h, unsigned char *wkb) { GEOSFree_r(h, wkb); }
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+)
+
+// unionWithin is the union of polys (as one GEOS collection) within unit
+// (nil: all of it), as the polygons of its geodesic area, or nil when it
+// is empty. GEOS's geometries are freed as soon as they are used rather
+// than when Go's collector runs go-geos's cleanups: a metro's unions of
+// parks are hundreds of megabytes of C memory the collector's pacing does
+// not see.
+func unionWithin(unit orb.Geometry, polys []orb.Geometry) (orb.MultiPolygon, error) {
+	pw, err := wkb.Marshal(orb.Collection(polys))
+	if err != nil {
+		return nil, err
+	}
+	var uw []byte
+	if unit != nil {
+		if uw, err = wkb.Marshal(unit); err != nil {
+			return nil, err
+		}
+	}
+	h := C.GEOS_init_r() // a context of its own: GEOS contexts are not shared between goroutines
+	if h == nil {
+		return nil, errors.New("GEOS did not start")
+	}
+	defer C.GEOS_finish_r(h)
+	var size C.size_t
+	var empty C.int
+	var up *C.uchar
+	if uw != nil {
+		up = (*C.uchar)(unsafe.Pointer(&uw[0]))
+	}
+	data := C.overlap_union(h, (*C.uchar)(unsafe.Pointer(&pw[0])), C.size_t(len(pw)), up, C.size_t(len(uw)), &size, &empty)
+	if data == nil {
+		if empty != 0 {
+			return nil, nil
+		}
+		return nil, errors.New("GEOS union or intersection failed")
+	}
+	defer C.free_wkb(h, data)
+	out, err := wkb.Unmarshal(C.GoBytes(unsafe.Pointer(data), C.int(size)))
+	if err != nil {
+		return nil, err
+	}
+	return geo.Polygons(out), nil
+}

@@ -1,0 +1,76 @@
+package coverage
+
+import (
+	"testing"
+
+	"github.com/greenreach/greenreach/demotown"
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
+	"github.com/twpayne/go-geos"
+)
+
+// TestOverlapAreaAsGoGEOS: overlapArea (GEOS called directly, each
+// geometry freed at once) gives, to the last bit, the area go-geos's
+// calls give (unionGEOS, then areaWithin) for the green targets of the
+// per-capita and area-ratio rules in every area unit of the demo town and
+// in the town as a whole, and 0 where the union misses the unit.
+func TestOverlapAreaAsGoGEOS(t *testing.T) {
+	var fs []*geo.Feature
+	if _, err := demotown.Generate(demotown.Options{Seed: 2, Size: "small"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var units []orb.Geometry
+	for _, f := range fs {
+		if f.Layer == geo.Areas {
+			units = append(units, f.Geom)
+		}
+	}
+	if len(units) < 3 {
+		t.Fatalf("%d areas in the demo town: the test wants several", len(units))
+	}
+	// Far from the town: no green there.
+	units = append(units, orb.Bound{Min: orb.Point{10, 10}, Max: orb.Point{10.01, 10.01}}.ToPolygon())
+	gc := geos.NewContext()
+	compared, nonzero := 0, 0
+	for _, r := range Default().Rules {
+		if r.Type != PerCapita && r.Type != AreaRatio {
+			continue
+		}
+		var polys []orb.Geometry
+		for _, f := range fs {
+			if f.Layer == r.Target.Layer && r.Target.Match(f) {
+				polys = append(polys, f.Geom)
+			}
+		}
+		if len(polys) < 10 {
+			t.Fatalf("rule %s: %d targets in the demo town", r.ID, len(polys))
+		}
+		for _, u := range append(units, nil) {
+			got, err := overlapArea(gc, u, polys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := unionGEOS(gc, polys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := areaWithin(gc, all, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("rule %s, unit %v: overlapArea %v, go-geos %v", r.ID, u != nil, got, want)
+			}
+			compared++
+			if got > 0 {
+				nonzero++
+			}
+		}
+	}
+	if nonzero < compared/2 || nonzero == compared {
+		t.Errorf("%d of %d areas are not 0: the test wants most, not all", nonzero, compared)
+	}
+	if got, err := overlapArea(gc, nil, nil); got != 0 || err != nil {
+		t.Errorf("no polygons: %v, %v", got, err)
+	}
+}
