@@ -50,6 +50,13 @@ static unsigned char *overlap_union(GEOSContextHandle_t h, const unsigned char *
 }
 
 static void free_wkb(GEOSContextHandle_t h, unsigned char *wkb) { GEOSFree_r(h, wkb); }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+static void trim_c_heap(void) { malloc_trim(0); }
+#else
+static void trim_c_heap(void) {}
+#endif
 */
 import "C"
 
@@ -104,3 +111,10 @@ func unionWithin(unit orb.Geometry, polys []orb.Geometry) (orb.MultiPolygon, err
 	}
 	return geo.Polygons(out), nil
 }
+
+// releaseFreedC gives back to the system the C heap's free memory (glibc's
+// malloc_trim; elsewhere nothing). The geometries go-geos frees when Go's
+// collector runs its cleanups leave their memory in malloc's arenas, where
+// only later C allocations reuse it: after an audit's GEOS-heavy rules a
+// metro's is hundreds of megabytes the walk rules never touch.
+func releaseFreedC() { C.trim_c_heap() }
