@@ -51,6 +51,19 @@ static unsigned char *overlap_union(GEOSContextHandle_t h, const unsigned char *
 
 static void free_wkb(GEOSContextHandle_t h, unsigned char *wkb) { GEOSFree_r(h, wkb); }
 
+// centroid_y sets *y to the y of g's centroid as GEOSGetCentroid_r makes
+// it (go-geos's Centroid().Y()), the centroid destroyed at once; it
+// returns 0 when GEOS failed.
+static int centroid_y(GEOSContextHandle_t h, const GEOSGeometry *g, double *y) {
+	GEOSGeometry *c = GEOSGetCentroid_r(h, g);
+	if (c == NULL) {
+		return 0;
+	}
+	int ok = GEOSGeomGetY_r(h, c, y);
+	GEOSGeom_destroy_r(h, c);
+	return ok == 1;
+}
+
 #ifdef __GLIBC__
 #include <malloc.h>
 static void trim_c_heap(void) { malloc_trim(0); }
@@ -62,11 +75,14 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"unsafe"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/twpayne/go-geos"
 )
 
 // unionWithin is the union of polys (as one GEOS collection) within unit
@@ -118,3 +134,38 @@ func unionWithin(unit orb.Geometry, polys []orb.Geometry) (orb.MultiPolygon, err
 // only later C allocations reuse it: after an audit's GEOS-heavy rules a
 // metro's is hundreds of megabytes the walk rules never touch.
 func releaseFreedC() { C.trim_c_heap() }
+
+// cContext is a GEOS context of one goroutine's own for the calls made
+// here on go-geos's geometries: each result is destroyed at once, where
+// go-geos's would wait for Go's collector. A radius overlay takes a
+// centroid of each of millions of pieces.
+type cContext struct{ h C.GEOSContextHandle_t }
+
+func newCContext() (*cContext, error) {
+	h := C.GEOS_init_r()
+	if h == nil {
+		return nil, errors.New("GEOS did not start")
+	}
+	return &cContext{h}, nil
+}
+
+func (c *cContext) close() { C.GEOS_finish_r(c.h) }
+
+// goGEOSGeom is the head of go-geos's Geom (v0.20.4, pinned in go.mod): its
+// context, then its C geometry, which go-geos does not export.
+// TestCentroidYAsGoGEOS fails should a new version change it.
+type goGEOSGeom struct {
+	_     unsafe.Pointer
+	cGeom *C.GEOSGeometry
+}
+
+// centroidY is g.Centroid().Y(), without the centroid outliving the call.
+func (c *cContext) centroidY(g *geos.Geom) float64 {
+	var y C.double
+	ok := C.centroid_y(c.h, (*goGEOSGeom)(unsafe.Pointer(g)).cGeom, &y)
+	runtime.KeepAlive(g)
+	if ok == 0 {
+		panic(fmt.Errorf("GEOS centroid failed")) // as go-geos's Centroid would
+	}
+	return float64(y)
+}

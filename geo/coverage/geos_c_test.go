@@ -74,3 +74,53 @@ func TestOverlapAreaAsGoGEOS(t *testing.T) {
 		t.Errorf("no polygons: %v, %v", got, err)
 	}
 }
+
+// TestCentroidYAsGoGEOS: the centroid's latitude taken in C (each
+// centroid destroyed at once) is go-geos's Centroid().Y() to the last bit,
+// on the demo town's polygons and pieces GEOS cuts from them (with holes,
+// multipolygons, slivers); and so is each piece's area in a cell.
+func TestCentroidYAsGoGEOS(t *testing.T) {
+	var fs []*geo.Feature
+	if _, err := demotown.Generate(demotown.Options{Seed: 4, Size: "small"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	gc := geos.NewContext()
+	cc, err := newCContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.close()
+	withC, without := overlay{gc: gc, cc: cc}, overlay{gc: gc}
+	n := 0
+	check := func(g *geos.Geom) {
+		if g.IsEmpty() {
+			return
+		}
+		if got, want := cc.centroidY(g), g.Centroid().Y(); got != want {
+			t.Fatalf("centroid y %v, go-geos %v", got, want)
+		}
+		if got, want := withC.cellArea(g), without.cellArea(g); got != want {
+			t.Fatalf("cell area %v, with go-geos's centroid %v", got, want)
+		}
+		n++
+	}
+	for _, f := range fs {
+		switch f.Geom.(type) {
+		case orb.Polygon, orb.MultiPolygon:
+		default:
+			continue
+		}
+		g, err := toGEOS(gc, f.Geom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(g)
+		// A piece of it: its bound's south-west quarter.
+		b := f.Geom.Bound()
+		c := b.Center()
+		check(g.ClipByRect(b.Min[0], b.Min[1], c[0], c[1]))
+	}
+	if n < 500 {
+		t.Fatalf("%d geometries compared: the test wants more", n)
+	}
+}
