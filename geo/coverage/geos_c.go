@@ -64,6 +64,39 @@ static int centroid_y(GEOSContextHandle_t h, const GEOSGeometry *g, double *y) {
 	return ok == 1;
 }
 
+// clip_meet_area sets *area to the area of p's intersection with u
+// clipped to the rectangle x0 y0 x1 y1 (snapped to prec when prec > 0),
+// and *y to its centroid's y when the area is not 0; *empty when the
+// intersection is empty. The clip and the intersection are go-geos's
+// ClipByRect and Intersection(Prec), destroyed at once. It returns 0 when
+// GEOS failed.
+static int clip_meet_area(GEOSContextHandle_t h, const GEOSGeometry *p, const GEOSGeometry *u,
+		double x0, double y0, double x1, double y1, double prec, double *area, double *y, int *empty) {
+	*empty = 0;
+	GEOSGeometry *clip = GEOSClipByRect_r(h, u, x0, y0, x1, y1);
+	if (clip == NULL) {
+		return 0;
+	}
+	GEOSGeometry *x = prec > 0 ? GEOSIntersectionPrec_r(h, p, clip, prec) : GEOSIntersection_r(h, p, clip);
+	GEOSGeom_destroy_r(h, clip);
+	if (x == NULL) {
+		return 0;
+	}
+	int ok = 1;
+	char e = GEOSisEmpty_r(h, x);
+	if (e == 2) {
+		ok = 0;
+	} else if (e == 1) {
+		*empty = 1;
+	} else if (GEOSArea_r(h, x, area) == 0) {
+		ok = 0;
+	} else if (*area != 0) {
+		ok = centroid_y(h, x, y);
+	}
+	GEOSGeom_destroy_r(h, x);
+	return ok;
+}
+
 #ifdef __GLIBC__
 #include <malloc.h>
 static void trim_c_heap(void) { malloc_trim(0); }
@@ -168,4 +201,25 @@ func (c *cContext) centroidY(g *geos.Geom) float64 {
 		panic(fmt.Errorf("GEOS centroid failed")) // as go-geos's Centroid would
 	}
 	return float64(y)
+}
+
+// clipMeetArea is cellArea of p's intersection (in the overlay's
+// precision) with u clipped to b, as ov.cellArea(ov.intersection(p,
+// u.ClipByRect(b))) makes it, the clip and the intersection destroyed at
+// once.
+func (c *cContext) clipMeetArea(p, u *geos.Geom, b orb.Bound, prec float64) float64 {
+	var area, y C.double
+	var empty C.int
+	ok := C.clip_meet_area(c.h, (*goGEOSGeom)(unsafe.Pointer(p)).cGeom, (*goGEOSGeom)(unsafe.Pointer(u)).cGeom,
+		C.double(b.Min[0]), C.double(b.Min[1]), C.double(b.Max[0]), C.double(b.Max[1]), C.double(prec), &area, &y, &empty)
+	runtime.KeepAlive(p)
+	runtime.KeepAlive(u)
+	if ok == 0 {
+		panic(fmt.Errorf("GEOS clip or intersection failed")) // as go-geos's would
+	}
+	if empty != 0 || area == 0 {
+		return 0
+	}
+	kx, ky := geo.DegreeScale(float64(y))
+	return float64(area) * kx * ky
 }

@@ -124,3 +124,71 @@ func TestCentroidYAsGoGEOS(t *testing.T) {
 		t.Fatalf("%d geometries compared: the test wants more", n)
 	}
 }
+
+// TestClipMeetAreaAsGoGEOS: a piece's area within a unit clipped to the
+// piece's bound, taken in C (clip and intersection destroyed at once), is
+// go-geos's to the last bit — floating and snapped to radiusGrid — for
+// every pair of a demo town parcel and an area its bound meets, clipped to
+// the parcel's bound and to a quarter of it.
+func TestClipMeetAreaAsGoGEOS(t *testing.T) {
+	var fs []*geo.Feature
+	if _, err := demotown.Generate(demotown.Options{Seed: 6, Size: "small"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	gc := geos.NewContext()
+	cc, err := newCContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.close()
+	type unit struct {
+		g *geos.Geom
+		b orb.Bound
+	}
+	var units []unit
+	for _, f := range fs {
+		if f.Layer == geo.Areas {
+			g, err := toGEOS(gc, f.Geom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			units = append(units, unit{g, f.Geom.Bound()})
+		}
+	}
+	n, partial := 0, 0
+	for _, f := range fs {
+		if f.Layer != geo.Parcels {
+			continue
+		}
+		pg, err := toGEOS(gc, f.Geom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := overlay{gc: gc}.cellArea(pg)
+		fb := f.Geom.Bound()
+		for _, u := range units {
+			if !u.b.Intersects(fb) {
+				continue
+			}
+			// The piece's bound, and its south-west quarter (a part of it).
+			for k, prec := range []float64{0, radiusGrid, 0, radiusGrid} {
+				b := fb
+				if k >= 2 {
+					b.Max = fb.Center()
+				}
+				got := overlay{gc: gc, prec: prec, cc: cc}.clipMeetArea(pg, u.g, b)
+				want := overlay{gc: gc, prec: prec}.clipMeetArea(pg, u.g, b)
+				if got != want {
+					t.Fatalf("parcel %s, grid %v: %v m² in the unit, go-geos %v", f.SourceID, prec, got, want)
+				}
+				if prec == 0 && got > 0 && got < whole*0.999 {
+					partial++
+				}
+				n++
+			}
+		}
+	}
+	if n < 1000 || partial == 0 {
+		t.Fatalf("%d pairs compared, %d cut by a unit's edge: the test wants more", n, partial)
+	}
+}

@@ -191,7 +191,7 @@ func (u *unitPart) area(ov overlay, ps []piece) float64 {
 		}
 		switch {
 		case u.crosses(p.b):
-			s += ov.cellArea(ov.intersection(p.geom(gc), u.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])))
+			s += ov.clipMeetArea(p.geom(gc), u.g, p.b)
 		case geo.Contains(u.poly, p.at):
 			s += p.area
 		}
@@ -300,6 +300,14 @@ func (ov overlay) cellArea(g *geos.Geom) float64 {
 	}
 	kx, ky := geo.DegreeScale(y)
 	return deg * kx * ky
+}
+
+// clipMeetArea is the cellArea of p's intersection with u clipped to b.
+func (ov overlay) clipMeetArea(p, u *geos.Geom, b orb.Bound) float64 {
+	if ov.cc != nil {
+		return ov.cc.clipMeetArea(p, u, b, ov.prec)
+	}
+	return ov.cellArea(ov.intersection(p, u.ClipByRect(b.Min[0], b.Min[1], b.Max[0], b.Max[1])))
 }
 
 // convexRing returns the polygonal g's only ring counter-clockwise when g
