@@ -300,6 +300,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 					continue
 				}
 				a.Results[i] = res
+				releaseFreedC() // what the collector has freed of earlier rules' GEOS geometries
 			}
 		}()
 	}

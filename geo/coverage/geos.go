@@ -12,19 +12,21 @@ import (
 // overlapArea returns the geodesic area (m²) of the union of polys lying
 // inside unit (nil: all of it): overlapping polygons (a lawn inside a park)
 // count once. The overlay runs in lon/lat, as PostGIS ST_Intersection on
-// geometry(4326) does; the area is measured on the ellipsoid.
+// geometry(4326) does; the area is measured on the ellipsoid. It makes the
+// same GEOS calls as unionGEOS and areaWithin, in a GEOS context of its own
+// (unionWithin) that frees each geometry at once; gc is not used.
 func overlapArea(gc *geos.Context, unit orb.Geometry, polys []orb.Geometry) (float64, error) {
 	if len(polys) == 0 {
 		return 0, nil
 	}
-	all, err := unionGEOS(gc, polys)
-	if err != nil {
+	in, err := unionWithin(unit, polys)
+	if err != nil || in == nil {
 		return 0, err
 	}
-	return areaWithin(gc, all, unit)
+	return geo.Area(in), nil
 }
 
-// unionGEOS returns the union of polys as overlapArea makes it.
+// unionGEOS returns the union of polys as overlapArea makes it, in gc.
 func unionGEOS(gc *geos.Context, polys []orb.Geometry) (*geos.Geom, error) {
 	parts := make([]*geos.Geom, 0, len(polys))
 	for _, p := range polys {

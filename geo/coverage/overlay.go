@@ -30,6 +30,7 @@ func (p geosPanic) Error() string { return fmt.Sprint(p.v) }
 type overlay struct {
 	gc   *geos.Context
 	prec float64
+	cc   *cContext // the same goroutine's, for centroids (nil: go-geos's)
 }
 
 func (ov overlay) union(gs []*geos.Geom) *geos.Geom {
@@ -101,7 +102,7 @@ func (p *piece) geom(gc *geos.Context) *geos.Geom {
 }
 
 // pieces splits a polygonal GEOS geometry into its polygons.
-func pieces(g *geos.Geom) []piece {
+func (ov overlay) pieces(g *geos.Geom) []piece {
 	var out []piece
 	var walk func(g *geos.Geom)
 	walk = func(g *geos.Geom) {
@@ -112,7 +113,7 @@ func pieces(g *geos.Geom) []piece {
 			}
 			bx := g.Bounds()
 			cs := g.ExteriorRing().CoordSeq()
-			out = append(out, piece{g: g, b: orb.Bound{Min: orb.Point{bx.MinX, bx.MinY}, Max: orb.Point{bx.MaxX, bx.MaxY}}, at: orb.Point{cs.X(0), cs.Y(0)}, area: cellArea(g)})
+			out = append(out, piece{g: g, b: orb.Bound{Min: orb.Point{bx.MinX, bx.MinY}, Max: orb.Point{bx.MaxX, bx.MaxY}}, at: orb.Point{cs.X(0), cs.Y(0)}, area: ov.cellArea(g)})
 		case geos.TypeIDMultiPolygon, geos.TypeIDGeometryCollection:
 			for i := 0; i < g.NumGeometries(); i++ {
 				walk(g.Geometry(i))
@@ -190,7 +191,7 @@ func (u *unitPart) area(ov overlay, ps []piece) float64 {
 		}
 		switch {
 		case u.crosses(p.b):
-			s += cellArea(ov.intersection(p.geom(gc), u.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])))
+			s += ov.clipMeetArea(p.geom(gc), u.g, p.b)
 		case geo.Contains(u.poly, p.at):
 			s += p.area
 		}
@@ -274,7 +275,7 @@ func disjointOrUnion(ov overlay, polys []piece) []piece {
 		for k, i := range g {
 			gs[k] = kept[i].geom(gc)
 		}
-		out = append(out, pieces(ov.union(gs))...)
+		out = append(out, ov.pieces(ov.union(gs))...)
 	}
 	return out
 }
@@ -283,7 +284,7 @@ func disjointOrUnion(ov overlay, polys []piece) []piece {
 // geometry no larger than a cell (0 for nil or empty): its area in square
 // degrees times the ellipsoid's scales at its centroid's latitude, which
 // over a cell differs from the geodesic area by a part in 10⁸.
-func cellArea(g *geos.Geom) float64 {
+func (ov overlay) cellArea(g *geos.Geom) float64 {
 	if g == nil || g.IsEmpty() {
 		return 0
 	}
@@ -291,8 +292,22 @@ func cellArea(g *geos.Geom) float64 {
 	if deg == 0 {
 		return 0
 	}
-	kx, ky := geo.DegreeScale(g.Centroid().Y())
+	var y float64
+	if ov.cc != nil {
+		y = ov.cc.centroidY(g)
+	} else {
+		y = g.Centroid().Y()
+	}
+	kx, ky := geo.DegreeScale(y)
 	return deg * kx * ky
+}
+
+// clipMeetArea is the cellArea of p's intersection with u clipped to b.
+func (ov overlay) clipMeetArea(p, u *geos.Geom, b orb.Bound) float64 {
+	if ov.cc != nil {
+		return ov.cc.clipMeetArea(p, u, b, ov.prec)
+	}
+	return ov.cellArea(ov.intersection(p, u.ClipByRect(b.Min[0], b.Min[1], b.Max[0], b.Max[1])))
 }
 
 // convexRing returns the polygonal g's only ring counter-clockwise when g

@@ -64,9 +64,9 @@ func TestConvexClipAreaEqualsGEOS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := cellArea(pg.Intersection(bg))
+		want := overlay{gc: gc}.cellArea(pg.Intersection(bg))
 		got := convexClipArea(poly, ring)
-		whole := cellArea(pg)
+		whole := overlay{gc: gc}.cellArea(pg)
 		switch {
 		case want == 0:
 			missed++

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/project"
+	"github.com/tidwall/rtree"
 	"github.com/twpayne/go-geos"
 )
 
@@ -37,7 +38,7 @@ func (a *Audit) radiusCoverage(ctx context.Context, snap *index.Snapshot, r *Rul
 		}
 		return 1
 	}, false)
-	st, err := newRadiusState(ctx, snap, r, res.Units)
+	st, err := newRadiusState(ctx, snap, r, res.Units, a)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ type radiusState struct {
 	free  []cellFree       // each cell's free land, made for what-ifs
 }
 
-func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*UnitResult) (*radiusState, error) {
+func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*UnitResult, a *Audit) (*radiusState, error) {
 	st := &radiusState{rule: r}
 	for _, ur := range urs {
 		st.units = append(st.units, ur.Unit)
@@ -97,24 +98,52 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	cellSet := map[[2]int]bool{}
 	n := 0
 	var err error
+	// The land is the audit's parcel tree when each parcel (in a.Parcels'
+	// order, which built it) is residential land.
+	i, allLand := 0, true
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if n++; n%checkEvery == 0 {
 			if err = ctx.Err(); err != nil {
 				return false
 			}
 		}
-		if !residentialLand(f) {
-			return true
+		if !residentialLand(f) || i >= len(a.Parcels) || a.Parcels[i].ID != f.ID {
+			allLand = false
+			return false
 		}
-		b := f.Geom.Bound()
-		st.land.Insert(b.Min, b.Max, f.Geom)
-		for _, k := range cellsOf(b) {
+		i++
+		for _, k := range cellsOf(f.Geom.Bound()) {
 			cellSet[k] = true
 		}
 		return true
 	})
 	if err != nil {
 		return nil, err
+	}
+	if allLand && i == len(a.Parcels) {
+		st.land.parcels = a.ptree.Copy() // shares its nodes; keeps no hold on a
+	} else {
+		clear(cellSet)
+		st.land.own = &rtree.RTreeG[orb.Geometry]{}
+		snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
+			if n++; n%checkEvery == 0 {
+				if err = ctx.Err(); err != nil {
+					return false
+				}
+			}
+			if !residentialLand(f) {
+				return true
+			}
+			b := f.Geom.Bound()
+			st.land.own.Insert(b.Min, b.Max, f.Geom)
+			for _, k := range cellsOf(b) {
+				cellSet[k] = true
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	var bufErr error
 	bgc := geos.NewContext() // the buffers', made on this goroutine

@@ -26,11 +26,33 @@ const radiusWorkers = 4
 // residential land, the radii and the units reported on.
 type radiusCells struct {
 	units []*Unit // the units reported on, the city first
-	land  rtree.RTreeG[orb.Geometry]
+	land  landIndex
 	bufs  []*indexed // the radii, with their edges indexed
 	btree rtree.RTreeG[int]
 	// freeMu guards the cells' free land (cellFree), made by what-ifs.
 	freeMu sync.Mutex
+}
+
+// landIndex is the residential land by bounds. When every parcel is
+// residential land it is the audit's parcel tree (parcels): the very tree
+// a land tree would be, the same bounds inserted in the same order, so
+// searches find the same polygons in the same order, without a second
+// tree of a million parcels. Else it is a tree of its own (own).
+type landIndex struct {
+	parcels *rtree.RTreeG[*Parcel] // a copy of the audit's, searched only
+	own     *rtree.RTreeG[orb.Geometry]
+}
+
+// search calls fn with each land polygon whose bound meets b, in the
+// tree's order, until fn returns false.
+func (l landIndex) search(b orb.Bound, fn func(orb.Geometry) bool) {
+	if l.parcels != nil {
+		l.parcels.Search(b.Min, b.Max, func(_, _ [2]float64, p *Parcel) bool { return fn(p.Geom) })
+		return
+	}
+	if l.own != nil {
+		l.own.Search(b.Min, b.Max, func(_, _ [2]float64, g orb.Geometry) bool { return fn(g) })
+	}
 }
 
 // radiusCellArea is one cell's land and covered land (m²), in total and
@@ -79,7 +101,10 @@ func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, whic
 	for w := 0; w < workers; w++ {
 		go func() {
 			gc := geos.NewContext()
-			var first error
+			cc, first := newCContext()
+			if first == nil {
+				defer cc.close()
+			}
 			for i := range jobs {
 				if first != nil {
 					continue
@@ -92,9 +117,9 @@ func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, whic
 				if free != nil {
 					fr = &free[i]
 				}
-				first = rc.measureCell(gc, &cells[i], extra, &etree, p, fr)
+				first = rc.measureCell(gc, cc, &cells[i], extra, &etree, p, fr)
 			}
-			errs <- first
+			errs <- first // before cc is closed: nothing uses it past the jobs
 		}()
 	}
 	var err error
@@ -118,18 +143,18 @@ func (rc *radiusCells) measure(ctx context.Context, cells []radiusCellArea, whic
 // themselves, or on near-coincident edges), the cell is overlaid again with
 // its land made valid and every union and intersection snapped to
 // radiusGrid, which GEOS's OverlayNG carries out robustly.
-func (rc *radiusCells) measureCell(gc *geos.Context, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea, fr *cellFree) error {
+func (rc *radiusCells) measureCell(gc *geos.Context, cc *cContext, c *radiusCellArea, extra []*indexed, etree *rtree.RTreeG[int], prev *radiusCellArea, fr *cellFree) error {
 	at := *c
 	if prev != nil && fr != nil && prev.prec == 0 && prev.ix == c.ix && prev.iy == c.iy {
-		if rc.deltaCell(overlay{gc: gc}, c, prev, fr, extra, etree) == nil {
+		if rc.deltaCell(overlay{gc: gc, cc: cc}, c, prev, fr, extra, etree) == nil {
 			return nil
 		}
 		*c = at
 	}
-	err := rc.overlayCell(overlay{gc: gc}, c, extra, etree, prev)
+	err := rc.overlayCell(overlay{gc: gc, cc: cc}, c, extra, etree, prev)
 	if _, ok := err.(geosPanic); ok {
 		*c = at
-		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid}, c, extra, etree, prev)
+		err = rc.overlayCell(overlay{gc: gc, prec: radiusGrid, cc: cc}, c, extra, etree, prev)
 	}
 	if err != nil {
 		return fmt.Errorf("GEOS overlay of the cell at %.2f,%.2f: %w", float64(c.ix)*RadiusCell, float64(c.iy)*RadiusCell, err)
@@ -187,7 +212,7 @@ func (rc *radiusCells) deltaCell(ov overlay, c *radiusCellArea, prev *radiusCell
 			if err != nil {
 				return err
 			}
-			if ar = cellArea(ov.intersection(g, ov.union(bs))); ar == 0 {
+			if ar = ov.cellArea(ov.intersection(g, ov.union(bs))); ar == 0 {
 				continue
 			}
 		}
@@ -255,6 +280,10 @@ func (rc *radiusCells) makeFree(gc *geos.Context, c *radiusCellArea, fr *cellFre
 			}
 		}()
 		ov := overlay{gc: gc}
+		if cc, err := newCContext(); err == nil {
+			defer cc.close()
+			ov.cc = cc
+		}
 		lands, err := rc.cellLand(ov, c.bound())
 		if err != nil || len(lands) == 0 {
 			return err
@@ -303,7 +332,7 @@ func (rc *radiusCells) freeLand(ov overlay, c *radiusCellArea, landP []piece) (a
 			}
 			bs = append(bs, g)
 		}
-		for _, q := range pieces(p.geom(ov.gc).Difference(ov.union(bs))) {
+		for _, q := range ov.pieces(p.geom(ov.gc).Difference(ov.union(bs))) {
 			free = append(free, part{piece: q})
 		}
 	}
@@ -328,10 +357,10 @@ func (rc *radiusCells) freeLand(ov overlay, c *radiusCellArea, landP []piece) (a
 			case in.crosses(p.b):
 				g := p.geom(ov.gc)
 				uc := in.g.ClipByRect(p.b.Min[0], p.b.Min[1], p.b.Max[0], p.b.Max[1])
-				for _, q := range pieces(ov.intersection(g, uc)) {
+				for _, q := range ov.pieces(ov.intersection(g, uc)) {
 					next = append(next, part{piece: q, units: append(append([]int(nil), p.units...), k)})
 				}
-				for _, q := range pieces(g.Difference(uc)) {
+				for _, q := range ov.pieces(g.Difference(uc)) {
 					next = append(next, part{piece: q, units: p.units})
 				}
 				continue
@@ -475,7 +504,7 @@ func clipToCell(gc *geos.Context, g orb.Geometry, cb orb.Bound) (*geos.Geom, err
 func (rc *radiusCells) cellLand(ov overlay, cb orb.Bound) ([]piece, error) {
 	var lands []piece
 	var err error
-	rc.land.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool {
+	rc.land.search(cb, func(g orb.Geometry) bool {
 		for _, poly := range geo.Polygons(g) {
 			pb := poly.Bound()
 			if len(poly) == 0 || len(poly[0]) < 4 || !pb.Intersects(cb) {
@@ -513,7 +542,7 @@ func cutLand(ov overlay, poly orb.Polygon, cb orb.Bound, whole bool) ([]piece, e
 			return nil, err
 		}
 	}
-	return pieces(x), nil
+	return ov.pieces(x), nil
 }
 
 // coveredLand is the land (landP) inside the radii: each piece inside a
@@ -541,7 +570,7 @@ func (rc *radiusCells) coveredLand(ov overlay, cb orb.Bound, landP []piece, extr
 				}
 				bs = append(bs, g)
 			}
-			covP = append(covP, pieces(ov.intersection(p.geom(ov.gc), ov.union(bs)))...)
+			covP = append(covP, ov.pieces(ov.intersection(p.geom(ov.gc), ov.union(bs)))...)
 		}
 	}
 	return covP, nil

@@ -1,7 +1,14 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/greenreach/greenreach/geo/coverage"
@@ -101,6 +108,19 @@ func finite(v float64) *float64 {
 // NewJSON returns the audit as JSON, its titles, descriptions and units
 // note in l (codes — type, level, status, measure — and names as they are).
 func NewJSON(a *coverage.Audit, l i18n.Lang) JSON {
+	out := jsonHead(a, l)
+	for _, r := range a.Results {
+		rj := resultJSON(r, l)
+		for _, u := range r.Units {
+			rj.Units = append(rj.Units, unitJSON(r, u))
+		}
+		out.Results = append(out.Results, rj)
+	}
+	return out
+}
+
+// jsonHead is the audit's JSON without its results.
+func jsonHead(a *coverage.Audit, l i18n.Lang) JSON {
 	w := Options{Lang: l}.words()
 	out := JSON{Rules: a.Rules.Name, Mode: a.Mode, Generated: a.Generated, Network: a.Network, Parcels: len(a.Parcels), ResidentsBySource: sourcesJSON(a.Sources),
 		Units: "areas", GridSize: a.GridSize, UnitsNote: w.unitsNote(a)}
@@ -110,30 +130,153 @@ func NewJSON(a *coverage.Audit, l i18n.Lang) JSON {
 	for _, p := range a.Parcels {
 		out.Residents += p.Population
 	}
-	for _, r := range a.Results {
-		rj := ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source.In(w.lang)}
-		for _, u := range r.Units {
-			uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
-				Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),
-				Numerator: math.Round(u.Numerator*100) / 100, Denominator: math.Round(u.Denominator*100) / 100, Failing: u.Failing}
-			if !u.NA {
-				uj.Value = finite(u.Value)
-			}
-			if r.Rule.Type == coverage.WalkAccess && u.Residents > 0 {
-				uj.Straight = finite(u.Straight)
-			}
-			if u.Residents > 0 {
-				s := sourcesJSON(u.Sources)
-				uj.ResidentsBySource = &s
-			}
-			for _, g := range u.Gaps {
-				uj.Gaps = append(uj.Gaps, GapJSON{g.Road, g.Side, math.Round(g.Length*10) / 10})
-			}
-			rj.Units = append(rj.Units, uj)
-		}
-		out.Results = append(out.Results, rj)
-	}
 	return out
+}
+
+// resultJSON is a rule's result without its units.
+func resultJSON(r *coverage.Result, l i18n.Lang) ResultJSON {
+	w := Options{Lang: l}.words()
+	return ResultJSON{ID: r.Rule.ID, Title: r.Rule.Title.In(w.lang), Description: r.Rule.Description.In(w.lang), Type: r.Rule.Type, Measure: coverage.Measure(r.Rule.Type), Source: r.Rule.Source.In(w.lang)}
+}
+
+// unitJSON is a rule's figure for one unit (its failing parcels shared
+// with u's).
+func unitJSON(r *coverage.Result, u *coverage.UnitResult) UnitJSON {
+	uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
+		Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),
+		Numerator: math.Round(u.Numerator*100) / 100, Denominator: math.Round(u.Denominator*100) / 100, Failing: u.Failing}
+	if !u.NA {
+		uj.Value = finite(u.Value)
+	}
+	if r.Rule.Type == coverage.WalkAccess && u.Residents > 0 {
+		uj.Straight = finite(u.Straight)
+	}
+	if u.Residents > 0 {
+		s := sourcesJSON(u.Sources)
+		uj.ResidentsBySource = &s
+	}
+	for _, g := range u.Gaps {
+		uj.Gaps = append(uj.Gaps, GapJSON{g.Road, g.Side, math.Round(g.Length*10) / 10})
+	}
+	return uj
+}
+
+// jsonIndent is the report's indentation, as json.Encoder.SetIndent("", jsonIndent).
+const jsonIndent = "  "
+
+// WriteJSON writes NewJSON(a, l) indented as a json.Encoder with
+// SetIndent("", "  ") does, byte for byte, without holding the report in
+// memory: a metro's failing parcels make it hundreds of megabytes. Each
+// part is marshalled by encoding/json at its depth; only the failing
+// parcels (integers) are written here one at a time.
+func WriteJSON(w io.Writer, a *coverage.Audit, l i18n.Lang) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	head := jsonHead(a, l)
+	b, err := json.MarshalIndent(head, "", jsonIndent)
+	if err != nil {
+		return err
+	}
+	// The head's results are null: the results are written in their place.
+	const hole = "\n" + jsonIndent + `"results": null`
+	at := bytes.Index(b, []byte(hole))
+	if at < 0 || len(a.Results) == 0 {
+		if at < 0 {
+			return fmt.Errorf("report: no results key in the JSON head")
+		}
+		bw.Write(b)
+		bw.WriteByte('\n')
+		return bw.Flush()
+	}
+	bw.Write(b[:at+len(hole)-len("null")])
+	p1, p2 := strings.Repeat(jsonIndent, 1), strings.Repeat(jsonIndent, 2)
+	bw.WriteString("[")
+	for i, r := range a.Results {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n" + p2)
+		if err := writeResultJSON(bw, r, l, 2); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n" + p1 + "]")
+	bw.Write(b[at+len(hole):])
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// writeResultJSON writes one rule's result at depth (levels of indentation).
+func writeResultJSON(bw *bufio.Writer, r *coverage.Result, l i18n.Lang, depth int) error {
+	in := strings.Repeat(jsonIndent, depth)
+	b, err := json.MarshalIndent(resultJSON(r, l), in, jsonIndent)
+	if err != nil {
+		return err
+	}
+	// Units is the last field, null in this marshalling.
+	const tail = `"units": null`
+	end := []byte("\n" + in + "}")
+	if !bytes.HasSuffix(b, end) || !bytes.HasSuffix(b[:len(b)-len(end)], []byte(tail)) {
+		return fmt.Errorf("report: units are not the last field of a result")
+	}
+	if len(r.Units) == 0 {
+		_, err := bw.Write(b)
+		return err
+	}
+	bw.Write(b[:len(b)-len(end)-len("null")])
+	bw.WriteString("[")
+	for i, u := range r.Units {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n" + in + jsonIndent + jsonIndent)
+		if err := writeUnitJSON(bw, unitJSON(r, u), depth+2); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n" + in + jsonIndent + "]")
+	_, err = bw.Write(end)
+	return err
+}
+
+// writeUnitJSON writes one unit's figures at depth, its failing parcels
+// one by one.
+func writeUnitJSON(bw *bufio.Writer, uj UnitJSON, depth int) error {
+	failing, gaps := uj.Failing, uj.Gaps
+	uj.Failing, uj.Gaps = nil, nil // the last two fields, omitted when empty
+	in := strings.Repeat(jsonIndent, depth)
+	b, err := json.MarshalIndent(uj, in, jsonIndent)
+	if err != nil {
+		return err
+	}
+	end := []byte("\n" + in + "}")
+	if !bytes.HasSuffix(b, end) {
+		return fmt.Errorf("report: a unit's JSON does not end in }")
+	}
+	bw.Write(b[:len(b)-len(end)])
+	field := "\n" + in + jsonIndent
+	if len(failing) > 0 {
+		bw.WriteString("," + field + `"failing_parcels": [`)
+		var num []byte
+		for i, id := range failing {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString(field + jsonIndent)
+			num = strconv.AppendInt(num[:0], id, 10)
+			bw.Write(num)
+		}
+		bw.WriteString(field + "]")
+	}
+	if len(gaps) > 0 {
+		g, err := json.MarshalIndent(gaps, in+jsonIndent, jsonIndent)
+		if err != nil {
+			return err
+		}
+		bw.WriteString("," + field + `"gaps": `)
+		bw.Write(g)
+	}
+	_, err = bw.Write(end)
+	return err
 }
 
 // GeoJSON returns the evidence as features: each unit with its verdict

@@ -43,9 +43,7 @@ func Write(w io.Writer, a *coverage.Audit, format string, opt Options) error {
 	case "table", "":
 		return WriteTable(w, a, opt.Lang)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(NewJSON(a, opt.Lang))
+		return WriteJSON(w, a, opt.Lang)
 	case "csv":
 		return WriteCSV(w, a, opt)
 	case "geojson":
