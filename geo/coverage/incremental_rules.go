@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 
@@ -60,8 +59,10 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 		if walk {
 			out.pointDist = slices.Clone(res.pointDist)
 		}
-		out.Distance, out.Share, out.Straight = maps.Clone(res.Distance), maps.Clone(res.Share), maps.Clone(res.Straight)
-		out.Target = maps.Clone(res.Target)
+		out.Distance, out.Share, out.Straight = res.Distance.clone(), res.Share.clone(), res.Straight.clone()
+		if walk {
+			out.Target = res.Target.clone()
+		}
 		sts := make([]straightTarget, len(ts))
 		stp := make([]*straightTarget, len(ts))
 		for i, f := range ts {
@@ -80,11 +81,11 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 			}
 		}
 		for _, p := range touched {
-			out.Distance[p.ID], out.Share[p.ID] = parcelFigures(p, out.pointDist, r.Meters)
-			out.Straight[p.ID], _ = parcelFigures(p, out.pointStraight, r.Meters)
+			out.Distance.v[p.ix], out.Share.v[p.ix] = parcelFigures(p, out.pointDist, r.Meters)
+			out.Straight.v[p.ix], _ = parcelFigures(p, out.pointStraight, r.Meters)
 		}
 	}
-	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 { return out.Share[p.ID] }, true, func(p *Parcel) float64 {
+	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 { return out.Share.v[p.ix] }, true, func(p *Parcel) float64 {
 		return float64(p.pointsWithin(out.pointStraight, r.Meters)) / float64(p.count)
 	})
 	if err != nil {
@@ -134,10 +135,9 @@ func (u *updater) walkPoints(out *Result, ps []*Parcel, ts []*geo.Feature) error
 				best, bestLabel = int(i), label
 			}
 		}
+		out.Target.v[p.ix] = NoTarget
 		if best >= 0 {
-			out.Target[p.ID] = ts[bestLabel].ID
-		} else {
-			delete(out.Target, p.ID)
+			out.Target.v[p.ix] = ts[bestLabel].ID
 		}
 	}
 	return nil
@@ -274,10 +274,10 @@ func (u *updater) radiusCoverage(res *Result, was, now []*geo.Feature) (*Result,
 			sts[i] = straightTarget{f, f.Bound(), rad}
 			stp[i] = &sts[i]
 		}
-		out.Distance = maps.Clone(res.Distance)
+		out.Distance = res.Distance.clone()
 		var cs []straightCand
 		for _, p := range touched {
-			out.Distance[p.ID], cs = straightNearest(p.Point, stp, cs, true)
+			out.Distance.v[p.ix], cs = straightNearest(p.Point, stp, cs, true)
 		}
 		st, err := u.radiusState(res.radius, was, now)
 		if err != nil {
@@ -286,7 +286,7 @@ func (u *updater) radiusCoverage(res *Result, was, now []*geo.Feature) (*Result,
 		out.radius = st
 	}
 	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 {
-		if math.IsInf(out.Distance[p.ID], 1) {
+		if math.IsInf(out.Distance.v[p.ix], 1) {
 			return 0
 		}
 		return 1
