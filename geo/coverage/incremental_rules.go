@@ -184,11 +184,12 @@ func unitsOf(res *Result, ps []*Parcel) []int {
 func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	na := u.na
 	if un == na.Units[0] || un.Geom == nil {
+		city := un == na.Units[0] // every parcel's first unit
 		for i, p := range na.Parcels {
 			if i%checkEvery == 0 && u.ctx.Err() != nil {
 				return
 			}
-			if slices.Contains(p.Units, un) {
+			if city || slices.Contains(p.Units, un) {
 				fn(p)
 			}
 		}
