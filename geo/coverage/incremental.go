@@ -240,7 +240,7 @@ func (u *updater) parcels() error {
 	a, na := u.a, u.na
 	for _, f := range put {
 		old, ok := olds[f.ID]
-		p, _ := a.parcel(f.ID)
+		p, _ := a.Parcel(f.ID)
 		switch {
 		case !ok || p == nil:
 			return fmt.Errorf("%w: parcels added or deleted", ErrWide)

@@ -128,8 +128,8 @@ func (a *Audit) byParcel(v []float64) *PerParcel[float64] {
 	return &PerParcel[float64]{ix: a.pix, v: v}
 }
 
-// parcel returns the audit's parcel with this id.
-func (a *Audit) parcel(id int64) (*Parcel, bool) {
+// Parcel returns the audit's parcel with this id.
+func (a *Audit) Parcel(id int64) (*Parcel, bool) {
 	i, ok := a.pix.of(id)
 	if !ok {
 		return nil, false

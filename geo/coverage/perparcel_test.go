@@ -33,16 +33,16 @@ func TestPerParcel(t *testing.T) {
 			if v, ok := m.Get(p.ID); !ok || v != want[p.ID] || m.Of(p.ID) != v {
 				t.Errorf("%v: Get(%d) = %g, %v; want %g", ids, p.ID, v, ok, want[p.ID])
 			}
-			if q, ok := a.parcel(p.ID); !ok || q != p {
-				t.Errorf("%v: parcel(%d) = %v, %v", ids, p.ID, q, ok)
+			if q, ok := a.Parcel(p.ID); !ok || q != p {
+				t.Errorf("%v: Parcel(%d) = %v, %v", ids, p.ID, q, ok)
 			}
 		}
 		for _, id := range []int64{0, 4, 31, 45, -1} {
 			if v, ok := m.Get(id); ok || v != 0 || m.Of(id) != 0 {
 				t.Errorf("%v: Get(%d) = %g, %v; want none", ids, id, v, ok)
 			}
-			if _, ok := a.parcel(id); ok {
-				t.Errorf("%v: parcel(%d) found", ids, id)
+			if _, ok := a.Parcel(id); ok {
+				t.Errorf("%v: Parcel(%d) found", ids, id)
 			}
 		}
 		var got []int64
