@@ -96,14 +96,14 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		}
 		res.Target = &PerParcel[int64]{ix: a.pix, v: target}
 	}
-	far, share := a.perParcel(res.pointDist, r.Meters)
-	straightFar, straightShare := a.perParcel(straight, r.Meters)
-	res.Distance, res.Share, res.Straight = a.byParcel(far), a.byParcel(share), a.byParcel(straightFar)
-	res.Units = a.shares(r, r.Pass, func(i int) float64 { return share[i] }, true)
+	var straightShare *PerParcel[float64]
+	res.Distance, res.Share = a.pointFigures(res.pointDist, r.Meters)
+	res.Straight, straightShare = a.pointFigures(straight, r.Meters)
+	res.Units = a.shares(r, r.Pass, res.Share.At, true)
 	// The straight-line share beside it.
 	straightCovered := make([]float64, len(a.Units))
 	a.eachUnit(res.Units, func(i int, p *Parcel, ur *UnitResult) {
-		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare[i]
+		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare.At(i)
 	})
 	for _, ur := range res.Units {
 		if ur.Residents > 0 {

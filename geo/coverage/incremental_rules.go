@@ -59,7 +59,6 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 		if walk {
 			out.pointDist = slices.Clone(res.pointDist)
 		}
-		out.Distance, out.Share, out.Straight = res.Distance.clone(), res.Share.clone(), res.Straight.clone()
 		if walk {
 			out.Target = res.Target.clone()
 		}
@@ -80,12 +79,10 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 				return nil, err
 			}
 		}
-		for _, p := range touched {
-			out.Distance.v[p.ix], out.Share.v[p.ix] = parcelFigures(p, out.pointDist, r.Meters)
-			out.Straight.v[p.ix], _ = parcelFigures(p, out.pointStraight, r.Meters)
-		}
+		out.Distance, out.Share = u.na.pointFigures(out.pointDist, r.Meters)
+		out.Straight, _ = u.na.pointFigures(out.pointStraight, r.Meters)
 	}
-	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 { return out.Share.v[p.ix] }, true, func(p *Parcel) float64 {
+	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 { return out.Share.At(int(p.ix)) }, true, func(p *Parcel) float64 {
 		return float64(p.pointsWithin(out.pointStraight, r.Meters)) / float64(p.count)
 	})
 	if err != nil {
@@ -141,19 +138,6 @@ func (u *updater) walkPoints(out *Result, ps []*Parcel, ts []*geo.Feature) error
 		}
 	}
 	return nil
-}
-
-// parcelFigures is perParcel for one parcel: its farthest point's
-// distance and the share of its points within meters.
-func parcelFigures(p *Parcel, dist []float64, meters float64) (far, share float64) {
-	in := 0
-	for _, d := range dist[p.first : p.first+p.count] {
-		far = math.Max(far, d)
-		if d <= meters {
-			in++
-		}
-	}
-	return far, float64(in) / float64(p.count)
 }
 
 // unitsOf returns the indexes into res.Units of the units holding any of

@@ -56,10 +56,12 @@ func (x *parcelIndex) same(y *parcelIndex) bool {
 }
 
 // PerParcel is a figure for every parcel of an audit, in the order of its
-// Parcels; a nil *PerParcel holds none (its Get finds nothing).
+// Parcels, kept or worked out when asked from figures the audit keeps; a
+// nil *PerParcel holds none (its Get finds nothing).
 type PerParcel[T float64 | int64] struct {
 	ix *parcelIndex
 	v  []T
+	of func(i int) T // when v is nil: the figure of Parcels[i]
 }
 
 // Len is how many parcels it has a figure for.
@@ -67,11 +69,16 @@ func (m *PerParcel[T]) Len() int {
 	if m == nil {
 		return 0
 	}
-	return len(m.v)
+	return len(m.ix.ids)
 }
 
 // At returns the figure of the audit's Parcels[i].
-func (m *PerParcel[T]) At(i int) T { return m.v[i] }
+func (m *PerParcel[T]) At(i int) T {
+	if m.v == nil {
+		return m.of(i)
+	}
+	return m.v[i]
+}
 
 // Get returns the figure of the parcel with this id; false (and zero)
 // when it is not one of the audit's parcels.
@@ -85,7 +92,7 @@ func (m *PerParcel[T]) Get(id int64) (T, bool) {
 		var zero T
 		return zero, false
 	}
-	return m.v[i], true
+	return m.At(i), true
 }
 
 // Of is Get's figure alone: zero for an id that is no parcel of the
@@ -106,16 +113,16 @@ func (m *PerParcel[T]) All() iter.Seq2[int64, T] {
 			if m.ix.at != nil {
 				i = int(m.ix.at[k])
 			}
-			if !yield(id, m.v[i]) {
+			if !yield(id, m.At(i)) {
 				return
 			}
 		}
 	}
 }
 
-// clone returns a copy whose figures can be changed.
+// clone returns a copy whose kept figures can be changed.
 func (m *PerParcel[T]) clone() *PerParcel[T] {
-	return &PerParcel[T]{ix: m.ix, v: slices.Clone(m.v)}
+	return &PerParcel[T]{ix: m.ix, v: slices.Clone(m.v), of: m.of}
 }
 
 // NoTarget is the figure of Result.Target for a parcel that no target
@@ -126,6 +133,36 @@ const NoTarget = math.MinInt64
 // id; v becomes the result's (not copied).
 func (a *Audit) byParcel(v []float64) *PerParcel[float64] {
 	return &PerParcel[float64]{ix: a.pix, v: v}
+}
+
+// pointFigures returns a walk_access rule's figures per parcel worked out
+// from its resident points' distances dist (which the rule keeps): each
+// parcel's farthest point's distance (so a parcel is within a distance
+// when all its residents are) and the share of its points — so of its
+// residents — within meters.
+func (a *Audit) pointFigures(dist []float64, meters float64) (far, share *PerParcel[float64]) {
+	ps := a.Parcels
+	far = &PerParcel[float64]{ix: a.pix, of: func(i int) float64 {
+		f, _ := parcelFigures(ps[i], dist, meters)
+		return f
+	}}
+	share = &PerParcel[float64]{ix: a.pix, of: func(i int) float64 {
+		_, s := parcelFigures(ps[i], dist, meters)
+		return s
+	}}
+	return far, share
+}
+
+// parcelFigures is pointFigures for one parcel.
+func parcelFigures(p *Parcel, dist []float64, meters float64) (far, share float64) {
+	in := 0
+	for _, d := range dist[p.first : p.first+p.count] {
+		far = math.Max(far, d)
+		if d <= meters {
+			in++
+		}
+	}
+	return far, float64(in) / float64(p.count)
 }
 
 // Parcel returns the audit's parcel with this id.

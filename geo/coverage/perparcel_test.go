@@ -75,3 +75,25 @@ func TestPerParcel(t *testing.T) {
 		t.Errorf("nil: All gives a figure")
 	}
 }
+
+// TestPointFigures: a walk rule's per-parcel figures, worked out from its
+// points' distances, are each parcel's farthest point and the share of its
+// points within the metres (none: 0 m and no share).
+func TestPointFigures(t *testing.T) {
+	inf := math.Inf(1)
+	dist := []float64{100, 250, 40, inf, 300, 299.5}
+	ps := []*Parcel{{ID: 7, first: 0, count: 3}, {ID: 9, first: 3, count: 2}, {ID: 12, first: 5, count: 1}, {ID: 15, first: 6, count: 0}}
+	a := &Audit{Parcels: ps, pix: newParcelIndex(ps)}
+	far, share := a.pointFigures(dist, 300)
+	want := []struct{ far, share float64 }{{250, 1}, {inf, 0.5}, {299.5, 1}, {0, math.NaN()}}
+	if far.Len() != len(ps) || share.Len() != len(ps) {
+		t.Fatalf("%d and %d figures, want %d", far.Len(), share.Len(), len(ps))
+	}
+	for i, p := range ps {
+		f, _ := far.Get(p.ID)
+		s, ok := share.Get(p.ID)
+		if !ok || f != want[i].far || f != far.At(i) || !(s == want[i].share || math.IsNaN(s) && math.IsNaN(want[i].share)) {
+			t.Errorf("parcel %d: farthest %g, share %g (%v); want %g, %g", p.ID, f, s, ok, want[i].far, want[i].share)
+		}
+	}
+}
