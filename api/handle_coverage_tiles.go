@@ -58,7 +58,7 @@ func (s *Server) cutCoverageTile(r *http.Request, bufs *tileBuf, base, snap *ind
 			return p
 		}
 		p["rule"], p["meters"] = res.Rule.ID, res.Rule.Meters
-		d, ok := res.Distance[f.ID]
+		d, ok := res.Distance.Get(f.ID)
 		if ok && !math.IsInf(d, 1) {
 			p["distance_m"] = math.Round(d*10) / 10
 		}

@@ -49,7 +49,7 @@ func TestScenarios(t *testing.T) {
 	a, _ := s.audit(httptest.NewRequest("GET", "/", nil), coverage.Walk)
 	var far *coverage.Parcel
 	for _, p := range a.Parcels {
-		if far == nil || a.Results[0].Distance[p.ID] > a.Results[0].Distance[far.ID] {
+		if far == nil || a.Results[0].Distance.Of(p.ID) > a.Results[0].Distance.Of(far.ID) {
 			far = p
 		}
 	}

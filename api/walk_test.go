@@ -156,7 +156,7 @@ func TestCoverageTiles(t *testing.T) {
 	for _, f := range ls[0].Features {
 		id := int64(f.ID.(float64))
 		d, has := f.Properties["distance_m"].(float64)
-		want := res.Distance[id]
+		want := res.Distance.Of(id)
 		if has != !math.IsInf(want, 1) || (has && math.Abs(d-want) > 0.05) {
 			t.Errorf("parcel %d: tile says %v, audit %.1f", id, f.Properties["distance_m"], want)
 		}
@@ -222,7 +222,7 @@ func TestWhatIf(t *testing.T) {
 	var far *geo.Feature
 	worst := -1.0
 	for _, p := range a.Parcels {
-		d := a.Results[0].Distance[p.ID]
+		d := a.Results[0].Distance.Of(p.ID)
 		if math.IsInf(d, 1) {
 			d = 1e9
 		}

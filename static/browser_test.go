@@ -232,11 +232,11 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 	walk := before.Results[0] // park-500m-walk
 	var far *coverage.Parcel
 	for _, p := range before.Parcels {
-		d, ok := walk.Distance[p.ID]
+		d, ok := walk.Distance.Get(p.ID)
 		if !ok {
 			d = math.Inf(1)
 		}
-		if p.Population > 0 && d > walk.Rule.Meters && (far == nil || d > walk.Distance[far.ID] || math.IsInf(d, 1)) {
+		if p.Population > 0 && d > walk.Rule.Meters && (far == nil || d > walk.Distance.Of(far.ID) || math.IsInf(d, 1)) {
 			far = p
 		}
 	}

@@ -71,7 +71,7 @@ type Audit struct {
 	graph *network.Graph
 	ptree rtree.RTreeG[*Parcel] // parcels by their bounds
 	utree rtree.RTreeG[*Unit]   // the areas' units by their bounds
-	byID  map[int64]*Parcel
+	pix   *parcelIndex          // the parcels by id
 	// The residents' points (residents.go), parcel by parcel, and in the
 	// walk mode where each joins the network (+Inf access: nowhere).
 	pts    []orb.Point
@@ -113,6 +113,7 @@ type Parcel struct {
 	// Its residents' points are the audit's pts[first:first+count], each
 	// with an equal share of them (residents.go).
 	first, count int32
+	ix           int32 // its index in the audit's Parcels
 }
 
 // Result is one rule's figures per unit.
@@ -123,16 +124,18 @@ type Result struct {
 	// nearest qualifying target in the audit's mode; +Inf if none. For
 	// walk_access it is the farthest of the parcel's resident points, so a
 	// parcel is within a distance when all its residents are.
-	Distance map[int64]float64
-	Target   map[int64]int64 // walk_access: the nearest target's id
+	Distance *PerParcel[float64]
+	// Target is, for walk_access in the walk mode, the nearest target's id
+	// (NoTarget if none is within Meters); nil in the straight mode.
+	Target *PerParcel[int64]
 	// Straight is, for walk_access, each parcel's straight-line distance
 	// (its farthest point's) to the nearest target within Meters (+Inf
 	// beyond).
-	Straight map[int64]float64
+	Straight *PerParcel[float64]
 	// Share is, for walk_access, the share of each parcel's residents
 	// within Meters (by its resident points); Failing lists the parcels
 	// where it is below 1.
-	Share map[int64]float64
+	Share *PerParcel[float64]
 
 	// Per resident point (walk_access): distance in the audit's mode and
 	// in a straight line.
@@ -234,7 +237,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	}
 	sc := &stopCtx{Context: ctx}
 	ctx = sc
-	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC(), snap: snap, byID: map[int64]*Parcel{}}
+	a := &Audit{Rules: rs, Mode: opt.Mode, Generated: time.Now().UTC(), snap: snap}
 	stage("units and parcels")
 	var w *network.Walks
 	var werr error
@@ -454,7 +457,6 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 			}
 		}
 		a.Parcels = append(a.Parcels, p)
-		a.byID[p.ID] = p
 		pb := p.Geom.Bound()
 		a.ptree.Insert(pb.Min, pb.Max, p)
 		return true
@@ -462,6 +464,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	if err != nil {
 		return err
 	}
+	a.pix = newParcelIndex(a.Parcels)
 	if a.cells != nil {
 		areas = a.cells.units()
 		a.Units = append(a.Units, areas...)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
@@ -115,9 +114,9 @@ func writeFigures(w io.Writer, name string, a *Audit) {
 			u.Unit.Level, u.Unit.ID, u.Value, u.Pass, u.NA, u.Residents, u.Covered, u.Land, u.LandCovered, u.Numerator, u.Denominator, u.Straight, u.Sources,
 			len(u.Failing), digest(func(h io.Writer) { fmt.Fprint(h, u.Failing) }), len(u.Gaps), digest(func(h io.Writer) { fmt.Fprintf(h, "%+v", u.Gaps) }))
 	}
-	perParcel := func(h io.Writer, m map[int64]float64) {
+	perParcel := func(h io.Writer, m *PerParcel[float64]) {
 		for _, p := range a.Parcels {
-			v, ok := m[p.ID]
+			v, ok := m.Get(p.ID)
 			fmt.Fprintf(h, "%d %v %v,", p.ID, v, ok)
 		}
 	}
@@ -139,15 +138,17 @@ func writeFigures(w io.Writer, name string, a *Audit) {
 		if r.Share != nil {
 			fmt.Fprintf(bw, "  share %s\n", digest(func(h io.Writer) { perParcel(h, r.Share) }))
 		}
-		if r.Target != nil {
-			ids := make([]int64, 0, len(r.Target))
-			for id := range r.Target {
-				ids = append(ids, id)
+		if r.Rule.Type == WalkAccess {
+			// The parcels a target reaches (none in the straight mode).
+			var ids []int64
+			for id, t := range r.Target.All() {
+				if t != NoTarget {
+					ids = append(ids, id)
+				}
 			}
-			slices.Sort(ids)
 			fmt.Fprintf(bw, "  target %d %s\n", len(ids), digest(func(h io.Writer) {
 				for _, id := range ids {
-					fmt.Fprintf(h, "%d %d,", id, r.Target[id])
+					fmt.Fprintf(h, "%d %d,", id, r.Target.Of(id))
 				}
 			}))
 		}

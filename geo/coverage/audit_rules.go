@@ -35,20 +35,11 @@ func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer
 	return straightAt(ctx, snap, pts, nil, layer, ok, limit, true)
 }
 
-// byParcel is a figure per parcel (in the order of a.Parcels) by parcel id.
-func (a *Audit) byParcel(v []float64) map[int64]float64 {
-	out := make(map[int64]float64, len(a.Parcels))
-	for i, p := range a.Parcels {
-		out[p.ID] = v[i]
-	}
-	return out
-}
-
 // walkAccess measures every resident point (residents.go) in the audit's
 // mode and in a straight line; a parcel's figure is its points'.
 func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
 	ts := targets(snap, &r.Target)
-	res := &Result{Rule: r, Target: map[int64]int64{}}
+	res := &Result{Rule: r}
 	straight, err := straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
 	if err != nil {
 		return nil, err
@@ -90,26 +81,29 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			}
 		}
 		res.pointDist = dist
-		for _, p := range a.Parcels {
+		target := make([]int64, len(a.Parcels))
+		for k, p := range a.Parcels {
 			best := -1
 			for i := p.first; i < p.first+p.count; i++ {
 				if labels[i] >= 0 && (best < 0 || dist[i] < dist[best]) {
 					best = int(i)
 				}
 			}
+			target[k] = NoTarget
 			if best >= 0 {
-				res.Target[p.ID] = ts[labels[best]].ID
+				target[k] = ts[labels[best]].ID
 			}
 		}
+		res.Target = &PerParcel[int64]{ix: a.pix, v: target}
 	}
-	far, share := a.perParcel(res.pointDist, r.Meters)
-	straightFar, straightShare := a.perParcel(straight, r.Meters)
-	res.Distance, res.Share, res.Straight = a.byParcel(far), a.byParcel(share), a.byParcel(straightFar)
-	res.Units = a.shares(r, r.Pass, func(i int) float64 { return share[i] }, true)
+	var straightShare *PerParcel[float64]
+	res.Distance, res.Share = a.pointFigures(res.pointDist, r.Meters)
+	res.Straight, straightShare = a.pointFigures(straight, r.Meters)
+	res.Units = a.shares(r, r.Pass, res.Share.At, true)
 	// The straight-line share beside it.
 	straightCovered := make([]float64, len(a.Units))
 	a.eachUnit(res.Units, func(i int, p *Parcel, ur *UnitResult) {
-		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare[i]
+		straightCovered[ur.Unit.ix] += float64(p.Population) * straightShare.At(i)
 	})
 	for _, ur := range res.Units {
 		if ur.Residents > 0 {

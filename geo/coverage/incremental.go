@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -241,7 +240,7 @@ func (u *updater) parcels() error {
 	a, na := u.a, u.na
 	for _, f := range put {
 		old, ok := olds[f.ID]
-		p := a.byID[f.ID]
+		p, _ := a.Parcel(f.ID)
 		switch {
 		case !ok || p == nil:
 			return fmt.Errorf("%w: parcels added or deleted", ErrWide)
@@ -261,14 +260,11 @@ func (u *updater) parcels() error {
 	}
 	slices.SortFunc(u.changed, func(p, q *Parcel) int { return cmpID(p.ID, q.ID) })
 	na.Parcels = slices.Clone(a.Parcels)
-	na.byID = maps.Clone(a.byID)
 	na.ptree = *a.ptree.Copy()
 	na.Sources = PopSources{}
 	for _, np := range u.changed {
-		old := a.byID[np.ID]
-		i, _ := slices.BinarySearchFunc(na.Parcels, np.ID, func(p *Parcel, id int64) int { return cmpID(p.ID, id) })
-		na.Parcels[i] = np
-		na.byID[np.ID] = np
+		old := a.Parcels[np.ix]
+		na.Parcels[np.ix] = np
 		b := old.Geom.Bound()
 		na.ptree.Delete(b.Min, b.Max, old)
 		na.ptree.Insert(b.Min, b.Max, np)

@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 
@@ -60,8 +59,9 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 		if walk {
 			out.pointDist = slices.Clone(res.pointDist)
 		}
-		out.Distance, out.Share, out.Straight = maps.Clone(res.Distance), maps.Clone(res.Share), maps.Clone(res.Straight)
-		out.Target = maps.Clone(res.Target)
+		if walk {
+			out.Target = res.Target.clone()
+		}
 		sts := make([]straightTarget, len(ts))
 		stp := make([]*straightTarget, len(ts))
 		for i, f := range ts {
@@ -79,12 +79,10 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 				return nil, err
 			}
 		}
-		for _, p := range touched {
-			out.Distance[p.ID], out.Share[p.ID] = parcelFigures(p, out.pointDist, r.Meters)
-			out.Straight[p.ID], _ = parcelFigures(p, out.pointStraight, r.Meters)
-		}
+		out.Distance, out.Share = u.na.pointFigures(out.pointDist, r.Meters)
+		out.Straight, _ = u.na.pointFigures(out.pointStraight, r.Meters)
 	}
-	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 { return out.Share[p.ID] }, true, func(p *Parcel) float64 {
+	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 { return out.Share.At(int(p.ix)) }, true, func(p *Parcel) float64 {
 		return float64(p.pointsWithin(out.pointStraight, r.Meters)) / float64(p.count)
 	})
 	if err != nil {
@@ -134,26 +132,12 @@ func (u *updater) walkPoints(out *Result, ps []*Parcel, ts []*geo.Feature) error
 				best, bestLabel = int(i), label
 			}
 		}
+		out.Target.v[p.ix] = NoTarget
 		if best >= 0 {
-			out.Target[p.ID] = ts[bestLabel].ID
-		} else {
-			delete(out.Target, p.ID)
+			out.Target.v[p.ix] = ts[bestLabel].ID
 		}
 	}
 	return nil
-}
-
-// parcelFigures is perParcel for one parcel: its farthest point's
-// distance and the share of its points within meters.
-func parcelFigures(p *Parcel, dist []float64, meters float64) (far, share float64) {
-	in := 0
-	for _, d := range dist[p.first : p.first+p.count] {
-		far = math.Max(far, d)
-		if d <= meters {
-			in++
-		}
-	}
-	return far, float64(in) / float64(p.count)
 }
 
 // unitsOf returns the indexes into res.Units of the units holding any of
@@ -184,11 +168,12 @@ func unitsOf(res *Result, ps []*Parcel) []int {
 func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	na := u.na
 	if un == na.Units[0] || un.Geom == nil {
+		city := un == na.Units[0] // every parcel's first unit
 		for i, p := range na.Parcels {
 			if i%checkEvery == 0 && u.ctx.Err() != nil {
 				return
 			}
-			if slices.Contains(p.Units, un) {
+			if city || slices.Contains(p.Units, un) {
 				fn(p)
 			}
 		}
@@ -274,10 +259,10 @@ func (u *updater) radiusCoverage(res *Result, was, now []*geo.Feature) (*Result,
 			sts[i] = straightTarget{f, f.Bound(), rad}
 			stp[i] = &sts[i]
 		}
-		out.Distance = maps.Clone(res.Distance)
+		out.Distance = res.Distance.clone()
 		var cs []straightCand
 		for _, p := range touched {
-			out.Distance[p.ID], cs = straightNearest(p.Point, stp, cs, true)
+			out.Distance.v[p.ix], cs = straightNearest(p.Point, stp, cs, true)
 		}
 		st, err := u.radiusState(res.radius, was, now)
 		if err != nil {
@@ -286,7 +271,7 @@ func (u *updater) radiusCoverage(res *Result, was, now []*geo.Feature) (*Result,
 		out.radius = st
 	}
 	units, err := u.shareUnits(res, append(touched, u.changed...), func(p *Parcel) float64 {
-		if math.IsInf(out.Distance[p.ID], 1) {
+		if math.IsInf(out.Distance.v[p.ix], 1) {
 			return 0
 		}
 		return 1

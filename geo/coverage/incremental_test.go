@@ -366,7 +366,7 @@ func auditDiff(got, want *Audit) string {
 				return fmt.Sprintf("%s %s %s (%d): %s", id, gu.Unit.Level, gu.Unit.Name, gu.Unit.ID, d)
 			}
 		}
-		for name, pair := range map[string][2]map[int64]float64{"distance": {g.Distance, w.Distance}, "share": {g.Share, w.Share}, "straight": {g.Straight, w.Straight}} {
+		for name, pair := range map[string][2]*PerParcel[float64]{"distance": {g.Distance, w.Distance}, "share": {g.Share, w.Share}, "straight": {g.Straight, w.Straight}} {
 			if d := mapDiff(pair[0], pair[1], func(x, y float64) bool { return near(x, y) }); d != "" {
 				return fmt.Sprintf("%s: %s %s", id, name, d)
 			}
@@ -417,13 +417,13 @@ func unitDiff(g, w *UnitResult) string {
 	return ""
 }
 
-func mapDiff[V any](g, w map[int64]V, eq func(V, V) bool) string {
-	if len(g) != len(w) {
-		return fmt.Sprintf("of %d parcels, want %d", len(g), len(w))
+func mapDiff[V float64 | int64](g, w *PerParcel[V], eq func(V, V) bool) string {
+	if g.Len() != w.Len() {
+		return fmt.Sprintf("of %d parcels, want %d", g.Len(), w.Len())
 	}
-	for _, id := range slices.Sorted(maps.Keys(w)) {
-		if x, ok := g[id]; !ok || !eq(x, w[id]) {
-			return fmt.Sprintf("of parcel %d: %v, want %v", id, x, w[id])
+	for id, y := range w.All() {
+		if x, ok := g.Get(id); !ok || !eq(x, y) {
+			return fmt.Sprintf("of parcel %d: %v, want %v", id, x, y)
 		}
 	}
 	return ""

@@ -44,8 +44,8 @@ func TestResidentsInsideAPark(t *testing.T) {
 	var parkID int64
 	a.snap.Layer(geo.Green).Scan(func(f *geo.Feature) bool { parkID = f.ID; return true })
 	p := a.Parcels[0]
-	if d := res.Distance[p.ID]; d != 0 || res.Target[p.ID] != parkID {
-		t.Errorf("parcel inside the park: %.1f m to target %d, want 0 m to %d", d, res.Target[p.ID], parkID)
+	if d := res.Distance.Of(p.ID); d != 0 || res.Target.Of(p.ID) != parkID {
+		t.Errorf("parcel inside the park: %.1f m to target %d, want 0 m to %d", d, res.Target.Of(p.ID), parkID)
 	}
 	if city := res.Units[0]; city.Covered != 100 || city.Value != 1 {
 		t.Errorf("city: %d covered, value %g; want 100, 1", city.Covered, city.Value)
@@ -56,7 +56,7 @@ func TestResidentsInsideAPark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := b.Results[0].Distance[b.Parcels[0].ID]; !math.IsInf(d, 1) {
+	if d := b.Results[0].Distance.Of(b.Parcels[0].ID); !math.IsInf(d, 1) {
 		t.Fatalf("without the park: %.1f m, want none", d)
 	}
 	delta, err := b.WhatIf(ctx, []*geo.Feature{park()})

@@ -61,7 +61,7 @@ FROM (SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) pt FROM unnest($1::big
 	radius := result("park-radius-gbt50563")
 	differ, covered := 0, 0
 	for _, p := range a.Parcels {
-		ours := !math.IsInf(radius.Distance[p.ID], 1)
+		ours := !math.IsInf(radius.Distance.Of(p.ID), 1)
 		if ours {
 			covered++
 		}

@@ -222,27 +222,6 @@ func (a *Audit) walked(ctx context.Context, d *network.Distances) ([]float64, []
 	return dist, labels, nil
 }
 
-// perParcel folds per-point distances into per-parcel figures (in the
-// order of a.Parcels): the farthest point's distance (so a parcel is within
-// a distance when all its residents are) and the share of its points — so
-// of its residents — within meters.
-func (a *Audit) perParcel(dist []float64, meters float64) (far, share []float64) {
-	far = make([]float64, len(a.Parcels))
-	share = make([]float64, len(a.Parcels))
-	for i, p := range a.Parcels {
-		worst, in := 0.0, 0
-		for _, d := range dist[p.first : p.first+p.count] {
-			worst = math.Max(worst, d)
-			if d <= meters {
-				in++
-			}
-		}
-		far[i] = worst
-		share[i] = float64(in) / float64(p.count)
-	}
-	return far, share
-}
-
 // straightAt returns, per point of pts, the straight-line distance to the
 // nearest feature of layer accepted by ok (which gives the feature's
 // radius), looking no farther than limit (beyond: +Inf). groups, when not

@@ -84,7 +84,7 @@ func (a *Audit) uncoveredCells(res *Result) ([]*suggestCell, map[int32]*Parcel) 
 	// covered reports whether resident point i of parcel p is covered.
 	covered := func(p *Parcel, i int32) bool {
 		if r.Type == RadiusCoverage {
-			return !math.IsInf(res.Distance[p.ID], 1)
+			return !math.IsInf(res.Distance.At(int(p.ix)), 1)
 		}
 		return res.pointDist[i] <= r.Meters
 	}

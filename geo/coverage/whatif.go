@@ -231,7 +231,7 @@ func (sc *shareScan) scan(f *geo.Feature) {
 // radiusParcel: a parcel outside every radius is newly covered, all its
 // points at once, when its inside point lies within f's radius.
 func (sc *shareScan) radiusParcel(p *Parcel, f *geo.Feature) {
-	if !math.IsInf(sc.res.Distance[p.ID], 1) || sc.seen[p.first] {
+	if !math.IsInf(sc.res.Distance.At(int(p.ix)), 1) || sc.seen[p.first] {
 		return
 	}
 	if rad, ok := tierRadius(sc.res.Rule, f); ok && geo.DistanceTo(p.Point, f.Geom) <= rad {
@@ -415,6 +415,15 @@ func newArea(gc *geos.Context, add, old []orb.Geometry) (orb.Geometry, *geos.Geo
 // incrementally, the audit of the scenario's data against the baseline's.
 func Compare(before, after *Audit) *Delta {
 	d := &Delta{}
+	// Where each of after's parcels is in before: the same index when both
+	// audits have the same parcels, else found by id (-1: none).
+	was := func(i int, id int64) int { return i }
+	if !before.pix.same(after.pix) {
+		was = func(_ int, id int64) int {
+			j, _ := before.pix.of(id)
+			return j
+		}
+	}
 	for i, rb := range before.Results {
 		ra := after.Results[i]
 		rd := &RuleDelta{Rule: rb.Rule}
@@ -429,19 +438,22 @@ func Compare(before, after *Audit) *Delta {
 			rd.Units = append(rd.Units, UnitDelta{u, a})
 		}
 		if rb.Rule.Type == WalkAccess || rb.Rule.Type == RadiusCoverage {
-			// The share of a parcel's residents covered.
-			covered := func(r *Result, id int64) float64 {
-				if r.Share != nil {
-					return r.Share[id]
-				}
-				if d, ok := r.Distance[id]; ok && !math.IsInf(d, 1) {
+			// The share of a parcel's residents covered (i: its index in
+			// the audit's parcels, -1 if not among them).
+			covered := func(r *Result, i int) float64 {
+				switch {
+				case i < 0:
+					return 0
+				case r.Share != nil:
+					return r.Share.At(i)
+				case !math.IsInf(r.Distance.At(i), 1):
 					return 1
 				}
 				return 0
 			}
 			var newly float64
-			for _, p := range after.Parcels {
-				if gain := covered(ra, p.ID) - covered(rb, p.ID); gain > 0 {
+			for k, p := range after.Parcels {
+				if gain := covered(ra, k) - covered(rb, was(k, p.ID)); gain > 0 {
 					rd.Parcels = append(rd.Parcels, p.ID)
 					newly += float64(p.Population) * gain
 				}

@@ -79,7 +79,7 @@ func TestWhatIfEqualsRecompute(t *testing.T) {
 						worst = append(worst, p)
 					}
 				}
-				sort.Slice(worst, func(i, j int) bool { return res.Distance[worst[i].ID] > res.Distance[worst[j].ID] })
+				sort.Slice(worst, func(i, j int) bool { return res.Distance.Of(worst[i].ID) > res.Distance.Of(worst[j].ID) })
 				worst = worst[:min(len(worst), 50)]
 				cases := map[string][]*geo.Feature{
 					"park": {{Layer: geo.Green, Geom: square(worst[0].Point, 120), Props: map[string]any{"name": "new park", "kind": "park", "public": true}}},

@@ -213,7 +213,7 @@ func distanceColours(a *coverage.Audit, w words) (colour func(id int64) string, 
 		{"#d73027", w.t("legend.far", decimal(2*m, 0))},
 	}
 	colour = func(id int64) string {
-		switch d := rule.Distance[id]; {
+		switch d := rule.Distance.Of(id); {
 		case d <= m:
 			return "#1a9850"
 		case d <= 2*m:
