@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -167,6 +168,7 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 	l := newLayer(geo.SchemaOf(info.ID), info.Version, info.Updated)
 	n := 0
 	source := ""
+	var read []*geo.Feature
 	err := scan(ctx, info.ID, func(f *geo.Feature) error {
 		// A layer holds many features: their attributes are packed, and
 		// a run of features from one source shares its name.
@@ -175,7 +177,8 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 			f.Source = source
 		}
 		source = f.Source
-		l.insert(f)
+		l.byID.Load(f.ID, f) // stores scan in id order: leaves filled, not split
+		read = append(read, f)
 		n++
 		if progress != nil && n%100000 == 0 {
 			progress(info.ID, n)
@@ -185,10 +188,30 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 	if err != nil {
 		return nil, err
 	}
+	for _, i := range spread(len(read)) {
+		b := read[i].Bound()
+		l.tree.Insert(b.Min, b.Max, read[i])
+	}
 	if progress != nil {
 		progress(info.ID, n)
 	}
 	return l, nil
+}
+
+// spread returns 0…n-1 in bit-reversed order (0, n/2, n/4, 3n/4, …). Stores
+// hand features over in id order, which in a city is mostly place order;
+// inserted so, the R-tree splits every node as it fills and leaves it
+// about half empty, where spread out over the city its nodes fill and
+// its searches touch fewer of them.
+func spread(n int) []int32 {
+	out := make([]int32, 0, n)
+	k := bits.Len(uint(max(n-1, 0)))
+	for i := range 1 << k {
+		if j := int(bits.Reverse64(uint64(i)) >> (64 - k)); j < n { // k = 0: a shift by 64 is 0
+			out = append(out, int32(j))
+		}
+	}
+	return out
 }
 
 // shallow returns a new snapshot sharing every layer of s.
