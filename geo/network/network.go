@@ -8,7 +8,10 @@ package network
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
@@ -92,9 +95,11 @@ func Build(feats []*geo.Feature) *Graph {
 		seen[p] = -n - 1
 		return n
 	}
-	// The edges' vertices and distances, in two blocks.
+	// The edges' vertices and distances, in two blocks; the distances are
+	// measured once every edge is laid out, shared among the processors.
 	geom := make([]orb.Point, 0, nv+len(lines))
-	cum := make([]float64, 0, nv+len(lines))
+	edges := make([]Edge, 0, nv-len(lines)+1)
+	var starts []int
 	for i, l := range lines {
 		start := 0
 		for j := 1; j < len(l); j++ {
@@ -103,24 +108,61 @@ func Build(feats []*geo.Feature) *Graph {
 			}
 			part := l[start : j+1]
 			start = j
-			e := Edge{From: node(part[0]), To: node(part[len(part)-1]), Road: roads[i]}
-			k0 := len(geom)
+			starts = append(starts, len(geom))
 			geom = append(geom, part...)
-			e.Geom = geom[k0:len(geom):len(geom)]
-			cum = append(cum, 0)
-			for k := 1; k < len(part); k++ {
-				cum = append(cum, cum[len(cum)-1]+geo.Distance(part[k-1], part[k]))
-			}
-			e.cum = cum[k0:len(cum):len(cum)]
-			e.Length = e.cum[len(part)-1]
-			if e.Length == 0 {
-				continue
-			}
+			edges = append(edges, Edge{From: node(part[0]), To: node(part[len(part)-1]), Road: roads[i]})
+		}
+	}
+	starts = append(starts, len(geom))
+	cum := make([]float64, len(geom))
+	for i := range edges {
+		k0, k1 := starts[i], starts[i+1]
+		edges[i].Geom = geom[k0:k1:k1]
+		edges[i].cum = cum[k0:k1:k1]
+	}
+	measure(edges)
+	g.Edges = edges[:0]
+	for _, e := range edges {
+		if e.Length != 0 {
 			g.Edges = append(g.Edges, e)
 		}
 	}
+	g.Edges = slices.Clip(g.Edges)
 	g.index()
 	return g
+}
+
+// measureShare is the fewest edges measure gives a processor of its own.
+const measureShare = 1024
+
+// measure sets every edge's distances along it and its length, in
+// geodesic metres, the edges shared out among the processors.
+func measure(edges []Edge) {
+	one := func(es []Edge) {
+		for i := range es {
+			e := &es[i]
+			e.cum[0] = 0
+			for k := 1; k < len(e.Geom); k++ {
+				e.cum[k] = e.cum[k-1] + geo.Distance(e.Geom[k-1], e.Geom[k])
+			}
+			e.Length = e.cum[len(e.cum)-1]
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(edges)/measureShare)
+	if workers <= 1 {
+		one(edges)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(edges)*w/workers, len(edges)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			one(edges[lo:hi])
+		}()
+	}
+	wg.Wait()
 }
 
 func (g *Graph) index() {

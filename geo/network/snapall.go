@@ -43,7 +43,7 @@ func (g *Graph) SnapAll(ctx context.Context, pts []orb.Point, maxDist float64, a
 }
 
 // snapShare is the fewest points SnapAll gives a processor of its own.
-const snapShare = 4096
+const snapShare = 512
 
 // snapRange is SnapAll on one processor.
 func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64, at []Loc, dist []float64) error {
