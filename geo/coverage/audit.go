@@ -82,10 +82,13 @@ type Audit struct {
 	shared *sharedAccess
 }
 
-// sharedAccess holds the access points of polygon targets found so far.
+// sharedAccess holds the access points of polygon targets found so far,
+// and the walk rules' straight-line distances per resident point, found
+// ahead by Run.
 type sharedAccess struct {
-	mu sync.Mutex
-	of map[*geo.Feature][]network.Access
+	mu       sync.Mutex
+	of       map[*geo.Feature][]network.Access
+	straight map[*Rule][]float64
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -251,32 +254,55 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	} else {
 		close(built)
 	}
+	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}}
+	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
 	if err == nil {
 		err = a.residentPoints(ctx)
 	}
+	// The walk rules' straight-line distances need no network: they are
+	// measured while it is built, and the targets' access points while
+	// the residents' points are snapped to it.
+	var ahead sync.WaitGroup
+	var straightErr, accessErr error
+	if err == nil && opt.Mode == Walk {
+		ahead.Add(1)
+		go func() {
+			defer ahead.Done()
+			straightErr = recovered(func() error { return a.straightAhead(ctx, snap, rs) })
+		}()
+	}
 	<-built
 	if err != nil {
+		ahead.Wait()
 		return nil, err
 	}
 	var g *network.Graph
 	if opt.Mode == Walk {
 		if werr != nil {
+			ahead.Wait()
 			return nil, werr
 		}
 		g = w.Graph
 		a.graph = g
 		a.Network = g.String()
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		ahead.Add(1)
+		go func() {
+			defer ahead.Done()
+			accessErr = recovered(func() error { return a.accessAhead(ctx, snap, g, rs) })
+		}()
+		err := ctx.Err()
+		if err == nil {
+			err = a.snapPoints(ctx, g)
 		}
-		if err := a.snapPoints(ctx, g); err != nil {
-			return nil, err
+		ahead.Wait()
+		for _, e := range []error{err, straightErr, accessErr} {
+			if e != nil {
+				return nil, e
+			}
 		}
 	}
 	a.Results = make([]*Result, len(rs.Rules))
-	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}}
-	defer func() { a.shared = nil }()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(auditWorkers, runtime.GOMAXPROCS(0), len(rs.Rules)) {

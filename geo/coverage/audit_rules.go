@@ -49,7 +49,7 @@ func (a *Audit) byParcel(v []float64) map[int64]float64 {
 func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
 	ts := targets(snap, &r.Target)
 	res := &Result{Rule: r, Target: map[int64]int64{}}
-	straight, err := straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
+	straight, err := a.pointStraight(ctx, snap, r)
 	if err != nil {
 		return nil, err
 	}

@@ -199,6 +199,64 @@ func (a *Audit) snapPoints(ctx context.Context, g *network.Graph) error {
 	return g.SnapAll(ctx, a.pts, SnapLimit, a.at, a.access)
 }
 
+// pointStraight returns every resident point's straight-line distance to
+// the nearest target of walk rule r within r.Meters (+Inf beyond): found
+// ahead by Run (straightAhead), else measured now.
+func (a *Audit) pointStraight(ctx context.Context, snap *index.Snapshot, r *Rule) ([]float64, error) {
+	if sh := a.shared; sh != nil {
+		sh.mu.Lock()
+		s, ok := sh.straight[r]
+		sh.mu.Unlock()
+		if ok {
+			return s, nil
+		}
+	}
+	return straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
+}
+
+// straightAhead measures the walk rules' straight-line distances
+// (pointStraight) into a.shared, before the rules run.
+func (a *Audit) straightAhead(ctx context.Context, snap *index.Snapshot, rs *RuleSet) error {
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		if r.Type != WalkAccess {
+			continue
+		}
+		s, err := a.pointStraight(ctx, snap, r)
+		if err != nil {
+			return err
+		}
+		a.shared.mu.Lock()
+		a.shared.straight[r] = s
+		a.shared.mu.Unlock()
+	}
+	return nil
+}
+
+// accessAhead finds where walks join the walk rules' polygon targets
+// (accessPoints) into a.shared, before the rules run.
+func (a *Audit) accessAhead(ctx context.Context, snap *index.Snapshot, g *network.Graph, rs *RuleSet) error {
+	n := 0
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		if r.Type != WalkAccess {
+			continue
+		}
+		for _, f := range targets(snap, &r.Target) {
+			if n++; n%64 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			switch f.Geom.(type) {
+			case orb.Polygon, orb.MultiPolygon:
+				a.accessPoints(g, f)
+			}
+		}
+	}
+	return nil
+}
+
 // walked returns every resident point's walking distance from d (the
 // multi-source walk of a rule) and the label of its nearest source (-1:
 // none).
