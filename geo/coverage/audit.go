@@ -257,7 +257,19 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}}
 	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
+	// The parcels' tree serves what-ifs and updates, not the rules: it is
+	// filled while they run.
+	var treed sync.WaitGroup
+	defer treed.Wait()
 	if err == nil {
+		treed.Add(1)
+		go func() {
+			defer treed.Done()
+			for _, p := range a.Parcels {
+				b := p.Geom.Bound()
+				a.ptree.Insert(b.Min, b.Max, p)
+			}
+		}()
 		err = a.residentPoints(ctx)
 	}
 	// The walk rules' straight-line distances need no network: they are
@@ -480,8 +492,6 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		}
 		a.Parcels = append(a.Parcels, p)
 		a.byID[p.ID] = p
-		pb := p.Geom.Bound()
-		a.ptree.Insert(pb.Min, pb.Max, p)
 		return true
 	})
 	if err != nil {

@@ -84,7 +84,7 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 				// far (or the ring) would not be measured.
 				bx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
 				by := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
-				if bd := math.Hypot(bx, by) * (1 - 1e-12); bd > f*r+snapAbs || bd > f*bestApprox+snapAbs {
+				if lim := math.Min(f*r+snapAbs, f*bestApprox+snapAbs); beyondBox(bx, by, lim) {
 					return true
 				}
 				q, off := closestOnLine(p, ed)
@@ -128,6 +128,21 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 		}
 	}
 	return nil
+}
+
+// beyondBox reports whether a box dx, dy away (in metres) is beyond lim:
+// math.Hypot(dx, dy)·(1−1e-12) > lim, its squares telling first when they
+// can (a box's distance is a floor of its edge's, with a margin for
+// rounding).
+func beyondBox(dx, dy, lim float64) bool {
+	d2, l2 := dx*dx+dy*dy, lim*lim
+	if d2 > l2*(1+1e-9) {
+		return true
+	}
+	if d2 < l2*(1-1e-9) {
+		return false
+	}
+	return math.Hypot(dx, dy)*(1-1e-12) > lim
 }
 
 // snapAbs (m) is what SnapAll adds to the plane's error for rounding.
