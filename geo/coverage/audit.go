@@ -213,6 +213,10 @@ func Measure(ruleType string) string {
 	return ""
 }
 
+// aheadPoints is the most resident points an audit works out the walk
+// rules' straight lines and access points for ahead of the rules (Run).
+const aheadPoints = 1 << 20
+
 // auditWorkers bounds the rules an audit evaluates at once, each on its
 // own goroutine with its own GEOS context.
 const auditWorkers = 2
@@ -274,10 +278,13 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	}
 	// The walk rules' straight-line distances need no network: they are
 	// measured while it is built, and the targets' access points while
-	// the residents' points are snapped to it.
+	// the residents' points are snapped to it — in audits small enough
+	// (aheadPoints) that holding them all from the start, while the other
+	// rules run, costs little memory.
 	var ahead sync.WaitGroup
 	var straightErr, accessErr error
-	if err == nil && opt.Mode == Walk {
+	early := err == nil && opt.Mode == Walk && len(a.pts) <= aheadPoints
+	if early {
 		ahead.Add(1)
 		go func() {
 			defer ahead.Done()
@@ -298,11 +305,13 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		g = w.Graph
 		a.graph = g
 		a.Network = g.String()
-		ahead.Add(1)
-		go func() {
-			defer ahead.Done()
-			accessErr = recovered(func() error { return a.accessAhead(ctx, snap, g, rs) })
-		}()
+		if early {
+			ahead.Add(1)
+			go func() {
+				defer ahead.Done()
+				accessErr = recovered(func() error { return a.accessAhead(ctx, snap, g, rs) })
+			}()
+		}
 		err := ctx.Err()
 		if err == nil {
 			err = a.snapPoints(ctx, g)

@@ -3,7 +3,9 @@ package coverage
 import (
 	"context"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
@@ -259,26 +261,54 @@ func (a *Audit) accessAhead(ctx context.Context, snap *index.Snapshot, g *networ
 
 // walked returns every resident point's walking distance from d (the
 // multi-source walk of a rule) and the label of its nearest source (-1:
-// none).
+// none), the points shared out among the processors when many.
 func (a *Audit) walked(ctx context.Context, d *network.Distances) ([]float64, []int32, error) {
 	dist := make([]float64, len(a.pts))
 	labels := make([]int32, len(a.pts))
-	for i := range a.pts {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+	part := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if (i-lo)%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			dist[i], labels[i] = math.Inf(1), -1
+			if math.IsInf(a.access[i], 1) {
+				continue
+			}
+			if w, label := d.To(a.at[i]); label >= 0 {
+				dist[i], labels[i] = w+a.access[i], label
 			}
 		}
-		dist[i], labels[i] = math.Inf(1), -1
-		if math.IsInf(a.access[i], 1) {
-			continue
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(a.pts)/walkedShare)
+	if workers <= 1 {
+		if err := part(0, len(a.pts)); err != nil {
+			return nil, nil, err
 		}
-		if w, label := d.To(a.at[i]); label >= 0 {
-			dist[i], labels[i] = w+a.access[i], label
+		return dist, labels, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = part(len(a.pts)*w/workers, len(a.pts)*(w+1)/workers)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	return dist, labels, nil
 }
+
+// walkedShare is the fewest points walked gives a processor of its own.
+const walkedShare = 4096
 
 // perParcel folds per-point distances into per-parcel figures (in the
 // order of a.Parcels): the farthest point's distance (so a parcel is within
