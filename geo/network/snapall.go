@@ -179,11 +179,11 @@ type cachedEdge struct {
 	e      int32
 }
 
-// search is the tree's Search, from the edges of a box twice as wide and
+// search is the tree's Search, from the edges of a box three times as wide and
 // high as the one searched when the box held does not hold it.
 func (c *edgeCache) search(lo, hi [2]float64, fn func(lo, hi [2]float64, e int32) bool) {
 	if !c.valid || lo[0] < c.box.Min[0] || lo[1] < c.box.Min[1] || hi[0] > c.box.Max[0] || hi[1] > c.box.Max[1] {
-		w, h := (hi[0]-lo[0])/2, (hi[1]-lo[1])/2
+		w, h := hi[0]-lo[0], hi[1]-lo[1]
 		c.box = orb.Bound{Min: orb.Point{lo[0] - w, lo[1] - h}, Max: orb.Point{hi[0] + w, hi[1] + h}}
 		c.valid = true
 		c.edges = c.edges[:0]
