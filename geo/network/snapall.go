@@ -60,18 +60,28 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 	var done []measured
 	first := math.Min(100, maxDist)
 	near := edgeCache{tree: &g.tree}
+	// The plane's scales and slack in the first ring, kept while the
+	// points keep their latitude (a parcel's come in rows).
+	lat, kx, ky, slack := math.NaN(), 0.0, 0.0, 0.0
 	for i, p := range pts {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		kx, ky := geo.DegreeScale(p[1])
+		if p[1] != lat {
+			lat = p[1]
+			kx, ky = geo.DegreeScale(lat)
+			slack = snapSlack(lat, first)
+		}
 		best := math.Inf(1)
 		var loc Loc
 		for r := first; ; r = math.Min(r*4, maxDist) {
 			cs, done = cs[:0], done[:0]
-			f := snapSlack(p[1], r)
+			f := slack
+			if r != first {
+				f = snapSlack(p[1], r)
+			}
 			bestApprox := math.Inf(1)
 			b := geo.RadiusBound(p, r)
 			visit := func(lo, hi [2]float64, e int32) bool {
