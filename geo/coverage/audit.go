@@ -83,12 +83,13 @@ type Audit struct {
 }
 
 // sharedAccess holds the access points of polygon targets found so far,
-// and the walk rules' straight-line distances per resident point, found
-// ahead by Run.
+// and the walk rules' straight-line distances per resident point and the
+// targets holding the points, found ahead by Run.
 type sharedAccess struct {
 	mu       sync.Mutex
 	of       map[*geo.Feature][]network.Access
 	straight map[*Rule][]float64
+	inside   map[*Rule][]int32
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -258,7 +259,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	} else {
 		close(built)
 	}
-	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}}
+	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}, inside: map[*Rule][]int32{}}
 	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
 	// The parcels' tree serves what-ifs and updates, not the rules: it is

@@ -217,7 +217,8 @@ func (a *Audit) pointStraight(ctx context.Context, snap *index.Snapshot, r *Rule
 }
 
 // straightAhead measures the walk rules' straight-line distances
-// (pointStraight) into a.shared, before the rules run.
+// (pointStraight) and finds the targets holding the points (pointsInside)
+// into a.shared, before the rules run.
 func (a *Audit) straightAhead(ctx context.Context, snap *index.Snapshot, rs *RuleSet) error {
 	for i := range rs.Rules {
 		r := &rs.Rules[i]
@@ -228,11 +229,68 @@ func (a *Audit) straightAhead(ctx context.Context, snap *index.Snapshot, rs *Rul
 		if err != nil {
 			return err
 		}
+		in, err := a.pointsInside(ctx, r, targets(snap, &r.Target))
+		if err != nil {
+			return err
+		}
 		a.shared.mu.Lock()
-		a.shared.straight[r] = s
+		a.shared.straight[r], a.shared.inside[r] = s, in
 		a.shared.mu.Unlock()
 	}
 	return nil
+}
+
+// pointsInside returns, per resident point, the index in ts (walk rule
+// r's targets) of the target whose polygon holds it, the lowest id when
+// several do (targetIndex.holding), -1 where none does: found ahead by
+// Run, else now. A parcel's points are looked for among the targets whose
+// box meets the box of its points, searched once.
+func (a *Audit) pointsInside(ctx context.Context, r *Rule, ts []*geo.Feature) ([]int32, error) {
+	if sh := a.shared; sh != nil {
+		sh.mu.Lock()
+		in, ok := sh.inside[r]
+		sh.mu.Unlock()
+		if ok {
+			return in, nil
+		}
+	}
+	out := make([]int32, len(a.pts))
+	ti := newTargetIndex(ts)
+	type box struct {
+		k      int32
+		lo, hi [2]float64
+	}
+	var near []box
+	for pi, p := range a.Parcels {
+		if pi%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		run := a.pts[p.first : p.first+p.count]
+		b := orb.Bound{Min: run[0], Max: run[0]}
+		for _, pt := range run[1:] {
+			b = b.Extend(pt)
+		}
+		near = near[:0]
+		ti.tree.Search(b.Min, b.Max, func(lo, hi [2]float64, k int32) bool {
+			near = append(near, box{k, lo, hi})
+			return true
+		})
+		for j, pt := range run {
+			i, ok := int32(-1), false
+			for _, c := range near {
+				if pt[0] < c.lo[0] || pt[0] > c.hi[0] || pt[1] < c.lo[1] || pt[1] > c.hi[1] {
+					continue
+				}
+				if f := ti.fs[c.k]; (!ok || f.ID < ti.fs[i].ID) && geo.Contains(f.Geom, pt) {
+					i, ok = c.k, true
+				}
+			}
+			out[int(p.first)+j] = i
+		}
+	}
+	return out, nil
 }
 
 // accessAhead finds where walks join the walk rules' polygon targets
