@@ -52,8 +52,8 @@ const DefaultMinComponent = 200
 // ignored). Every line end and every vertex shared by two lines, or met
 // twice by one, is a node.
 func Build(feats []*geo.Feature) *Graph {
-	var lines []orb.LineString
-	var roads []int64
+	lines := make([]orb.LineString, 0, len(feats))
+	roads := make([]int64, 0, len(feats))
 	for _, f := range feats {
 		if f.Layer != geo.Roads || !f.Bool("walkable") {
 			continue
