@@ -215,7 +215,8 @@ func Measure(ruleType string) string {
 }
 
 // aheadPoints is the most resident points an audit works out the walk
-// rules' straight lines and access points for ahead of the rules (Run).
+// rules' straight lines, the targets holding the points and the targets'
+// access points for ahead of the rules (Run).
 const aheadPoints = 1 << 20
 
 // auditWorkers bounds the rules an audit evaluates at once, each on its
@@ -223,8 +224,10 @@ const aheadPoints = 1 << 20
 const auditWorkers = 2
 
 // Run evaluates every rule on the snapshot. The units and parcels are read
-// while the walking network is built; the rules then run auditWorkers at a
-// time (the costliest first), their results kept in the rules' order.
+// while the walking network is built, and the walk rules' work that needs
+// no network or no snapped points is done beside the building and the
+// snapping; the rules then run auditWorkers at a time (the costliest
+// first), their results kept in the rules' order.
 func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*Audit, error) {
 	if opt.Mode == "" {
 		opt.Mode = Walk
@@ -277,11 +280,11 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		}()
 		err = a.residentPoints(ctx)
 	}
-	// The walk rules' straight-line distances need no network: they are
-	// measured while it is built, and the targets' access points while
-	// the residents' points are snapped to it — in audits small enough
-	// (aheadPoints) that holding them all from the start, while the other
-	// rules run, costs little memory.
+	// The walk rules' straight-line distances and the targets holding the
+	// points need no network: they are found while it is built, and the
+	// targets' access points while the points are snapped to it — in
+	// audits small enough (aheadPoints) that holding them all from the
+	// start, while the other rules run, costs little memory.
 	var ahead sync.WaitGroup
 	var straightErr, accessErr error
 	early := err == nil && opt.Mode == Walk && len(a.pts) <= aheadPoints
