@@ -70,6 +70,9 @@ type Audit struct {
 	cells *cellSet // the grid, when the units are its cells
 	graph *network.Graph
 	ptree rtree.RTreeG[*Parcel] // parcels by their bounds
+	// treeFilled is closed once Run has filled ptree (beside the rules;
+	// nil: filled already).
+	treeFilled chan struct{}
 	utree rtree.RTreeG[*Unit]   // the areas' units by their bounds
 	pix   *parcelIndex          // the parcels by id
 	// The residents' points (residents.go), parcel by parcel, and in the
@@ -82,10 +85,14 @@ type Audit struct {
 	shared *sharedAccess
 }
 
-// sharedAccess holds the access points of polygon targets found so far.
+// sharedAccess holds the access points of polygon targets found so far,
+// and the walk rules' straight-line distances per resident point and the
+// targets holding the points, found ahead by Run.
 type sharedAccess struct {
-	mu sync.Mutex
-	of map[*geo.Feature][]network.Access
+	mu       sync.Mutex
+	of       map[*geo.Feature][]network.Access
+	straight map[*Rule][]float64
+	inside   map[*Rule][]int32
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -213,13 +220,20 @@ func Measure(ruleType string) string {
 	return ""
 }
 
+// aheadPoints is the most resident points an audit works out the walk
+// rules' straight lines, the targets holding the points and the targets'
+// access points for ahead of the rules (Run).
+const aheadPoints = 1 << 20
+
 // auditWorkers bounds the rules an audit evaluates at once, each on its
 // own goroutine with its own GEOS context.
 const auditWorkers = 2
 
 // Run evaluates every rule on the snapshot. The units and parcels are read
-// while the walking network is built; the rules then run auditWorkers at a
-// time (the costliest first), their results kept in the rules' order.
+// while the walking network is built, and the walk rules' work that needs
+// no network or no snapped points is done beside the building and the
+// snapping; the rules then run auditWorkers at a time (the costliest
+// first), their results kept in the rules' order.
 func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*Audit, error) {
 	if opt.Mode == "" {
 		opt.Mode = Walk
@@ -254,32 +268,74 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	} else {
 		close(built)
 	}
+	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}, inside: map[*Rule][]int32{}}
+	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
+	// The parcels' tree serves what-ifs and updates, not the rules: it is
+	// filled while they run.
+	var treed sync.WaitGroup
+	defer treed.Wait()
 	if err == nil {
+		treed.Add(1)
+		a.treeFilled = make(chan struct{})
+		go func() {
+			defer treed.Done()
+			defer close(a.treeFilled)
+			for _, p := range a.Parcels {
+				b := p.Geom.Bound()
+				a.ptree.Insert(b.Min, b.Max, p)
+			}
+		}()
 		err = a.residentPoints(ctx)
+	}
+	// The walk rules' straight-line distances and the targets holding the
+	// points need no network: they are found while it is built, and the
+	// targets' access points while the points are snapped to it — in
+	// audits small enough (aheadPoints) that holding them all from the
+	// start, while the other rules run, costs little memory.
+	var ahead sync.WaitGroup
+	var straightErr, accessErr error
+	early := err == nil && opt.Mode == Walk && len(a.pts) <= aheadPoints
+	if early {
+		ahead.Add(1)
+		go func() {
+			defer ahead.Done()
+			straightErr = recovered(func() error { return a.straightAhead(ctx, snap, rs) })
+		}()
 	}
 	<-built
 	if err != nil {
+		ahead.Wait()
 		return nil, err
 	}
 	var g *network.Graph
 	if opt.Mode == Walk {
 		if werr != nil {
+			ahead.Wait()
 			return nil, werr
 		}
 		g = w.Graph
 		a.graph = g
 		a.Network = g.String()
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if early {
+			ahead.Add(1)
+			go func() {
+				defer ahead.Done()
+				accessErr = recovered(func() error { return a.accessAhead(ctx, snap, g, rs) })
+			}()
 		}
-		if err := a.snapPoints(ctx, g); err != nil {
-			return nil, err
+		err := ctx.Err()
+		if err == nil {
+			err = a.snapPoints(ctx, g)
+		}
+		ahead.Wait()
+		for _, e := range []error{err, straightErr, accessErr} {
+			if e != nil {
+				return nil, e
+			}
 		}
 	}
 	a.Results = make([]*Result, len(rs.Rules))
-	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}}
-	defer func() { a.shared = nil }()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(auditWorkers, runtime.GOMAXPROCS(0), len(rs.Rules)) {
@@ -457,8 +513,6 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 			}
 		}
 		a.Parcels = append(a.Parcels, p)
-		pb := p.Geom.Bound()
-		a.ptree.Insert(pb.Min, pb.Max, p)
 		return true
 	})
 	if err != nil {
@@ -478,6 +532,14 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		u.ix = i
 	}
 	return nil
+}
+
+// parcelTree is the parcels' tree, once Run has filled it.
+func (a *Audit) parcelTree() *rtree.RTreeG[*Parcel] {
+	if a.treeFilled != nil {
+		<-a.treeFilled
+	}
+	return &a.ptree
 }
 
 // levelUnits returns the units a rule reports on: the city and the units

@@ -40,7 +40,7 @@ func (a *Audit) straightNearest(ctx context.Context, snap *index.Snapshot, layer
 func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network.Graph, r *Rule) (*Result, error) {
 	ts := targets(snap, &r.Target)
 	res := &Result{Rule: r}
-	straight, err := straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
+	straight, err := a.pointStraight(ctx, snap, r)
 	if err != nil {
 		return nil, err
 	}
@@ -69,14 +69,12 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			return nil, err
 		}
 		// A point inside a qualifying target is at it, 0 m (inside.go).
-		ti := newTargetIndex(ts)
-		for i, pt := range a.pts {
-			if i%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-			}
-			if k, in := ti.holding(pt); in {
+		inside, err := a.pointsInside(ctx, r, ts)
+		if err != nil {
+			return nil, err
+		}
+		for i, k := range inside {
+			if k >= 0 {
 				dist[i], labels[i] = 0, k
 			}
 		}

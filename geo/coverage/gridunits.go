@@ -16,10 +16,10 @@ const Grid = "grid"
 
 // cellSet gathers the grid cells that hold parcels, for a city whose
 // areas layer is empty: each parcel lies in exactly one cell, named by the
-// cell's stable code (geo/grid).
+// cell's stable code (geo/grid), kept by its row and column.
 type cellSet struct {
 	g      grid.Grid
-	byCode map[string]*Unit
+	byCell map[[2]int]*Unit
 }
 
 func newCellSet(size int) (*cellSet, error) {
@@ -27,18 +27,19 @@ func newCellSet(size int) (*cellSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cellSet{g: g, byCode: map[string]*Unit{}}, nil
+	return &cellSet{g: g, byCell: map[[2]int]*Unit{}}, nil
 }
 
 // at returns the unit of the cell holding p, creating it on first use.
 func (cs *cellSet) at(p orb.Point) *Unit {
-	c := cs.g.At(p)
-	if u, ok := cs.byCode[c.Code]; ok {
+	row, col := cs.g.RowCol(p)
+	if u, ok := cs.byCell[[2]int{row, col}]; ok {
 		return u
 	}
+	c := cs.g.Cell(row, col)
 	poly := c.Polygon()
 	u := &Unit{ID: c.ID(), Name: c.Code, Level: Grid, Geom: poly, Area: geo.Area(poly)}
-	cs.byCode[c.Code] = u
+	cs.byCell[[2]int{row, col}] = u
 	return u
 }
 
@@ -51,7 +52,8 @@ const maxLandCells = 1 << 16
 // more than maxLandCells cells is refused, naming the limit.
 func (cs *cellSet) reach(g orb.Geometry) error {
 	b := g.Bound()
-	if cs.g.At(b.Min).Code == cs.g.At(b.Max).Code {
+	r0, c0 := cs.g.RowCol(b.Min)
+	if r1, c1 := cs.g.RowCol(b.Max); r0 == r1 && c0 == c1 {
 		return nil // in its inside point's cell
 	}
 	cells, err := cs.g.Cover(b, maxLandCells)
@@ -59,14 +61,14 @@ func (cs *cellSet) reach(g orb.Geometry) error {
 		return fmt.Errorf("a residential polygon reaches more than %d grid cells: %w", maxLandCells, err)
 	}
 	for _, c := range cells {
-		if _, ok := cs.byCode[c.Code]; ok {
+		if _, ok := cs.byCell[[2]int{c.Row, c.Col}]; ok {
 			continue
 		}
 		if part := clip.Geometry(c.Bound, orb.Clone(g)); part == nil || geo.Area(part) == 0 {
 			continue
 		}
 		poly := c.Polygon()
-		cs.byCode[c.Code] = &Unit{ID: c.ID(), Name: c.Code, Level: Grid, Geom: poly, Area: geo.Area(poly)}
+		cs.byCell[[2]int{c.Row, c.Col}] = &Unit{ID: c.ID(), Name: c.Code, Level: Grid, Geom: poly, Area: geo.Area(poly)}
 	}
 	return nil
 }
@@ -78,14 +80,10 @@ func (cs *cellSet) holds(u *Unit, p orb.Point) bool {
 
 // units returns the cells gathered, south to north, west to east.
 func (cs *cellSet) units() []*Unit {
-	out := make([]*Unit, 0, len(cs.byCode))
-	rc := map[*Unit][2]int{}
-	for _, u := range cs.byCode {
-		_, c, err := grid.Parse(u.Name)
-		if err != nil {
-			panic(err) // our own codes
-		}
-		rc[u] = [2]int{c.Row, c.Col}
+	out := make([]*Unit, 0, len(cs.byCell))
+	rc := make(map[*Unit][2]int, len(cs.byCell))
+	for k, u := range cs.byCell {
+		rc[u] = k
 		out = append(out, u)
 	}
 	slices.SortFunc(out, func(a, b *Unit) int {
@@ -128,7 +126,8 @@ func (a *Audit) unitHolds(u *Unit, p orb.Point) bool {
 func (a *Audit) unitsHolding(p orb.Point, fn func(*Unit)) {
 	fn(a.Units[0])
 	if a.cells != nil {
-		if u, ok := a.cells.byCode[a.cells.g.At(p).Code]; ok {
+		row, col := a.cells.g.RowCol(p)
+		if u, ok := a.cells.byCell[[2]int{row, col}]; ok {
 			fn(u)
 		}
 		return

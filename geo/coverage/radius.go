@@ -121,7 +121,7 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 		return nil, err
 	}
 	if allLand && i == len(a.Parcels) {
-		st.land.parcels = a.ptree.Copy() // shares its nodes; keeps no hold on a
+		st.land.parcels = a.parcelTree().Copy() // shares its nodes; keeps no hold on a
 	} else {
 		clear(cellSet)
 		st.land.own = &rtree.RTreeG[orb.Geometry]{}

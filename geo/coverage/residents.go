@@ -3,7 +3,9 @@ package coverage
 import (
 	"context"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
@@ -199,28 +201,172 @@ func (a *Audit) snapPoints(ctx context.Context, g *network.Graph) error {
 	return g.SnapAll(ctx, a.pts, SnapLimit, a.at, a.access)
 }
 
+// pointStraight returns every resident point's straight-line distance to
+// the nearest target of walk rule r within r.Meters (+Inf beyond): found
+// ahead by Run (straightAhead), else measured now.
+func (a *Audit) pointStraight(ctx context.Context, snap *index.Snapshot, r *Rule) ([]float64, error) {
+	if sh := a.shared; sh != nil {
+		sh.mu.Lock()
+		s, ok := sh.straight[r]
+		sh.mu.Unlock()
+		if ok {
+			return s, nil
+		}
+	}
+	return straightAt(ctx, snap, a.pts, a.starts(), r.Target.Layer, func(f *geo.Feature) (float64, bool) { return r.Meters, r.Target.Match(f) }, r.Meters, a.Mode == Straight)
+}
+
+// straightAhead measures the walk rules' straight-line distances
+// (pointStraight) and finds the targets holding the points (pointsInside)
+// into a.shared, before the rules run.
+func (a *Audit) straightAhead(ctx context.Context, snap *index.Snapshot, rs *RuleSet) error {
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		if r.Type != WalkAccess {
+			continue
+		}
+		s, err := a.pointStraight(ctx, snap, r)
+		if err != nil {
+			return err
+		}
+		in, err := a.pointsInside(ctx, r, targets(snap, &r.Target))
+		if err != nil {
+			return err
+		}
+		a.shared.mu.Lock()
+		a.shared.straight[r], a.shared.inside[r] = s, in
+		a.shared.mu.Unlock()
+	}
+	return nil
+}
+
+// pointsInside returns, per resident point, the index in ts (walk rule
+// r's targets) of the target whose polygon holds it, the lowest id when
+// several do (targetIndex.holding), -1 where none does: found ahead by
+// Run, else now. A parcel's points are looked for among the targets whose
+// box meets the box of its points, searched once.
+func (a *Audit) pointsInside(ctx context.Context, r *Rule, ts []*geo.Feature) ([]int32, error) {
+	if sh := a.shared; sh != nil {
+		sh.mu.Lock()
+		in, ok := sh.inside[r]
+		sh.mu.Unlock()
+		if ok {
+			return in, nil
+		}
+	}
+	out := make([]int32, len(a.pts))
+	ti := newTargetIndex(ts)
+	type box struct {
+		k      int32
+		lo, hi [2]float64
+	}
+	var near []box
+	for pi, p := range a.Parcels {
+		if pi%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		run := a.pts[p.first : p.first+p.count]
+		b := orb.Bound{Min: run[0], Max: run[0]}
+		for _, pt := range run[1:] {
+			b = b.Extend(pt)
+		}
+		near = near[:0]
+		ti.tree.Search(b.Min, b.Max, func(lo, hi [2]float64, k int32) bool {
+			near = append(near, box{k, lo, hi})
+			return true
+		})
+		for j, pt := range run {
+			i, ok := int32(-1), false
+			for _, c := range near {
+				if pt[0] < c.lo[0] || pt[0] > c.hi[0] || pt[1] < c.lo[1] || pt[1] > c.hi[1] {
+					continue
+				}
+				if f := ti.fs[c.k]; (!ok || f.ID < ti.fs[i].ID) && geo.Contains(f.Geom, pt) {
+					i, ok = c.k, true
+				}
+			}
+			out[int(p.first)+j] = i
+		}
+	}
+	return out, nil
+}
+
+// accessAhead finds where walks join the walk rules' polygon targets
+// (accessPoints) into a.shared, before the rules run.
+func (a *Audit) accessAhead(ctx context.Context, snap *index.Snapshot, g *network.Graph, rs *RuleSet) error {
+	n := 0
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		if r.Type != WalkAccess {
+			continue
+		}
+		for _, f := range targets(snap, &r.Target) {
+			if n++; n%64 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			switch f.Geom.(type) {
+			case orb.Polygon, orb.MultiPolygon:
+				a.accessPoints(g, f)
+			}
+		}
+	}
+	return nil
+}
+
 // walked returns every resident point's walking distance from d (the
 // multi-source walk of a rule) and the label of its nearest source (-1:
-// none).
+// none), the points shared out among the processors when many.
 func (a *Audit) walked(ctx context.Context, d *network.Distances) ([]float64, []int32, error) {
 	dist := make([]float64, len(a.pts))
 	labels := make([]int32, len(a.pts))
-	for i := range a.pts {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+	part := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if (i-lo)%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			dist[i], labels[i] = math.Inf(1), -1
+			if math.IsInf(a.access[i], 1) {
+				continue
+			}
+			if w, label := d.To(a.at[i]); label >= 0 {
+				dist[i], labels[i] = w+a.access[i], label
 			}
 		}
-		dist[i], labels[i] = math.Inf(1), -1
-		if math.IsInf(a.access[i], 1) {
-			continue
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(a.pts)/walkedShare)
+	if workers <= 1 {
+		if err := part(0, len(a.pts)); err != nil {
+			return nil, nil, err
 		}
-		if w, label := d.To(a.at[i]); label >= 0 {
-			dist[i], labels[i] = w+a.access[i], label
+		return dist, labels, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = part(len(a.pts)*w/workers, len(a.pts)*(w+1)/workers)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	return dist, labels, nil
 }
+
+// walkedShare is the fewest points walked gives a processor of its own.
+const walkedShare = 4096
 
 // straightAt returns, per point of pts, the straight-line distance to the
 // nearest feature of layer accepted by ok (which gives the feature's

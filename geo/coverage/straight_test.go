@@ -154,3 +154,46 @@ func straightAtEvery(snap *index.Snapshot, pts []orb.Point, groups []int32, laye
 	}
 	return out
 }
+
+// TestPointsInsideEqualsHolding: pointsInside, which searches the targets
+// once per parcel, finds for every resident point of the test towns, for
+// every walk rule, the target holding it that targetIndex.holding finds
+// point by point (the lowest id), and none where it finds none.
+func TestPointsInsideEqualsHolding(t *testing.T) {
+	ctx := context.Background()
+	inside, outside := 0, 0
+	for name, feats := range testTowns(t) {
+		snap := snapshotOf(t, feats)
+		a, err := Run(ctx, snap, Default(), Options{Mode: Straight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a.Rules.Rules {
+			r := &a.Rules.Rules[i]
+			if r.Type != WalkAccess {
+				continue
+			}
+			ts := targets(snap, &r.Target)
+			got, err := a.pointsInside(ctx, r, ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ti := newTargetIndex(ts)
+			for k, pt := range a.pts {
+				want, ok := ti.holding(pt)
+				if !ok {
+					want = -1
+					outside++
+				} else {
+					inside++
+				}
+				if got[k] != want {
+					t.Fatalf("%s %s: point %d %v in target %d, holding finds %d", name, r.ID, k, pt, got[k], want)
+				}
+			}
+		}
+	}
+	if inside < 100 || outside < 100 {
+		t.Errorf("%d points inside a target, %d outside: the test needs both", inside, outside)
+	}
+}

@@ -81,10 +81,17 @@ func (g Grid) dLon(row int) float64 {
 // cells are half-open, west and south edges included). Latitudes beyond
 // ±85° fall in the last row.
 func (g Grid) At(p orb.Point) Cell {
-	lat := math.Max(-maxLat, math.Min(maxLat-1e-9, p[1]))
-	row := int(math.Floor(lat / g.dLat))
-	col := int(math.Floor(p[0] / g.dLon(row)))
+	row, col := g.RowCol(p)
 	return g.Cell(row, col)
+}
+
+// RowCol returns the row and column of the cell holding p (At's, without
+// its code).
+func (g Grid) RowCol(p orb.Point) (row, col int) {
+	lat := math.Max(-maxLat, math.Min(maxLat-1e-9, p[1]))
+	row = int(math.Floor(lat / g.dLat))
+	col = int(math.Floor(p[0] / g.dLon(row)))
+	return row, col
 }
 
 // Cell returns the cell of row and col.

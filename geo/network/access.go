@@ -68,14 +68,15 @@ func (g *Graph) accessPoints(poly orb.Geometry, gap float64, enterOnly, exact bo
 	}
 	search := geo.PadBound(pb, gap)
 	var out []Access
+	var xy []orb.Point // an edge's vertices in the plane, reused
 	g.tree.Search(search.Min, search.Max, func(_, _ [2]float64, ei int32) bool {
 		e := &g.Edges[ei]
 		if g.CompLength[g.Comp[e.From]] < g.MinComponent {
 			return true
 		}
-		xy := make([]orb.Point, len(e.Geom))
-		for i, p := range e.Geom {
-			xy[i] = z.toXY(p)
+		xy = xy[:0]
+		for _, p := range e.Geom {
+			xy = append(xy, z.toXY(p))
 		}
 		if enterOnly {
 			out = z.crossings(out, ei, xy)

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/greenreach/greenreach/demotown"
@@ -117,5 +118,51 @@ func TestBuildEqualsRef(t *testing.T) {
 		if len(edges) < 200 {
 			t.Errorf("%s: %d edges, too few to tell", name, len(edges))
 		}
+	}
+}
+
+// TestBuildOddVertices: lines with vertices a map tells apart or not in
+// its own way — -0 and 0, the same place as 180° and -180° (an edge
+// of two distinct points 0 m long, dropped) and a line of one repeated
+// point — give buildRef's nodes and edges, and every edge kept is found in
+// the edges' tree by its own box, under its own number.
+func TestBuildOddVertices(t *testing.T) {
+	feats := []*geo.Feature{
+		road(1, true, orb.Point{0, 1}, orb.Point{0.001, 1}, orb.Point{0.002, 1}),
+		road(2, true, orb.Point{math.Copysign(0, -1), 1}, orb.Point{0, 1.001}),
+		road(3, true, orb.Point{0.001, 1}, orb.Point{0.001, 1.001}, orb.Point{0.0015, 1}, orb.Point{0.002, 1.002}),
+		road(4, true, orb.Point{180, 10}, orb.Point{-180, 10}),
+		road(7, true, orb.Point{-180, 10}, orb.Point{-179.999, 10}),
+		road(5, true, orb.Point{5, 5}, orb.Point{5, 5}, orb.Point{5, 5}),
+		road(6, true, orb.Point{0.002, 1}, orb.Point{0.002, 1.002}, orb.Point{0, 1.001}),
+	}
+	g := Build(feats)
+	nodes, edges := buildRef(feats)
+	eq := func(a, b float64) bool { return a == b || a != a && b != b }
+	if len(g.Nodes) != len(nodes) || len(g.Edges) != len(edges) {
+		t.Fatalf("%d nodes, %d edges; want %d, %d", len(g.Nodes), len(g.Edges), len(nodes), len(edges))
+	}
+	for i := range nodes {
+		if !eq(g.Nodes[i][0], nodes[i][0]) || !eq(g.Nodes[i][1], nodes[i][1]) {
+			t.Errorf("node %d at %v, want %v", i, g.Nodes[i], nodes[i])
+		}
+	}
+	for i, w := range edges {
+		e := g.Edges[i]
+		if e.From != w.From || e.To != w.To || e.Road != w.Road || !eq(e.Length, w.Length) || len(e.Geom) != len(w.Geom) {
+			t.Errorf("edge %d is %+v, want %+v", i, e, w)
+		}
+		found := false
+		b := e.Geom.Bound()
+		g.tree.Search(b.Min, b.Max, func(_, _ [2]float64, j int32) bool {
+			found = found || j == int32(i)
+			return true
+		})
+		if !found && !math.IsNaN(e.Length) {
+			t.Errorf("edge %d is not in the tree under its number", i)
+		}
+	}
+	if len(g.Edges) >= 1+len(feats)*2 || g.Components() < 2 {
+		t.Errorf("graph %s: the test's lines are not what it means", g)
 	}
 }

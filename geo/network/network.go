@@ -8,7 +8,10 @@ package network
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/paulmach/orb"
@@ -49,8 +52,8 @@ const DefaultMinComponent = 200
 // ignored). Every line end and every vertex shared by two lines, or met
 // twice by one, is a node.
 func Build(feats []*geo.Feature) *Graph {
-	var lines []orb.LineString
-	var roads []int64
+	lines := make([]orb.LineString, 0, len(feats))
+	roads := make([]int64, 0, len(feats))
 	for _, f := range feats {
 		if f.Layer != geo.Roads || !f.Bool("walkable") {
 			continue
@@ -70,57 +73,200 @@ func Build(feats []*geo.Feature) *Graph {
 			}
 		}
 	}
-	// Each vertex's count of appearances, until it is made a node: then
-	// -1 less its node's number.
+	// Each distinct vertex's count of appearances (vertices: each line
+	// vertex's entry in it), until it is made a node: then -1 less its
+	// node's number.
 	nv := 0
 	for _, l := range lines {
 		nv += len(l)
 	}
-	seen := make(map[orb.Point]int32, nv)
-	for _, l := range lines {
-		for _, p := range l {
-			seen[p]++
-		}
-	}
+	seen, vertices := countVertices(lines, nv)
 	g := &Graph{MinComponent: DefaultMinComponent}
-	node := func(p orb.Point) int32 {
-		if v := seen[p]; v < 0 {
-			return -v - 1
+	node := func(k int, p orb.Point) int32 {
+		s := vertices[k]
+		if s >= 0 && seen[s] < 0 {
+			return -seen[s] - 1
 		}
 		n := int32(len(g.Nodes))
 		g.Nodes = append(g.Nodes, p)
-		seen[p] = -n - 1
+		if s >= 0 {
+			seen[s] = -n - 1
+		}
 		return n
 	}
-	// The edges' vertices and distances, in two blocks.
-	geom := make([]orb.Point, 0, nv+len(lines))
-	cum := make([]float64, 0, nv+len(lines))
+	// A line is cut at every inner vertex met more than once (one without
+	// an entry, NaN, is never met again but is cut at, as a map would).
+	cut := func(k int) bool { s := vertices[k]; return s < 0 || seen[s] != 1 }
+	nparts, ngeom := 0, 0
+	for k, l := range vertexRuns(lines) {
+		parts := 1
+		for j := 1; j < len(l)-1; j++ {
+			if cut(k + j) {
+				parts++
+			}
+		}
+		nparts += parts
+		ngeom += len(l) + parts - 1
+	}
+	// The edges' vertices and distances, in two blocks; the distances are
+	// measured once every edge is laid out, shared among the processors.
+	geom := make([]orb.Point, 0, ngeom)
+	cum := make([]float64, ngeom)
+	edges := make([]Edge, 0, nparts)
+	k := 0
 	for i, l := range lines {
 		start := 0
 		for j := 1; j < len(l); j++ {
-			if j < len(l)-1 && seen[l[j]] == 1 {
+			if j < len(l)-1 && !cut(k+j) {
 				continue
 			}
 			part := l[start : j+1]
-			start = j
-			e := Edge{From: node(part[0]), To: node(part[len(part)-1]), Road: roads[i]}
 			k0 := len(geom)
 			geom = append(geom, part...)
-			e.Geom = geom[k0:len(geom):len(geom)]
-			cum = append(cum, 0)
-			for k := 1; k < len(part); k++ {
-				cum = append(cum, cum[len(cum)-1]+geo.Distance(part[k-1], part[k]))
+			edges = append(edges, Edge{From: node(k+start, part[0]), To: node(k+j, part[len(part)-1]), Road: roads[i],
+				Geom: geom[k0:len(geom):len(geom)], cum: cum[k0:len(geom):len(geom)]})
+			start = j
+		}
+		k += len(l)
+	}
+	// The edges' tree is filled while they are measured, without the
+	// edges whose vertices are all one point (of length 0, dropped); should
+	// the lengths drop others, it is filled again.
+	var treed sync.WaitGroup
+	treed.Add(1)
+	go func() {
+		defer treed.Done()
+		n := int32(0)
+		for i := range edges {
+			if !samePoint(edges[i].Geom) {
+				b := edges[i].Geom.Bound()
+				g.tree.Insert(b.Min, b.Max, n)
+				n++
 			}
-			e.cum = cum[k0:len(cum):len(cum)]
-			e.Length = e.cum[len(part)-1]
-			if e.Length == 0 {
-				continue
-			}
+		}
+	}()
+	measure(edges)
+	treed.Wait()
+	g.Edges = edges[:0]
+	again := false
+	for _, e := range edges {
+		again = again || (e.Length == 0) != samePoint(e.Geom)
+		if e.Length != 0 {
 			g.Edges = append(g.Edges, e)
+		}
+	}
+	g.Edges = slices.Clip(g.Edges)
+	if again {
+		g.tree.Clear()
+		for i, e := range g.Edges {
+			b := e.Geom.Bound()
+			g.tree.Insert(b.Min, b.Max, int32(i))
 		}
 	}
 	g.index()
 	return g
+}
+
+// vertexRuns yields each line with the index of its first vertex among
+// all the lines' vertices.
+func vertexRuns(lines []orb.LineString) func(func(int, orb.LineString) bool) {
+	return func(yield func(int, orb.LineString) bool) {
+		k := 0
+		for _, l := range lines {
+			if !yield(k, l) {
+				return
+			}
+			k += len(l)
+		}
+	}
+}
+
+// samePoint reports whether every vertex of l is its first.
+func samePoint(l orb.LineString) bool {
+	for _, p := range l[1:] {
+		if p != l[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// countVertices counts the appearances of each distinct vertex of the
+// lines (nv vertices in all), in an open-addressing table keyed as a map
+// keys points (-0 is 0; NaN is never found again: such a vertex has no
+// entry, -1): counts by entry, and each vertex's entry in line order.
+func countVertices(lines []orb.LineString, nv int) (counts []int32, vertices []int32) {
+	size := 16
+	for size < 2*nv {
+		size *= 2
+	}
+	mask := uint64(size - 1)
+	table := make([]int32, size) // entry+1; 0: empty
+	keys := make([]orb.Point, 0, nv)
+	counts = make([]int32, 0, nv)
+	vertices = make([]int32, 0, nv)
+	for _, l := range lines {
+		for _, p := range l {
+			x, y := p[0]+0, p[1]+0 // -0 as 0
+			if x != x || y != y {
+				vertices = append(vertices, -1)
+				continue
+			}
+			h := math.Float64bits(x)*0x9E3779B97F4A7C15 ^ math.Float64bits(y)*0xC2B2AE3D27D4EB4F
+			h ^= h >> 29
+			i := h & mask
+			for {
+				e := table[i]
+				if e == 0 {
+					table[i] = int32(len(keys)) + 1
+					vertices = append(vertices, int32(len(keys)))
+					keys = append(keys, orb.Point{x, y})
+					counts = append(counts, 1)
+					break
+				}
+				if keys[e-1] == (orb.Point{x, y}) {
+					vertices = append(vertices, e-1)
+					counts[e-1]++
+					break
+				}
+				i = (i + 1) & mask
+			}
+		}
+	}
+	return counts, vertices
+}
+
+// measureShare is the fewest edges measure gives a processor of its own.
+const measureShare = 1024
+
+// measure sets every edge's distances along it and its length, in
+// geodesic metres, the edges shared out among the processors.
+func measure(edges []Edge) {
+	one := func(es []Edge) {
+		for i := range es {
+			e := &es[i]
+			e.cum[0] = 0
+			for k := 1; k < len(e.Geom); k++ {
+				e.cum[k] = e.cum[k-1] + geo.Distance(e.Geom[k-1], e.Geom[k])
+			}
+			e.Length = e.cum[len(e.cum)-1]
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(edges)/measureShare)
+	if workers <= 1 {
+		one(edges)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(edges)*w/workers, len(edges)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			one(edges[lo:hi])
+		}()
+	}
+	wg.Wait()
 }
 
 func (g *Graph) index() {
@@ -164,22 +310,22 @@ func (g *Graph) index() {
 			parent[a] = b
 		}
 	}
+	// Components numbered in the order of their first node; ids holds a
+	// root's number+1 (0: not numbered yet).
 	g.Comp = make([]int32, len(g.Nodes))
-	ids := map[int32]int32{}
+	ids := make([]int32, len(g.Nodes))
+	nc := int32(0)
 	for n := range g.Nodes {
 		r := find(int32(n))
-		c, ok := ids[r]
-		if !ok {
-			c = int32(len(ids))
-			ids[r] = c
+		if ids[r] == 0 {
+			nc++
+			ids[r] = nc
 		}
-		g.Comp[n] = c
+		g.Comp[n] = ids[r] - 1
 	}
-	g.CompLength = make([]float64, len(ids))
-	for i, e := range g.Edges {
+	g.CompLength = make([]float64, nc)
+	for _, e := range g.Edges {
 		g.CompLength[g.Comp[e.From]] += e.Length
-		b := e.Geom.Bound()
-		g.tree.Insert(b.Min, b.Max, int32(i))
 	}
 }
 

@@ -43,7 +43,7 @@ func (g *Graph) SnapAll(ctx context.Context, pts []orb.Point, maxDist float64, a
 }
 
 // snapShare is the fewest points SnapAll gives a processor of its own.
-const snapShare = 4096
+const snapShare = 512
 
 // snapRange is SnapAll on one processor.
 func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64, at []Loc, dist []float64) error {
@@ -60,18 +60,28 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 	var done []measured
 	first := math.Min(100, maxDist)
 	near := edgeCache{tree: &g.tree}
+	// The plane's scales and slack in the first ring, kept while the
+	// points keep their latitude (a parcel's come in rows).
+	lat, kx, ky, slack := math.NaN(), 0.0, 0.0, 0.0
 	for i, p := range pts {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		kx, ky := geo.DegreeScale(p[1])
+		if p[1] != lat {
+			lat = p[1]
+			kx, ky = geo.DegreeScale(lat)
+			slack = snapSlack(lat, first)
+		}
 		best := math.Inf(1)
 		var loc Loc
 		for r := first; ; r = math.Min(r*4, maxDist) {
 			cs, done = cs[:0], done[:0]
-			f := snapSlack(p[1], r)
+			f := slack
+			if r != first {
+				f = snapSlack(p[1], r)
+			}
 			bestApprox := math.Inf(1)
 			b := geo.RadiusBound(p, r)
 			visit := func(lo, hi [2]float64, e int32) bool {
@@ -84,7 +94,7 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 				// far (or the ring) would not be measured.
 				bx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
 				by := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
-				if bd := math.Hypot(bx, by) * (1 - 1e-12); bd > f*r+snapAbs || bd > f*bestApprox+snapAbs {
+				if lim := math.Min(f*r+snapAbs, f*bestApprox+snapAbs); beyondBox(bx, by, lim) {
 					return true
 				}
 				q, off := closestOnLine(p, ed)
@@ -130,6 +140,21 @@ func (g *Graph) snapRange(ctx context.Context, pts []orb.Point, maxDist float64,
 	return nil
 }
 
+// beyondBox reports whether a box dx, dy away (in metres) is beyond lim:
+// math.Hypot(dx, dy)·(1−1e-12) > lim, its squares telling first when they
+// can (a box's distance is a floor of its edge's, with a margin for
+// rounding).
+func beyondBox(dx, dy, lim float64) bool {
+	d2, l2 := dx*dx+dy*dy, lim*lim
+	if d2 > l2*(1+1e-9) {
+		return true
+	}
+	if d2 < l2*(1-1e-9) {
+		return false
+	}
+	return math.Hypot(dx, dy)*(1-1e-12) > lim
+}
+
 // snapAbs (m) is what SnapAll adds to the plane's error for rounding.
 const snapAbs = 1e-3
 
@@ -164,11 +189,11 @@ type cachedEdge struct {
 	e      int32
 }
 
-// search is the tree's Search, from the edges of a box twice as wide and
+// search is the tree's Search, from the edges of a box three times as wide and
 // high as the one searched when the box held does not hold it.
 func (c *edgeCache) search(lo, hi [2]float64, fn func(lo, hi [2]float64, e int32) bool) {
 	if !c.valid || lo[0] < c.box.Min[0] || lo[1] < c.box.Min[1] || hi[0] > c.box.Max[0] || hi[1] > c.box.Max[1] {
-		w, h := (hi[0]-lo[0])/2, (hi[1]-lo[1])/2
+		w, h := hi[0]-lo[0], hi[1]-lo[1]
 		c.box = orb.Bound{Min: orb.Point{lo[0] - w, lo[1] - h}, Max: orb.Point{hi[0] + w, hi[1] + h}}
 		c.valid = true
 		c.edges = c.edges[:0]

@@ -52,10 +52,14 @@ func snapAllEqualsSnap(t *testing.T, g *Graph, b orb.Bound) {
 	for i := range pts {
 		// The town's box and a margin of about 2 km around it; every other
 		// point a few tens of metres from the one before, as a parcel's
-		// residents are.
+		// residents are, every fourth at the latitude of the one before.
 		pts[i] = orb.Point{b.Min[0] - 0.02 + rng.Float64()*(b.Max[0]-b.Min[0]+0.04), b.Min[1] - 0.02 + rng.Float64()*(b.Max[1]-b.Min[1]+0.04)}
 		if i%2 == 1 {
 			pts[i] = orb.Point{pts[i-1][0] + (rng.Float64()-0.5)*0.0008, pts[i-1][1] + (rng.Float64()-0.5)*0.0008}
+		}
+		if i%4 == 3 {
+			// In a row with the one before, as a parcel's points are laid out.
+			pts[i][1] = pts[i-1][1]
 		}
 	}
 	at := make([]Loc, len(pts))
