@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -73,8 +74,8 @@ type Audit struct {
 	// treeFilled is closed once Run has filled ptree (beside the rules;
 	// nil: filled already).
 	treeFilled chan struct{}
-	utree rtree.RTreeG[*Unit]   // the areas' units by their bounds
-	pix   *parcelIndex          // the parcels by id
+	utree      rtree.RTreeG[*Unit] // the areas' units by their bounds
+	pix        *parcelIndex        // the parcels by id
 	// The residents' points (residents.go), parcel by parcel, and in the
 	// walk mode where each joins the network (+Inf access: nowhere).
 	pts    []orb.Point
@@ -490,6 +491,10 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 				us = append(us, byID[af.ID])
 			}
 			return true
+		})
+		// Coarsest first, as a.Units: not the R-tree's order.
+		slices.SortFunc(us[1:], func(x, y *Unit) int {
+			return cmp.Or(cmp.Compare(rank[x.Level], rank[y.Level]), cmp.Compare(x.ID, y.ID))
 		})
 		if a.cells != nil {
 			us = append(us, a.cells.at(p.Point))
