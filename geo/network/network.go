@@ -52,27 +52,7 @@ const DefaultMinComponent = 200
 // ignored). Every line end and every vertex shared by two lines, or met
 // twice by one, is a node.
 func Build(feats []*geo.Feature) *Graph {
-	lines := make([]orb.LineString, 0, len(feats))
-	roads := make([]int64, 0, len(feats))
-	for _, f := range feats {
-		if f.Layer != geo.Roads || !f.Bool("walkable") {
-			continue
-		}
-		add := func(l orb.LineString) {
-			if len(l) >= 2 {
-				lines = append(lines, l)
-				roads = append(roads, f.ID)
-			}
-		}
-		switch g := f.Geom.(type) {
-		case orb.LineString:
-			add(g)
-		case orb.MultiLineString:
-			for _, l := range g {
-				add(l)
-			}
-		}
-	}
+	lines, roads := walkableLines(feats)
 	// Each distinct vertex's count of appearances (vertices: each line
 	// vertex's entry in it), until it is made a node: then -1 less its
 	// node's number.
@@ -129,9 +109,43 @@ func Build(feats []*geo.Feature) *Graph {
 		}
 		k += len(l)
 	}
-	// The edges' tree is filled while they are measured, without the
-	// edges whose vertices are all one point (of length 0, dropped); should
-	// the lengths drop others, it is filled again.
+	g.measureEdges(edges)
+	g.index()
+	return g
+}
+
+// walkableLines returns the lines (of two points or more) of the walkable
+// roads among feats, each with its road's id.
+func walkableLines(feats []*geo.Feature) (lines []orb.LineString, roads []int64) {
+	lines = make([]orb.LineString, 0, len(feats))
+	roads = make([]int64, 0, len(feats))
+	for _, f := range feats {
+		if f.Layer != geo.Roads || !f.Bool("walkable") {
+			continue
+		}
+		add := func(l orb.LineString) {
+			if len(l) >= 2 {
+				lines = append(lines, l)
+				roads = append(roads, f.ID)
+			}
+		}
+		switch g := f.Geom.(type) {
+		case orb.LineString:
+			add(g)
+		case orb.MultiLineString:
+			for _, l := range g {
+				add(l)
+			}
+		}
+	}
+	return lines, roads
+}
+
+// measureEdges measures edges and keeps those of some length as g's edges, in
+// g's tree. The tree is filled while they are measured, without the
+// edges whose vertices are all one point (of length 0, dropped); should
+// the lengths drop others, it is filled again.
+func (g *Graph) measureEdges(edges []Edge) {
 	var treed sync.WaitGroup
 	treed.Add(1)
 	go func() {
@@ -163,8 +177,6 @@ func Build(feats []*geo.Feature) *Graph {
 			g.tree.Insert(b.Min, b.Max, int32(i))
 		}
 	}
-	g.index()
-	return g
 }
 
 // vertexRuns yields each line with the index of its first vertex among
