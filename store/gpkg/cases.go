@@ -261,6 +261,37 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 
 // listQuery is ListCases's statement for f and its arguments.
 func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []any, error) {
+	conds := listConds(f)
+	use, err := s.chooseIndex(ctx, conds)
+	if err != nil {
+		return "", nil, err
+	}
+	var where []string
+	var args []any
+	q := `SELECT ` + caseCols + ` FROM gr_cases`
+	for i, c := range conds {
+		sql := c.sql
+		if c.index != "" && !use[i] {
+			sql = cmp.Or(c.off, "+"+sql)
+		}
+		if use[i] && c.by != "" {
+			q += ` INDEXED BY ` + c.by
+		}
+		where, args = append(where, sql), append(args, c.args...)
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > store.MaxCaseList {
+		limit = store.MaxCaseList
+	}
+	return q + ` ORDER BY id DESC LIMIT ?`, append(args, limit), nil
+}
+
+// listConds returns the conditions of a list's filter, each with the
+// index that may find its cases.
+func listConds(f store.CaseFilter) []listCond {
 	var conds []listCond
 	add := func(index, sql string, args ...any) {
 		conds = append(conds, listCond{sql: sql, args: args, index: index})
@@ -315,19 +346,25 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 		t := formatTime(*f.ActiveFrom)
 		add("", `(reported >= ? OR closed IS NULL OR closed >= ?)`, t, t)
 	}
-	// A list is newest first: SQLite finds a filter's cases by its index
-	// and sorts them all by id, or walks the table from the newest case
-	// and stops at the limit. It takes the index whenever there is one,
-	// so a filter most cases pass (state=closed in a year of cases) read
-	// and sorted the whole year for a page of 50. An index that holds
-	// more than indexProbe entries for its filter is left out (a unary +
-	// on its column), so the walk is taken unless an index finds few.
-	// Where some index finds few, the one finding fewest is kept and the
-	// others are left out. A zone's or a unit's index holds its cases in
-	// id order: walking it newest first is never worse than walking the
-	// table, so where no index finds few it is kept, and where one does it
-	// is counted only as far as that one's count (a big unit's year of
-	// cases is not read for its few open ones).
+	return conds
+}
+
+// chooseIndex says which of conds's indexes a list's statement uses.
+//
+// A list is newest first: SQLite finds a filter's cases by its index
+// and sorts them all by id, or walks the table from the newest case
+// and stops at the limit. It takes the index whenever there is one,
+// so a filter most cases pass (state=closed in a year of cases) read
+// and sorted the whole year for a page of 50. An index that holds
+// more than indexProbe entries for its filter is left out (a unary +
+// on its column), so the walk is taken unless an index finds few.
+// Where some index finds few, the one finding fewest is kept and the
+// others are left out. A zone's or a unit's index holds its cases in
+// id order: walking it newest first is never worse than walking the
+// table, so where no index finds few it is kept, and where one does it
+// is counted only as far as that one's count (a big unit's year of
+// cases is not read for its few open ones).
+func (s *Store) chooseIndex(ctx context.Context, conds []listCond) ([]bool, error) {
 	use := make([]bool, len(conds))
 	best, fewest := -1, indexProbe
 	for _, ordered := range []bool{false, true} {
@@ -340,7 +377,7 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 			}
 			n, err := s.indexCount(ctx, c.sql, c.args, fewest)
 			if err != nil {
-				return "", nil, err
+				return nil, err
 			}
 			if n < fewest {
 				best, fewest = i, n
@@ -350,27 +387,7 @@ func (s *Store) listQuery(ctx context.Context, f store.CaseFilter) (string, []an
 	for i, c := range conds {
 		use[i] = i == best || best < 0 && c.ordered
 	}
-	var where []string
-	var args []any
-	q := `SELECT ` + caseCols + ` FROM gr_cases`
-	for i, c := range conds {
-		sql := c.sql
-		if c.index != "" && !use[i] {
-			sql = cmp.Or(c.off, "+"+sql)
-		}
-		if use[i] && c.by != "" {
-			q += ` INDEXED BY ` + c.by
-		}
-		where, args = append(where, sql), append(args, c.args...)
-	}
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > store.MaxCaseList {
-		limit = store.MaxCaseList
-	}
-	return q + ` ORDER BY id DESC LIMIT ?`, append(args, limit), nil
+	return use, nil
 }
 
 // indexCount counts the entries the index of a list's condition holds
