@@ -120,25 +120,7 @@ func TestCaseListPlan(t *testing.T) {
 		{store.CaseFilter{Zone: "Z-few", Bound: &column, Limit: 50}, "gr_cases_zone", true},
 		{store.CaseFilter{Unit: "U-big", Bound: &column, Limit: 50}, "gr_cases_lonlat", false},
 	} {
-		q, args, err := s.listQuery(ctx, tc.f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		p := strings.Join(plan, "; ")
+		p := listPlan(t, ctx, s, tc.f)
 		if tc.index == "" && (strings.Contains(p, "TEMP B-TREE") || strings.Contains(p, "INDEX")) {
 			t.Errorf("list %+v: plan %q, want a walk of the table by id", tc.f, p)
 		}
@@ -282,25 +264,7 @@ func TestCaseListOverduePlan(t *testing.T) {
 		{States: []string{"dispatched", "handled"}, DueBefore: &now, Limit: 50},
 		{States: []string{"dispatched"}, Category: "broken_branch", DueBefore: &now, Limit: 50},
 	} {
-		q, args, err := s.listQuery(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, "INDEX gr_cases_state_deadline ") {
+		if p := listPlan(t, ctx, s, f); !strings.Contains(p, "INDEX gr_cases_state_deadline ") {
 			t.Errorf("list %+v: plan %q, want a search by gr_cases_state_deadline", f, p)
 		}
 		got, err := s.ListCases(ctx, f)
@@ -321,4 +285,28 @@ func TestCaseListOverduePlan(t *testing.T) {
 			t.Errorf("list %+v: %v, want %v", f, ids, want)
 		}
 	}
+}
+
+// listPlan is SQLite's plan of the list statement for f, its lines joined.
+func listPlan(t *testing.T, ctx context.Context, s *Store, f store.CaseFilter) string {
+	t.Helper()
+	q, args, err := s.listQuery(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }
