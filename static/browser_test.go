@@ -379,6 +379,13 @@ func TestPlannerAndAuditorInBrowser(t *testing.T) {
 func demoBrowserServer(t *testing.T) (*httptest.Server, *live.Index, store.Store) {
 	t.Helper()
 	needBrowser(t)
+	return serve(t, demoStore(t))
+}
+
+// demoStore is the small demo town in a GeoPackage in a temporary
+// directory, closed when the test ends.
+func demoStore(t *testing.T) *gpkg.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "demo.gpkg"))
 	if err != nil {
@@ -388,7 +395,7 @@ func demoBrowserServer(t *testing.T) (*httptest.Server, *live.Index, store.Store
 	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, st)
+	return st
 }
 
 // serve indexes st and serves it as `greenreach serve` would.

@@ -11,7 +11,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,11 +20,9 @@ import (
 	"testing/fstest"
 
 	"github.com/greenreach/greenreach/api"
-	"github.com/greenreach/greenreach/demotown"
 	"github.com/greenreach/greenreach/live"
 	"github.com/greenreach/greenreach/static"
 	"github.com/greenreach/greenreach/store"
-	"github.com/greenreach/greenreach/store/gpkg"
 )
 
 // expectedShell is what the inspection page needs to open offline, read
@@ -89,14 +86,7 @@ func releasedFS(t *testing.T, n string) fstest.MapFS {
 func TestInspectPageOffline(t *testing.T) {
 	needBrowser(t)
 	ctx := context.Background()
-	st, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "demo.gpkg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := demotown.Into(ctx, st, demotown.Options{Seed: 1, Size: "small"}); err != nil {
-		t.Fatal(err)
-	}
+	st := demoStore(t)
 	ix, err := live.Load(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
