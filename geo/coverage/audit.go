@@ -70,12 +70,8 @@ type Audit struct {
 	snap  *index.Snapshot
 	cells *cellSet // the grid, when the units are its cells
 	graph *network.Graph
-	ptree rtree.RTreeG[*Parcel] // parcels by their bounds
-	// treeFilled is closed once Run has filled ptree (beside the rules;
-	// nil: filled already).
-	treeFilled chan struct{}
-	utree      rtree.RTreeG[*Unit] // the areas' units by their bounds
-	pix        *parcelIndex        // the parcels by id
+	utree rtree.RTreeG[*Unit] // the areas' units by their bounds
+	pix   *parcelIndex        // the parcels by id (searchParcels finds them by bounds in snap)
 	// The residents' points (residents.go), parcel by parcel, and in the
 	// walk mode where each joins the network (+Inf access: nowhere).
 	pts    []orb.Point
@@ -272,21 +268,7 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}, inside: map[*Rule][]int32{}}
 	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
-	// The parcels' tree serves what-ifs and updates, not the rules: it is
-	// filled while they run.
-	var treed sync.WaitGroup
-	defer treed.Wait()
 	if err == nil {
-		treed.Add(1)
-		a.treeFilled = make(chan struct{})
-		go func() {
-			defer treed.Done()
-			defer close(a.treeFilled)
-			for _, p := range a.Parcels {
-				b := p.Geom.Bound()
-				a.ptree.Insert(b.Min, b.Max, p)
-			}
-		}()
 		err = a.residentPoints(ctx)
 	}
 	// The walk rules' straight-line distances and the targets holding the
@@ -537,14 +519,6 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		u.ix = i
 	}
 	return nil
-}
-
-// parcelTree is the parcels' tree, once Run has filled it.
-func (a *Audit) parcelTree() *rtree.RTreeG[*Parcel] {
-	if a.treeFilled != nil {
-		<-a.treeFilled
-	}
-	return &a.ptree
 }
 
 // levelUnits returns the units a rule reports on: the city and the units

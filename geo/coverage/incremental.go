@@ -260,14 +260,9 @@ func (u *updater) parcels() error {
 	}
 	slices.SortFunc(u.changed, func(p, q *Parcel) int { return cmpID(p.ID, q.ID) })
 	na.Parcels = slices.Clone(a.Parcels)
-	na.ptree = *a.ptree.Copy()
 	na.Sources = PopSources{}
 	for _, np := range u.changed {
-		old := a.Parcels[np.ix]
-		na.Parcels[np.ix] = np
-		b := old.Geom.Bound()
-		na.ptree.Delete(b.Min, b.Max, old)
-		na.ptree.Insert(b.Min, b.Max, np)
+		na.Parcels[np.ix] = np // found by na.Parcel in next's parcels layer
 	}
 	for i, p := range na.Parcels {
 		if i%checkEvery == 0 {
@@ -321,7 +316,7 @@ func (u *updater) reached(bs []orb.Bound, pad float64, near func(p *Parcel, b or
 	var out []*Parcel
 	for _, b := range bs {
 		s := geo.PadBound(b, pad)
-		u.na.ptree.Search(s.Min, s.Max, func(_, _ [2]float64, p *Parcel) bool {
+		u.na.searchParcels(s, func(p *Parcel) bool {
 			if !seen[p] && near(p, b) {
 				seen[p] = true
 				out = append(out, p)

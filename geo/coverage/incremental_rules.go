@@ -181,7 +181,7 @@ func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	}
 	b := un.Geom.Bound()
 	var in []*Parcel
-	na.ptree.Search(b.Min, b.Max, func(_, _ [2]float64, p *Parcel) bool {
+	na.searchParcels(b, func(p *Parcel) bool {
 		if slices.Contains(p.Units, un) {
 			in = append(in, p)
 		}

@@ -5,6 +5,9 @@ import (
 	"iter"
 	"math"
 	"slices"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
 )
 
 // parcelIndex finds an audit's parcels by id: their ids in ascending
@@ -172,4 +175,14 @@ func (a *Audit) Parcel(id int64) (*Parcel, bool) {
 		return nil, false
 	}
 	return a.Parcels[i], true
+}
+
+// searchParcels calls fn for each of the audit's parcels whose bound meets
+// b, found in its snapshot's parcels layer (in that tree's order), until fn
+// returns false.
+func (a *Audit) searchParcels(b orb.Bound, fn func(*Parcel) bool) {
+	a.snap.Layer(geo.Parcels).Search(b, func(f *geo.Feature) bool {
+		p, ok := a.Parcel(f.ID)
+		return !ok || fn(p)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
@@ -98,8 +99,8 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	cellSet := map[[2]int]bool{}
 	n := 0
 	var err error
-	// The land is the audit's parcel tree when each parcel (in a.Parcels'
-	// order, which built it) is residential land.
+	// The land is the snapshot's parcels layer when each parcel (in
+	// a.Parcels' order, the layer's) is residential land.
 	i, allLand := 0, true
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if n++; n%checkEvery == 0 {
@@ -120,8 +121,16 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 	if err != nil {
 		return nil, err
 	}
+	var ranked sync.WaitGroup // the land's order, found beside the radii
+	defer ranked.Wait()
+	var rankErr error
 	if allLand && i == len(a.Parcels) {
-		st.land.parcels = a.parcelTree().Copy() // shares its nodes; keeps no hold on a
+		st.land = landIndex{parcels: snap.Layer(geo.Parcels), pix: a.pix}
+		ranked.Add(1)
+		go func() {
+			defer ranked.Done()
+			st.land.rank, rankErr = landOrder(ctx, a.Parcels)
+		}()
 	} else {
 		clear(cellSet)
 		st.land.own = &rtree.RTreeG[orb.Geometry]{}
@@ -165,8 +174,12 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 		st.addBuffer(g)
 		return true
 	})
+	ranked.Wait()
 	if bufErr != nil {
 		return nil, bufErr
+	}
+	if rankErr != nil {
+		return nil, rankErr
 	}
 	for k := range cellSet {
 		st.cells = append(st.cells, radiusCellArea{ix: k[0], iy: k[1]})
@@ -184,6 +197,31 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 		return nil, err
 	}
 	return st, nil
+}
+
+// landOrder ranks the parcels (all of them residential land, in the
+// layer's order) in the order a land tree filled with their bounds in
+// that order holds them: the order its searches, a subsequence of it,
+// have always given the cells' land in.
+func landOrder(ctx context.Context, ps []*Parcel) ([]int32, error) {
+	var tree rtree.RTreeG[int32]
+	for i, p := range ps {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		b := p.Geom.Bound()
+		tree.Insert(b.Min, b.Max, int32(i))
+	}
+	rank := make([]int32, len(ps))
+	k := int32(0)
+	tree.Scan(func(_, _ [2]float64, i int32) bool {
+		rank[i] = k
+		k++
+		return true
+	})
+	return rank, nil
 }
 
 func (st *radiusState) addBuffer(g orb.Geometry) {

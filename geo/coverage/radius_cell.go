@@ -1,13 +1,16 @@
 package coverage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/index"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
 	"github.com/twpayne/go-geos"
@@ -34,20 +37,39 @@ type radiusCells struct {
 }
 
 // landIndex is the residential land by bounds. When every parcel is
-// residential land it is the audit's parcel tree (parcels): the very tree
-// a land tree would be, the same bounds inserted in the same order, so
-// searches find the same polygons in the same order, without a second
-// tree of a million parcels. Else it is a tree of its own (own).
+// residential land it is the snapshot's parcels layer (parcels), without
+// a second tree of a million parcels: what a search finds there is put in
+// the order a land tree of its own, filled in the layer's order, gives
+// (rank), as the cells' sums follow the order of their land to the last
+// bit. Else it is a tree of its own (own).
 type landIndex struct {
-	parcels *rtree.RTreeG[*Parcel] // a copy of the audit's, searched only
+	parcels *index.Layer
+	pix     *parcelIndex // the audit's parcels' indexes, by id
+	rank    []int32      // rank[i]: where the audit's Parcels[i] comes in land order
 	own     *rtree.RTreeG[orb.Geometry]
 }
 
 // search calls fn with each land polygon whose bound meets b, in the
-// tree's order, until fn returns false.
+// order of a land tree, until fn returns false.
 func (l landIndex) search(b orb.Bound, fn func(orb.Geometry) bool) {
 	if l.parcels != nil {
-		l.parcels.Search(b.Min, b.Max, func(_, _ [2]float64, p *Parcel) bool { return fn(p.Geom) })
+		type hit struct {
+			rank int32
+			g    orb.Geometry
+		}
+		var hits []hit
+		l.parcels.Search(b, func(f *geo.Feature) bool {
+			if i, ok := l.pix.of(f.ID); ok {
+				hits = append(hits, hit{l.rank[i], f.Geom})
+			}
+			return true
+		})
+		slices.SortFunc(hits, func(x, y hit) int { return cmp.Compare(x.rank, y.rank) })
+		for _, h := range hits {
+			if !fn(h.g) {
+				return
+			}
+		}
 		return
 	}
 	if l.own != nil {

@@ -11,14 +11,15 @@ import (
 	"github.com/tidwall/rtree"
 )
 
-// TestRadiusLandSharesParcelTree: when every parcel is residential land
-// the radius rule searches the audit's parcel tree instead of a land tree
-// of its own, and finds in every cell the same polygons in the same order
-// as its own tree (built as before: the land inserted in the layer's
-// order), so each cell's figures are equal to the last bit to an overlay
+// TestRadiusLandSearchesParcelsLayer: when every parcel is residential
+// land the radius rule searches the snapshot's parcels layer instead of a
+// land tree of its own, and finds in every cell the same polygons in the
+// same order as its own tree (built as before: the land inserted in the
+// layer's order; the layer's tree, filled in another order, finds them in
+// another), so each cell's figures are equal to the last bit to an overlay
 // from its own tree. With a parcel that is no land (a building without
 // residents) it builds its own tree.
-func TestRadiusLandSharesParcelTree(t *testing.T) {
+func TestRadiusLandSearchesParcelsLayer(t *testing.T) {
 	ctx := context.Background()
 	// The demo town's features, fresh each time (a store gives them ids).
 	town := func() []*geo.Feature {
@@ -57,7 +58,7 @@ func TestRadiusLandSharesParcelTree(t *testing.T) {
 		t.Fatal("a building without residents is residential land")
 	}
 
-	// Every parcel land: the parcel tree.
+	// Every parcel land: the parcels layer.
 	snap := snapshotOf(t, land)
 	a, err := Run(ctx, snap, rules, Options{Mode: Straight})
 	if err != nil {
@@ -66,6 +67,9 @@ func TestRadiusLandSharesParcelTree(t *testing.T) {
 	st := a.Results[0].radius
 	if st.land.parcels == nil || st.land.own != nil {
 		t.Fatal("every parcel is land, but the radius rule built a land tree of its own")
+	}
+	if st.land.parcels != snap.Layer(geo.Parcels) {
+		t.Fatal("every parcel is land, but the radius rule searches another layer than the snapshot's parcels")
 	}
 	var own rtree.RTreeG[orb.Geometry]
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
@@ -81,11 +85,11 @@ func TestRadiusLandSharesParcelTree(t *testing.T) {
 		st.land.search(cb, func(g orb.Geometry) bool { got = append(got, first(g)); return true })
 		own.Search(cb.Min, cb.Max, func(_, _ [2]float64, g orb.Geometry) bool { want = append(want, first(g)); return true })
 		if len(got) != len(want) {
-			t.Fatalf("cell %d,%d: %d polygons from the parcel tree, %d from a land tree", st.cells[i].ix, st.cells[i].iy, len(got), len(want))
+			t.Fatalf("cell %d,%d: %d polygons from the parcels layer, %d from a land tree", st.cells[i].ix, st.cells[i].iy, len(got), len(want))
 		}
 		for k := range got {
 			if got[k] != want[k] {
-				t.Fatalf("cell %d,%d: polygon %d differs between the parcel tree and a land tree", st.cells[i].ix, st.cells[i].iy, k)
+				t.Fatalf("cell %d,%d: polygon %d differs between the parcels layer and a land tree", st.cells[i].ix, st.cells[i].iy, k)
 			}
 		}
 		found += len(got)
@@ -107,7 +111,7 @@ func TestRadiusLandSharesParcelTree(t *testing.T) {
 	for i := range cells {
 		g, w := &st.cells[i], &cells[i]
 		if g.land != w.land || g.covered != w.covered || g.prec != w.prec || !slices.Equal(g.unit, w.unit) || !slices.Equal(g.uland, w.uland) || !slices.Equal(g.ucovers, w.ucovers) {
-			t.Errorf("cell %d,%d: from the parcel tree %+v, from a land tree %+v", g.ix, g.iy, *g, *w)
+			t.Errorf("cell %d,%d: from the parcels layer %+v, from a land tree %+v", g.ix, g.iy, *g, *w)
 		}
 	}
 
@@ -117,6 +121,6 @@ func TestRadiusLandSharesParcelTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st := b.Results[0].radius; st.land.own == nil || st.land.parcels != nil {
-		t.Fatal("some parcels are not land, but the radius rule searched the parcel tree")
+		t.Fatal("some parcels are not land, but the radius rule searched the parcels layer")
 	}
 }

@@ -216,7 +216,7 @@ func (sc *shareScan) scan(f *geo.Feature) {
 	// straight line, by any of the measures (a margin for their
 	// differences), so its straight distance need not be worked out.
 	near := geo.PadBound(b, r.Meters*1.05+1)
-	sc.a.ptree.Search(search.Min, search.Max, func(_, _ [2]float64, p *Parcel) bool {
+	sc.a.searchParcels(search, func(p *Parcel) bool {
 		if r.Type == RadiusCoverage {
 			sc.radiusParcel(p, f)
 			return true
