@@ -115,13 +115,24 @@ type Parcel struct {
 	Point      orb.Point // inside it: where its units are found
 	Geom       orb.Geometry
 	Population int64
-	PopSource  string // PopGiven, PopBuilding or PopArea
 	Area       float64
-	Units      []*Unit // the units whose polygon holds Point, city first
+	// units are the units whose polygon holds Point, city first: one list
+	// shared by all the parcels in the same units (see Units).
+	units *[]*Unit
 	// Its residents' points are the audit's pts[first:first+count], each
 	// with an equal share of them (residents.go).
 	first, count int32
-	ix           int32 // its index in the audit's Parcels
+	ix           int32     // its index in the audit's Parcels
+	PopSource    PopSource // PopGiven, PopBuilding or PopArea
+}
+
+// Units returns the units whose polygon holds the parcel's Point, city
+// first. The list is shared with other parcels: callers must not change it.
+func (p *Parcel) Units() []*Unit {
+	if p.units == nil {
+		return nil
+	}
+	return *p.units
 }
 
 // Result is one rule's figures per unit.
@@ -475,7 +486,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	// length, so an append copies it): a city has far fewer combinations
 	// of units than parcels.
 	type unitsKey [4]*Unit
-	shared := map[unitsKey][]*Unit{}
+	shared := map[unitsKey]*[]*Unit{}
 	var us []*Unit
 	var err error
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
@@ -501,12 +512,14 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		}
 		var k unitsKey
 		if len(us) > len(k) {
-			p.Units = slices.Clip(slices.Clone(us))
+			l := slices.Clip(slices.Clone(us))
+			p.units = &l
 		} else {
 			copy(k[:], us)
-			if p.Units = shared[k]; p.Units == nil {
-				p.Units = slices.Clip(slices.Clone(us))
-				shared[k] = p.Units
+			if p.units = shared[k]; p.units == nil {
+				l := slices.Clip(slices.Clone(us))
+				p.units = &l
+				shared[k] = p.units
 			}
 		}
 		if a.cells != nil {

@@ -139,7 +139,7 @@ func (a *Audit) eachUnit(urs []*UnitResult, fn func(i int, p *Parcel, ur *UnitRe
 		byUnit[ur.Unit.ix] = ur
 	}
 	for i, p := range a.Parcels {
-		for _, u := range p.Units {
+		for _, u := range p.Units() {
 			if ur := byUnit[u.ix]; ur != nil {
 				fn(i, p, ur)
 			}

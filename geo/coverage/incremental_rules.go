@@ -150,7 +150,7 @@ func unitsOf(res *Result, ps []*Parcel) []int {
 	seen := map[int]bool{}
 	var out []int
 	for _, p := range ps {
-		for _, un := range p.Units {
+		for _, un := range p.Units() {
 			if i, ok := at[un]; ok && !seen[i] {
 				seen[i] = true
 				out = append(out, i)
@@ -173,7 +173,7 @@ func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 			if i%checkEvery == 0 && u.ctx.Err() != nil {
 				return
 			}
-			if city || slices.Contains(p.Units, un) {
+			if city || slices.Contains(p.Units(), un) {
 				fn(p)
 			}
 		}
@@ -182,7 +182,7 @@ func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	b := un.Geom.Bound()
 	var in []*Parcel
 	na.ptree.Search(b.Min, b.Max, func(_, _ [2]float64, p *Parcel) bool {
-		if slices.Contains(p.Units, un) {
+		if slices.Contains(p.Units(), un) {
 			in = append(in, p)
 		}
 		return true
