@@ -110,8 +110,7 @@ type Unit struct {
 
 // Parcel is a residential parcel as the audit sees it.
 type Parcel struct {
-	ID         int64
-	Name       string
+	ID         int64     // its name is the audit's ParcelName
 	Point      orb.Point // inside it: where its units are found
 	Geom       orb.Geometry
 	Population int64
@@ -124,6 +123,23 @@ type Parcel struct {
 	first, count int32
 	ix           int32     // its index in the audit's Parcels
 	PopSource    PopSource // PopGiven, PopBuilding or PopArea
+}
+
+// ParcelName returns the name of parcel p, read from the snapshot the
+// audit was made of ("" when it has none).
+func (a *Audit) ParcelName(p *Parcel) string {
+	if a.snap == nil {
+		return ""
+	}
+	l := a.snap.Layer(geo.Parcels)
+	if l == nil {
+		return ""
+	}
+	f, ok := l.Get(p.ID)
+	if !ok {
+		return ""
+	}
+	return f.Text("name")
 }
 
 // Units returns the units whose polygon holds the parcel's Point, city
@@ -493,7 +509,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
 		}
-		p := &Parcel{ID: f.ID, Name: f.Text("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
+		p := &Parcel{ID: f.ID, Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
 			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2")}
 		a.Sources.add(p)
 		us = append(us[:0], city)

@@ -98,7 +98,7 @@ func writeFigures(w io.Writer, name string, a *Audit) {
 	fmt.Fprintf(bw, "sources %+v\n", a.Sources)
 	fmt.Fprintf(bw, "parcels %s\n", digest(func(h io.Writer) {
 		for _, p := range a.Parcels {
-			fmt.Fprintf(h, "%d %q %v %d %s %v %v|", p.ID, p.Name, p.Point, p.Population, p.PopSource, p.Area, a.Points(p))
+			fmt.Fprintf(h, "%d %q %v %d %s %v %v|", p.ID, a.ParcelName(p), p.Point, p.Population, p.PopSource, p.Area, a.Points(p))
 			for _, u := range p.Units() {
 				fmt.Fprintf(h, "%d,", u.ID)
 			}

@@ -6,10 +6,10 @@ import (
 )
 
 // A metro audit keeps a million parcels: each must stay within the
-// 96-byte size class.
+// 80-byte size class.
 func TestParcelSize(t *testing.T) {
-	if n := unsafe.Sizeof(Parcel{}); n > 96 {
-		t.Errorf("a Parcel takes %d bytes, want at most 96", n)
+	if n := unsafe.Sizeof(Parcel{}); n > 80 {
+		t.Errorf("a Parcel takes %d bytes, want at most 80", n)
 	}
 }
 

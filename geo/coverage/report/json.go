@@ -307,7 +307,7 @@ func GeoJSON(a *coverage.Audit) *geojson.FeatureCollection {
 			p := parcels[id]
 			f := geojson.NewFeature(p.Geom)
 			f.ID = id
-			f.Properties = geojson.Properties{"kind": "failing_parcel", "rule": r.Rule.ID, "name": p.Name, "population": p.Population}
+			f.Properties = geojson.Properties{"kind": "failing_parcel", "rule": r.Rule.ID, "name": a.ParcelName(p), "population": p.Population}
 			if d, ok := r.Distance.Get(id); ok && !math.IsInf(d, 1) {
 				f.Properties["distance_m"] = math.Round(d*10) / 10
 			}
