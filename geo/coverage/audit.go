@@ -125,6 +125,22 @@ type Parcel struct {
 	PopSource    PopSource // PopGiven, PopBuilding or PopArea
 }
 
+// ParcelList is parcels by their index in an audit's Parcels, in that
+// order: a million-parcel audit keeps several lists per unit and rule.
+type ParcelList []int32
+
+// IDs returns the ids of the parcels of a in l.
+func (l ParcelList) IDs(a *Audit) []int64 {
+	if l == nil {
+		return nil
+	}
+	out := make([]int64, len(l))
+	for k, i := range l {
+		out[k] = a.Parcels[i].ID
+	}
+	return out
+}
+
 // ParcelName returns the name of parcel p, read from the snapshot the
 // audit was made of ("" when it has none).
 func (a *Audit) ParcelName(p *Parcel) string {
@@ -195,8 +211,8 @@ type UnitResult struct {
 	// Straight is, for walk_access, the share covered in a straight line,
 	// to show the difference the network makes.
 	Straight float64
-	Failing  []int64 // parcels not covered (walk_access: not all their residents)
-	Gaps     []Gap   // corridor breaks longer than the rule allows
+	Failing  ParcelList // parcels not covered (walk_access: not all their residents)
+	Gaps     []Gap      // corridor breaks longer than the rule allows
 	// Sources are the unit's residents by how their numbers were obtained.
 	Sources PopSources
 

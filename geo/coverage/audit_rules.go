@@ -164,6 +164,10 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResid
 	for _, u := range a.levelUnits(r) {
 		out = append(out, &UnitResult{Unit: u, Threshold: pass})
 	}
+	// The failing parcels are counted per unit first, so that each unit's
+	// list is allocated at its size.
+	fails := make([]bool, len(a.Parcels))
+	nfail := make([]int, len(a.Units))
 	a.eachUnit(out, func(i int, p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
@@ -172,7 +176,18 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResid
 		ur.covered += float64(p.Population) * c
 		ur.LandCovered += p.Area * c
 		if c < 1 {
-			ur.Failing = append(ur.Failing, p.ID)
+			fails[i] = true
+			nfail[ur.Unit.ix]++
+		}
+	})
+	for _, ur := range out {
+		if n := nfail[ur.Unit.ix]; n > 0 {
+			ur.Failing = make(ParcelList, 0, n)
+		}
+	}
+	a.eachUnit(out, func(i int, _ *Parcel, ur *UnitResult) {
+		if fails[i] {
+			ur.Failing = append(ur.Failing, int32(i))
 		}
 	})
 	for _, ur := range out {

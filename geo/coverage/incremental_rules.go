@@ -218,7 +218,7 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 			ur.covered += float64(p.Population) * c
 			ur.LandCovered += p.Area * c
 			if c < 1 {
-				ur.Failing = append(ur.Failing, p.ID)
+				ur.Failing = append(ur.Failing, p.ix)
 			}
 			if straight != nil {
 				straightCovered += float64(p.Population) * straight(p)
@@ -226,6 +226,9 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 		})
 		if err := u.ctx.Err(); err != nil {
 			return nil, err
+		}
+		if cap(ur.Failing) > len(ur.Failing) {
+			ur.Failing = slices.Clone(ur.Failing)
 		}
 		ur.settleShare(r.Pass, byResidents)
 		if straight != nil && ur.Residents > 0 {

@@ -1,0 +1,70 @@
+package coverage
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"unsafe"
+)
+
+// A metro audit keeps a million parcels: each must stay within the
+// 80-byte size class.
+func TestParcelSize(t *testing.T) {
+	if n := unsafe.Sizeof(Parcel{}); n > 80 {
+		t.Errorf("a Parcel takes %d bytes, want at most 80", n)
+	}
+}
+
+// The sources keep the names pop_source gives them.
+func TestPopSourceNames(t *testing.T) {
+	for _, c := range []struct {
+		source, kind, want string
+	}{
+		{"", "residential", "given"},
+		{"census", "building", "given"},
+		{"estimated", "building", "estimated_building"},
+		{"estimated", "block", "estimated_area"},
+		{"estimated_building", "block", "estimated_building"},
+		{"estimated_area", "building", "estimated_area"},
+	} {
+		if got := popSource(c.source, c.kind).String(); got != c.want {
+			t.Errorf("pop_source %q on a %s: %q, want %q", c.source, c.kind, got, c.want)
+		}
+	}
+}
+
+// Each unit's failing parcels are a list of its exact size, in the
+// audit's order, and name the parcels whose share is below 1.
+func TestFailingExact(t *testing.T) {
+	a, err := Run(context.Background(), fixtureTown(t), Default(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range a.Results {
+		for _, ur := range r.Units {
+			n += len(ur.Failing)
+			if cap(ur.Failing) != len(ur.Failing) {
+				t.Errorf("%s, %s: %d failing parcels in a list of %d", r.Rule.ID, ur.Unit.Name, len(ur.Failing), cap(ur.Failing))
+			}
+			if !slices.IsSorted(ur.Failing) {
+				t.Errorf("%s, %s: failing parcels %v not in the audit's order", r.Rule.ID, ur.Unit.Name, ur.Failing)
+			}
+		}
+		if r.Share == nil {
+			continue
+		}
+		var want []int64
+		for _, p := range a.Parcels {
+			if r.Share.Of(p.ID) < 1 {
+				want = append(want, p.ID)
+			}
+		}
+		if got := r.Units[0].Failing.IDs(a); !slices.Equal(got, want) {
+			t.Errorf("%s: failing parcels %v, want those below a share of 1: %v", r.Rule.ID, got, want)
+		}
+	}
+	if n == 0 {
+		t.Error("no failing parcels in the town: nothing was checked")
+	}
+}
