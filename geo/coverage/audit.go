@@ -94,6 +94,23 @@ type sharedAccess struct {
 	of       map[*geo.Feature][]network.Access
 	straight map[*Rule][]float64
 	inside   map[*Rule][]int32
+	walks    int // the walk rules that have not measured yet
+}
+
+// measured tells sh that walk rule r no longer needs what was found
+// ahead for it; once every walk rule has measured, the access points go
+// too. A nil sh (outside Run) holds nothing.
+func (sh *sharedAccess) measured(r *Rule) {
+	if sh == nil {
+		return
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	delete(sh.straight, r)
+	delete(sh.inside, r)
+	if sh.walks--; sh.walks <= 0 {
+		sh.of = nil
+	}
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -313,6 +330,11 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		close(built)
 	}
 	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}, inside: map[*Rule][]int32{}}
+	for i := range rs.Rules {
+		if rs.Rules[i].Type == WalkAccess {
+			a.shared.walks++
+		}
+	}
 	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
 	// The parcels' tree serves what-ifs and updates, not the rules: it is

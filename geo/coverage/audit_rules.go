@@ -94,6 +94,7 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		}
 		res.Target = &PerParcel[int64]{ix: a.pix, v: target}
 	}
+	a.shared.measured(r)
 	var straightShare *PerParcel[float64]
 	res.Distance, res.Share = a.pointFigures(res.pointDist, r.Meters)
 	res.Straight, straightShare = a.pointFigures(straight, r.Meters)
@@ -126,7 +127,9 @@ func (a *Audit) accessPoints(g *network.Graph, f *geo.Feature) []network.Access 
 	}
 	acc = g.AccessPoints(f.Geom, network.AccessGap, false)
 	sh.mu.Lock()
-	sh.of[f] = acc
+	if sh.of != nil {
+		sh.of[f] = acc
+	}
 	sh.mu.Unlock()
 	return acc
 }

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"testing"
 	"unsafe"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/greenreach/greenreach/geo/network"
 )
 
 // A metro audit keeps a million parcels: each must stay within the
@@ -67,4 +70,36 @@ func TestFailingExact(t *testing.T) {
 	if n == 0 {
 		t.Error("no failing parcels in the town: nothing was checked")
 	}
+}
+
+// What Run found ahead for a walk rule goes once the rule has measured,
+// the access points once every walk rule has.
+func TestSharedAccessMeasured(t *testing.T) {
+	rs := Default()
+	var walks []*Rule
+	for i := range rs.Rules {
+		if rs.Rules[i].Type == WalkAccess {
+			walks = append(walks, &rs.Rules[i])
+		}
+	}
+	if len(walks) < 2 {
+		t.Fatalf("%d walk rules in the default rules, want 2 or more", len(walks))
+	}
+	sh := &sharedAccess{of: map[*geo.Feature][]network.Access{{}: nil}, straight: map[*Rule][]float64{}, inside: map[*Rule][]int32{}, walks: len(walks)}
+	for _, r := range walks {
+		sh.straight[r], sh.inside[r] = []float64{1}, []int32{0}
+	}
+	for i, r := range walks {
+		sh.measured(r)
+		if _, ok := sh.straight[r]; ok {
+			t.Errorf("rule %s measured, its straight-line distances kept", r.ID)
+		}
+		if _, ok := sh.inside[r]; ok {
+			t.Errorf("rule %s measured, its points' targets kept", r.ID)
+		}
+		if last := i == len(walks)-1; (sh.of == nil) != last {
+			t.Errorf("after %d of %d walk rules: access points dropped %v", i+1, len(walks), sh.of == nil)
+		}
+	}
+	(*sharedAccess)(nil).measured(walks[0]) // outside Run: nothing to drop
 }
