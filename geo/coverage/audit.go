@@ -469,9 +469,12 @@ func (a *Audit) rule(ctx context.Context, snap *index.Snapshot, g *network.Graph
 }
 
 // costliestFirst orders the rules by how long their type usually takes,
-// longest first, so that the last to finish is a short one.
+// longest first, so that the last to finish is a short one; the walk rules
+// come right after the corridors, so that what Run found ahead for them
+// (access points, straight-line distances) is dropped before the other
+// long rules run.
 func costliestFirst(rs *RuleSet) []int {
-	cost := map[string]int{Corridor: 5, RadiusCoverage: 4, PerCapita: 3, WalkAccess: 2, AreaRatio: 1}
+	cost := map[string]int{Corridor: 5, WalkAccess: 4, RadiusCoverage: 3, PerCapita: 2, AreaRatio: 1}
 	order := make([]int, len(rs.Rules))
 	for i := range order {
 		order[i] = i
