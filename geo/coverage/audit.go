@@ -208,6 +208,7 @@ type Result struct {
 	// Per resident point (walk_access): distance in the audit's mode and
 	// in a straight line.
 	pointDist, pointStraight []float64
+	target                   *nearestTargets // Target's figures
 
 	radius   *radiusState   // radius_coverage: its cells, for what-ifs
 	corridor *corridorState // corridor: each road's share, for what-ifs
@@ -546,6 +547,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 	shared := map[unitsKey]*[]*Unit{}
 	var us []*Unit
 	var err error
+	a.Parcels = make([]*Parcel, 0, snap.Layer(geo.Parcels).Len())
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
