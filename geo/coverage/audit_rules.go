@@ -79,7 +79,10 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			}
 		}
 		res.pointDist = dist
-		target := make([]int64, len(a.Parcels))
+		nt := &nearestTargets{at: make([]int32, len(a.Parcels)), ids: make([]int64, len(ts))}
+		for k, f := range ts {
+			nt.ids[k] = f.ID
+		}
 		for k, p := range a.Parcels {
 			best := -1
 			for i := p.first; i < p.first+p.count; i++ {
@@ -87,12 +90,12 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 					best = int(i)
 				}
 			}
-			target[k] = NoTarget
+			nt.at[k] = -1
 			if best >= 0 {
-				target[k] = ts[labels[best]].ID
+				nt.at[k] = labels[best]
 			}
 		}
-		res.Target = &PerParcel[int64]{ix: a.pix, v: target}
+		res.target, res.Target = nt, nt.perParcel(a.pix)
 	}
 	a.shared.measured(r)
 	var straightShare *PerParcel[float64]

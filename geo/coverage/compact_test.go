@@ -103,3 +103,37 @@ func TestSharedAccessMeasured(t *testing.T) {
 	}
 	(*sharedAccess)(nil).measured(walks[0]) // outside Run: nothing to drop
 }
+
+// Result.Target's figures as indexes in the targets' ids: a parcel reads
+// its target's id or NoTarget, and a clone's changes (new ids among them)
+// leave the original as it was.
+func TestNearestTargets(t *testing.T) {
+	ps := []*Parcel{{ID: 3}, {ID: 5}, {ID: 9}}
+	ix := newParcelIndex(ps)
+	nt := &nearestTargets{at: []int32{1, -1, 0}, ids: []int64{70, 80}}
+	m := nt.perParcel(ix)
+	want := map[int64]int64{3: 80, 5: NoTarget, 9: 70}
+	for id, w := range want {
+		if got, ok := m.Get(id); !ok || got != w {
+			t.Errorf("parcel %d: target %d %v, want %d", id, got, ok, w)
+		}
+	}
+	c := nt.clone()
+	c.set(0, NoTarget)
+	c.set(1, 90)
+	c.set(2, 80)
+	cm := c.perParcel(ix)
+	for id, w := range map[int64]int64{3: NoTarget, 5: 90, 9: 80} {
+		if got := cm.Of(id); got != w {
+			t.Errorf("clone, parcel %d: target %d, want %d", id, got, w)
+		}
+	}
+	for id, w := range want {
+		if got := m.Of(id); got != w {
+			t.Errorf("original after the clone changed, parcel %d: target %d, want %d", id, got, w)
+		}
+	}
+	if len(c.ids) != 3 {
+		t.Errorf("clone's ids %v: 80 added again", c.ids)
+	}
+}

@@ -60,7 +60,8 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 			out.pointDist = slices.Clone(res.pointDist)
 		}
 		if walk {
-			out.Target = res.Target.clone()
+			out.target = res.target.clone()
+			out.Target = out.target.perParcel(res.Target.ix)
 		}
 		sts := make([]straightTarget, len(ts))
 		stp := make([]*straightTarget, len(ts))
@@ -132,9 +133,9 @@ func (u *updater) walkPoints(out *Result, ps []*Parcel, ts []*geo.Feature) error
 				best, bestLabel = int(i), label
 			}
 		}
-		out.Target.v[p.ix] = NoTarget
+		out.target.set(p.ix, NoTarget)
 		if best >= 0 {
-			out.Target.v[p.ix] = ts[bestLabel].ID
+			out.target.set(p.ix, ts[bestLabel].ID)
 		}
 	}
 	return nil
