@@ -540,7 +540,7 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		a.cells, a.GridSize = cs, gridSize
 	}
 	areasLayer := snap.Layer(geo.Areas)
-	// Parcels in the same units share one Units slice (its capacity its
+	// Parcels in the same units share one list of them (its capacity its
 	// length, so an append copies it): a city has far fewer combinations
 	// of units than parcels.
 	type unitsKey [4]*Unit
