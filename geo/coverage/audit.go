@@ -90,6 +90,23 @@ type sharedAccess struct {
 	of       map[*geo.Feature][]network.Access
 	straight map[*Rule][]float64
 	inside   map[*Rule][]int32
+	walks    int // the walk rules that have not measured yet
+}
+
+// measured tells sh that walk rule r no longer needs what was found
+// ahead for it; once every walk rule has measured, the access points go
+// too. A nil sh (outside Run) holds nothing.
+func (sh *sharedAccess) measured(r *Rule) {
+	if sh == nil {
+		return
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	delete(sh.straight, r)
+	delete(sh.inside, r)
+	if sh.walks--; sh.walks <= 0 {
+		sh.of = nil
+	}
 }
 
 // Unit is an area an audit reports on: the whole city, or a district,
@@ -106,18 +123,61 @@ type Unit struct {
 
 // Parcel is a residential parcel as the audit sees it.
 type Parcel struct {
-	ID         int64
-	Name       string
+	ID         int64     // its name is the audit's ParcelName
 	Point      orb.Point // inside it: where its units are found
 	Geom       orb.Geometry
 	Population int64
-	PopSource  string // PopGiven, PopBuilding or PopArea
 	Area       float64
-	Units      []*Unit // the units whose polygon holds Point, city first
+	// units are the units whose polygon holds Point, city first: one list
+	// shared by all the parcels in the same units (see Units).
+	units *[]*Unit
 	// Its residents' points are the audit's pts[first:first+count], each
 	// with an equal share of them (residents.go).
 	first, count int32
-	ix           int32 // its index in the audit's Parcels
+	ix           int32     // its index in the audit's Parcels
+	PopSource    PopSource // PopGiven, PopBuilding or PopArea
+}
+
+// ParcelList is parcels by their index in an audit's Parcels, in that
+// order: a million-parcel audit keeps several lists per unit and rule.
+type ParcelList []int32
+
+// IDs returns the ids of the parcels of a in l.
+func (l ParcelList) IDs(a *Audit) []int64 {
+	if l == nil {
+		return nil
+	}
+	out := make([]int64, len(l))
+	for k, i := range l {
+		out[k] = a.Parcels[i].ID
+	}
+	return out
+}
+
+// ParcelName returns the name of parcel p, read from the snapshot the
+// audit was made of ("" when it has none).
+func (a *Audit) ParcelName(p *Parcel) string {
+	if a.snap == nil {
+		return ""
+	}
+	l := a.snap.Layer(geo.Parcels)
+	if l == nil {
+		return ""
+	}
+	f, ok := l.Get(p.ID)
+	if !ok {
+		return ""
+	}
+	return f.Text("name")
+}
+
+// Units returns the units whose polygon holds the parcel's Point, city
+// first. The list is shared with other parcels: callers must not change it.
+func (p *Parcel) Units() []*Unit {
+	if p.units == nil {
+		return nil
+	}
+	return *p.units
 }
 
 // Result is one rule's figures per unit.
@@ -144,6 +204,7 @@ type Result struct {
 	// Per resident point (walk_access): distance in the audit's mode and
 	// in a straight line.
 	pointDist, pointStraight []float64
+	target                   *nearestTargets // Target's figures
 
 	radius   *radiusState   // radius_coverage: its cells, for what-ifs
 	corridor *corridorState // corridor: each road's share, for what-ifs
@@ -164,8 +225,8 @@ type UnitResult struct {
 	// Straight is, for walk_access, the share covered in a straight line,
 	// to show the difference the network makes.
 	Straight float64
-	Failing  []int64 // parcels not covered (walk_access: not all their residents)
-	Gaps     []Gap   // corridor breaks longer than the rule allows
+	Failing  ParcelList // parcels not covered (walk_access: not all their residents)
+	Gaps     []Gap      // corridor breaks longer than the rule allows
 	// Sources are the unit's residents by how their numbers were obtained.
 	Sources PopSources
 
@@ -266,6 +327,11 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 		close(built)
 	}
 	a.shared = &sharedAccess{of: map[*geo.Feature][]network.Access{}, straight: map[*Rule][]float64{}, inside: map[*Rule][]int32{}}
+	for i := range rs.Rules {
+		if rs.Rules[i].Type == WalkAccess {
+			a.shared.walks++
+		}
+	}
 	defer func() { a.shared = nil }()
 	err := a.units(snap, gridSize(opt, rs))
 	if err == nil {
@@ -386,9 +452,12 @@ func (a *Audit) rule(ctx context.Context, snap *index.Snapshot, g *network.Graph
 }
 
 // costliestFirst orders the rules by how long their type usually takes,
-// longest first, so that the last to finish is a short one.
+// longest first, so that the last to finish is a short one; the walk rules
+// come right after the corridors, so that what Run found ahead for them
+// (access points, straight-line distances) is dropped before the other
+// long rules run.
 func costliestFirst(rs *RuleSet) []int {
-	cost := map[string]int{Corridor: 5, RadiusCoverage: 4, PerCapita: 3, WalkAccess: 2, AreaRatio: 1}
+	cost := map[string]int{Corridor: 5, WalkAccess: 4, RadiusCoverage: 3, PerCapita: 2, AreaRatio: 1}
 	order := make([]int, len(rs.Rules))
 	for i := range order {
 		order[i] = i
@@ -453,18 +522,19 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		a.cells, a.GridSize = cs, gridSize
 	}
 	areasLayer := snap.Layer(geo.Areas)
-	// Parcels in the same units share one Units slice (its capacity its
+	// Parcels in the same units share one list of them (its capacity its
 	// length, so an append copies it): a city has far fewer combinations
 	// of units than parcels.
 	type unitsKey [4]*Unit
-	shared := map[unitsKey][]*Unit{}
+	shared := map[unitsKey]*[]*Unit{}
 	var us []*Unit
 	var err error
+	a.Parcels = make([]*Parcel, 0, snap.Layer(geo.Parcels).Len())
 	snap.Layer(geo.Parcels).Scan(func(f *geo.Feature) bool {
 		if a.Attribution == "" && strings.HasPrefix(f.Source, "osm") {
 			a.Attribution = "© OpenStreetMap contributors"
 		}
-		p := &Parcel{ID: f.ID, Name: f.Text("name"), Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
+		p := &Parcel{ID: f.ID, Point: network.Inside(f.Geom), Geom: f.Geom, Population: f.Int("population"),
 			PopSource: popSource(f.Text("pop_source"), f.Text("kind")), Area: f.Float("area_m2")}
 		a.Sources.add(p)
 		us = append(us[:0], city)
@@ -483,12 +553,14 @@ func (a *Audit) units(snap *index.Snapshot, gridSize int) error {
 		}
 		var k unitsKey
 		if len(us) > len(k) {
-			p.Units = slices.Clip(slices.Clone(us))
+			l := slices.Clip(slices.Clone(us))
+			p.units = &l
 		} else {
 			copy(k[:], us)
-			if p.Units = shared[k]; p.Units == nil {
-				p.Units = slices.Clip(slices.Clone(us))
-				shared[k] = p.Units
+			if p.units = shared[k]; p.units == nil {
+				l := slices.Clip(slices.Clone(us))
+				p.units = &l
+				shared[k] = p.units
 			}
 		}
 		if a.cells != nil {

@@ -98,8 +98,8 @@ func writeFigures(w io.Writer, name string, a *Audit) {
 	fmt.Fprintf(bw, "sources %+v\n", a.Sources)
 	fmt.Fprintf(bw, "parcels %s\n", digest(func(h io.Writer) {
 		for _, p := range a.Parcels {
-			fmt.Fprintf(h, "%d %q %v %d %s %v %v|", p.ID, p.Name, p.Point, p.Population, p.PopSource, p.Area, a.Points(p))
-			for _, u := range p.Units {
+			fmt.Fprintf(h, "%d %q %v %d %s %v %v|", p.ID, a.ParcelName(p), p.Point, p.Population, p.PopSource, p.Area, a.Points(p))
+			for _, u := range p.Units() {
 				fmt.Fprintf(h, "%d,", u.ID)
 			}
 		}
@@ -112,7 +112,7 @@ func writeFigures(w io.Writer, name string, a *Audit) {
 	unit := func(h io.Writer, u *UnitResult) {
 		fmt.Fprintf(h, "%s %d value %v pass %v na %v residents %d covered %d land %v %v num %v den %v straight %v sources %+v failing %d %s gaps %d %s",
 			u.Unit.Level, u.Unit.ID, u.Value, u.Pass, u.NA, u.Residents, u.Covered, u.Land, u.LandCovered, u.Numerator, u.Denominator, u.Straight, u.Sources,
-			len(u.Failing), digest(func(h io.Writer) { fmt.Fprint(h, u.Failing) }), len(u.Gaps), digest(func(h io.Writer) { fmt.Fprintf(h, "%+v", u.Gaps) }))
+			len(u.Failing), digest(func(h io.Writer) { fmt.Fprint(h, u.Failing.IDs(a)) }), len(u.Gaps), digest(func(h io.Writer) { fmt.Fprintf(h, "%+v", u.Gaps) }))
 	}
 	perParcel := func(h io.Writer, m *PerParcel[float64]) {
 		for _, p := range a.Parcels {

@@ -79,7 +79,10 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 			}
 		}
 		res.pointDist = dist
-		target := make([]int64, len(a.Parcels))
+		nt := &nearestTargets{at: make([]int32, len(a.Parcels)), ids: make([]int64, len(ts))}
+		for k, f := range ts {
+			nt.ids[k] = f.ID
+		}
 		for k, p := range a.Parcels {
 			best := -1
 			for i := p.first; i < p.first+p.count; i++ {
@@ -87,13 +90,14 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 					best = int(i)
 				}
 			}
-			target[k] = NoTarget
+			nt.at[k] = -1
 			if best >= 0 {
-				target[k] = ts[labels[best]].ID
+				nt.at[k] = labels[best]
 			}
 		}
-		res.Target = &PerParcel[int64]{ix: a.pix, v: target}
+		res.target, res.Target = nt, nt.perParcel(a.pix)
 	}
+	a.shared.measured(r)
 	var straightShare *PerParcel[float64]
 	res.Distance, res.Share = a.pointFigures(res.pointDist, r.Meters)
 	res.Straight, straightShare = a.pointFigures(straight, r.Meters)
@@ -126,7 +130,9 @@ func (a *Audit) accessPoints(g *network.Graph, f *geo.Feature) []network.Access 
 	}
 	acc = g.AccessPoints(f.Geom, network.AccessGap, false)
 	sh.mu.Lock()
-	sh.of[f] = acc
+	if sh.of != nil {
+		sh.of[f] = acc
+	}
 	sh.mu.Unlock()
 	return acc
 }
@@ -139,7 +145,7 @@ func (a *Audit) eachUnit(urs []*UnitResult, fn func(i int, p *Parcel, ur *UnitRe
 		byUnit[ur.Unit.ix] = ur
 	}
 	for i, p := range a.Parcels {
-		for _, u := range p.Units {
+		for _, u := range p.Units() {
 			if ur := byUnit[u.ix]; ur != nil {
 				fn(i, p, ur)
 			}
@@ -164,6 +170,10 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResid
 	for _, u := range a.levelUnits(r) {
 		out = append(out, &UnitResult{Unit: u, Threshold: pass})
 	}
+	// The failing parcels are counted per unit first, so that each unit's
+	// list is allocated at its size.
+	fails := make([]bool, len(a.Parcels))
+	nfail := make([]int, len(a.Units))
 	a.eachUnit(out, func(i int, p *Parcel, ur *UnitResult) {
 		ur.Residents += p.Population
 		ur.Land += p.Area
@@ -172,7 +182,18 @@ func (a *Audit) shares(r *Rule, pass float64, covered func(int) float64, byResid
 		ur.covered += float64(p.Population) * c
 		ur.LandCovered += p.Area * c
 		if c < 1 {
-			ur.Failing = append(ur.Failing, p.ID)
+			fails[i] = true
+			nfail[ur.Unit.ix]++
+		}
+	})
+	for _, ur := range out {
+		if n := nfail[ur.Unit.ix]; n > 0 {
+			ur.Failing = make(ParcelList, 0, n)
+		}
+	}
+	a.eachUnit(out, func(i int, _ *Parcel, ur *UnitResult) {
+		if fails[i] {
+			ur.Failing = append(ur.Failing, int32(i))
 		}
 	})
 	for _, ur := range out {

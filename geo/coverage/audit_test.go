@@ -121,8 +121,8 @@ func TestAuditFixture(t *testing.T) {
 		if r.Rule.ID == "park-500m-walk" {
 			want := map[string]float64{"P1": 67.5 + 510 - math.Sqrt(300) - 420 + 20, "P2": 380 + 510 - math.Sqrt(300) - 120 + 20}
 			for _, p := range a.Parcels {
-				if w, ok := want[p.Name]; ok && math.Abs(r.Distance.Of(p.ID)-w) > 1 {
-					t.Errorf("%s walks %.1f m, want %.0f", p.Name, r.Distance.Of(p.ID), w)
+				if w, ok := want[a.ParcelName(p)]; ok && math.Abs(r.Distance.Of(p.ID)-w) > 1 {
+					t.Errorf("%s walks %.1f m, want %.0f", a.ParcelName(p), r.Distance.Of(p.ID), w)
 				}
 			}
 		}

@@ -76,7 +76,7 @@ func TestGridUnitsChengdu(t *testing.T) {
 	perCell := map[string]int{}
 	for _, p := range a.Parcels {
 		var in []*Unit
-		for _, u := range p.Units[1:] {
+		for _, u := range p.Units()[1:] {
 			in = append(in, u)
 		}
 		if len(in) != 1 {
@@ -175,7 +175,7 @@ func TestGridUnitsChengdu(t *testing.T) {
 	}
 	full := map[string]string{}
 	for _, p := range a.Parcels {
-		full[p.Name+"@"+fmt.Sprint(p.Point)] = p.Units[1].Name
+		full[a.ParcelName(p)+"@"+fmt.Sprint(p.Point)] = p.Units()[1].Name
 	}
 	for _, u := range b.Units[1:] {
 		if c, ok := cells[u.Name]; !ok || !orb.Equal(c.Geom, u.Geom) || c.ID != u.ID {
@@ -183,8 +183,8 @@ func TestGridUnitsChengdu(t *testing.T) {
 		}
 	}
 	for _, p := range b.Parcels {
-		if got := full[p.Name+"@"+fmt.Sprint(p.Point)]; got != p.Units[1].Name {
-			t.Errorf("parcel %s: cell %s with half the data, %s with all", p.Name, p.Units[1].Name, got)
+		if got := full[b.ParcelName(p)+"@"+fmt.Sprint(p.Point)]; got != p.Units()[1].Name {
+			t.Errorf("parcel %s: cell %s with half the data, %s with all", b.ParcelName(p), p.Units()[1].Name, got)
 		}
 	}
 

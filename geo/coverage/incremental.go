@@ -254,7 +254,7 @@ func (u *updater) parcels() error {
 			return fmt.Errorf("%w: parcel %d became or left residential land", ErrWide, f.ID)
 		}
 		np := *p
-		np.Name, np.Geom, np.Population = f.Text("name"), f.Geom, f.Int("population")
+		np.Geom, np.Population = f.Geom, f.Int("population")
 		np.PopSource, np.Area = popSource(f.Text("pop_source"), f.Text("kind")), f.Float("area_m2")
 		u.changed = append(u.changed, &np)
 	}

@@ -60,7 +60,8 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 			out.pointDist = slices.Clone(res.pointDist)
 		}
 		if walk {
-			out.Target = res.Target.clone()
+			out.target = res.target.clone()
+			out.Target = out.target.perParcel(res.Target.ix)
 		}
 		sts := make([]straightTarget, len(ts))
 		stp := make([]*straightTarget, len(ts))
@@ -132,9 +133,9 @@ func (u *updater) walkPoints(out *Result, ps []*Parcel, ts []*geo.Feature) error
 				best, bestLabel = int(i), label
 			}
 		}
-		out.Target.v[p.ix] = NoTarget
+		out.target.set(p.ix, NoTarget)
 		if best >= 0 {
-			out.Target.v[p.ix] = ts[bestLabel].ID
+			out.target.set(p.ix, ts[bestLabel].ID)
 		}
 	}
 	return nil
@@ -150,7 +151,7 @@ func unitsOf(res *Result, ps []*Parcel) []int {
 	seen := map[int]bool{}
 	var out []int
 	for _, p := range ps {
-		for _, un := range p.Units {
+		for _, un := range p.Units() {
 			if i, ok := at[un]; ok && !seen[i] {
 				seen[i] = true
 				out = append(out, i)
@@ -173,7 +174,7 @@ func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 			if i%checkEvery == 0 && u.ctx.Err() != nil {
 				return
 			}
-			if city || slices.Contains(p.Units, un) {
+			if city || slices.Contains(p.Units(), un) {
 				fn(p)
 			}
 		}
@@ -182,7 +183,7 @@ func (u *updater) eachParcelIn(un *Unit, fn func(*Parcel)) {
 	b := un.Geom.Bound()
 	var in []*Parcel
 	na.searchParcels(b, func(p *Parcel) bool {
-		if slices.Contains(p.Units, un) {
+		if slices.Contains(p.Units(), un) {
 			in = append(in, p)
 		}
 		return true
@@ -218,7 +219,7 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 			ur.covered += float64(p.Population) * c
 			ur.LandCovered += p.Area * c
 			if c < 1 {
-				ur.Failing = append(ur.Failing, p.ID)
+				ur.Failing = append(ur.Failing, p.ix)
 			}
 			if straight != nil {
 				straightCovered += float64(p.Population) * straight(p)
@@ -226,6 +227,9 @@ func (u *updater) shareUnits(res *Result, ps []*Parcel, covered func(*Parcel) fl
 		})
 		if err := u.ctx.Err(); err != nil {
 			return nil, err
+		}
+		if cap(ur.Failing) > len(ur.Failing) {
+			ur.Failing = slices.Clone(ur.Failing)
 		}
 		ur.settleShare(r.Pass, byResidents)
 		if straight != nil && ur.Residents > 0 {

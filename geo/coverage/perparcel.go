@@ -128,6 +128,51 @@ func (m *PerParcel[T]) clone() *PerParcel[T] {
 	return &PerParcel[T]{ix: m.ix, v: slices.Clone(m.v), of: m.of}
 }
 
+// nearestTargets are Result.Target's figures: per parcel (in the order of
+// the audit's Parcels) an index in ids, -1 for NoTarget. Parcels share
+// their targets' ids: an index takes half an id's room.
+type nearestTargets struct {
+	at  []int32
+	ids []int64
+	pos map[int64]int32 // where each id is in ids, once set has needed it
+}
+
+// perParcel returns the figures as a Result.Target.
+func (t *nearestTargets) perParcel(ix *parcelIndex) *PerParcel[int64] {
+	return &PerParcel[int64]{ix: ix, of: func(i int) int64 {
+		if k := t.at[i]; k >= 0 {
+			return t.ids[k]
+		}
+		return NoTarget
+	}}
+}
+
+// clone returns a copy whose figures set can change.
+func (t *nearestTargets) clone() *nearestTargets {
+	return &nearestTargets{at: slices.Clone(t.at), ids: slices.Clip(t.ids)}
+}
+
+// set makes id (or NoTarget) the figure of the audit's Parcels[i].
+func (t *nearestTargets) set(i int32, id int64) {
+	if id == NoTarget {
+		t.at[i] = -1
+		return
+	}
+	if t.pos == nil {
+		t.pos = make(map[int64]int32, len(t.ids))
+		for k, x := range t.ids {
+			t.pos[x] = int32(k)
+		}
+	}
+	k, ok := t.pos[id]
+	if !ok {
+		k = int32(len(t.ids))
+		t.ids = append(t.ids, id)
+		t.pos[id] = k
+	}
+	t.at[i] = k
+}
+
 // NoTarget is the figure of Result.Target for a parcel that no target
 // reaches (Target.Get reports such a parcel as found, with this id).
 const NoTarget = math.MinInt64

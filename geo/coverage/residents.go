@@ -35,11 +35,33 @@ const (
 	maxPoints      = 1 << 24
 )
 
+// PopSource is how a parcel's population figure was obtained.
+type PopSource uint8
+
 // Sources of a parcel's population figure.
 const (
-	PopGiven    = "given"              // the data gave it
-	PopBuilding = "estimated_building" // estimated from a building's floor area
-	PopArea     = "estimated_area"     // estimated from a block's or parcel's area
+	PopGiven    PopSource = iota // the data gave it
+	PopBuilding                  // estimated from a building's floor area
+	PopArea                      // estimated from a block's or parcel's area
+)
+
+// String is the source's name in pop_source: "given", "estimated_building"
+// or "estimated_area".
+func (s PopSource) String() string {
+	switch s {
+	case PopBuilding:
+		return popBuilding
+	case PopArea:
+		return popArea
+	}
+	return popGiven
+}
+
+// The sources' names in pop_source.
+const (
+	popGiven    = "given"
+	popBuilding = "estimated_building"
+	popArea     = "estimated_area"
 )
 
 // PopSources are residents (and parcels) by how their number was obtained.
@@ -68,10 +90,10 @@ func (s *PopSources) add(p *Parcel) {
 // popSource classifies a parcel's pop_source: "estimated" on a building
 // is by building, on anything else by area; anything not estimated is
 // given.
-func popSource(source, kind string) string {
+func popSource(source, kind string) PopSource {
 	switch source {
-	case "estimated", PopBuilding, PopArea:
-		if source == PopBuilding || source == "estimated" && kind == "building" {
+	case "estimated", popBuilding, popArea:
+		if source == popBuilding || source == "estimated" && kind == "building" {
 			return PopBuilding
 		}
 		return PopArea

@@ -293,7 +293,7 @@ func (sc *shareScan) count(rd *RuleDelta, after map[*Unit]*UnitResult) {
 		rd.Parcels = append(rd.Parcels, p.ID)
 		rd.points = append(rd.points, pts...)
 		newlyCovered += float64(p.Population) * frac
-		for _, u := range p.Units {
+		for _, u := range p.Units() {
 			if ur, ok := after[u]; ok {
 				ur.covered += float64(p.Population) * frac
 				ur.LandCovered += p.Area * frac
@@ -303,7 +303,7 @@ func (sc *shareScan) count(rd *RuleDelta, after map[*Unit]*UnitResult) {
 	sort.Slice(rd.Parcels, func(i, j int) bool { return rd.Parcels[i] < rd.Parcels[j] })
 	rd.NewlyCovered = int64(math.Round(newlyCovered))
 	for p, k := range sc.straightNewly {
-		for _, u := range p.Units {
+		for _, u := range p.Units() {
 			if ur, ok := after[u]; ok && ur.Residents > 0 {
 				ur.Straight += float64(p.Population) * float64(k) / float64(p.count) / float64(ur.Residents)
 			}

@@ -101,7 +101,7 @@ func svgMap(a *coverage.Audit, w words) (template.HTML, string, []legendItem) {
 	sb.WriteString(`<rect width="100%" height="100%" fill="#f7f6f2"/>`)
 	colour, title, legend := distanceColours(a, w)
 	for _, p := range a.Parcels {
-		fmt.Fprintf(&sb, `<path d="%s" fill="%s" fill-opacity="0.85" stroke="none"><title>%s</title></path>`, pj.path(p.Geom), colour(p.ID), template.HTMLEscapeString(p.Name))
+		fmt.Fprintf(&sb, `<path d="%s" fill="%s" fill-opacity="0.85" stroke="none"><title>%s</title></path>`, pj.path(p.Geom), colour(p.ID), template.HTMLEscapeString(a.ParcelName(p)))
 	}
 	for _, u := range a.Units[1:] {
 		w := map[string]string{"district": "2.5", "subdistrict": "1.5", "community": "1", coverage.Grid: "1"}[u.Level]

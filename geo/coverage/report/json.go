@@ -112,7 +112,7 @@ func NewJSON(a *coverage.Audit, l i18n.Lang) JSON {
 	for _, r := range a.Results {
 		rj := resultJSON(r, l)
 		for _, u := range r.Units {
-			rj.Units = append(rj.Units, unitJSON(r, u))
+			rj.Units = append(rj.Units, unitJSON(a, r, u))
 		}
 		out.Results = append(out.Results, rj)
 	}
@@ -141,10 +141,10 @@ func resultJSON(r *coverage.Result, l i18n.Lang) ResultJSON {
 
 // unitJSON is a rule's figure for one unit (its failing parcels shared
 // with u's).
-func unitJSON(r *coverage.Result, u *coverage.UnitResult) UnitJSON {
+func unitJSON(a *coverage.Audit, r *coverage.Result, u *coverage.UnitResult) UnitJSON {
 	uj := UnitJSON{Unit: u.Unit.Name, UnitID: u.Unit.ID, Level: u.Unit.Level, Threshold: u.Threshold, Pass: u.Pass, NA: u.NA, Status: u.Status(),
 		Residents: u.Residents, Covered: u.Covered, Land: math.Round(u.Land), LandCovered: math.Round(u.LandCovered),
-		Numerator: math.Round(u.Numerator*100) / 100, Denominator: math.Round(u.Denominator*100) / 100, Failing: u.Failing}
+		Numerator: math.Round(u.Numerator*100) / 100, Denominator: math.Round(u.Denominator*100) / 100, Failing: u.Failing.IDs(a)}
 	if !u.NA {
 		uj.Value = finite(u.Value)
 	}
@@ -195,7 +195,7 @@ func WriteJSON(w io.Writer, a *coverage.Audit, l i18n.Lang) error {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n" + p2)
-		if err := writeResultJSON(bw, r, l, 2); err != nil {
+		if err := writeResultJSON(bw, a, r, l, 2); err != nil {
 			return err
 		}
 	}
@@ -206,7 +206,7 @@ func WriteJSON(w io.Writer, a *coverage.Audit, l i18n.Lang) error {
 }
 
 // writeResultJSON writes one rule's result at depth (levels of indentation).
-func writeResultJSON(bw *bufio.Writer, r *coverage.Result, l i18n.Lang, depth int) error {
+func writeResultJSON(bw *bufio.Writer, a *coverage.Audit, r *coverage.Result, l i18n.Lang, depth int) error {
 	in := strings.Repeat(jsonIndent, depth)
 	b, err := json.MarshalIndent(resultJSON(r, l), in, jsonIndent)
 	if err != nil {
@@ -229,7 +229,7 @@ func writeResultJSON(bw *bufio.Writer, r *coverage.Result, l i18n.Lang, depth in
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n" + in + jsonIndent + jsonIndent)
-		if err := writeUnitJSON(bw, unitJSON(r, u), depth+2); err != nil {
+		if err := writeUnitJSON(bw, unitJSON(a, r, u), depth+2); err != nil {
 			return err
 		}
 	}
@@ -284,10 +284,6 @@ func writeUnitJSON(bw *bufio.Writer, uj UnitJSON, depth int) error {
 // measures one) and each corridor gap.
 func GeoJSON(a *coverage.Audit) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
-	parcels := map[int64]*coverage.Parcel{}
-	for _, p := range a.Parcels {
-		parcels[p.ID] = p
-	}
 	for _, u := range a.Units[1:] {
 		f := geojson.NewFeature(u.Geom)
 		f.ID = u.ID
@@ -303,11 +299,12 @@ func GeoJSON(a *coverage.Audit) *geojson.FeatureCollection {
 	}
 	for _, r := range a.Results {
 		city := r.Units[0]
-		for _, id := range city.Failing {
-			p := parcels[id]
+		for _, i := range city.Failing {
+			p := a.Parcels[i]
+			id := p.ID
 			f := geojson.NewFeature(p.Geom)
 			f.ID = id
-			f.Properties = geojson.Properties{"kind": "failing_parcel", "rule": r.Rule.ID, "name": p.Name, "population": p.Population}
+			f.Properties = geojson.Properties{"kind": "failing_parcel", "rule": r.Rule.ID, "name": a.ParcelName(p), "population": p.Population}
 			if d, ok := r.Distance.Get(id); ok && !math.IsInf(d, 1) {
 				f.Properties["distance_m"] = math.Round(d*10) / 10
 			}

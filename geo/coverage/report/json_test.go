@@ -40,16 +40,16 @@ func TestWriteJSONAsEncoder(t *testing.T) {
 	city := &coverage.Unit{Name: "city", Level: "city"}
 	odd := &coverage.Unit{ID: 7, Name: `<"Ödland" & 东区>` + "\t\u2028", Level: "grid", Area: 1e6}
 	made := &coverage.Audit{Rules: rs, Mode: coverage.Walk, Generated: time.Date(2026, 12, 6, 14, 0, 0, 5, time.UTC), Network: `graph "<x>"`,
-		Units: []*coverage.Unit{city, odd}, Parcels: []*coverage.Parcel{{ID: 1, Population: 12}, {ID: 2, Population: 1 << 40}}, GridSize: 250}
+		Units: []*coverage.Unit{city, odd}, Parcels: []*coverage.Parcel{{ID: 1, Population: 12}, {ID: 2, Population: 1 << 40}, {ID: -2}, {ID: math.MaxInt64}, {ID: 42}}, GridSize: 250}
 	made.Results = []*coverage.Result{
 		{Rule: &rs.Rules[0], Units: []*coverage.UnitResult{
-			{Unit: city, Value: 0.123456789, Threshold: 0.9, Residents: 12, Covered: 3, Land: 1.5, Numerator: 3.005, Denominator: 12, Straight: math.Inf(1), Failing: []int64{1, -2, math.MaxInt64}},
-			{Unit: odd, Value: math.Inf(1), NA: false, Residents: 5, Failing: []int64{}},
+			{Unit: city, Value: 0.123456789, Threshold: 0.9, Residents: 12, Covered: 3, Land: 1.5, Numerator: 3.005, Denominator: 12, Straight: math.Inf(1), Failing: coverage.ParcelList{0, 2, 3}},
+			{Unit: odd, Value: math.Inf(1), NA: false, Residents: 5, Failing: coverage.ParcelList{}},
 		}},
 		{Rule: &rs.Rules[1]},
 		{Rule: &rs.Rules[len(rs.Rules)-1], Units: []*coverage.UnitResult{
 			{Unit: city, NA: true, Pass: true, Gaps: []coverage.Gap{{Road: 9, Side: "left", Length: 123.456}, {Road: 10, Side: "right", Length: 1}}},
-			{Unit: odd, Value: 1, Pass: true, Residents: 1, Failing: []int64{42}, Gaps: []coverage.Gap{{Road: 11, Side: "left", Length: 0.04}}},
+			{Unit: odd, Value: 1, Pass: true, Residents: 1, Failing: coverage.ParcelList{4}, Gaps: []coverage.Gap{{Road: 11, Side: "left", Length: 0.04}}},
 		}},
 	}
 	empty := &coverage.Audit{Rules: rs, Mode: coverage.Straight, Units: []*coverage.Unit{city}}

@@ -86,6 +86,13 @@ func TestReportFormats(t *testing.T) {
 	kinds := map[string]int{}
 	for _, f := range fc.Features {
 		kinds[f.Properties.MustString("kind", "")]++
+		// A failing parcel is named as the data names it (P1 to P4).
+		if name := f.Properties.MustString("name", ""); f.Properties.MustString("kind", "") == "failing_parcel" && (len(name) != 2 || name[0] != 'P') {
+			t.Errorf("failing parcel %v named %q", f.ID, name)
+		}
+	}
+	if !strings.Contains(out["html"], "<title>P3</title>") {
+		t.Error("html: the map does not title parcel P3")
 	}
 	if kinds["unit"] != 3 || kinds["gap"] != 1 || kinds["failing_parcel"] == 0 {
 		t.Errorf("geojson kinds %v", kinds)
