@@ -10,7 +10,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -188,7 +187,7 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 	if err != nil {
 		return nil, err
 	}
-	for _, i := range spread(len(read)) {
+	for _, i := range spread(read) {
 		b := read[i].Bound()
 		l.tree.Insert(b.Min, b.Max, read[i])
 	}
@@ -198,20 +197,69 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 	return l, nil
 }
 
-// spread returns 0…n-1 in bit-reversed order (0, n/2, n/4, 3n/4, …). Stores
-// hand features over in id order, which in a city is mostly place order;
-// inserted so, the R-tree splits every node as it fills and leaves it
-// about half empty, where spread out over the city its nodes fill and
-// its searches touch fewer of them.
-func spread(n int) []int32 {
-	out := make([]int32, 0, n)
-	k := bits.Len(uint(max(n-1, 0)))
-	for i := range 1 << k {
-		if j := int(bits.Reverse64(uint64(i)) >> (64 - k)); j < n { // k = 0: a shift by 64 is 0
-			out = append(out, int32(j))
+// spread returns the positions of fs in the order of their bounds'
+// centres along a Hilbert curve over the layer. Stores hand a layer over
+// in id order, in which a city's features jump about; inserted so, the
+// R-tree splits nodes of far-apart features and leaves them about half
+// empty, where near features inserted together fill nodes that are
+// small and full.
+func spread(fs []*geo.Feature) []int32 {
+	type keyed struct {
+		key uint64
+		i   int32
+	}
+	ks := make([]keyed, len(fs))
+	var all orb.Bound
+	for i, f := range fs {
+		b := f.Bound()
+		ks[i].i = int32(i)
+		if i == 0 {
+			all = b
+		} else {
+			all = all.Union(b)
 		}
 	}
+	w, h := all.Max[0]-all.Min[0], all.Max[1]-all.Min[1]
+	for i, f := range fs {
+		c := f.Bound().Center()
+		x, y := 0.0, 0.0
+		if w > 0 {
+			x = (c[0] - all.Min[0]) / w
+		}
+		if h > 0 {
+			y = (c[1] - all.Min[1]) / h
+		}
+		ks[i].key = hilbert(uint32(x*65535), uint32(y*65535))
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	out := make([]int32, len(ks))
+	for i, k := range ks {
+		out[i] = k.i
+	}
 	return out
+}
+
+// hilbert is the distance of cell (x, y) along the Hilbert curve over a
+// grid of 2^16 × 2^16 cells.
+func hilbert(x, y uint32) uint64 {
+	var d uint64
+	for s := uint32(1 << 15); s > 0; s /= 2 {
+		var rx, ry uint32
+		if x&s != 0 {
+			rx = 1
+		}
+		if y&s != 0 {
+			ry = 1
+		}
+		d += uint64(s) * uint64(s) * uint64((3*rx)^ry)
+		if ry == 0 {
+			if rx == 1 {
+				x, y = s-1-x, s-1-y
+			}
+			x, y = y, x
+		}
+	}
+	return d
 }
 
 // shallow returns a new snapshot sharing every layer of s.

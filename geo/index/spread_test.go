@@ -1,34 +1,45 @@
 package index
 
 import (
-	"slices"
+	"math"
 	"testing"
+
+	"github.com/greenreach/greenreach/geo"
+	"github.com/paulmach/orb"
 )
 
-// TestSpread: every position once, the first ones spread over the range.
+// TestSpread: every feature once, and on a 64 × 64 grid of squares handed
+// over row by row, each square next after one beside it (the Hilbert
+// curve's steps are one cell).
 func TestSpread(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 5, 8, 1000, 1 << 16, 1<<16 + 1} {
-		got := spread(n)
-		if len(got) != n {
-			t.Fatalf("spread(%d) has %d positions", n, len(got))
+	const n = 64
+	var fs []*geo.Feature
+	for r := range n {
+		for c := range n {
+			x, y := 104+float64(c)*0.001, 30+float64(r)*0.001
+			fs = append(fs, &geo.Feature{ID: int64(len(fs) + 1), Geom: orb.Polygon{{{x, y}, {x + 0.0005, y}, {x + 0.0005, y + 0.0005}, {x, y + 0.0005}, {x, y}}}})
 		}
-		seen := make([]bool, n)
-		for _, i := range got {
-			if i < 0 || int(i) >= n || seen[i] {
-				t.Fatalf("spread(%d): position %d out of range or repeated", n, i)
+	}
+	got := spread(fs)
+	if len(got) != len(fs) {
+		t.Fatalf("spread of %d features has %d positions", len(fs), len(got))
+	}
+	seen := make([]bool, len(fs))
+	for k, i := range got {
+		if i < 0 || int(i) >= len(fs) || seen[i] {
+			t.Fatalf("position %d out of range or repeated", i)
+		}
+		seen[i] = true
+		if k > 0 {
+			p := got[k-1]
+			if d := math.Abs(float64(i%n-p%n)) + math.Abs(float64(i/n-p/n)); d != 1 {
+				t.Fatalf("step %d: square %d after square %d, %v cells apart", k, i, p, d)
 			}
-			seen[i] = true
 		}
 	}
-	if got := spread(8); !slices.Equal(got, []int32{0, 4, 2, 6, 1, 5, 3, 7}) {
-		t.Errorf("spread(8) = %v, want the bit-reversed order", got)
-	}
-	// Of 1,000 positions, the first 16 fall in 16 different sixteenths.
-	cells := map[int32]bool{}
-	for _, i := range spread(1000)[:16] {
-		cells[i*16/1000] = true
-	}
-	if len(cells) != 16 {
-		t.Errorf("the first 16 of spread(1000) fall in %d sixteenths of it", len(cells))
+	for _, fs := range [][]*geo.Feature{nil, fs[:1], fs[:2]} {
+		if got := spread(fs); len(got) != len(fs) {
+			t.Errorf("spread of %d features: %v", len(fs), got)
+		}
 	}
 }
