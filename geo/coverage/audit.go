@@ -384,6 +384,18 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 			}
 		}
 	}
+	a.runRules(ctx, sc, snap, g, stage)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// runRules runs the audit's rules, costliest first, on auditWorkers
+// goroutines with a GEOS context each, into a.Results in the rules'
+// order; a rule's error (or panic) stops the audit through sc.
+func (a *Audit) runRules(ctx context.Context, sc *stopCtx, snap *index.Snapshot, g *network.Graph, stage func(string)) {
+	rs := a.Rules
 	a.Results = make([]*Result, len(rs.Rules))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -417,10 +429,6 @@ func Run(ctx context.Context, snap *index.Snapshot, rs *RuleSet, opt Options) (*
 	}
 	close(jobs)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 // recovered runs fn, turning a panic (go-geos panics on GEOS's exceptions)

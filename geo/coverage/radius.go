@@ -154,26 +154,7 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 			return nil, err
 		}
 	}
-	var bufErr error
-	bgc := geos.NewContext() // the buffers', made on this goroutine
-	snap.Layer(r.Target.Layer).Scan(func(f *geo.Feature) bool {
-		if n++; n%checkEvery == 0 {
-			if bufErr = ctx.Err(); bufErr != nil {
-				return false
-			}
-		}
-		rad, ok := tierRadius(r, f)
-		if !ok {
-			return true
-		}
-		var g orb.Geometry
-		if g, bufErr = groundBuffer(bgc, f.Geom, rad); bufErr != nil {
-			bufErr = fmt.Errorf("radius of %s %d: %w", f.Layer, f.ID, bufErr)
-			return false
-		}
-		st.addBuffer(g)
-		return true
-	})
+	bufErr := st.addBuffers(ctx, snap)
 	ranked.Wait()
 	if bufErr != nil {
 		return nil, bufErr
@@ -197,6 +178,32 @@ func newRadiusState(ctx context.Context, snap *index.Snapshot, r *Rule, urs []*U
 		return nil, err
 	}
 	return st, nil
+}
+
+// addBuffers adds the radius of each of the rule's targets.
+func (st *radiusState) addBuffers(ctx context.Context, snap *index.Snapshot) error {
+	var err error
+	n := 0
+	gc := geos.NewContext() // the buffers', made on this goroutine
+	snap.Layer(st.rule.Target.Layer).Scan(func(f *geo.Feature) bool {
+		if n++; n%checkEvery == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		rad, ok := tierRadius(st.rule, f)
+		if !ok {
+			return true
+		}
+		var g orb.Geometry
+		if g, err = groundBuffer(gc, f.Geom, rad); err != nil {
+			err = fmt.Errorf("radius of %s %d: %w", f.Layer, f.ID, err)
+			return false
+		}
+		st.addBuffer(g)
+		return true
+	})
+	return err
 }
 
 // landOrder ranks the parcels (all of them residential land, in the
