@@ -167,7 +167,6 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 	l := newLayer(geo.SchemaOf(info.ID), info.Version, info.Updated)
 	n := 0
 	source := ""
-	var read []*geo.Feature
 	err := scan(ctx, info.ID, func(f *geo.Feature) error {
 		// A layer holds many features: their attributes are packed, and
 		// a run of features from one source shares its name.
@@ -176,8 +175,7 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 			f.Source = source
 		}
 		source = f.Source
-		l.byID.Load(f.ID, f) // stores scan in id order: leaves filled, not split
-		read = append(read, f)
+		l.insert(f)
 		n++
 		if progress != nil && n%100000 == 0 {
 			progress(info.ID, n)
@@ -187,79 +185,10 @@ func readLayer(ctx context.Context, info geo.LayerInfo, scan ScanFunc, progress 
 	if err != nil {
 		return nil, err
 	}
-	for _, i := range spread(read) {
-		b := read[i].Bound()
-		l.tree.Insert(b.Min, b.Max, read[i])
-	}
 	if progress != nil {
 		progress(info.ID, n)
 	}
 	return l, nil
-}
-
-// spread returns the positions of fs in the order of their bounds'
-// centres along a Hilbert curve over the layer. Stores hand a layer over
-// in id order, in which a city's features jump about; inserted so, the
-// R-tree splits nodes of far-apart features and leaves them about half
-// empty, where near features inserted together fill nodes that are
-// small and full.
-func spread(fs []*geo.Feature) []int32 {
-	type keyed struct {
-		key uint64
-		i   int32
-	}
-	ks := make([]keyed, len(fs))
-	var all orb.Bound
-	for i, f := range fs {
-		b := f.Bound()
-		ks[i].i = int32(i)
-		if i == 0 {
-			all = b
-		} else {
-			all = all.Union(b)
-		}
-	}
-	w, h := all.Max[0]-all.Min[0], all.Max[1]-all.Min[1]
-	for i, f := range fs {
-		c := f.Bound().Center()
-		x, y := 0.0, 0.0
-		if w > 0 {
-			x = (c[0] - all.Min[0]) / w
-		}
-		if h > 0 {
-			y = (c[1] - all.Min[1]) / h
-		}
-		ks[i].key = hilbert(uint32(x*65535), uint32(y*65535))
-	}
-	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
-	out := make([]int32, len(ks))
-	for i, k := range ks {
-		out[i] = k.i
-	}
-	return out
-}
-
-// hilbert is the distance of cell (x, y) along the Hilbert curve over a
-// grid of 2^16 × 2^16 cells.
-func hilbert(x, y uint32) uint64 {
-	var d uint64
-	for s := uint32(1 << 15); s > 0; s /= 2 {
-		var rx, ry uint32
-		if x&s != 0 {
-			rx = 1
-		}
-		if y&s != 0 {
-			ry = 1
-		}
-		d += uint64(s) * uint64(s) * uint64((3*rx)^ry)
-		if ry == 0 {
-			if rx == 1 {
-				x, y = s-1-x, s-1-y
-			}
-			x, y = y, x
-		}
-	}
-	return d
 }
 
 // shallow returns a new snapshot sharing every layer of s.
