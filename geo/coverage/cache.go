@@ -37,6 +37,8 @@ type Cache struct {
 	// goroutine (at most one) is following them.
 	steps     []baseStep
 	following bool
+	// applying is the move being followed (taken off steps), if any.
+	applying *baseStep
 	// Audits made: full runs, and brought up to date from another.
 	runs, updates int
 }
@@ -168,10 +170,13 @@ func (c *Cache) Advance(prev, next *index.Snapshot, dirty index.Dirty) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	from := c.base
+	if c.applying != nil {
+		from = c.applying.next // held once it is applied
+	}
 	if n := len(c.steps); n > 0 {
 		from = c.steps[n-1].next
 	}
-	if from != prev || len(c.byMode) == 0 && len(c.steps) == 0 {
+	if from != prev || len(c.byMode) == 0 && len(c.steps) == 0 && c.applying == nil {
 		return // nothing held to bring up to date
 	}
 	if len(c.steps) >= maxSteps {
@@ -221,12 +226,15 @@ func (c *Cache) catchUp() {
 		s := c.steps[0]
 		c.steps = c.steps[1:]
 		base, held := c.base, c.byMode
-		c.mu.Unlock()
 		if base != s.prev || len(held) == 0 {
+			c.mu.Unlock()
 			continue
 		}
+		c.applying = &s
+		c.mu.Unlock()
 		next, err := c.update(held, s)
 		c.mu.Lock()
+		c.applying = nil
 		if err != nil {
 			// Too wide, failed or cancelled: the new baseline's audits are
 			// run when asked for; the old ones are of no more use.
