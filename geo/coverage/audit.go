@@ -459,13 +459,16 @@ func (a *Audit) rule(ctx context.Context, snap *index.Snapshot, g *network.Graph
 	return nil, fmt.Errorf("unknown rule type %q", r.Type)
 }
 
-// costliestFirst orders the rules by how long their type usually takes,
-// longest first, so that the last to finish is a short one; the walk rules
-// come right after the corridors, so that what Run found ahead for them
-// (access points, straight-line distances) is dropped before the other
-// long rules run.
+// costliestFirst orders the rules for the audit's workers: the rules of
+// people per park area first, while little else is held (their GEOS
+// unions make the most transient garbage, and the collector lets the
+// heap grow to twice what is live), then the corridors and the walk
+// rules (so that what Run found ahead for them, access points and
+// straight-line distances, is dropped before the radius rule), the
+// rest after, each sort longest first so that the last to finish is a
+// short one.
 func costliestFirst(rs *RuleSet) []int {
-	cost := map[string]int{Corridor: 5, WalkAccess: 4, RadiusCoverage: 3, PerCapita: 2, AreaRatio: 1}
+	cost := map[string]int{PerCapita: 6, Corridor: 5, WalkAccess: 4, RadiusCoverage: 3, AreaRatio: 1}
 	order := make([]int, len(rs.Rules))
 	for i := range order {
 		order[i] = i
