@@ -180,20 +180,25 @@ func (s *Server) writeSurvey(w http.ResponseWriter, r *http.Request, c web.Calle
 	return writeJSON(w, http.StatusOK, j)
 }
 
-// greenID reads the {id} of a green space.
-func greenID(r *http.Request) (int64, *appError) { return caseID(r, "id") }
+// surveyGreen parses a request about one green space: its caller (one of
+// roles), an answer in JSON with no query parameters but known, and the
+// green space's {id}.
+func surveyGreen(w http.ResponseWriter, r *http.Request, roles []string, known ...string) (web.Caller, int64, *appError) {
+	c, e := surveyCaller(w, r, roles)
+	if e != nil {
+		return c, 0, e
+	}
+	if e := jsonOnly(r, known...); e != nil {
+		return c, 0, e
+	}
+	id, e := caseID(r, "id")
+	return c, id, e
+}
 
 // handleSurveyGet: GET /api/survey/green/{id} — a green space's survey
 // record with its ETag and the fields the caller may edit.
 func (s *Server) handleSurveyGet(w http.ResponseWriter, r *http.Request) *appError {
-	c, e := surveyCaller(w, r, surveyReaders)
-	if e != nil {
-		return e
-	}
-	if e := jsonOnly(r); e != nil {
-		return e
-	}
-	id, e := greenID(r)
+	c, id, e := surveyGreen(w, r, surveyReaders)
 	if e != nil {
 		return e
 	}
@@ -210,14 +215,7 @@ func (s *Server) handleSurveyGet(w http.ResponseWriter, r *http.Request) *appErr
 // out of range (nothing is written), 403 for a unit's token beyond its
 // green spaces' counts.
 func (s *Server) handleSurveyEdit(w http.ResponseWriter, r *http.Request) *appError {
-	c, e := surveyCaller(w, r, surveyEditors)
-	if e != nil {
-		return e
-	}
-	if e := jsonOnly(r); e != nil {
-		return e
-	}
-	id, e := greenID(r)
+	c, id, e := surveyGreen(w, r, surveyEditors)
 	if e != nil {
 		return e
 	}
@@ -270,14 +268,7 @@ func (s *Server) mayReadSurvey(r *http.Request, c web.Caller, id int64) *appErro
 // handleSurveyHistory: GET /api/survey/green/{id}/history[?limit=] — the
 // survey history of a green space, newest first.
 func (s *Server) handleSurveyHistory(w http.ResponseWriter, r *http.Request) *appError {
-	c, e := surveyCaller(w, r, surveyReaders)
-	if e != nil {
-		return e
-	}
-	if e := jsonOnly(r, "limit"); e != nil {
-		return e
-	}
-	id, e := greenID(r)
+	c, id, e := surveyGreen(w, r, surveyReaders, "limit")
 	if e != nil {
 		return e
 	}

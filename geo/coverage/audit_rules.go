@@ -47,19 +47,7 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 	res.pointStraight = straight
 	res.pointDist = straight
 	if a.Mode == Walk {
-		var srcs []network.Source
-		for i, f := range ts {
-			switch t := f.Geom.(type) {
-			case orb.Point:
-				if at, d, ok := g.Snap(t, SnapLimit); ok {
-					srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
-				}
-			default:
-				for _, acc := range a.accessPoints(g, f) {
-					srcs = append(srcs, acc.Source(int32(i)))
-				}
-			}
-		}
+		srcs := a.targetSources(g, ts)
 		d, err := g.MultiContext(ctx, srcs, r.Meters)
 		if err != nil {
 			return nil, err
@@ -113,6 +101,26 @@ func (a *Audit) walkAccess(ctx context.Context, snap *index.Snapshot, g *network
 		}
 	}
 	return res, nil
+}
+
+// targetSources are the walks' sources from the targets ts, each
+// labelled with its index: a point where it snaps to g, a polygon's or a
+// line's access points.
+func (a *Audit) targetSources(g *network.Graph, ts []*geo.Feature) []network.Source {
+	var srcs []network.Source
+	for i, f := range ts {
+		switch t := f.Geom.(type) {
+		case orb.Point:
+			if at, d, ok := g.Snap(t, SnapLimit); ok {
+				srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
+			}
+		default:
+			for _, acc := range a.accessPoints(g, f) {
+				srcs = append(srcs, acc.Source(int32(i)))
+			}
+		}
+	}
+	return srcs
 }
 
 // accessPoints returns where walks join polygon target f (g.AccessPoints),

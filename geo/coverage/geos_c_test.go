@@ -80,16 +80,7 @@ func TestOverlapAreaAsGoGEOS(t *testing.T) {
 // on the demo town's polygons and pieces GEOS cuts from them (with holes,
 // multipolygons, slivers); and so is each piece's area in a cell.
 func TestCentroidYAsGoGEOS(t *testing.T) {
-	var fs []*geo.Feature
-	if _, err := demotown.Generate(demotown.Options{Seed: 4, Size: "small"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	gc := geos.NewContext()
-	cc, err := newCContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.close()
+	fs, gc, cc := cTown(t, 4)
 	withC, without := overlay{gc: gc, cc: cc}, overlay{gc: gc}
 	n := 0
 	check := func(g *geos.Geom) {
@@ -131,16 +122,7 @@ func TestCentroidYAsGoGEOS(t *testing.T) {
 // every pair of a demo town parcel and an area its bound meets, clipped to
 // the parcel's bound and to a quarter of it.
 func TestClipMeetAreaAsGoGEOS(t *testing.T) {
-	var fs []*geo.Feature
-	if _, err := demotown.Generate(demotown.Options{Seed: 6, Size: "small"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	gc := geos.NewContext()
-	cc, err := newCContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.close()
+	fs, gc, cc := cTown(t, 6)
 	type unit struct {
 		g *geos.Geom
 		b orb.Bound
@@ -191,4 +173,20 @@ func TestClipMeetAreaAsGoGEOS(t *testing.T) {
 	if n < 1000 || partial == 0 {
 		t.Fatalf("%d pairs compared, %d cut by a unit's edge: the test wants more", n, partial)
 	}
+}
+
+// cTown is the small demo town of seed's features, a go-geos context and
+// a C context (closed when the test ends).
+func cTown(t *testing.T, seed int64) ([]*geo.Feature, *geos.Context, *cContext) {
+	t.Helper()
+	var fs []*geo.Feature
+	if _, err := demotown.Generate(demotown.Options{Seed: seed, Size: "small"}, func(b []*geo.Feature) error { fs = append(fs, b...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	cc, err := newCContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cc.close)
+	return fs, geos.NewContext(), cc
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/greenreach/greenreach/geo"
 	"github.com/greenreach/greenreach/geo/index"
-	"github.com/greenreach/greenreach/geo/network"
 	"github.com/paulmach/orb"
 )
 
@@ -98,19 +97,7 @@ func (u *updater) walkAccess(res *Result, was, now []*geo.Feature) (*Result, err
 // target.
 func (u *updater) walkPoints(out *Result, ps []*Parcel, ts []*geo.Feature) error {
 	a, g := u.a, u.a.graph
-	var srcs []network.Source
-	for i, f := range ts {
-		switch t := f.Geom.(type) {
-		case orb.Point:
-			if at, d, ok := g.Snap(t, SnapLimit); ok {
-				srcs = append(srcs, network.Source{At: at, End: at.Offset, Init: d, Label: int32(i)})
-			}
-		default:
-			for _, acc := range g.AccessPoints(t, network.AccessGap, false) {
-				srcs = append(srcs, acc.Source(int32(i)))
-			}
-		}
-	}
+	srcs := a.targetSources(g, ts)
 	d, err := g.MultiContext(u.ctx, srcs, out.Rule.Meters)
 	if err != nil {
 		return err
